@@ -1,0 +1,40 @@
+"""Guess a file's format from its name, cheaply enough for every row of a folder listing."""
+
+from __future__ import annotations
+
+SUFFIX_FORMATS: dict[str, str] = {
+    ".h5": "hdf5",
+    ".hdf5": "hdf5",
+    ".hdf": "hdf5",
+    ".nxs": "hdf5",
+    ".emd": "hdf5",
+    ".hspy": "hspy",
+    ".zspy": "zspy",
+    ".npy": "npy",
+    ".raw": "raw",
+    ".bin": "raw",
+    ".zarr": "zarr",
+    ".mib": "mib",
+    ".dm3": "dm",
+    ".dm4": "dm",
+    ".blo": "blo",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".png": "image",
+    ".jpg": "image",
+    ".json": "json",
+}
+
+#: Formats stored as a folder rather than a file.
+DIRECTORY_FORMATS = {"zarr", "zspy"}
+
+
+def detect_format(name: str, is_directory: bool = False) -> str | None:
+    """Return the format key for ``name``, or None when it is not a known dataset format."""
+    lower = name.lower().rstrip("/")
+    for suffix, fmt in SUFFIX_FORMATS.items():
+        if lower.endswith(suffix):
+            if is_directory and fmt not in DIRECTORY_FORMATS:
+                return None
+            return fmt
+    return None

@@ -1,0 +1,256 @@
+"""A named storage root behind fsspec, with safe paths and uniform listings.
+
+Local folders, ``memory://``, S3 and WebDAV all look the same to the layers above: they ask a
+:class:`Repository` to list, stat and open *relative* paths, and it guarantees that the path was
+normalised and that, on local disks, symlinks do not lead out of the root.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as stat_module
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import IO, Any
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from ..errors import BadParameter, Forbidden, NotFound, StorageUnavailable
+from ..formats.detect import DIRECTORY_FORMATS, detect_format
+from . import paths
+
+
+@dataclass(frozen=True)
+class RepositoryConfig:
+    """One entry of ``c.RemotemApp.repositories``."""
+
+    name: str
+    url: str
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    writable: bool = False
+    groups: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> RepositoryConfig:
+        unknown = set(raw) - {"name", "url", "storage_options", "description", "writable", "groups"}
+        if unknown:
+            raise ValueError(f"Unknown repository keys: {sorted(unknown)}")
+        if not raw.get("name") or not raw.get("url"):
+            raise ValueError("Every repository needs a 'name' and a 'url'.")
+        name = str(raw["name"])
+        if "/" in name or name in (".", ".."):
+            raise ValueError(f"Repository name {name!r} may not contain '/'.")
+        return cls(
+            name=name,
+            url=str(raw["url"]),
+            storage_options=dict(raw.get("storage_options") or {}),
+            description=str(raw.get("description") or ""),
+            writable=bool(raw.get("writable", False)),
+            groups=tuple(raw.get("groups") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of a folder listing."""
+
+    name: str
+    path: str
+    type: str  # "file" or "directory"
+    size: int | None
+    mtime: float | None
+    format: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "type": self.type,
+            "size": self.size,
+            "mtime": self.mtime,
+            "modified": (
+                datetime.fromtimestamp(self.mtime, tz=timezone.utc).isoformat() if self.mtime else None
+            ),
+            "format": self.format,
+        }
+
+
+def _mtime(info: dict[str, Any]) -> float | None:
+    for key in ("mtime", "LastModified", "modified", "last_modified", "created"):
+        value = info.get(key)
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
+
+
+class Repository:
+    """Safe access to one storage root."""
+
+    def __init__(self, config: RepositoryConfig) -> None:
+        self.config = config
+        try:
+            self.fs, root = fsspec.core.url_to_fs(config.url, **config.storage_options)
+        except (ImportError, ValueError, TypeError) as error:
+            raise ValueError(f"Repository {config.name!r}: cannot use {config.url!r}: {error}") from error
+        self.is_local = isinstance(self.fs, LocalFileSystem)
+        if self.is_local:
+            root = os.path.realpath(root)
+        self.root = root.rstrip("/") if root not in ("/", "") else root
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    # -- paths ---------------------------------------------------------------------------------
+    def full_path(self, relative: str | None) -> str:
+        """Storage path for a user path: the single gate every access goes through."""
+        rel = paths.normalise(relative)
+        full = paths.join(self.root, rel)
+        if self.is_local:
+            paths.ensure_within(self.root, os.path.realpath(full), rel)
+        return full
+
+    def relative(self, full: str) -> str:
+        full = full.rstrip("/")
+        root = self.root.rstrip("/")
+        # Remote listings may drop a leading '/' or add a protocol; compare on the stripped form.
+        stripped = self.fs._strip_protocol(full).rstrip("/")
+        root_stripped = self.fs._strip_protocol(root).rstrip("/") if root else ""
+        if root_stripped and stripped.startswith(root_stripped):
+            stripped = stripped[len(root_stripped) :]
+        return stripped.lstrip("/")
+
+    def local_path(self, relative: str) -> str | None:
+        """A path on this machine's filesystem, for memory maps; None on remote storage."""
+        return self.full_path(relative) if self.is_local else None
+
+    # -- queries -------------------------------------------------------------------------------
+    def _entry(self, info: dict[str, Any]) -> Entry:
+        full = info["name"]
+        rel = self.relative(full)
+        name = rel.rsplit("/", 1)[-1] if rel else self.name
+        is_dir = info.get("type") == "directory"
+        fmt = detect_format(name, is_directory=is_dir)
+        if is_dir and fmt not in DIRECTORY_FORMATS:
+            fmt = None
+        size = info.get("size")
+        return Entry(
+            name=name,
+            path=rel,
+            type="directory" if is_dir else "file",
+            size=None if is_dir else (int(size) if size is not None else None),
+            mtime=_mtime(info),
+            format=fmt,
+        )
+
+    def info(self, relative: str | None) -> Entry:
+        full = self.full_path(relative)
+        with self._translate_errors(relative):
+            if self.is_local:
+                # os.stat follows symlinks, which full_path has already confined to the root.
+                st = os.stat(full)
+                is_dir = stat_module.S_ISDIR(st.st_mode)
+                info = {
+                    "name": full,
+                    "type": "directory" if is_dir else "file",
+                    "size": st.st_size,
+                    "mtime": st.st_mtime,
+                }
+            else:
+                info = self.fs.info(full)
+        return self._entry(info)
+
+    def list(self, relative: str | None) -> list[Entry]:
+        full = self.full_path(relative)
+        entry = self.info(relative)
+        if entry.type != "directory":
+            raise BadParameter(f"'{entry.path}' is a file, not a folder.", hint="Use the meta endpoint for files.")
+        with self._translate_errors(relative):
+            infos = self.fs.ls(full, detail=True)
+        entries = []
+        for info in infos:
+            if self.relative(info["name"]) == entry.path:
+                continue  # some stores list the folder itself
+            if self.is_local and not self._local_entry_is_safe(info["name"]):
+                continue
+            entries.append(self._entry(self._local_info(info) if self.is_local else info))
+        entries.sort(key=lambda e: (e.type != "directory", e.name.lower()))
+        return entries
+
+    def _local_entry_is_safe(self, full: str) -> bool:
+        return paths.is_within(self.root, os.path.realpath(full))
+
+    @staticmethod
+    def _local_info(info: dict[str, Any]) -> dict[str, Any]:
+        if info.get("islink"):
+            try:
+                st = os.stat(info["name"])
+            except OSError:
+                return info
+            info = dict(info, type="directory" if stat_module.S_ISDIR(st.st_mode) else "file", size=st.st_size)
+        return info
+
+    def open(self, relative: str | None, mode: str = "rb", **kwargs: Any) -> IO[bytes]:
+        if any(flag in mode for flag in "wax+") and not self.config.writable:
+            raise Forbidden(f"Repository '{self.name}' is read-only.", hint="Choose a writable repository.")
+        full = self.full_path(relative)
+        with self._translate_errors(relative):
+            return self.fs.open(full, mode, **kwargs)
+
+    def exists(self, relative: str | None) -> bool:
+        try:
+            self.info(relative)
+        except NotFound:
+            return False
+        return True
+
+    # -- errors --------------------------------------------------------------------------------
+    def _translate_errors(self, relative: str | None) -> _ErrorTranslator:
+        return _ErrorTranslator(self.name, relative or "")
+
+    def to_json(self) -> dict[str, Any]:
+        """Public description: never includes storage options, which may hold credentials."""
+        protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
+        return {
+            "name": self.name,
+            "description": self.config.description,
+            "writable": self.config.writable,
+            "protocol": "local" if self.is_local else protocol,
+        }
+
+
+class _ErrorTranslator:
+    """Context manager turning storage exceptions into :mod:`errors` with safe messages."""
+
+    def __init__(self, repository: str, relative: str) -> None:
+        self.repository = repository
+        self.relative = relative
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            return False
+        if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+            raise NotFound(f"'{self.relative}' does not exist in repository '{self.repository}'.") from exc
+        if isinstance(exc, PermissionError):
+            raise Forbidden(f"Storage refused access to '{self.relative}'.") from exc
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            raise StorageUnavailable(f"Repository '{self.repository}' did not answer.") from exc
+        if isinstance(exc, OSError):
+            raise StorageUnavailable(
+                f"Repository '{self.repository}' failed on '{self.relative}': {exc.strerror or type(exc).__name__}."
+            ) from exc
+        return False
