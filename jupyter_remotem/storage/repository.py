@@ -16,7 +16,7 @@ from typing import IO, Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from ..errors import BadParameter, Forbidden, NotFound, StorageUnavailable
+from ..errors import BadParameter, Forbidden, NotFound, RemotemError, StorageUnavailable
 from ..formats.detect import DIRECTORY_FORMATS, detect_format
 from . import paths
 
@@ -94,19 +94,32 @@ def _mtime(info: dict[str, Any]) -> float | None:
     return None
 
 
+def _storage_options(config: RepositoryConfig) -> dict[str, Any]:
+    """Options as fsspec wants them; JSON config cannot spell tuples, which HTTP auth needs."""
+    options = dict(config.storage_options)
+    if isinstance(options.get("auth"), list):
+        options["auth"] = tuple(options["auth"])
+    return options
+
+
 class Repository:
     """Safe access to one storage root."""
 
     def __init__(self, config: RepositoryConfig) -> None:
         self.config = config
         try:
-            self.fs, root = fsspec.core.url_to_fs(config.url, **config.storage_options)
+            self.fs, root = fsspec.core.url_to_fs(config.url, **_storage_options(config))
         except (ImportError, ValueError, TypeError) as error:
             raise ValueError(f"Repository {config.name!r}: cannot use {config.url!r}: {error}") from error
         self.is_local = isinstance(self.fs, LocalFileSystem)
         if self.is_local:
             root = os.path.realpath(root)
         self.root = root.rstrip("/") if root not in ("/", "") else root
+
+    @property
+    def fresh(self) -> dict[str, Any]:
+        """Listing options that bypass fsspec's directory cache, so new files show up at once."""
+        return {} if self.is_local else {"refresh": True}
 
     @property
     def name(self) -> str:
@@ -177,7 +190,7 @@ class Repository:
         if entry.type != "directory":
             raise BadParameter(f"'{entry.path}' is a file, not a folder.", hint="Use the meta endpoint for files.")
         with self._translate_errors(relative):
-            infos = self.fs.ls(full, detail=True)
+            infos = self.fs.ls(full, detail=True, **self.fresh)
         entries = []
         for info in infos:
             if self.relative(info["name"]) == entry.path:
@@ -253,4 +266,10 @@ class _ErrorTranslator:
             raise StorageUnavailable(
                 f"Repository '{self.repository}' failed on '{self.relative}': {exc.strerror or type(exc).__name__}."
             ) from exc
-        return False
+        if isinstance(exc, RemotemError):
+            return False
+        # Client libraries (botocore, httpx) raise their own types; the message may hold URLs with
+        # credentials, so only the type name is passed on.
+        raise StorageUnavailable(
+            f"Repository '{self.repository}' failed on '{self.relative}' ({type(exc).__name__})."
+        ) from exc

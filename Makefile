@@ -1,0 +1,41 @@
+# Two commands matter: `make lab` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := $(CURDIR)/demo-data
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test setup system-deps demo-data benchmark clean
+
+lab: setup demo-data
+	$(BIN)/jupyter-lab --no-browser --allow-root \
+		--port=$${JUPYTER_PORT:-8888} \
+		--RemotemApp.demo_data_dir=$(DEMO_DIR)
+
+test: setup system-deps
+	$(BIN)/python -m pytest
+
+setup: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml labextension/package.json labextension/yarn.lock
+	$(BIN)/pip install -e ".[test]"
+	$(BIN)/jupyter labextension develop --overwrite .
+	$(BIN)/jupyter server extension enable --sys-prefix jupyter_remotem
+	touch $(STAMP)
+
+# Services the tests use: Debian's chromium for browser tests and PostgreSQL for the job store.
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo-data: setup
+	$(BIN)/jupyter-remotem demo-data $(DEMO_DIR) --size small
+
+benchmark: setup
+	$(BIN)/python benchmarks/hdf5_reader.py
+
+clean:
+	rm -rf $(VENV) jupyter_remotem/labextension labextension/node_modules labextension/lib demo-data

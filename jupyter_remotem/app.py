@@ -1,0 +1,171 @@
+"""The server extension: every setting in one place, and the wiring of the layers.
+
+Handlers receive one :class:`Services` object and never read configuration themselves, so the
+same managers can be driven from tests, the CLI or a future worker process.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Dict, Float, Int, List, Unicode, default, validate
+
+from .compute.preview import PreviewService
+from .storage.access import AccessPolicy
+from .storage.registry import RepositoryRegistry
+from .storage.speed import SpeedProbe, SpeedThresholds
+
+
+@dataclass
+class Services:
+    """The managers handlers talk to."""
+
+    registry: RepositoryRegistry
+    access: AccessPolicy
+    speed: SpeedProbe
+    previews: PreviewService
+    executor: ThreadPoolExecutor
+    request_timeout: float
+
+
+class RemotemApp(ExtensionApp):
+    """Browse, preview and reduce datasets in storage repositories."""
+
+    name = "jupyter_remotem"
+    load_other_extensions = True
+
+    repositories = List(
+        Dict(),
+        default_value=[],
+        help=(
+            "Storage repositories. Each is a dict with 'name', 'url' (an fsspec URL such as "
+            "'s3://bucket/prefix', 'webdav+https://host/path', 'memory://x' or a local path), and "
+            "optionally 'storage_options' (passed to fsspec; never shown to users), 'description', "
+            "'writable' (default False) and 'groups' (who may read it; default everyone). "
+            "When empty, a 'demo' repository serves demo_data_dir."
+        ),
+    ).tag(config=True)
+
+    demo_data_dir = Unicode(
+        help="Folder of generated demo scans served as the 'demo' repository when no repositories are configured.",
+    ).tag(config=True)
+
+    generate_demo_data = Bool(
+        True,
+        help="Write small demo scans into demo_data_dir at start-up when it does not exist yet.",
+    ).tag(config=True)
+
+    user_groups = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Groups of the user running this server, used for repository 'groups' when the "
+            "identity provider (e.g. JupyterHub) does not supply them."
+        ),
+    ).tag(config=True)
+
+    preview_size = Int(256, help="Longest side, in pixels, of preview images.").tag(config=True)
+
+    preview_max_bytes = Int(
+        64 * 1024**2,
+        help="At most this many bytes are read for one preview; larger scans are sampled on a coarser grid.",
+    ).tag(config=True)
+
+    preview_cache_entries = Int(256, help="Number of rendered previews kept in memory.").tag(config=True)
+
+    speed_probe_interval = Float(
+        600.0, help="Seconds a repository speed measurement stays valid before it is measured again."
+    ).tag(config=True)
+
+    speed_green = Dict(
+        default_value={"latency_ms": 20.0, "throughput_mb_s": 200.0},
+        help="A repository at most this slow (latency) and at least this fast (throughput) shows green.",
+    ).tag(config=True)
+
+    speed_yellow = Dict(
+        default_value={"latency_ms": 200.0, "throughput_mb_s": 20.0},
+        help="Thresholds for yellow; anything slower shows red.",
+    ).tag(config=True)
+
+    request_timeout = Float(
+        60.0, help="Seconds a storage request may take before the API answers 503 instead of hanging."
+    ).tag(config=True)
+
+    io_threads = Int(8, help="Threads for storage and format I/O, so the event loop never blocks.").tag(config=True)
+
+    @default("demo_data_dir")
+    def _default_demo_data_dir(self) -> str:
+        from jupyter_core.paths import jupyter_data_dir
+
+        return os.path.join(jupyter_data_dir(), "remotem", "demo")
+
+    @validate("repositories")
+    def _validate_repositories(self, proposal: dict[str, Any]) -> list[dict[str, Any]]:
+        from .storage.repository import RepositoryConfig
+
+        names = set()
+        for raw in proposal["value"]:
+            config = RepositoryConfig.from_dict(raw)
+            if config.name in names:
+                raise ValueError(f"Repository name {config.name!r} is used twice.")
+            names.add(config.name)
+        return proposal["value"]
+
+    def _repository_configs(self) -> list[dict[str, Any]]:
+        if self.repositories:
+            return list(self.repositories)
+        if self.generate_demo_data and not os.path.isdir(self.demo_data_dir):
+            from .demo import generate
+
+            self.log.info("jupyter_remotem: writing demo scans to %s", self.demo_data_dir)
+            generate(self.demo_data_dir, size="small")
+        return [
+            {
+                "name": "demo",
+                "url": self.demo_data_dir,
+                "description": "Generated 4D-STEM demo scans",
+                "writable": True,
+            }
+        ]
+
+    def initialize_settings(self) -> None:
+        registry = RepositoryRegistry.from_dicts(self._repository_configs())
+        executor = ThreadPoolExecutor(max_workers=self.io_threads, thread_name_prefix="remotem-io")
+        services = Services(
+            registry=registry,
+            access=AccessPolicy(default_groups=tuple(self.user_groups)),
+            speed=SpeedProbe(
+                interval=self.speed_probe_interval,
+                thresholds=SpeedThresholds.from_config(self.speed_green, self.speed_yellow),
+                executor=executor,
+                log=self.log,
+            ),
+            previews=PreviewService(
+                size=self.preview_size,
+                max_bytes=self.preview_max_bytes,
+                cache_entries=self.preview_cache_entries,
+            ),
+            executor=executor,
+            request_timeout=self.request_timeout,
+        )
+        self.settings["remotem"] = services
+        self.log.info(
+            "jupyter_remotem: serving repositories %s", ", ".join(r.name for r in registry.all())
+        )
+
+    def initialize_handlers(self) -> None:
+        from .handlers import routes
+
+        self.handlers.extend(routes())
+
+    async def stop_extension(self) -> None:
+        services: Services | None = self.settings.get("remotem")
+        if services is not None:
+            services.executor.shutdown(wait=False, cancel_futures=True)
+
+
+main = launch_new_instance = RemotemApp.launch_instance

@@ -1,0 +1,103 @@
+"""What every REST handler shares: JSON errors, off-loop I/O, parameter parsing.
+
+Handlers stay thin: parse and validate the request, authorise, call one manager in a worker
+thread, answer.  All failures leave through :meth:`RemotemHandler.write_error`, which is the
+only place that formats an error body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from ..errors import BadParameter, RemotemError, StorageUnavailable, from_http_status
+from ..storage.repository import Repository
+
+T = TypeVar("T")
+
+
+class RemotemHandler(ExtensionHandlerMixin, APIHandler):
+    """Base class of all jupyter_remotem API handlers."""
+
+    @property
+    def services(self) -> Any:
+        return self.settings["remotem"]
+
+    # -- errors --------------------------------------------------------------------------------
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, RemotemError):
+            self.set_status(error.status)
+            body = error.to_json()
+        elif isinstance(error, web.HTTPError):
+            body = from_http_status(status_code, error.log_message or self._reason)
+        else:
+            body = from_http_status(status_code, "Internal error." if status_code >= 500 else self._reason)
+        self.clear_header("Content-Type")
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, RemotemError):
+            # An expected refusal: one line, no traceback, no request body (it may hold secrets).
+            self.log.info("%s %s -> %s %s", self.request.method, self.request.path, value.status, value.code)
+            return
+        super().log_exception(typ, value, tb)
+
+    # -- helpers -------------------------------------------------------------------------------
+    async def run_blocking(self, function: Callable[..., T], *args: Any) -> T:
+        """Run storage or format work in the I/O pool, bounded by the request timeout."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.services.executor, function, *args)
+        try:
+            return await asyncio.wait_for(future, timeout=self.services.request_timeout)
+        except asyncio.TimeoutError:
+            raise StorageUnavailable(
+                f"The request took longer than {self.services.request_timeout:.0f} s.",
+                hint="The storage may be slow or unreachable; try again, or submit the work as a job.",
+            ) from None
+
+    def repository(self, name: str) -> Repository:
+        """The named repository if the current user may read it (404 otherwise)."""
+        repo = self.services.registry.get(name)
+        return self.services.access.check_read(self.current_user, repo)
+
+    def write_json(self, payload: Any) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+    def query_int(self, name: str, default: int | None = None) -> int | None:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise BadParameter(f"Query parameter '{name}' must be an integer, not '{raw}'.") from None
+
+    def query_float(self, name: str, default: float | None = None) -> float | None:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise BadParameter(f"Query parameter '{name}' must be a number, not '{raw}'.") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BadParameter(f"Query parameter '{name}' must be finite.")
+        return value
+
+
+class NotFoundHandler(RemotemHandler):
+    """Unknown URLs under the API prefix answer JSON, not an HTML page."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        raise web.HTTPError(404, "No such API endpoint.")

@@ -1,0 +1,86 @@
+"""``repositories``, ``tree``, ``meta`` and ``preview``: browsing and looking at data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado import web
+
+from ..compute.preview import PreviewRequest
+from ..formats import list_arrays, open_dataset
+from ..storage.paths import normalise
+from ..storage.repository import Repository
+from .base import RemotemHandler
+
+
+class RepositoriesHandler(RemotemHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        services = self.services
+        visible = services.access.visible(self.current_user, services.registry.all())
+        self.write_json(
+            {
+                "repositories": [
+                    dict(repo.to_json(), speed=services.speed.current(repo).to_json()) for repo in visible
+                ]
+            }
+        )
+
+
+class TreeHandler(RemotemHandler):
+    @web.authenticated
+    async def get(self, name: str, path: str | None = None) -> None:
+        repo = self.repository(name)
+        entries = await self.run_blocking(repo.list, path or "")
+        self.write_json(
+            {
+                "repository": repo.name,
+                "path": normalise(path),
+                "entries": [entry.to_json() for entry in entries],
+            }
+        )
+
+
+def describe(repo: Repository, path: str, dataset: str | None) -> dict[str, Any]:
+    """Metadata of one file: its listing entry, the arrays inside and the chosen array's geometry."""
+    entry = repo.info(path)
+    result: dict[str, Any] = {"repository": repo.name, "path": entry.path, "entry": entry.to_json()}
+    if entry.format is None and entry.type == "directory":
+        result.update(arrays=None, dataset=None)
+        return result
+    result["arrays"] = list_arrays(repo, entry.path)
+    with open_dataset(repo, entry.path, dataset) as ds:
+        result["dataset"] = ds.describe()
+    return result
+
+
+class MetaHandler(RemotemHandler):
+    @web.authenticated
+    async def get(self, name: str, path: str | None = None) -> None:
+        repo = self.repository(name)
+        dataset = self.get_query_argument("dataset", None) or None
+        self.write_json(await self.run_blocking(describe, repo, path or "", dataset))
+
+
+class PreviewHandler(RemotemHandler):
+    @web.authenticated
+    async def get(self, name: str, path: str | None = None) -> None:
+        repo = self.repository(name)
+        request = PreviewRequest(
+            kind=self.get_query_argument("kind", "bf"),
+            dataset=self.get_query_argument("dataset", None) or None,
+            size=self.query_int("size"),
+            cmap=self.get_query_argument("cmap", None) or None,
+            scale=self.get_query_argument("scale", None) or None,
+            y=self.query_int("y"),
+            x=self.query_int("x"),
+            cx=self.query_float("cx"),
+            cy=self.query_float("cy"),
+            r=self.query_float("r"),
+            ri=self.query_float("ri"),
+            ro=self.query_float("ro"),
+        )
+        png = await self.run_blocking(self.services.previews.render, repo, path or "", request)
+        self.set_header("Content-Type", "image/png")
+        self.set_header("Cache-Control", "private, max-age=60")
+        self.finish(png)

@@ -1,0 +1,309 @@
+/**
+ * Typed access to the jupyter_remotem REST API under `{baseUrl}remotem/api/`.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { encodePath } from './format';
+
+export type SpeedClass = 'green' | 'yellow' | 'red' | 'unknown';
+
+export interface ISpeed {
+  class: SpeedClass;
+  latency_ms: number | null;
+  throughput_mb_s: number | null;
+  measured_at: string | null;
+}
+
+export interface IRepository {
+  name: string;
+  description: string;
+  writable: boolean;
+  protocol: string;
+  speed: ISpeed;
+}
+
+export type DatasetFormat =
+  | 'hdf5'
+  | 'npy'
+  | 'raw'
+  | 'zarr'
+  | 'hspy'
+  | 'zspy'
+  | 'mib'
+  | 'dm'
+  | 'blo';
+
+export interface IEntry {
+  name: string;
+  path: string;
+  type: 'file' | 'directory';
+  size: number | null;
+  mtime: number | null;
+  modified: string | null;
+  format: DatasetFormat | null;
+}
+
+export interface ITreeResponse {
+  repository: string;
+  path: string;
+  entries: IEntry[];
+}
+
+export interface IArrayInfo {
+  path: string;
+  shape: number[];
+  dtype: string;
+  chunks: number[] | null;
+  compression: string | null;
+}
+
+export interface IAxis {
+  name: string | null;
+  size: number;
+  scale: number | null;
+  offset: number | null;
+  units: string | null;
+  navigate: boolean | null;
+}
+
+export interface IDatasetInfo {
+  format: string;
+  dataset: string | null;
+  shape: number[];
+  dtype: string;
+  dtype_name?: string;
+  nav_shape: number[];
+  sig_shape: number[];
+  chunks: number[] | null;
+  nbytes: number;
+  axes: IAxis[];
+  metadata: Record<string, unknown>;
+}
+
+export interface IMetaResponse {
+  repository: string;
+  path: string;
+  entry: IEntry;
+  arrays: IArrayInfo[] | null;
+  dataset: IDatasetInfo | null;
+}
+
+export type PreviewKind = 'bf' | 'adf' | 'haadf' | 'com' | 'sum' | 'frame';
+
+/**
+ * Formats whose directories are datasets, not folders.
+ */
+export const DIRECTORY_DATASET_FORMATS: ReadonlyArray<string> = ['zarr', 'zspy'];
+
+/**
+ * Whether an entry opens as a dataset (details + preview) rather than a folder.
+ */
+export function isDataset(entry: IEntry): boolean {
+  if (!entry.format) {
+    return false;
+  }
+  return entry.type === 'file' || DIRECTORY_DATASET_FORMATS.includes(entry.format);
+}
+
+/**
+ * Whether an entry is a folder that expands.
+ */
+export function isFolder(entry: IEntry): boolean {
+  return entry.type === 'directory' && !isDataset(entry);
+}
+
+/**
+ * An error answered by the server (or the network), with the server's hint.
+ */
+export class RemotemError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly hint: string | null
+  ) {
+    super(message);
+    this.name = 'RemotemError';
+  }
+
+  /**
+   * Build an error from a failed response, reading `{"error": {code, message, hint}}`.
+   */
+  static async fromResponse(response: Response): Promise<RemotemError> {
+    let text = '';
+    try {
+      text = await response.text();
+    } catch {
+      // ignore: fall back to the status line
+    }
+    let code = `http_${response.status}`;
+    let message = `${response.status} ${response.statusText}`.trim();
+    let hint: string | null = null;
+    if (text) {
+      try {
+        const body = JSON.parse(text);
+        const error = body?.error;
+        if (error && typeof error === 'object') {
+          code = error.code ?? code;
+          message = error.message ?? message;
+          hint = error.hint ?? null;
+        } else if (typeof body?.message === 'string') {
+          // jupyter_server's own error format
+          message = body.message;
+        }
+      } catch {
+        if (response.status === 404) {
+          hint = 'Is the jupyter_remotem server extension installed and enabled?';
+        }
+      }
+    }
+    if (response.status === 404 && !hint && code.startsWith('http_')) {
+      hint = 'Is the jupyter_remotem server extension installed and enabled?';
+    }
+    return new RemotemError(message, response.status, code, hint);
+  }
+
+  /**
+   * Coerce anything thrown into a RemotemError.
+   */
+  static from(reason: unknown): RemotemError {
+    if (reason instanceof RemotemError) {
+      return reason;
+    }
+    const message = reason instanceof Error ? reason.message : String(reason);
+    return new RemotemError(
+      message,
+      0,
+      'network_error',
+      'Could not reach the Jupyter server; check your connection.'
+    );
+  }
+}
+
+type Query = Record<string, string | number | undefined | null>;
+
+/**
+ * A client for the REST API, bound to one set of server settings.
+ */
+export class RemotemAPI {
+  constructor(readonly serverSettings: ServerConnection.ISettings) {}
+
+  /**
+   * The URL of an API endpoint. `segments` are joined with '/', each already encoded.
+   */
+  url(segments: string[], query?: Query): string {
+    let url = URLExt.join(this.serverSettings.baseUrl, 'remotem/api', ...segments);
+    if (segments.length && segments[segments.length - 1] === '' && !url.endsWith('/')) {
+      url += '/';
+    }
+    if (query) {
+      const clean: Record<string, string> = {};
+      for (const [key, value] of Object.entries(query)) {
+        if (value !== undefined && value !== null && value !== '') {
+          clean[key] = String(value);
+        }
+      }
+      const qs = URLExt.objectToQueryString(clean);
+      if (qs.length > 1) {
+        url += qs;
+      }
+    }
+    return url;
+  }
+
+  async listRepositories(signal?: AbortSignal): Promise<IRepository[]> {
+    const body = await this._json<{ repositories: IRepository[] }>(
+      this.url(['repositories']),
+      signal
+    );
+    return body.repositories;
+  }
+
+  listTree(repo: string, path: string, signal?: AbortSignal): Promise<ITreeResponse> {
+    return this._json<ITreeResponse>(
+      this.url(['repositories', encodeURIComponent(repo), 'tree', encodePath(path)]),
+      signal
+    );
+  }
+
+  getMeta(
+    repo: string,
+    path: string,
+    dataset?: string | null,
+    signal?: AbortSignal
+  ): Promise<IMetaResponse> {
+    return this._json<IMetaResponse>(
+      this.url(['repositories', encodeURIComponent(repo), 'meta', encodePath(path)], {
+        dataset
+      }),
+      signal
+    );
+  }
+
+  async getPreview(
+    repo: string,
+    path: string,
+    kind: PreviewKind,
+    options: { dataset?: string | null; size?: number } = {},
+    signal?: AbortSignal
+  ): Promise<Blob> {
+    const url = this.url(
+      ['repositories', encodeURIComponent(repo), 'preview', encodePath(path)],
+      { kind, dataset: options.dataset, size: options.size }
+    );
+    const response = await this._fetch(url, signal);
+    return response.blob();
+  }
+
+  private async _json<T>(url: string, signal?: AbortSignal): Promise<T> {
+    const response = await this._fetch(url, signal);
+    try {
+      return (await response.json()) as T;
+    } catch (reason) {
+      throw new RemotemError(
+        'The server answered with something that is not JSON.',
+        response.status,
+        'bad_response',
+        null
+      );
+    }
+  }
+
+  private async _fetch(url: string, signal?: AbortSignal): Promise<Response> {
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(
+        url,
+        { method: 'GET', signal },
+        this.serverSettings
+      );
+    } catch (reason) {
+      if (signal?.aborted || isAbort(reason)) {
+        throw new AbortedError();
+      }
+      throw RemotemError.from(reason);
+    }
+    if (!response.ok) {
+      throw await RemotemError.fromResponse(response);
+    }
+    return response;
+  }
+}
+
+/**
+ * Whether a rejection is just an aborted request (to be ignored).
+ */
+export function isAbort(reason: unknown): boolean {
+  return (reason as Error)?.name === 'AbortError';
+}
+
+/**
+ * Thrown when a request was cancelled because its answer is no longer wanted.
+ */
+export class AbortedError extends Error {
+  constructor() {
+    super('The request was aborted.');
+    this.name = 'AbortError';
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The details of a selected dataset: metadata, internal arrays, raw metadata and a preview.
+ */
+import React, { useEffect, useState } from 'react';
+
+import {
+  IArrayInfo,
+  IAxis,
+  IDatasetInfo,
+  IMetaResponse,
+  isAbort,
+  PreviewKind,
+  RemotemAPI,
+  RemotemError
+} from './api';
+import { formatBytes, formatShape } from './format';
+import { ErrorMessage, Spinner } from './widgets';
+
+export const PREVIEW_KINDS: ReadonlyArray<{ kind: PreviewKind; label: string; title: string }> = [
+  { kind: 'bf', label: 'BF', title: 'Virtual bright field' },
+  { kind: 'adf', label: 'ADF', title: 'Virtual annular dark field' },
+  { kind: 'haadf', label: 'HAADF', title: 'Virtual high-angle annular dark field' },
+  { kind: 'com', label: 'CoM', title: 'Centre of mass' },
+  { kind: 'sum', label: 'Sum', title: 'Sum of all diffraction frames' },
+  { kind: 'frame', label: 'Frame', title: 'The first diffraction frame' }
+];
+
+/** Largest raw-metadata text rendered, in characters. */
+const RAW_LIMIT = 200_000;
+
+/** Requested edge length of preview images, in pixels. */
+const PREVIEW_SIZE = 256;
+
+interface IDetailsProps {
+  api: RemotemAPI;
+  repository: string;
+  path: string;
+}
+
+/**
+ * Details of one dataset. Mount it with a `key` per (repository, path) so that
+ * selecting another dataset starts from a clean state.
+ */
+export function DatasetDetails(props: IDetailsProps): JSX.Element {
+  const { api, repository, path } = props;
+  // The internal array chosen by the user; null means the server's default.
+  const [dataset, setDataset] = useState<string | null>(null);
+  const [meta, setMeta] = useState<IMetaResponse | null>(null);
+  const [arrays, setArrays] = useState<IArrayInfo[] | null>(null);
+  const [metaError, setMetaError] = useState<RemotemError | null>(null);
+  const [metaLoading, setMetaLoading] = useState(true);
+  const [metaAttempt, setMetaAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setMetaLoading(true);
+    setMetaError(null);
+    api
+      .getMeta(repository, path, dataset, controller.signal)
+      .then(response => {
+        setMeta(response);
+        if (response.arrays && response.arrays.length) {
+          setArrays(response.arrays);
+        }
+        setMetaLoading(false);
+      })
+      .catch(reason => {
+        if (!isAbort(reason)) {
+          setMeta(null);
+          setMetaError(RemotemError.from(reason));
+          setMetaLoading(false);
+        }
+      });
+    return () => controller.abort();
+  }, [api, repository, path, dataset, metaAttempt]);
+
+  const name = path.split('/').pop() || path;
+  const current = dataset ?? meta?.dataset?.dataset ?? null;
+
+  return (
+    <div className="jp-remotem-details-body" data-path={path}>
+      <div className="jp-remotem-details-title" title={`${repository}:${path}`}>
+        {name}
+      </div>
+      {arrays && arrays.length > 1 && (
+        <label className="jp-remotem-array-select">
+          <span>Array</span>
+          <select
+            className="jp-mod-styled"
+            value={current ?? ''}
+            onChange={event => setDataset(event.target.value)}
+          >
+            {current === null && <option value="">(choose)</option>}
+            {arrays.map(array => (
+              <option key={array.path} value={array.path}>
+                {`${array.path}  ${formatShape(array.shape)}  ${array.dtype}`}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <Preview api={api} repository={repository} path={path} dataset={dataset} />
+      <section className="jp-remotem-meta" aria-busy={metaLoading}>
+        {metaLoading && <Spinner label="Reading metadata…" />}
+        {metaError && (
+          <ErrorMessage error={metaError} onRetry={() => setMetaAttempt(n => n + 1)} />
+        )}
+        {meta?.dataset && <MetadataTable dataset={meta.dataset} />}
+        {meta && !meta.dataset && !metaLoading && (
+          <div className="jp-remotem-note">This file holds no array that can be shown.</div>
+        )}
+        {meta?.dataset && meta.dataset.axes?.length > 0 && (
+          <AxesTable axes={meta.dataset.axes} />
+        )}
+        {meta?.dataset && <RawMetadata metadata={meta.dataset.metadata} />}
+      </section>
+    </div>
+  );
+}
+
+function MetadataTable(props: { dataset: IDatasetInfo }): JSX.Element {
+  const d = props.dataset;
+  const rows: [string, string, string][] = [
+    ['format', 'Format', d.format],
+    ['dataset', 'Array', d.dataset ?? ''],
+    ['shape', 'Shape', formatShape(d.shape)],
+    ['dtype', 'Data type', d.dtype_name ? `${d.dtype_name} (${d.dtype})` : d.dtype],
+    ['nav_shape', 'Navigation', formatShape(d.nav_shape)],
+    ['sig_shape', 'Signal', formatShape(d.sig_shape)],
+    ['nbytes', 'Size', formatBytes(d.nbytes)],
+    ['chunks', 'Chunks', d.chunks ? formatShape(d.chunks) : 'contiguous']
+  ];
+  return (
+    <table className="jp-remotem-meta-table">
+      <tbody>
+        {rows
+          .filter(([, , value]) => value !== '')
+          .map(([key, label, value]) => (
+            <tr key={key} data-key={key}>
+              <th scope="row">{label}</th>
+              <td>{value}</td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  );
+}
+
+function formatNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined) {
+    return '';
+  }
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
+
+function AxesTable(props: { axes: IAxis[] }): JSX.Element {
+  return (
+    <table className="jp-remotem-axes-table">
+      <caption>Axes</caption>
+      <thead>
+        <tr>
+          <th>Name</th>
+          <th>Size</th>
+          <th>Scale</th>
+          <th>Offset</th>
+          <th>Kind</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.axes.map((axis, index) => (
+          <tr key={index}>
+            <td>{axis.name ?? `axis ${index}`}</td>
+            <td>{axis.size}</td>
+            <td>
+              {formatNumber(axis.scale)} {axis.units ?? ''}
+            </td>
+            <td>
+              {formatNumber(axis.offset)} {axis.offset !== null ? (axis.units ?? '') : ''}
+            </td>
+            <td>{axis.navigate === null ? '' : axis.navigate ? 'nav' : 'sig'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function RawMetadata(props: { metadata: Record<string, unknown> }): JSX.Element {
+  const [open, setOpen] = useState(false);
+  let text = '';
+  if (open) {
+    text = JSON.stringify(props.metadata ?? {}, null, 2);
+    if (text.length > RAW_LIMIT) {
+      text = text.slice(0, RAW_LIMIT) + '\n… (truncated)';
+    }
+  }
+  return (
+    <details
+      className="jp-remotem-raw"
+      onToggle={event => setOpen((event.currentTarget as HTMLDetailsElement).open)}
+    >
+      <summary>Raw metadata</summary>
+      {open && <pre className="jp-remotem-raw-json">{text}</pre>}
+    </details>
+  );
+}
+
+interface IPreviewProps {
+  api: RemotemAPI;
+  repository: string;
+  path: string;
+  dataset: string | null;
+}
+
+/**
+ * A preview image with a kind selector. Object URLs are revoked when replaced.
+ */
+function Preview(props: IPreviewProps): JSX.Element {
+  const { api, repository, path, dataset } = props;
+  const [kind, setKind] = useState<PreviewKind>('bf');
+  const [image, setImage] = useState<{ url: string; kind: PreviewKind } | null>(null);
+  const [error, setError] = useState<RemotemError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setLoading(true);
+    setError(null);
+    api
+      .getPreview(repository, path, kind, { dataset, size: PREVIEW_SIZE }, controller.signal)
+      .then(blob => {
+        if (controller.signal.aborted) {
+          return;
+        }
+        setImage({ url: URL.createObjectURL(blob), kind });
+        setLoading(false);
+      })
+      .catch(reason => {
+        if (!isAbort(reason) && !controller.signal.aborted) {
+          setImage(null);
+          setError(RemotemError.from(reason));
+          setLoading(false);
+        }
+      });
+    return () => controller.abort();
+  }, [api, repository, path, dataset, kind, attempt]);
+
+  // Revoke each object URL once it is replaced or the preview goes away.
+  useEffect(() => {
+    return () => {
+      if (image) {
+        URL.revokeObjectURL(image.url);
+      }
+    };
+  }, [image]);
+
+  const label = PREVIEW_KINDS.find(k => k.kind === kind)?.title ?? kind;
+  return (
+    <section className="jp-remotem-preview" aria-busy={loading} data-loading={loading}>
+      <div className="jp-remotem-kinds" role="radiogroup" aria-label="Preview kind">
+        {PREVIEW_KINDS.map(k => (
+          <button
+            key={k.kind}
+            className={'jp-remotem-kind' + (k.kind === kind ? ' jp-mod-active' : '')}
+            data-kind={k.kind}
+            role="radio"
+            aria-checked={k.kind === kind}
+            title={k.title}
+            onClick={() => setKind(k.kind)}
+          >
+            {k.label}
+          </button>
+        ))}
+      </div>
+      <div className="jp-remotem-preview-frame">
+        {image && !error && (
+          <img
+            src={image.url}
+            data-kind={image.kind}
+            alt={`${label} of ${path}`}
+            className={loading ? 'jp-mod-stale' : ''}
+          />
+        )}
+        {loading && (
+          <div className="jp-remotem-preview-overlay">
+            <Spinner label="Computing preview…" />
+          </div>
+        )}
+        {error && <ErrorMessage error={error} onRetry={() => setAttempt(n => n + 1)} />}
+      </div>
+    </section>
+  );
+}

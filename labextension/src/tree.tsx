@@ -1,0 +1,367 @@
+/**
+ * The repository list and its lazily loaded file trees.
+ */
+import {
+  caretDownIcon,
+  caretRightIcon,
+  fileIcon,
+  folderIcon,
+  LabIcon
+} from '@jupyterlab/ui-components';
+import React, { useCallback, useEffect, useState } from 'react';
+
+import {
+  IEntry,
+  IRepository,
+  isAbort,
+  isDataset,
+  isFolder,
+  RemotemAPI,
+  RemotemError
+} from './api';
+import { describeSpeed, formatBytes, formatDate } from './format';
+import { ErrorMessage, Spinner } from './widgets';
+
+/**
+ * What is selected in the tree: a dataset in a repository.
+ */
+export interface ISelection {
+  repository: string;
+  entry: IEntry;
+}
+
+interface ITreeProps {
+  api: RemotemAPI;
+  selection: ISelection | null;
+  onSelect: (selection: ISelection) => void;
+}
+
+/**
+ * Move keyboard focus to the previous/next visible row of the tree.
+ */
+function moveFocus(current: HTMLElement, step: 1 | -1): void {
+  const tree = current.closest('.jp-remotem-browser');
+  if (!tree) {
+    return;
+  }
+  const rows = Array.from(
+    tree.querySelectorAll<HTMLElement>('.jp-remotem-focusable')
+  ).filter(row => row.offsetParent !== null);
+  const index = rows.indexOf(current);
+  const next = rows[index + step];
+  if (next) {
+    next.focus();
+  }
+}
+
+/**
+ * Keyboard behaviour shared by all rows: Enter/Space activate, arrows move and fold.
+ */
+function rowKeyDown(
+  event: React.KeyboardEvent<HTMLElement>,
+  actions: { activate: () => void; expand?: () => void; collapse?: () => void }
+): void {
+  if (event.target !== event.currentTarget) {
+    return;
+  }
+  switch (event.key) {
+    case 'Enter':
+    case ' ':
+      event.preventDefault();
+      actions.activate();
+      break;
+    case 'ArrowDown':
+      event.preventDefault();
+      moveFocus(event.currentTarget, 1);
+      break;
+    case 'ArrowUp':
+      event.preventDefault();
+      moveFocus(event.currentTarget, -1);
+      break;
+    case 'ArrowRight':
+      if (actions.expand) {
+        event.preventDefault();
+        actions.expand();
+      }
+      break;
+    case 'ArrowLeft':
+      if (actions.collapse) {
+        event.preventDefault();
+        actions.collapse();
+      }
+      break;
+  }
+}
+
+function Caret(props: { expandable: boolean; expanded: boolean }): JSX.Element {
+  if (!props.expandable) {
+    return <span className="jp-remotem-caret" />;
+  }
+  const icon = props.expanded ? caretDownIcon : caretRightIcon;
+  return <icon.react tag="span" className="jp-remotem-caret" />;
+}
+
+/**
+ * The traffic light of a repository's measured speed.
+ */
+export function SpeedLight(props: { repository: IRepository }): JSX.Element {
+  const speed = props.repository.speed ?? {
+    class: 'unknown',
+    latency_ms: null,
+    throughput_mb_s: null,
+    measured_at: null
+  };
+  const text = describeSpeed(speed);
+  return (
+    <span
+      className="jp-remotem-speed"
+      data-speed={speed.class}
+      title={text}
+      aria-label={text}
+      role="img"
+    />
+  );
+}
+
+/**
+ * One repository: a header row and, once expanded, its root folder.
+ */
+export function RepositoryNode(
+  props: ITreeProps & { repository: IRepository }
+): JSX.Element {
+  const { repository } = props;
+  const [expanded, setExpanded] = useState(false);
+  const [opened, setOpened] = useState(false);
+  const toggle = useCallback(() => {
+    setOpened(true);
+    setExpanded(value => !value);
+  }, []);
+  const expand = useCallback(() => {
+    setOpened(true);
+    setExpanded(true);
+  }, []);
+  return (
+    <li
+      className="jp-remotem-repo"
+      data-repo={repository.name}
+      role="treeitem"
+      aria-expanded={expanded}
+      aria-level={1}
+    >
+      <div
+        className="jp-remotem-repo-header jp-remotem-focusable"
+        tabIndex={0}
+        onClick={toggle}
+        onKeyDown={event =>
+          rowKeyDown(event, {
+            activate: toggle,
+            expand,
+            collapse: () => setExpanded(false)
+          })
+        }
+        title={`${repository.name} (${repository.protocol}${
+          repository.writable ? ', writable' : ', read-only'
+        })`}
+      >
+        <Caret expandable={true} expanded={expanded} />
+        <SpeedLight repository={repository} />
+        <span className="jp-remotem-repo-name">{repository.name}</span>
+        <span className="jp-remotem-badge jp-remotem-protocol">
+          {repository.protocol}
+        </span>
+        {repository.description && (
+          <span className="jp-remotem-repo-description">
+            {repository.description}
+          </span>
+        )}
+      </div>
+      {opened && (
+        <DirectoryChildren
+          {...props}
+          repositoryName={repository.name}
+          path=""
+          depth={1}
+          hidden={!expanded}
+        />
+      )}
+    </li>
+  );
+}
+
+interface IDirectoryProps extends ITreeProps {
+  repositoryName: string;
+  path: string;
+  depth: number;
+  hidden: boolean;
+}
+
+/**
+ * The children of a folder, loaded once when first shown.
+ */
+function DirectoryChildren(props: IDirectoryProps): JSX.Element {
+  const { api, repositoryName, path, depth } = props;
+  const [entries, setEntries] = useState<IEntry[] | null>(null);
+  const [error, setError] = useState<RemotemError | null>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setError(null);
+    setEntries(null);
+    api
+      .listTree(repositoryName, path, controller.signal)
+      .then(response => setEntries(sortEntries(response.entries)))
+      .catch(reason => {
+        if (!isAbort(reason)) {
+          setError(RemotemError.from(reason));
+        }
+      });
+    return () => controller.abort();
+  }, [api, repositoryName, path, attempt]);
+
+  const indent = { paddingLeft: `${depth * 12 + 4}px` };
+  let content: JSX.Element;
+  if (error) {
+    content = (
+      <li className="jp-remotem-tree-status" style={indent}>
+        <ErrorMessage error={error} onRetry={() => setAttempt(n => n + 1)} />
+      </li>
+    );
+  } else if (entries === null) {
+    content = (
+      <li className="jp-remotem-tree-status" style={indent}>
+        <Spinner label="Loading…" />
+      </li>
+    );
+  } else if (entries.length === 0) {
+    content = (
+      <li className="jp-remotem-tree-status jp-remotem-empty" style={indent}>
+        Empty folder
+      </li>
+    );
+  } else {
+    content = (
+      <>
+        {entries.map(entry => (
+          <EntryNode
+            key={entry.path}
+            {...props}
+            entry={entry}
+            depth={depth}
+          />
+        ))}
+      </>
+    );
+  }
+  return (
+    <ul className="jp-remotem-tree" role="group" hidden={props.hidden}>
+      {content}
+    </ul>
+  );
+}
+
+/**
+ * Folders first, then by name.
+ */
+function sortEntries(entries: IEntry[]): IEntry[] {
+  return [...entries].sort((a, b) => {
+    const fa = isFolder(a) ? 0 : 1;
+    const fb = isFolder(b) ? 0 : 1;
+    return fa - fb || a.name.localeCompare(b.name);
+  });
+}
+
+/**
+ * One row of a file tree: a folder, a dataset or another file.
+ */
+function EntryNode(
+  props: IDirectoryProps & { entry: IEntry }
+): JSX.Element {
+  const { entry, depth, selection, onSelect, repositoryName } = props;
+  const folder = isFolder(entry);
+  const dataset = isDataset(entry);
+  const [expanded, setExpanded] = useState(false);
+  const [opened, setOpened] = useState(false);
+  const selected =
+    dataset &&
+    selection !== null &&
+    selection.repository === repositoryName &&
+    selection.entry.path === entry.path;
+
+  const activate = useCallback(() => {
+    if (folder) {
+      setOpened(true);
+      setExpanded(value => !value);
+    } else if (dataset) {
+      onSelect({ repository: repositoryName, entry });
+    }
+  }, [folder, dataset, onSelect, repositoryName, entry]);
+
+  const icon: LabIcon = folder ? folderIcon : fileIcon;
+  const size = folder ? '' : formatBytes(entry.size);
+  const date = formatDate(entry.modified, entry.mtime);
+  const kind = folder ? 'folder' : dataset ? 'dataset' : 'file';
+  const tooltip = [
+    entry.path,
+    entry.format ? `format: ${entry.format}` : '',
+    size ? `size: ${size}` : '',
+    date ? `modified: ${date}` : ''
+  ]
+    .filter(Boolean)
+    .join('\n');
+
+  return (
+    <li
+      role="treeitem"
+      aria-level={depth + 1}
+      aria-expanded={folder ? expanded : undefined}
+      aria-selected={dataset ? selected : undefined}
+    >
+      <div
+        className={
+          'jp-remotem-tree-item jp-remotem-focusable' +
+          (selected ? ' jp-mod-selected' : '') +
+          (kind === 'file' ? ' jp-remotem-plain' : '')
+        }
+        data-path={entry.path}
+        data-kind={kind}
+        data-format={entry.format ?? ''}
+        tabIndex={0}
+        title={tooltip}
+        style={{ paddingLeft: `${depth * 12 + 4}px` }}
+        onClick={activate}
+        onKeyDown={event =>
+          rowKeyDown(event, {
+            activate,
+            expand: folder
+              ? () => {
+                  setOpened(true);
+                  setExpanded(true);
+                }
+              : undefined,
+            collapse: folder ? () => setExpanded(false) : undefined
+          })
+        }
+      >
+        <Caret expandable={folder} expanded={expanded} />
+        <icon.react tag="span" className="jp-remotem-icon" />
+        <span className="jp-remotem-name">{entry.name}</span>
+        {entry.format && (
+          <span className="jp-remotem-badge jp-remotem-format" data-format={entry.format}>
+            {entry.format}
+          </span>
+        )}
+        <span className="jp-remotem-size">{size}</span>
+        <span className="jp-remotem-date">{date}</span>
+      </div>
+      {folder && opened && (
+        <DirectoryChildren
+          {...props}
+          path={entry.path}
+          depth={depth + 1}
+          hidden={!expanded}
+        />
+      )}
+    </li>
+  );
+}

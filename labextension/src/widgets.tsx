@@ -1,0 +1,45 @@
+/**
+ * Small presentational pieces shared by the tree and the details panel.
+ */
+import React from 'react';
+
+import { RemotemError } from './api';
+
+/**
+ * A server (or network) error: its message, the server's hint, and an optional retry.
+ */
+export function ErrorMessage(props: {
+  error: RemotemError;
+  onRetry?: () => void;
+}): JSX.Element {
+  const { error } = props;
+  return (
+    <div className="jp-remotem-error" role="alert" data-code={error.code}>
+      <div className="jp-remotem-error-message">{error.message}</div>
+      {error.hint && <div className="jp-remotem-error-hint">{error.hint}</div>}
+      {props.onRetry && (
+        <button
+          className="jp-remotem-retry jp-Button jp-mod-minimal"
+          onClick={event => {
+            event.stopPropagation();
+            props.onRetry!();
+          }}
+        >
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * An inline loading indicator.
+ */
+export function Spinner(props: { label?: string }): JSX.Element {
+  return (
+    <span className="jp-remotem-loading" role="status" aria-live="polite">
+      <span className="jp-remotem-spinner" aria-hidden="true" />
+      {props.label ?? 'Loading…'}
+    </span>
+  );
+}

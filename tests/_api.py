@@ -1,0 +1,41 @@
+"""Small helpers for talking to the REST API through pytest-jupyter's ``jp_fetch``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def api_path(*parts: str) -> tuple[str, ...]:
+    return ("remotem", "api", *parts)
+
+
+async def get(jp_fetch: Any, *parts: str, **params: Any):
+    return await jp_fetch(*api_path(*parts), params={k: str(v) for k, v in params.items()}, raise_error=False)
+
+
+async def get_json(jp_fetch: Any, *parts: str, **params: Any) -> dict[str, Any]:
+    response = await get(jp_fetch, *parts, **params)
+    assert response.code == 200, response.body[:500]
+    assert response.headers["Content-Type"].startswith("application/json")
+    return json.loads(response.body)
+
+
+async def get_error(jp_fetch: Any, status: int, *parts: str, **params: Any) -> dict[str, Any]:
+    """Fetch, assert the status, and check the error body has code, message and hint."""
+    response = await get(jp_fetch, *parts, **params)
+    assert response.code == status, (response.code, response.body[:500])
+    body = json.loads(response.body)
+    error = body["error"]
+    assert set(error) >= {"code", "message", "hint"}
+    assert isinstance(error["message"], str) and error["message"]
+    assert "Traceback" not in response.body.decode()
+    return error
+
+
+def encoded(path: str) -> str:
+    """A repository path as it appears in a URL: each segment percent-encoded."""
+    return "/".join(quote(segment, safe="") for segment in path.split("/"))
