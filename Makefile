@@ -23,7 +23,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml labextension/package.json labextension/yarn.lock
 	$(BIN)/pip install -e ".[test]"
-	$(BIN)/jupyter labextension develop --overwrite .
+	$(BIN)/jupyter-builder develop --overwrite .
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_remotem
 	touch $(STAMP)
 

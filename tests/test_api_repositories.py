@@ -8,16 +8,14 @@ import json
 
 import pytest
 from PIL import Image
-from tornado.httpclient import AsyncHTTPClient
 
 from _api import PNG_SIGNATURE, get, get_error, get_json
 
 
-async def raw_get(jp_http_port, jp_base_url, jp_auth_header, raw_path: str, auth: bool = True):
+async def raw_get(http_server_client, jp_base_url, jp_auth_header, raw_path: str, auth: bool = True):
     """A request whose path is sent byte for byte (no client-side escaping)."""
-    url = f"http://localhost:{jp_http_port}{jp_base_url}remotem/api/{raw_path}"
     headers = jp_auth_header if auth else {}
-    return await AsyncHTTPClient().fetch(url, headers=headers, raise_error=False)
+    return await http_server_client.fetch(f"{jp_base_url}remotem/api/{raw_path}", headers=headers, raise_error=False)
 
 
 async def test_listing_shows_configured_repositories_without_secrets(jp_fetch):
@@ -47,10 +45,10 @@ async def test_speed_probe_fills_in_without_blocking_the_listing(jp_fetch):
     assert speed["measured_at"]
 
 
-async def test_unauthenticated_requests_are_refused(jp_http_port, jp_base_url, jp_auth_header):
+async def test_unauthenticated_requests_are_refused(http_server_client, jp_base_url, jp_auth_header):
     for path in ("repositories", "repositories/demo/tree/", "repositories/demo/meta/scan.npy",
                  "repositories/demo/preview/scan.npy?kind=bf"):
-        response = await raw_get(jp_http_port, jp_base_url, jp_auth_header, path, auth=False)
+        response = await raw_get(http_server_client, jp_base_url, jp_auth_header, path, auth=False)
         assert response.code == 403, path
         error = json.loads(response.body)["error"]
         assert error["code"] == "forbidden"
@@ -107,8 +105,8 @@ async def test_tree_errors(jp_fetch):
         "repositories/demo/preview/%2e%2e/%2e%2e/etc/passwd?kind=frame",
     ],
 )
-async def test_paths_cannot_escape_the_repository(jp_http_port, jp_base_url, jp_auth_header, raw_path):
-    response = await raw_get(jp_http_port, jp_base_url, jp_auth_header, raw_path)
+async def test_paths_cannot_escape_the_repository(http_server_client, jp_base_url, jp_auth_header, raw_path):
+    response = await raw_get(http_server_client, jp_base_url, jp_auth_header, raw_path)
     assert 400 <= response.code < 500, (raw_path, response.code)
     assert "error" in json.loads(response.body)
 

@@ -81,6 +81,5 @@ class PreviewHandler(RemotemHandler):
             ro=self.query_float("ro"),
         )
         png = await self.run_blocking(self.services.previews.render, repo, path or "", request)
-        self.set_header("Content-Type", "image/png")
         self.set_header("Cache-Control", "private, max-age=60")
-        self.finish(png)
+        self.finish(png, set_content_type="image/png")

@@ -193,8 +193,11 @@ class Repository:
             infos = self.fs.ls(full, detail=True, **self.fresh)
         entries = []
         for info in infos:
-            if self.relative(info["name"]) == entry.path:
+            relative = self.relative(info["name"])
+            if relative == entry.path:
                 continue  # some stores list the folder itself
+            if relative.rsplit("/", 1)[-1].startswith("."):
+                continue  # hidden files stay hidden, as in Jupyter's own file browser
             if self.is_local and not self._local_entry_is_safe(info["name"]):
                 continue
             entries.append(self._entry(self._local_info(info) if self.is_local else info))

@@ -24,15 +24,7 @@ export interface IRepository {
 }
 
 export type DatasetFormat =
-  | 'hdf5'
-  | 'npy'
-  | 'raw'
-  | 'zarr'
-  | 'hspy'
-  | 'zspy'
-  | 'mib'
-  | 'dm'
-  | 'blo';
+  'hdf5' | 'npy' | 'raw' | 'zarr' | 'hspy' | 'zspy' | 'mib' | 'dm' | 'blo';
 
 export interface IEntry {
   name: string;
@@ -41,7 +33,8 @@ export interface IEntry {
   size: number | null;
   mtime: number | null;
   modified: string | null;
-  format: DatasetFormat | null;
+  /** A dataset format, another known kind of file ('json', 'image'…), or null. */
+  format: DatasetFormat | string | null;
 }
 
 export interface ITreeResponse {
@@ -92,18 +85,38 @@ export interface IMetaResponse {
 export type PreviewKind = 'bf' | 'adf' | 'haadf' | 'com' | 'sum' | 'frame';
 
 /**
+ * Formats the server opens as datasets (metadata and previews).
+ */
+export const DATASET_FORMATS: ReadonlyArray<string> = [
+  'hdf5',
+  'npy',
+  'raw',
+  'zarr',
+  'hspy',
+  'zspy',
+  'mib',
+  'dm',
+  'blo'
+];
+
+/**
  * Formats whose directories are datasets, not folders.
  */
-export const DIRECTORY_DATASET_FORMATS: ReadonlyArray<string> = ['zarr', 'zspy'];
+export const DIRECTORY_DATASET_FORMATS: ReadonlyArray<string> = [
+  'zarr',
+  'zspy'
+];
 
 /**
  * Whether an entry opens as a dataset (details + preview) rather than a folder.
  */
 export function isDataset(entry: IEntry): boolean {
-  if (!entry.format) {
+  if (!entry.format || !DATASET_FORMATS.includes(entry.format)) {
     return false;
   }
-  return entry.type === 'file' || DIRECTORY_DATASET_FORMATS.includes(entry.format);
+  return (
+    entry.type === 'file' || DIRECTORY_DATASET_FORMATS.includes(entry.format)
+  );
 }
 
 /**
@@ -154,7 +167,8 @@ export class RemotemError extends Error {
         }
       } catch {
         if (response.status === 404) {
-          hint = 'Is the jupyter_remotem server extension installed and enabled?';
+          hint =
+            'Is the jupyter_remotem server extension installed and enabled?';
         }
       }
     }
@@ -193,8 +207,16 @@ export class RemotemAPI {
    * The URL of an API endpoint. `segments` are joined with '/', each already encoded.
    */
   url(segments: string[], query?: Query): string {
-    let url = URLExt.join(this.serverSettings.baseUrl, 'remotem/api', ...segments);
-    if (segments.length && segments[segments.length - 1] === '' && !url.endsWith('/')) {
+    let url = URLExt.join(
+      this.serverSettings.baseUrl,
+      'remotem/api',
+      ...segments
+    );
+    if (
+      segments.length &&
+      segments[segments.length - 1] === '' &&
+      !url.endsWith('/')
+    ) {
       url += '/';
     }
     if (query) {
@@ -220,9 +242,18 @@ export class RemotemAPI {
     return body.repositories;
   }
 
-  listTree(repo: string, path: string, signal?: AbortSignal): Promise<ITreeResponse> {
+  listTree(
+    repo: string,
+    path: string,
+    signal?: AbortSignal
+  ): Promise<ITreeResponse> {
     return this._json<ITreeResponse>(
-      this.url(['repositories', encodeURIComponent(repo), 'tree', encodePath(path)]),
+      this.url([
+        'repositories',
+        encodeURIComponent(repo),
+        'tree',
+        encodePath(path)
+      ]),
       signal
     );
   }
@@ -234,9 +265,12 @@ export class RemotemAPI {
     signal?: AbortSignal
   ): Promise<IMetaResponse> {
     return this._json<IMetaResponse>(
-      this.url(['repositories', encodeURIComponent(repo), 'meta', encodePath(path)], {
-        dataset
-      }),
+      this.url(
+        ['repositories', encodeURIComponent(repo), 'meta', encodePath(path)],
+        {
+          dataset
+        }
+      ),
       signal
     );
   }
@@ -253,14 +287,18 @@ export class RemotemAPI {
       { kind, dataset: options.dataset, size: options.size }
     );
     const response = await this._fetch(url, signal);
-    return response.blob();
+    const blob = await response.blob();
+    // An <img> needs an image type on its object URL's blob.
+    return blob.type.startsWith('image/')
+      ? blob
+      : new Blob([blob], { type: 'image/png' });
   }
 
   private async _json<T>(url: string, signal?: AbortSignal): Promise<T> {
     const response = await this._fetch(url, signal);
     try {
       return (await response.json()) as T;
-    } catch (reason) {
+    } catch {
       throw new RemotemError(
         'The server answered with something that is not JSON.',
         response.status,

@@ -1,6 +1,7 @@
 /**
  * The details of a selected dataset: metadata, internal arrays, raw metadata and a preview.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
 import {
@@ -14,16 +15,44 @@ import {
   RemotemError
 } from './api';
 import { formatBytes, formatShape } from './format';
+import { useTranslation } from './i18n';
 import { ErrorMessage, Spinner } from './widgets';
 
-export const PREVIEW_KINDS: ReadonlyArray<{ kind: PreviewKind; label: string; title: string }> = [
-  { kind: 'bf', label: 'BF', title: 'Virtual bright field' },
-  { kind: 'adf', label: 'ADF', title: 'Virtual annular dark field' },
-  { kind: 'haadf', label: 'HAADF', title: 'Virtual high-angle annular dark field' },
-  { kind: 'com', label: 'CoM', title: 'Centre of mass' },
-  { kind: 'sum', label: 'Sum', title: 'Sum of all diffraction frames' },
-  { kind: 'frame', label: 'Frame', title: 'The first diffraction frame' }
-];
+/**
+ * The preview kinds offered, in order, with their tooltips.
+ */
+export function previewKinds(
+  trans: TranslationBundle
+): { kind: PreviewKind; label: string; title: string }[] {
+  return [
+    {
+      kind: 'bf',
+      label: trans.__('BF'),
+      title: trans.__('Virtual bright field')
+    },
+    {
+      kind: 'adf',
+      label: trans.__('ADF'),
+      title: trans.__('Virtual annular dark field')
+    },
+    {
+      kind: 'haadf',
+      label: trans.__('HAADF'),
+      title: trans.__('Virtual high-angle annular dark field')
+    },
+    { kind: 'com', label: trans.__('CoM'), title: trans.__('Centre of mass') },
+    {
+      kind: 'sum',
+      label: trans.__('Sum'),
+      title: trans.__('Sum of all diffraction frames')
+    },
+    {
+      kind: 'frame',
+      label: trans.__('Frame'),
+      title: trans.__('The first diffraction frame')
+    }
+  ];
+}
 
 /** Largest raw-metadata text rendered, in characters. */
 const RAW_LIMIT = 200_000;
@@ -43,6 +72,7 @@ interface IDetailsProps {
  */
 export function DatasetDetails(props: IDetailsProps): JSX.Element {
   const { api, repository, path } = props;
+  const trans = useTranslation();
   // The internal array chosen by the user; null means the server's default.
   const [dataset, setDataset] = useState<string | null>(null);
   const [meta, setMeta] = useState<IMetaResponse | null>(null);
@@ -84,13 +114,15 @@ export function DatasetDetails(props: IDetailsProps): JSX.Element {
       </div>
       {arrays && arrays.length > 1 && (
         <label className="jp-remotem-array-select">
-          <span>Array</span>
+          <span>{trans.__('Array')}</span>
           <select
-            className="jp-mod-styled"
+            className="jp-remotem-select"
             value={current ?? ''}
             onChange={event => setDataset(event.target.value)}
           >
-            {current === null && <option value="">(choose)</option>}
+            {current === null && (
+              <option value="">{trans.__('(choose)')}</option>
+            )}
             {arrays.map(array => (
               <option key={array.path} value={array.path}>
                 {`${array.path}  ${formatShape(array.shape)}  ${array.dtype}`}
@@ -99,15 +131,25 @@ export function DatasetDetails(props: IDetailsProps): JSX.Element {
           </select>
         </label>
       )}
-      <Preview api={api} repository={repository} path={path} dataset={dataset} />
+      <Preview
+        api={api}
+        repository={repository}
+        path={path}
+        dataset={dataset}
+      />
       <section className="jp-remotem-meta" aria-busy={metaLoading}>
-        {metaLoading && <Spinner label="Reading metadata…" />}
+        {metaLoading && <Spinner label={trans.__('Reading metadata…')} />}
         {metaError && (
-          <ErrorMessage error={metaError} onRetry={() => setMetaAttempt(n => n + 1)} />
+          <ErrorMessage
+            error={metaError}
+            onRetry={() => setMetaAttempt(n => n + 1)}
+          />
         )}
         {meta?.dataset && <MetadataTable dataset={meta.dataset} />}
         {meta && !meta.dataset && !metaLoading && (
-          <div className="jp-remotem-note">This file holds no array that can be shown.</div>
+          <div className="jp-remotem-note">
+            {trans.__('This file holds no array that can be shown.')}
+          </div>
         )}
         {meta?.dataset && meta.dataset.axes?.length > 0 && (
           <AxesTable axes={meta.dataset.axes} />
@@ -120,15 +162,24 @@ export function DatasetDetails(props: IDetailsProps): JSX.Element {
 
 function MetadataTable(props: { dataset: IDatasetInfo }): JSX.Element {
   const d = props.dataset;
+  const trans = useTranslation();
   const rows: [string, string, string][] = [
-    ['format', 'Format', d.format],
-    ['dataset', 'Array', d.dataset ?? ''],
-    ['shape', 'Shape', formatShape(d.shape)],
-    ['dtype', 'Data type', d.dtype_name ? `${d.dtype_name} (${d.dtype})` : d.dtype],
-    ['nav_shape', 'Navigation', formatShape(d.nav_shape)],
-    ['sig_shape', 'Signal', formatShape(d.sig_shape)],
-    ['nbytes', 'Size', formatBytes(d.nbytes)],
-    ['chunks', 'Chunks', d.chunks ? formatShape(d.chunks) : 'contiguous']
+    ['format', trans.__('Format'), d.format],
+    ['dataset', trans.__('Array'), d.dataset ?? ''],
+    ['shape', trans.__('Shape'), formatShape(d.shape)],
+    [
+      'dtype',
+      trans.__('Data type'),
+      d.dtype_name ? `${d.dtype_name} (${d.dtype})` : d.dtype
+    ],
+    ['nav_shape', trans.__('Navigation'), formatShape(d.nav_shape)],
+    ['sig_shape', trans.__('Signal'), formatShape(d.sig_shape)],
+    ['nbytes', trans.__('Size'), formatBytes(d.nbytes)],
+    [
+      'chunks',
+      trans.__('Chunks'),
+      d.chunks ? formatShape(d.chunks) : trans.__('contiguous')
+    ]
   ];
   return (
     <table className="jp-remotem-meta-table">
@@ -150,34 +201,44 @@ function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined) {
     return '';
   }
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  return Number.isInteger(value)
+    ? String(value)
+    : String(Number(value.toPrecision(4)));
 }
 
 function AxesTable(props: { axes: IAxis[] }): JSX.Element {
+  const trans = useTranslation();
   return (
     <table className="jp-remotem-axes-table">
-      <caption>Axes</caption>
+      <caption>{trans.__('Axes')}</caption>
       <thead>
         <tr>
-          <th>Name</th>
-          <th>Size</th>
-          <th>Scale</th>
-          <th>Offset</th>
-          <th>Kind</th>
+          <th>{trans.__('Name')}</th>
+          <th>{trans.__('Size')}</th>
+          <th>{trans.__('Scale')}</th>
+          <th>{trans.__('Offset')}</th>
+          <th>{trans.__('Kind')}</th>
         </tr>
       </thead>
       <tbody>
         {props.axes.map((axis, index) => (
           <tr key={index}>
-            <td>{axis.name ?? `axis ${index}`}</td>
+            <td>{axis.name ?? trans.__('axis %1', index)}</td>
             <td>{axis.size}</td>
             <td>
               {formatNumber(axis.scale)} {axis.units ?? ''}
             </td>
             <td>
-              {formatNumber(axis.offset)} {axis.offset !== null ? (axis.units ?? '') : ''}
+              {formatNumber(axis.offset)}{' '}
+              {axis.offset !== null ? (axis.units ?? '') : ''}
             </td>
-            <td>{axis.navigate === null ? '' : axis.navigate ? 'nav' : 'sig'}</td>
+            <td>
+              {axis.navigate === null
+                ? ''
+                : axis.navigate
+                  ? trans.__('nav')
+                  : trans.__('sig')}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -185,21 +246,26 @@ function AxesTable(props: { axes: IAxis[] }): JSX.Element {
   );
 }
 
-function RawMetadata(props: { metadata: Record<string, unknown> }): JSX.Element {
+function RawMetadata(props: {
+  metadata: Record<string, unknown>;
+}): JSX.Element {
+  const trans = useTranslation();
   const [open, setOpen] = useState(false);
   let text = '';
   if (open) {
     text = JSON.stringify(props.metadata ?? {}, null, 2);
     if (text.length > RAW_LIMIT) {
-      text = text.slice(0, RAW_LIMIT) + '\n… (truncated)';
+      text = text.slice(0, RAW_LIMIT) + '\n' + trans.__('… (truncated)');
     }
   }
   return (
     <details
       className="jp-remotem-raw"
-      onToggle={event => setOpen((event.currentTarget as HTMLDetailsElement).open)}
+      onToggle={event =>
+        setOpen((event.currentTarget as HTMLDetailsElement).open)
+      }
     >
-      <summary>Raw metadata</summary>
+      <summary>{trans.__('Raw metadata')}</summary>
       {open && <pre className="jp-remotem-raw-json">{text}</pre>}
     </details>
   );
@@ -217,8 +283,12 @@ interface IPreviewProps {
  */
 function Preview(props: IPreviewProps): JSX.Element {
   const { api, repository, path, dataset } = props;
+  const trans = useTranslation();
+  const kinds = previewKinds(trans);
   const [kind, setKind] = useState<PreviewKind>('bf');
-  const [image, setImage] = useState<{ url: string; kind: PreviewKind } | null>(null);
+  const [image, setImage] = useState<{ url: string; kind: PreviewKind } | null>(
+    null
+  );
   const [error, setError] = useState<RemotemError | null>(null);
   const [loading, setLoading] = useState(true);
   const [attempt, setAttempt] = useState(0);
@@ -228,7 +298,13 @@ function Preview(props: IPreviewProps): JSX.Element {
     setLoading(true);
     setError(null);
     api
-      .getPreview(repository, path, kind, { dataset, size: PREVIEW_SIZE }, controller.signal)
+      .getPreview(
+        repository,
+        path,
+        kind,
+        { dataset, size: PREVIEW_SIZE },
+        controller.signal
+      )
       .then(blob => {
         if (controller.signal.aborted) {
           return;
@@ -255,14 +331,24 @@ function Preview(props: IPreviewProps): JSX.Element {
     };
   }, [image]);
 
-  const label = PREVIEW_KINDS.find(k => k.kind === kind)?.title ?? kind;
+  const label = kinds.find(k => k.kind === kind)?.title ?? kind;
   return (
-    <section className="jp-remotem-preview" aria-busy={loading} data-loading={loading}>
-      <div className="jp-remotem-kinds" role="radiogroup" aria-label="Preview kind">
-        {PREVIEW_KINDS.map(k => (
+    <section
+      className="jp-remotem-preview"
+      aria-busy={loading}
+      data-loading={loading}
+    >
+      <div
+        className="jp-remotem-kinds"
+        role="radiogroup"
+        aria-label={trans.__('Preview kind')}
+      >
+        {kinds.map(k => (
           <button
             key={k.kind}
-            className={'jp-remotem-kind' + (k.kind === kind ? ' jp-mod-active' : '')}
+            className={
+              'jp-remotem-kind' + (k.kind === kind ? ' jp-mod-active' : '')
+            }
             data-kind={k.kind}
             role="radio"
             aria-checked={k.kind === kind}
@@ -278,16 +364,18 @@ function Preview(props: IPreviewProps): JSX.Element {
           <img
             src={image.url}
             data-kind={image.kind}
-            alt={`${label} of ${path}`}
+            alt={trans.__('%1 of %2', label, path)}
             className={loading ? 'jp-mod-stale' : ''}
           />
         )}
         {loading && (
           <div className="jp-remotem-preview-overlay">
-            <Spinner label="Computing preview…" />
+            <Spinner label={trans.__('Computing preview…')} />
           </div>
         )}
-        {error && <ErrorMessage error={error} onRetry={() => setAttempt(n => n + 1)} />}
+        {error && (
+          <ErrorMessage error={error} onRetry={() => setAttempt(n => n + 1)} />
+        )}
       </div>
     </section>
   );

@@ -50,7 +50,9 @@ export function formatDate(
 /**
  * "128 × 128 × 256 × 256" from [128, 128, 256, 256]; "" for null.
  */
-export function formatShape(shape: ReadonlyArray<number> | null | undefined): string {
+export function formatShape(
+  shape: ReadonlyArray<number> | null | undefined
+): string {
   if (!shape) {
     return '';
   }
@@ -83,7 +85,9 @@ export function describeSpeed(speed: {
   }
   const parts: string[] = [];
   if (speed.latency_ms !== null && speed.latency_ms !== undefined) {
-    parts.push(`latency ${speed.latency_ms.toFixed(speed.latency_ms < 10 ? 1 : 0)} ms`);
+    parts.push(
+      `latency ${speed.latency_ms.toFixed(speed.latency_ms < 10 ? 1 : 0)} ms`
+    );
   }
   if (speed.throughput_mb_s !== null && speed.throughput_mb_s !== undefined) {
     parts.push(
@@ -91,6 +95,8 @@ export function describeSpeed(speed: {
     );
   }
   const when = formatDate(speed.measured_at);
-  const label = { green: 'Fast', yellow: 'Moderate', red: 'Slow' }[speed.class] ?? speed.class;
+  const label =
+    { green: 'Fast', yellow: 'Moderate', red: 'Slow' }[speed.class] ??
+    speed.class;
   return `${label}: ${parts.join(', ')}${when ? ` (measured ${when})` : ''}`;
 }

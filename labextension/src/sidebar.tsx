@@ -1,17 +1,24 @@
 /**
- * The "Remote data" sidebar: repositories with speed lights, their trees, and
- * the details of the selected dataset. Polls the repository list while visible
- * (after dask-labextension's cluster manager).
+ * The "Remote data" sidebar: repositories with speed lights and their trees above,
+ * the details of the selected dataset below, split by a draggable handle. The
+ * repository list is polled while the panel is visible (after dask-labextension's
+ * cluster manager).
  */
-import { ReactWidget } from '@jupyterlab/ui-components';
-import { refreshIcon } from '@jupyterlab/ui-components';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
+import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
-import { Message } from '@lumino/messaging';
+import { SplitPanel } from '@lumino/widgets';
 import React, { useCallback, useEffect, useState } from 'react';
 
 import { IRepository, RemotemAPI, RemotemError } from './api';
 import { DatasetDetails } from './details';
+import { TRANSLATION_DOMAIN, TranslationContext, useTranslation } from './i18n';
 import { remoteDataIcon } from './icon';
 import { ISelection, RepositoryNode } from './tree';
 import { ErrorMessage, Spinner } from './widgets';
@@ -20,9 +27,9 @@ import { ErrorMessage, Spinner } from './widgets';
 export const POLL_INTERVAL = 10_000;
 
 /**
- * The list of repositories, refreshed on demand.
+ * The state of the sidebar: the repository list and the selected dataset.
  */
-export class RepositoryListModel {
+export class SidebarModel {
   constructor(readonly api: RemotemAPI) {}
 
   get repositories(): IRepository[] | null {
@@ -33,6 +40,10 @@ export class RepositoryListModel {
     return this._error;
   }
 
+  get selection(): ISelection | null {
+    return this._selection;
+  }
+
   /** Bumped on every user refresh: views remount their trees to drop caches. */
   get generation(): number {
     return this._generation;
@@ -40,6 +51,11 @@ export class RepositoryListModel {
 
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  select(selection: ISelection | null): void {
+    this._selection = selection;
+    this._changed.emit();
   }
 
   /**
@@ -59,7 +75,7 @@ export class RepositoryListModel {
   }
 
   /**
-   * A refresh asked for by the user: reload the list and every open tree.
+   * A refresh asked for by the user: reload the list, every open tree and the details.
    */
   reload(): Promise<void> {
     this._generation++;
@@ -68,15 +84,16 @@ export class RepositoryListModel {
 
   private _repositories: IRepository[] | null = null;
   private _error: RemotemError | null = null;
+  private _selection: ISelection | null = null;
   private _generation = 0;
   private _changed = new Signal<this, void>(this);
 }
 
-function SidebarView(props: { model: RepositoryListModel }): JSX.Element {
-  const { model } = props;
+/**
+ * Re-render a component whenever the model changes.
+ */
+function useModel(model: SidebarModel): void {
   const [, setTick] = useState(0);
-  const [selection, setSelection] = useState<ISelection | null>(null);
-
   useEffect(() => {
     const onChange = () => setTick(n => n + 1);
     model.changed.connect(onChange);
@@ -84,21 +101,30 @@ function SidebarView(props: { model: RepositoryListModel }): JSX.Element {
       model.changed.disconnect(onChange);
     };
   }, [model]);
+}
+
+function BrowserView(props: { model: SidebarModel }): JSX.Element {
+  const { model } = props;
+  const trans = useTranslation();
+  useModel(model);
 
   const reload = useCallback(() => {
     model.reload().catch(() => undefined);
   }, [model]);
+  const select = useCallback(
+    (selection: ISelection) => model.select(selection),
+    [model]
+  );
 
   const repositories = model.repositories;
-  const generation = model.generation;
   return (
     <div className="jp-remotem-panel">
       <div className="jp-remotem-toolbar">
-        <h2 className="jp-remotem-heading">Remote data</h2>
+        <h2 className="jp-remotem-heading">{trans.__('Remote data')}</h2>
         <button
           className="jp-remotem-refresh jp-Button jp-mod-minimal"
-          title="Refresh repositories and folders"
-          aria-label="Refresh"
+          title={trans.__('Refresh repositories and folders')}
+          aria-label={trans.__('Refresh')}
           onClick={reload}
         >
           <refreshIcon.react tag="span" />
@@ -106,68 +132,107 @@ function SidebarView(props: { model: RepositoryListModel }): JSX.Element {
       </div>
       <div className="jp-remotem-browser">
         {model.error && <ErrorMessage error={model.error} onRetry={reload} />}
-        {repositories === null && !model.error && <Spinner label="Loading repositories…" />}
+        {repositories === null && !model.error && (
+          <Spinner label={trans.__('Loading repositories…')} />
+        )}
         {repositories !== null && repositories.length === 0 && (
           <div className="jp-remotem-note">
-            No repositories are configured. Add some to
-            <code>c.RemotemApp.repositories</code> in the server configuration.
+            {trans.__(
+              'No repositories are configured. Add some to c.RemotemApp.repositories in the server configuration.'
+            )}
           </div>
         )}
         {repositories !== null && repositories.length > 0 && (
-          <ul className="jp-remotem-repos" role="tree" aria-label="Remote repositories">
+          <ul
+            className="jp-remotem-repos"
+            role="tree"
+            aria-label={trans.__('Remote repositories')}
+          >
             {repositories.map(repository => (
               <RepositoryNode
-                key={`${generation}:${repository.name}`}
+                key={`${model.generation}:${repository.name}`}
                 api={model.api}
                 repository={repository}
-                selection={selection}
-                onSelect={setSelection}
+                selection={model.selection}
+                onSelect={select}
               />
             ))}
           </ul>
         )}
       </div>
-      {selection && (
-        <div className="jp-remotem-details" aria-label="Dataset details">
-          <DatasetDetails
-            key={`${generation}:${selection.repository}:${selection.entry.path}`}
-            api={model.api}
-            repository={selection.repository}
-            path={selection.entry.path}
-          />
-        </div>
-      )}
     </div>
   );
 }
 
+function DetailsView(props: { model: SidebarModel }): JSX.Element | null {
+  const { model } = props;
+  useModel(model);
+  const selection = model.selection;
+  if (!selection) {
+    return null;
+  }
+  return (
+    <DatasetDetails
+      key={`${model.generation}:${selection.repository}:${selection.entry.path}`}
+      api={model.api}
+      repository={selection.repository}
+      path={selection.entry.path}
+    />
+  );
+}
+
 /**
- * The sidebar widget.
+ * The sidebar widget: the browser above, the details (once something is selected) below.
  */
-export class RemotemSidebar extends ReactWidget {
-  constructor(api: RemotemAPI) {
-    super();
+export class RemotemSidebar extends SplitPanel {
+  constructor(api: RemotemAPI, translator: ITranslator = nullTranslator) {
+    super({ orientation: 'vertical', spacing: 4 });
+    const trans = translator.load(TRANSLATION_DOMAIN);
     this.id = 'jupyter-remotem:sidebar';
     this.title.icon = remoteDataIcon;
-    this.title.caption = 'Remote data';
+    this.title.caption = trans.__('Remote data');
     this.addClass('jp-remotem-sidebar');
-    this.model = new RepositoryListModel(api);
+    this.model = new SidebarModel(api);
+
+    this._browser = Private.reactWidget(
+      trans,
+      <BrowserView model={this.model} />
+    );
+    this._browser.addClass('jp-remotem-browser-area');
+    this._details = Private.reactWidget(
+      trans,
+      <DetailsView model={this.model} />
+    );
+    this._details.addClass('jp-remotem-details');
+    this._details.node.setAttribute('aria-label', trans.__('Dataset details'));
+    this._details.hide();
+    this.addWidget(this._browser);
+    this.addWidget(this._details);
+    SplitPanel.setStretch(this._browser, 1);
+    SplitPanel.setStretch(this._details, 1);
+    this.model.changed.connect(this._onModelChanged, this);
+
     this._poll = new Poll({
       factory: () => this.model.refresh(),
-      frequency: { interval: POLL_INTERVAL, backoff: true, max: 6 * POLL_INTERVAL },
+      frequency: {
+        interval: POLL_INTERVAL,
+        backoff: true,
+        max: 6 * POLL_INTERVAL
+      },
       // Only poll while the panel is shown and the browser tab is visible.
       standby: () => (this.isVisible ? 'when-hidden' : true),
       name: 'jupyter-remotem:repositories'
     });
   }
 
-  readonly model: RepositoryListModel;
+  readonly model: SidebarModel;
 
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
     this._poll.dispose();
+    Signal.clearData(this);
     super.dispose();
   }
 
@@ -177,9 +242,29 @@ export class RemotemSidebar extends ReactWidget {
     void this._poll.refresh();
   }
 
-  render(): JSX.Element {
-    return <SidebarView model={this.model} />;
+  private _onModelChanged(): void {
+    if (this.model.selection && this._details.isHidden) {
+      this._details.show();
+      this.setRelativeSizes([0.4, 0.6]);
+    } else if (!this.model.selection && !this._details.isHidden) {
+      this._details.hide();
+    }
   }
 
+  private _browser: ReactWidget;
+  private _details: ReactWidget;
   private _poll: Poll;
+}
+
+namespace Private {
+  export function reactWidget(
+    trans: TranslationBundle,
+    element: JSX.Element
+  ): ReactWidget {
+    return ReactWidget.create(
+      <TranslationContext.Provider value={trans}>
+        {element}
+      </TranslationContext.Provider>
+    );
+  }
 }

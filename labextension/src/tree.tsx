@@ -20,6 +20,7 @@ import {
   RemotemError
 } from './api';
 import { describeSpeed, formatBytes, formatDate } from './format';
+import { useTranslation } from './i18n';
 import { ErrorMessage, Spinner } from './widgets';
 
 /**
@@ -130,6 +131,7 @@ export function RepositoryNode(
   props: ITreeProps & { repository: IRepository }
 ): JSX.Element {
   const { repository } = props;
+  const trans = useTranslation();
   const [expanded, setExpanded] = useState(false);
   const [opened, setOpened] = useState(false);
   const toggle = useCallback(() => {
@@ -159,9 +161,19 @@ export function RepositoryNode(
             collapse: () => setExpanded(false)
           })
         }
-        title={`${repository.name} (${repository.protocol}${
-          repository.writable ? ', writable' : ', read-only'
-        })`}
+        title={
+          repository.writable
+            ? trans.__(
+                '%1 (%2, writable)',
+                repository.name,
+                repository.protocol
+              )
+            : trans.__(
+                '%1 (%2, read-only)',
+                repository.name,
+                repository.protocol
+              )
+        }
       >
         <Caret expandable={true} expanded={expanded} />
         <SpeedLight repository={repository} />
@@ -200,6 +212,7 @@ interface IDirectoryProps extends ITreeProps {
  */
 function DirectoryChildren(props: IDirectoryProps): JSX.Element {
   const { api, repositoryName, path, depth } = props;
+  const trans = useTranslation();
   const [entries, setEntries] = useState<IEntry[] | null>(null);
   const [error, setError] = useState<RemotemError | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -230,25 +243,20 @@ function DirectoryChildren(props: IDirectoryProps): JSX.Element {
   } else if (entries === null) {
     content = (
       <li className="jp-remotem-tree-status" style={indent}>
-        <Spinner label="Loading…" />
+        <Spinner label={trans.__('Loading…')} />
       </li>
     );
   } else if (entries.length === 0) {
     content = (
       <li className="jp-remotem-tree-status jp-remotem-empty" style={indent}>
-        Empty folder
+        {trans.__('Empty folder')}
       </li>
     );
   } else {
     content = (
       <>
         {entries.map(entry => (
-          <EntryNode
-            key={entry.path}
-            {...props}
-            entry={entry}
-            depth={depth}
-          />
+          <EntryNode key={entry.path} {...props} entry={entry} depth={depth} />
         ))}
       </>
     );
@@ -274,10 +282,9 @@ function sortEntries(entries: IEntry[]): IEntry[] {
 /**
  * One row of a file tree: a folder, a dataset or another file.
  */
-function EntryNode(
-  props: IDirectoryProps & { entry: IEntry }
-): JSX.Element {
+function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
   const { entry, depth, selection, onSelect, repositoryName } = props;
+  const trans = useTranslation();
   const folder = isFolder(entry);
   const dataset = isDataset(entry);
   const [expanded, setExpanded] = useState(false);
@@ -303,9 +310,9 @@ function EntryNode(
   const kind = folder ? 'folder' : dataset ? 'dataset' : 'file';
   const tooltip = [
     entry.path,
-    entry.format ? `format: ${entry.format}` : '',
-    size ? `size: ${size}` : '',
-    date ? `modified: ${date}` : ''
+    entry.format ? trans.__('format: %1', entry.format) : '',
+    size ? trans.__('size: %1', size) : '',
+    date ? trans.__('modified: %1', date) : ''
   ]
     .filter(Boolean)
     .join('\n');
@@ -326,6 +333,7 @@ function EntryNode(
         data-path={entry.path}
         data-kind={kind}
         data-format={entry.format ?? ''}
+        data-expanded={folder ? String(expanded) : undefined}
         tabIndex={0}
         title={tooltip}
         style={{ paddingLeft: `${depth * 12 + 4}px` }}
@@ -347,7 +355,13 @@ function EntryNode(
         <icon.react tag="span" className="jp-remotem-icon" />
         <span className="jp-remotem-name">{entry.name}</span>
         {entry.format && (
-          <span className="jp-remotem-badge jp-remotem-format" data-format={entry.format}>
+          <span
+            className={
+              'jp-remotem-badge ' +
+              (dataset ? 'jp-remotem-format' : 'jp-remotem-filetype')
+            }
+            data-format={entry.format}
+          >
             {entry.format}
           </span>
         )}

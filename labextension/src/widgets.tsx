@@ -4,6 +4,7 @@
 import React from 'react';
 
 import { RemotemError } from './api';
+import { useTranslation } from './i18n';
 
 /**
  * A server (or network) error: its message, the server's hint, and an optional retry.
@@ -13,6 +14,7 @@ export function ErrorMessage(props: {
   onRetry?: () => void;
 }): JSX.Element {
   const { error } = props;
+  const trans = useTranslation();
   return (
     <div className="jp-remotem-error" role="alert" data-code={error.code}>
       <div className="jp-remotem-error-message">{error.message}</div>
@@ -25,7 +27,7 @@ export function ErrorMessage(props: {
             props.onRetry!();
           }}
         >
-          Retry
+          {trans.__('Retry')}
         </button>
       )}
     </div>
@@ -36,10 +38,11 @@ export function ErrorMessage(props: {
  * An inline loading indicator.
  */
 export function Spinner(props: { label?: string }): JSX.Element {
+  const trans = useTranslation();
   return (
     <span className="jp-remotem-loading" role="status" aria-live="polite">
       <span className="jp-remotem-spinner" aria-hidden="true" />
-      {props.label ?? 'Loading…'}
+      {props.label ?? trans.__('Loading…')}
     </span>
   );
 }

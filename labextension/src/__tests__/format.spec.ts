@@ -38,7 +38,12 @@ describe('formatShape', () => {
 describe('describeSpeed', () => {
   it('says when nothing was measured', () => {
     expect(
-      describeSpeed({ class: 'unknown', latency_ms: null, throughput_mb_s: null, measured_at: null })
+      describeSpeed({
+        class: 'unknown',
+        latency_ms: null,
+        throughput_mb_s: null,
+        measured_at: null
+      })
     ).toBe('Speed not measured yet');
   });
 

@@ -1,0 +1,287 @@
+"""Fixtures for browser tests: demo data, a real JupyterLab server, Debian's chromium.
+
+These tests skip when chromium or the built lab extension is missing, except under
+``CI=true``, where a missing prerequisite is a failure: CI must not go green by skipping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+ARTIFACTS = HERE / "artifacts"
+CHROMIUM = Path(os.environ.get("REMOTEM_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A non-root base URL with an escaped character, as under JupyterHub.
+BASE_URL = "/user/test%40x/"
+SERVER_START_TIMEOUT = 90.0
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally, fail under CI, when a prerequisite of the browser tests is missing."""
+    if condition:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser test prerequisite missing under CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _labextension_built() -> bool:
+    """Whether the built lab extension is where JupyterLab will look for it."""
+    from jupyter_core.paths import jupyter_path
+
+    for data_dir in jupyter_path("labextensions"):
+        if (Path(data_dir) / "jupyter-remotem" / "static" / "style.js").exists():
+            return True
+    return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_fallback_demo_data(target: Path) -> None:
+    """TEMPORARY: small 4D scans, used only while `jupyter_remotem.cli demo-data` is missing."""
+    import numpy as np
+
+    target.mkdir(parents=True, exist_ok=True)
+    ky, kx = np.mgrid[0:32, 0:32]
+    frames = np.zeros((16, 16, 32, 32), dtype=np.float32)
+    for y in range(16):
+        for x in range(16):
+            cy, cx = 16 + (y - 8) * 0.3, 16 + (x - 8) * 0.3
+            disk = ((ky - cy) ** 2 + (kx - cx) ** 2) < (6 + 2 * np.sin(x / 3.0)) ** 2
+            frames[y, x] = disk * (100 + 20 * np.cos(y / 4.0)) + 1
+    np.save(target / "scan.npy", frames)
+    (target / "more").mkdir(exist_ok=True)
+    np.save(target / "more" / "scan_small.npy", frames[:8, :8])
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover
+        return
+    with h5py.File(target / "scan.h5", "w") as f:
+        f.create_dataset("/data", data=frames, chunks=(4, 4, 32, 32))
+        f.create_dataset("/other/frames", data=frames[:4, :4])
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Demo scans written by the project's own CLI."""
+    target = tmp_path_factory.mktemp("demo") / "data"
+    proc = subprocess.run(
+        [sys.executable, "-m", "jupyter_remotem.cli", "demo-data", str(target), "--size", "small"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        if "No module named" in proc.stderr and "jupyter_remotem.cli" in proc.stderr:
+            _write_fallback_demo_data(target)
+        else:
+            pytest.fail(f"demo-data failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return target
+
+
+@dataclass
+class LabServer:
+    url: str  # e.g. http://127.0.0.1:12345/user/test%40x/
+    token: str
+    log: Path
+
+    def lab_url(self) -> str:
+        return f"{self.url}lab?reset&token={self.token}"
+
+
+def _wait_for_server(proc: subprocess.Popen, url: str, token: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    request = urllib.request.Request(f"{url}api/status", headers={"Authorization": f"token {token}"})
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"jupyter-lab exited with {proc.returncode}:\n{log.read_text()[-5000:]}")
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        # Short back-off between polls of a deadline-bounded wait (not a fixed sleep).
+        time.sleep(0.2)
+    pytest.fail(f"jupyter-lab did not answer within {SERVER_START_TIMEOUT} s:\n{log.read_text()[-5000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def lab_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, demo_data: Path
+) -> LabServer:
+    """A real JupyterLab under a non-root base URL, serving the demo data as repository 'demo'."""
+    require(_labextension_built(), "the jupyter-remotem lab extension is not built (pip install -e .)")
+    lab = Path(sys.executable).parent / "jupyter-lab"
+    require(lab.exists(), f"{lab} not found")
+
+    home = tmp_path_factory.mktemp("lab")
+    for sub in ("notebooks", "config", "runtime", "workspaces", "settings"):
+        (home / sub).mkdir()
+    # No news or update checks: nothing may reach the internet or cover the page.
+    notification = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True)
+    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    config = home / "jupyter_server_config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}},
+                "RemotemApp": {
+                    "repositories": [
+                        {"name": "demo", "url": str(demo_data), "description": "Demo scans"}
+                    ]
+                },
+            }
+        )
+    )
+    port = _free_port()
+    token = secrets.token_hex(16)
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "jupyter-lab.log"
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                str(lab),
+                "--no-browser",
+                "--allow-root",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.base_url={BASE_URL}",
+                f"--ServerApp.root_dir={home / 'notebooks'}",
+                f"--config={config}",
+                f"--LabApp.user_settings_dir={home / 'settings'}",
+                f"--LabApp.workspaces_dir={home / 'workspaces'}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=home,
+            env=env,
+            start_new_session=True,  # its own process group, ended as a whole
+        )
+    request.addfinalizer(lambda: _stop(proc))
+    url = f"http://127.0.0.1:{port}{BASE_URL}"
+    _wait_for_server(proc, url, token, log)
+    _check_api(url, token, log)
+    return LabServer(url=url, token=token, log=log)
+
+
+def _check_api(url: str, token: str, log: Path) -> None:
+    """Fail early and clearly when the server extension did not load."""
+    request = urllib.request.Request(
+        f"{url}remotem/api/repositories", headers={"Authorization": f"token {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            names = [r["name"] for r in json.load(response)["repositories"]]
+    except urllib.error.HTTPError as error:
+        pytest.fail(
+            f"GET remotem/api/repositories answered {error.code}: the jupyter_remotem server "
+            f"extension is not serving.\n{log.read_text()[-5000:]}"
+        )
+    assert "demo" in names, names
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium driven by Playwright (no browser downloads here)."""
+    require(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest):
+    """A fresh page; on failure its screenshot lands in tests/browser/artifacts/."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.errors = []  # uncaught page errors, checked by tests
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True)
+        except Exception:  # pragma: no cover - best effort
+            pass
+    context.close()
+
+
+# pytest_jupyter (loaded by tests/conftest.py) closes its asyncio loop after every test; with
+# Playwright's sync API holding a running loop in this thread that fails. These tests start no
+# in-process server, so both autouse fixtures become no-ops here.
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> Iterator[None]:
+    yield None
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup() -> Iterator[None]:
+    yield
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+

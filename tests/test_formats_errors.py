@@ -1,0 +1,220 @@
+"""Bad files and bad requests become 4xx errors with clear messages, never crashes."""
+
+from __future__ import annotations
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+from _data import demo_dir, local_repository, memory_repository
+
+from jupyter_remotem.errors import BadParameter, CorruptFile, NotFound, UnsupportedFormat
+from jupyter_remotem.formats import list_arrays, open_dataset
+
+
+@pytest.fixture
+def local(tmp_path):
+    return local_repository(tmp_path)
+
+
+def write_h5(path, **datasets):
+    with h5py.File(path, "w") as f:
+        for name, data in datasets.items():
+            f.create_dataset(name, data=data)
+
+
+def test_truncated_hdf5_is_corrupt(local, tmp_path):
+    write_h5(tmp_path / "full.h5", data=np.arange(200_000, dtype="<f4").reshape(100, 2000))
+    blob = (tmp_path / "full.h5").read_bytes()
+    (tmp_path / "cut.h5").write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(CorruptFile) as error:
+        with open_dataset(local, "cut.h5") as ds:
+            ds.read((slice(None),))
+    assert "cut.h5" in error.value.message and error.value.status == 422
+
+
+def test_truncated_hdf5_is_corrupt_remotely_too(tmp_path):
+    write_h5(tmp_path / "full.h5", data=np.arange(200_000, dtype="<f4").reshape(100, 2000))
+    repository = memory_repository()
+    blob = (tmp_path / "full.h5").read_bytes()
+    repository.fs.pipe(repository.full_path("cut.h5"), blob[: len(blob) - 1000])
+    with pytest.raises(CorruptFile):
+        with open_dataset(repository, "cut.h5") as ds:
+            ds.read((slice(None),))
+
+
+def test_garbage_with_h5_suffix_is_corrupt(local, tmp_path):
+    (tmp_path / "noise.h5").write_bytes(np.random.default_rng(1).bytes(5000))
+    with pytest.raises(CorruptFile) as error:
+        open_dataset(local, "noise.h5")
+    assert "HDF5" in error.value.message
+    with pytest.raises(CorruptFile):
+        list_arrays(local, "noise.h5")
+
+
+def test_hdf5_with_only_groups_or_scalars_is_not_an_array(local, tmp_path):
+    with h5py.File(tmp_path / "groups.h5", "w") as f:
+        f.create_group("entry/sample")
+        f.create_dataset("entry/temperature", data=293.0)
+        f.create_dataset("entry/name", data="sample A")
+    with pytest.raises(UnsupportedFormat):
+        open_dataset(local, "groups.h5")
+    with pytest.raises(UnsupportedFormat):
+        list_arrays(local, "groups.h5")
+    with pytest.raises(BadParameter, match="scalar"):
+        open_dataset(local, "groups.h5", "/entry/temperature")
+    with pytest.raises(BadParameter, match="group"):
+        open_dataset(local, "groups.h5", "/entry/sample")
+
+
+def test_missing_internal_dataset_is_not_found(local, tmp_path):
+    write_h5(tmp_path / "a.h5", data=np.zeros((4, 4)))
+    with pytest.raises(NotFound) as error:
+        open_dataset(local, "a.h5", "/entry/nothing")
+    assert error.value.status == 404
+    repository = local_repository(demo_dir())
+    with pytest.raises(NotFound):
+        open_dataset(repository, "scan.zarr", "/nothing")
+    with pytest.raises(NotFound):
+        open_dataset(repository, "scan.hspy", "/Experiments/other/data")
+
+
+def test_internal_path_on_single_array_formats_is_a_bad_parameter():
+    repository = local_repository(demo_dir())
+    for name in ["scan.npy", "scan.raw", "scan.mib", "scan.dm4", "scan.blo"]:
+        with pytest.raises(BadParameter):
+            open_dataset(repository, name, "/entry/data")
+    with open_dataset(repository, "scan.npy", "/") as ds:
+        assert ds.shape == (32, 48, 64, 64)
+
+
+def test_missing_file_is_not_found(local):
+    with pytest.raises(NotFound):
+        open_dataset(local, "nowhere.h5")
+    with pytest.raises(NotFound):
+        open_dataset(memory_repository(), "nowhere.npy")
+
+
+def test_unknown_suffix_and_plain_folders_are_unsupported(local, tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "picture.json").write_text("{}")
+    for name in ["notes.txt", "folder", "picture.json"]:
+        with pytest.raises(UnsupportedFormat) as error:
+            open_dataset(local, name)
+        assert error.value.status == 415
+
+
+def test_npy_with_broken_header_is_corrupt(local, tmp_path):
+    np.save(tmp_path / "good.npy", np.arange(24, dtype="<u2").reshape(2, 3, 4))
+    blob = bytearray((tmp_path / "good.npy").read_bytes())
+    blob[12:30] = b"{'descr': <garbage"
+    (tmp_path / "broken.npy").write_bytes(bytes(blob))
+    (tmp_path / "nomagic.npy").write_bytes(b"not numpy at all" * 10)
+    for name in ["broken.npy", "nomagic.npy"]:
+        with pytest.raises(CorruptFile):
+            open_dataset(local, name)
+
+
+def test_npy_shorter_than_its_header_says_is_corrupt(local, tmp_path):
+    np.save(tmp_path / "good.npy", np.arange(4096, dtype="<f4").reshape(4, 32, 32))
+    blob = (tmp_path / "good.npy").read_bytes()
+    (tmp_path / "short.npy").write_bytes(blob[:-100])
+    with pytest.raises(CorruptFile, match="truncated"):
+        open_dataset(local, "short.npy")
+
+
+def test_fortran_and_object_npy_are_refused_with_a_hint(local, tmp_path):
+    np.save(tmp_path / "fortran.npy", np.asfortranarray(np.zeros((4, 5, 6))))
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    with pytest.raises(UnsupportedFormat) as error:
+        open_dataset(local, "fortran.npy")
+    assert "ascontiguousarray" in error.value.hint
+    with pytest.raises(UnsupportedFormat):
+        open_dataset(local, "objects.npy")
+
+
+def test_raw_without_sidecar_says_what_to_write(local, tmp_path):
+    (tmp_path / "frames.raw").write_bytes(bytes(64))
+    with pytest.raises(UnsupportedFormat) as error:
+        open_dataset(local, "frames.raw")
+    assert "frames.raw.json" in error.value.hint and '"shape"' in error.value.hint and '"dtype"' in error.value.hint
+
+
+@pytest.mark.parametrize(
+    "sidecar",
+    [
+        "{not json",
+        json.dumps([1, 2]),
+        json.dumps({"dtype": "<u2"}),
+        json.dumps({"shape": [2, -4], "dtype": "<u2"}),
+        json.dumps({"shape": [4, 4], "dtype": "banana"}),
+        json.dumps({"shape": [4, 4], "dtype": "<u2", "offset": -1}),
+        json.dumps({"shape": [4, 4], "dtype": "<u2", "nav_ndim": 3}),
+        json.dumps({"shape": [4, 4], "dtype": "<U4"}),
+    ],
+)
+def test_raw_with_a_wrong_sidecar_is_corrupt_with_a_hint(local, tmp_path, sidecar):
+    (tmp_path / "frames.raw").write_bytes(bytes(64))
+    (tmp_path / "frames.raw.json").write_text(sidecar)
+    with pytest.raises(CorruptFile) as error:
+        open_dataset(local, "frames.raw")
+    assert "frames.raw.json" in error.value.message and '"shape"' in error.value.hint
+
+
+def test_raw_shorter_than_its_sidecar_says_is_corrupt(local, tmp_path):
+    (tmp_path / "frames.bin").write_bytes(bytes(100))
+    (tmp_path / "frames.json").write_text(json.dumps({"shape": [2, 3, 4, 5], "dtype": "<u2", "offset": 8}))
+    with pytest.raises(CorruptFile, match="truncated"):
+        open_dataset(local, "frames.bin")
+
+
+def test_raw_sidecar_named_after_the_stem_and_frame_stride_work(local, tmp_path):
+    frames = np.arange(6 * 4 * 4, dtype="<u2").reshape(2, 3, 4, 4)
+    with open(tmp_path / "strided.bin", "wb") as f:
+        f.write(b"HEAD")
+        for frame in frames.reshape(6, 4, 4):
+            f.write(b"\xaa" * 8 + frame.tobytes())
+    (tmp_path / "strided.json").write_text(
+        json.dumps({"shape": [2, 3, 4, 4], "dtype": "<u2", "offset": 12, "frame_stride": 40, "operator": "kim"})
+    )
+    with open_dataset(local, "strided.bin") as ds:
+        np.testing.assert_array_equal(ds.read((slice(None),)), frames)
+        np.testing.assert_array_equal(ds.read_frames(np.array([5, 0])), frames.reshape(6, 4, 4)[[5, 0]])
+        assert ds.metadata["raw"] == {"operator": "kim"}
+
+
+def test_corrupt_zarr_and_local_only_formats_on_remote_storage(tmp_path):
+    local = local_repository(tmp_path)
+    (tmp_path / "empty.zarr").mkdir()
+    with pytest.raises(CorruptFile):
+        open_dataset(local, "empty.zarr")
+    remote = memory_repository()
+    for name in ["scan.mib", "scan.dm4", "scan.blo"]:
+        remote.fs.pipe(remote.full_path(name), (demo_dir() / name).read_bytes())
+        with pytest.raises(UnsupportedFormat) as error:
+            open_dataset(remote, name)
+        assert "local repository" in error.value.hint
+
+
+def test_garbage_in_every_single_file_format_is_a_client_error(local, tmp_path):
+    noise = np.random.default_rng(7).bytes(3000)
+    for name in ["x.npy", "x.mib", "x.dm4", "x.dm3", "x.blo", "x.hspy", "x.emd", "x.nxs"]:
+        (tmp_path / name).write_bytes(noise)
+        with pytest.raises((CorruptFile, UnsupportedFormat)) as error:
+            open_dataset(local, name)
+        assert 400 <= error.value.status < 500, name
+
+
+def test_selections_out_of_range_or_of_wrong_type_are_bad_parameters():
+    repository = local_repository(demo_dir())
+    with open_dataset(repository, "scan.npy") as ds:
+        for selection in [(32,), (0, 0, 0, 0, 0), ("a",), (np.array([1, 2]),), (slice(0, 4, 0),), (..., ...), (True,)]:
+            with pytest.raises(BadParameter):
+                ds.read(selection)
+        for indices in [np.array([1536]), np.array([-1])]:
+            with pytest.raises(BadParameter):
+                ds.read_frames(indices)
+        with pytest.raises(BadParameter):
+            ds.reader.read_frames(np.array([0.5]))
