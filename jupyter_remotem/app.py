@@ -30,6 +30,7 @@ class Services:
     previews: PreviewService
     executor: ThreadPoolExecutor
     request_timeout: float
+    interactive_limit_s: float
 
 
 class RemotemApp(ExtensionApp):
@@ -95,6 +96,11 @@ class RemotemApp(ExtensionApp):
         60.0, help="Seconds a storage request may take before the API answers 503 instead of hanging."
     ).tag(config=True)
 
+    interactive_limit = Float(
+        10.0,
+        help="Seconds an interactive reduction may be expected to take; longer work must be submitted as a job.",
+    ).tag(config=True)
+
     io_threads = Int(8, help="Threads for storage and format I/O, so the event loop never blocks.").tag(config=True)
 
     @default("demo_data_dir")
@@ -151,6 +157,7 @@ class RemotemApp(ExtensionApp):
             ),
             executor=executor,
             request_timeout=self.request_timeout,
+            interactive_limit_s=self.interactive_limit,
         )
         self.settings["remotem"] = services
         self.log.info(

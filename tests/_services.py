@@ -80,6 +80,8 @@ def moto_server(workdir: Path) -> Iterator[str]:
         yield url
 
 
+S3_BUCKET = "scans"
+S3_SECRET = "s3-secret-91bd"
 WEBDAV_USER = "alice"
 WEBDAV_PASSWORD = "dav-secret-7f3a"
 
@@ -106,3 +108,21 @@ def webdav_server(root: Path, workdir: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     with running([executable, "--config", str(config_path)], url, workdir / "wsgidav.log"):
         yield url
+
+
+def s3_repository(endpoint: str) -> dict:
+    return {
+        "name": "s3",
+        "url": f"s3://{S3_BUCKET}/lab1",
+        "description": "moto S3",
+        "storage_options": {"key": "testing", "secret": S3_SECRET, "endpoint_url": endpoint},
+    }
+
+
+def webdav_repository(url: str) -> dict:
+    return {
+        "name": "cloud",
+        "url": "webdav://group",
+        "description": "wsgidav",
+        "storage_options": {"base_url": url, "auth": [WEBDAV_USER, WEBDAV_PASSWORD]},
+    }

@@ -9,12 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _services import WEBDAV_PASSWORD, WEBDAV_USER, moto_server, webdav_server
+from _services import S3_BUCKET, S3_SECRET, moto_server, webdav_server
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
-S3_BUCKET = "scans"
-S3_SECRET = "s3-secret-91bd"
 
 
 @pytest.fixture(scope="session")
@@ -77,24 +75,6 @@ def webdav_url(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path):
         shutil.copy(demo_dir / name, root / "group" / name)
     with webdav_server(root, tmp_path_factory.mktemp("dav")) as url:
         yield url
-
-
-def s3_repository(endpoint: str) -> dict:
-    return {
-        "name": "s3",
-        "url": f"s3://{S3_BUCKET}/lab1",
-        "description": "moto S3",
-        "storage_options": {"key": "testing", "secret": S3_SECRET, "endpoint_url": endpoint},
-    }
-
-
-def webdav_repository(url: str) -> dict:
-    return {
-        "name": "cloud",
-        "url": "webdav://group",
-        "description": "wsgidav",
-        "storage_options": {"base_url": url, "auth": [WEBDAV_USER, WEBDAV_PASSWORD]},
-    }
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 from PIL import Image
 
 from _api import get, get_error, get_json
-from conftest import S3_SECRET, s3_repository, webdav_repository
-from _services import WEBDAV_PASSWORD
+from _services import S3_SECRET, WEBDAV_PASSWORD, s3_repository, webdav_repository
 
 
 @pytest.fixture

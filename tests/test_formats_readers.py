@@ -36,6 +36,9 @@ def check_against(ds, truth):
     frames = truth.reshape((-1,) + truth.shape[ds.nav_ndim :])
     picks = np.array([len(frames) - 1, 0, len(frames) // 2, min(1, len(frames) - 1), len(frames) - 1])
     np.testing.assert_array_equal(ds.read_frames(picks), frames[picks])
+    run = np.arange(len(frames))[len(frames) // 3 : len(frames) // 3 + 13]  # crosses rows and chunks
+    np.testing.assert_array_equal(ds.read_frames(run), frames[run])
+    np.testing.assert_array_equal(ds.read_frames(run[::-1]), frames[run[::-1]])
     np.testing.assert_array_equal(ds.to_dask().compute(), truth)
 
 

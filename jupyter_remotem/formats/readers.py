@@ -50,6 +50,7 @@ class BaseReader:
         self.path = path
         self.label = label
         self.token = f"remotem-{label}-{uuid.uuid4().hex}"
+        self._n_frames = int(np.prod(self.shape[: self.nav_ndim], dtype=np.int64))
 
     # -- array-like ------------------------------------------------------------------------
     @property
@@ -66,7 +67,7 @@ class BaseReader:
 
     @property
     def n_frames(self) -> int:
-        return int(np.prod(self.nav_shape, dtype=np.int64))
+        return self._n_frames
 
     def __getitem__(self, selection: Any) -> np.ndarray:
         return self.read(selection)
@@ -147,7 +148,10 @@ class BaseReader:
 
 def is_run(flat: np.ndarray) -> bool:
     """True for consecutive ascending indices, which can be copied as one slice."""
-    return len(flat) > 0 and int(flat[-1]) - int(flat[0]) == len(flat) - 1 and bool(np.all(np.diff(flat) == 1))
+    n = len(flat)
+    if n < 2:
+        return n == 1
+    return int(flat[-1]) - int(flat[0]) == n - 1 and (n == 2 or bool((flat[1:] - flat[:-1] == 1).all()))
 
 
 def _c_strides(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
@@ -302,34 +306,38 @@ class ChunkTableReader(BaseReader):
 
     def _read_frames(self, flat: np.ndarray) -> np.ndarray:
         """Frames grouped by the chunk they live in: one copy per (chunk, frame group), a plain
-        slice copy when the group is a run of consecutive frames (the usual batch)."""
+        slice copy when the group is a run of consecutive frames in one chunk row (the usual batch)."""
+        nav = self.nav_ndim
+        if nav == 0:
+            return super()._read_frames(flat)
         out = np.empty((len(flat),) + self.sig_shape, dtype=self.dtype)
         if not len(flat):
             return out
-        nav = self.nav_ndim
-        nav_chunks = np.asarray(self.storage_chunks[:nav], dtype=np.int64)
-        coords = np.stack(np.unravel_index(flat, self.nav_shape), axis=1) if nav else np.zeros((len(flat), 0), np.int64)
-        keys = coords // nav_chunks if nav else coords
-        local = coords - keys * nav_chunks if nav else coords
-        ids = np.ravel_multi_index(tuple(keys.T), self.grid[:nav]) if nav else np.zeros(len(flat), np.int64)
-        order = np.argsort(ids, kind="stable")
-        cuts = np.flatnonzero(np.diff(ids[order])) + 1
-        groups = np.split(order, cuts)
+        nav_chunks = self.storage_chunks[:nav]
+        coords = np.unravel_index(flat, self.nav_shape)
+        keys = [c // k for c, k in zip(coords, nav_chunks)]
+        local = [c - key * k for c, key, k in zip(coords, keys, nav_chunks)]
+        ids = np.ravel_multi_index(keys, self.grid[:nav])
+        if int(ids.min()) == int(ids.max()):
+            groups = [np.arange(len(flat))]
+        else:
+            order = np.argsort(ids, kind="stable")
+            bounds = (np.flatnonzero(np.diff(ids[order])) + 1).tolist()
+            groups = [order[a:b] for a, b in zip([0, *bounds], [*bounds, len(flat)])]
         sig_sizes = self.storage_chunks[nav:]
         sig_keys = list(itertools.product(*(range(n) for n in self.grid[nav:])))
-        nav_keys = [tuple(int(k) for k in keys[group[0]]) for group in groups]
+        nav_keys = [tuple(int(k[g[0]]) for k in keys) for g in groups]
         chunks = self._chunks([key + sig for key in nav_keys for sig in sig_keys])
         for positions, key in zip(groups, nav_keys):
-            inside = tuple(local[positions].T)
-            runs = (
-                nav > 0
-                and is_run(positions)
-                and is_run(inside[-1])
-                and all(bool((c == c[0]).all()) for c in inside[:-1])
-            )
-            target = slice(int(positions[0]), int(positions[-1]) + 1) if runs else positions
-            if runs:
-                inside = tuple(int(c[0]) for c in inside[:-1]) + (slice(int(inside[-1][0]), int(inside[-1][-1]) + 1),)
+            first, last = int(positions[0]), int(positions[-1])
+            inside: tuple[Any, ...] = tuple(axis[positions] for axis in local)
+            target: Any = positions
+            if last - first == len(positions) - 1 and is_run(flat[first : last + 1]):
+                same_row = all(int(axis[0]) == int(axis[-1]) for axis in inside[:-1])
+                if same_row:
+                    target = slice(first, last + 1)
+                    tail = inside[-1]
+                    inside = tuple(int(axis[0]) for axis in inside[:-1]) + (slice(int(tail[0]), int(tail[-1]) + 1),)
             for sig in sig_keys:
                 chunk = chunks[key + sig]
                 region = tuple(slice(k * s, min((k + 1) * s, n)) for k, s, n in zip(sig, sig_sizes, self.sig_shape))

@@ -115,7 +115,7 @@ def check_frame_indices(indices: Any, n_frames: int) -> np.ndarray:
     flat = np.asarray(indices)
     if flat.size and flat.dtype.kind not in "iu":
         raise BadParameter("Frame indices must be integers.")
-    flat = flat.astype(np.int64).ravel()
-    if flat.size and (flat.min() < 0 or flat.max() >= n_frames):
+    flat = flat.astype(np.int64, copy=False).ravel()
+    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= n_frames):
         raise BadParameter(f"Frame indices must lie in [0, {n_frames}).")
     return flat

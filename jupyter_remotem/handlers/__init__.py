@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import NotFoundHandler
+from .reductions import ReductionsHandler
 from .repositories import MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
 
 API = "remotem/api"
@@ -18,5 +19,6 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/tree{_PATH}", TreeHandler),
         (rf"{API}/repositories/{_REPO}/meta{_PATH}", MetaHandler),
         (rf"{API}/repositories/{_REPO}/preview{_PATH}", PreviewHandler),
+        (rf"{API}/reductions/?", ReductionsHandler),
         (rf"{API}(?:/.*)?", NotFoundHandler),
     ]

@@ -1,0 +1,202 @@
+"""The registry of operations: one definition serves the REST API, estimates and the client.
+
+A reduction is described by a *plan* built from the request parameters and the dataset's
+geometry.  The executor feeds it partitions of frames; the plan turns each into a small partial
+result and finally assembles the answer.  Partial results are either per scan position (placed
+into a buffer by index, so partitions may finish in any order) or per detector pixel (merged).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import BadParameter
+from ..formats.dataset import Dataset
+from ..kernels import FrameMoments, MaskSet, com_fields, com_from_sums, com_sums, stack
+
+
+@dataclass
+class ReductionResult:
+    """Named arrays; ``primary`` is what ``format=npy`` and ``format=png`` answer with."""
+
+    arrays: dict[str, np.ndarray]
+    primary: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class Plan:
+    """Base class of reduction plans (see module docstring)."""
+
+    #: "position": partial results are (n, ...) arrays placed by scan index; "merge": merged.
+    partial_kind = "position"
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.nav_shape = dataset.nav_shape
+        self.sig_shape = dataset.sig_shape
+        self.dtype = dataset.dtype
+
+    def process(self, frames: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def empty_partial(self) -> Any:
+        """What a partition contributes when it is empty (merge plans only)."""
+        raise NotImplementedError
+
+    def merge(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def position_buffer(self, n_frames: int, sample: np.ndarray) -> np.ndarray:
+        """Buffer for per-position results, sized from a processed sample's shape and dtype."""
+        return np.zeros((n_frames,) + sample.shape[1:], dtype=sample.dtype)
+
+    def finish(self, combined: Any, visited: np.ndarray | None) -> ReductionResult:
+        raise NotImplementedError
+
+    def bytes_out(self) -> int:
+        return 0
+
+
+def _number(params: dict[str, Any], key: str, default: float | None = None) -> float | None:
+    value = params.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise BadParameter(f"Parameter '{key}' must be a finite number, not {value!r}.")
+    return float(value)
+
+
+def _require_2d_frames(dataset: Dataset) -> None:
+    if len(dataset.sig_shape) != 2:
+        raise BadParameter(
+            f"This operation needs 2-D detector frames; the dataset's frames have shape {dataset.sig_shape}.",
+            hint="Choose a dataset whose last two axes are the detector.",
+        )
+
+
+class VirtualDetectorPlan(Plan):
+    """Masked sums with any number of detectors in one pass over the data."""
+
+    def __init__(self, dataset: Dataset, params: dict[str, Any]) -> None:
+        super().__init__(dataset)
+        _require_2d_frames(dataset)
+        detectors = params.get("detectors")
+        if not isinstance(detectors, list) or not detectors:
+            raise BadParameter(
+                "virtual_detector needs a non-empty list 'detectors'.",
+                hint='For example {"detectors": [{"shape": "disk", "cx": 64, "cy": 64, "r": 10}]}.',
+            )
+        self.masks = MaskSet(stack(detectors, self.sig_shape))
+
+    def process(self, frames: np.ndarray) -> np.ndarray:
+        return self.masks.apply(frames)
+
+    def finish(self, combined: np.ndarray, visited: np.ndarray | None) -> ReductionResult:
+        return ReductionResult({"intensity": combined.reshape(self.nav_shape + (self.masks.k,))}, "intensity")
+
+    def bytes_out(self) -> int:
+        return math.prod(self.nav_shape) * self.masks.k * 8
+
+
+class CenterOfMassPlan(Plan):
+    """Centre of mass per frame and the fields derived from it (as LiberTEM's CoM analysis)."""
+
+    def __init__(self, dataset: Dataset, params: dict[str, Any]) -> None:
+        super().__init__(dataset)
+        _require_2d_frames(dataset)
+        height, width = self.sig_shape
+        self.cx = _number(params, "cx", (width - 1) / 2)
+        self.cy = _number(params, "cy", (height - 1) / 2)
+        self.r = _number(params, "r", None)
+        if self.r is not None and self.r <= 0:
+            raise BadParameter("Parameter 'r' must be positive.")
+        self.scan_rotation = _number(params, "scan_rotation", 0.0)
+        self.flip_y = bool(params.get("flip_y", False))
+
+    def process(self, frames: np.ndarray) -> np.ndarray:
+        return com_sums(frames, self.cx, self.cy, self.r)
+
+    def finish(self, combined: np.ndarray, visited: np.ndarray | None) -> ReductionResult:
+        centres = com_from_sums(combined).reshape(self.nav_shape + (2,))
+        if visited is not None:
+            outside = np.ones(math.prod(self.nav_shape), bool)
+            outside[visited] = False
+            centres.reshape(-1, 2)[outside] = np.nan
+        arrays = {"com_y": centres[..., 0], "com_x": centres[..., 1]}
+        if len(self.nav_shape) in (1, 2):
+            arrays.update(com_fields(centres, self.cy, self.cx, self.scan_rotation, self.flip_y))
+        primary = "magnitude" if "magnitude" in arrays else "com_y"
+        return ReductionResult(arrays, primary, {"cx": self.cx, "cy": self.cy, "r": self.r})
+
+    def bytes_out(self) -> int:
+        return math.prod(self.nav_shape) * 8 * 7
+
+
+class FrameStatsPlan(Plan):
+    """Sum, mean, standard deviation, minimum and maximum frame over the scan (or an ROI)."""
+
+    partial_kind = "merge"
+
+    def __init__(self, dataset: Dataset, params: dict[str, Any]) -> None:
+        super().__init__(dataset)
+
+    def process(self, frames: np.ndarray) -> FrameMoments:
+        return FrameMoments.from_frames(frames)
+
+    def empty_partial(self) -> FrameMoments:
+        return FrameMoments.empty(self.sig_shape, self.dtype)
+
+    def merge(self, a: FrameMoments, b: FrameMoments) -> FrameMoments:
+        return a.merge(b)
+
+    def finish(self, combined: FrameMoments, visited: np.ndarray | None) -> ReductionResult:
+        arrays = {
+            "sum": np.asarray(combined.sum),
+            "mean": np.asarray(combined.mean),
+            "std": np.asarray(combined.std),
+            "max": np.asarray(combined.max),
+            "min": np.asarray(combined.min),
+        }
+        return ReductionResult(arrays, "mean", {"count": int(combined.count)})
+
+    def bytes_out(self) -> int:
+        return math.prod(self.sig_shape) * 8 * 5
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    kind: str  # "reduction" or "transformation"
+    description: str
+    plan: Callable[[Dataset, dict[str, Any]], Plan] | None
+    #: Why it cannot run remotely (yet), shown to users instead of failing.
+    unavailable: str | None = None
+
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        Operation("virtual_detector", "reduction", "Masked sums: bright field, ADF, any drawn detector.",
+                  VirtualDetectorPlan),
+        Operation("com", "reduction", "Centre of mass, shifts, magnitude, divergence and curl.", CenterOfMassPlan),
+        Operation("frame_stats", "reduction", "Sum, mean, std, min and max frame over the scan or an ROI.",
+                  FrameStatsPlan),
+        Operation("pick", "reduction", "One frame at a scan position.", None),
+    )
+}
+
+
+def get_operation(name: Any) -> Operation:
+    if not isinstance(name, str) or name not in OPERATIONS:
+        raise BadParameter(
+            f"Unknown operation {name!r}.",
+            hint=f"Available: {', '.join(sorted(OPERATIONS))}.",
+        )
+    operation = OPERATIONS[name]
+    if operation.unavailable:
+        raise BadParameter(f"'{name}' cannot run remotely yet: {operation.unavailable}")
+    return operation

@@ -1,0 +1,56 @@
+"""Cutting a scan into partitions: contiguous runs of frames sized for the cache and for progress.
+
+Partitions follow the file's scan order so each is one sequential read; with an ROI, a partition
+keeps only the selected frames of its run.  Sizes aim at ``target_bytes`` (large enough to amortise
+per-task overhead, small enough that progress moves and memory stays bounded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Default bytes of frame data per partition.
+TARGET_BYTES = 64 * 1024**2
+
+
+@dataclass(frozen=True)
+class Partition:
+    index: int
+    start: int
+    stop: int
+    #: Flat scan indices to process when an ROI selects only some frames of [start, stop).
+    selected: np.ndarray | None = None
+
+    @property
+    def n_frames(self) -> int:
+        return self.stop - self.start if self.selected is None else len(self.selected)
+
+
+def make_partitions(
+    n_frames: int,
+    frame_nbytes: int,
+    roi: np.ndarray | None = None,
+    target_bytes: int = TARGET_BYTES,
+    min_partitions: int = 1,
+) -> list[Partition]:
+    """Partitions covering ``[0, n_frames)`` (or only ``roi``), in scan order."""
+    if n_frames == 0 or (roi is not None and roi.size == 0):
+        return []
+    per_partition = max(1, target_bytes // max(frame_nbytes, 1))
+    if min_partitions > 1:
+        per_partition = min(per_partition, max(1, -(-n_frames // min_partitions)))
+    partitions = []
+    for index, start in enumerate(range(0, n_frames, per_partition)):
+        stop = min(start + per_partition, n_frames)
+        selected = None
+        if roi is not None:
+            lo, hi = np.searchsorted(roi, [start, stop])
+            if lo == hi:
+                continue
+            selected = roi[lo:hi]
+            if len(selected) == stop - start:
+                selected = None
+        partitions.append(Partition(len(partitions), start, stop, selected))
+    return partitions

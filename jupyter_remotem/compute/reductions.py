@@ -1,0 +1,124 @@
+"""Interactive reductions: validate a request, estimate it, run it inline, bound its time.
+
+The same request body later becomes a job (with an ``output``); here it must finish within the
+interactive limit.  The estimate uses the bytes to read and the throughput measured for the
+repository, so a slow cloud asks for a job sooner than the local disk does.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import BadParameter, TooLarge
+from ..formats import open_dataset
+from ..formats.dataset import Dataset
+from ..storage.repository import Repository
+from .executor import DatasetRef, run_plan
+from .operations import ReductionResult, get_operation
+from .partitions import make_partitions
+from .roi import roi_indices
+
+#: Assumed read speed when a repository has not been measured yet (bytes per second).
+DEFAULT_THROUGHPUT = 1e9
+
+
+@dataclass(frozen=True)
+class ReductionRequest:
+    repository: str
+    path: str
+    dataset: str | None
+    operation: str
+    params: dict[str, Any]
+    roi: dict[str, Any] | None
+
+    @classmethod
+    def from_json(cls, body: Any) -> ReductionRequest:
+        if not isinstance(body, dict):
+            raise BadParameter("The request body must be a JSON object.")
+        unknown = set(body) - {"repository", "path", "dataset", "operation", "params", "roi"}
+        if unknown:
+            raise BadParameter(f"Unknown keys in the request: {', '.join(sorted(unknown))}.")
+        for key in ("repository", "path", "operation"):
+            if not isinstance(body.get(key), str) or not body[key]:
+                raise BadParameter(f"'{key}' is required and must be a string.")
+        params = body.get("params") or {}
+        if not isinstance(params, dict):
+            raise BadParameter("'params' must be an object.")
+        dataset = body.get("dataset")
+        if dataset is not None and not isinstance(dataset, str):
+            raise BadParameter("'dataset' must be a string (an internal path) or null.")
+        return cls(body["repository"], body["path"], dataset, body["operation"], params, body.get("roi"))
+
+
+@dataclass
+class ReductionStats:
+    frames: int
+    bytes_read: int
+    elapsed_s: float
+    estimate_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "frames": self.frames,
+            "bytes_read": self.bytes_read,
+            "elapsed_s": round(self.elapsed_s, 4),
+            "estimate_s": round(self.estimate_s, 4),
+            "throughput_gb_s": round(self.bytes_read / self.elapsed_s / 1e9, 3) if self.elapsed_s > 0 else None,
+        }
+
+
+def _pick(dataset: Dataset, params: dict[str, Any]) -> ReductionResult:
+    position = params.get("position")
+    if position is None and "y" in params and "x" in params:
+        position = [params["y"], params["x"]]
+    if not isinstance(position, list) or len(position) != len(dataset.nav_shape):
+        raise BadParameter(
+            f"pick needs 'position': a list of {len(dataset.nav_shape)} scan indices.",
+            hint='For example {"position": [10, 20]} or {"y": 10, "x": 20}.',
+        )
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n for i, n in zip(position, dataset.nav_shape)):
+        raise BadParameter(f"Position {position} is outside the scan of shape {list(dataset.nav_shape)}.")
+    flat = int(np.ravel_multi_index(tuple(position), dataset.nav_shape)) if dataset.nav_shape else 0
+    return ReductionResult({"frame": dataset.read_frames(np.array([flat]))[0]}, "frame", {"position": position})
+
+
+def run_reduction(
+    repository: Repository,
+    request: ReductionRequest,
+    throughput: float | None,
+    interactive_limit_s: float,
+    cancel: threading.Event | None = None,
+) -> tuple[ReductionResult, ReductionStats]:
+    """Open, plan, estimate and run one reduction inline."""
+    operation = get_operation(request.operation)
+    with open_dataset(repository, request.path, request.dataset) as dataset:
+        started = time.perf_counter()
+        if operation.name == "pick":
+            result = _pick(dataset, request.params)
+            return result, ReductionStats(1, dataset.frame_nbytes, time.perf_counter() - started, 0.0)
+        plan = operation.plan(dataset, request.params)
+        visited = roi_indices(request.roi, dataset.nav_shape)
+        frames = dataset.n_frames if visited is None else len(visited)
+        bytes_read = frames * dataset.frame_nbytes
+        estimate = bytes_read / (throughput or DEFAULT_THROUGHPUT)
+        if estimate > interactive_limit_s:
+            raise TooLarge(
+                f"This {operation.name} reads {bytes_read / 1e9:.1f} GB, about {math.ceil(estimate)} s at "
+                f"this repository's speed; the interactive limit is {interactive_limit_s:.0f} s.",
+                hint="Submit it as a job (POST remotem/api/jobs), or restrict it with an ROI.",
+                estimate_s=estimate,
+                bytes=bytes_read,
+            )
+        partitions = make_partitions(dataset.n_frames, dataset.frame_nbytes, visited)
+        result = run_plan(dataset, plan, partitions, visited=visited, cancel=cancel)
+        return result, ReductionStats(frames, bytes_read, time.perf_counter() - started, estimate)
+
+
+def dataset_ref(repository: Repository, request: ReductionRequest) -> DatasetRef:
+    return DatasetRef(repository.config, request.path, request.dataset)

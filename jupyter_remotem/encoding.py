@@ -1,0 +1,62 @@
+"""Arrays to response bodies: JSON (bounded), NPY and PNG."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+
+from . import render
+from .errors import BadParameter, TooLarge
+
+#: Largest array served as JSON; bigger ones should be asked for as NPY.
+MAX_JSON_ELEMENTS = 1_000_000
+FORMATS = ("json", "npy", "png")
+
+
+def array_to_json(array: np.ndarray) -> dict[str, Any]:
+    if array.size > MAX_JSON_ELEMENTS:
+        raise TooLarge(
+            f"An array of {array.size} values is too large for JSON.",
+            hint="Ask for format=npy.",
+        )
+    values = np.asarray(array)
+    data = values.astype(np.float64).tolist() if values.dtype.kind == "f" else values.tolist()
+    return {"shape": list(values.shape), "dtype": values.dtype.str, "data": _nan_to_none(data)}
+
+
+def _nan_to_none(data: Any) -> Any:
+    """JSON has no NaN; null marks positions with no value (outside an ROI, empty frames)."""
+    if isinstance(data, list):
+        return [_nan_to_none(item) for item in data]
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    return data
+
+
+def array_to_npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def array_to_png(array: np.ndarray, cmap: str = "gray", scale: str = "linear", index: int = 0) -> bytes:
+    """A picture of a 2-D array; for stacks (nav + detectors) the ``index``-th image."""
+    image = np.asarray(array)
+    if image.ndim == 3:
+        if not 0 <= index < image.shape[-1]:
+            raise BadParameter(f"index must be between 0 and {image.shape[-1] - 1}.")
+        image = image[..., index]
+    if image.ndim == 1:
+        image = image[np.newaxis]
+    if image.ndim != 2:
+        raise BadParameter(f"Cannot draw an array of shape {image.shape} as a picture; ask for npy or json.")
+    return render.to_png(image.astype(np.float64), cmap=cmap, scale=scale)
+
+
+def check_format(name: str) -> str:
+    if name not in FORMATS:
+        raise BadParameter(f"Unknown format '{name}'.", hint=f"Use one of: {', '.join(FORMATS)}.")
+    return name

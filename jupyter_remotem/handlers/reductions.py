@@ -1,0 +1,57 @@
+"""``POST reductions``: interactive, synchronous, time-bounded reductions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tornado import web
+
+from .. import encoding
+from ..compute.reductions import DEFAULT_THROUGHPUT, ReductionRequest, run_reduction
+from ..errors import BadParameter
+from .base import RemotemHandler
+
+
+class ReductionsHandler(RemotemHandler):
+    @web.authenticated
+    async def post(self) -> None:
+        fmt = encoding.check_format(self.get_query_argument("format", "json"))
+        request = ReductionRequest.from_json(self.json_body())
+        repo = self.repository(request.repository)
+        measured = self.services.speed.current(repo).throughput_mb_s
+        throughput = measured * 1e6 if measured else DEFAULT_THROUGHPUT
+        result, stats = await self.run_blocking(
+            run_reduction, repo, request, max(throughput, DEFAULT_THROUGHPUT if repo.is_local else 0.0),
+            self.services.interactive_limit_s,
+        )
+        field = self.get_query_argument("field", result.primary)
+        if field not in result.arrays:
+            raise BadParameter(f"This result has no field '{field}'.", hint=f"Fields: {', '.join(result.arrays)}.")
+        self.set_header("X-Remotem-Elapsed", f"{stats.elapsed_s:.4f}")
+        if fmt == "npy":
+            self.finish(encoding.array_to_npy(result.arrays[field]), set_content_type="application/octet-stream")
+        elif fmt == "png":
+            png = encoding.array_to_png(
+                result.arrays[field],
+                cmap=self.get_query_argument("cmap", "gray"),
+                scale=self.get_query_argument("scale", "linear"),
+                index=self.query_int("index", 0) or 0,
+            )
+            self.finish(png, set_content_type="image/png")
+        else:
+            self.write_json(
+                {
+                    "operation": request.operation,
+                    "primary": result.primary,
+                    "arrays": {name: encoding.array_to_json(array) for name, array in result.arrays.items()},
+                    "attributes": result.attributes,
+                    "stats": stats.to_json(),
+                }
+            )
+
+    def json_body(self) -> Any:
+        try:
+            return json.loads(self.request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise BadParameter("The request body is not valid JSON.") from None
