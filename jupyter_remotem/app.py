@@ -14,6 +14,7 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, List, Unicode, default, validate
 
+from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
 from .storage.access import AccessPolicy
 from .storage.registry import RepositoryRegistry
@@ -31,6 +32,7 @@ class Services:
     executor: ThreadPoolExecutor
     request_timeout: float
     interactive_limit_s: float
+    cluster: ClusterManager
 
 
 class RemotemApp(ExtensionApp):
@@ -101,6 +103,18 @@ class RemotemApp(ExtensionApp):
         help="Seconds an interactive reduction may be expected to take; longer work must be submitted as a job.",
     ).tag(config=True)
 
+    scheduler_address = Unicode(
+        "",
+        help=(
+            "Address of an existing Dask scheduler (e.g. 'tcp://10.0.0.5:8786') for big work; "
+            "empty starts a LocalCluster on first use."
+        ),
+    ).tag(config=True)
+
+    warm_up_kernels = Bool(
+        True, help="Compile the numba kernels in a background thread at start-up, so the first preview is fast."
+    ).tag(config=True)
+
     io_threads = Int(8, help="Threads for storage and format I/O, so the event loop never blocks.").tag(config=True)
 
     @default("demo_data_dir")
@@ -158,8 +172,13 @@ class RemotemApp(ExtensionApp):
             executor=executor,
             request_timeout=self.request_timeout,
             interactive_limit_s=self.interactive_limit,
+            cluster=ClusterManager(self.scheduler_address),
         )
         self.settings["remotem"] = services
+        if self.warm_up_kernels:
+            from .kernels import warm_up
+
+            executor.submit(warm_up)
         self.log.info(
             "jupyter_remotem: serving repositories %s", ", ".join(r.name for r in registry.all())
         )
@@ -173,6 +192,7 @@ class RemotemApp(ExtensionApp):
         services: Services | None = self.settings.get("remotem")
         if services is not None:
             services.executor.shutdown(wait=False, cancel_futures=True)
+            services.cluster.close()
 
 
 main = launch_new_instance = RemotemApp.launch_instance

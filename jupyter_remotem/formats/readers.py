@@ -213,6 +213,18 @@ class OffsetReader(BaseReader):
     def _frames_view(self) -> np.ndarray:
         return self.view().reshape((self.n_frames,) + self.sig_shape)
 
+    def block_view(self, start: int, stop: int) -> np.ndarray | None:
+        """Frames ``[start, stop)`` as a zero-copy view of the memory map, for the reduction kernels.
+
+        Only for local, native-order data whose frames are stored back to back: anything else
+        needs a conversion, which :meth:`read_frames` does.
+        """
+        if not self.source.is_local or self.flip_rows or self.file_dtype != self.dtype:
+            return None
+        if self.frame_stride != self.frame_nbytes:
+            return None
+        return self._frames_view()[start:stop]
+
     def _fetch(self, flat: np.ndarray) -> np.ndarray:
         starts = self.offset + flat.astype(np.int64) * self.frame_stride
         blobs = self.source.read_ranges(starts, starts + self.frame_nbytes)

@@ -8,7 +8,8 @@ one pass with no weight arrays reads the data once and needs no cast, so uint16 
 speed of the memory, not of a float conversion.
 
 Integer frames accumulate in int64 (exact while ``sum(x * I) < 2**63``: any 16-bit detector, and
-32-bit ones up to about 2**31 counts per frame on a 4096-wide detector); float frames in float64.
+32-bit ones up to about 2**31 counts per frame on a 4096-wide detector); float frames, and uint64
+frames, in float64.
 A frame whose total is zero has no centre: its row is NaN.  NaN in the data makes that frame's
 centre NaN.
 

@@ -25,8 +25,6 @@ import numpy as np
 
 from ..errors import BadParameter
 
-SigShape = tuple[int, ...]
-
 #: Keys each detector shape expects, in the order used in hints.
 SPEC_KEYS: dict[str, tuple[str, ...]] = {
     "disk": ("cx", "cy", "r"),

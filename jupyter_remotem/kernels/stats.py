@@ -9,7 +9,8 @@ update, so the result does not depend on how the scan was split, and the varianc
 Within a partition one pass suffices: deviations are taken from the partition's first frame
 (``d = x - x_0``), and ``m2 = sum d^2 - (sum d)^2 / n`` then cancels only as far as ``x_0`` is
 from the mean, i.e. by about one standard deviation.  Integer sums are exact (int64); mean and
-``m2`` are float64.  A NaN makes every statistic of its pixel NaN.
+``m2`` are float64 (uint64 frames are taken as float64).  A NaN makes every statistic of its
+pixel NaN.
 """
 
 from __future__ import annotations
