@@ -21,8 +21,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml labextension/package.json labextension/yarn.lock
-	$(BIN)/pip install -e ".[test]"
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt labextension/package.json labextension/yarn.lock
+	$(BIN)/pip install -e ".[test]" -c constraints.txt
 	$(BIN)/jupyter-builder develop --overwrite .
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_remotem
 	touch $(STAMP)
