@@ -78,7 +78,6 @@ def main() -> None:
         row("centre of mass (disk r=32)", lambda: kernels.center_of_mass(frames, 63.5, 63.5, 32))
         row("frame moments (sum/mean/std/max/min)", lambda: kernels.FrameMoments.from_frames(frames),
             lambda: frames.sum(axis=0))
-        del frames, flat
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from _services import free_port, skip_or_fail
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -41,11 +42,8 @@ SERVER_START_TIMEOUT = 90.0
 
 def require(condition: bool, reason: str) -> None:
     """Skip locally, fail under CI, when a prerequisite of the browser tests is missing."""
-    if condition:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser test prerequisite missing under CI=true: {reason}", pytrace=False)
-    pytest.skip(reason)
+    if not condition:
+        skip_or_fail(f"browser test prerequisite missing: {reason}")
 
 
 def _labextension_built() -> bool:
@@ -56,36 +54,6 @@ def _labextension_built() -> bool:
         if (Path(data_dir) / "jupyter-remotem" / "static" / "style.js").exists():
             return True
     return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _write_fallback_demo_data(target: Path) -> None:
-    """TEMPORARY: small 4D scans, used only while `jupyter_remotem.cli demo-data` is missing."""
-    import numpy as np
-
-    target.mkdir(parents=True, exist_ok=True)
-    ky, kx = np.mgrid[0:32, 0:32]
-    frames = np.zeros((16, 16, 32, 32), dtype=np.float32)
-    for y in range(16):
-        for x in range(16):
-            cy, cx = 16 + (y - 8) * 0.3, 16 + (x - 8) * 0.3
-            disk = ((ky - cy) ** 2 + (kx - cx) ** 2) < (6 + 2 * np.sin(x / 3.0)) ** 2
-            frames[y, x] = disk * (100 + 20 * np.cos(y / 4.0)) + 1
-    np.save(target / "scan.npy", frames)
-    (target / "more").mkdir(exist_ok=True)
-    np.save(target / "more" / "scan_small.npy", frames[:8, :8])
-    try:
-        import h5py
-    except ImportError:  # pragma: no cover
-        return
-    with h5py.File(target / "scan.h5", "w") as f:
-        f.create_dataset("/data", data=frames, chunks=(4, 4, 32, 32))
-        f.create_dataset("/other/frames", data=frames[:4, :4])
 
 
 @pytest.fixture(scope="session")
@@ -99,10 +67,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=300,
     )
     if proc.returncode != 0:
-        if "No module named" in proc.stderr and "jupyter_remotem.cli" in proc.stderr:
-            _write_fallback_demo_data(target)
-        else:
-            pytest.fail(f"demo-data failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        pytest.fail(f"demo-data failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return target
 
 
@@ -175,7 +140,7 @@ def lab_server(
             }
         )
     )
-    port = _free_port()
+    port = free_port()
     token = secrets.token_hex(16)
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / "jupyter-lab.log"
@@ -231,7 +196,9 @@ def _check_api(url: str, token: str, log: Path) -> None:
     assert "demo" in names, names
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, which would break every asyncio test (pytest-jupyter) collected after this folder.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's chromium driven by Playwright (no browser downloads here)."""
     require(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install -y chromium)")
