@@ -1,9 +1,8 @@
 """First-preview latency on a large scan: is the first look at a 2 GB file under a second?
 
-Writes (or reuses) the large demo scans, drops nothing from the page cache on purpose (a user's
-first look usually hits cold storage, so the figure is printed both right after eviction with
-``posix_fadvise(DONTNEED)`` and warm), and times ``PreviewService.render`` for every kind with
-an empty cache.  Usage: ``python benchmarks/preview_latency.py [DATA_DIR]``.
+Writes (or reuses) the large demo scans and times ``PreviewService.render`` for every kind with
+an empty preview cache, twice: right after asking the kernel to drop the file from the page cache
+(``posix_fadvise(DONTNEED)``: a user's first look usually meets cold storage) and warm.  Usage: ``python benchmarks/preview_latency.py [DATA_DIR]``.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def main() -> None:
     generate(directory, size="large")
     repo = Repository(RepositoryConfig.from_dict({"name": "bench", "url": str(directory)}))
     print(f"{'file':24s} {'GB':>6s} {'kind':>6s} {'cold s':>8s} {'warm s':>8s}")
-    for name in ("scan.h5", "scan_contiguous.h5", "scan.npy", "scan.raw", "scan.zarr", "scan.hspy", "scan.mib"):
+    for name in ("large/scan_large.h5", "scan.h5", "scan.npy", "scan.zarr", "scan.mib"):
         if not (directory / name).exists():
             continue
         size_gb = sum(p.stat().st_size for p in [directory / name] + list((directory / name).rglob("*"))

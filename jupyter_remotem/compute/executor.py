@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -67,6 +67,8 @@ class Progress:
     frames_total: int
     bytes_read: int
     elapsed_s: float
+    #: Frames whose partial results were given (resumed from checkpoints) rather than read now.
+    frames_resumed: int = 0
 
     @property
     def fraction(self) -> float:
@@ -78,9 +80,10 @@ class Progress:
 
     @property
     def eta_s(self) -> float | None:
-        if not self.frames_done or not self.frames_total:
+        processed = self.frames_done - self.frames_resumed
+        if processed <= 0 or not self.frames_total:
             return None
-        return self.elapsed_s * (self.frames_total - self.frames_done) / self.frames_done
+        return self.elapsed_s * (self.frames_total - self.frames_done) / processed
 
 
 def read_partition(dataset: Dataset, partition: Partition) -> np.ndarray:
@@ -128,6 +131,11 @@ class _Collector:
         else:
             self.partials[partition.index] = partial
 
+    def result(self, dataset: Dataset, visited: np.ndarray | None) -> ReductionResult:
+        """The plan's answer from everything added so far."""
+        empty = np.zeros((0,) + dataset.sig_shape, dtype=dataset.dtype)
+        return self.plan.finish(self.combined(lambda: self.plan.process(empty)), visited)
+
     def combined(self, sample: Callable[[], Any]) -> Any:
         if self.plan.partial_kind == "position":
             if self.buffer is None:  # nothing visited (an empty ROI): shape the buffer from a dry run
@@ -148,28 +156,45 @@ def run_plan(
     cancel: threading.Event | None = None,
     client: Any = None,
     ref: DatasetRef | None = None,
+    resumed: Mapping[int, Any] | None = None,
+    on_partial: Callable[[Partition, Any], None] | None = None,
 ) -> ReductionResult:
-    """Run ``plan`` over ``partitions``; on ``client`` (a distributed Client) when given."""
+    """Run ``plan`` over ``partitions``; on ``client`` (a distributed Client) when given.
+
+    ``resumed`` maps partition indices to partial results computed earlier (checkpoints of a
+    job); those partitions are not read again.  ``on_partial`` sees every newly computed partial
+    before the next partition starts, which is where a job stores its checkpoint.
+    """
     collector = _Collector(plan, dataset.n_frames)
+    resumed = resumed or {}
     total = sum(p.n_frames for p in partitions)
     started = time.perf_counter()
-    done = 0
+    done = skipped = 0
+    for partition in partitions:
+        if partition.index in resumed:
+            collector.add(partition, resumed[partition.index])
+            done += partition.n_frames
+            skipped += partition.n_frames
+    todo = [p for p in partitions if p.index not in resumed]
 
-    def report(partition: Partition) -> None:
+    def report(partition: Partition, partial: Any) -> None:
         nonlocal done
+        collector.add(partition, partial)
+        if on_partial is not None:
+            on_partial(partition, partial)
         done += partition.n_frames
         if progress is not None:
-            progress(Progress(done, total, done * dataset.frame_nbytes, time.perf_counter() - started))
+            elapsed = time.perf_counter() - started
+            progress(Progress(done, total, (done - skipped) * dataset.frame_nbytes, elapsed, skipped))
 
     def check_cancel() -> None:
         if cancel is not None and cancel.is_set():
             raise Cancelled("Cancelled.")
 
     if client is None:
-        for partition in partitions:
+        for partition in todo:
             check_cancel()
-            collector.add(partition, plan.process(read_partition(dataset, partition)))
-            report(partition)
+            report(partition, plan.process(read_partition(dataset, partition)))
     else:
         from distributed import as_completed
 
@@ -178,17 +203,13 @@ def run_plan(
         [plan_future] = client.scatter([plan], broadcast=True)
         futures = {
             client.submit(process_partition, ref, plan_future, p, pure=False, key=f"remotem-part-{id(plan)}-{p.index}"): p
-            for p in partitions
+            for p in todo
         }
         try:
             for future in as_completed(futures):
                 check_cancel()
-                partition = futures[future]
-                collector.add(partition, future.result())
-                report(partition)
+                report(futures[future], future.result())
         finally:
             client.cancel(list(futures))
 
-    empty = np.zeros((0,) + dataset.sig_shape, dtype=dataset.dtype)
-    combined = collector.combined(lambda: plan.process(empty))
-    return plan.finish(combined, visited)
+    return collector.result(dataset, visited)

@@ -1,0 +1,170 @@
+"""Tables of the job store: jobs (IVOA UWS), their checkpoints, and measured throughput.
+
+One schema serves SQLite (a file beside the user's Jupyter data, the default) and PostgreSQL (a
+hub with several workers).  Times are stored as UTC and always come back timezone-aware, because
+SQLite keeps no time zone and comparisons across the two back ends must agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Phase(str, Enum):
+    """UWS execution phases."""
+
+    PENDING = "PENDING"
+    QUEUED = "QUEUED"
+    EXECUTING = "EXECUTING"
+    COMPLETED = "COMPLETED"
+    ERROR = "ERROR"
+    ABORTED = "ABORTED"
+    HELD = "HELD"
+    SUSPENDED = "SUSPENDED"
+    ARCHIVED = "ARCHIVED"
+
+
+#: Phases after which a job never runs again; only these may be deleted.
+FINISHED = frozenset({Phase.COMPLETED, Phase.ERROR, Phase.ABORTED, Phase.ARCHIVED})
+
+#: Job kinds, as the operation registry names them, plus plain copies.
+KINDS = frozenset({"reduction", "transformation", "copy"})
+
+
+class Action(str, Enum):
+    """What a user asked a running job to do; the worker acts on it between partitions."""
+
+    CANCEL = "cancel"
+    PAUSE = "pause"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every back end."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Job store times must be timezone-aware.")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Job(Base):
+    __tablename__ = "remotem_jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    phase: Mapped[str] = mapped_column(String(16), default=Phase.QUEUED.value)
+    kind: Mapped[str] = mapped_column(String(32))
+    #: The ``POST reductions`` body plus ``output`` ({repository, path, format, overwrite}).
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    started: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: {done, total, bytes, throughput, eta} as the worker last reported them.
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: {seconds, bytes}: the estimate given when the job was submitted.
+    quote: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: Seconds of execution after which the worker stops the job with an error (None: no limit).
+    execution_duration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    destruction: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: [{repository, path, size, format}]
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: {kind: transient|fatal, code, message}
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    worker_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    action: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: How many times a worker has claimed the job (more than one after a crash or a pause).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_remotem_jobs_queue", "phase", "priority", "created"),)
+
+    def to_json(self) -> dict[str, Any]:
+        """The job as the REST API shows it to its owner."""
+
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "owner": self.owner,
+            "phase": self.phase,
+            "kind": self.kind,
+            "request": self.request,
+            "priority": self.priority,
+            "created": iso(self.created),
+            "started": iso(self.started),
+            "ended": iso(self.ended),
+            "progress": self.progress,
+            "quote": self.quote,
+            "execution_duration": self.execution_duration,
+            "destruction": iso(self.destruction),
+            "results": self.results or [],
+            "error": self.error,
+            "action": self.action,
+            "attempts": self.attempts,
+        }
+
+
+class Checkpoint(Base):
+    """One finished partition of a job; ``data`` holds its partial result until the job ends."""
+
+    __tablename__ = "remotem_checkpoints"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("remotem_jobs.id", ondelete="CASCADE"), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The frame range the partial covers, so a changed partitioning never reuses it.
+    start: Mapped[int] = mapped_column(Integer)
+    stop: Mapped[int] = mapped_column(Integer)
+    worker_id: Mapped[str] = mapped_column(String(255))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class ThroughputRecord(Base):
+    """How fast an operation ran against a repository, to make later quotes from measurements."""
+
+    __tablename__ = "remotem_throughput"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation: Mapped[str] = mapped_column(String(64))
+    repository: Mapped[str] = mapped_column(String(255))
+    bytes: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    #: (measured - quoted) / quoted seconds; None when there was no quote.
+    estimate_error: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_remotem_throughput_lookup", "operation", "repository", "created"),)
