@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -93,16 +94,16 @@ class Job(Base):
     started: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: {done, total, bytes, throughput, eta} as the worker last reported them.
-    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     #: {seconds, bytes}: the estimate given when the job was submitted.
-    quote: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    quote: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     #: Seconds of execution after which the worker stops the job with an error (None: no limit).
     execution_duration: Mapped[float | None] = mapped_column(Float, nullable=True)
     destruction: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: [{repository, path, size, format}]
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: {kind: transient|fatal, code, message}
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     worker_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     action: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -161,7 +162,7 @@ class ThroughputRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     operation: Mapped[str] = mapped_column(String(64))
     repository: Mapped[str] = mapped_column(String(255))
-    bytes: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(BigInteger)
     seconds: Mapped[float] = mapped_column(Float)
     #: (measured - quoted) / quoted seconds; None when there was no quote.
     estimate_error: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -1,0 +1,435 @@
+"""The durable job store: every state change of a job is one short SQL transaction.
+
+The web server and any number of worker processes share one database.  Each transition is a
+conditional ``UPDATE`` (``... WHERE phase = 'QUEUED'``), so two parties racing for the same job
+cannot both win; claiming takes the next job with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and
+inside a ``BEGIN IMMEDIATE`` transaction on SQLite.  Users see only their own jobs: a job of
+someone else is reported as not found, exactly like a job that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, case, create_engine, delete, event, func, select, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import BadParameter, Conflict, NotFound
+from .models import FINISHED, KINDS, Action, Base, Checkpoint, Job, Phase, ThroughputRecord, utcnow
+
+
+class JobLost(Conflict):
+    """The worker no longer holds the job: it was requeued as stale or finished elsewhere."""
+
+    code = "job_lost"
+    default_hint = "Another worker took the job over; this worker must stop working on it."
+
+
+#: Phases a job may be cancelled from without a worker's help.
+_IDLE = (Phase.PENDING.value, Phase.QUEUED.value, Phase.HELD.value, Phase.SUSPENDED.value)
+
+
+def normalise_url(url: str) -> URL:
+    """A SQLAlchemy URL; plain ``postgresql://`` means the psycopg 3 driver we depend on."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _engine(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, issue BEGIN, so writers can ask for IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("remotem_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class JobStore:
+    """Jobs, checkpoints and throughput records in one SQL database (see module docstring)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.engine = _engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._create_schema()
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _create_schema(self) -> None:
+        """Create missing tables; several processes may start at once, so creation is serialised."""
+        with self.engine.connect().execution_options(remotem_write=True) as connection:
+            with connection.begin():
+                if self.is_postgresql:
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": zlib.crc32(b"remotem_jobs_schema")})
+                Base.metadata.create_all(connection)
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            session.connection(execution_options={"remotem_write": True})
+            yield session
+
+    # -- submission and queries ----------------------------------------------------------------
+    def create(
+        self,
+        owner: str,
+        kind: str,
+        request: dict[str, Any],
+        priority: int = 0,
+        quote: dict[str, Any] | None = None,
+        execution_duration: float | None = None,
+        destruction: datetime | None = None,
+        phase: Phase = Phase.QUEUED,
+    ) -> Job:
+        """A new job, QUEUED for the workers (or PENDING, to be started with :meth:`run`)."""
+        if kind not in KINDS:
+            raise BadParameter(f"Unknown job kind {kind!r}.", hint=f"One of {', '.join(sorted(KINDS))}.")
+        if phase not in (Phase.QUEUED, Phase.PENDING, Phase.HELD):
+            raise BadParameter(f"A new job cannot start in phase {phase.value}.")
+        job = Job(
+            id=str(uuid.uuid4()),
+            owner=owner,
+            kind=kind,
+            request=request,
+            priority=int(priority),
+            quote=quote,
+            execution_duration=execution_duration,
+            destruction=destruction,
+            phase=Phase(phase).value,
+            created=utcnow(),
+            results=[],
+            attempts=0,
+        )
+        with self._write() as session:
+            session.add(job)
+        return job
+
+    def get(self, job_id: str, owner: str | None) -> Job:
+        """The job; ``owner=None`` is for workers and administrators, who see every job."""
+        with self._read() as session:
+            job = session.get(Job, job_id)
+        if job is None or (owner is not None and job.owner != owner):
+            raise NotFound(f"There is no job '{job_id}'.", hint="GET remotem/api/jobs lists your jobs.")
+        return job
+
+    def list(self, owner: str | None, phases: Iterable[Phase | str] | None = None) -> list[Job]:
+        """Jobs of ``owner`` (everyone's for None), newest first."""
+        query = select(Job).order_by(Job.created.desc(), Job.id)
+        if owner is not None:
+            query = query.where(Job.owner == owner)
+        if phases is not None:
+            query = query.where(Job.phase.in_([Phase(p).value for p in phases]))
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    def expired(self, now: datetime | None = None) -> list[Job]:
+        """Jobs past their destruction time, whose results retention should now remove."""
+        with self._read() as session:
+            return list(session.scalars(select(Job).where(Job.destruction <= (now or utcnow()))))
+
+    # -- workers -------------------------------------------------------------------------------
+    def claim(self, worker_id: str) -> Job | None:
+        """Atomically take the highest-priority, oldest QUEUED job, or None when there is none."""
+        now = utcnow()
+        candidate = (
+            select(Job.id)
+            .where(Job.phase == Phase.QUEUED.value)
+            .order_by(Job.priority.desc(), Job.created, Job.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        statement = (
+            update(Job)
+            .where(Job.id == candidate, Job.phase == Phase.QUEUED.value)
+            .values(
+                phase=Phase.EXECUTING.value,
+                worker_id=worker_id,
+                heartbeat=now,
+                started=func.coalesce(Job.started, now),
+                attempts=Job.attempts + 1,
+                action=None,
+            )
+            .returning(Job)
+            .execution_options(synchronize_session=False)
+        )
+        with self._write() as session:
+            return session.scalars(statement).one_or_none()
+
+    def heartbeat(self, worker_id: str) -> int:
+        """Mark the worker alive for every job it runs; the number of such jobs."""
+        with self._write() as session:
+            result = session.execute(
+                update(Job)
+                .where(Job.worker_id == worker_id, Job.phase == Phase.EXECUTING.value)
+                .values(heartbeat=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount
+
+    def requeue_stale(self, timeout_s: float) -> list[str]:
+        """Give back jobs whose worker has not been heard of for ``timeout_s``; checkpoints stay.
+
+        A pending cancel or pause is honoured here, since the worker that should have acted on
+        it is gone.
+        """
+        now = utcnow()
+        cutoff = now - timedelta(seconds=timeout_s)
+        statement = (
+            update(Job)
+            .where(Job.phase == Phase.EXECUTING.value, Job.heartbeat < cutoff)
+            .values(
+                phase=case(
+                    (Job.action == Action.CANCEL.value, Phase.ABORTED.value),
+                    (Job.action == Action.PAUSE.value, Phase.SUSPENDED.value),
+                    else_=Phase.QUEUED.value,
+                ),
+                ended=case((Job.action == Action.CANCEL.value, now), else_=Job.ended),
+                worker_id=None,
+                heartbeat=None,
+                action=None,
+            )
+            .returning(Job.id, Job.phase)
+            .execution_options(synchronize_session=False)
+        )
+        with self._write() as session:
+            rows = session.execute(statement).all()
+            aborted = [job_id for job_id, phase in rows if phase == Phase.ABORTED.value]
+            if aborted:
+                self._drop_checkpoint_data(session, aborted)
+            return [job_id for job_id, _ in rows]
+
+    def update_progress(self, job_id: str, worker_id: str, progress: dict[str, Any] | None) -> Action | None:
+        """Store progress (and a heartbeat); answers the action the owner asked for, if any.
+
+        Raises :class:`JobLost` when the job is no longer this worker's to run.
+        """
+        values: dict[str, Any] = {"heartbeat": utcnow()}
+        if progress is not None:
+            values["progress"] = progress
+        statement = (
+            update(Job)
+            .where(Job.id == job_id, Job.worker_id == worker_id, Job.phase == Phase.EXECUTING.value)
+            .values(**values)
+            .returning(Job.action)
+            .execution_options(synchronize_session=False)
+        )
+        with self._write() as session:
+            row = session.execute(statement).one_or_none()
+        if row is None:
+            raise JobLost(f"Job '{job_id}' is no longer run by worker '{worker_id}'.")
+        return Action(row[0]) if row[0] else None
+
+    def release(self, job_id: str, worker_id: str, phase: Phase = Phase.QUEUED) -> bool:
+        """A worker hands a job back unfinished: QUEUED (shutting down) or SUSPENDED (paused)."""
+        if phase not in (Phase.QUEUED, Phase.SUSPENDED):
+            raise ValueError(f"A job is released to QUEUED or SUSPENDED, not {phase}.")
+        with self._write() as session:
+            result = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.worker_id == worker_id, Job.phase == Phase.EXECUTING.value)
+                .values(phase=phase.value, worker_id=None, heartbeat=None, action=None)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def finish(
+        self,
+        job_id: str,
+        phase: Phase,
+        results: list[dict[str, Any]] | None = None,
+        error: dict[str, Any] | None = None,
+        worker_id: str | None = None,
+    ) -> bool:
+        """End a job as COMPLETED, ERROR or ABORTED; False when ``worker_id`` no longer holds it.
+
+        The checkpoints' partial results are dropped, their records kept as the job's history.
+        """
+        if phase not in (Phase.COMPLETED, Phase.ERROR, Phase.ABORTED):
+            raise ValueError(f"A job finishes as COMPLETED, ERROR or ABORTED, not {phase}.")
+        conditions = [Job.id == job_id]
+        if worker_id is not None:
+            conditions += [Job.worker_id == worker_id, Job.phase == Phase.EXECUTING.value]
+        else:
+            conditions.append(Job.phase.not_in([p.value for p in FINISHED]))
+        values: dict[str, Any] = {"phase": phase.value, "ended": utcnow(), "heartbeat": None, "action": None}
+        if results is not None:
+            values["results"] = results
+        if error is not None:
+            values["error"] = error
+        with self._write() as session:
+            result = session.execute(
+                update(Job).where(*conditions).values(**values).execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                return False
+            self._drop_checkpoint_data(session, [job_id])
+            return True
+
+    # -- owners' requests ----------------------------------------------------------------------
+    def run(self, job_id: str, owner: str) -> Job:
+        """UWS ``PHASE=RUN``: a PENDING or HELD job joins the queue."""
+        return self._transition(job_id, owner, [Phase.PENDING, Phase.HELD], phase=Phase.QUEUED.value)
+
+    def request_action(self, job_id: str, owner: str, action: str) -> Job:
+        """``cancel``, ``pause`` or ``resume`` on the owner's behalf.
+
+        A job no worker holds changes phase at once; a running job gets the request flagged,
+        and its worker acts on it between two partitions.
+        """
+        self.get(job_id, owner)
+        if action == "cancel":
+            return self._first_transition(job_id, owner, [
+                (_IDLE, {"phase": Phase.ABORTED.value, "ended": utcnow()}),
+                ((Phase.EXECUTING.value,), {"action": Action.CANCEL.value}),
+            ], action)
+        if action == "pause":
+            return self._first_transition(job_id, owner, [
+                ((Phase.PENDING.value, Phase.QUEUED.value, Phase.HELD.value), {"phase": Phase.SUSPENDED.value}),
+                ((Phase.EXECUTING.value,), {"action": Action.PAUSE.value}),
+                ((Phase.SUSPENDED.value,), {}),
+            ], action)
+        if action == "resume":
+            return self._first_transition(job_id, owner, [
+                ((Phase.SUSPENDED.value,), {"phase": Phase.QUEUED.value, "action": None}),
+                ((Phase.EXECUTING.value,), {"action": None}),
+                ((Phase.QUEUED.value,), {}),
+            ], action)
+        raise BadParameter(f"Unknown job action {action!r}.", hint="One of cancel, pause, resume.")
+
+    def _first_transition(
+        self, job_id: str, owner: str, rules: list[tuple[Iterable[str], dict[str, Any]]], action: str
+    ) -> Job:
+        with self._write() as session:
+            for phases, values in rules:
+                condition = [Job.id == job_id, Job.owner == owner, Job.phase.in_(list(phases))]
+                if values:
+                    matched = session.execute(
+                        update(Job).where(*condition).values(**values).execution_options(synchronize_session=False)
+                    ).rowcount
+                else:
+                    matched = session.scalar(select(func.count()).select_from(Job).where(*condition))
+                if matched:
+                    if values.get("phase") == Phase.ABORTED.value:
+                        self._drop_checkpoint_data(session, [job_id])
+                    break
+            else:
+                phase = session.scalar(select(Job.phase).where(Job.id == job_id))
+                raise Conflict(f"A job in phase {phase} cannot be asked to {action}.")
+        return self.get(job_id, owner)
+
+    def _transition(self, job_id: str, owner: str, sources: list[Phase], **values: Any) -> Job:
+        with self._write() as session:
+            matched = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.owner == owner, Job.phase.in_([p.value for p in sources]))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        job = self.get(job_id, owner)
+        if not matched:
+            raise Conflict(f"A job in phase {job.phase} cannot change to {values.get('phase')}.")
+        return job
+
+    def delete(self, job_id: str, owner: str) -> Job:
+        """Forget a finished job and its checkpoints; the caller removes result files it lists."""
+        job = self.get(job_id, owner)
+        if Phase(job.phase) not in FINISHED:
+            raise Conflict(
+                f"Job '{job_id}' is {job.phase}; only finished jobs can be deleted.",
+                hint="Cancel it first.",
+            )
+        with self._write() as session:
+            session.execute(delete(Checkpoint).where(Checkpoint.job_id == job_id))
+            session.execute(
+                delete(Job).where(Job.id == job_id, Job.phase.in_([p.value for p in FINISHED]))
+                .execution_options(synchronize_session=False)
+            )
+        return job
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def record_checkpoint(
+        self, job_id: str, worker_id: str, partition: int, start: int, stop: int, data: bytes
+    ) -> None:
+        """Store one finished partition; a later record for the same partition replaces it."""
+        with self._write() as session:
+            session.execute(
+                delete(Checkpoint).where(Checkpoint.job_id == job_id, Checkpoint.partition == partition)
+            )
+            session.add(Checkpoint(job_id=job_id, partition=partition, start=start, stop=stop,
+                                   worker_id=worker_id, created=utcnow(), data=data))
+
+    def checkpoints(self, job_id: str, with_data: bool = False) -> list[Checkpoint]:
+        """The job's checkpoints in partition order (``data`` left unloaded unless asked for)."""
+        columns = [Checkpoint.job_id, Checkpoint.partition, Checkpoint.start, Checkpoint.stop,
+                   Checkpoint.worker_id, Checkpoint.created]
+        if with_data:
+            columns.append(Checkpoint.data)
+        with self._read() as session:
+            rows = session.execute(
+                select(*columns).where(Checkpoint.job_id == job_id).order_by(Checkpoint.partition)
+            ).all()
+        return [Checkpoint(**row._asdict()) for row in rows]
+
+    @staticmethod
+    def _drop_checkpoint_data(session: Session, job_ids: list[str]) -> None:
+        session.execute(
+            update(Checkpoint).where(Checkpoint.job_id.in_(job_ids)).values(data=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    # -- measured throughput -------------------------------------------------------------------
+    def record_throughput(
+        self, operation: str, repository: str, nbytes: int, seconds: float, quoted_s: float | None
+    ) -> None:
+        error = (seconds - quoted_s) / quoted_s if quoted_s else None
+        with self._write() as session:
+            session.add(ThroughputRecord(operation=operation, repository=repository, bytes=int(nbytes),
+                                         seconds=float(seconds), estimate_error=error, created=utcnow()))
+
+    def throughput(self, operation: str, repository: str, last: int = 20) -> float | None:
+        """Bytes per second over the ``last`` runs of ``operation`` on ``repository``, if any."""
+        with self._read() as session:
+            rows = session.execute(
+                select(ThroughputRecord.bytes, ThroughputRecord.seconds)
+                .where(ThroughputRecord.operation == operation, ThroughputRecord.repository == repository)
+                .order_by(ThroughputRecord.created.desc())
+                .limit(last)
+            ).all()
+        seconds = sum(s for _, s in rows)
+        return sum(b for b, _ in rows) / seconds if rows and seconds > 0 else None
