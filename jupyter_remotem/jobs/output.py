@@ -1,0 +1,141 @@
+"""Writing a job's result into a repository, all or nothing.
+
+Files are written under a hidden temporary name (``.name.partial-<job id>``) beside their final
+place and renamed only when complete, so a reader never sees half a result, a failed or
+cancelled job leaves nothing behind, and another job's earlier result is never overwritten
+unless the request says ``overwrite``.  Results are small (reductions), so each file is built in
+memory first; that also lets HDF5 be written to stores that cannot seek, such as S3.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+import h5py
+import numpy as np
+
+from ..compute.operations import ReductionResult
+from ..errors import BadParameter, Conflict, Forbidden, RemotemError
+from ..formats.jsonable import jsonable
+from ..storage.repository import Repository
+from .provenance import hdf5_attributes
+from .requests import OutputSpec
+
+
+@dataclass(frozen=True)
+class _File:
+    path: str
+    format: str
+    data: bytes
+
+
+def temporary_name(path: str, job_id: str) -> str:
+    folder, name = posixpath.split(path)
+    return posixpath.join(folder, f".{name}.partial-{job_id}")
+
+
+def hdf5_bytes(result: ReductionResult, record: dict[str, Any]) -> bytes:
+    """An HDF5 file with one dataset per result array and the provenance as root attributes."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        for name, array in result.arrays.items():
+            f.create_dataset(name, data=np.asarray(array))
+        f.attrs.update(hdf5_attributes(record))
+        f.attrs["primary"] = result.primary
+        f.attrs["result_attributes"] = json.dumps(jsonable(result.attributes), sort_keys=True)
+    return buffer.getvalue()
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+class OutputWriter:
+    """Puts one job's result at ``spec.path`` in ``repository`` (see module docstring)."""
+
+    def __init__(self, repository: Repository, spec: OutputSpec, job_id: str) -> None:
+        self.repository = repository
+        self.spec = spec
+        self.job_id = job_id
+
+    @property
+    def paths(self) -> list[str]:
+        """Final paths, the data file last: its appearance means the result is complete."""
+        if self.spec.format == "npy":
+            return [self.spec.path + ".json", self.spec.path]
+        return [self.spec.path]
+
+    def check(self) -> None:
+        """Refuse early, before any computing, what :meth:`write` would refuse at the end."""
+        if not self.repository.config.writable:
+            raise Forbidden(f"Repository '{self.repository.name}' is read-only.",
+                            hint="Choose a writable repository for the output.")
+        if not self.spec.overwrite:
+            for path in self.paths:
+                if self.repository.exists(path):
+                    raise Conflict(
+                        f"'{path}' already exists in repository '{self.repository.name}'.",
+                        hint='Choose another output path, or set "overwrite": true in the output.',
+                    )
+
+    def files(self, result: ReductionResult, record: dict[str, Any]) -> list[_File]:
+        if self.spec.format == "hdf5":
+            return [_File(self.spec.path, "hdf5", hdf5_bytes(result, record))]
+        name = self.spec.array or result.primary
+        if name not in result.arrays:
+            raise BadParameter(f"The result has no array {name!r}.",
+                               hint=f"Arrays: {', '.join(result.arrays)}.")
+        array = np.asarray(result.arrays[name])
+        sidecar = {
+            "provenance": record,
+            "array": name,
+            "shape": list(array.shape),
+            "dtype": array.dtype.str,
+            "attributes": jsonable(result.attributes),
+        }
+        return [
+            _File(self.spec.path + ".json", "json", json.dumps(sidecar, indent=1, sort_keys=True).encode()),
+            _File(self.spec.path, "npy", npy_bytes(array)),
+        ]
+
+    def write(self, result: ReductionResult, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """Write, then rename into place; the results list of the job."""
+        files = self.files(result, record)
+        try:
+            for file in files:
+                self._makedirs(file.path)
+                with self.repository.open(temporary_name(file.path, self.job_id), "wb") as out:
+                    out.write(file.data)
+            self.check()
+            for file in files:
+                self.repository.fs.mv(
+                    self.repository.full_path(temporary_name(file.path, self.job_id)),
+                    self.repository.full_path(file.path),
+                )
+        finally:
+            self.discard()
+        return [
+            {"repository": self.repository.name, "path": file.path, "size": len(file.data), "format": file.format}
+            for file in files
+        ]
+
+    def discard(self) -> None:
+        """Remove temporary files this job may have left (after a failure, cancel or crash)."""
+        for path in self.paths:
+            temporary = temporary_name(path, self.job_id)
+            try:
+                if self.repository.exists(temporary):
+                    self.repository.fs.rm(self.repository.full_path(temporary))
+            except (OSError, RemotemError):
+                pass
+
+    def _makedirs(self, path: str) -> None:
+        folder = posixpath.dirname(path)
+        if folder:
+            self.repository.fs.makedirs(self.repository.full_path(folder), exist_ok=True)

@@ -1,0 +1,77 @@
+"""Where a result came from: who asked, what ran on which input, with which software.
+
+The record travels with every result file (HDF5 attributes, or a JSON sidecar for NPY), so a
+result copied away from the job store still says how to reproduce it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import Any
+
+from ..formats.dataset import Dataset
+from ..storage.repository import Entry
+from .requests import JobRequest
+
+SOFTWARE = ("jupyter_remotem", "numpy", "numba", "h5py")
+
+
+def software_versions() -> dict[str, str]:
+    versions = {}
+    for name in SOFTWARE:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+def provenance(
+    request: JobRequest, owner: str, job_id: str, worker_id: str, source: Entry, dataset: Dataset
+) -> dict[str, Any]:
+    """The provenance record of one job's result."""
+    reduction = request.reduction
+    return {
+        "created": datetime.now(timezone.utc).isoformat(),
+        "owner": owner,
+        "job_id": job_id,
+        "worker": worker_id,
+        "operation": reduction.operation,
+        "parameters": reduction.params,
+        "roi": reduction.roi,
+        "input": {
+            "repository": reduction.repository,
+            "path": reduction.path,
+            "dataset": reduction.dataset,
+            "size": source.size,
+            "mtime": source.mtime,
+            "format": dataset.format,
+            "shape": list(dataset.shape),
+            "dtype": dataset.dtype.str,
+        },
+        "software": software_versions(),
+    }
+
+
+def hdf5_attributes(record: dict[str, Any]) -> dict[str, str | int | float]:
+    """Flat attributes for HDF5 readers that cannot parse JSON, plus the full record as JSON."""
+    source = record["input"]
+    attributes: dict[str, str | int | float] = {
+        "remotem_provenance": json.dumps(record, sort_keys=True),
+        "owner": record["owner"],
+        "created": record["created"],
+        "job_id": record["job_id"],
+        "operation": record["operation"],
+        "parameters": json.dumps(record["parameters"], sort_keys=True),
+        "roi": json.dumps(record["roi"], sort_keys=True),
+        "input_repository": source["repository"],
+        "input_path": source["path"],
+        "input_dataset": source["dataset"] or "",
+        "input_size": source["size"] if source["size"] is not None else -1,
+        "input_mtime": source["mtime"] if source["mtime"] is not None else float("nan"),
+    }
+    for name, version in record["software"].items():
+        attributes[f"version_{name}"] = version
+    return attributes

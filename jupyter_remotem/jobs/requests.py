@@ -1,0 +1,105 @@
+"""What a job is asked to do: a reduction request plus where and how to write its result.
+
+Validated once at submission (so a bad request is a 400, not a failed job) and again by the
+worker, which must never trust what it reads from the database more than what a user sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..compute.operations import get_operation
+from ..compute.reductions import ReductionRequest
+from ..errors import BadParameter
+from ..storage import paths
+
+#: Output formats and the file name endings they are recognised by.
+OUTPUT_FORMATS = {"hdf5": (".h5", ".hdf5"), "npy": (".npy",)}
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    repository: str
+    path: str
+    format: str
+    overwrite: bool = False
+    #: For NPY, which named array of the result to write (default: the primary one).
+    array: str | None = None
+
+    @classmethod
+    def from_json(cls, body: Any) -> OutputSpec:
+        if not isinstance(body, dict):
+            raise BadParameter(
+                "A job needs 'output': {\"repository\", \"path\", \"format\"}.",
+                hint='For example {"repository": "home", "path": "results/bf.h5", "format": "hdf5"}.',
+            )
+        unknown = set(body) - {"repository", "path", "format", "overwrite", "array"}
+        if unknown:
+            raise BadParameter(f"Unknown keys in 'output': {', '.join(sorted(unknown))}.")
+        for key in ("repository", "path"):
+            if not isinstance(body.get(key), str) or not body[key]:
+                raise BadParameter(f"'output.{key}' is required and must be a string.")
+        path = paths.normalise(body["path"])
+        name = path.rsplit("/", 1)[-1]
+        if not name or name.startswith("."):
+            raise BadParameter("'output.path' must name a file that is not hidden.")
+        fmt = body.get("format") or next(
+            (f for f, endings in OUTPUT_FORMATS.items() if name.lower().endswith(endings)), None
+        )
+        if fmt not in OUTPUT_FORMATS:
+            raise BadParameter(
+                f"Unknown output format {fmt!r}.", hint=f"One of {', '.join(OUTPUT_FORMATS)}, or a .h5/.npy path."
+            )
+        overwrite = body.get("overwrite", False)
+        if not isinstance(overwrite, bool):
+            raise BadParameter("'output.overwrite' must be true or false.")
+        array = body.get("array")
+        if array is not None and (fmt != "npy" or not isinstance(array, str)):
+            raise BadParameter("'output.array' names one result array, and only for the npy format.")
+        return cls(body["repository"], path, fmt, overwrite, array)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"repository": self.repository, "path": self.path, "format": self.format,
+                                "overwrite": self.overwrite}
+        if self.array is not None:
+            body["array"] = self.array
+        return body
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """The body of ``POST jobs`` for a reduction."""
+
+    reduction: ReductionRequest
+    output: OutputSpec
+    priority: int = 0
+
+    @classmethod
+    def from_json(cls, body: Any) -> JobRequest:
+        if not isinstance(body, dict):
+            raise BadParameter("The request body must be a JSON object.")
+        body = dict(body)
+        output = OutputSpec.from_json(body.pop("output", None))
+        priority = body.pop("priority", 0)
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise BadParameter("'priority' must be an integer (higher runs first).")
+        reduction = ReductionRequest.from_json(body)
+        if get_operation(reduction.operation).plan is None:
+            raise BadParameter(f"'{reduction.operation}' answers at once; it needs no job.",
+                               hint="Use POST remotem/api/reductions.")
+        return cls(reduction, output, priority)
+
+    def to_json(self) -> dict[str, Any]:
+        """The normalised request, as stored with the job."""
+        r = self.reduction
+        return {
+            "repository": r.repository,
+            "path": r.path,
+            "dataset": r.dataset,
+            "operation": r.operation,
+            "params": r.params,
+            "roi": r.roi,
+            "output": self.output.to_json(),
+            "priority": self.priority,
+        }

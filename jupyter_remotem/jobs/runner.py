@@ -1,0 +1,126 @@
+"""Running one reduction job: open the input, plan, resume from checkpoints, run, write.
+
+The partitions and the combining of partial results are the interactive path's own
+(:func:`compute.executor.run_plan`); a job adds only what makes it durable: each finished
+partition is stored as a checkpoint before the next one starts, and checkpoints of an earlier
+attempt are fed back instead of being recomputed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..compute.executor import Cancelled, Progress, run_plan
+from ..compute.operations import Plan, get_operation
+from ..compute.partitions import TARGET_BYTES, Partition, make_partitions
+from ..compute.roi import roi_indices
+from ..formats import open_dataset
+from ..storage.registry import RepositoryRegistry
+from .checkpoints import decode_partial, encode_partial
+from .models import Job
+from .output import OutputWriter
+from .provenance import provenance
+from .requests import JobRequest
+from .store import JobStore
+
+
+@dataclass
+class JobContext:
+    """What a worker hands to a running job."""
+
+    job: Job
+    worker_id: str
+    store: JobStore
+    repositories: RepositoryRegistry
+    #: Set by the worker to stop the job between partitions (cancel, pause, shutdown, time limit).
+    cancel: threading.Event
+    progress: Callable[[Progress], None]
+    partition_bytes: int = TARGET_BYTES
+    #: Bytes per second this job may read, to leave shared storage to interactive users.
+    max_read_rate: float | None = None
+
+
+@dataclass
+class Outcome:
+    results: list[dict[str, Any]]
+    operation: str
+    repository: str
+    bytes_read: int
+    seconds: float
+    partitions: int
+    resumed: int
+
+
+class _Throttle:
+    """Waits after each partition so that reading stays under a rate; a cancel ends the wait."""
+
+    def __init__(self, rate: float | None, cancel: threading.Event) -> None:
+        self.rate = rate
+        self.cancel = cancel
+        self.started = time.monotonic()
+        self.nbytes = 0
+
+    def after(self, nbytes: int) -> None:
+        if not self.rate:
+            return
+        self.nbytes += nbytes
+        delay = self.nbytes / self.rate - (time.monotonic() - self.started)
+        if delay > 0:
+            self.cancel.wait(delay)
+
+
+def resumable(store: JobStore, job_id: str, partitions: list[Partition], plan: Plan) -> dict[int, Any]:
+    """Partial results of this job's earlier attempts that still match its partitions."""
+    by_index = {p.index: p for p in partitions}
+    template = plan.empty_partial() if plan.partial_kind == "merge" else None
+    resumed = {}
+    for checkpoint in store.checkpoints(job_id, with_data=True):
+        partition = by_index.get(checkpoint.partition)
+        if partition is None or checkpoint.data is None:
+            continue
+        if (partition.start, partition.stop) != (checkpoint.start, checkpoint.stop):
+            continue
+        resumed[partition.index] = decode_partial(checkpoint.data, template)
+    return resumed
+
+
+def run_reduction_job(context: JobContext) -> Outcome:
+    """Run the job's reduction and write its result; raises :class:`Cancelled` when stopped."""
+    job = context.job
+    request = JobRequest.from_json(job.request)
+    reduction = request.reduction
+    source_repository = context.repositories.get(reduction.repository)
+    writer = OutputWriter(context.repositories.get(request.output.repository), request.output, job.id)
+    writer.check()
+    writer.discard()  # what an attempt that crashed while writing may have left
+    operation = get_operation(reduction.operation)
+    source = source_repository.info(reduction.path)
+    started = time.perf_counter()
+    with open_dataset(source_repository, reduction.path, reduction.dataset) as dataset:
+        plan = operation.plan(dataset, reduction.params)
+        visited = roi_indices(reduction.roi, dataset.nav_shape)
+        partitions = make_partitions(dataset.n_frames, dataset.frame_nbytes, visited,
+                                     target_bytes=context.partition_bytes)
+        resumed = resumable(context.store, job.id, partitions, plan)
+        throttle = _Throttle(context.max_read_rate, context.cancel)
+        read = 0
+
+        def on_partial(partition: Partition, partial: Any) -> None:
+            nonlocal read
+            context.store.record_checkpoint(job.id, context.worker_id, partition.index, partition.start,
+                                            partition.stop, encode_partial(partial))
+            read += partition.n_frames * dataset.frame_nbytes
+            throttle.after(partition.n_frames * dataset.frame_nbytes)
+
+        result = run_plan(dataset, plan, partitions, visited, progress=context.progress,
+                          cancel=context.cancel, resumed=resumed, on_partial=on_partial)
+        record = provenance(request, job.owner, job.id, context.worker_id, source, dataset)
+    if context.cancel.is_set():
+        raise Cancelled("Stopped before the result was written.")
+    results = writer.write(result, record)
+    return Outcome(results, operation.name, source_repository.name, read, time.perf_counter() - started,
+                   len(partitions), len(resumed))
