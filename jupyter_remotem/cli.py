@@ -37,8 +37,58 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", help="job database: sqlite:///FILE or postgresql://... "
+                        "(default: the SQLite file in the Jupyter data folder, as the server uses)")
+    parser.add_argument("--config", metavar="FILE", required=True,
+                        help='JSON file {"repositories": [...]}, the same dicts as RemotemApp.repositories')
+    parser.add_argument("--once", action="store_true", help="exit when the queue is empty instead of waiting")
+    parser.add_argument("--poll", type=float, default=0.5, metavar="S", help="seconds between looks at an empty queue")
+    parser.add_argument("--stale-after", type=float, default=60.0, metavar="S",
+                        help="requeue jobs whose worker has been silent this long")
+    parser.add_argument("--report", type=float, default=1.0, metavar="S",
+                        help="seconds between progress reports and checks for cancel/pause")
+    parser.add_argument("--partition-bytes", type=int, default=None, metavar="N",
+                        help="bytes of frames per partition (and per checkpoint)")
+    parser.add_argument("--max-read-rate", type=float, default=None, metavar="BYTES_S",
+                        help="read at most this many bytes per second, leaving shared storage to others")
+    parser.add_argument("--worker-id", default=None, help="name in job records (default host:pid:random)")
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import json
+    import signal
+
+    from .compute.partitions import TARGET_BYTES
+    from .jobs.store import JobStore, default_database_url
+    from .jobs.worker import Worker, WorkerOptions
+    from .storage.registry import RepositoryRegistry
+
+    with open(args.config, encoding="utf-8") as f:
+        config = json.load(f)
+    repositories = RepositoryRegistry.from_dicts(config.get("repositories") or [])
+    options = WorkerOptions(
+        poll_s=args.poll,
+        stale_after_s=args.stale_after,
+        report_s=args.report,
+        partition_bytes=args.partition_bytes or TARGET_BYTES,
+        max_read_rate=args.max_read_rate,
+        once=args.once,
+    )
+    logging.getLogger("jupyter_remotem.jobs").setLevel(logging.INFO)
+    store = JobStore(args.db or default_database_url())
+    worker = Worker(store, repositories, args.worker_id, options)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop())
+    try:
+        return worker.run()
+    finally:
+        store.close()
+
+
 COMMANDS: dict[str, Command] = {
     "demo-data": (_demo_data_arguments, _demo_data, "write synthetic 4D-STEM demo data in every supported format"),
+    "worker": (_worker_arguments, _worker, "run queued jobs (reductions) from the job database until stopped"),
 }
 
 

@@ -149,3 +149,17 @@ def test_local_cluster_gives_the_same_answer_as_inline(demo_repo, cluster_client
             assert progress[-1].frames_done == ds.n_frames
             for key, value in inline.arrays.items():
                 np.testing.assert_array_equal(distributed.arrays[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("name", ["scan.npy", "scan.raw", "scan_contiguous.h5", "scan.h5"])
+def test_partitions_of_uncompressed_local_files_are_zero_copy_views(demo_repo, scan, name):
+    from jupyter_remotem.compute.executor import read_partition
+
+    with open_dataset(demo_repo, name) as ds:
+        parts = make_partitions(ds.n_frames, ds.frame_nbytes, target_bytes=ds.frame_nbytes * 50)
+        assert len(parts) > 2
+        for partition in parts:
+            block = read_partition(ds, partition)
+            assert block.base is not None and not block.flags.owndata, "a copy was made"
+            flat = scan.reshape(-1, *scan.shape[2:])
+            np.testing.assert_array_equal(block, flat[partition.start : partition.stop])

@@ -36,6 +36,13 @@ class JobLost(Conflict):
 _IDLE = (Phase.PENDING.value, Phase.QUEUED.value, Phase.HELD.value, Phase.SUSPENDED.value)
 
 
+def default_database_url() -> str:
+    """A SQLite file in the user's Jupyter data folder: one user, any number of local workers."""
+    from jupyter_core.paths import jupyter_data_dir
+
+    return f"sqlite:///{Path(jupyter_data_dir()) / 'remotem' / 'jobs.sqlite'}"
+
+
 def normalise_url(url: str) -> URL:
     """A SQLAlchemy URL; plain ``postgresql://`` means the psycopg 3 driver we depend on."""
     parsed = make_url(url)
@@ -57,6 +64,9 @@ def _engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # With WAL this stays consistent after a crash; a power cut may lose the last checkpoints,
+        # which are then recomputed.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
@@ -275,6 +285,7 @@ class JobStore:
         results: list[dict[str, Any]] | None = None,
         error: dict[str, Any] | None = None,
         worker_id: str | None = None,
+        progress: dict[str, Any] | None = None,
     ) -> bool:
         """End a job as COMPLETED, ERROR or ABORTED; False when ``worker_id`` no longer holds it.
 
@@ -292,6 +303,8 @@ class JobStore:
             values["results"] = results
         if error is not None:
             values["error"] = error
+        if progress is not None:
+            values["progress"] = progress
         with self._write() as session:
             result = session.execute(
                 update(Job).where(*conditions).values(**values).execution_options(synchronize_session=False)

@@ -195,6 +195,118 @@ export class RemotemError extends Error {
   }
 }
 
+/**
+ * Phases of a job (IVOA UWS).
+ */
+export type JobPhase =
+  | 'PENDING'
+  | 'QUEUED'
+  | 'EXECUTING'
+  | 'COMPLETED'
+  | 'ERROR'
+  | 'ABORTED'
+  | 'HELD'
+  | 'SUSPENDED'
+  | 'ARCHIVED';
+
+export type JobAction = 'cancel' | 'pause' | 'resume' | 'delete';
+
+export interface IJobProgress {
+  done?: number | null;
+  total?: number | null;
+  fraction?: number | null;
+  bytes?: number | null;
+  throughput_bytes_s?: number | null;
+  eta_s?: number | null;
+  updated?: string | null;
+  /** Older spellings of throughput_bytes_s and eta_s. */
+  throughput?: number | null;
+  eta?: number | null;
+}
+
+export interface IJobQuote {
+  seconds?: number | null;
+  bytes_read?: number | null;
+  bytes_written?: number | null;
+  [key: string]: unknown;
+}
+
+export interface IJobResult {
+  repository: string;
+  path: string;
+  size?: number | null;
+  format?: string | null;
+}
+
+export interface IJobError {
+  kind: 'transient' | 'fatal' | string;
+  code?: string;
+  message: string;
+  hint?: string | null;
+}
+
+export interface ILocation {
+  repository: string;
+  path: string;
+}
+
+export interface IJob {
+  id: string;
+  owner?: string;
+  phase: JobPhase;
+  kind: 'reduction' | 'transformation' | 'copy' | string;
+  operation?: string;
+  request: {
+    operation?: string;
+    repository?: string;
+    path?: string;
+    dataset?: string | null;
+    source?: ILocation;
+    target?: ILocation;
+    output?: ILocation & { format?: string };
+    [key: string]: unknown;
+  };
+  priority?: number;
+  created: string | null;
+  started?: string | null;
+  ended?: string | null;
+  progress?: IJobProgress | null;
+  quote?: IJobQuote | null;
+  destruction?: string | null;
+  results?: IJobResult[];
+  error?: IJobError | null;
+  /** A cancel or pause the worker has not acted on yet. */
+  action?: string | null;
+}
+
+/**
+ * The body of `POST jobs` for a copy.
+ */
+export interface ICopyRequest {
+  operation: 'copy';
+  source: ILocation;
+  target: ILocation;
+  priority?: number;
+}
+
+/**
+ * The body of `POST jobs` for a reduction.
+ */
+export interface IReductionJobRequest {
+  repository: string;
+  path: string;
+  dataset?: string | null;
+  operation: 'virtual_detector' | 'com' | 'frame_stats' | string;
+  params: Record<string, unknown>;
+  roi: unknown;
+  output: ILocation & { format: 'hdf5' | 'npy' | string };
+  priority?: number;
+}
+
+export type JobRequest = ICopyRequest | IReductionJobRequest;
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
 type Query = Record<string, string | number | undefined | null>;
 
 /**
@@ -294,8 +406,111 @@ export class RemotemAPI {
       : new Blob([blob], { type: 'image/png' });
   }
 
-  private async _json<T>(url: string, signal?: AbortSignal): Promise<T> {
-    const response = await this._fetch(url, signal);
+  /**
+   * The user's jobs, newest first; only those in `phases` when given.
+   */
+  async listJobs(
+    phases?: ReadonlyArray<JobPhase>,
+    signal?: AbortSignal
+  ): Promise<IJob[]> {
+    let url = this.url(['jobs']);
+    if (phases && phases.length) {
+      url +=
+        '?' +
+        phases.map(phase => `PHASE=${encodeURIComponent(phase)}`).join('&');
+    }
+    const body = await this._json<{ jobs: IJob[] }>(url, signal);
+    return body.jobs ?? [];
+  }
+
+  getJob(id: string, signal?: AbortSignal): Promise<IJob> {
+    return this._json<IJob>(this.url(['jobs', encodeURIComponent(id)]), signal);
+  }
+
+  /**
+   * Submit a job; answers the created job.
+   */
+  submitJob(request: JobRequest, signal?: AbortSignal): Promise<IJob> {
+    return this._json<IJob>(this.url(['jobs']), signal, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify(request)
+    });
+  }
+
+  /**
+   * Ask for the quote of a job without submitting it (`dry_run=1`).
+   */
+  async quoteJob(
+    request: JobRequest,
+    signal?: AbortSignal
+  ): Promise<IJobQuote> {
+    const body = await this._json<{ quote: IJobQuote }>(
+      this.url(['jobs'], { dry_run: 1 }),
+      signal,
+      { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }
+    );
+    return body.quote ?? {};
+  }
+
+  /**
+   * Cancel, pause or resume a job (answers the job), or delete a finished one (null).
+   */
+  async jobAction(
+    id: string,
+    action: JobAction,
+    signal?: AbortSignal
+  ): Promise<IJob | null> {
+    if (action === 'delete') {
+      await this._fetch(this.url(['jobs', encodeURIComponent(id)]), signal, {
+        method: 'DELETE'
+      });
+      return null;
+    }
+    return this._json<IJob>(
+      this.url(['jobs', encodeURIComponent(id), action]),
+      signal,
+      { method: 'POST', headers: JSON_HEADERS, body: '{}' }
+    );
+  }
+
+  /**
+   * The URL of a job's server-sent events.
+   *
+   * An EventSource cannot send the `Authorization` header that ServerConnection adds,
+   * so the token goes in the query (jupyter_server accepts `?token=` and scrubs it
+   * from its logs). Same-origin login cookies are sent as well.
+   */
+  jobEventsUrl(id: string): string {
+    return this.url(['jobs', encodeURIComponent(id), 'events'], {
+      token: this.serverSettings.token || undefined
+    });
+  }
+
+  /**
+   * Whether the server is on another origin than the page (EventSource then needs
+   * `withCredentials` to send cookies).
+   */
+  get crossOrigin(): boolean {
+    if (typeof window === 'undefined' || !window.location) {
+      return false;
+    }
+    try {
+      return (
+        new URL(this.serverSettings.baseUrl, window.location.href).origin !==
+        window.location.origin
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  private async _json<T>(
+    url: string,
+    signal?: AbortSignal,
+    init?: RequestInit
+  ): Promise<T> {
+    const response = await this._fetch(url, signal, init);
     try {
       return (await response.json()) as T;
     } catch {
@@ -308,12 +523,16 @@ export class RemotemAPI {
     }
   }
 
-  private async _fetch(url: string, signal?: AbortSignal): Promise<Response> {
+  private async _fetch(
+    url: string,
+    signal?: AbortSignal,
+    init: RequestInit = {}
+  ): Promise<Response> {
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(
         url,
-        { method: 'GET', signal },
+        { method: 'GET', ...init, signal },
         this.serverSettings
       );
     } catch (reason) {

@@ -3,12 +3,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 // The sidebar is added to the shell at start-up, so these load at once anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { RemotemAPI } from './api';
+import { RemotemAPI, RemotemError } from './api';
 import { TRANSLATION_DOMAIN } from './i18n';
 import { remoteDataIcon } from './icon';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -19,6 +19,26 @@ import { RemotemSidebar } from './sidebar';
  */
 export namespace CommandIDs {
   export const openSidebar = 'remotem:open-sidebar';
+  export const openJobs = 'remotem:open-jobs';
+  export const copyTo = 'remotem:copy-to';
+}
+
+/**
+ * The tree row a context menu was opened on: its repository, path and kind.
+ */
+function treeItemAt(
+  app: JupyterFrontEnd
+): { repository: string; path: string; isFolder: boolean } | null {
+  const node = app.contextMenuHitTest(element =>
+    element.classList.contains('jp-remotem-tree-item')
+  );
+  const repository =
+    node?.closest<HTMLElement>('.jp-remotem-repo')?.dataset.repo;
+  const path = node?.dataset.path;
+  if (!node || !repository || !path) {
+    return null;
+  }
+  return { repository, path, isFolder: node.dataset.kind === 'folder' };
 }
 
 /**
@@ -53,9 +73,73 @@ const plugin: JupyterFrontEndPlugin<void> = {
         app.shell.activateById(sidebar.id);
       }
     });
+
+    app.commands.addCommand(CommandIDs.openJobs, {
+      label: trans.__('Show Remote Data Jobs'),
+      caption: trans.__('Copies and reductions running on the server'),
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: () => {
+        app.shell.activateById(sidebar.id);
+        sidebar.showJobs();
+      }
+    });
+
+    app.commands.addCommand(CommandIDs.copyTo, {
+      label: trans.__('Copy to…'),
+      caption: trans.__('Copy to another place or repository, as a job'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            repository: { type: 'string' },
+            path: { type: 'string' },
+            isFolder: { type: 'boolean' }
+          }
+        }
+      },
+      execute: async args => {
+        const source =
+          typeof args['repository'] === 'string' &&
+          typeof args['path'] === 'string'
+            ? {
+                repository: args['repository'],
+                path: args['path'],
+                isFolder: !!args['isFolder']
+              }
+            : treeItemAt(app);
+        if (!source) {
+          return;
+        }
+        // Lazily loaded: only needed once someone copies.
+        const { copyTo } = await import('./copy');
+        try {
+          const job = await copyTo(api, trans, source);
+          if (job) {
+            app.shell.activateById(sidebar.id);
+            sidebar.showJob(job);
+          }
+        } catch (reason) {
+          const error = RemotemError.from(reason);
+          await showErrorMessage(
+            trans.__('Cannot copy'),
+            error.hint ? `${error.message}\n${error.hint}` : error.message
+          );
+        }
+      }
+    });
+    app.contextMenu.addItem({
+      command: CommandIDs.copyTo,
+      selector: '.jp-remotem-sidebar .jp-remotem-tree-item',
+      rank: 10
+    });
+
     if (palette) {
       palette.addItem({
         command: CommandIDs.openSidebar,
+        category: trans.__('Remote Data')
+      });
+      palette.addItem({
+        command: CommandIDs.openJobs,
         category: trans.__('Remote Data')
       });
     }

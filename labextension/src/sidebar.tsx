@@ -16,11 +16,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { SplitPanel } from '@lumino/widgets';
 import React, { useCallback, useEffect, useState } from 'react';
 
-import { IRepository, RemotemAPI, RemotemError } from './api';
+import { IJob, IJobResult, IRepository, RemotemAPI, RemotemError } from './api';
 import { DatasetDetails } from './details';
 import { TRANSLATION_DOMAIN, TranslationContext, useTranslation } from './i18n';
 import { remoteDataIcon } from './icon';
-import { ISelection, RepositoryNode } from './tree';
+import { JobsModel } from './jobsmodel';
+import { JobsView } from './jobsview';
+import { ISelection, ITreeFocus, RepositoryNode } from './tree';
 import { ErrorMessage, Spinner } from './widgets';
 
 /** How often the repository list (and its speed lights) is refreshed, in ms. */
@@ -53,6 +55,28 @@ export class SidebarModel {
     return this._changed;
   }
 
+  /** What the tree should reload or reveal. */
+  get focus(): ITreeFocus | null {
+    return this._focus;
+  }
+
+  /**
+   * Expand the tree down to a file or folder, scroll to it and focus it (selecting it
+   * if it is a dataset). Folders on the way are reloaded, so new files show.
+   */
+  reveal(repository: string, path: string): void {
+    this._focus = { repository, path, serial: ++this._serial, reveal: true };
+    this._changed.emit();
+  }
+
+  /**
+   * Reload the open folders that hold `path` (a job wrote there).
+   */
+  invalidate(repository: string, path: string): void {
+    this._focus = { repository, path, serial: ++this._serial, reveal: false };
+    this._changed.emit();
+  }
+
   select(selection: ISelection | null): void {
     this._selection = selection;
     this._changed.emit();
@@ -79,6 +103,7 @@ export class SidebarModel {
    */
   reload(): Promise<void> {
     this._generation++;
+    this._focus = null;
     return this.refresh();
   }
 
@@ -86,6 +111,8 @@ export class SidebarModel {
   private _error: RemotemError | null = null;
   private _selection: ISelection | null = null;
   private _generation = 0;
+  private _focus: ITreeFocus | null = null;
+  private _serial = 0;
   private _changed = new Signal<this, void>(this);
 }
 
@@ -155,6 +182,7 @@ function BrowserView(props: { model: SidebarModel }): JSX.Element {
                 repository={repository}
                 selection={model.selection}
                 onSelect={select}
+                focus={model.focus}
               />
             ))}
           </ul>
@@ -182,7 +210,59 @@ function DetailsView(props: { model: SidebarModel }): JSX.Element | null {
 }
 
 /**
- * The sidebar widget: the browser above, the details (once something is selected) below.
+ * The Jobs section: folds to its header.
+ */
+class JobsSection extends ReactWidget {
+  constructor(
+    readonly model: JobsModel,
+    private _trans: TranslationBundle,
+    private _onReveal: (result: IJobResult) => void
+  ) {
+    super();
+    this.id = 'jupyter-remotem:jobs';
+    this.addClass('jp-remotem-jobs-area');
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute('aria-label', _trans.__('Jobs'));
+  }
+
+  get collapsed(): boolean {
+    return this._collapsed;
+  }
+
+  get collapsedChanged(): ISignal<this, boolean> {
+    return this._collapsedChanged;
+  }
+
+  setCollapsed(collapsed: boolean): void {
+    if (collapsed === this._collapsed) {
+      return;
+    }
+    this._collapsed = collapsed;
+    this.toggleClass('jp-mod-collapsed', collapsed);
+    this.update();
+    this._collapsedChanged.emit(collapsed);
+  }
+
+  render(): JSX.Element {
+    return (
+      <TranslationContext.Provider value={this._trans}>
+        <JobsView
+          model={this.model}
+          collapsed={this._collapsed}
+          onToggle={() => this.setCollapsed(!this._collapsed)}
+          onReveal={this._onReveal}
+        />
+      </TranslationContext.Provider>
+    );
+  }
+
+  private _collapsed = false;
+  private _collapsedChanged = new Signal<this, boolean>(this);
+}
+
+/**
+ * The sidebar widget: the browser above, the details (once something is selected) in
+ * the middle, the jobs below.
  */
 export class RemotemSidebar extends SplitPanel {
   constructor(api: RemotemAPI, translator: ITranslator = nullTranslator) {
@@ -206,10 +286,21 @@ export class RemotemSidebar extends SplitPanel {
     this._details.addClass('jp-remotem-details');
     this._details.node.setAttribute('aria-label', trans.__('Dataset details'));
     this._details.hide();
+
+    this.jobs = new JobsModel(api, () => this.isVisible);
+    this.jobs.finished.connect(this._onJobFinished, this);
+    this._jobs = new JobsSection(this.jobs, trans, result =>
+      this.model.reveal(result.repository, result.path)
+    );
+    this._jobs.collapsedChanged.connect(this._onJobsCollapsed, this);
+
     this.addWidget(this._browser);
     this.addWidget(this._details);
+    this.addWidget(this._jobs);
     SplitPanel.setStretch(this._browser, 1);
     SplitPanel.setStretch(this._details, 1);
+    SplitPanel.setStretch(this._jobs, 1);
+    this.setRelativeSizes(this._sizes());
     this.model.changed.connect(this._onModelChanged, this);
 
     this._poll = new Poll({
@@ -227,32 +318,92 @@ export class RemotemSidebar extends SplitPanel {
 
   readonly model: SidebarModel;
 
+  /** The user's jobs. */
+  readonly jobs: JobsModel;
+
+  /**
+   * Show a job that was just submitted, unfolding and scrolling to the Jobs section.
+   */
+  showJob(job: IJob | null): void {
+    if (job) {
+      this.jobs.upsert(job);
+    }
+    this.showJobs();
+    if (job) {
+      requestAnimationFrame(() => {
+        this._jobs.node
+          .querySelector(`.jp-remotem-job[data-job-id="${CSS.escape(job.id)}"]`)
+          ?.scrollIntoView({ block: 'nearest' });
+      });
+    }
+  }
+
+  /**
+   * Unfold the Jobs section.
+   */
+  showJobs(): void {
+    this._jobs.setCollapsed(false);
+    void this.jobs.refreshSoon();
+  }
+
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
     this._poll.dispose();
+    this.jobs.dispose();
     Signal.clearData(this);
     super.dispose();
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    // Fresh data whenever the panel is opened.
+    // Fresh data whenever the panel is opened; events streams only while shown.
     void this._poll.refresh();
+    this.jobs.setActive(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.jobs.setActive(false);
+  }
+
+  /**
+   * Relative sizes of the browser, the details and the jobs.
+   */
+  private _sizes(): number[] {
+    const details = !this._details.isHidden;
+    const jobs = this._jobs.collapsed ? 0 : 1;
+    return details ? [0.35, 0.4, 0.25 * jobs] : [0.65, 0, 0.35 * jobs];
   }
 
   private _onModelChanged(): void {
     if (this.model.selection && this._details.isHidden) {
       this._details.show();
-      this.setRelativeSizes([0.4, 0.6]);
+      this.setRelativeSizes(this._sizes());
     } else if (!this.model.selection && !this._details.isHidden) {
       this._details.hide();
     }
   }
 
+  private _onJobsCollapsed(): void {
+    // The collapsed section's CSS max-height takes effect on the next fit.
+    this.fit();
+    if (!this._jobs.collapsed) {
+      this.setRelativeSizes(this._sizes());
+    }
+  }
+
+  private _onJobFinished(_: JobsModel, job: IJob): void {
+    // New files show in folders that are open.
+    for (const result of job.results ?? []) {
+      this.model.invalidate(result.repository, result.path);
+    }
+  }
+
   private _browser: ReactWidget;
   private _details: ReactWidget;
+  private _jobs: JobsSection;
   private _poll: Poll;
 }
 

@@ -8,7 +8,7 @@ import {
   folderIcon,
   LabIcon
 } from '@jupyterlab/ui-components';
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
 
 import {
   IEntry,
@@ -31,10 +31,29 @@ export interface ISelection {
   entry: IEntry;
 }
 
+/**
+ * A place in a repository the tree should reload (and, with `reveal`, expand to,
+ * scroll to and focus). `serial` tells repeated requests apart.
+ */
+export interface ITreeFocus {
+  repository: string;
+  path: string;
+  serial: number;
+  reveal: boolean;
+}
+
 interface ITreeProps {
   api: RemotemAPI;
   selection: ISelection | null;
   onSelect: (selection: ISelection) => void;
+  focus?: ITreeFocus | null;
+}
+
+/**
+ * Whether `path` lies strictly inside the folder `dir` ('' is the root).
+ */
+export function isInside(path: string, dir: string): boolean {
+  return dir === '' ? path !== '' : path.startsWith(dir + '/');
 }
 
 /**
@@ -142,6 +161,12 @@ export function RepositoryNode(
     setOpened(true);
     setExpanded(true);
   }, []);
+  const focus = props.focus;
+  useEffect(() => {
+    if (focus?.reveal && focus.repository === repository.name) {
+      expand();
+    }
+  }, [focus, repository.name, expand]);
   return (
     <li
       className="jp-remotem-repo"
@@ -216,11 +241,17 @@ function DirectoryChildren(props: IDirectoryProps): JSX.Element {
   const [entries, setEntries] = useState<IEntry[] | null>(null);
   const [error, setError] = useState<RemotemError | null>(null);
   const [attempt, setAttempt] = useState(0);
+  // Reload when something inside this folder changed (a copy landed there).
+  const focus = props.focus;
+  const reload =
+    focus && focus.repository === repositoryName && isInside(focus.path, path)
+      ? focus.serial
+      : 0;
 
   useEffect(() => {
     const controller = new AbortController();
     setError(null);
-    setEntries(null);
+    // Entries already shown stay while they reload, so open folders stay open.
     api
       .listTree(repositoryName, path, controller.signal)
       .then(response => setEntries(sortEntries(response.entries)))
@@ -230,7 +261,7 @@ function DirectoryChildren(props: IDirectoryProps): JSX.Element {
         }
       });
     return () => controller.abort();
-  }, [api, repositoryName, path, attempt]);
+  }, [api, repositoryName, path, attempt, reload]);
 
   const indent = { paddingLeft: `${depth * 12 + 4}px` };
   let content: JSX.Element;
@@ -289,6 +320,8 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
   const dataset = isDataset(entry);
   const [expanded, setExpanded] = useState(false);
   const [opened, setOpened] = useState(false);
+  const rowRef = useRef<HTMLDivElement>(null);
+  const focus = props.focus;
   const selected =
     dataset &&
     selection !== null &&
@@ -303,6 +336,23 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
       onSelect({ repository: repositoryName, entry });
     }
   }, [folder, dataset, onSelect, repositoryName, entry]);
+
+  useEffect(() => {
+    if (!focus?.reveal || focus.repository !== repositoryName) {
+      return;
+    }
+    if (folder && isInside(focus.path, entry.path)) {
+      setOpened(true);
+      setExpanded(true);
+    } else if (focus.path === entry.path) {
+      rowRef.current?.scrollIntoView({ block: 'nearest' });
+      rowRef.current?.focus({ preventScroll: true });
+      if (dataset) {
+        onSelect({ repository: repositoryName, entry });
+      }
+    }
+    // Only a new request to reveal acts, not re-renders.
+  }, [focus]);
 
   const icon: LabIcon = folder ? folderIcon : fileIcon;
   const size = folder ? '' : formatBytes(entry.size);
@@ -325,6 +375,7 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
       aria-selected={dataset ? selected : undefined}
     >
       <div
+        ref={rowRef}
         className={
           'jp-remotem-tree-item jp-remotem-focusable' +
           (selected ? ' jp-mod-selected' : '') +

@@ -89,3 +89,93 @@ describe('RemotemError.fromResponse', () => {
     expect(error.hint).toBeNull();
   });
 });
+
+describe('jobs API', () => {
+  function recordingApi(answer: () => Response, token = '') {
+    const requests: Request[] = [];
+    const api = new RemotemAPI(
+      ServerConnection.makeSettings({
+        baseUrl: 'http://localhost:8888/user/test%40x/',
+        token,
+        init: { cache: 'default' },
+        fetch: (async (request: Request) => {
+          requests.push(request);
+          return answer();
+        }) as any
+      })
+    );
+    return { api, requests };
+  }
+
+  it('filters the job list by repeated PHASE parameters', async () => {
+    const { api, requests } = recordingApi(
+      () => new Response(JSON.stringify({ jobs: [] }), { status: 200 })
+    );
+    expect(await api.listJobs(['EXECUTING', 'QUEUED'])).toEqual([]);
+    expect(requests[0].url).toBe(
+      'http://localhost:8888/user/test%40x/remotem/api/jobs?PHASE=EXECUTING&PHASE=QUEUED'
+    );
+  });
+
+  it('posts a copy as JSON and a dry run with dry_run=1', async () => {
+    const { api, requests } = recordingApi(
+      () =>
+        new Response(JSON.stringify({ quote: { seconds: 2 }, id: 'j' }), {
+          status: 201
+        })
+    );
+    const copy = {
+      operation: 'copy' as const,
+      source: { repository: 'demo', path: 'scan.h5' },
+      target: { repository: 'demo', path: 'copy.h5' }
+    };
+    await api.submitJob(copy);
+    expect(await api.quoteJob(copy)).toEqual({ seconds: 2 });
+    expect(requests[0].method).toBe('POST');
+    expect(requests[0].url).toMatch(/\/remotem\/api\/jobs$/);
+    expect(requests[0].headers.get('Content-Type')).toBe('application/json');
+    expect(JSON.parse(await requests[0].text())).toEqual(copy);
+    expect(requests[1].url).toMatch(/\/remotem\/api\/jobs\?dry_run=1$/);
+  });
+
+  it('cancels with POST and deletes with DELETE', async () => {
+    const { api, requests } = recordingApi(
+      () => new Response(null, { status: 204 })
+    );
+    expect(await api.jobAction('a b', 'delete')).toBeNull();
+    expect(requests[0].method).toBe('DELETE');
+    expect(requests[0].url).toMatch(/\/remotem\/api\/jobs\/a%20b$/);
+  });
+
+  it('reports a refused action with the server hint', async () => {
+    const { api } = recordingApi(
+      () =>
+        new Response(
+          JSON.stringify({
+            error: {
+              code: 'conflict',
+              message: 'Job is running.',
+              hint: 'Cancel it first.'
+            }
+          }),
+          { status: 409 }
+        )
+    );
+    await expect(api.jobAction('j', 'delete')).rejects.toMatchObject({
+      status: 409,
+      code: 'conflict',
+      hint: 'Cancel it first.'
+    });
+  });
+
+  it('puts the token in the events URL, which cannot carry headers', () => {
+    const { api } = recordingApi(() => new Response(), 's3cr et');
+    expect(api.jobEventsUrl('j1')).toBe(
+      'http://localhost:8888/user/test%40x/remotem/api/jobs/j1/events?token=s3cr%20et'
+    );
+    const { api: cookieOnly } = recordingApi(() => new Response(), '');
+    expect(cookieOnly.jobEventsUrl('j1')).toBe(
+      'http://localhost:8888/user/test%40x/remotem/api/jobs/j1/events'
+    );
+  });
+});

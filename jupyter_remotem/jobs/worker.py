@@ -1,0 +1,260 @@
+"""The job worker: a loop that claims queued jobs and runs them, one at a time.
+
+Run as many workers as there are cores to spare, on as many machines as share the database;
+the store makes sure each job is claimed once.  While a job runs, a monitor thread reports its
+progress (which is also the worker's heartbeat) and reads back what the owner asked for, so a
+cancel or pause takes effect at the next partition.  A worker that dies without a word is
+noticed by the others when its heartbeat grows stale; its job is queued again and resumes from
+its checkpoints.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..compute.executor import Cancelled, Progress
+from ..compute.partitions import TARGET_BYTES
+from ..errors import BadParameter, RemotemError, StorageUnavailable
+from ..storage.registry import RepositoryRegistry
+from .models import Job, Phase
+from .runner import JobContext, Outcome, run_reduction_job
+from .store import JobLost, JobStore
+
+log = logging.getLogger(__name__)
+
+#: How each job kind is run; kinds missing here end in a clear error instead of waiting forever.
+RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {"reduction": run_reduction_job}
+
+
+@dataclass
+class WorkerOptions:
+    #: Seconds between looks at an empty queue.
+    poll_s: float = 0.5
+    #: A job whose worker has not reported for this long is given to another worker.
+    stale_after_s: float = 60.0
+    #: Seconds between progress reports (and heartbeats, and looks at cancel/pause requests).
+    report_s: float = 1.0
+    partition_bytes: int = TARGET_BYTES
+    max_read_rate: float | None = None
+    #: Exit when the queue is empty instead of waiting for more jobs.
+    once: bool = False
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def progress_json(progress: Progress | None) -> dict[str, Any] | None:
+    if progress is None:
+        return None
+    return {
+        "done": progress.frames_done,
+        "total": progress.frames_total,
+        "fraction": round(progress.fraction, 4),
+        "bytes": progress.bytes_read,
+        "throughput": round(progress.throughput_bytes_s, 1),
+        "eta": None if progress.eta_s is None else round(progress.eta_s, 2),
+        "resumed": progress.frames_resumed,
+    }
+
+
+def error_summary(error: BaseException) -> dict[str, Any]:
+    """The UWS error summary: storage hiccups are transient (worth retrying), the rest fatal."""
+    if isinstance(error, RemotemError):
+        return {
+            "kind": "transient" if isinstance(error, StorageUnavailable) else "fatal",
+            "code": error.code,
+            "message": error.message,
+            "hint": error.hint,
+        }
+    return {
+        "kind": "fatal",
+        "code": "internal_error",
+        "message": f"{type(error).__name__}: {error}"[:500],
+        "hint": "This is a bug in jupyter_remotem; the worker log has the details.",
+    }
+
+
+class _Monitor(threading.Thread):
+    """Reports a running job's progress and turns requests into a stop (see module docstring)."""
+
+    def __init__(self, store: JobStore, job: Job, worker_id: str, interval: float) -> None:
+        super().__init__(name=f"remotem-monitor-{job.id[:8]}", daemon=True)
+        self.store = store
+        self.job = job
+        self.worker_id = worker_id
+        self.interval = interval
+        self.cancel = threading.Event()
+        self.reason: str | None = None
+        self._latest: Progress | None = None
+        self._done = threading.Event()
+        self._t0 = time.monotonic()
+
+    def report(self, progress: Progress) -> None:
+        self._latest = progress
+
+    @property
+    def progress(self) -> dict[str, Any] | None:
+        return progress_json(self._latest)
+
+    def stop_job(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+        self.cancel.set()
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            self.beat()
+
+    def beat(self) -> None:
+        try:
+            action = self.store.update_progress(self.job.id, self.worker_id, self.progress)
+        except JobLost:
+            self.stop_job("lost")
+            return
+        except SQLAlchemyError as error:
+            log.warning("job %s: could not report progress: %s", self.job.id, error)
+            return
+        if action is not None:
+            self.stop_job(action.value)
+        limit = self.job.execution_duration
+        if limit and time.monotonic() - self._t0 > limit:
+            self.stop_job("timeout")
+
+    def close(self) -> None:
+        self._done.set()
+        self.join()
+
+
+class Worker:
+    """Claims and runs jobs until stopped (see module docstring)."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        repositories: RepositoryRegistry,
+        worker_id: str | None = None,
+        options: WorkerOptions | None = None,
+    ) -> None:
+        self.store = store
+        self.repositories = repositories
+        self.worker_id = worker_id or default_worker_id()
+        self.options = options or WorkerOptions()
+        self._stopping = threading.Event()
+        self._monitor: _Monitor | None = None
+        self._last_requeue = float("-inf")
+
+    def stop(self) -> None:
+        """Finish soon: the running job is handed back to the queue with its checkpoints.
+
+        Safe to call from a signal handler.
+        """
+        self._stopping.set()
+        monitor = self._monitor
+        if monitor is not None:
+            monitor.stop_job("shutdown")
+
+    def run(self) -> int:
+        log.info("worker %s: started", self.worker_id)
+        while not self._stopping.is_set():
+            try:
+                self._requeue_stale()
+                job = self.store.claim(self.worker_id)
+            except SQLAlchemyError as error:
+                log.warning("worker %s: job database unavailable: %s", self.worker_id, error)
+                self._stopping.wait(max(self.options.poll_s, 5.0))
+                continue
+            if job is None:
+                if self.options.once:
+                    break
+                self._stopping.wait(self.options.poll_s)
+                continue
+            self.execute(job)
+        log.info("worker %s: stopped", self.worker_id)
+        return 0
+
+    def _requeue_stale(self) -> None:
+        now = time.monotonic()
+        if now - self._last_requeue < min(self.options.stale_after_s / 2, 10.0):
+            return
+        self._last_requeue = now
+        for job_id in self.store.requeue_stale(self.options.stale_after_s):
+            log.warning("worker %s: job %s had a silent worker; queued again", self.worker_id, job_id)
+
+    def execute(self, job: Job) -> None:
+        """Run one claimed job and record how it ended."""
+        monitor = _Monitor(self.store, job, self.worker_id, self.options.report_s)
+        self._monitor = monitor
+        if self._stopping.is_set():
+            monitor.stop_job("shutdown")
+        monitor.start()
+        log.info("worker %s: running job %s (%s, attempt %d)", self.worker_id, job.id, job.kind, job.attempts)
+        outcome: Outcome | None = None
+        error: BaseException | None = None
+        try:
+            runner = RUNNERS.get(job.kind)
+            if runner is None:
+                raise BadParameter(f"Jobs of kind '{job.kind}' cannot run on this worker yet.")
+            outcome = runner(JobContext(
+                job=job,
+                worker_id=self.worker_id,
+                store=self.store,
+                repositories=self.repositories,
+                cancel=monitor.cancel,
+                progress=monitor.report,
+                partition_bytes=self.options.partition_bytes,
+                max_read_rate=self.options.max_read_rate,
+            ))
+        except Cancelled:
+            pass
+        except Exception as exc:  # every failure must end the job, never the worker
+            error = exc
+            if not isinstance(exc, RemotemError):
+                log.exception("worker %s: job %s failed", self.worker_id, job.id)
+        finally:
+            monitor.close()
+            self._monitor = None
+        self._conclude(job, monitor, outcome, error)
+
+    def _conclude(self, job: Job, monitor: _Monitor, outcome: Outcome | None, error: BaseException | None) -> None:
+        store, me = self.store, self.worker_id
+        progress = monitor.progress
+        if outcome is not None:
+            store.finish(job.id, Phase.COMPLETED, results=outcome.results, worker_id=me, progress=progress)
+            quote = (job.quote or {}).get("seconds")
+            if outcome.bytes_read:
+                store.record_throughput(outcome.operation, outcome.repository, outcome.bytes_read,
+                                        outcome.seconds, quote)
+            log.info("worker %s: job %s COMPLETED (%d partitions, %d resumed)", me, job.id,
+                     outcome.partitions, outcome.resumed)
+            return
+        reason = monitor.reason
+        if reason == "cancel":
+            store.finish(job.id, Phase.ABORTED, worker_id=me, progress=progress)
+        elif reason == "pause":
+            store.release(job.id, me, Phase.SUSPENDED)
+        elif reason == "shutdown":
+            store.release(job.id, me, Phase.QUEUED)
+        elif reason == "timeout":
+            store.finish(job.id, Phase.ERROR, worker_id=me, error={
+                "kind": "fatal",
+                "code": "execution_duration_exceeded",
+                "message": f"The job ran longer than its limit of {job.execution_duration:g} s.",
+                "hint": "Submit it with a longer execution duration, or restrict it with an ROI.",
+            })
+        elif reason == "lost":
+            log.warning("worker %s: job %s was taken over by another worker", me, job.id)
+            return
+        elif error is not None:
+            store.finish(job.id, Phase.ERROR, error=error_summary(error), worker_id=me)
+        log.info("worker %s: job %s ended (%s)", me, job.id, reason or type(error).__name__)

@@ -1,0 +1,409 @@
+/**
+ * The Jobs section of the Remote data sidebar: the user's jobs with their phase,
+ * progress, throughput and ETA, results, errors, and Cancel / Pause / Resume / Delete.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
+import React, { useCallback, useEffect, useState } from 'react';
+
+import { IJob, IJobResult, JobAction, RemotemError } from './api';
+import { formatBytes, formatDate } from './format';
+import { useTranslation } from './i18n';
+import { JobsModel } from './jobsmodel';
+import {
+  etaOf,
+  formatDuration,
+  formatLocation,
+  formatThroughput,
+  isActionAllowed,
+  isFinal,
+  jobEndpoints,
+  operationLabel,
+  operationOf,
+  percent,
+  progressFraction,
+  shownActions,
+  throughputOf
+} from './jobstate';
+import { ErrorMessage, Spinner } from './widgets';
+
+/**
+ * Re-render whenever the jobs change.
+ */
+function useJobs(model: JobsModel): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const onChange = () => setTick(n => n + 1);
+    model.changed.connect(onChange);
+    return () => {
+      model.changed.disconnect(onChange);
+    };
+  }, [model]);
+}
+
+function phaseLabel(trans: TranslationBundle, phase: string): string {
+  const labels: Record<string, string> = {
+    PENDING: trans.__('Pending'),
+    QUEUED: trans.__('Queued'),
+    EXECUTING: trans.__('Running'),
+    COMPLETED: trans.__('Completed'),
+    ERROR: trans.__('Error'),
+    ABORTED: trans.__('Cancelled'),
+    HELD: trans.__('Held'),
+    SUSPENDED: trans.__('Paused'),
+    ARCHIVED: trans.__('Archived')
+  };
+  return labels[phase] ?? phase;
+}
+
+function actionLabels(
+  trans: TranslationBundle
+): { action: JobAction; label: string; title: string }[] {
+  return [
+    {
+      action: 'pause',
+      label: trans.__('Pause'),
+      title: trans.__('Pause after the current part; resume later')
+    },
+    {
+      action: 'resume',
+      label: trans.__('Resume'),
+      title: trans.__('Continue where the job stopped')
+    },
+    {
+      action: 'cancel',
+      label: trans.__('Cancel'),
+      title: trans.__('Stop the job; partial output is removed')
+    },
+    {
+      action: 'delete',
+      label: trans.__('Delete'),
+      title: trans.__('Remove this finished job from the list')
+    }
+  ];
+}
+
+/**
+ * A progress bar: determinate when the fraction is known.
+ */
+export function ProgressBar(props: {
+  fraction: number | null;
+  label: string;
+  active: boolean;
+}): JSX.Element {
+  const value = percent(props.fraction);
+  return (
+    <div
+      className={
+        'jp-remotem-job-progress' +
+        (value === null ? ' jp-mod-indeterminate' : '') +
+        (props.active ? ' jp-mod-active' : '')
+      }
+      role="progressbar"
+      aria-label={props.label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={value === null ? undefined : value}
+      aria-valuetext={value === null ? undefined : `${value}%`}
+    >
+      <div
+        className="jp-remotem-job-progress-bar"
+        style={{ width: value === null ? undefined : `${value}%` }}
+      />
+    </div>
+  );
+}
+
+function ResultList(props: {
+  results: IJobResult[];
+  onReveal: (result: IJobResult) => void;
+}): JSX.Element {
+  const trans = useTranslation();
+  return (
+    <ul className="jp-remotem-job-results" aria-label={trans.__('Results')}>
+      {props.results.map(result => (
+        <li key={`${result.repository}:${result.path}`}>
+          <button
+            className="jp-remotem-job-result jp-Button jp-mod-minimal"
+            data-repo={result.repository}
+            data-path={result.path}
+            title={trans.__('Show %1 in the tree', formatLocation(result))}
+            onClick={() => props.onReveal(result)}
+          >
+            <span className="jp-remotem-name">{formatLocation(result)}</span>
+            {result.size !== null && result.size !== undefined && (
+              <span className="jp-remotem-size">
+                {formatBytes(result.size)}
+              </span>
+            )}
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * One job.
+ */
+export function JobRow(props: {
+  job: IJob;
+  model: JobsModel;
+  onReveal: (result: IJobResult) => void;
+}): JSX.Element {
+  const { job, model } = props;
+  const trans = useTranslation();
+  const [busy, setBusy] = useState<JobAction | null>(null);
+  const [actionError, setActionError] = useState<RemotemError | null>(null);
+
+  const act = useCallback(
+    (action: JobAction) => {
+      setBusy(action);
+      setActionError(null);
+      model
+        .act(job.id, action)
+        .catch(reason => setActionError(RemotemError.from(reason)))
+        .finally(() => setBusy(null));
+    },
+    [model, job.id]
+  );
+
+  const operation = operationOf(job);
+  const { source, target } = jobEndpoints(job);
+  const fraction = progressFraction(job.phase, job.progress);
+  const value = percent(fraction);
+  const running = job.phase === 'EXECUTING';
+  const throughput = running
+    ? formatThroughput(throughputOf(job.progress))
+    : '';
+  const eta = running ? formatDuration(etaOf(job.progress)) : '';
+  const progressBytes = job.progress?.bytes;
+  const took =
+    isFinal(job.phase) && job.started && job.ended
+      ? formatDuration((Date.parse(job.ended) - Date.parse(job.started)) / 1000)
+      : '';
+  const pending =
+    job.action === 'cancel'
+      ? trans.__('cancelling…')
+      : job.action === 'pause'
+        ? trans.__('pausing…')
+        : '';
+  const error = job.error;
+  const errorHint =
+    error?.hint ??
+    (error?.kind === 'transient'
+      ? trans.__('A temporary failure: starting the job again may work.')
+      : null);
+
+  return (
+    <li
+      className="jp-remotem-job"
+      data-job-id={job.id}
+      data-phase={job.phase}
+      data-operation={operation}
+      aria-label={trans.__(
+        '%1 job, %2',
+        operationLabel(operation),
+        phaseLabel(trans, job.phase)
+      )}
+    >
+      <div className="jp-remotem-job-header">
+        <span className="jp-remotem-job-operation">
+          {operationLabel(operation)}
+        </span>
+        <span
+          className="jp-remotem-badge jp-remotem-job-phase"
+          data-phase={job.phase}
+          title={job.phase}
+        >
+          {phaseLabel(trans, job.phase)}
+        </span>
+        {pending && <span className="jp-remotem-job-pending">{pending}</span>}
+        <span
+          className="jp-remotem-job-created"
+          title={trans.__('Submitted %1', job.created ?? '')}
+        >
+          {formatDate(job.created)}
+        </span>
+      </div>
+      <div
+        className="jp-remotem-job-route"
+        title={`${formatLocation(source)} → ${formatLocation(target)}`}
+      >
+        <span className="jp-remotem-job-source">{formatLocation(source)}</span>
+        {target && (
+          <>
+            <span className="jp-remotem-job-arrow" aria-hidden="true">
+              {' → '}
+            </span>
+            <span className="jp-remotem-job-target">
+              {formatLocation(target)}
+            </span>
+          </>
+        )}
+      </div>
+      {job.phase !== 'ERROR' && job.phase !== 'ABORTED' && (
+        <ProgressBar
+          fraction={fraction}
+          active={running}
+          label={trans.__('Progress of the %1 job', operationLabel(operation))}
+        />
+      )}
+      <div className="jp-remotem-job-stats">
+        {value !== null && job.phase !== 'ERROR' && (
+          <span className="jp-remotem-job-percent">{`${value}%`}</span>
+        )}
+        {running && progressBytes !== null && progressBytes !== undefined && (
+          <span className="jp-remotem-job-bytes">
+            {formatBytes(progressBytes)}
+          </span>
+        )}
+        {throughput && (
+          <span className="jp-remotem-job-throughput" title={trans.__('Speed')}>
+            {throughput}
+          </span>
+        )}
+        {eta && (
+          <span
+            className="jp-remotem-job-eta"
+            title={trans.__('Estimated time left')}
+          >
+            {trans.__('%1 left', eta)}
+          </span>
+        )}
+        {took && (
+          <span className="jp-remotem-job-took">
+            {trans.__('took %1', took)}
+          </span>
+        )}
+      </div>
+      {error && (
+        <div
+          className="jp-remotem-error jp-remotem-job-error"
+          data-code={error.code ?? ''}
+          data-kind={error.kind}
+        >
+          <div className="jp-remotem-error-message">{error.message}</div>
+          {errorHint && (
+            <div className="jp-remotem-error-hint">{errorHint}</div>
+          )}
+        </div>
+      )}
+      {job.results && job.results.length > 0 && (
+        <ResultList results={job.results} onReveal={props.onReveal} />
+      )}
+      {actionError && <ErrorMessage error={actionError} />}
+      <div className="jp-remotem-job-actions">
+        {actionLabels(trans)
+          .filter(({ action }) => shownActions(job.phase).includes(action))
+          .map(({ action, label, title }) => (
+            <button
+              key={action}
+              className={
+                'jp-remotem-job-action jp-Button jp-mod-minimal' +
+                (action === 'cancel' || action === 'delete'
+                  ? ' jp-mod-warn'
+                  : '')
+              }
+              data-action={action}
+              title={title}
+              disabled={busy !== null || !isActionAllowed(job, action)}
+              onClick={() => act(action)}
+            >
+              {busy === action ? `${label}…` : label}
+            </button>
+          ))}
+      </div>
+    </li>
+  );
+}
+
+/**
+ * The Jobs section: a header that folds it, and the list.
+ */
+export function JobsView(props: {
+  model: JobsModel;
+  collapsed: boolean;
+  onToggle: () => void;
+  onReveal: (result: IJobResult) => void;
+}): JSX.Element {
+  const { model, collapsed } = props;
+  const trans = useTranslation();
+  useJobs(model);
+  const jobs = model.jobs;
+  const active = jobs ? jobs.filter(job => !isFinal(job.phase)).length : 0;
+  const refresh = useCallback(() => {
+    void model.refreshSoon();
+  }, [model]);
+  const Caret = collapsed ? caretRightIcon : caretDownIcon;
+
+  return (
+    <div className="jp-remotem-panel jp-remotem-jobs-panel">
+      <div className="jp-remotem-toolbar jp-remotem-jobs-toolbar">
+        <button
+          className="jp-remotem-jobs-toggle"
+          aria-expanded={!collapsed}
+          aria-controls="jupyter-remotem-jobs-list"
+          title={collapsed ? trans.__('Show jobs') : trans.__('Hide jobs')}
+          onClick={props.onToggle}
+        >
+          <Caret.react tag="span" className="jp-remotem-caret" />
+          <h2 className="jp-remotem-heading">{trans.__('Jobs')}</h2>
+          {active > 0 && (
+            <span
+              className="jp-remotem-badge jp-remotem-jobs-count"
+              title={trans._n('%1 active job', '%1 active jobs', active)}
+            >
+              {active}
+            </span>
+          )}
+        </button>
+        <button
+          className="jp-remotem-jobs-refresh jp-Button jp-mod-minimal"
+          title={trans.__('Refresh jobs')}
+          aria-label={trans.__('Refresh jobs')}
+          onClick={refresh}
+        >
+          <refreshIcon.react tag="span" />
+        </button>
+      </div>
+      <div
+        className="jp-remotem-jobs-body"
+        id="jupyter-remotem-jobs-list"
+        hidden={collapsed}
+      >
+        {model.error && <ErrorMessage error={model.error} onRetry={refresh} />}
+        {jobs === null && !model.error && (
+          <Spinner label={trans.__('Loading jobs…')} />
+        )}
+        {jobs !== null && jobs.length === 0 && (
+          <div className="jp-remotem-note jp-remotem-jobs-empty">
+            {trans.__(
+              'No jobs. Right-click a file or folder and choose “Copy to…” to start one.'
+            )}
+          </div>
+        )}
+        {jobs !== null && jobs.length > 0 && (
+          <ul
+            className="jp-remotem-jobs"
+            aria-label={trans.__('Jobs')}
+            aria-live="off"
+          >
+            {jobs.map(job => (
+              <JobRow
+                key={job.id}
+                job={job}
+                model={model}
+                onReveal={props.onReveal}
+              />
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+"""The job store on SQLite and on a real PostgreSQL: ownership, queue order, atomic claims, states."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
+from jupyter_remotem.errors import BadParameter, Conflict, NotFound
+from jupyter_remotem.jobs.checkpoints import decode_partial, encode_partial
+from jupyter_remotem.jobs.models import Action, Phase, utcnow
+from jupyter_remotem.jobs.requests import JobRequest
+from jupyter_remotem.jobs.store import JobLost, JobStore
+from jupyter_remotem.kernels import FrameMoments
+
+REQUEST = {"repository": "demo", "path": "scan.h5", "operation": "frame_stats",
+           "output": {"repository": "out", "path": "stats.h5"}}
+
+
+@pytest.fixture
+def store(database_url):  # noqa: F811
+    store = JobStore(database_url)
+    yield store
+    store.close()
+
+
+def test_users_see_and_touch_only_their_own_jobs(store):
+    mine = store.create("alice", "reduction", REQUEST)
+    theirs = store.create("bob", "reduction", REQUEST)
+    assert [job.id for job in store.list("alice")] == [mine.id]
+    assert store.get(mine.id, "alice").request == REQUEST
+    for attempt in (
+        lambda: store.get(theirs.id, "alice"),
+        lambda: store.request_action(theirs.id, "alice", "cancel"),
+        lambda: store.delete(theirs.id, "alice"),
+        lambda: store.get("no-such-job", "alice"),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+    assert store.get(theirs.id, "bob").phase == "QUEUED"
+    assert {job.id for job in store.list(None)} == {mine.id, theirs.id}
+    assert store.list("alice", phases=[Phase.COMPLETED]) == []
+
+
+def test_claim_takes_highest_priority_then_oldest(store):
+    low = store.create("alice", "reduction", REQUEST, priority=0)
+    first_high = store.create("alice", "reduction", REQUEST, priority=5)
+    second_high = store.create("bob", "reduction", REQUEST, priority=5)
+    middle = store.create("alice", "reduction", REQUEST, priority=1)
+    held = store.create("alice", "reduction", REQUEST, priority=9, phase=Phase.PENDING)
+    claimed = [store.claim("w1") for _ in range(4)]
+    assert [job.id for job in claimed] == [first_high.id, second_high.id, middle.id, low.id]
+    assert all(job.phase == "EXECUTING" and job.worker_id == "w1" and job.attempts == 1 for job in claimed)
+    assert store.claim("w1") is None
+    store.run(held.id, "alice")
+    assert store.claim("w2").id == held.id
+
+
+def test_concurrent_claims_never_hand_out_a_job_twice(store, database_url):  # noqa: F811
+    ids = {store.create("alice", "reduction", REQUEST, priority=i % 3).id for i in range(40)}
+    claimed: dict[str, list[str]] = {}
+    start = threading.Barrier(4)
+
+    def claimer(name: str) -> None:
+        own = JobStore(database_url)
+        start.wait()
+        got = claimed.setdefault(name, [])
+        while (job := own.claim(name)) is not None:
+            got.append(job.id)
+        own.close()
+
+    threads = [threading.Thread(target=claimer, args=(f"w{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    every = [job_id for got in claimed.values() for job_id in got]
+    assert sorted(every) == sorted(ids)
+    for name, got in claimed.items():
+        assert all(store.get(job_id, None).worker_id == name for job_id in got)
+
+
+def test_stale_jobs_return_to_the_queue_with_their_checkpoints(store):
+    job = store.create("alice", "reduction", REQUEST)
+    assert store.claim("gone").id == job.id
+    store.record_checkpoint(job.id, "gone", 0, 0, 16, b"partial-0")
+    assert store.requeue_stale(60) == []  # its heartbeat is fresh
+    assert store.requeue_stale(0) == [job.id]
+    requeued = store.get(job.id, "alice")
+    assert (requeued.phase, requeued.worker_id) == ("QUEUED", None)
+    assert [c.data for c in store.checkpoints(job.id, with_data=True)] == [b"partial-0"]
+    with pytest.raises(JobLost):
+        store.update_progress(job.id, "gone", {"done": 1})
+    assert store.claim("next").attempts == 2
+    assert not store.finish(job.id, Phase.COMPLETED, results=[], worker_id="gone")
+    assert store.get(job.id, None).phase == "EXECUTING"
+
+
+def test_stale_job_with_a_pending_cancel_ends_aborted(store):
+    job = store.create("alice", "reduction", REQUEST)
+    store.claim("gone")
+    store.request_action(job.id, "alice", "cancel")
+    store.requeue_stale(0)
+    assert store.get(job.id, "alice").phase == "ABORTED"
+
+
+def test_owner_actions_follow_the_uws_phases(store):
+    job = store.create("alice", "reduction", REQUEST)
+    assert store.request_action(job.id, "alice", "pause").phase == "SUSPENDED"
+    assert store.claim("w") is None
+    assert store.request_action(job.id, "alice", "resume").phase == "QUEUED"
+    running = store.claim("w")
+    assert store.update_progress(running.id, "w", {"done": 3, "total": 10}) is None
+    assert store.request_action(job.id, "alice", "pause").action == "pause"
+    assert store.update_progress(running.id, "w", None) is Action.PAUSE
+    assert store.request_action(job.id, "alice", "resume").action is None
+    assert store.request_action(job.id, "alice", "cancel").action == "cancel"
+    assert store.update_progress(running.id, "w", None) is Action.CANCEL
+    assert store.get(job.id, "alice").progress == {"done": 3, "total": 10}
+    with pytest.raises(Conflict):
+        store.delete(job.id, "alice")
+    assert store.finish(job.id, Phase.ABORTED, worker_id="w")
+    with pytest.raises(Conflict):
+        store.request_action(job.id, "alice", "resume")
+    with pytest.raises(BadParameter):
+        store.request_action(job.id, "alice", "explode")
+    store.delete(job.id, "alice")
+    with pytest.raises(NotFound):
+        store.get(job.id, "alice")
+
+
+def test_finishing_drops_partial_results_but_keeps_the_record(store):
+    job = store.create("alice", "reduction", REQUEST)
+    store.claim("w")
+    store.record_checkpoint(job.id, "w", 0, 0, 8, b"a")
+    store.record_checkpoint(job.id, "w", 1, 8, 16, b"b")
+    store.record_checkpoint(job.id, "w2", 1, 8, 16, b"c")  # a recomputation replaces the record
+    assert [(c.partition, c.worker_id, c.data) for c in store.checkpoints(job.id, with_data=True)] == [
+        (0, "w", b"a"), (1, "w2", b"c")]
+    results = [{"repository": "out", "path": "stats.h5", "size": 10, "format": "hdf5"}]
+    assert store.finish(job.id, Phase.COMPLETED, results=results, worker_id="w")
+    finished = store.get(job.id, "alice")
+    assert (finished.phase, finished.results, finished.ended is not None) == ("COMPLETED", results, True)
+    assert [(c.partition, c.data) for c in store.checkpoints(job.id, with_data=True)] == [(0, None), (1, None)]
+    store.delete(job.id, "alice")
+    assert store.checkpoints(job.id) == []
+
+
+def test_expired_lists_jobs_past_their_destruction_time(store):
+    now = utcnow()
+    old = store.create("alice", "reduction", REQUEST, destruction=now - timedelta(days=1))
+    store.create("alice", "reduction", REQUEST, destruction=now + timedelta(days=1))
+    store.create("alice", "reduction", REQUEST)
+    assert [job.id for job in store.expired(now)] == [old.id]
+
+
+def test_throughput_history_gives_measured_speed(store):
+    assert store.throughput("virtual_detector", "demo") is None
+    store.record_throughput("virtual_detector", "demo", 2_000_000, 1.0, quoted_s=2.0)
+    store.record_throughput("virtual_detector", "demo", 6_000_000, 1.0, quoted_s=None)
+    assert store.throughput("virtual_detector", "demo") == pytest.approx(4_000_000)
+    assert store.throughput("virtual_detector", "s3") is None
+
+
+def test_checkpoint_codec_returns_identical_partials():
+    frames = np.random.default_rng(1).integers(0, 1000, (7, 5, 6)).astype(np.uint16)
+    moments = FrameMoments.from_frames(frames)
+    back = decode_partial(encode_partial(moments), FrameMoments.empty((5, 6), np.uint16))
+    assert back.count == moments.count and type(back.count) is type(moments.count)
+    for name in ("sum", "mean", "m2", "max", "min"):
+        assert getattr(back, name).dtype == getattr(moments, name).dtype
+        assert getattr(back, name).tobytes() == getattr(moments, name).tobytes()
+    array = np.linspace(0, 1, 12).reshape(3, 4)
+    assert decode_partial(encode_partial(array)).tobytes() == array.tobytes()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"output": None}, "needs 'output'"),
+    ({"output": {"repository": "out", "path": "../escape.h5"}}, "may not leave"),
+    ({"output": {"repository": "out", "path": "result.txt"}}, "Unknown output format"),
+    ({"output": {"repository": "out", "path": "r.h5", "array": "x"}}, "only for the npy"),
+    ({"priority": "high"}, "priority"),
+    ({"operation": "pick"}, "needs no job"),
+    ({"operation": "nonsense"}, "Unknown operation"),
+])
+def test_job_requests_are_validated_at_submission(change, message):
+    with pytest.raises(BadParameter, match=message):
+        JobRequest.from_json({**REQUEST, **change})
+    normal = JobRequest.from_json({**REQUEST, "priority": 3}).to_json()
+    assert normal["output"] == {"repository": "out", "path": "stats.h5", "format": "hdf5", "overwrite": False}
+    assert normal["priority"] == 3

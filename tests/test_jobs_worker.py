@@ -1,0 +1,356 @@
+"""Worker processes (``jupyter remotem worker``) running reduction jobs from a real job database.
+
+Jobs here run over the small demo scan cut into many tiny partitions, and long-running ones are
+slowed with the worker's read-rate limit, so that there is time to kill, cancel or pause them
+mid-way.  Every wait polls against a deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pytest
+
+from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
+from jupyter_remotem.compute.executor import run_plan
+from jupyter_remotem.compute.operations import ReductionResult, get_operation
+from jupyter_remotem.compute.partitions import make_partitions
+from jupyter_remotem.formats import open_dataset
+from jupyter_remotem.jobs.requests import JobRequest
+from jupyter_remotem.jobs.store import JobStore
+from jupyter_remotem.storage.repository import Repository, RepositoryConfig
+
+FRAME_BYTES = 64 * 64 * 2
+PARTITION_BYTES = 16 * FRAME_BYTES  # 96 partitions over the 1536 frames of the demo scan
+N_PARTITIONS = 96
+SCAN_BYTES = 1536 * FRAME_BYTES
+#: Read rate at which one job over the demo scan takes about six seconds.
+SLOW = SCAN_BYTES / 6
+DETECTORS = {"detectors": [{"shape": "disk", "cx": 32, "cy": 32, "r": 8},
+                           {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}]}
+WORKER = [sys.executable, "-m", "jupyter_remotem.cli", "worker"]
+
+
+@pytest.fixture
+def place(tmp_path: Path, demo_dir: Path) -> dict[str, Any]:
+    """Repositories for one test: the demo scans (read-only), a writable output and scratch folder."""
+    out, scratch = tmp_path / "out", tmp_path / "scratch"
+    out.mkdir()
+    scratch.mkdir()
+    config = tmp_path / "repositories.json"
+    config.write_text(json.dumps({"repositories": [
+        {"name": "demo", "url": str(demo_dir)},
+        {"name": "out", "url": str(out), "writable": True},
+        {"name": "scratch", "url": str(scratch), "writable": True},
+    ]}))
+    return {"config": config, "out": out, "scratch": scratch, "logs": tmp_path, "demo": demo_dir}
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'jobs.sqlite'}"
+
+
+@pytest.fixture
+def store_for() -> Iterator[Callable[[str], JobStore]]:
+    stores: list[JobStore] = []
+
+    def make(url: str) -> JobStore:
+        stores.append(JobStore(url))
+        return stores[-1]
+
+    yield make
+    for store in stores:
+        store.close()
+
+
+class Workers:
+    """Worker subprocesses of one test, stopped (SIGTERM, then checked for a clean exit) at its end."""
+
+    def __init__(self, place: dict[str, Any]) -> None:
+        self.place = place
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, url: str, name: str, *options: str) -> subprocess.Popen:
+        log = open(self.place["logs"] / f"{name}.log", "wb")
+        process = subprocess.Popen(
+            [*WORKER, "--db", url, "--config", str(self.place["config"]), "--worker-id", name,
+             "--partition-bytes", str(PARTITION_BYTES), "--poll", "0.1", "--report", "0.2", *options],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def run_once(self, url: str, name: str, *options: str) -> str:
+        process = self.start(url, name, "--once", *options)
+        assert process.wait(timeout=60) == 0, self.log(name)
+        return self.log(name)
+
+    def log(self, name: str) -> str:
+        return (self.place["logs"] / f"{name}.log").read_text()
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            process.wait(timeout=20)
+
+
+@pytest.fixture
+def workers(place: dict[str, Any]) -> Iterator[Workers]:
+    pool = Workers(place)
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+def wait_for(condition: Callable[[], Any], what: str, deadline_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
+
+
+def submit(store: JobStore, output: str, operation: str = "virtual_detector", params: dict | None = None,
+           repository: str = "demo", path: str = "scan.h5", owner: str = "alice", **output_options: Any) -> str:
+    body = {"repository": repository, "path": path, "operation": operation,
+            "params": DETECTORS if params is None else params,
+            "output": {"repository": "out", "path": output, **output_options}}
+    request = JobRequest.from_json(body)
+    return store.create(owner, "reduction", request.to_json(), priority=request.priority).id
+
+
+def reference(demo_dir: Path, operation: str = "virtual_detector", params: dict | None = None) -> ReductionResult:
+    """The same reduction run uninterrupted in this process, with the workers' partitions."""
+    repo = Repository(RepositoryConfig.from_dict({"name": "demo", "url": str(demo_dir)}))
+    with open_dataset(repo, "scan.h5") as dataset:
+        plan = get_operation(operation).plan(dataset, DETECTORS if params is None else params)
+        parts = make_partitions(dataset.n_frames, dataset.frame_nbytes, target_bytes=PARTITION_BYTES)
+        return run_plan(dataset, plan, parts)
+
+
+def assert_same_arrays(path: Path, expected: ReductionResult) -> None:
+    with h5py.File(path, "r") as f:
+        assert sorted(f) == sorted(expected.arrays)
+        for name, array in expected.arrays.items():
+            assert f[name].dtype == array.dtype
+            assert f[name][()].tobytes() == np.ascontiguousarray(array).tobytes(), name
+
+
+def leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.rglob("*") if ".partial-" in p.name]
+
+
+def phase_of(store: JobStore, job_id: str) -> str:
+    return store.get(job_id, None).phase
+
+
+@pytest.mark.timeout(120)
+def test_two_workers_never_run_the_same_job(database_url, place, workers, store_for):  # noqa: F811
+    store = store_for(database_url)
+    jobs = [submit(store, f"bf-{i}.h5") for i in range(6)]
+    for name in ("w1", "w2"):
+        workers.start(database_url, name, "--max-read-rate", str(SCAN_BYTES / 0.8))
+    wait_for(lambda: all(phase_of(store, j) == "COMPLETED" for j in jobs), "all jobs to complete", 60)
+    workers.stop_all()
+    assert [p.returncode for p in workers.processes] == [0, 0]
+    ran = {name: [line.split()[4] for line in workers.log(name).splitlines() if "running job" in line]
+           for name in ("w1", "w2")}
+    assert sorted(ran["w1"] + ran["w2"]) == sorted(jobs), ran
+    assert ran["w1"] and ran["w2"], "both workers should have had work"
+    expected = reference(place["demo"])
+    for i, job_id in enumerate(jobs):
+        job = store.get(job_id, "alice")
+        assert job.attempts == 1
+        assert job_id in ran[job.worker_id]
+        with h5py.File(place["out"] / f"bf-{i}.h5") as f:
+            assert json.loads(f.attrs["remotem_provenance"])["worker"] == job.worker_id
+        assert_same_arrays(place["out"] / f"bf-{i}.h5", expected)
+    assert leftovers(place["out"]) == []
+
+
+@pytest.mark.timeout(120)
+def test_job_survives_kill_9_of_its_worker(database_url, place, workers, store_for):  # noqa: F811
+    store = store_for(database_url)
+    job_id = submit(store, "scans/bf.h5")
+    first = workers.start(database_url, "doomed", "--max-read-rate", str(SLOW))
+    wait_for(lambda: len(store.checkpoints(job_id)) >= 10, "some checkpoints")
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    before = {c.partition: (c.worker_id, c.created) for c in store.checkpoints(job_id)}
+    assert 10 <= len(before) < N_PARTITIONS
+    assert phase_of(store, job_id) == "EXECUTING"  # nobody has noticed yet
+
+    workers.start(database_url, "rescuer", "--stale-after", "1.5")
+    wait_for(lambda: phase_of(store, job_id) == "COMPLETED", "the job to complete after the crash", 60)
+    assert_same_arrays(place["out"] / "scans" / "bf.h5", reference(place["demo"]))
+    after = {c.partition: (c.worker_id, c.created) for c in store.checkpoints(job_id)}
+    assert sorted(after) == list(range(N_PARTITIONS))
+    assert {p: after[p] for p in before} == before, "finished partitions were computed again"
+    assert {after[p][0] for p in after if p not in before} == {"rescuer"}
+    job = store.get(job_id, "alice")
+    assert (job.attempts, job.worker_id) == (2, "rescuer")
+    assert job.progress["resumed"] == len(before) * 16
+    assert leftovers(place["out"]) == []
+
+
+def test_cancel_stops_a_running_job_within_seconds(sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    job_id = submit(store, "cancelled.h5")
+    workers.start(sqlite_url, "w", "--max-read-rate", str(SLOW))
+    wait_for(lambda: len(store.checkpoints(job_id)) >= 3, "some checkpoints")
+    asked = time.monotonic()
+    assert store.request_action(job_id, "alice", "cancel").action == "cancel"
+    wait_for(lambda: phase_of(store, job_id) == "ABORTED", "the job to abort", 10)
+    assert time.monotonic() - asked < 3
+    job = store.get(job_id, "alice")
+    assert job.results == [] and job.ended is not None
+    assert job.progress["done"] < job.progress["total"]
+    assert all(c.data is None for c in store.checkpoints(job_id, with_data=True))
+    assert list(place["out"].iterdir()) == []
+
+
+def test_pause_suspends_and_resume_completes_with_the_same_result(sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    job_id = submit(store, "stats.h5", operation="frame_stats", params={})
+    workers.start(sqlite_url, "w", "--max-read-rate", str(SLOW))
+    wait_for(lambda: len(store.checkpoints(job_id)) >= 3, "some checkpoints")
+    store.request_action(job_id, "alice", "pause")
+    wait_for(lambda: phase_of(store, job_id) == "SUSPENDED", "the job to be suspended", 10)
+    paused = {c.partition: (c.worker_id, c.created) for c in store.checkpoints(job_id, with_data=True) if c.data}
+    assert 3 <= len(paused) < N_PARTITIONS
+    assert store.get(job_id, "alice").worker_id is None
+    assert list(place["out"].iterdir()) == []
+
+    assert store.request_action(job_id, "alice", "resume").phase == "QUEUED"
+    wait_for(lambda: phase_of(store, job_id) == "COMPLETED", "the resumed job to complete", 60)
+    assert_same_arrays(place["out"] / "stats.h5", reference(place["demo"], "frame_stats", {}))
+    after = {c.partition: (c.worker_id, c.created) for c in store.checkpoints(job_id)}
+    assert {p: after[p] for p in paused} == paused, "paused work was computed again"
+    assert store.get(job_id, "alice").attempts == 2
+    assert leftovers(place["out"]) == []
+
+
+def test_sigterm_hands_the_running_job_back(sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    job_id = submit(store, "bf.npy")
+    process = workers.start(sqlite_url, "w", "--max-read-rate", str(SLOW))
+    wait_for(lambda: len(store.checkpoints(job_id)) >= 3, "some checkpoints")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    job = store.get(job_id, "alice")
+    assert (job.phase, job.worker_id) == ("QUEUED", None)
+    kept = len(store.checkpoints(job_id))
+    assert kept >= 3
+
+    log = workers.run_once(sqlite_url, "next")
+    assert f"{kept} resumed" in log
+    assert phase_of(store, job_id) == "COMPLETED"
+    expected = reference(place["demo"])
+    assert np.load(place["out"] / "bf.npy").tobytes() == expected.arrays[expected.primary].tobytes()
+
+
+def test_results_carry_their_provenance(sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    h5_job = submit(store, "com.h5", operation="com", params={"cx": 31.5, "cy": 31.5})
+    npy_job = submit(store, "com_x.npy", operation="com", params={"cx": 31.5, "cy": 31.5}, array="com_x")
+    workers.run_once(sqlite_url, "w")
+    source = (place["demo"] / "scan.h5").stat()
+    expected = reference(place["demo"], "com", {"cx": 31.5, "cy": 31.5})
+
+    with h5py.File(place["out"] / "com.h5") as f:
+        attrs = dict(f.attrs)
+    assert attrs["owner"] == "alice" and attrs["operation"] == "com"
+    assert json.loads(attrs["parameters"]) == {"cx": 31.5, "cy": 31.5}
+    assert (attrs["input_repository"], attrs["input_path"]) == ("demo", "scan.h5")
+    assert attrs["input_size"] == source.st_size and attrs["input_mtime"] == pytest.approx(source.st_mtime)
+    for package in ("jupyter_remotem", "numpy", "numba", "h5py"):
+        assert attrs[f"version_{package}"] not in ("", "unknown")
+    assert attrs["version_numpy"] == np.__version__
+    assert_same_arrays(place["out"] / "com.h5", expected)
+
+    assert np.load(place["out"] / "com_x.npy").tobytes() == expected.arrays["com_x"].tobytes()
+    sidecar = json.loads((place["out"] / "com_x.npy.json").read_text())
+    assert sidecar["array"] == "com_x" and sidecar["provenance"]["job_id"] == npy_job
+    assert sidecar["provenance"]["input"]["size"] == source.st_size
+    assert [r["path"] for r in store.get(npy_job, "alice").results] == ["com_x.npy.json", "com_x.npy"]
+    assert store.get(h5_job, "alice").results == [
+        {"repository": "out", "path": "com.h5", "size": (place["out"] / "com.h5").stat().st_size, "format": "hdf5"}]
+    assert leftovers(place["out"]) == []
+
+
+def test_failing_job_reports_why_and_leaves_other_results_alone(sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    shutil.copy(place["demo"] / "scan.h5", place["scratch"] / "doomed.h5")
+    earlier = submit(store, "earlier.h5")
+    workers.run_once(sqlite_url, "w1")
+    assert phase_of(store, earlier) == "COMPLETED"
+    kept = (place["out"] / "earlier.h5").read_bytes()
+
+    failing = submit(store, "failing.h5", repository="scratch", path="doomed.h5")
+    (place["scratch"] / "doomed.h5").unlink()
+    workers.run_once(sqlite_url, "w2")
+    job = store.get(failing, "alice")
+    assert job.phase == "ERROR"
+    assert job.error["kind"] == "fatal" and job.error["code"] == "not_found"
+    assert "doomed.h5" in job.error["message"]
+    assert (place["out"] / "earlier.h5").read_bytes() == kept
+    assert sorted(p.name for p in place["out"].iterdir()) == ["earlier.h5"]
+
+
+def test_existing_output_is_kept_unless_overwrite_is_asked(sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    (place["out"] / "precious.h5").write_bytes(b"not to be lost")
+    refused = submit(store, "precious.h5")
+    workers.run_once(sqlite_url, "w1")
+    error = store.get(refused, "alice").error
+    assert (phase_of(store, refused), error["code"]) == ("ERROR", "conflict")
+    assert "overwrite" in error["hint"]
+    assert (place["out"] / "precious.h5").read_bytes() == b"not to be lost"
+
+    replaced = submit(store, "precious.h5", overwrite=True)
+    workers.run_once(sqlite_url, "w2")
+    assert phase_of(store, replaced) == "COMPLETED"
+    assert_same_arrays(place["out"] / "precious.h5", reference(place["demo"]))
+    assert leftovers(place["out"]) == []
+
+
+def test_read_only_output_repository_is_refused_before_any_work(sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    body = {"repository": "demo", "path": "scan.h5", "operation": "virtual_detector", "params": DETECTORS,
+            "output": {"repository": "demo", "path": "mine.h5"}}
+    job_id = store.create("alice", "reduction", JobRequest.from_json(body).to_json()).id
+    workers.run_once(sqlite_url, "w")
+    job = store.get(job_id, "alice")
+    assert (job.phase, job.error["code"]) == ("ERROR", "forbidden")
+    assert store.checkpoints(job_id) == []
+    assert not (place["demo"] / "mine.h5").exists()
+
+
+def test_zz_debug(database_url, place, workers, store_for):
+    store = store_for(database_url)
+    jobs = [submit(store, f"bf-{i}.h5") for i in range(6)]
+    t0 = time.monotonic()
+    for name in ("w1", "w2"):
+        workers.start(database_url, name, "--max-read-rate", str(SCAN_BYTES / 0.8))
+    wait_for(lambda: all(phase_of(store, j) == "COMPLETED" for j in jobs), "all jobs to complete", 60)
+    print("total", time.monotonic() - t0)
+    for j in jobs:
+        job = store.get(j, None)
+        print(job.worker_id, job.started.time(), job.ended.time(), (job.ended - job.started).total_seconds())
