@@ -7,6 +7,7 @@ same managers can be driven from tests, the CLI or a future worker process.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from traitlets import Bool, Dict, Float, Int, List, Unicode, default, validate
 
 from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
+from .jobs.store import JobStore, default_database_url
+from .jobs.supervisor import WorkerSupervisor
 from .storage.access import AccessPolicy
 from .storage.registry import RepositoryRegistry
 from .storage.speed import SpeedProbe, SpeedThresholds
@@ -33,6 +36,31 @@ class Services:
     request_timeout: float
     interactive_limit_s: float
     cluster: ClusterManager
+    jobs: JobStore
+    supervisor: WorkerSupervisor
+    retention_days: float
+    job_priorities: dict[str, Any]
+    event_interval_s: float = 0.5
+    server_owner: str = ""
+
+    def owner_of(self, user: Any) -> str:
+        """Whose jobs these are.  A single-user server belongs to one person; the hub's user model
+        names them, otherwise the server's owner does (token logins get a fresh anonymous name
+        per request, which must not split one person's jobs)."""
+        hub_user = getattr(user, "hub_user", None)
+        if isinstance(hub_user, dict) and hub_user.get("name"):
+            return str(hub_user["name"])
+        return self.server_owner
+
+    def priority_boost(self, user: Any) -> int:
+        """Extra priority configured for this user and their groups (internal users first, say)."""
+        from .storage.access import groups_of
+
+        users = self.job_priorities.get("users", {})
+        groups = self.job_priorities.get("groups", {})
+        boost = int(users.get(self.owner_of(user), 0))
+        boost += max((int(groups[g]) for g in groups_of(user, self.access.default_groups) if g in groups), default=0)
+        return boost
 
 
 class RemotemApp(ExtensionApp):
@@ -115,6 +143,41 @@ class RemotemApp(ExtensionApp):
         True, help="Compile the numba kernels in a background thread at start-up, so the first preview is fast."
     ).tag(config=True)
 
+    job_database_url = Unicode(
+        "",
+        help=(
+            "SQLAlchemy URL of the job store: empty for a SQLite file in the Jupyter data folder, "
+            "'postgresql://user@host/db' for a JupyterHub where several servers share one store."
+        ),
+    ).tag(config=True)
+
+    job_retention_days = Float(
+        7.0, help="Days after which a finished job's results are deleted and the job ARCHIVED."
+    ).tag(config=True)
+
+    job_priorities = Dict(
+        default_value={},
+        help="Extra job priority by user and group, e.g. {'users': {'alice': 5}, 'groups': {'internal': 10}}.",
+    ).tag(config=True)
+
+    owner = Unicode(
+        help="Name recorded as the owner of jobs from this server (default: $JUPYTERHUB_USER or the login name).",
+    ).tag(config=True)
+
+    @default("owner")
+    def _default_owner(self) -> str:
+        import getpass
+
+        return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+    start_worker = Bool(
+        True, help="Start a job worker (detached, outliving the server) when none is running."
+    ).tag(config=True)
+
+    housekeeping_interval = Float(
+        60.0, help="Seconds between rounds of job housekeeping (activity for the idle culler, retention)."
+    ).tag(config=True)
+
     io_threads = Int(8, help="Threads for storage and format I/O, so the event loop never blocks.").tag(config=True)
 
     @default("demo_data_dir")
@@ -153,7 +216,10 @@ class RemotemApp(ExtensionApp):
         ]
 
     def initialize_settings(self) -> None:
-        registry = RepositoryRegistry.from_dicts(self._repository_configs())
+        repository_configs = self._repository_configs()
+        registry = RepositoryRegistry.from_dicts(repository_configs)
+        database_url = self.job_database_url or default_database_url()
+        jobs = JobStore(database_url)
         executor = ThreadPoolExecutor(max_workers=self.io_threads, thread_name_prefix="remotem-io")
         services = Services(
             registry=registry,
@@ -173,8 +239,16 @@ class RemotemApp(ExtensionApp):
             request_timeout=self.request_timeout,
             interactive_limit_s=self.interactive_limit,
             cluster=ClusterManager(self.scheduler_address),
+            jobs=jobs,
+            supervisor=WorkerSupervisor(
+                database_url, repository_configs, self._state_dir(), enabled=self.start_worker
+            ),
+            retention_days=self.job_retention_days,
+            job_priorities=dict(self.job_priorities),
+            server_owner=self.owner,
         )
         self.settings["remotem"] = services
+        self._start_housekeeping(services)
         if self.warm_up_kernels:
             from .kernels import warm_up
 
@@ -183,6 +257,25 @@ class RemotemApp(ExtensionApp):
             "jupyter_remotem: serving repositories %s", ", ".join(r.name for r in registry.all())
         )
 
+    def _start_housekeeping(self, services: Services) -> None:
+        from tornado.ioloop import PeriodicCallback
+
+        from .jobs.housekeeping import tick
+
+        def schedule() -> None:
+            try:
+                services.executor.submit(tick, services, self.serverapp.web_app.settings)
+            except RuntimeError:  # the pool is shut down while the server stops
+                pass
+
+        self._housekeeping = PeriodicCallback(schedule, self.housekeeping_interval * 1000)
+        self._housekeeping.start()
+
+    def _state_dir(self) -> Path:
+        from jupyter_core.paths import jupyter_data_dir
+
+        return Path(jupyter_data_dir()) / "remotem" / "worker"
+
     def initialize_handlers(self) -> None:
         from .handlers import routes
 
@@ -190,9 +283,12 @@ class RemotemApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         services: Services | None = self.settings.get("remotem")
+        if getattr(self, "_housekeeping", None) is not None:
+            self._housekeeping.stop()
         if services is not None:
             services.executor.shutdown(wait=False, cancel_futures=True)
             services.cluster.close()
+            services.jobs.close()
 
 
 main = launch_new_instance = RemotemApp.launch_instance

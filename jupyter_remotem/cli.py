@@ -39,9 +39,12 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _worker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", help="job database: sqlite:///FILE or postgresql://... "
-                        "(default: the SQLite file in the Jupyter data folder, as the server uses)")
+                        "(default: the config's database_url, else the SQLite file in the Jupyter data folder)")
     parser.add_argument("--config", metavar="FILE", required=True,
-                        help='JSON file {"repositories": [...]}, the same dicts as RemotemApp.repositories')
+                        help='JSON file {"repositories": [...], "database_url": optional}; the repositories '
+                        "are the same dicts as RemotemApp.repositories")
+    parser.add_argument("--lock", metavar="FILE",
+                        help="hold an exclusive lock on FILE while running; exit at once if another worker holds it")
     parser.add_argument("--once", action="store_true", help="exit when the queue is empty instead of waiting")
     parser.add_argument("--poll", type=float, default=0.5, metavar="S", help="seconds between looks at an empty queue")
     parser.add_argument("--stale-after", type=float, default=60.0, metavar="S",
@@ -66,6 +69,15 @@ def _worker(args: argparse.Namespace) -> int:
 
     with open(args.config, encoding="utf-8") as f:
         config = json.load(f)
+    if args.lock:
+        from pathlib import Path
+
+        from .jobs.supervisor import acquire_lock
+
+        lock = acquire_lock(Path(args.lock))
+        if lock is None:
+            print(f"another worker holds {args.lock}; exiting", file=sys.stderr)
+            return 0
     repositories = RepositoryRegistry.from_dicts(config.get("repositories") or [])
     options = WorkerOptions(
         poll_s=args.poll,
@@ -76,7 +88,7 @@ def _worker(args: argparse.Namespace) -> int:
         once=args.once,
     )
     logging.getLogger("jupyter_remotem.jobs").setLevel(logging.INFO)
-    store = JobStore(args.db or default_database_url())
+    store = JobStore(args.db or config.get("database_url") or default_database_url())
     worker = Worker(store, repositories, args.worker_id, options)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())

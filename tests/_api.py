@@ -39,3 +39,15 @@ async def get_error(jp_fetch: Any, status: int, *parts: str, **params: Any) -> d
 def encoded(path: str) -> str:
     """A repository path as it appears in a URL: each segment percent-encoded."""
     return "/".join(quote(segment, safe="") for segment in path.split("/"))
+
+
+def server_config(repositories: list[dict[str, Any]], **remotem: Any) -> dict[str, Any]:
+    """``jp_server_config`` enabling the extension on ``repositories``; no detached worker is
+    started unless a test asks for one (it would outlive the test)."""
+    settings = {"repositories": repositories, "generate_demo_data": False, "start_worker": False,
+                "warm_up_kernels": False}
+    settings.update(remotem)
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}, "allow_root": True},
+        "RemotemApp": settings,
+    }

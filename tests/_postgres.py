@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from _services import free_port, skip_or_fail
 
 
@@ -86,7 +85,7 @@ def postgres_server() -> Iterator[str]:
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(_as_server_user([*pg_ctl, "-m", "immediate", "-w", "stop"]),
-                           capture_output=True, timeout=60)
+                           capture_output=True, timeout=60, check=False)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -95,7 +94,7 @@ def _wait_ready(bindir: Path, port: int, user: str, deadline_s: float = 30.0) ->
     while time.monotonic() < deadline:
         ready = subprocess.run(
             [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", user],
-            capture_output=True,
+            capture_output=True, check=False,
         )
         if ready.returncode == 0:
             return

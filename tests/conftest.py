@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _api import server_config
 from _services import S3_BUCKET, S3_SECRET, moto_server, webdav_server
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
@@ -89,7 +90,4 @@ def repositories(demo_dir: Path, broken_dir: Path) -> list[dict]:
 
 @pytest.fixture
 def jp_server_config(repositories: list[dict]) -> dict:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}, "allow_root": True},
-        "RemotemApp": {"repositories": repositories, "generate_demo_data": False},
-    }
+    return server_config(repositories)

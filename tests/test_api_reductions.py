@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from _api import PNG_SIGNATURE, api_path
+from _api import PNG_SIGNATURE, api_path, server_config
 from jupyter_remotem.kernels import from_spec
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
@@ -116,10 +116,7 @@ async def test_unknown_format_and_field_are_400(jp_fetch):
 class TestInteractiveLimit:
     @pytest.fixture
     def jp_server_config(self, repositories):
-        return {
-            "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}, "allow_root": True},
-            "RemotemApp": {"repositories": repositories, "generate_demo_data": False, "interactive_limit": 1e-7},
-        }
+        return server_config(repositories, interactive_limit=1e-7)
 
     async def test_work_beyond_the_interactive_limit_is_413_with_a_hint_to_submit_a_job(self, jp_fetch):
         response = await post(jp_fetch, request())

@@ -9,7 +9,7 @@ import json
 import pytest
 from PIL import Image
 
-from _api import PNG_SIGNATURE, get, get_error, get_json
+from _api import PNG_SIGNATURE, get, get_error, get_json, server_config
 
 
 async def raw_get(http_server_client, jp_base_url, jp_auth_header, raw_path: str, auth: bool = True):
@@ -229,14 +229,7 @@ async def test_unknown_api_urls_answer_json_404(jp_fetch):
 class TestGroups:
     @pytest.fixture
     def jp_server_config(self, repositories):
-        return {
-            "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}, "allow_root": True},
-            "RemotemApp": {
-                "repositories": repositories,
-                "generate_demo_data": False,
-                "user_groups": ["microscopy"],
-            },
-        }
+        return server_config(repositories, user_groups=["microscopy"])
 
     async def test_members_of_a_group_see_its_repository(self, jp_fetch):
         body = await get_json(jp_fetch, "repositories")

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-
 from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
+
 from jupyter_remotem.errors import BadParameter, Conflict, NotFound
 from jupyter_remotem.jobs.checkpoints import decode_partial, encode_partial
 from jupyter_remotem.jobs.models import Action, Phase, utcnow

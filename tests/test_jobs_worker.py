@@ -20,8 +20,8 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
-
 from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
+
 from jupyter_remotem.compute.executor import run_plan
 from jupyter_remotem.compute.operations import ReductionResult, get_operation
 from jupyter_remotem.compute.partitions import make_partitions
@@ -81,14 +81,13 @@ class Workers:
         self.place = place
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, url: str, name: str, *options: str) -> subprocess.Popen:
-        log = open(self.place["logs"] / f"{name}.log", "wb")
-        process = subprocess.Popen(
-            [*WORKER, "--db", url, "--config", str(self.place["config"]), "--worker-id", name,
-             "--partition-bytes", str(PARTITION_BYTES), "--poll", "0.1", "--report", "0.2", *options],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        log.close()
+    def start(self, url: str, name: str, *options: str, partition_bytes: int = PARTITION_BYTES) -> subprocess.Popen:
+        with open(self.place["logs"] / f"{name}.log", "wb") as log:
+            process = subprocess.Popen(
+                [*WORKER, "--db", url, "--config", str(self.place["config"]), "--worker-id", name,
+                 "--partition-bytes", str(partition_bytes), "--poll", "0.1", "--report", "0.2", *options],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
         self.processes.append(process)
         return process
 
@@ -136,12 +135,13 @@ def submit(store: JobStore, output: str, operation: str = "virtual_detector", pa
     return store.create(owner, "reduction", request.to_json(), priority=request.priority).id
 
 
-def reference(demo_dir: Path, operation: str = "virtual_detector", params: dict | None = None) -> ReductionResult:
+def reference(demo_dir: Path, operation: str = "virtual_detector", params: dict | None = None,
+              partition_bytes: int = PARTITION_BYTES) -> ReductionResult:
     """The same reduction run uninterrupted in this process, with the workers' partitions."""
     repo = Repository(RepositoryConfig.from_dict({"name": "demo", "url": str(demo_dir)}))
     with open_dataset(repo, "scan.h5") as dataset:
         plan = get_operation(operation).plan(dataset, DETECTORS if params is None else params)
-        parts = make_partitions(dataset.n_frames, dataset.frame_nbytes, target_bytes=PARTITION_BYTES)
+        parts = make_partitions(dataset.n_frames, dataset.frame_nbytes, target_bytes=partition_bytes)
         return run_plan(dataset, plan, parts)
 
 
@@ -165,8 +165,8 @@ def phase_of(store: JobStore, job_id: str) -> str:
 def test_two_workers_never_run_the_same_job(database_url, place, workers, store_for):  # noqa: F811
     store = store_for(database_url)
     jobs = [submit(store, f"bf-{i}.h5") for i in range(6)]
-    for name in ("w1", "w2"):
-        workers.start(database_url, name, "--max-read-rate", str(SCAN_BYTES / 0.8))
+    for name in ("w1", "w2"):  # one partition per job, each job taking about a second
+        workers.start(database_url, name, "--max-read-rate", str(SCAN_BYTES), partition_bytes=SCAN_BYTES)
     wait_for(lambda: all(phase_of(store, j) == "COMPLETED" for j in jobs), "all jobs to complete", 60)
     workers.stop_all()
     assert [p.returncode for p in workers.processes] == [0, 0]
@@ -174,7 +174,7 @@ def test_two_workers_never_run_the_same_job(database_url, place, workers, store_
            for name in ("w1", "w2")}
     assert sorted(ran["w1"] + ran["w2"]) == sorted(jobs), ran
     assert ran["w1"] and ran["w2"], "both workers should have had work"
-    expected = reference(place["demo"])
+    expected = reference(place["demo"], partition_bytes=SCAN_BYTES)
     for i, job_id in enumerate(jobs):
         job = store.get(job_id, "alice")
         assert job.attempts == 1
@@ -256,12 +256,14 @@ def test_sigterm_hands_the_running_job_back(sqlite_url, place, workers, store_fo
     assert process.wait(timeout=10) == 0
     job = store.get(job_id, "alice")
     assert (job.phase, job.worker_id) == ("QUEUED", None)
-    kept = len(store.checkpoints(job_id))
-    assert kept >= 3
+    kept = {c.partition: (c.worker_id, c.created) for c in store.checkpoints(job_id)}
+    assert len(kept) >= 3
 
     log = workers.run_once(sqlite_url, "next")
-    assert f"{kept} resumed" in log
+    assert f"{len(kept)} resumed" in log
     assert phase_of(store, job_id) == "COMPLETED"
+    after = {c.partition: (c.worker_id, c.created) for c in store.checkpoints(job_id)}
+    assert {p: after[p] for p in kept} == kept, "handed-back work was computed again"
     expected = reference(place["demo"])
     assert np.load(place["out"] / "bf.npy").tobytes() == expected.arrays[expected.primary].tobytes()
 
@@ -342,15 +344,3 @@ def test_read_only_output_repository_is_refused_before_any_work(sqlite_url, plac
     assert store.checkpoints(job_id) == []
     assert not (place["demo"] / "mine.h5").exists()
 
-
-def test_zz_debug(database_url, place, workers, store_for):
-    store = store_for(database_url)
-    jobs = [submit(store, f"bf-{i}.h5") for i in range(6)]
-    t0 = time.monotonic()
-    for name in ("w1", "w2"):
-        workers.start(database_url, name, "--max-read-rate", str(SCAN_BYTES / 0.8))
-    wait_for(lambda: all(phase_of(store, j) == "COMPLETED" for j in jobs), "all jobs to complete", 60)
-    print("total", time.monotonic() - t0)
-    for j in jobs:
-        job = store.get(j, None)
-        print(job.worker_id, job.started.time(), job.ended.time(), (job.ended - job.started).total_seconds())

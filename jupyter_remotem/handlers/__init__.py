@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from .base import NotFoundHandler
+from .jobs import JobActionHandler, JobEventsHandler, JobHandler, JobResultsHandler, JobsHandler
 from .reductions import ReductionsHandler
 from .repositories import MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
 
 API = "remotem/api"
 _REPO = r"(?P<name>[^/]+)"
 _PATH = r"(?:/(?P<path>.*))?"
+_JOB = r"(?P<job_id>[0-9a-fA-F-]{1,64})"
 
 
 def routes() -> list[tuple[str, Any]]:
@@ -20,5 +22,10 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/meta{_PATH}", MetaHandler),
         (rf"{API}/repositories/{_REPO}/preview{_PATH}", PreviewHandler),
         (rf"{API}/reductions/?", ReductionsHandler),
+        (rf"{API}/jobs/?", JobsHandler),
+        (rf"{API}/jobs/{_JOB}/?", JobHandler),
+        (rf"{API}/jobs/{_JOB}/results/?", JobResultsHandler),
+        (rf"{API}/jobs/{_JOB}/events/?", JobEventsHandler),
+        (rf"{API}/jobs/{_JOB}/(?P<action>[a-z]+)/?", JobActionHandler),
         (rf"{API}(?:/.*)?", NotFoundHandler),
     ]

@@ -17,12 +17,32 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, case, create_engine, delete, event, func, select, text, update
+from sqlalchemy import (
+    Engine,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import BadParameter, Conflict, NotFound
-from .models import FINISHED, KINDS, Action, Base, Checkpoint, Job, Phase, ThroughputRecord, utcnow
+from .models import (
+    FINISHED,
+    KINDS,
+    Action,
+    Base,
+    Checkpoint,
+    Job,
+    Phase,
+    ThroughputRecord,
+    utcnow,
+)
 
 
 class JobLost(Conflict):
@@ -96,12 +116,11 @@ class JobStore:
 
     def _create_schema(self) -> None:
         """Create missing tables; several processes may start at once, so creation is serialised."""
-        with self.engine.connect().execution_options(remotem_write=True) as connection:
-            with connection.begin():
-                if self.is_postgresql:
-                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                       {"key": zlib.crc32(b"remotem_jobs_schema")})
-                Base.metadata.create_all(connection)
+        with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
+            if self.is_postgresql:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": zlib.crc32(b"remotem_jobs_schema")})
+            Base.metadata.create_all(connection)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -170,7 +189,10 @@ class JobStore:
     def expired(self, now: datetime | None = None) -> list[Job]:
         """Jobs past their destruction time, whose results retention should now remove."""
         with self._read() as session:
-            return list(session.scalars(select(Job).where(Job.destruction <= (now or utcnow()))))
+            finished = [p.value for p in FINISHED if p is not Phase.ARCHIVED]
+            return list(session.scalars(
+                select(Job).where(Job.destruction <= (now or utcnow()), Job.phase.in_(finished))
+            ))
 
     # -- workers -------------------------------------------------------------------------------
     def claim(self, worker_id: str) -> Job | None:
@@ -394,6 +416,11 @@ class JobStore:
                 .execution_options(synchronize_session=False)
             )
         return job
+
+    def archive(self, job_id: str, owner: str) -> Job:
+        """Mark a finished job ARCHIVED once its results were removed by the retention collector."""
+        finished = [p for p in FINISHED if p is not Phase.ARCHIVED]
+        return self._transition(job_id, owner, finished, phase=Phase.ARCHIVED.value, results=[])
 
     # -- checkpoints ---------------------------------------------------------------------------
     def record_checkpoint(

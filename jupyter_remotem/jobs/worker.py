@@ -27,13 +27,14 @@ from ..compute.partitions import TARGET_BYTES
 from ..errors import BadParameter, RemotemError, StorageUnavailable
 from ..storage.registry import RepositoryRegistry
 from .models import Job, Phase
+from .copy_runner import run_copy_job
 from .runner import JobContext, Outcome, run_reduction_job
 from .store import JobLost, JobStore
 
 log = logging.getLogger(__name__)
 
 #: How each job kind is run; kinds missing here end in a clear error instead of waiting forever.
-RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {"reduction": run_reduction_job}
+RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {"reduction": run_reduction_job, "copy": run_copy_job}
 
 
 @dataclass

@@ -184,7 +184,7 @@ class Repository:
                 info = self.fs.info(full)
         return self._entry(info)
 
-    def list(self, relative: str | None) -> list[Entry]:
+    def list(self, relative: str | None, include_hidden: bool = False) -> list[Entry]:
         full = self.full_path(relative)
         entry = self.info(relative)
         if entry.type != "directory":
@@ -196,7 +196,7 @@ class Repository:
             relative = self.relative(info["name"])
             if relative == entry.path:
                 continue  # some stores list the folder itself
-            if relative.rsplit("/", 1)[-1].startswith("."):
+            if not include_hidden and relative.rsplit("/", 1)[-1].startswith("."):
                 continue  # hidden files stay hidden, as in Jupyter's own file browser
             if self.is_local and not self._local_entry_is_safe(info["name"]):
                 continue

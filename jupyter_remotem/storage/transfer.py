@@ -84,10 +84,11 @@ def plan_copy(source: Repository, source_path: str, target: Repository, target_p
 
 def _walk(repository: Repository, relative: str) -> list[tuple[str, int]]:
     found = []
-    for entry in repository.list(relative):
+    # Hidden files are part of the data (Zarr keeps its metadata in .zarray and .zattrs).
+    for entry in repository.list(relative, include_hidden=True):
         if entry.type == "directory":
             found.extend(_walk(repository, entry.path))
-        else:
+        elif not entry.name.endswith(PARTIAL_SUFFIX):  # another copy's unfinished file
             found.append((entry.path, entry.size or 0))
     return found
 

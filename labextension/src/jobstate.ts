@@ -154,17 +154,14 @@ export function formatThroughput(
     value /= 1000;
     unit++;
   }
-  if (unit === 0) {
-    return `${Math.round(value)} B/s`;
-  }
-  // Three significant digits, without rounding up into "1000".
-  let digits = value < 10 ? 2 : value < 100 ? 1 : 0;
-  let text = value.toFixed(digits);
+  // Three significant digits (whole bytes), without rounding up into "1000".
+  const round = (v: number, u: number) =>
+    u === 0 ? String(Math.round(v)) : v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0);
+  let text = round(value, unit);
   if (Number(text) >= 1000 && unit < RATE_UNITS.length - 1) {
     value /= 1000;
     unit++;
-    digits = 2;
-    text = value.toFixed(digits);
+    text = round(value, unit);
   }
   return `${text} ${RATE_UNITS[unit]}`;
 }

@@ -111,6 +111,44 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
+def _stop_workers(data_dir: Path) -> None:
+    """End the job workers whose lock files lie under ``data_dir`` (they write their PID there)."""
+    import fcntl
+
+    for lock in data_dir.rglob("worker.lock"):
+        try:
+            pid = int(lock.read_text().strip() or 0)
+        except (OSError, ValueError):
+            continue
+        with open(lock, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held = True  # a live worker holds it: the PID is current, not reused
+            else:
+                held = False
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        if not held or pid <= 0:
+            continue
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            # Bounded wait for the worker to exit (it finishes its current partition).
+            time.sleep(0.1)
+        else:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 @pytest.fixture(scope="session")
 def lab_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, demo_data: Path
@@ -121,7 +159,7 @@ def lab_server(
     require(lab.exists(), f"{lab} not found")
 
     home = tmp_path_factory.mktemp("lab")
-    for sub in ("notebooks", "config", "runtime", "workspaces", "settings"):
+    for sub in ("notebooks", "config", "data", "runtime", "workspaces", "settings"):
         (home / sub).mkdir()
     # No news or update checks: nothing may reach the internet or cover the page.
     notification = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
@@ -133,9 +171,15 @@ def lab_server(
             {
                 "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}},
                 "RemotemApp": {
+                    # Writable, so that copy and reduction jobs can write into it.
                     "repositories": [
-                        {"name": "demo", "url": str(demo_data), "description": "Demo scans"}
-                    ]
+                        {
+                            "name": "demo",
+                            "url": str(demo_data),
+                            "description": "Demo scans",
+                            "writable": True,
+                        }
+                    ],
                 },
             }
         )
@@ -148,6 +192,9 @@ def lab_server(
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(home / "config"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        # The job store (SQLite) and the worker's lock live beside the user's Jupyter data:
+        # keep them out of the real home.
+        "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
     }
@@ -174,6 +221,8 @@ def lab_server(
             start_new_session=True,  # its own process group, ended as a whole
         )
     request.addfinalizer(lambda: _stop(proc))
+    # The job worker the server starts outlives it on purpose (own session): end it too.
+    request.addfinalizer(lambda: _stop_workers(home / "data"))
     url = f"http://127.0.0.1:{port}{BASE_URL}"
     _wait_for_server(proc, url, token, log)
     _check_api(url, token, log)

@@ -1,0 +1,165 @@
+"""``jobs``: submit, list, steer and follow durable jobs (IVOA UWS phases)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from ..errors import BadParameter, Forbidden
+from ..jobs.copy_request import CopyRequest
+from ..jobs.models import Phase, utcnow
+from ..jobs.quotes import quote_copy, quote_reduction
+from ..jobs.requests import JobRequest
+from ..jobs.retention import remove_results
+from ..storage.transfer import plan_copy
+from .base import RemotemHandler
+
+FINAL_PHASES = {Phase.COMPLETED.value, Phase.ERROR.value, Phase.ABORTED.value, Phase.ARCHIVED.value}
+ACTIONS = ("cancel", "pause", "resume")
+
+
+class JobsBase(RemotemHandler):
+    @property
+    def owner(self) -> str:
+        return self.services.owner_of(self.current_user)
+
+    def probed(self, repository: Any) -> float | None:
+        measured = self.services.speed.current(repository).throughput_mb_s
+        return measured * 1e6 if measured else None
+
+    def writable(self, name: str) -> Any:
+        repo = self.repository(name)
+        if not repo.config.writable:
+            raise Forbidden(f"Repository '{name}' is read-only.", hint="Choose a writable repository for the output.")
+        return repo
+
+    def json_body(self) -> Any:
+        try:
+            return json.loads(self.request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise BadParameter("The request body is not valid JSON.") from None
+
+
+class JobsHandler(JobsBase):
+    @web.authenticated
+    async def get(self) -> None:
+        phases = self.get_query_arguments("PHASE") or self.get_query_arguments("phase")
+        valid = {phase.value for phase in Phase}
+        unknown = [phase for phase in phases if phase.upper() not in valid]
+        if unknown:
+            raise BadParameter(f"Unknown phase {unknown[0]!r}.", hint=f"Phases: {', '.join(sorted(valid))}.")
+        jobs = await self.run_blocking(self.services.jobs.list, self.owner, [p.upper() for p in phases] or None)
+        self.write_json({"jobs": [job.to_json() for job in jobs]})
+
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.json_body()
+        dry_run = self.get_query_argument("dry_run", "0") not in ("0", "", "false")
+        if isinstance(body, dict) and body.get("operation") == "copy":
+            kind, stored, quote, priority = await self.run_blocking(self._prepare_copy, body)
+        else:
+            kind, stored, quote, priority = await self.run_blocking(self._prepare_reduction, body)
+        if dry_run:
+            self.write_json({"quote": quote, "kind": kind})
+            return
+        services = self.services
+        job = await self.run_blocking(
+            lambda: services.jobs.create(
+                self.owner,
+                kind,
+                stored,
+                priority=priority + services.priority_boost(self.current_user),
+                quote=quote,
+                destruction=utcnow() + timedelta(days=services.retention_days),
+            )
+        )
+        services.supervisor.ensure_running()
+        self.set_status(201)
+        self.write_json(job.to_json())
+
+    def _prepare_reduction(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
+        request = JobRequest.from_json(body)
+        source = self.repository(request.reduction.repository)
+        self.writable(request.output.repository)
+        quote = quote_reduction(self.services.jobs, source, request, self.probed(source))
+        return "reduction", request.to_json(), quote, request.priority
+
+    def _prepare_copy(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
+        request = CopyRequest.from_json(body)
+        source = self.repository(request.source.repository)
+        target = self.writable(request.target.repository)
+        manifest = plan_copy(source, request.source.path, target, request.target.path)
+        quote = quote_copy(self.services.jobs, manifest.total_bytes, len(manifest.items), target.name,
+                           self.probed(target))
+        return "copy", request.to_json(), quote, request.priority
+
+
+class JobHandler(JobsBase):
+    @web.authenticated
+    async def get(self, job_id: str) -> None:
+        job = await self.run_blocking(self.services.jobs.get, job_id, self.owner)
+        self.write_json(job.to_json())
+
+    @web.authenticated
+    async def delete(self, job_id: str) -> None:
+        job = await self.run_blocking(self.services.jobs.delete, job_id, self.owner)
+        await self.run_blocking(remove_results, self.services.registry, job)
+        self.set_status(204)
+        self.finish()
+
+
+class JobActionHandler(JobsBase):
+    @web.authenticated
+    async def post(self, job_id: str, action: str) -> None:
+        if action not in ACTIONS:
+            raise BadParameter(f"Unknown action '{action}'.", hint=f"Use one of: {', '.join(ACTIONS)}.")
+        job = await self.run_blocking(self.services.jobs.request_action, job_id, self.owner, action)
+        if action == "resume":
+            self.services.supervisor.ensure_running()
+        self.write_json(job.to_json())
+
+
+class JobResultsHandler(JobsBase):
+    @web.authenticated
+    async def get(self, job_id: str) -> None:
+        job = await self.run_blocking(self.services.jobs.get, job_id, self.owner)
+        self.write_json({"id": job.id, "phase": job.phase, "results": job.results or []})
+
+
+class JobEventsHandler(JobsBase):
+    """Server-sent events: the job whenever it changes, until it reaches a final phase."""
+
+    @web.authenticated
+    async def get(self, job_id: str) -> None:
+        jobs = self.services.jobs
+        job = await self.run_blocking(jobs.get, job_id, self.owner)
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        last = None
+        quiet = 0.0
+        interval = self.services.event_interval_s
+        try:
+            while True:
+                payload = json.dumps(job.to_json())
+                if payload != last:
+                    self.write(f"event: job\ndata: {payload}\n\n")
+                    await self.flush()
+                    last, quiet = payload, 0.0
+                elif quiet >= 15.0:
+                    self.write(": keep-alive\n\n")  # proxies close silent connections
+                    await self.flush()
+                    quiet = 0.0
+                if job.phase in FINAL_PHASES:
+                    break
+                await asyncio.sleep(interval)
+                quiet += interval
+                job = await self.run_blocking(jobs.get, job_id, self.owner)
+        except StreamClosedError:
+            return
+        self.finish()

@@ -1,0 +1,198 @@
+"""``jobs`` REST API: submission, quotes, listing, control, events; a real worker runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+
+import h5py
+import numpy as np
+import pytest
+
+from _api import api_path, server_config
+
+DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
+
+
+@pytest.fixture
+def repositories(repositories, tmp_path):
+    out = tmp_path / "results"
+    out.mkdir()
+    return repositories + [{"name": "results", "url": str(out), "description": "Results", "writable": True}]
+
+
+def reduction_job(path="scan.h5", output="bf.h5", **extra):
+    body = {
+        "repository": "demo",
+        "path": path,
+        "operation": "virtual_detector",
+        "params": {"detectors": [DISK]},
+        "output": {"repository": "results", "path": output, "format": "hdf5"},
+    }
+    body.update(extra)
+    return body
+
+
+async def call(jp_fetch, method, *parts, body=None, **params):
+    response = await jp_fetch(
+        *api_path(*parts),
+        method=method,
+        body=None if body is None else (body if isinstance(body, str) else json.dumps(body)),
+        params={k: str(v) for k, v in params.items()},
+        raise_error=False,
+        allow_nonstandard_methods=True,
+    )
+    text = response.body.decode() if response.body else ""
+    return response.code, (json.loads(text) if text and response.headers.get("Content-Type", "").startswith("application/json") else text)
+
+
+async def test_dry_run_quotes_without_creating_a_job(jp_fetch, demo_dir):
+    code, body = await call(jp_fetch, "POST", "jobs", body=reduction_job(), dry_run=1)
+    assert code == 200, body
+    scan = np.load(demo_dir / "scan.npy", mmap_mode="r")
+    assert body["quote"]["bytes_read"] == scan.nbytes
+    assert body["quote"]["seconds"] > 0
+    assert body["quote"]["bytes_written"] > 0
+    code, listing = await call(jp_fetch, "GET", "jobs")
+    assert listing["jobs"] == []
+
+
+async def test_submit_list_filter_cancel_and_delete(jp_fetch):
+    code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job(priority=3))
+    assert code == 201, job
+    assert job["phase"] == "QUEUED"
+    assert job["kind"] == "reduction"
+    assert job["priority"] == 3
+    assert job["quote"]["bytes_read"] > 0
+    assert job["destruction"] > job["created"]
+    code, listing = await call(jp_fetch, "GET", "jobs", PHASE="QUEUED")
+    assert [j["id"] for j in listing["jobs"]] == [job["id"]]
+    code, listing = await call(jp_fetch, "GET", "jobs", PHASE="COMPLETED")
+    assert listing["jobs"] == []
+    code, _ = await call(jp_fetch, "DELETE", "jobs", job["id"])
+    assert code == 409, "an unfinished job cannot be deleted"
+    code, cancelled = await call(jp_fetch, "POST", "jobs", job["id"], "cancel")
+    assert code == 200 and cancelled["phase"] == "ABORTED"
+    code, events = await call(jp_fetch, "GET", "jobs", job["id"], "events")
+    assert code == 200
+    assert events.startswith("event: job\ndata: ")
+    assert json.loads(events.split("data: ", 1)[1].split("\n")[0])["phase"] == "ABORTED"
+    code, _ = await call(jp_fetch, "DELETE", "jobs", job["id"])
+    assert code == 204
+    code, error = await call(jp_fetch, "GET", "jobs", job["id"])
+    assert code == 404 and error["error"]["code"] == "not_found"
+
+
+async def test_other_users_jobs_are_invisible(jp_fetch, jp_serverapp):
+    store = jp_serverapp.web_app.settings["remotem"].jobs
+    foreign = store.create("someone-else", "reduction", reduction_job())
+    code, listing = await call(jp_fetch, "GET", "jobs")
+    assert foreign.id not in [j["id"] for j in listing["jobs"]]
+    for method, parts in (("GET", ()), ("POST", ("cancel",)), ("DELETE", ()), ("GET", ("events",))):
+        code, body = await call(jp_fetch, method, "jobs", foreign.id, *parts)
+        assert code == 404, (method, parts, code)
+    assert store.get(foreign.id, None).phase == "QUEUED"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ("{broken", 400, "json"),
+        (reduction_job(output=None) | {"output": None}, 400, "output"),
+        (reduction_job() | {"output": {"repository": "demo", "path": "x.h5"}}, 403, "read-only"),
+        (reduction_job() | {"output": {"repository": "results", "path": "../x.h5"}}, 400, "leave"),
+        (reduction_job() | {"output": {"repository": "results", "path": "x.txt"}}, 400, "format"),
+        (reduction_job() | {"operation": "pick"}, 400, "no job"),
+        (reduction_job() | {"priority": "high"}, 400, "priority"),
+        (reduction_job(path="missing.h5"), 404, "missing"),
+        ({"operation": "copy", "source": {"repository": "demo", "path": "scan.h5"}}, 400, "target"),
+        ({"operation": "copy", "source": {"repository": "demo", "path": "scan.h5"},
+          "target": {"repository": "demo", "path": "x.h5"}}, 403, "read-only"),
+        ({"operation": "copy", "source": {"repository": "private", "path": "scan.h5"},
+          "target": {"repository": "results", "path": "x.h5"}}, 404, "private"),
+    ],
+)
+async def test_bad_job_bodies_answer_4xx_and_create_nothing(jp_fetch, body, status, fragment):
+    code, error = await call(jp_fetch, "POST", "jobs", body=body)
+    assert code == status, error
+    text = (error["error"]["message"] + " " + error["error"]["hint"]).lower()
+    assert fragment in text
+    code, listing = await call(jp_fetch, "GET", "jobs")
+    assert listing["jobs"] == []
+
+
+async def test_unknown_phase_and_action_are_400(jp_fetch):
+    assert (await call(jp_fetch, "GET", "jobs", PHASE="DANCING"))[0] == 400
+    code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job())
+    assert (await call(jp_fetch, "POST", "jobs", job["id"], "explode"))[0] == 400
+
+
+class TestWithWorker:
+    """The server starts a detached worker, which outlives requests; the test stops it."""
+
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, start_worker=True)
+
+    @pytest.fixture(autouse=True)
+    def stop_worker(self, jp_serverapp):
+        yield
+        supervisor = jp_serverapp.web_app.settings["remotem"].supervisor
+        process = supervisor.process
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+    async def wait_for_phase(self, jp_fetch, job_id, phases, timeout=120):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            code, job = await call(jp_fetch, "GET", "jobs", job_id)
+            if job["phase"] in phases:
+                return job
+            assert loop.time() < deadline, job
+            await asyncio.sleep(0.1)
+
+    async def test_reduction_job_runs_to_a_file_with_provenance(self, jp_fetch, demo_dir, tmp_path):
+        code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job())
+        assert code == 201
+        code, events = await call(jp_fetch, "GET", "jobs", job["id"], "events")
+        phases = [json.loads(line[6:])["phase"] for line in events.splitlines() if line.startswith("data: ")]
+        assert phases[-1] == "COMPLETED", phases
+        done = await self.wait_for_phase(jp_fetch, job["id"], {"COMPLETED"})
+        assert done["progress"]["done"] == done["progress"]["total"] > 0
+        [result] = done["results"]
+        assert result["repository"] == "results" and result["path"] == "bf.h5"
+        code, results = await call(jp_fetch, "GET", "jobs", job["id"], "results")
+        assert results["results"] == done["results"]
+        output = tmp_path / "results" / "bf.h5"
+        code, interactive = await call(jp_fetch, "POST", "reductions",
+                                       body={k: v for k, v in reduction_job().items() if k != "output"})
+        expected = np.array(interactive["arrays"]["intensity"]["data"])
+        with h5py.File(output) as f:
+            names = []
+            f.visit(names.append)
+            datasets = [f[n] for n in names if isinstance(f[n], h5py.Dataset)]
+            assert any(np.array_equal(np.asarray(d), expected) for d in datasets)
+            attrs = {k: f.attrs[k] for k in f.attrs}
+            text = json.dumps({k: str(v) for k, v in attrs.items()})
+            assert "virtual_detector" in text and "scan.h5" in text
+        code, _ = await call(jp_fetch, "DELETE", "jobs", job["id"])
+        assert code == 204
+        assert not output.exists(), "deleting a job removes its results"
+
+    async def test_copy_job_copies_a_folder(self, jp_fetch, demo_dir, tmp_path):
+        body = {"operation": "copy", "source": {"repository": "demo", "path": "scan.zarr"},
+                "target": {"repository": "results", "path": "ingest/scan.zarr"}}
+        code, job = await call(jp_fetch, "POST", "jobs", body=body)
+        assert code == 201, job
+        assert job["kind"] == "copy" and job["quote"]["files"] > 1
+        done = await self.wait_for_phase(jp_fetch, job["id"], {"COMPLETED", "ERROR"})
+        assert done["phase"] == "COMPLETED", done
+        copied = sorted(p.relative_to(tmp_path / "results" / "ingest" / "scan.zarr")
+                        for p in (tmp_path / "results" / "ingest" / "scan.zarr").rglob("*") if p.is_file())
+        original = sorted(p.relative_to(demo_dir / "scan.zarr") for p in (demo_dir / "scan.zarr").rglob("*")
+                          if p.is_file())
+        assert copied == original
