@@ -41,6 +41,8 @@ class Services:
     retention_days: float
     job_priorities: dict[str, Any]
     event_interval_s: float = 0.5
+    #: Rounds of job housekeeping done, so tests and monitoring can wait on them.
+    housekeeping_rounds: int = 0
     server_owner: str = ""
 
     def owner_of(self, user: Any) -> str:

@@ -46,6 +46,8 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lock", metavar="FILE",
                         help="hold an exclusive lock on FILE while running; exit at once if another worker holds it")
     parser.add_argument("--once", action="store_true", help="exit when the queue is empty instead of waiting")
+    parser.add_argument("--idle-exit", type=float, default=None, metavar="S",
+                        help="exit after this many seconds without a job (the server starts a new worker)")
     parser.add_argument("--poll", type=float, default=0.5, metavar="S", help="seconds between looks at an empty queue")
     parser.add_argument("--stale-after", type=float, default=60.0, metavar="S",
                         help="requeue jobs whose worker has been silent this long")
@@ -86,6 +88,7 @@ def _worker(args: argparse.Namespace) -> int:
         partition_bytes=args.partition_bytes or TARGET_BYTES,
         max_read_rate=args.max_read_rate,
         once=args.once,
+        idle_exit_s=args.idle_exit,
     )
     logging.getLogger("jupyter_remotem.jobs").setLevel(logging.INFO)
     store = JobStore(args.db or config.get("database_url") or default_database_url())

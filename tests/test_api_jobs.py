@@ -196,3 +196,37 @@ class TestWithWorker:
         original = sorted(p.relative_to(demo_dir / "scan.zarr") for p in (demo_dir / "scan.zarr").rglob("*")
                           if p.is_file())
         assert copied == original
+
+
+class TestIdleCulling:
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, housekeeping_interval=0.1)
+
+    async def rounds(self, services, count):
+        """Wait until housekeeping has run ``count`` more times."""
+        loop = asyncio.get_running_loop()
+        target, deadline = services.housekeeping_rounds + count, loop.time() + 10
+        while services.housekeeping_rounds < target:
+            assert loop.time() < deadline, "housekeeping does not run"
+            await asyncio.sleep(0.02)
+
+    async def test_running_jobs_count_as_activity_for_the_idle_culler(self, jp_fetch, jp_serverapp):
+        settings = jp_serverapp.web_app.settings
+        services = settings["remotem"]
+        await self.rounds(services, 3)
+        assert "remotem_last_activity" not in settings, "no job, no activity claimed"
+        code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while "remotem_last_activity" not in settings:
+            assert loop.time() < deadline, "housekeeping never reported activity"
+            await asyncio.sleep(0.05)
+        reported = settings["remotem_last_activity"]
+        response = await jp_fetch("api", "status")
+        status = json.loads(response.body)
+        assert status["last_activity"] >= reported.isoformat().replace("+00:00", "Z")[:19]
+        await call(jp_fetch, "POST", "jobs", job["id"], "cancel")
+        settings.pop("remotem_last_activity")
+        await self.rounds(services, 3)
+        assert "remotem_last_activity" not in settings, "finished jobs keep the server alive"

@@ -149,12 +149,17 @@ def test_finishing_drops_partial_results_but_keeps_the_record(store):
     assert store.checkpoints(job.id) == []
 
 
-def test_expired_lists_jobs_past_their_destruction_time(store):
+def test_expired_lists_finished_jobs_past_their_destruction_time(store):
     now = utcnow()
     old = store.create("alice", "reduction", REQUEST, destruction=now - timedelta(days=1))
+    store.create("alice", "reduction", REQUEST, destruction=now - timedelta(days=1))  # still queued
     store.create("alice", "reduction", REQUEST, destruction=now + timedelta(days=1))
     store.create("alice", "reduction", REQUEST)
+    store.request_action(old.id, "alice", "cancel")
     assert [job.id for job in store.expired(now)] == [old.id]
+    store.archive(old.id, "alice")
+    assert store.expired(now) == []
+    assert store.get(old.id, "alice").phase == "ARCHIVED"
 
 
 def test_throughput_history_gives_measured_speed(store):

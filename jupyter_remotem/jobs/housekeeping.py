@@ -33,3 +33,5 @@ def tick(services: Any, settings: dict[str, Any]) -> None:
             log.info("jupyter_remotem: archived %d expired jobs", len(archived))
     except Exception:  # housekeeping must never take the server down
         log.exception("jupyter_remotem: job housekeeping failed")
+    finally:
+        services.housekeeping_rounds += 1

@@ -69,8 +69,9 @@ class WorkerSupervisor:
     """Starts ``jupyter remotem worker`` when no worker holds the lock."""
 
     def __init__(self, database_url: str, repositories: list[dict[str, Any]], state_dir: Path,
-                 stale_after_s: float = 30.0, enabled: bool = True) -> None:
+                 stale_after_s: float = 30.0, enabled: bool = True, idle_exit_s: float = 600.0) -> None:
         self.enabled = enabled
+        self.idle_exit_s = idle_exit_s
         self.database_url = database_url
         self.repositories = repositories
         self.state_dir = Path(state_dir)
@@ -95,6 +96,7 @@ class WorkerSupervisor:
             "--config", str(self.config_path),
             "--lock", str(self.lock_path),
             "--stale-after", str(self.stale_after_s),
+            "--idle-exit", str(self.idle_exit_s),
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(

@@ -49,6 +49,9 @@ class WorkerOptions:
     max_read_rate: float | None = None
     #: Exit when the queue is empty instead of waiting for more jobs.
     once: bool = False
+    #: Exit after this many seconds with nothing to do (None: never); the server starts a new
+    #: worker when a job arrives, so an idle one need not hold memory for ever.
+    idle_exit_s: float | None = None
 
 
 def default_worker_id() -> str:
@@ -167,6 +170,7 @@ class Worker:
 
     def run(self) -> int:
         log.info("worker %s: started", self.worker_id)
+        idle_since = time.monotonic()
         while not self._stopping.is_set():
             try:
                 self._requeue_stale()
@@ -176,11 +180,13 @@ class Worker:
                 self._stopping.wait(max(self.options.poll_s, 5.0))
                 continue
             if job is None:
-                if self.options.once:
+                idle = self.options.idle_exit_s
+                if self.options.once or (idle is not None and time.monotonic() - idle_since > idle):
                     break
                 self._stopping.wait(self.options.poll_s)
                 continue
             self.execute(job)
+            idle_since = time.monotonic()
         log.info("worker %s: stopped", self.worker_id)
         return 0
 

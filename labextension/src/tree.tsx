@@ -345,11 +345,15 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
       setOpened(true);
       setExpanded(true);
     } else if (focus.path === entry.path) {
-      rowRef.current?.scrollIntoView({ block: 'nearest' });
-      rowRef.current?.focus({ preventScroll: true });
       if (dataset) {
         onSelect({ repository: repositoryName, entry });
       }
+      // After the details (if any) have taken their share of the sidebar.
+      const frame = requestAnimationFrame(() => {
+        rowRef.current?.scrollIntoView({ block: 'nearest' });
+        rowRef.current?.focus({ preventScroll: true });
+      });
+      return () => cancelAnimationFrame(frame);
     }
     // Only a new request to reveal acts, not re-renders.
   }, [focus]);

@@ -149,6 +149,39 @@ def _stop_workers(data_dir: Path) -> None:
                 pass
 
 
+# Reads of reduction jobs are throttled so that a job over the small demo scan (12 MiB) runs
+# for several seconds in small partitions: long enough to watch its progress and cancel it.
+WORKER_MAX_READ_RATE = 1_000_000  # bytes/s
+WORKER_PARTITION_BYTES = 256 * 1024
+
+
+def _start_worker(
+    request: pytest.FixtureRequest, home: Path, database_url: str, repositories: list, env: dict
+) -> None:
+    """A job worker on the server's job store, throttled (see WORKER_MAX_READ_RATE)."""
+    worker_config = home / "worker.json"
+    worker_config.write_text(json.dumps({"database_url": database_url, "repositories": repositories}))
+    log = open(ARTIFACTS / "worker.log", "w")
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyter_remotem.cli", "worker",
+            "--config", str(worker_config),
+            "--db", database_url,
+            "--poll", "0.2",
+            "--report", "0.25",
+            "--partition-bytes", str(WORKER_PARTITION_BYTES),
+            "--max-read-rate", str(WORKER_MAX_READ_RATE),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=home,
+        env=env,
+        start_new_session=True,
+    )
+    request.addfinalizer(log.close)
+    request.addfinalizer(lambda: _stop(proc))
+
+
 @pytest.fixture(scope="session")
 def lab_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, demo_data: Path
@@ -165,21 +198,21 @@ def lab_server(
     notification = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # Writable, so that copy and reduction jobs can write into it.
+    repositories = [
+        {"name": "demo", "url": str(demo_data), "description": "Demo scans", "writable": True}
+    ]
+    database_url = f"sqlite:///{home / 'jobs.sqlite'}"
     config = home / "jupyter_server_config.json"
     config.write_text(
         json.dumps(
             {
                 "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}},
                 "RemotemApp": {
-                    # Writable, so that copy and reduction jobs can write into it.
-                    "repositories": [
-                        {
-                            "name": "demo",
-                            "url": str(demo_data),
-                            "description": "Demo scans",
-                            "writable": True,
-                        }
-                    ],
+                    "repositories": repositories,
+                    "job_database_url": database_url,
+                    # The tests run their own, throttled worker (below).
+                    "start_worker": False,
                 },
             }
         )
@@ -225,6 +258,7 @@ def lab_server(
     request.addfinalizer(lambda: _stop_workers(home / "data"))
     url = f"http://127.0.0.1:{port}{BASE_URL}"
     _wait_for_server(proc, url, token, log)
+    _start_worker(request, home, database_url, repositories, env)
     _check_api(url, token, log)
     return LabServer(url=url, token=token, log=log)
 
