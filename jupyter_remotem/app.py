@@ -176,6 +176,15 @@ class RemotemApp(ExtensionApp):
         True, help="Start a job worker (detached, outliving the server) when none is running."
     ).tag(config=True)
 
+    worker_arguments = List(
+        Unicode(),
+        default_value=[],
+        help=(
+            "Extra options for the job worker the server starts, e.g. ['--max-read-rate', '200e6'] to "
+            "leave shared storage to others, or ['--partition-bytes', '67108864']."
+        ),
+    ).tag(config=True)
+
     housekeeping_interval = Float(
         60.0, help="Seconds between rounds of job housekeeping (activity for the idle culler, retention)."
     ).tag(config=True)
@@ -243,7 +252,8 @@ class RemotemApp(ExtensionApp):
             cluster=ClusterManager(self.scheduler_address),
             jobs=jobs,
             supervisor=WorkerSupervisor(
-                database_url, repository_configs, self._state_dir(), enabled=self.start_worker
+                database_url, repository_configs, self._state_dir(), enabled=self.start_worker,
+                extra_arguments=list(self.worker_arguments),
             ),
             retention_days=self.job_retention_days,
             job_priorities=dict(self.job_priorities),

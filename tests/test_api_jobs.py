@@ -230,3 +230,16 @@ class TestIdleCulling:
         settings.pop("remotem_last_activity")
         await self.rounds(services, 3)
         assert "remotem_last_activity" not in settings, "finished jobs keep the server alive"
+
+
+class TestPriorities:
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, owner="alice", user_groups=["microscopy"],
+                             job_priorities={"users": {"alice": 10}, "groups": {"microscopy": 5, "other": 50}})
+
+    async def test_configured_user_and_group_priority_is_added(self, jp_fetch):
+        code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job(priority=1))
+        assert code == 201
+        assert job["owner"] == "alice"
+        assert job["priority"] == 16

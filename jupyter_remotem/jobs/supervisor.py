@@ -69,8 +69,10 @@ class WorkerSupervisor:
     """Starts ``jupyter remotem worker`` when no worker holds the lock."""
 
     def __init__(self, database_url: str, repositories: list[dict[str, Any]], state_dir: Path,
-                 stale_after_s: float = 30.0, enabled: bool = True, idle_exit_s: float = 600.0) -> None:
+                 stale_after_s: float = 30.0, enabled: bool = True, idle_exit_s: float = 600.0,
+                 extra_arguments: list[str] | None = None) -> None:
         self.enabled = enabled
+        self.extra_arguments = list(extra_arguments or [])
         self.idle_exit_s = idle_exit_s
         self.database_url = database_url
         self.repositories = repositories
@@ -97,6 +99,7 @@ class WorkerSupervisor:
             "--lock", str(self.lock_path),
             "--stale-after", str(self.stale_after_s),
             "--idle-exit", str(self.idle_exit_s),
+            *self.extra_arguments,
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
