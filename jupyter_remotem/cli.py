@@ -58,11 +58,14 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-read-rate", type=float, default=None, metavar="BYTES_S",
                         help="read at most this many bytes per second, leaving shared storage to others")
     parser.add_argument("--worker-id", default=None, help="name in job records (default host:pid:random)")
+    parser.add_argument("--scratch", metavar="DIR", default=None,
+                        help="folder where outputs for remote repositories are built before their upload")
 
 
 def _worker(args: argparse.Namespace) -> int:
     import json
     import signal
+    from pathlib import Path
 
     from .compute.partitions import TARGET_BYTES
     from .jobs.store import JobStore, default_database_url
@@ -72,8 +75,6 @@ def _worker(args: argparse.Namespace) -> int:
     with open(args.config, encoding="utf-8") as f:
         config = json.load(f)
     if args.lock:
-        from pathlib import Path
-
         from .jobs.supervisor import acquire_lock
 
         lock = acquire_lock(Path(args.lock))
@@ -89,6 +90,7 @@ def _worker(args: argparse.Namespace) -> int:
         max_read_rate=args.max_read_rate,
         once=args.once,
         idle_exit_s=args.idle_exit,
+        scratch_dir=Path(args.scratch) if args.scratch else None,
     )
     logging.getLogger("jupyter_remotem.jobs").setLevel(logging.INFO)
     store = JobStore(args.db or config.get("database_url") or default_database_url())
@@ -103,7 +105,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "demo-data": (_demo_data_arguments, _demo_data, "write synthetic 4D-STEM demo data in every supported format"),
-    "worker": (_worker_arguments, _worker, "run queued jobs (reductions) from the job database until stopped"),
+    "worker": (_worker_arguments, _worker, "run queued jobs (reductions, transformations, copies) from the job database until stopped"),
 }
 
 

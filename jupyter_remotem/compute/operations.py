@@ -4,6 +4,8 @@ A reduction is described by a *plan* built from the request parameters and the d
 geometry.  The executor feeds it partitions of frames; the plan turns each into a small partial
 result and finally assembles the answer.  Partial results are either per scan position (placed
 into a buffer by index, so partitions may finish in any order) or per detector pixel (merged).
+Transformations (crop, bin, cast) make a new dataset instead; their plans live in
+:mod:`.transformations` and only jobs run them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import numpy as np
 from ..errors import BadParameter
 from ..formats.dataset import Dataset
 from ..kernels import FrameMoments, MaskSet, com_fields, com_from_sums, com_sums, stack
+from .params import number as _number
+from .transformations import TransformPlan, bin_plan, cast_plan, crop_plan
 
 
 @dataclass
@@ -59,15 +63,6 @@ class Plan:
 
     def bytes_out(self) -> int:
         return 0
-
-
-def _number(params: dict[str, Any], key: str, default: float | None = None) -> float | None:
-    value = params.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise BadParameter(f"Parameter '{key}' must be a finite number, not {value!r}.")
-    return float(value)
 
 
 def _require_2d_frames(dataset: Dataset) -> None:
@@ -172,7 +167,7 @@ class Operation:
     name: str
     kind: str  # "reduction" or "transformation"
     description: str
-    plan: Callable[[Dataset, dict[str, Any]], Plan] | None
+    plan: Callable[[Dataset, dict[str, Any]], Plan | TransformPlan] | None
     #: Why it cannot run remotely (yet), shown to users instead of failing.
     unavailable: str | None = None
 
@@ -186,6 +181,11 @@ OPERATIONS: dict[str, Operation] = {
         Operation("frame_stats", "reduction", "Sum, mean, std, min and max frame over the scan or an ROI.",
                   FrameStatsPlan),
         Operation("pick", "reduction", "One frame at a scan position.", None),
+        Operation("crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan),
+        Operation("bin", "transformation", "A new dataset binned over scan and/or detector pixels (sum or mean).",
+                  bin_plan),
+        Operation("cast", "transformation", "A new dataset in another dtype, optionally scaled, offset, clipped.",
+                  cast_plan),
     )
 }
 

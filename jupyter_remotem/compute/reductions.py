@@ -97,6 +97,12 @@ def run_reduction(
 ) -> tuple[ReductionResult, ReductionStats]:
     """Open, plan, estimate and run one reduction inline."""
     operation = get_operation(request.operation)
+    if operation.kind == "transformation":
+        raise BadParameter(
+            f"'{operation.name}' is a transformation: it writes a new dataset as large as its input, so it "
+            "runs as a job, not interactively.",
+            hint="Submit it with POST remotem/api/jobs and an 'output' (an .h5 file in a writable repository).",
+        )
     with open_dataset(repository, request.path, request.dataset) as dataset:
         started = time.perf_counter()
         if operation.name == "pick":

@@ -123,3 +123,14 @@ def axes_from_hyperspy(axes: Sequence[Mapping[str, Any]], shape: Sequence[int]) 
             )
         )
     return result, nav_ndim
+
+
+def axes_attributes(axes: Sequence[Axis], nav_ndim: int) -> dict[str, Any]:
+    """The attribute convention above for ``axes``: what :func:`axes_from_attrs` reads back."""
+    return {
+        "axis_names": [axis.name for axis in axes],
+        "axis_units": [axis.units for axis in axes],
+        "axis_scales": [float(axis.scale) for axis in axes],
+        "axis_offsets": [float(axis.offset) for axis in axes],
+        "nav_ndim": int(nav_ndim),
+    }

@@ -16,6 +16,7 @@ from ..jobs.models import Phase, utcnow
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
 from ..jobs.retention import remove_results
+from ..jobs.transform_runner import discard_partial_output
 from ..storage.transfer import plan_copy
 from .base import RemotemHandler
 
@@ -87,7 +88,7 @@ class JobsHandler(JobsBase):
         source = self.repository(request.reduction.repository)
         self.writable(request.output.repository)
         quote = quote_reduction(self.services.jobs, source, request, self.probed(source))
-        return "reduction", request.to_json(), quote, request.priority
+        return request.kind, request.to_json(), quote, request.priority
 
     def _prepare_copy(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
         request = CopyRequest.from_json(body)
@@ -119,6 +120,8 @@ class JobActionHandler(JobsBase):
         if action not in ACTIONS:
             raise BadParameter(f"Unknown action '{action}'.", hint=f"Use one of: {', '.join(ACTIONS)}.")
         job = await self.run_blocking(self.services.jobs.request_action, job_id, self.owner, action)
+        if action == "cancel" and job.phase == Phase.ABORTED.value:  # no worker held it to clean up
+            await self.run_blocking(discard_partial_output, self.services.registry, job)
         if action == "resume":
             self.services.supervisor.ensure_running()
         self.write_json(job.to_json())

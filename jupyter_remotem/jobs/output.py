@@ -3,8 +3,9 @@
 Files are written under a hidden temporary name (``.name.partial-<job id>``) beside their final
 place and renamed only when complete, so a reader never sees half a result, a failed or
 cancelled job leaves nothing behind, and another job's earlier result is never overwritten
-unless the request says ``overwrite``.  Results are small (reductions), so each file is built in
-memory first; that also lets HDF5 be written to stores that cannot seek, such as S3.
+unless the request says ``overwrite``.  Results of reductions are small, so each file is built
+in memory first; that also lets HDF5 be written to stores that cannot seek, such as S3.  A
+transformation builds its (large) file itself and hands it over with :meth:`OutputWriter.publish`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,31 @@ def hdf5_bytes(result: ReductionResult, record: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+def tiff_bytes(array: np.ndarray, description: dict[str, Any]) -> bytes:
+    """A float32 TIFF (what ImageJ/Fiji read) with one page per 2-D image and ``description`` as
+    JSON in the first page's ImageDescription.
+
+    2-D arrays are one page; 3-D per-position results (scan × detectors) are one page per
+    detector; 1-D profiles are a one-row image.
+    """
+    import tifffile
+
+    array = np.asarray(array)
+    if array.ndim == 1:
+        pages = array[None, None, :]
+    elif array.ndim == 2:
+        pages = array[None]
+    elif array.ndim == 3:
+        pages = np.moveaxis(array, -1, 0)
+    else:
+        raise BadParameter(f"A TIFF holds 2-D images; this result has shape {list(array.shape)}.",
+                           hint='Choose "format": "hdf5".')
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, np.ascontiguousarray(pages, dtype=np.float32), photometric="minisblack",
+                     description=json.dumps(description, sort_keys=True), metadata=None)
+    return buffer.getvalue()
+
+
 def npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.asarray(array), allow_pickle=False)
@@ -92,15 +118,17 @@ class OutputWriter:
             raise BadParameter(f"The result has no array {name!r}.",
                                hint=f"Arrays: {', '.join(result.arrays)}.")
         array = np.asarray(result.arrays[name])
-        sidecar = {
+        description = {
             "provenance": record,
             "array": name,
             "shape": list(array.shape),
             "dtype": array.dtype.str,
             "attributes": jsonable(result.attributes),
         }
+        if self.spec.format == "tiff":
+            return [_File(self.spec.path, "tiff", tiff_bytes(array, description))]
         return [
-            _File(self.spec.path + ".json", "json", json.dumps(sidecar, indent=1, sort_keys=True).encode()),
+            _File(self.spec.path + ".json", "json", json.dumps(description, indent=1, sort_keys=True).encode()),
             _File(self.spec.path, "npy", npy_bytes(array)),
         ]
 
@@ -108,16 +136,11 @@ class OutputWriter:
         """Write, then rename into place; the results list of the job."""
         files = self.files(result, record)
         try:
+            self.makedirs()
             for file in files:
-                self._makedirs(file.path)
-                with self.repository.open(temporary_name(file.path, self.job_id), "wb") as out:
+                with self.repository.open(self.temporary(file.path), "wb") as out:
                     out.write(file.data)
-            self.check()
-            for file in files:
-                self.repository.fs.mv(
-                    self.repository.full_path(temporary_name(file.path, self.job_id)),
-                    self.repository.full_path(file.path),
-                )
+            self.publish()
         finally:
             self.discard()
         return [
@@ -125,17 +148,28 @@ class OutputWriter:
             for file in files
         ]
 
+    def temporary(self, path: str | None = None) -> str:
+        """The hidden name under which ``path`` (default: the output) is written."""
+        return temporary_name(path or self.spec.path, self.job_id)
+
+    def publish(self) -> None:
+        """Rename the complete temporary files into place, checking again that they may go there."""
+        self.check()
+        for path in self.paths:
+            self.repository.fs.mv(self.repository.full_path(self.temporary(path)), self.repository.full_path(path))
+
     def discard(self) -> None:
         """Remove temporary files this job may have left (after a failure, cancel or crash)."""
         for path in self.paths:
-            temporary = temporary_name(path, self.job_id)
+            temporary = self.temporary(path)
             try:
                 if self.repository.exists(temporary):
                     self.repository.fs.rm(self.repository.full_path(temporary))
             except (OSError, RemotemError):
                 pass
 
-    def _makedirs(self, path: str) -> None:
-        folder = posixpath.dirname(path)
+    def makedirs(self) -> None:
+        """Create the output's folder."""
+        folder = posixpath.dirname(self.spec.path)
         if folder:
             self.repository.fs.makedirs(self.repository.full_path(folder), exist_ok=True)

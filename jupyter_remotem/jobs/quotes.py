@@ -21,12 +21,17 @@ from .store import JobStore
 def quote_reduction(
     store: JobStore, repository: Repository, request: JobRequest, probed_bytes_s: float | None
 ) -> dict[str, Any]:
+    """The quote of a reduction or transformation job (a transformation reads only its window)."""
     reduction = request.reduction
+    operation = get_operation(reduction.operation)
     with open_dataset(repository, reduction.path, reduction.dataset) as dataset:
-        plan = get_operation(reduction.operation).plan(dataset, reduction.params)
-        visited = roi_indices(reduction.roi, dataset.nav_shape)
-        frames = dataset.n_frames if visited is None else len(visited)
-        bytes_read = frames * dataset.frame_nbytes
+        plan = operation.plan(dataset, reduction.params)
+        if operation.kind == "transformation":
+            bytes_read = plan.bytes_in()
+        else:
+            visited = roi_indices(reduction.roi, dataset.nav_shape)
+            frames = dataset.n_frames if visited is None else len(visited)
+            bytes_read = frames * dataset.frame_nbytes
         bytes_written = plan.bytes_out()
     history = store.throughput(reduction.operation, repository.name)
     speed = history or probed_bytes_s or DEFAULT_THROUGHPUT

@@ -1,4 +1,4 @@
-"""What a job is asked to do: a reduction request plus where and how to write its result.
+"""What a job is asked to do: a reduction or transformation request plus where to write its result.
 
 Validated once at submission (so a bad request is a 400, not a failed job) and again by the
 worker, which must never trust what it reads from the database more than what a user sent.
@@ -15,7 +15,7 @@ from ..errors import BadParameter
 from ..storage import paths
 
 #: Output formats and the file name endings they are recognised by.
-OUTPUT_FORMATS = {"hdf5": (".h5", ".hdf5"), "npy": (".npy",)}
+OUTPUT_FORMATS = {"hdf5": (".h5", ".hdf5"), "npy": (".npy",), "tiff": (".tif", ".tiff")}
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class OutputSpec:
     path: str
     format: str
     overwrite: bool = False
-    #: For NPY, which named array of the result to write (default: the primary one).
+    #: For NPY and TIFF, which named array of the result to write (default: the primary one).
     array: str | None = None
 
     @classmethod
@@ -49,14 +49,15 @@ class OutputSpec:
         )
         if fmt not in OUTPUT_FORMATS:
             raise BadParameter(
-                f"Unknown output format {fmt!r}.", hint=f"One of {', '.join(OUTPUT_FORMATS)}, or a .h5/.npy path."
+                f"Unknown output format {fmt!r}.",
+                hint=f"One of {', '.join(OUTPUT_FORMATS)}, or a .h5/.npy/.tif path.",
             )
         overwrite = body.get("overwrite", False)
         if not isinstance(overwrite, bool):
             raise BadParameter("'output.overwrite' must be true or false.")
         array = body.get("array")
-        if array is not None and (fmt != "npy" or not isinstance(array, str)):
-            raise BadParameter("'output.array' names one result array, and only for the npy format.")
+        if array is not None and (fmt not in ("npy", "tiff") or not isinstance(array, str)):
+            raise BadParameter("'output.array' names one result array, and only for the npy and tiff formats.")
         return cls(body["repository"], path, fmt, overwrite, array)
 
     def to_json(self) -> dict[str, Any]:
@@ -69,7 +70,7 @@ class OutputSpec:
 
 @dataclass(frozen=True)
 class JobRequest:
-    """The body of ``POST jobs`` for a reduction."""
+    """The body of ``POST jobs`` for a reduction or a transformation."""
 
     reduction: ReductionRequest
     output: OutputSpec
@@ -85,10 +86,23 @@ class JobRequest:
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise BadParameter("'priority' must be an integer (higher runs first).")
         reduction = ReductionRequest.from_json(body)
-        if get_operation(reduction.operation).plan is None:
+        operation = get_operation(reduction.operation)
+        if operation.plan is None:
             raise BadParameter(f"'{reduction.operation}' answers at once; it needs no job.",
                                hint="Use POST remotem/api/reductions.")
+        if operation.kind == "transformation":
+            if output.format != "hdf5":
+                raise BadParameter(f"'{operation.name}' writes a new dataset, which is stored as HDF5, not "
+                                   f"{output.format}.", hint="Give the output an .h5 path.")
+            if reduction.roi is not None:
+                raise BadParameter(f"'{operation.name}' works on the whole scan; it takes no 'roi'.",
+                                   hint='To keep part of the scan, use "crop" with a "nav" range.')
         return cls(reduction, output, priority)
+
+    @property
+    def kind(self) -> str:
+        """The job kind: the operation's kind ("reduction" or "transformation")."""
+        return get_operation(self.reduction.operation).kind
 
     def to_json(self) -> dict[str, Any]:
         """The normalised request, as stored with the job."""

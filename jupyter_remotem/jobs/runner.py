@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..compute.executor import Cancelled, Progress, run_plan
@@ -42,6 +43,8 @@ class JobContext:
     partition_bytes: int = TARGET_BYTES
     #: Bytes per second this job may read, to leave shared storage to interactive users.
     max_read_rate: float | None = None
+    #: Where outputs for remote repositories are built before their upload (None: the default).
+    scratch_dir: Path | None = None
 
 
 @dataclass
@@ -55,7 +58,7 @@ class Outcome:
     resumed: int
 
 
-class _Throttle:
+class Throttle:
     """Waits after each partition so that reading stays under a rate; a cancel ends the wait."""
 
     def __init__(self, rate: float | None, cancel: threading.Event) -> None:
@@ -106,7 +109,7 @@ def run_reduction_job(context: JobContext) -> Outcome:
         partitions = make_partitions(dataset.n_frames, dataset.frame_nbytes, visited,
                                      target_bytes=context.partition_bytes)
         resumed = resumable(context.store, job.id, partitions, plan)
-        throttle = _Throttle(context.max_read_rate, context.cancel)
+        throttle = Throttle(context.max_read_rate, context.cancel)
         read = 0
 
         def on_partial(partition: Partition, partial: Any) -> None:

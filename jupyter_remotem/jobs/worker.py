@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,15 +27,20 @@ from ..compute.executor import Cancelled, Progress
 from ..compute.partitions import TARGET_BYTES
 from ..errors import BadParameter, RemotemError, StorageUnavailable
 from ..storage.registry import RepositoryRegistry
-from .models import Job, Phase
+from .models import Job, Phase, utcnow
 from .copy_runner import run_copy_job
 from .runner import JobContext, Outcome, run_reduction_job
 from .store import JobLost, JobStore
+from .transform_runner import discard_partial_output, run_transformation_job
 
 log = logging.getLogger(__name__)
 
 #: How each job kind is run; kinds missing here end in a clear error instead of waiting forever.
-RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {"reduction": run_reduction_job, "copy": run_copy_job}
+RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
+    "reduction": run_reduction_job,
+    "transformation": run_transformation_job,
+    "copy": run_copy_job,
+}
 
 
 @dataclass
@@ -52,6 +58,8 @@ class WorkerOptions:
     #: Exit after this many seconds with nothing to do (None: never); the server starts a new
     #: worker when a job arrives, so an idle one need not hold memory for ever.
     idle_exit_s: float | None = None
+    #: Where outputs for remote repositories are built before their upload (None: the default).
+    scratch_dir: Path | None = None
 
 
 def default_worker_id() -> str:
@@ -66,8 +74,9 @@ def progress_json(progress: Progress | None) -> dict[str, Any] | None:
         "total": progress.frames_total,
         "fraction": round(progress.fraction, 4),
         "bytes": progress.bytes_read,
-        "throughput": round(progress.throughput_bytes_s, 1),
-        "eta": None if progress.eta_s is None else round(progress.eta_s, 2),
+        "throughput_bytes_s": round(progress.throughput_bytes_s, 1),
+        "eta_s": None if progress.eta_s is None else round(progress.eta_s, 2),
+        "updated": utcnow().isoformat(),
         "resumed": progress.frames_resumed,
     }
 
@@ -221,6 +230,7 @@ class Worker:
                 progress=monitor.report,
                 partition_bytes=self.options.partition_bytes,
                 max_read_rate=self.options.max_read_rate,
+                scratch_dir=self.options.scratch_dir,
             ))
         except Cancelled:
             pass
@@ -246,6 +256,8 @@ class Worker:
                      outcome.partitions, outcome.resumed)
             return
         reason = monitor.reason
+        if reason in ("cancel", "timeout") or (reason is None and error is not None):
+            discard_partial_output(self.repositories, job, self.options.scratch_dir)  # it will not resume
         if reason == "cancel":
             store.finish(job.id, Phase.ABORTED, worker_id=me, progress=progress)
         elif reason == "pause":

@@ -174,6 +174,7 @@ function BrowserView(props: { model: SidebarModel }): JSX.Element {
             className="jp-remotem-repos"
             role="tree"
             aria-label={trans.__('Remote repositories')}
+            data-generation={model.generation}
           >
             {repositories.map(repository => (
               <RepositoryNode

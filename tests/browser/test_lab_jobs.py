@@ -226,7 +226,6 @@ def test_jobs_panel_shows_progress_errors_results_and_actions(page, lab_server) 
     row = sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-tree-item[data-path="scan.h5"]')
     expect(row).to_be_visible(timeout=30_000)
     expect(row).to_have_class(re.compile(r"\bjp-mod-selected\b"))
-    expect(row).to_be_focused()
 
     # Cancel the running job, then delete it.
     running.locator('[data-action="cancel"]').click()
@@ -267,6 +266,8 @@ def test_copy_dialog_prefills_quotes_and_submits_a_copy(page, lab_server) -> Non
     expect(path).to_be_focused()
     expect(dialog.locator(".jp-remotem-copy-quote")).to_have_text(re.compile(r"12\.\d MiB to copy, about 3 s"))
     path.fill("copies/scan-copy.h5")
+    ARTIFACTS.mkdir(exist_ok=True)
+    dialog.locator(".jp-Dialog-content").screenshot(path=str(ARTIFACTS / "copy-dialog.png"))
     dialog.locator(".jp-mod-accept").click()
     expect(dialog).to_have_count(0)
 
@@ -320,8 +321,13 @@ def test_copy_from_the_tree_runs_a_job_to_completion(page, jobs_api) -> None:
     expect(page.locator(f'{row} [data-action="delete"]')).to_be_enabled()
 
     # The copy shows in the tree after a refresh, under its folder.
+    repos = sidebar.locator(".jp-remotem-repos")
+    generation = int(repos.get_attribute("data-generation"))
     sidebar.locator(".jp-remotem-refresh").click()
-    sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-repo-header').click()
+    expect(repos).to_have_attribute("data-generation", str(generation + 1))  # trees remounted, collapsed
+    repo = sidebar.locator('.jp-remotem-repo[data-repo="demo"]')
+    repo.locator(".jp-remotem-repo-header").click()
+    expect(repo).to_have_attribute("aria-expanded", "true")
     folder = sidebar.locator('.jp-remotem-tree-item[data-path="copies"]')
     folder.click()
     copy = sidebar.locator(f'.jp-remotem-tree-item[data-path="{target}"]')

@@ -1,0 +1,135 @@
+"""Running one transformation job: a new HDF5 dataset written slab by slab, resumable after a crash.
+
+The output file is created once, under the job's temporary name (``.name.partial-<job id>``), with
+its metadata final (:class:`formats.hdf5_writer.SlabFile`).  Each slab of output rows is written
+and synced, then recorded as a checkpoint whose only payload is the file's write id.  A later
+attempt (after ``kill -9``, a shutdown or a pause) reopens the file, keeps the slabs recorded for
+that same file and writes only the others, so the result is the one an uninterrupted run makes.
+The file is renamed to its final name only when every slab is in it; a job that is cancelled,
+runs out of time or fails has its temporary file removed by the worker
+(:func:`discard_partial_output`).
+
+Outputs in a local repository are built in place.  Outputs in remote repositories (S3, WebDAV)
+are built in the worker's scratch folder (``<scratch>/<job id>/``, on the worker's machine) and
+uploaded to the temporary name when complete, then renamed; a crash during the upload only
+repeats the upload.  The scratch folder needs room for the whole output.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from ..compute.executor import Cancelled, Progress, read_partition
+from ..compute.operations import get_operation
+from ..compute.transformations import Slab, TransformPlan
+from ..errors import RemotemError
+from ..formats import open_dataset
+from ..formats.axes import axes_attributes
+from ..formats.hdf5_writer import DATASET, SlabFile, row_chunks
+from ..storage.registry import RepositoryRegistry
+from .models import Job
+from .output import OutputWriter
+from .provenance import hdf5_attributes, provenance
+from .requests import JobRequest, OutputSpec
+from .runner import JobContext, Outcome, Throttle
+from .store import JobStore
+
+
+def default_scratch_dir() -> Path:
+    """Where workers build outputs for remote repositories unless told otherwise."""
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "remotem" / "worker" / "scratch"
+
+
+def _scratch_file(scratch_dir: Path | None, job_id: str, path: str) -> Path:
+    return (scratch_dir or default_scratch_dir()) / job_id / path.rsplit("/", 1)[-1]
+
+
+def discard_partial_output(registry: RepositoryRegistry, job: Job, scratch_dir: Path | None = None) -> None:
+    """Remove what an unfinished job may have left: its temporary output file and scratch folder."""
+    try:
+        spec = OutputSpec.from_json((job.request or {}).get("output"))
+        OutputWriter(registry.get(spec.repository), spec, job.id).discard()
+    except RemotemError:  # a request that cannot name an output left nothing behind
+        pass
+    shutil.rmtree((scratch_dir or default_scratch_dir()) / job.id, ignore_errors=True)
+
+
+def written_slabs(store: JobStore, job_id: str, slabs: list[Slab], write_id: str) -> set[int]:
+    """Slabs an earlier attempt wrote into this very file (same write id, same rows)."""
+    by_index = {slab.index: slab for slab in slabs}
+    marker = write_id.encode()
+    done = set()
+    for checkpoint in store.checkpoints(job_id, with_data=True):
+        slab = by_index.get(checkpoint.partition)
+        if slab is not None and checkpoint.data == marker and (checkpoint.start, checkpoint.stop) == slab.rows_out:
+            done.add(slab.index)
+    return done
+
+
+def _output_file(path: Path, plan: TransformPlan, record: dict[str, Any]) -> SlabFile:
+    """The job's file at ``path``: the one an earlier attempt made, else a new one."""
+    chunks = row_chunks(plan.out_shape, plan.out_dtype, plan.nav_ndim)
+    existing = SlabFile.open(path, plan.out_shape, plan.out_dtype, chunks)
+    if existing is not None:
+        return existing
+    return SlabFile.create(path, plan.out_shape, plan.out_dtype, chunks, hdf5_attributes(record),
+                           axes_attributes(plan.axes, plan.nav_ndim))
+
+
+def run_transformation_job(context: JobContext) -> Outcome:
+    """Write the job's transformed dataset; raises :class:`Cancelled` when stopped (see module docstring)."""
+    job = context.job
+    request = JobRequest.from_json(job.request)
+    spec = request.reduction
+    source_repository = context.repositories.get(spec.repository)
+    writer = OutputWriter(context.repositories.get(request.output.repository), request.output, job.id)
+    writer.check()
+    operation = get_operation(spec.operation)
+    source = source_repository.info(spec.path)
+    started = time.perf_counter()
+    local = writer.repository.local_path(writer.temporary())
+    path = Path(local) if local is not None else _scratch_file(context.scratch_dir, job.id, request.output.path)
+    if local is not None:
+        writer.makedirs()
+    with open_dataset(source_repository, spec.path, spec.dataset) as dataset:
+        plan = operation.plan(dataset, spec.params)
+        slabs = plan.slabs(context.partition_bytes)
+        record = provenance(request, job.owner, job.id, context.worker_id, source, dataset)
+        target = _output_file(path, plan, record)
+        done = written_slabs(context.store, job.id, slabs, target.write_id)
+        total = sum(slab.partition.n_frames for slab in slabs)
+        resumed = sum(slab.partition.n_frames for slab in slabs if slab.index in done)
+        finished, read = resumed, 0
+        throttle = Throttle(context.max_read_rate, context.cancel)
+        for slab in slabs:
+            if slab.index in done:
+                continue
+            if context.cancel.is_set():
+                raise Cancelled("Stopped between two slabs; the written ones are kept for a resume.")
+            target.write(slab.rows_out[0], plan.apply(read_partition(dataset, slab.partition), slab))
+            context.store.record_checkpoint(job.id, context.worker_id, slab.index, *slab.rows_out,
+                                            target.write_id.encode())
+            nbytes = slab.partition.n_frames * dataset.frame_nbytes
+            finished += slab.partition.n_frames
+            read += nbytes
+            context.progress(Progress(finished, total, read, time.perf_counter() - started, resumed))
+            throttle.after(nbytes)
+    if context.cancel.is_set():
+        raise Cancelled("Stopped before the result was put in place.")
+    if local is None:
+        writer.makedirs()
+        writer.repository.fs.put_file(str(path), writer.repository.full_path(writer.temporary()))
+    writer.publish()
+    if local is None:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    size = writer.repository.info(request.output.path).size
+    result = {"repository": writer.repository.name, "path": request.output.path, "size": size, "format": "hdf5",
+              "dataset": "/" + DATASET, "shape": list(plan.out_shape), "dtype": plan.out_dtype.str}
+    return Outcome([result], operation.name, source_repository.name, read, time.perf_counter() - started,
+                   len(slabs), len(done))
+
