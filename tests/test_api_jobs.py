@@ -243,3 +243,63 @@ class TestPriorities:
         assert code == 201
         assert job["owner"] == "alice"
         assert job["priority"] == 16
+
+
+class TestBatchAndInteractive:
+    """A slow batch job is running; interactive work is answered meanwhile, and a copy that
+    partly fails can be submitted again to copy only what failed."""
+
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, start_worker=True,
+                             worker_arguments=["--partition-bytes", "131072", "--max-read-rate", "1000000",
+                                               "--report", "0.2"])
+
+    @pytest.fixture(autouse=True)
+    def stop_worker(self, jp_serverapp):
+        yield
+        process = jp_serverapp.web_app.settings["remotem"].supervisor.process
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+    wait_for_phase = TestWithWorker.wait_for_phase
+
+    async def test_interactive_reductions_do_not_wait_behind_a_running_job(self, jp_fetch):
+        code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job(output="slow.h5"))
+        await self.wait_for_phase(jp_fetch, job["id"], {"EXECUTING"})
+        code, answer = await call(jp_fetch, "POST", "reductions",
+                                  body={k: v for k, v in reduction_job().items() if k != "output"})
+        assert code == 200
+        code, running = await call(jp_fetch, "GET", "jobs", job["id"])
+        assert running["phase"] == "EXECUTING", "the interactive answer came while the job was still running"
+        await call(jp_fetch, "POST", "jobs", job["id"], "cancel")
+        await self.wait_for_phase(jp_fetch, job["id"], {"ABORTED"})
+
+    async def test_a_partly_failed_copy_resubmitted_copies_only_what_failed(self, jp_fetch, tmp_path):
+        source = tmp_path / "results" / "day1"
+        source.mkdir()
+        for i in range(12):
+            (source / f"frame{i:02d}.bin").write_bytes(os.urandom(2000))
+        for name in ("broken_a.bin", "broken_b.bin"):  # unreadable: links to files not there yet
+            (source / name).symlink_to(tmp_path / "results" / f"later_{name}")
+        body = {"operation": "copy", "source": {"repository": "results", "path": "day1"},
+                "target": {"repository": "results", "path": "ingest/day1"}}
+        code, job = await call(jp_fetch, "POST", "jobs", body=body)
+        assert code == 201, job
+        failed = await self.wait_for_phase(jp_fetch, job["id"], {"ERROR", "COMPLETED"})
+        assert failed["phase"] == "ERROR"
+        assert failed["error"]["code"] == "partial_failure"
+        assert "2 of 14" in failed["error"]["message"] and "broken_a.bin" in failed["error"]["message"]
+        target = tmp_path / "results" / "ingest" / "day1"
+        first = {p.name: p.stat().st_mtime_ns for p in target.iterdir()}
+        assert len(first) == 12
+        for name in ("broken_a.bin", "broken_b.bin"):
+            (tmp_path / "results" / f"later_{name}").write_bytes(b"now readable")
+        code, again = await call(jp_fetch, "POST", "jobs", body=body)
+        done = await self.wait_for_phase(jp_fetch, again["id"], {"ERROR", "COMPLETED"})
+        assert done["phase"] == "COMPLETED", done
+        second = {p.name: p.stat().st_mtime_ns for p in target.iterdir()}
+        assert len(second) == 14
+        assert all(second[name] == mtime for name, mtime in first.items()), "finished files were copied again"
+        assert (target / "broken_a.bin").read_bytes() == b"now readable"
