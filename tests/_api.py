@@ -51,3 +51,17 @@ def server_config(repositories: list[dict[str, Any]], **remotem: Any) -> dict[st
         "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}, "allow_root": True},
         "RemotemApp": settings,
     }
+
+
+async def call(jp_fetch: Any, method: str, *parts: str, body: Any = None, **params: Any) -> tuple[int, Any]:
+    """Any API call; returns (status, JSON body or text)."""
+    response = await jp_fetch(
+        *api_path(*parts),
+        method=method,
+        body=None if body is None else (body if isinstance(body, str) else json.dumps(body)),
+        params={k: str(v) for k, v in params.items()},
+        raise_error=False,
+        allow_nonstandard_methods=True,
+    )
+    text = response.body.decode() if response.body else ""
+    return response.code, (json.loads(text) if text and response.headers.get("Content-Type", "").startswith("application/json") else text)

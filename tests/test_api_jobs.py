@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from _api import api_path, server_config
+from _api import call, server_config
 
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
 
@@ -33,19 +33,6 @@ def reduction_job(path="scan.h5", output="bf.h5", **extra):
     }
     body.update(extra)
     return body
-
-
-async def call(jp_fetch, method, *parts, body=None, **params):
-    response = await jp_fetch(
-        *api_path(*parts),
-        method=method,
-        body=None if body is None else (body if isinstance(body, str) else json.dumps(body)),
-        params={k: str(v) for k, v in params.items()},
-        raise_error=False,
-        allow_nonstandard_methods=True,
-    )
-    text = response.body.decode() if response.body else ""
-    return response.code, (json.loads(text) if text and response.headers.get("Content-Type", "").startswith("application/json") else text)
 
 
 async def test_dry_run_quotes_without_creating_a_job(jp_fetch, demo_dir):

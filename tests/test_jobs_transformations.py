@@ -12,34 +12,31 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import _postgres
 import h5py
 import numpy as np
 import pytest
-import test_jobs_worker
 import tifffile
-from _api import server_config
+from _api import call, server_config
 from _services import S3_BUCKET, S3_SECRET, s3_repository
-from test_api_jobs import call
-from test_jobs_worker import (
+from _jobs import (  # noqa: F401  (fixtures and helpers)
     DETECTORS,
     SLOW,
     leftovers,
     phase_of,
+    place,
     reference,
+    sqlite_url,
+    store_for,
     submit,
     wait_for,
+    workers,
 )
+from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
 
 from jupyter_remotem.formats import open_dataset
 from jupyter_remotem.jobs.requests import JobRequest
 from jupyter_remotem.jobs.store import JobStore
 from jupyter_remotem.storage.repository import Repository, RepositoryConfig
-
-# Fixtures shared with the reduction-job tests.
-database_url, postgres_server_url = _postgres.database_url, _postgres.postgres_server_url
-place, sqlite_url, store_for, workers = (test_jobs_worker.place, test_jobs_worker.sqlite_url,
-                                         test_jobs_worker.store_for, test_jobs_worker.workers)
 
 #: One scan row (48 frames of 64 × 64 uint16) per slab: 32 slabs over the demo scan.
 ROW_BYTES = 48 * 64 * 64 * 2
