@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Iterator
 
 import pytest
 
+from _processes import stop_group, stop_workers
 from _services import free_port, skip_or_fail
 
 HERE = Path(__file__).parent
@@ -98,57 +98,6 @@ def _wait_for_server(proc: subprocess.Popen, url: str, token: str, log: Path) ->
     pytest.fail(f"jupyter-lab did not answer within {SERVER_START_TIMEOUT} s:\n{log.read_text()[-5000:]}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
-
-
-def _stop_workers(data_dir: Path) -> None:
-    """End the job workers whose lock files lie under ``data_dir`` (they write their PID there)."""
-    import fcntl
-
-    for lock in data_dir.rglob("worker.lock"):
-        try:
-            pid = int(lock.read_text().strip() or 0)
-        except (OSError, ValueError):
-            continue
-        with open(lock, "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                held = True  # a live worker holds it: the PID is current, not reused
-            else:
-                held = False
-                fcntl.flock(handle, fcntl.LOCK_UN)
-        if not held or pid <= 0:
-            continue
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            # Bounded wait for the worker to exit (it finishes its current partition).
-            time.sleep(0.1)
-        else:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-
 # Reads of reduction jobs are throttled so that a job over the small demo scan (12 MiB) runs
 # for several seconds in small partitions: long enough to watch its progress and cancel it.
 WORKER_MAX_READ_RATE = 1_000_000  # bytes/s
@@ -179,7 +128,7 @@ def _start_worker(
         start_new_session=True,
     )
     request.addfinalizer(log.close)
-    request.addfinalizer(lambda: _stop(proc))
+    request.addfinalizer(lambda: stop_group(proc))
 
 
 @pytest.fixture(scope="session")
@@ -253,9 +202,9 @@ def lab_server(
             env=env,
             start_new_session=True,  # its own process group, ended as a whole
         )
-    request.addfinalizer(lambda: _stop(proc))
+    request.addfinalizer(lambda: stop_group(proc))
     # The job worker the server starts outlives it on purpose (own session): end it too.
-    request.addfinalizer(lambda: _stop_workers(home / "data"))
+    request.addfinalizer(lambda: stop_workers(home / "data"))
     url = f"http://127.0.0.1:{port}{BASE_URL}"
     _wait_for_server(proc, url, token, log)
     _start_worker(request, home, database_url, repositories, env)
