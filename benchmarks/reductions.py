@@ -27,7 +27,7 @@ from _datasets import ensure, residency, warm  # noqa: E402
 from jupyter_remotem.compute.cluster import ClusterManager  # noqa: E402
 from jupyter_remotem.compute.executor import DatasetRef, run_plan  # noqa: E402
 from jupyter_remotem.compute.operations import CenterOfMassPlan, FrameStatsPlan, VirtualDetectorPlan  # noqa: E402
-from jupyter_remotem.compute.partitions import make_partitions  # noqa: E402
+from jupyter_remotem.compute.partitions import dataset_partitions  # noqa: E402
 from jupyter_remotem.formats import open_dataset  # noqa: E402
 from jupyter_remotem.kernels import stack  # noqa: E402
 from jupyter_remotem.storage.repository import Repository, RepositoryConfig  # noqa: E402
@@ -49,16 +49,7 @@ def detectors(count: int, sig: int) -> list[dict]:
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def _parallel_sum(flat):
     """The memory-read bound: a vectorised sum that does nothing but stream the data."""
-    chunks = 64
-    n = flat.shape[0]
-    step = (n + chunks - 1) // chunks
-    partial = np.zeros(chunks)
-    for c in numba.prange(chunks):
-        acc = 0.0
-        for i in range(c * step, min(n, (c + 1) * step)):
-            acc += flat[i]
-        partial[c] = acc
-    return partial.sum()
+    return flat.sum()
 
 
 def best_of(repeats: int, path: Path, run) -> float:
@@ -78,6 +69,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--libertem-python", default=None)
     parser.add_argument("--dtypes", default="float32,uint16")
+    parser.add_argument("--formats", default="raw,npy,hdf5")
     parser.add_argument("--no-cluster", action="store_true")
     args = parser.parse_args()
     libertem_python = args.libertem_python
@@ -95,11 +87,13 @@ def main() -> None:
         paths = ensure(args.dir, dtype, args.gib)
         repo = Repository(RepositoryConfig.from_dict({"name": "bench", "url": str(args.dir)}))
         for fmt, path in paths.items():
+            if fmt not in args.formats.split(","):
+                continue
             name = path.name
             with open_dataset(repo, name) as ds:
                 nbytes = ds.nbytes
                 sig = ds.sig_shape[0]
-                parts = make_partitions(ds.n_frames, ds.frame_nbytes)
+                parts = dataset_partitions(ds)
                 figures: dict[str, float] = {}
 
                 def gbps(seconds: float) -> float:

@@ -253,7 +253,8 @@ class RemotemApp(ExtensionApp):
             jobs=jobs,
             supervisor=WorkerSupervisor(
                 database_url, repository_configs, self._state_dir(), enabled=self.start_worker,
-                extra_arguments=list(self.worker_arguments),
+                extra_arguments=(["--scheduler", self.scheduler_address] if self.scheduler_address else [])
+                + list(self.worker_arguments),
             ),
             retention_days=self.job_retention_days,
             job_priorities=dict(self.job_priorities),

@@ -48,6 +48,11 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--once", action="store_true", help="exit when the queue is empty instead of waiting")
     parser.add_argument("--idle-exit", type=float, default=None, metavar="S",
                         help="exit after this many seconds without a job (the server starts a new worker)")
+    parser.add_argument("--scheduler", default="local", metavar="ADDRESS",
+                        help="Dask cluster for big jobs: 'local' (a LocalCluster started when first needed), "
+                        "'none' (always inline) or a scheduler address")
+    parser.add_argument("--cluster-threshold", type=float, default=4 * 1024**3, metavar="BYTES",
+                        help="jobs reading at least this much run on the cluster, smaller ones inline")
     parser.add_argument("--poll", type=float, default=0.5, metavar="S", help="seconds between looks at an empty queue")
     parser.add_argument("--stale-after", type=float, default=60.0, metavar="S",
                         help="requeue jobs whose worker has been silent this long")
@@ -91,6 +96,8 @@ def _worker(args: argparse.Namespace) -> int:
         once=args.once,
         idle_exit_s=args.idle_exit,
         scratch_dir=Path(args.scratch) if args.scratch else None,
+        scheduler=args.scheduler,
+        cluster_threshold_bytes=int(args.cluster_threshold),
     )
     logging.getLogger("jupyter_remotem.jobs").setLevel(logging.INFO)
     store = JobStore(args.db or config.get("database_url") or default_database_url())

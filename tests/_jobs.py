@@ -22,7 +22,7 @@ import pytest
 
 from jupyter_remotem.compute.executor import run_plan
 from jupyter_remotem.compute.operations import ReductionResult, get_operation
-from jupyter_remotem.compute.partitions import make_partitions
+from jupyter_remotem.compute.partitions import dataset_partitions
 from jupyter_remotem.formats import open_dataset
 from jupyter_remotem.jobs.requests import JobRequest
 from jupyter_remotem.jobs.store import JobStore
@@ -139,7 +139,7 @@ def reference(demo_dir: Path, operation: str = "virtual_detector", params: dict 
     repo = Repository(RepositoryConfig.from_dict({"name": "demo", "url": str(demo_dir)}))
     with open_dataset(repo, "scan.h5") as dataset:
         plan = get_operation(operation).plan(dataset, DETECTORS if params is None else params)
-        parts = make_partitions(dataset.n_frames, dataset.frame_nbytes, target_bytes=partition_bytes)
+        parts = dataset_partitions(dataset, target_bytes=partition_bytes)
         return run_plan(dataset, plan, parts)
 
 

@@ -222,3 +222,17 @@ def test_read_only_output_repository_is_refused_before_any_work(sqlite_url, plac
     assert store.checkpoints(job_id) == []
     assert not (place["demo"] / "mine.h5").exists()
 
+
+
+@pytest.mark.timeout(180)
+def test_big_jobs_run_on_a_local_cluster_with_the_same_result(sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    vd_job = submit(store, "cluster_vd.h5")
+    stats_job = submit(store, "cluster_stats.h5", operation="frame_stats", params={})
+    log = workers.run_once(sqlite_url, "w", "--cluster-threshold", "0")
+    assert phase_of(store, vd_job) == phase_of(store, stats_job) == "COMPLETED", log
+    assert_same_arrays(place["out"] / "cluster_vd.h5", reference(place["demo"]))
+    assert_same_arrays(place["out"] / "cluster_stats.h5", reference(place["demo"], "frame_stats", {}))
+    for name in ("cluster_vd.h5", "cluster_stats.h5"):
+        with h5py.File(place["out"] / name) as f:
+            assert json.loads(f.attrs["remotem_provenance"])["executor"].startswith("dask tcp://"), log

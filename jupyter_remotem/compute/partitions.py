@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 import numpy as np
 
 #: Default bytes of frame data per partition.
@@ -34,16 +36,25 @@ def make_partitions(
     roi: np.ndarray | None = None,
     target_bytes: int = TARGET_BYTES,
     min_partitions: int = 1,
+    spans: list[tuple[int, int]] | None = None,
 ) -> list[Partition]:
-    """Partitions covering ``[0, n_frames)`` (or only ``roi``), in scan order."""
+    """Partitions covering ``[0, n_frames)`` (or only ``roi``), in scan order.
+
+    ``spans`` are runs of frames stored back to back (chunked files); no partition crosses one's
+    edge, so every partition can be a zero-copy view of the file.
+    """
     if n_frames == 0 or (roi is not None and roi.size == 0):
         return []
     per_partition = max(1, target_bytes // max(frame_nbytes, 1))
     if min_partitions > 1:
         per_partition = min(per_partition, max(1, -(-n_frames // min_partitions)))
+    cuts = [
+        (start, min(start + per_partition, span_stop))
+        for span_start, span_stop in (spans or [(0, n_frames)])
+        for start in range(span_start, span_stop, per_partition)
+    ]
     partitions = []
-    for index, start in enumerate(range(0, n_frames, per_partition)):
-        stop = min(start + per_partition, n_frames)
+    for start, stop in cuts:
         selected = None
         if roi is not None:
             lo, hi = np.searchsorted(roi, [start, stop])
@@ -54,3 +65,12 @@ def make_partitions(
                 selected = None
         partitions.append(Partition(len(partitions), start, stop, selected))
     return partitions
+
+
+def dataset_partitions(
+    dataset: Any, roi: np.ndarray | None = None, target_bytes: int = TARGET_BYTES
+) -> list[Partition]:
+    """Partitions of a dataset, respecting how its reader stores frames (see ``spans``)."""
+    spans = getattr(dataset.reader, "frame_spans", None)
+    return make_partitions(dataset.n_frames, dataset.frame_nbytes, roi, target_bytes,
+                           spans=spans() if spans is not None else None)

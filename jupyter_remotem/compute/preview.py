@@ -3,8 +3,8 @@
 A first look at a 40 GB scan must come back in about a second, so previews read a *sample*: an
 evenly strided grid of scan positions whose frames fit in ``max_bytes``.  The direct beam is
 found on the sampled sum frame, detector geometry is derived from it (unless the caller gives
-it), and the real mask and centre-of-mass kernels do the reduction.  Rendered PNGs are cached
-by repository, path, size, modification time and every parameter.
+it), and the sample is reduced by the same operations as a full reduction or a job.  Rendered
+PNGs are cached by repository, path, size, modification time and every parameter.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .. import render
 from ..errors import BadParameter
 from ..formats import open_dataset
 from ..formats.dataset import Dataset
-from ..kernels import apply_masks, center_of_mass, from_spec
+from .reductions import reduce_array
 from ..storage.repository import Repository
 
 KINDS = ("bf", "adf", "haadf", "com", "sum", "frame")
@@ -149,7 +149,7 @@ def compute_preview(dataset: Dataset, request: PreviewRequest, max_bytes: int, l
     grid = sample.grid_shape if len(sample.grid_shape) >= 2 else (1, sample.grid_shape[0])
     # Extra leading scan axes (5-D and more) are folded into rows so the picture stays 2-D.
     grid = (math.prod(grid[:-1]), grid[-1])
-    sum_frame = np.nansum(frames, axis=0, dtype=np.float64)
+    sum_frame = reduce_array(frames, "frame_stats", {}, nav_ndim=1).arrays["sum"].astype(np.float64)
     if request.kind == "sum":
         return render.to_png(sum_frame, cmap=request.cmap or "gray", scale=request.scale or "log", longest=longest)
 
@@ -157,13 +157,15 @@ def compute_preview(dataset: Dataset, request: PreviewRequest, max_bytes: int, l
     if request.kind == "com":
         cx = beam.cx if request.cx is None else request.cx
         cy = beam.cy if request.cy is None else request.cy
-        com = center_of_mass(frames, cx, cy, request.r)
-        shift_y = (com[:, 0] - cy).reshape(grid)
-        shift_x = (com[:, 1] - cx).reshape(grid)
+        params = {"cx": cx, "cy": cy} | ({"r": request.r} if request.r is not None else {})
+        com = reduce_array(frames, "com", params, nav_ndim=1).arrays
+        shift_y = (com["com_y"] - cy).reshape(grid)
+        shift_x = (com["com_x"] - cx).reshape(grid)
         return render.encode_png(render.colour_wheel(shift_y, shift_x), longest)
 
-    mask = from_spec(_detector(request.kind, beam, request, dataset.sig_shape), dataset.sig_shape)
-    image = apply_masks(frames, mask[np.newaxis])[:, 0].reshape(grid)
+    detector = _detector(request.kind, beam, request, dataset.sig_shape)
+    image = reduce_array(frames, "virtual_detector", {"detectors": [detector]}, nav_ndim=1).arrays["intensity"]
+    image = image[:, 0].reshape(grid)
     return render.to_png(image, cmap=request.cmap or "gray", scale=request.scale or "percentile", longest=longest)
 
 

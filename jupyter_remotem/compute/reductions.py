@@ -21,7 +21,7 @@ from ..formats.dataset import Dataset
 from ..storage.repository import Repository
 from .executor import DatasetRef, run_plan
 from .operations import ReductionResult, get_operation
-from .partitions import make_partitions
+from .partitions import dataset_partitions
 from .roi import roi_indices
 
 #: Assumed read speed when a repository has not been measured yet (bytes per second).
@@ -121,10 +121,21 @@ def run_reduction(
                 estimate_s=estimate,
                 bytes=bytes_read,
             )
-        partitions = make_partitions(dataset.n_frames, dataset.frame_nbytes, visited)
+        partitions = dataset_partitions(dataset, visited)
         result = run_plan(dataset, plan, partitions, visited=visited, cancel=cancel)
         return result, ReductionStats(frames, bytes_read, time.perf_counter() - started, estimate)
 
 
 def dataset_ref(repository: Repository, request: ReductionRequest) -> DatasetRef:
     return DatasetRef(repository.config, request.path, request.dataset)
+
+
+def reduce_array(array: np.ndarray, operation: str, params: dict[str, Any], nav_ndim: int | None = None,
+                 roi: dict[str, Any] | None = None) -> ReductionResult:
+    """The same operation on an in-memory array (sampled frames, a notebook's local data)."""
+    from ..formats.memory import array_dataset
+
+    dataset = array_dataset(array, nav_ndim)
+    plan = get_operation(operation).plan(dataset, params)
+    visited = roi_indices(roi, dataset.nav_shape)
+    return run_plan(dataset, plan, dataset_partitions(dataset, visited), visited)

@@ -288,6 +288,17 @@ class ChunkTableReader(BaseReader):
         if written.size:
             source.require(int(written.max()) + self.chunk_nbytes, "the last chunk")
 
+    def frame_spans(self) -> list[tuple[int, int]] | None:
+        """Runs of frames whose chunks sit back to back in the file (HDF5 puts index nodes between
+        some of them), so that partitions cut inside a run are zero-copy views."""
+        if not self.source.is_local or self.nav_ndim == 0 or self.storage_chunks[1:] != self.shape[1:]:
+            return None
+        frames_per_chunk = self.storage_chunks[0] * int(np.prod(self.nav_shape[1:], dtype=np.int64))
+        offsets = self.chunk_offsets.reshape(-1)
+        breaks = np.flatnonzero((np.diff(offsets) != self.chunk_nbytes) | (offsets[1:] < 0) | (offsets[:-1] < 0)) + 1
+        edges = [0, *(int(b) * frames_per_chunk for b in breaks), self.n_frames]
+        return [(a, min(b, self.n_frames)) for a, b in zip(edges[:-1], edges[1:]) if a < b]
+
     def block_view(self, start: int, stop: int) -> np.ndarray | None:
         """Frames ``[start, stop)`` as a zero-copy view of the memory map, when they lie in chunks
         that split only the first axis and sit back to back in the file (as written row by row).

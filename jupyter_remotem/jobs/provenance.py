@@ -29,11 +29,13 @@ def software_versions() -> dict[str, str]:
 
 
 def provenance(
-    request: JobRequest, owner: str, job_id: str, worker_id: str, source: Entry, dataset: Dataset
+    request: JobRequest, owner: str, job_id: str, worker_id: str, source: Entry, dataset: Dataset,
+    executor: str = "inline",
 ) -> dict[str, Any]:
     """The provenance record of one job's result."""
     reduction = request.reduction
     return {
+        "executor": executor,
         "created": datetime.now(timezone.utc).isoformat(),
         "owner": owner,
         "job_id": job_id,

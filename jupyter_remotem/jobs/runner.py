@@ -8,6 +8,7 @@ attempt are fed back instead of being recomputed.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..compute.executor import Cancelled, Progress, run_plan
+from ..compute.cluster import ClusterManager
+from ..compute.executor import Cancelled, DatasetRef, Progress, run_plan
 from ..compute.operations import Plan, get_operation
-from ..compute.partitions import TARGET_BYTES, Partition, make_partitions
+from ..compute.partitions import TARGET_BYTES, Partition, dataset_partitions
 from ..compute.roi import roi_indices
 from ..formats import open_dataset
 from ..storage.registry import RepositoryRegistry
@@ -27,6 +29,9 @@ from .output import OutputWriter
 from .provenance import provenance
 from .requests import JobRequest
 from .store import JobStore
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,6 +50,17 @@ class JobContext:
     max_read_rate: float | None = None
     #: Where outputs for remote repositories are built before their upload (None: the default).
     scratch_dir: Path | None = None
+    #: The Dask cluster for big inputs (None: always inline).
+    cluster: ClusterManager | None = None
+    #: Inputs at least this large run on the cluster; smaller ones inline, where task overhead
+    #: and a second copy of the page cache in worker processes would cost more than they gain.
+    cluster_threshold_bytes: int = 4 * 1024**3
+
+    def client_for(self, nbytes: int) -> Any:
+        """A distributed client when this job is big enough to use the cluster, else None."""
+        if self.cluster is None or nbytes < self.cluster_threshold_bytes:
+            return None
+        return self.cluster.client()
 
 
 @dataclass
@@ -106,8 +122,7 @@ def run_reduction_job(context: JobContext) -> Outcome:
     with open_dataset(source_repository, reduction.path, reduction.dataset) as dataset:
         plan = operation.plan(dataset, reduction.params)
         visited = roi_indices(reduction.roi, dataset.nav_shape)
-        partitions = make_partitions(dataset.n_frames, dataset.frame_nbytes, visited,
-                                     target_bytes=context.partition_bytes)
+        partitions = dataset_partitions(dataset, visited, target_bytes=context.partition_bytes)
         resumed = resumable(context.store, job.id, partitions, plan)
         throttle = Throttle(context.max_read_rate, context.cancel)
         read = 0
@@ -119,9 +134,15 @@ def run_reduction_job(context: JobContext) -> Outcome:
             read += partition.n_frames * dataset.frame_nbytes
             throttle.after(partition.n_frames * dataset.frame_nbytes)
 
+        client = context.client_for(dataset.nbytes)
+        ref = DatasetRef(source_repository.config, reduction.path, reduction.dataset) if client else None
+        if client is not None:
+            log.info("job %s: %d partitions on the Dask cluster at %s", job.id, len(partitions),
+                     client.scheduler.address)
         result = run_plan(dataset, plan, partitions, visited, progress=context.progress,
-                          cancel=context.cancel, resumed=resumed, on_partial=on_partial)
-        record = provenance(request, job.owner, job.id, context.worker_id, source, dataset)
+                          cancel=context.cancel, resumed=resumed, on_partial=on_partial, client=client, ref=ref)
+        executor = f"dask {client.scheduler.address}" if client is not None else "inline"
+        record = provenance(request, job.owner, job.id, context.worker_id, source, dataset, executor)
     if context.cancel.is_set():
         raise Cancelled("Stopped before the result was written.")
     results = writer.write(result, record)

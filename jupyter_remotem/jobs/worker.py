@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..compute.cluster import ClusterManager
 from ..compute.executor import Cancelled, Progress
 from ..compute.partitions import TARGET_BYTES
 from ..errors import BadParameter, RemotemError, StorageUnavailable
@@ -58,6 +59,9 @@ class WorkerOptions:
     #: Exit after this many seconds with nothing to do (None: never); the server starts a new
     #: worker when a job arrives, so an idle one need not hold memory for ever.
     idle_exit_s: float | None = None
+    #: "local" (a LocalCluster started on first need), "none" (always inline) or a scheduler address.
+    scheduler: str = "local"
+    cluster_threshold_bytes: int = 4 * 1024**3
     #: Where outputs for remote repositories are built before their upload (None: the default).
     scratch_dir: Path | None = None
 
@@ -165,6 +169,10 @@ class Worker:
         self.options = options or WorkerOptions()
         self._stopping = threading.Event()
         self._monitor: _Monitor | None = None
+        # Started on the first big job only, then reused for the worker's life.
+        self.cluster = None if self.options.scheduler == "none" else ClusterManager(
+            "" if self.options.scheduler == "local" else self.options.scheduler
+        )
         self._last_requeue = float("-inf")
 
     def stop(self) -> None:
@@ -196,6 +204,8 @@ class Worker:
                 continue
             self.execute(job)
             idle_since = time.monotonic()
+        if self.cluster is not None:
+            self.cluster.close()
         log.info("worker %s: stopped", self.worker_id)
         return 0
 
@@ -231,6 +241,8 @@ class Worker:
                 partition_bytes=self.options.partition_bytes,
                 max_read_rate=self.options.max_read_rate,
                 scratch_dir=self.options.scratch_dir,
+                cluster=self.cluster,
+                cluster_threshold_bytes=self.options.cluster_threshold_bytes,
             ))
         except Cancelled:
             pass
