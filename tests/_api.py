@@ -65,3 +65,17 @@ async def call(jp_fetch: Any, method: str, *parts: str, body: Any = None, **para
     )
     text = response.body.decode() if response.body else ""
     return response.code, (json.loads(text) if text and response.headers.get("Content-Type", "").startswith("application/json") else text)
+
+
+async def wait_until(probe: Any, what: str, timeout: float = 30.0, interval: float = 0.05) -> Any:
+    """Call the async ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        assert loop.time() < deadline, f"timed out after {timeout} s waiting for {what}"
+        await asyncio.sleep(interval)

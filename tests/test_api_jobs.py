@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -11,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from _api import call, server_config
+from _api import call, server_config, wait_until
 
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
 
@@ -133,14 +132,11 @@ class TestWithWorker:
             process.wait(timeout=30)
 
     async def wait_for_phase(self, jp_fetch, job_id, phases, timeout=120):
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            code, job = await call(jp_fetch, "GET", "jobs", job_id)
-            if job["phase"] in phases:
-                return job
-            assert loop.time() < deadline, job
-            await asyncio.sleep(0.1)
+        async def in_phase():
+            job = (await call(jp_fetch, "GET", "jobs", job_id))[1]
+            return job if job["phase"] in phases else None
+
+        return await wait_until(in_phase, f"job {job_id} to reach {sorted(phases)}", timeout=timeout)
 
     async def test_reduction_job_runs_to_a_file_with_provenance(self, jp_fetch, demo_dir, tmp_path):
         code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job())
@@ -192,11 +188,12 @@ class TestIdleCulling:
 
     async def rounds(self, services, count):
         """Wait until housekeeping has run ``count`` more times."""
-        loop = asyncio.get_running_loop()
-        target, deadline = services.housekeeping_rounds + count, loop.time() + 10
-        while services.housekeeping_rounds < target:
-            assert loop.time() < deadline, "housekeeping does not run"
-            await asyncio.sleep(0.02)
+        target = services.housekeeping_rounds + count
+
+        async def done():
+            return services.housekeeping_rounds >= target
+
+        await wait_until(done, f"{count} rounds of housekeeping", timeout=10)
 
     async def test_running_jobs_count_as_activity_for_the_idle_culler(self, jp_fetch, jp_serverapp):
         settings = jp_serverapp.web_app.settings
@@ -204,11 +201,11 @@ class TestIdleCulling:
         await self.rounds(services, 3)
         assert "remotem_last_activity" not in settings, "no job, no activity claimed"
         code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job())
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 10
-        while "remotem_last_activity" not in settings:
-            assert loop.time() < deadline, "housekeeping never reported activity"
-            await asyncio.sleep(0.05)
+
+        async def reported_activity():
+            return "remotem_last_activity" in settings
+
+        await wait_until(reported_activity, "housekeeping to report activity", timeout=10)
         reported = settings["remotem_last_activity"]
         response = await jp_fetch("api", "status")
         status = json.loads(response.body)

@@ -8,7 +8,7 @@ import json
 import pytest
 from PIL import Image
 
-from _api import get, get_error, get_json
+from _api import get, get_error, get_json, wait_until
 from _services import S3_SECRET, WEBDAV_PASSWORD, s3_repository, webdav_repository
 
 
@@ -46,8 +46,9 @@ async def test_zarr_on_s3_opens_through_the_store(jp_fetch):
 
 @pytest.mark.parametrize("repo", ["s3", "cloud"])
 async def test_remote_missing_files_and_escapes(jp_fetch, repo):
-    await get_error(jp_fetch, 404, "repositories", repo, "meta", "nothing.h5")
-    await get_error(jp_fetch, 400, "repositories", repo, "tree", "../..")
+    missing = await get_error(jp_fetch, 404, "repositories", repo, "meta", "nothing.h5")
+    escape = await get_error(jp_fetch, 400, "repositories", repo, "tree", "../..")
+    assert (missing["code"], escape["code"]) == ("not_found", "bad_parameter")
 
 
 async def test_credentials_never_appear_in_responses(jp_fetch):
@@ -59,20 +60,19 @@ async def test_credentials_never_appear_in_responses(jp_fetch):
     assert protocols["cloud"] in ("webdav", "dav")
 
 
-async def test_remote_speed_is_measured(jp_fetch):
-    import asyncio
+async def speeds(jp_fetch):
+    return {r["name"]: r["speed"] for r in (await get_json(jp_fetch, "repositories"))["repositories"]}
 
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while True:
-        speeds = {r["name"]: r["speed"] for r in (await get_json(jp_fetch, "repositories"))["repositories"]}
-        if speeds["s3"]["class"] != "unknown" and speeds["cloud"]["class"] != "unknown":
-            break
-        assert loop.time() < deadline, speeds
-        await asyncio.sleep(0.1)
+
+async def test_remote_speed_is_measured(jp_fetch):
+    async def measured():
+        current = await speeds(jp_fetch)
+        return current if all(current[name]["class"] != "unknown" for name in ("s3", "cloud")) else None
+
+    speeds_now = await wait_until(measured, "the speed probes of s3 and cloud")
     for name in ("s3", "cloud"):
-        assert speeds[name]["latency_ms"] > 0
-        assert speeds[name]["error"] is None
+        assert speeds_now[name]["latency_ms"] > 0
+        assert speeds_now[name]["error"] is None
 
 
 class TestUnreachable:
@@ -94,16 +94,11 @@ class TestUnreachable:
         ]
 
     async def test_unreachable_storage_is_red_and_answers_503(self, jp_fetch):
-        import asyncio
+        async def measured():
+            speed = (await speeds(jp_fetch))["gone"]
+            return speed if speed["class"] != "unknown" else None
 
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 60
-        while True:
-            speed = {r["name"]: r["speed"] for r in (await get_json(jp_fetch, "repositories"))["repositories"]}["gone"]
-            if speed["class"] != "unknown":
-                break
-            assert loop.time() < deadline
-            await asyncio.sleep(0.1)
+        speed = await wait_until(measured, "the speed probe of the unreachable store", timeout=60)
         assert speed["class"] == "red"
         assert "hidden-secret" not in json.dumps(speed)
         error = await get_error(jp_fetch, 503, "repositories", "gone", "tree", "")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 
 import pytest
 from PIL import Image
 
-from _api import PNG_SIGNATURE, get, get_error, get_json, server_config
+from _api import PNG_SIGNATURE, get, get_error, get_json, server_config, wait_until
 
 
 async def raw_get(http_server_client, jp_base_url, jp_auth_header, raw_path: str, auth: bool = True):
@@ -31,14 +30,11 @@ async def test_listing_shows_configured_repositories_without_secrets(jp_fetch):
 
 
 async def test_speed_probe_fills_in_without_blocking_the_listing(jp_fetch):
-    deadline = asyncio.get_running_loop().time() + 20
-    while True:
-        body = await get_json(jp_fetch, "repositories")
-        speed = body["repositories"][0]["speed"]
-        if speed["class"] != "unknown":
-            break
-        assert asyncio.get_running_loop().time() < deadline, "speed probe never finished"
-        await asyncio.sleep(0.05)
+    async def measured():
+        speed = (await get_json(jp_fetch, "repositories"))["repositories"][0]["speed"]
+        return speed if speed["class"] != "unknown" else None
+
+    speed = await wait_until(measured, "the speed probe", timeout=20)
     assert speed["class"] == "green"  # a local folder in the page cache
     assert speed["latency_ms"] >= 0
     assert speed["throughput_mb_s"] > 0

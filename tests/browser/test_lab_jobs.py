@@ -17,25 +17,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from _lab import SIDEBAR, open_sidebar
 
 from _services import skip_or_fail
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-SIDEBAR = '[id="jupyter-remotem:sidebar"]'
 JOBS = '[id="jupyter-remotem:jobs"]'
 JOBS_URL = re.compile(r".*/remotem/api/jobs(/[^?]*)?(\?.*)?$")
-
-
-def open_sidebar(page, server):
-    page.goto(server.lab_url())
-    tab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-remotem:sidebar"]')
-    tab.wait_for(state="visible", timeout=60_000)
-    tab.click()
-    sidebar = page.locator(SIDEBAR)
-    sidebar.wait_for(state="visible")
-    return sidebar
 
 
 def api_request(server, method: str, path: str, body: object | None = None) -> tuple[int, object]:

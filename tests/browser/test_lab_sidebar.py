@@ -8,29 +8,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from _lab import SIDEBAR, open_sidebar
 
 pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).parent
 ARTIFACTS = HERE / "artifacts"
 DOCS = HERE.parent.parent / "docs"
-SIDEBAR = '[id="jupyter-remotem:sidebar"]'
 # True once the preview image (with the given src, if any) has loaded and decoded.
 PREVIEW_LOADED = """(src) => {
   const img = document.querySelector('[id="jupyter-remotem:sidebar"] .jp-remotem-preview img');
   return !!img && (src === null || img.getAttribute('src') === src)
     && img.complete && img.naturalWidth > 0;
 }"""
-
-
-def open_sidebar(page, server):
-    page.goto(server.lab_url())
-    tab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-remotem:sidebar"]')
-    tab.wait_for(state="visible", timeout=60_000)
-    tab.click()
-    sidebar = page.locator(SIDEBAR)
-    sidebar.wait_for(state="visible")
-    return sidebar
 
 
 def widen_left_area(page, pixels: int) -> None:
