@@ -27,7 +27,7 @@ from _datasets import ensure, residency, warm  # noqa: E402
 from jupyter_remotem.compute.cluster import ClusterManager  # noqa: E402
 from jupyter_remotem.compute.executor import DatasetRef, run_plan  # noqa: E402
 from jupyter_remotem.compute.operations import CenterOfMassPlan, FrameStatsPlan, VirtualDetectorPlan  # noqa: E402
-from jupyter_remotem.compute.partitions import dataset_partitions  # noqa: E402
+from jupyter_remotem.compute.partitions import cluster_partition_bytes, dataset_partitions  # noqa: E402
 from jupyter_remotem.formats import open_dataset  # noqa: E402
 from jupyter_remotem.kernels import stack  # noqa: E402
 from jupyter_remotem.storage.repository import Repository, RepositoryConfig  # noqa: E402
@@ -111,12 +111,13 @@ def main() -> None:
                 if cluster is not None:
                     client = cluster.client()
                     ref = DatasetRef(repo.config, name)
+                    cluster_parts = dataset_partitions(ds, target_bytes=cluster_partition_bytes(nbytes, 2))
                     for label in ("masks_1", "com"):
                         plan = plans[label]
-                        run_plan(ds, plan, parts[:2], client=client, ref=ref)
-                        figures[f"ours cluster:{label}"] = gbps(
-                            best_of(args.repeats, path, lambda: run_plan(ds, plan, parts, client=client, ref=ref))
-                        )
+                        run_plan(ds, plan, cluster_parts[:2], client=client, ref=ref)
+                        figures[f"ours cluster:{label}"] = gbps(best_of(
+                            args.repeats, path, lambda: run_plan(ds, plan, cluster_parts, client=client, ref=ref)
+                        ))
                 for k in (1, 3, 16):
                     masks = stack(detectors(k, sig), ds.sig_shape).reshape(k, -1).astype(
                         np.float32 if dtype == "float32" else np.float64

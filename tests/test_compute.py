@@ -146,9 +146,11 @@ def test_local_cluster_gives_the_same_answer_as_inline(demo_repo, cluster_client
             inline = run_plan(ds, plan, parts)
             progress = []
             distributed = run_plan(ds, plan, parts, client=cluster_client, ref=ref, progress=progress.append)
+            again = run_plan(ds, plan, parts, client=cluster_client, ref=ref)  # the same plan twice
             assert progress[-1].frames_done == ds.n_frames
             for key, value in inline.arrays.items():
                 np.testing.assert_array_equal(distributed.arrays[key], value, err_msg=key)
+                np.testing.assert_array_equal(again.arrays[key], value, err_msg=key)
 
 
 @pytest.mark.parametrize("name", ["scan.npy", "scan.raw", "scan_contiguous.h5", "scan.h5"])

@@ -8,6 +8,7 @@ mid-way.  Every wait polls against a deadline.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import time
@@ -37,6 +38,7 @@ from _jobs import (  # noqa: F401  (fixtures and helpers)
 )
 from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
 
+from jupyter_remotem.compute.partitions import cluster_partition_bytes
 from jupyter_remotem.jobs.requests import JobRequest
 
 @pytest.mark.timeout(120)
@@ -231,8 +233,11 @@ def test_big_jobs_run_on_a_local_cluster_with_the_same_result(sqlite_url, place,
     stats_job = submit(store, "cluster_stats.h5", operation="frame_stats", params={})
     log = workers.run_once(sqlite_url, "w", "--cluster-threshold", "0")
     assert phase_of(store, vd_job) == phase_of(store, stats_job) == "COMPLETED", log
-    assert_same_arrays(place["out"] / "cluster_vd.h5", reference(place["demo"]))
-    assert_same_arrays(place["out"] / "cluster_stats.h5", reference(place["demo"], "frame_stats", {}))
+    # On a cluster, partitions are a few per worker (LocalCluster: one worker per core).
+    cluster_bytes = cluster_partition_bytes(SCAN_BYTES, os.cpu_count() or 1, floor=PARTITION_BYTES)
+    assert_same_arrays(place["out"] / "cluster_vd.h5", reference(place["demo"], partition_bytes=cluster_bytes))
+    assert_same_arrays(place["out"] / "cluster_stats.h5",
+                       reference(place["demo"], "frame_stats", {}, partition_bytes=cluster_bytes))
     for name in ("cluster_vd.h5", "cluster_stats.h5"):
         with h5py.File(place["out"] / name) as f:
             assert json.loads(f.attrs["remotem_provenance"])["executor"].startswith("dask tcp://"), log

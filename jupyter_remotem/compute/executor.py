@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -200,9 +201,12 @@ def run_plan(
 
         if ref is None:
             raise ValueError("Cluster execution needs a DatasetRef to reopen the data on workers.")
-        [plan_future] = client.scatter([plan], broadcast=True)
+        # Keys unique to this run: reusing a finished run's keys (same plan, same partitions) would
+        # attach the new tasks to futures that the previous run has just cancelled.
+        run = uuid.uuid4().hex
+        [plan_future] = client.scatter([plan], broadcast=True, hash=False)
         futures = {
-            client.submit(process_partition, ref, plan_future, p, pure=False, key=f"remotem-part-{id(plan)}-{p.index}"): p
+            client.submit(process_partition, ref, plan_future, p, pure=False, key=f"remotem-{run}-{p.index}"): p
             for p in todo
         }
         try:

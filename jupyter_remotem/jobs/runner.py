@@ -19,7 +19,7 @@ from typing import Any
 from ..compute.cluster import ClusterManager
 from ..compute.executor import Cancelled, DatasetRef, Progress, run_plan
 from ..compute.operations import Plan, get_operation
-from ..compute.partitions import TARGET_BYTES, Partition, dataset_partitions
+from ..compute.partitions import TARGET_BYTES, Partition, cluster_partition_bytes, dataset_partitions
 from ..compute.roi import roi_indices
 from ..formats import open_dataset
 from ..storage.registry import RepositoryRegistry
@@ -122,7 +122,12 @@ def run_reduction_job(context: JobContext) -> Outcome:
     with open_dataset(source_repository, reduction.path, reduction.dataset) as dataset:
         plan = operation.plan(dataset, reduction.params)
         visited = roi_indices(reduction.roi, dataset.nav_shape)
-        partitions = dataset_partitions(dataset, visited, target_bytes=context.partition_bytes)
+        client = context.client_for(dataset.nbytes)
+        target_bytes = context.partition_bytes
+        if client is not None:
+            target_bytes = cluster_partition_bytes(dataset.nbytes, len(client.scheduler_info()["workers"]),
+                                                   floor=target_bytes)
+        partitions = dataset_partitions(dataset, visited, target_bytes=target_bytes)
         resumed = resumable(context.store, job.id, partitions, plan)
         throttle = Throttle(context.max_read_rate, context.cancel)
         read = 0
@@ -134,7 +139,6 @@ def run_reduction_job(context: JobContext) -> Outcome:
             read += partition.n_frames * dataset.frame_nbytes
             throttle.after(partition.n_frames * dataset.frame_nbytes)
 
-        client = context.client_for(dataset.nbytes)
         ref = DatasetRef(source_repository.config, reduction.path, reduction.dataset) if client else None
         if client is not None:
             log.info("job %s: %d partitions on the Dask cluster at %s", job.id, len(partitions),
