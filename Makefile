@@ -34,8 +34,13 @@ system-deps:
 demo-data: setup
 	$(BIN)/jupyter-remotem demo-data $(DEMO_DIR) --size small
 
+# Speed measurements (minutes; not part of the tests). LiberTEM baselines need
+# LIBERTEM_PYTHON=/path/to/python of an environment with libertem installed.
 benchmark: setup
+	$(BIN)/python benchmarks/kernels_quick.py
 	$(BIN)/python benchmarks/hdf5_reader.py
+	$(BIN)/python benchmarks/preview_latency.py
+	$(BIN)/python benchmarks/reductions.py $(if $(LIBERTEM_PYTHON),--libertem-python $(LIBERTEM_PYTHON))
 
 clean:
 	rm -rf $(VENV) jupyter_remotem/labextension labextension/node_modules labextension/lib demo-data
