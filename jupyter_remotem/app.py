@@ -44,6 +44,7 @@ class Services:
     #: Rounds of job housekeeping done, so tests and monitoring can wait on them.
     housekeeping_rounds: int = 0
     server_owner: str = ""
+    max_data_bytes: int = 256 * 1024**2
 
     def owner_of(self, user: Any) -> str:
         """Whose jobs these are.  A single-user server belongs to one person; the hub's user model
@@ -189,6 +190,10 @@ class RemotemApp(ExtensionApp):
         60.0, help="Seconds between rounds of job housekeeping (activity for the idle culler, retention)."
     ).tag(config=True)
 
+    max_data_bytes = Int(
+        256 * 1024**2, help="Largest slice, in bytes, that GET .../data/{path}?slice= answers with."
+    ).tag(config=True)
+
     io_threads = Int(8, help="Threads for storage and format I/O, so the event loop never blocks.").tag(config=True)
 
     @default("demo_data_dir")
@@ -259,6 +264,7 @@ class RemotemApp(ExtensionApp):
             retention_days=self.job_retention_days,
             job_priorities=dict(self.job_priorities),
             server_owner=self.owner,
+            max_data_bytes=self.max_data_bytes,
         )
         self.settings["remotem"] = services
         self._start_housekeeping(services)

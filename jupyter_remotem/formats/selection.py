@@ -18,6 +18,30 @@ from ..errors import BadParameter
 Selection = tuple[slice | int, ...]
 
 
+def parse(text: str) -> tuple[slice | int | type(Ellipsis), ...]:
+    """numpy's basic-indexing syntax from text, as in ``?slice=10:20,5,...``; no evaluation."""
+    items: list[Any] = []
+    for part in text.split(","):
+        part = part.strip()
+        if part == "...":
+            items.append(Ellipsis)
+            continue
+        try:
+            if ":" in part:
+                bounds = part.split(":")
+                if len(bounds) > 3:
+                    raise ValueError
+                items.append(slice(*(int(b) if b.strip() else None for b in bounds)))
+            else:
+                items.append(int(part))
+        except ValueError:
+            raise BadParameter(
+                f"Cannot read '{part}' in slice '{text}'.",
+                hint="Use numpy syntax with integers: for example 10:20,5 or 0,0,... or ::4,::4.",
+            ) from None
+    return tuple(items)
+
+
 def normalise(selection: Any, shape: tuple[int, ...]) -> Selection:
     """A full-length tuple of in-range ints and slices, or :class:`BadParameter`."""
     if not isinstance(selection, tuple):

@@ -7,7 +7,7 @@ from typing import Any
 from .base import NotFoundHandler
 from .jobs import JobActionHandler, JobEventsHandler, JobHandler, JobResultsHandler, JobsHandler
 from .reductions import ReductionsHandler
-from .repositories import MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
+from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
 
 API = "remotem/api"
 _REPO = r"(?P<name>[^/]+)"
@@ -21,6 +21,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/tree{_PATH}", TreeHandler),
         (rf"{API}/repositories/{_REPO}/meta{_PATH}", MetaHandler),
         (rf"{API}/repositories/{_REPO}/preview{_PATH}", PreviewHandler),
+        (rf"{API}/repositories/{_REPO}/data{_PATH}", DataHandler),
         (rf"{API}/reductions/?", ReductionsHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),

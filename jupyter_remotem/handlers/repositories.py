@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from tornado import web
 
 from ..compute.preview import PreviewRequest
+from ..encoding import array_to_npy
+from ..errors import TooLarge
 from ..formats import list_arrays, open_dataset
+from ..formats.selection import normalise as normalise_selection
+from ..formats.selection import parse as parse_selection
 from ..storage.paths import normalise
 from ..storage.repository import Repository
 from .base import RemotemHandler
@@ -83,3 +88,30 @@ class PreviewHandler(RemotemHandler):
         png = await self.run_blocking(self.services.previews.render, repo, path or "", request)
         self.set_header("Cache-Control", "private, max-age=60")
         self.finish(png, set_content_type="image/png")
+
+
+def read_slice(repo: Repository, path: str, dataset: str | None, text: str, max_bytes: int) -> np.ndarray:
+    """The selected part of a dataset, refused before reading when it would exceed ``max_bytes``."""
+    with open_dataset(repo, path, dataset) as ds:
+        selection = normalise_selection(parse_selection(text), ds.shape)
+        shape = [len(range(*item.indices(size))) for item, size in zip(selection, ds.shape) if isinstance(item, slice)]
+        nbytes = int(np.prod(shape, dtype=np.int64)) * ds.dtype.itemsize
+        if nbytes > max_bytes:
+            raise TooLarge(
+                f"The slice holds {nbytes / 1e6:.1f} MB; at most {max_bytes / 1e6:.0f} MB are served at once.",
+                hint="Ask for a smaller slice, a step (::4), or run a reduction or job instead.",
+            )
+        return ds.read(selection)
+
+
+class DataHandler(RemotemHandler):
+    """``GET repositories/{repo}/data/{path}?slice=...``: part of a dataset as an NPY file."""
+
+    @web.authenticated
+    async def get(self, name: str, path: str | None = None) -> None:
+        repo = self.repository(name)
+        text = self.get_query_argument("slice", "...")
+        dataset = self.get_query_argument("dataset", None) or None
+        array = await self.run_blocking(read_slice, repo, path or "", dataset, text, self.services.max_data_bytes)
+        self.set_header("Content-Disposition", "attachment; filename=slice.npy")
+        self.finish(array_to_npy(array), set_content_type="application/octet-stream")
