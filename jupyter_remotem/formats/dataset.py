@@ -53,19 +53,11 @@ class Axis:
         }
 
 
-@dataclass
-class Dataset:
-    """A lazily opened array with its navigation/signal split and metadata."""
+class ScanGeometry:
+    """The navigation/signal split of an array, shared by datasets and their readers."""
 
     shape: tuple[int, ...]
-    dtype: np.dtype
     nav_ndim: int
-    format: str
-    reader: ArrayReader
-    chunks: tuple[int, ...] | None = None
-    internal_path: str | None = None
-    axes: list[Axis] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def nav_shape(self) -> tuple[int, ...]:
@@ -78,6 +70,22 @@ class Dataset:
     @property
     def n_frames(self) -> int:
         return int(np.prod(self.nav_shape, dtype=np.int64))
+
+
+@dataclass
+class Dataset(ScanGeometry):
+    """A lazily opened array with its navigation/signal split and metadata."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    nav_ndim: int
+    format: str
+    reader: ArrayReader
+    chunks: tuple[int, ...] | None = None
+    internal_path: str | None = None
+    axes: list[Axis] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
 
     @property
     def frame_nbytes(self) -> int:

@@ -69,24 +69,11 @@ def open_hspy(repository: Repository, path: str, dataset: str | None = None) -> 
         shape = tuple(int(n) for n in dset.shape)
         axes, nav_ndim, metadata = _signal_description(signals, index, shape)
         metadata["hdf5_attributes"] = hdf5.attributes_of(dset)
-        chunks = tuple(int(c) for c in dset.chunks) if dset.chunks else None
-        name = dset.name
         del signals
-        reader = hdf5.reader_for(repository, path, dset, nav_ndim, handle)
+        return hdf5.h5_dataset(repository, path, dset, handle, "hspy", nav_ndim, axes, metadata)
     except BaseException:
         handle[1]()
         raise
-    return Dataset(
-        shape=shape,
-        dtype=reader.dtype,  # type: ignore[attr-defined]
-        nav_ndim=nav_ndim,
-        format="hspy",
-        reader=reader,
-        chunks=chunks,
-        internal_path=name,
-        axes=axes,
-        metadata=metadata,
-    )
 
 
 def open_zspy(repository: Repository, path: str, dataset: str | None = None) -> Dataset:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .boundary import converted_errors
+from .dataset import ScanGeometry
 from .selection import Plan, Selection, apply_flips, check_frame_indices, normalise, positive_steps
 from .sources import ByteSource
 
@@ -33,7 +34,7 @@ def native(dtype: np.dtype) -> np.dtype:
     return dtype.newbyteorder("=") if dtype.byteorder not in ("=", "|") else dtype
 
 
-class BaseReader:
+class BaseReader(ScanGeometry):
     """Shared checks, frame gathering and dask wrapping; subclasses supply ``_read``."""
 
     shape: tuple[int, ...]
@@ -58,15 +59,7 @@ class BaseReader:
         return len(self.shape)
 
     @property
-    def nav_shape(self) -> tuple[int, ...]:
-        return self.shape[: self.nav_ndim]
-
-    @property
-    def sig_shape(self) -> tuple[int, ...]:
-        return self.shape[self.nav_ndim :]
-
-    @property
-    def n_frames(self) -> int:
+    def n_frames(self) -> int:  # cached: it is asked for on every read
         return self._n_frames
 
     def __getitem__(self, selection: Any) -> np.ndarray:

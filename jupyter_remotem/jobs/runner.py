@@ -18,11 +18,12 @@ from typing import Any
 
 from ..compute.cluster import ClusterManager
 from ..compute.executor import Cancelled, DatasetRef, Progress, run_plan
-from ..compute.operations import Plan, get_operation
+from ..compute.operations import Operation, Plan, get_operation
 from ..compute.partitions import TARGET_BYTES, Partition, cluster_partition_bytes, dataset_partitions
 from ..compute.roi import roi_indices
 from ..formats import open_dataset
 from ..storage.registry import RepositoryRegistry
+from ..storage.repository import Entry, Repository
 from .checkpoints import decode_partial, encode_partial
 from .models import Job
 from .output import OutputWriter
@@ -107,17 +108,36 @@ def resumable(store: JobStore, job_id: str, partitions: list[Partition], plan: P
     return resumed
 
 
+@dataclass
+class JobStart:
+    """What every job that reads one dataset and writes one output needs before it runs."""
+
+    request: JobRequest
+    source_repository: Repository
+    source: Entry
+    writer: OutputWriter
+    operation: Operation
+
+
+def start_job(context: JobContext) -> JobStart:
+    """Validate the stored request again (a worker trusts the database no more than a user) and
+    check the output can be written before any work is done."""
+    request = JobRequest.from_json(context.job.request)
+    spec = request.reduction
+    source_repository = context.repositories.get(spec.repository)
+    writer = OutputWriter(context.repositories.get(request.output.repository), request.output, context.job.id)
+    writer.check()
+    return JobStart(request, source_repository, source_repository.info(spec.path), writer,
+                    get_operation(spec.operation))
+
+
 def run_reduction_job(context: JobContext) -> Outcome:
     """Run the job's reduction and write its result; raises :class:`Cancelled` when stopped."""
     job = context.job
-    request = JobRequest.from_json(job.request)
-    reduction = request.reduction
-    source_repository = context.repositories.get(reduction.repository)
-    writer = OutputWriter(context.repositories.get(request.output.repository), request.output, job.id)
-    writer.check()
+    start = start_job(context)
+    request, reduction, source_repository = start.request, start.request.reduction, start.source_repository
+    writer, operation, source = start.writer, start.operation, start.source
     writer.discard()  # what an attempt that crashed while writing may have left
-    operation = get_operation(reduction.operation)
-    source = source_repository.info(reduction.path)
     started = time.perf_counter()
     with open_dataset(source_repository, reduction.path, reduction.dataset) as dataset:
         plan = operation.plan(dataset, reduction.params)

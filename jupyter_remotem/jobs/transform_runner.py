@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from ..compute.executor import Cancelled, Progress, read_partition
-from ..compute.operations import get_operation
 from ..compute.transformations import Slab, TransformPlan
 from ..errors import RemotemError
 from ..formats import open_dataset
@@ -33,8 +32,8 @@ from ..storage.registry import RepositoryRegistry
 from .models import Job
 from .output import OutputWriter
 from .provenance import hdf5_attributes, provenance
-from .requests import JobRequest, OutputSpec
-from .runner import JobContext, Outcome, Throttle
+from .requests import OutputSpec
+from .runner import JobContext, Outcome, Throttle, start_job
 from .store import JobStore
 
 
@@ -84,13 +83,9 @@ def _output_file(path: Path, plan: TransformPlan, record: dict[str, Any]) -> Sla
 def run_transformation_job(context: JobContext) -> Outcome:
     """Write the job's transformed dataset; raises :class:`Cancelled` when stopped (see module docstring)."""
     job = context.job
-    request = JobRequest.from_json(job.request)
-    spec = request.reduction
-    source_repository = context.repositories.get(spec.repository)
-    writer = OutputWriter(context.repositories.get(request.output.repository), request.output, job.id)
-    writer.check()
-    operation = get_operation(spec.operation)
-    source = source_repository.info(spec.path)
+    start = start_job(context)
+    request, spec, source_repository = start.request, start.request.reduction, start.source_repository
+    writer, operation, source = start.writer, start.operation, start.source
     started = time.perf_counter()
     local = writer.repository.local_path(writer.temporary())
     path = Path(local) if local is not None else _scratch_file(context.scratch_dir, job.id, request.output.path)

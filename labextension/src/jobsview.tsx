@@ -29,7 +29,7 @@ import {
   shownActions,
   throughputOf
 } from './jobstate';
-import { ErrorMessage, Spinner } from './widgets';
+import { ErrorMessage, ListState } from './widgets';
 
 /**
  * Re-render whenever the jobs change.
@@ -376,33 +376,36 @@ export function JobsView(props: {
         id="jupyter-remotem-jobs-list"
         hidden={collapsed}
       >
-        {model.error && <ErrorMessage error={model.error} onRetry={refresh} />}
-        {jobs === null && !model.error && (
-          <Spinner label={trans.__('Loading jobs…')} />
-        )}
-        {jobs !== null && jobs.length === 0 && (
-          <div className="jp-remotem-note jp-remotem-jobs-empty">
-            {trans.__(
-              'No jobs. Right-click a file or folder and choose “Copy to…” to start one.'
-            )}
-          </div>
-        )}
-        {jobs !== null && jobs.length > 0 && (
-          <ul
-            className="jp-remotem-jobs"
-            aria-label={trans.__('Jobs')}
-            aria-live="off"
-          >
-            {jobs.map(job => (
-              <JobRow
-                key={job.id}
-                job={job}
-                model={model}
-                onReveal={props.onReveal}
-              />
-            ))}
-          </ul>
-        )}
+        <ListState
+          items={jobs}
+          error={model.error}
+          onRetry={refresh}
+          loading={trans.__('Loading jobs…')}
+          empty={
+            <div className="jp-remotem-note jp-remotem-jobs-empty">
+              {trans.__(
+                'No jobs. Right-click a file or folder and choose “Copy to…” to start one.'
+              )}
+            </div>
+          }
+        >
+          {items => (
+            <ul
+              className="jp-remotem-jobs"
+              aria-label={trans.__('Jobs')}
+              aria-live="off"
+            >
+              {items.map(job => (
+                <JobRow
+                  key={job.id}
+                  job={job}
+                  model={model}
+                  onReveal={props.onReveal}
+                />
+              ))}
+            </ul>
+          )}
+        </ListState>
       </div>
     </div>
   );

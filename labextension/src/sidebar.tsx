@@ -23,7 +23,7 @@ import { remoteDataIcon } from './icon';
 import { JobsModel } from './jobsmodel';
 import { JobsView } from './jobsview';
 import { ISelection, ITreeFocus, RepositoryNode } from './tree';
-import { ErrorMessage, Spinner } from './widgets';
+import { ListState } from './widgets';
 
 /** How often the repository list (and its speed lights) is refreshed, in ms. */
 export const POLL_INTERVAL = 10_000;
@@ -158,36 +158,39 @@ function BrowserView(props: { model: SidebarModel }): JSX.Element {
         </button>
       </div>
       <div className="jp-remotem-browser">
-        {model.error && <ErrorMessage error={model.error} onRetry={reload} />}
-        {repositories === null && !model.error && (
-          <Spinner label={trans.__('Loading repositories…')} />
-        )}
-        {repositories !== null && repositories.length === 0 && (
-          <div className="jp-remotem-note">
-            {trans.__(
-              'No repositories are configured. Add some to c.RemotemApp.repositories in the server configuration.'
-            )}
-          </div>
-        )}
-        {repositories !== null && repositories.length > 0 && (
-          <ul
-            className="jp-remotem-repos"
-            role="tree"
-            aria-label={trans.__('Remote repositories')}
-            data-generation={model.generation}
-          >
-            {repositories.map(repository => (
-              <RepositoryNode
-                key={`${model.generation}:${repository.name}`}
-                api={model.api}
-                repository={repository}
-                selection={model.selection}
-                onSelect={select}
-                focus={model.focus}
-              />
-            ))}
-          </ul>
-        )}
+        <ListState
+          items={repositories}
+          error={model.error}
+          onRetry={reload}
+          loading={trans.__('Loading repositories…')}
+          empty={
+            <div className="jp-remotem-note">
+              {trans.__(
+                'No repositories are configured. Add some to c.RemotemApp.repositories in the server configuration.'
+              )}
+            </div>
+          }
+        >
+          {items => (
+            <ul
+              className="jp-remotem-repos"
+              role="tree"
+              aria-label={trans.__('Remote repositories')}
+              data-generation={model.generation}
+            >
+              {items.map(repository => (
+                <RepositoryNode
+                  key={`${model.generation}:${repository.name}`}
+                  api={model.api}
+                  repository={repository}
+                  selection={model.selection}
+                  onSelect={select}
+                  focus={model.focus}
+                />
+              ))}
+            </ul>
+          )}
+        </ListState>
       </div>
     </div>
   );

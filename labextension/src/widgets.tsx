@@ -46,3 +46,25 @@ export function Spinner(props: { label?: string }): JSX.Element {
     </span>
   );
 }
+
+/**
+ * The four states of a polled list: failed, loading, empty, or its items.
+ */
+export function ListState<T>(props: {
+  items: T[] | null;
+  error: RemotemError | null;
+  onRetry: () => void;
+  loading: string;
+  empty: JSX.Element;
+  children: (items: T[]) => JSX.Element;
+}): JSX.Element {
+  const { items, error } = props;
+  return (
+    <>
+      {error && <ErrorMessage error={error} onRetry={props.onRetry} />}
+      {items === null && !error && <Spinner label={props.loading} />}
+      {items !== null && items.length === 0 && props.empty}
+      {items !== null && items.length > 0 && props.children(items)}
+    </>
+  );
+}
