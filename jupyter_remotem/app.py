@@ -93,6 +93,15 @@ class RemotemApp(ExtensionApp):
         help="Write small demo scans into demo_data_dir at start-up when it does not exist yet.",
     ).tag(config=True)
 
+    home_repository = Unicode(
+        "notebooks",
+        help=(
+            "Name of a writable repository serving the Jupyter server's root directory (beside the "
+            "user's notebooks), where results and small datasets are copied for local work. Empty "
+            "disables it; a configured repository with 'home': true takes its place."
+        ),
+    ).tag(config=True)
+
     user_groups = List(
         Unicode(),
         default_value=[],
@@ -215,6 +224,9 @@ class RemotemApp(ExtensionApp):
         return proposal["value"]
 
     def _repository_configs(self) -> list[dict[str, Any]]:
+        return self._data_repositories() + self._home_repository()
+
+    def _data_repositories(self) -> list[dict[str, Any]]:
         if self.repositories:
             return list(self.repositories)
         if self.generate_demo_data and not os.path.isdir(self.demo_data_dir):
@@ -230,6 +242,17 @@ class RemotemApp(ExtensionApp):
                 "writable": True,
             }
         ]
+
+    def _home_repository(self) -> list[dict[str, Any]]:
+        configured = self.repositories
+        if not self.home_repository or any(r.get("home") or r.get("name") == self.home_repository
+                                           for r in configured):
+            return []
+        root = getattr(self.serverapp, "root_dir", None) if self.serverapp is not None else None
+        if not root:
+            return []
+        return [{"name": self.home_repository, "url": os.path.abspath(root), "writable": True, "home": True,
+                 "description": "Your notebook folder, for local copies of results and small datasets"}]
 
     def initialize_settings(self) -> None:
         repository_configs = self._repository_configs()

@@ -82,13 +82,19 @@ def fit_size(shape: tuple[int, int], longest: int) -> tuple[int, int]:
     return max(1, round(width * factor)), max(1, round(height * factor))
 
 
-def encode_png(rgb: np.ndarray, longest: int | None = None) -> bytes:
-    """PNG bytes, resized with nearest-neighbour so scan pixels stay visibly square."""
+def encode_png(rgb: np.ndarray, longest: int | None = None, text: dict[str, str] | None = None) -> bytes:
+    """PNG bytes, resized with nearest-neighbour so scan pixels stay visibly square; ``text``
+    goes into tEXt chunks (where a saved picture keeps its provenance)."""
+    from PIL.PngImagePlugin import PngInfo
+
     picture = Image.fromarray(np.ascontiguousarray(rgb))
     if longest:
         picture = picture.resize(fit_size(rgb.shape[:2], longest), Image.Resampling.NEAREST)
+    info = PngInfo()
+    for key, value in (text or {}).items():
+        info.add_text(key, value)
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", optimize=False)
+    picture.save(buffer, format="PNG", optimize=False, pnginfo=info)
     return buffer.getvalue()
 
 
@@ -99,10 +105,11 @@ def to_png(
     vmin: float | None = None,
     vmax: float | None = None,
     longest: int | None = None,
+    text: dict[str, str] | None = None,
 ) -> bytes:
     """A 2-D array as a PNG in one call."""
     if image.ndim == 1:
         image = image[np.newaxis, :]
     if image.ndim != 2:
         raise BadParameter(f"Can only render 2-D images, not shape {image.shape}.")
-    return encode_png(apply_colormap(normalise(image, scale, vmin, vmax), cmap), longest)
+    return encode_png(apply_colormap(normalise(image, scale, vmin, vmax), cmap), longest, text)

@@ -20,8 +20,10 @@ async def raw_get(http_server_client, jp_base_url, jp_auth_header, raw_path: str
 async def test_listing_shows_configured_repositories_without_secrets(jp_fetch):
     body = await get_json(jp_fetch, "repositories")
     names = [repo["name"] for repo in body["repositories"]]
-    assert names == ["demo", "broken"]  # "private" needs a group this user lacks
-    demo = body["repositories"][0]
+    assert names == ["demo", "broken", "notebooks"]  # "private" needs a group this user lacks
+    demo, home = body["repositories"][0], body["repositories"][2]
+    assert demo["home"] is False
+    assert home["home"] is True and home["writable"] is True  # the server's root folder
     assert demo["description"] == "Demo scans"
     assert demo["writable"] is False
     assert demo["protocol"] == "local"

@@ -25,6 +25,7 @@ from ..formats.dataset import Dataset
 from ..storage.repository import Repository, RepositoryConfig
 from .operations import Plan, ReductionResult
 from .partitions import Partition
+from .views import apply_pipeline
 
 
 class Cancelled(RemotemError):
@@ -39,9 +40,11 @@ class DatasetRef:
     repository: RepositoryConfig
     path: str
     dataset: str | None = None
+    pipeline: tuple[dict[str, Any], ...] = ()
 
     def key(self) -> str:
-        return json.dumps([asdict(self.repository), self.path, self.dataset], sort_keys=True, default=str)
+        return json.dumps([asdict(self.repository), self.path, self.dataset, self.pipeline], sort_keys=True,
+                          default=str)
 
     def open(self) -> Dataset:
         """The dataset, opened once per worker process and kept for the following partitions."""
@@ -49,7 +52,8 @@ class DatasetRef:
         with _open_lock:
             dataset = _open_datasets.pop(key, None)
             if dataset is None:
-                dataset = open_dataset(Repository(self.repository), self.path, self.dataset)
+                dataset = apply_pipeline(open_dataset(Repository(self.repository), self.path, self.dataset),
+                                         list(self.pipeline))
             _open_datasets[key] = dataset
             while len(_open_datasets) > 16:
                 _open_datasets.pop(next(iter(_open_datasets))).close()

@@ -65,12 +65,23 @@ class Plan:
         return 0
 
 
-def _require_2d_frames(dataset: Dataset) -> None:
+def _frames_not_2d(dataset: Dataset) -> str | None:
     if len(dataset.sig_shape) != 2:
-        raise BadParameter(
-            f"This operation needs 2-D detector frames; the dataset's frames have shape {dataset.sig_shape}.",
-            hint="Choose a dataset whose last two axes are the detector.",
-        )
+        return f"it needs 2-D detector frames; this dataset's frames have shape {list(dataset.sig_shape)}"
+    return None
+
+
+def _no_scan(dataset: Dataset) -> str | None:
+    if dataset.nav_ndim < 1:
+        return f"it needs at least one scan axis; this dataset of shape {list(dataset.shape)} has none"
+    return None
+
+
+def _require_2d_frames(dataset: Dataset) -> None:
+    reason = _frames_not_2d(dataset)
+    if reason:
+        raise BadParameter(f"This operation cannot run: {reason}.",
+                           hint="Choose a dataset whose last two axes are the detector.")
 
 
 class VirtualDetectorPlan(Plan):
@@ -170,22 +181,32 @@ class Operation:
     plan: Callable[[Dataset, dict[str, Any]], Plan | TransformPlan] | None
     #: Why it cannot run remotely (yet), shown to users instead of failing.
     unavailable: str | None = None
+    #: Why it cannot run on a given dataset (None when it can).
+    requires: Callable[[Dataset], str | None] | None = None
+
+    def availability(self, dataset: Dataset | None) -> dict[str, Any]:
+        """Whether this operation can run (on ``dataset``, when given), and if not, why."""
+        reason = self.unavailable or (self.requires(dataset) if self.requires and dataset is not None else None)
+        return {"name": self.name, "kind": self.kind, "description": self.description,
+                "available": reason is None, "reason": reason}
 
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
         Operation("virtual_detector", "reduction", "Masked sums: bright field, ADF, any drawn detector.",
-                  VirtualDetectorPlan),
-        Operation("com", "reduction", "Centre of mass, shifts, magnitude, divergence and curl.", CenterOfMassPlan),
+                  VirtualDetectorPlan, requires=_frames_not_2d),
+        Operation("com", "reduction", "Centre of mass, shifts, magnitude, divergence and curl.", CenterOfMassPlan,
+                  requires=_frames_not_2d),
         Operation("frame_stats", "reduction", "Sum, mean, std, min and max frame over the scan or an ROI.",
                   FrameStatsPlan),
         Operation("pick", "reduction", "One frame at a scan position.", None),
-        Operation("crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan),
+        Operation("crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan,
+                  requires=_no_scan),
         Operation("bin", "transformation", "A new dataset binned over scan and/or detector pixels (sum or mean).",
-                  bin_plan),
+                  bin_plan, requires=_no_scan),
         Operation("cast", "transformation", "A new dataset in another dtype, optionally scaled, offset, clipped.",
-                  cast_plan),
+                  cast_plan, requires=_no_scan),
     )
 }
 

@@ -19,10 +19,12 @@ from ..errors import BadParameter, TooLarge
 from ..formats import open_dataset
 from ..formats.dataset import Dataset
 from ..storage.repository import Repository
+from ..kernels.fft import fft_magnitude
 from .executor import DatasetRef, run_plan
 from .operations import ReductionResult, get_operation
 from .partitions import dataset_partitions
 from .roi import roi_indices
+from .views import ViewReader, apply_pipeline, check_pipeline, coarse_step, subsampled
 
 #: Assumed read speed when a repository has not been measured yet (bytes per second).
 DEFAULT_THROUGHPUT = 1e9
@@ -36,12 +38,20 @@ class ReductionRequest:
     operation: str
     params: dict[str, Any]
     roi: dict[str, Any] | None
+    #: Crop/bin/cast steps applied lazily before the operation (see :mod:`.views`).
+    pipeline: tuple[dict[str, Any], ...] = ()
+    #: Read every ``step``-th scan position only; ``coarse`` lets the server choose the step.
+    step: int = 1
+    coarse: bool = False
+    #: Answer the centred FFT magnitude of each result array instead (over its first two axes).
+    fft: bool = False
 
     @classmethod
     def from_json(cls, body: Any) -> ReductionRequest:
         if not isinstance(body, dict):
             raise BadParameter("The request body must be a JSON object.")
-        unknown = set(body) - {"repository", "path", "dataset", "operation", "params", "roi"}
+        unknown = set(body) - {"repository", "path", "dataset", "operation", "params", "roi", "pipeline", "step",
+                               "coarse", "fft"}
         if unknown:
             raise BadParameter(f"Unknown keys in the request: {', '.join(sorted(unknown))}.")
         for key in ("repository", "path", "operation"):
@@ -53,7 +63,32 @@ class ReductionRequest:
         dataset = body.get("dataset")
         if dataset is not None and not isinstance(dataset, str):
             raise BadParameter("'dataset' must be a string (an internal path) or null.")
-        return cls(body["repository"], body["path"], dataset, body["operation"], params, body.get("roi"))
+        step = body.get("step", 1)
+        if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+            raise BadParameter("'step' must be a positive integer (read every step-th scan position).")
+        for key in ("coarse", "fft"):
+            if not isinstance(body.get(key, False), bool):
+                raise BadParameter(f"'{key}' must be true or false.")
+        return cls(body["repository"], body["path"], dataset, body["operation"], params, body.get("roi"),
+                   tuple(check_pipeline(body.get("pipeline"))), step, body.get("coarse", False),
+                   body.get("fft", False))
+
+    def open(self, repository: Repository) -> Dataset:
+        """The dataset the operation runs on: the file's array seen through the pipeline."""
+        dataset = open_dataset(repository, self.path, self.dataset)
+        try:
+            return apply_pipeline(dataset, list(self.pipeline))
+        except BaseException:
+            dataset.close()
+            raise
+
+    def to_json(self) -> dict[str, Any]:
+        """The normalised request, as recorded in jobs and provenance."""
+        body: dict[str, Any] = {"repository": self.repository, "path": self.path, "dataset": self.dataset,
+                                "operation": self.operation, "params": self.params, "roi": self.roi}
+        if self.pipeline:
+            body["pipeline"] = list(self.pipeline)
+        return body
 
 
 @dataclass
@@ -62,6 +97,7 @@ class ReductionStats:
     bytes_read: int
     elapsed_s: float
     estimate_s: float
+    step: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +105,7 @@ class ReductionStats:
             "bytes_read": self.bytes_read,
             "elapsed_s": round(self.elapsed_s, 4),
             "estimate_s": round(self.estimate_s, 4),
+            "step": self.step,
             "throughput_gb_s": round(self.bytes_read / self.elapsed_s / 1e9, 3) if self.elapsed_s > 0 else None,
         }
 
@@ -103,31 +140,54 @@ def run_reduction(
             "runs as a job, not interactively.",
             hint="Submit it with POST remotem/api/jobs and an 'output' (an .h5 file in a writable repository).",
         )
-    with open_dataset(repository, request.path, request.dataset) as dataset:
+    with request.open(repository) as full:
+        step = coarse_step(full.nav_shape) if request.coarse else request.step
+        dataset = subsampled(full, step)
         started = time.perf_counter()
         if operation.name == "pick":
             result = _pick(dataset, request.params)
-            return result, ReductionStats(1, dataset.frame_nbytes, time.perf_counter() - started, 0.0)
-        plan = operation.plan(dataset, request.params)
-        visited = roi_indices(request.roi, dataset.nav_shape)
-        frames = dataset.n_frames if visited is None else len(visited)
-        bytes_read = frames * dataset.frame_nbytes
-        estimate = bytes_read / (throughput or DEFAULT_THROUGHPUT)
-        if estimate > interactive_limit_s:
-            raise TooLarge(
-                f"This {operation.name} reads {bytes_read / 1e9:.1f} GB, about {math.ceil(estimate)} s at "
-                f"this repository's speed; the interactive limit is {interactive_limit_s:.0f} s.",
-                hint="Submit it as a job (POST remotem/api/jobs), or restrict it with an ROI.",
-                estimate_s=estimate,
-                bytes=bytes_read,
-            )
-        partitions = dataset_partitions(dataset, visited)
-        result = run_plan(dataset, plan, partitions, visited=visited, cancel=cancel)
-        return result, ReductionStats(frames, bytes_read, time.perf_counter() - started, estimate)
+            stats = ReductionStats(1, dataset.frame_nbytes, time.perf_counter() - started, 0.0, step)
+        else:
+            plan = operation.plan(dataset, request.params)
+            visited = roi_indices(request.roi, dataset.nav_shape)
+            frames = dataset.n_frames if visited is None else len(visited)
+            bytes_read = frames * bytes_per_frame(dataset)
+            estimate = bytes_read / (throughput or DEFAULT_THROUGHPUT)
+            if estimate > interactive_limit_s:
+                raise TooLarge(
+                    f"This {operation.name} reads {bytes_read / 1e9:.1f} GB, about {math.ceil(estimate)} s at "
+                    f"this repository's speed; the interactive limit is {interactive_limit_s:.0f} s.",
+                    hint="Submit it as a job (POST remotem/api/jobs), or restrict it with an ROI.",
+                    estimate_s=estimate,
+                    bytes=bytes_read,
+                )
+            partitions = dataset_partitions(dataset, visited)
+            result = run_plan(dataset, plan, partitions, visited=visited, cancel=cancel)
+            stats = ReductionStats(frames, bytes_read, time.perf_counter() - started, estimate, step)
+    if request.fft:
+        result = fft_result(result)
+    return result, stats
+
+
+def bytes_per_frame(dataset: Dataset) -> int:
+    """Bytes read from storage for one frame of ``dataset``: views read whole source frames,
+    a box of them per frame when they bin the scan."""
+    if isinstance(dataset.reader, ViewReader):
+        return dataset.reader.box * bytes_per_frame(dataset.reader.source)
+    return dataset.frame_nbytes
+
+
+def fft_result(result: ReductionResult) -> ReductionResult:
+    """Each array replaced by its centred FFT magnitude over the first two axes."""
+    arrays = {name: fft_magnitude(array) for name, array in result.arrays.items() if array.ndim >= 2}
+    if not arrays:
+        raise BadParameter("An FFT needs a 2-D result (an image or a frame); this result has none.")
+    primary = result.primary if result.primary in arrays else next(iter(arrays))
+    return ReductionResult(arrays, primary, dict(result.attributes, fft=True))
 
 
 def dataset_ref(repository: Repository, request: ReductionRequest) -> DatasetRef:
-    return DatasetRef(repository.config, request.path, request.dataset)
+    return DatasetRef(repository.config, request.path, request.dataset, request.pipeline)
 
 
 def reduce_array(array: np.ndarray, operation: str, params: dict[str, Any], nav_ndim: int | None = None,

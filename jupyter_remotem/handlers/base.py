@@ -64,6 +64,11 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
                 hint="The storage may be slow or unreachable; try again, or submit the work as a job.",
             ) from None
 
+    @property
+    def owner(self) -> str:
+        """Whose jobs and results the caller sees (see :meth:`Services.owner_of`)."""
+        return self.services.owner_of(self.current_user)
+
     def repository(self, name: str) -> Repository:
         """The named repository if the current user may read it (404 otherwise)."""
         repo = self.services.registry.get(name)

@@ -25,10 +25,6 @@ ACTIONS = ("cancel", "pause", "resume")
 
 
 class JobsBase(RemotemHandler):
-    @property
-    def owner(self) -> str:
-        return self.services.owner_of(self.current_user)
-
     def probed(self, repository: Any) -> float | None:
         measured = self.services.speed.current(repository).throughput_mb_s
         return measured * 1e6 if measured else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from tornado import web
@@ -21,14 +22,18 @@ class ReductionsHandler(RemotemHandler):
         repo = self.repository(request.repository)
         measured = self.services.speed.current(repo).throughput_mb_s
         throughput = measured * 1e6 if measured else DEFAULT_THROUGHPUT
+        # A viewer drops a request when a newer drag supersedes it; the work stops with it.
+        self.cancel = threading.Event()
         result, stats = await self.run_blocking(
             run_reduction, repo, request, max(throughput, DEFAULT_THROUGHPUT if repo.is_local else 0.0),
-            self.services.interactive_limit_s,
+            self.services.interactive_limit_s, self.cancel,
         )
         field = self.get_query_argument("field", result.primary)
         if field not in result.arrays:
             raise BadParameter(f"This result has no field '{field}'.", hint=f"Fields: {', '.join(result.arrays)}.")
         self.set_header("X-Remotem-Elapsed", f"{stats.elapsed_s:.4f}")
+        self.set_header("X-Remotem-Step", str(stats.step))
+        self.set_header("X-Remotem-Shape", ",".join(map(str, result.arrays[field].shape)))
         if fmt == "npy":
             self.finish(encoding.array_to_npy(result.arrays[field]), set_content_type="application/octet-stream")
         elif fmt == "png":
@@ -49,6 +54,11 @@ class ReductionsHandler(RemotemHandler):
                     "stats": stats.to_json(),
                 }
             )
+
+    def on_connection_close(self) -> None:
+        cancel = getattr(self, "cancel", None)
+        if cancel is not None:
+            cancel.set()
 
     def json_body(self) -> Any:
         try:

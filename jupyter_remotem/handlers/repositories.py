@@ -11,6 +11,7 @@ from ..compute.preview import PreviewRequest
 from ..encoding import array_to_npy
 from ..errors import TooLarge
 from ..formats import list_arrays, open_dataset
+from ..formats.provenance import read_provenance
 from ..formats.selection import normalise as normalise_selection
 from ..formats.selection import parse as parse_selection
 from ..storage.paths import normalise
@@ -37,20 +38,24 @@ class TreeHandler(RemotemHandler):
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)
         entries = await self.run_blocking(repo.list, path or "")
+        results = await self.run_blocking(self.services.jobs.results_in, self.owner, repo.name)
         self.write_json(
             {
                 "repository": repo.name,
                 "path": normalise(path),
-                "entries": [entry.to_json() for entry in entries],
+                "entries": [dict(entry.to_json(), result=results.get(entry.path)) for entry in entries],
             }
         )
 
 
 def describe(repo: Repository, path: str, dataset: str | None) -> dict[str, Any]:
-    """Metadata of one file: its listing entry, the arrays inside and the chosen array's geometry."""
+    """Metadata of one file: its listing entry, the arrays inside, the chosen array's geometry,
+    and for a saved result, the provenance that reopens it."""
     entry = repo.info(path)
     result: dict[str, Any] = {"repository": repo.name, "path": entry.path, "entry": entry.to_json()}
-    if entry.format is None and entry.type == "directory":
+    if entry.type == "file":
+        result["provenance"] = read_provenance(repo, entry.path)
+    if entry.format is None and (entry.type == "directory" or result.get("provenance")):
         result.update(arrays=None, dataset=None)
         return result
     result["arrays"] = list_arrays(repo, entry.path)

@@ -10,21 +10,19 @@ transformation builds its (large) file itself and hands it over with :meth:`Outp
 
 from __future__ import annotations
 
-import io
 import json
 import posixpath
 from dataclasses import dataclass
 from typing import Any
 
-import h5py
 import numpy as np
 
 from ..compute.operations import ReductionResult
 from ..errors import BadParameter, Conflict, Forbidden, RemotemError
 from ..formats.jsonable import jsonable
 from ..storage.repository import Repository
-from .provenance import hdf5_attributes
 from .requests import OutputSpec
+from .result_formats import hdf5_bytes, hspy_bytes, npy_bytes, png_bytes, tiff_bytes
 
 
 @dataclass(frozen=True)
@@ -37,49 +35,6 @@ class _File:
 def temporary_name(path: str, job_id: str) -> str:
     folder, name = posixpath.split(path)
     return posixpath.join(folder, f".{name}.partial-{job_id}")
-
-
-def hdf5_bytes(result: ReductionResult, record: dict[str, Any]) -> bytes:
-    """An HDF5 file with one dataset per result array and the provenance as root attributes."""
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as f:
-        for name, array in result.arrays.items():
-            f.create_dataset(name, data=np.asarray(array))
-        f.attrs.update(hdf5_attributes(record))
-        f.attrs["primary"] = result.primary
-        f.attrs["result_attributes"] = json.dumps(jsonable(result.attributes), sort_keys=True)
-    return buffer.getvalue()
-
-
-def tiff_bytes(array: np.ndarray, description: dict[str, Any]) -> bytes:
-    """A float32 TIFF (what ImageJ/Fiji read) with one page per 2-D image and ``description`` as
-    JSON in the first page's ImageDescription.
-
-    2-D arrays are one page; 3-D per-position results (scan × detectors) are one page per
-    detector; 1-D profiles are a one-row image.
-    """
-    import tifffile
-
-    array = np.asarray(array)
-    if array.ndim == 1:
-        pages = array[None, None, :]
-    elif array.ndim == 2:
-        pages = array[None]
-    elif array.ndim == 3:
-        pages = np.moveaxis(array, -1, 0)
-    else:
-        raise BadParameter(f"A TIFF holds 2-D images; this result has shape {list(array.shape)}.",
-                           hint='Choose "format": "hdf5".')
-    buffer = io.BytesIO()
-    tifffile.imwrite(buffer, np.ascontiguousarray(pages, dtype=np.float32), photometric="minisblack",
-                     description=json.dumps(description, sort_keys=True), metadata=None)
-    return buffer.getvalue()
-
-
-def npy_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(array), allow_pickle=False)
-    return buffer.getvalue()
 
 
 class OutputWriter:
@@ -127,6 +82,10 @@ class OutputWriter:
         }
         if self.spec.format == "tiff":
             return [_File(self.spec.path, "tiff", tiff_bytes(array, description))]
+        if self.spec.format == "hspy":
+            return [_File(self.spec.path, "hspy", hspy_bytes(array, name, record, result.attributes))]
+        if self.spec.format == "png":
+            return [_File(self.spec.path, "png", png_bytes(array, description, record.get("view")))]
         return [
             _File(self.spec.path + ".json", "json", json.dumps(description, indent=1, sort_keys=True).encode()),
             _File(self.spec.path, "npy", npy_bytes(array)),

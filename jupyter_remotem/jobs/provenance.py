@@ -1,7 +1,9 @@
 """Where a result came from: who asked, what ran on which input, with which software.
 
-The record travels with every result file (HDF5 attributes, or a JSON sidecar for NPY), so a
-result copied away from the job store still says how to reproduce it.
+The record travels with every result file (HDF5 attributes, HyperSpy ``original_metadata``, a
+TIFF description, a PNG text chunk, or a JSON sidecar for NPY), so a result copied away from the
+job store still says how to reproduce it, and a viewer can reopen it with the view it was saved
+from.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from importlib import metadata
 from typing import Any
 
 from ..formats.dataset import Dataset
+from ..formats.provenance import PROVENANCE_KEY
 from ..storage.repository import Entry
 from .requests import JobRequest
 
@@ -43,6 +46,10 @@ def provenance(
         "operation": reduction.operation,
         "parameters": reduction.params,
         "roi": reduction.roi,
+        "pipeline": list(reduction.pipeline),
+        #: The request as submitted (without output), enough to run it again or reopen it in a viewer.
+        "request": reduction.to_json(),
+        "view": request.view,
         "input": {
             "repository": reduction.repository,
             "path": reduction.path,
@@ -52,6 +59,8 @@ def provenance(
             "format": dataset.format,
             "shape": list(dataset.shape),
             "dtype": dataset.dtype.str,
+            "nav_ndim": dataset.nav_ndim,
+            "axes": [axis.to_json() for axis in dataset.axes],
         },
         "software": software_versions(),
     }
@@ -61,7 +70,7 @@ def hdf5_attributes(record: dict[str, Any]) -> dict[str, str | int | float]:
     """Flat attributes for HDF5 readers that cannot parse JSON, plus the full record as JSON."""
     source = record["input"]
     attributes: dict[str, str | int | float] = {
-        "remotem_provenance": json.dumps(record, sort_keys=True),
+        PROVENANCE_KEY: json.dumps(record, sort_keys=True),
         "owner": record["owner"],
         "created": record["created"],
         "job_id": record["job_id"],

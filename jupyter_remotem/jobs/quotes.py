@@ -12,7 +12,6 @@ from typing import Any
 from ..compute.operations import get_operation
 from ..compute.reductions import DEFAULT_THROUGHPUT
 from ..compute.roi import roi_indices
-from ..formats import open_dataset
 from ..storage.repository import Repository
 from .requests import JobRequest
 from .store import JobStore
@@ -24,7 +23,7 @@ def quote_reduction(
     """The quote of a reduction or transformation job (a transformation reads only its window)."""
     reduction = request.reduction
     operation = get_operation(reduction.operation)
-    with open_dataset(repository, reduction.path, reduction.dataset) as dataset:
+    with reduction.open(repository) as dataset:
         plan = operation.plan(dataset, reduction.params)
         if operation.kind == "transformation":
             bytes_read = plan.bytes_in()

@@ -15,7 +15,8 @@ from ..errors import BadParameter
 from ..storage import paths
 
 #: Output formats and the file name endings they are recognised by.
-OUTPUT_FORMATS = {"hdf5": (".h5", ".hdf5"), "npy": (".npy",), "tiff": (".tif", ".tiff")}
+OUTPUT_FORMATS = {"hdf5": (".h5", ".hdf5"), "hspy": (".hspy",), "npy": (".npy",), "tiff": (".tif", ".tiff"),
+                  "png": (".png",)}
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class OutputSpec:
     path: str
     format: str
     overwrite: bool = False
-    #: For NPY and TIFF, which named array of the result to write (default: the primary one).
+    #: For single-array formats (all but HDF5), which named array of the result to write (default: the primary one).
     array: str | None = None
 
     @classmethod
@@ -50,14 +51,14 @@ class OutputSpec:
         if fmt not in OUTPUT_FORMATS:
             raise BadParameter(
                 f"Unknown output format {fmt!r}.",
-                hint=f"One of {', '.join(OUTPUT_FORMATS)}, or a .h5/.npy/.tif path.",
+                hint=f"One of {', '.join(OUTPUT_FORMATS)}, or a path ending in .h5, .hspy, .npy, .tif or .png.",
             )
         overwrite = body.get("overwrite", False)
         if not isinstance(overwrite, bool):
             raise BadParameter("'output.overwrite' must be true or false.")
         array = body.get("array")
-        if array is not None and (fmt not in ("npy", "tiff") or not isinstance(array, str)):
-            raise BadParameter("'output.array' names one result array, and only for the npy and tiff formats.")
+        if array is not None and (fmt == "hdf5" or not isinstance(array, str)):
+            raise BadParameter("'output.array' names the one result array to write; HDF5 holds them all.")
         return cls(body["repository"], path, fmt, overwrite, array)
 
     def to_json(self) -> dict[str, Any]:
@@ -75,6 +76,9 @@ class JobRequest:
     reduction: ReductionRequest
     output: OutputSpec
     priority: int = 0
+    #: Display state of the viewer that saved this result (colormap, scaling, drawn shapes), kept in
+    #: the provenance so that reopening the result restores the view.
+    view: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, body: Any) -> JobRequest:
@@ -85,7 +89,13 @@ class JobRequest:
         priority = body.pop("priority", 0)
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise BadParameter("'priority' must be an integer (higher runs first).")
+        view = body.pop("view", None)
+        if view is not None and not isinstance(view, dict):
+            raise BadParameter("'view' must be an object (display state to keep with the result) or null.")
         reduction = ReductionRequest.from_json(body)
+        if reduction.step != 1 or reduction.coarse or reduction.fft:
+            raise BadParameter("'step', 'coarse' and 'fft' are for interactive previews; a job reads every frame.",
+                               hint="Leave them out of the job, or use a crop/bin step in 'pipeline'.")
         operation = get_operation(reduction.operation)
         if operation.plan is None:
             raise BadParameter(f"'{reduction.operation}' answers at once; it needs no job.",
@@ -97,7 +107,7 @@ class JobRequest:
             if reduction.roi is not None:
                 raise BadParameter(f"'{operation.name}' works on the whole scan; it takes no 'roi'.",
                                    hint='To keep part of the scan, use "crop" with a "nav" range.')
-        return cls(reduction, output, priority)
+        return cls(reduction, output, priority, view)
 
     @property
     def kind(self) -> str:
@@ -106,14 +116,7 @@ class JobRequest:
 
     def to_json(self) -> dict[str, Any]:
         """The normalised request, as stored with the job."""
-        r = self.reduction
-        return {
-            "repository": r.repository,
-            "path": r.path,
-            "dataset": r.dataset,
-            "operation": r.operation,
-            "params": r.params,
-            "roi": r.roi,
-            "output": self.output.to_json(),
-            "priority": self.priority,
-        }
+        body = dict(self.reduction.to_json(), output=self.output.to_json(), priority=self.priority)
+        if self.view is not None:
+            body["view"] = self.view
+        return body

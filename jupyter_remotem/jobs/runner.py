@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ..compute.cluster import ClusterManager
-from ..compute.executor import Cancelled, DatasetRef, Progress, run_plan
+from ..compute.executor import Cancelled, Progress, run_plan
 from ..compute.operations import Operation, Plan, get_operation
 from ..compute.partitions import TARGET_BYTES, Partition, cluster_partition_bytes, dataset_partitions
+from ..compute.reductions import dataset_ref
 from ..compute.roi import roi_indices
-from ..formats import open_dataset
 from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Entry, Repository
 from .checkpoints import decode_partial, encode_partial
@@ -139,7 +139,7 @@ def run_reduction_job(context: JobContext) -> Outcome:
     writer, operation, source = start.writer, start.operation, start.source
     writer.discard()  # what an attempt that crashed while writing may have left
     started = time.perf_counter()
-    with open_dataset(source_repository, reduction.path, reduction.dataset) as dataset:
+    with reduction.open(source_repository) as dataset:
         plan = operation.plan(dataset, reduction.params)
         visited = roi_indices(reduction.roi, dataset.nav_shape)
         client = context.client_for(dataset.nbytes)
@@ -159,7 +159,7 @@ def run_reduction_job(context: JobContext) -> Outcome:
             read += partition.n_frames * dataset.frame_nbytes
             throttle.after(partition.n_frames * dataset.frame_nbytes)
 
-        ref = DatasetRef(source_repository.config, reduction.path, reduction.dataset) if client else None
+        ref = dataset_ref(source_repository, reduction) if client else None
         if client is not None:
             log.info("job %s: %d partitions on the Dask cluster at %s", job.id, len(partitions),
                      client.scheduler.address)

@@ -186,6 +186,20 @@ class JobStore:
         with self._read() as session:
             return list(session.scalars(query))
 
+    def results_in(self, owner: str, repository: str) -> dict[str, dict[str, Any]]:
+        """Files in ``repository`` that ``owner``'s finished jobs wrote, by path: the tree's badges."""
+        query = select(Job.id, Job.kind, Job.request, Job.results).where(
+            Job.owner == owner, Job.phase == Phase.COMPLETED.value, Job.kind != "copy")
+        badges: dict[str, dict[str, Any]] = {}
+        with self._read() as session:
+            for job_id, kind, request, results in session.execute(query):
+                for result in results or []:
+                    if result.get("repository") == repository and result.get("format") != "json":
+                        badges[result["path"]] = {"job_id": job_id, "kind": kind,
+                                                  "operation": (request or {}).get("operation"),
+                                                  "format": result.get("format")}
+        return badges
+
     def expired(self, now: datetime | None = None) -> list[Job]:
         """Jobs past their destruction time, whose results retention should now remove."""
         with self._read() as session:

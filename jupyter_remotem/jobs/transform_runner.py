@@ -25,7 +25,6 @@ from typing import Any
 from ..compute.executor import Cancelled, Progress, read_partition
 from ..compute.transformations import Slab, TransformPlan
 from ..errors import RemotemError
-from ..formats import open_dataset
 from ..formats.axes import axes_attributes
 from ..formats.hdf5_writer import DATASET, SlabFile, row_chunks
 from ..storage.registry import RepositoryRegistry
@@ -91,7 +90,7 @@ def run_transformation_job(context: JobContext) -> Outcome:
     path = Path(local) if local is not None else _scratch_file(context.scratch_dir, job.id, request.output.path)
     if local is not None:
         writer.makedirs()
-    with open_dataset(source_repository, spec.path, spec.dataset) as dataset:
+    with spec.open(source_repository) as dataset:
         plan = operation.plan(dataset, spec.params)
         slabs = plan.slabs(context.partition_bytes)
         record = provenance(request, job.owner, job.id, context.worker_id, source, dataset)

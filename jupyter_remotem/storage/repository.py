@@ -31,10 +31,12 @@ class RepositoryConfig:
     description: str = ""
     writable: bool = False
     groups: tuple[str, ...] = ()
+    #: The user's own folder beside their notebooks: where "copy to local" puts things.
+    home: bool = False
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> RepositoryConfig:
-        unknown = set(raw) - {"name", "url", "storage_options", "description", "writable", "groups"}
+        unknown = set(raw) - {"name", "url", "storage_options", "description", "writable", "groups", "home"}
         if unknown:
             raise ValueError(f"Unknown repository keys: {sorted(unknown)}")
         if not raw.get("name") or not raw.get("url"):
@@ -49,6 +51,7 @@ class RepositoryConfig:
             description=str(raw.get("description") or ""),
             writable=bool(raw.get("writable", False)),
             groups=tuple(raw.get("groups") or ()),
+            home=bool(raw.get("home", False)),
         )
 
 
@@ -242,6 +245,7 @@ class Repository:
             "name": self.name,
             "description": self.config.description,
             "writable": self.config.writable,
+            "home": self.config.home,
             "protocol": "local" if self.is_local else protocol,
         }
 

@@ -1,0 +1,178 @@
+"""The operations a dataset offers, identical for remote and local data.
+
+:class:`Analysis` turns method calls (``virtual_detector``, ``com``, ``frame_stats``, ``pick``,
+``crop``/``bin``/``cast``) into the API's operation names and parameters, and shapes the answer
+(numpy, a dict of arrays, or xarray).  Subclasses only say *where* an operation runs: a
+:class:`~.dataset.RemoteDataset` sends it to the server, a :class:`~.local.LocalDataset` runs
+the same kernels in this process.  So a script does not change when the data moves.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+
+from . import pipeline as chain
+from .geometry import Axis, Geometry
+from .pipeline import Step
+
+Self = TypeVar("Self", bound="Analysis")
+
+#: Operations whose answer is one array, by the name of that array.
+SINGLE_ARRAY = {"virtual_detector": "intensity", "pick": "frame"}
+
+
+@dataclass
+class Reduced:
+    """The arrays of one reduction, as either side computed them."""
+
+    operation: str
+    arrays: dict[str, np.ndarray]
+    primary: str
+    #: The scan step the result was computed on (1: every position).
+    step: int = 1
+    attributes: dict[str, Any] = field(default_factory=dict)
+    fft: bool = False
+
+
+class Analysis(ABC):
+    """Dataset operations; see the module docstring."""
+
+    pipeline: tuple[Step, ...] = ()
+
+    # -- what subclasses provide -------------------------------------------------------------
+    @property
+    @abstractmethod
+    def geometry(self) -> Geometry:
+        """Shape, dtype and axes after the pipeline."""
+
+    @abstractmethod
+    def _run(self, operation: str, params: dict[str, Any], roi: dict[str, Any] | None, *,
+             field: str | None, step: int, coarse: bool, fft: bool) -> Reduced:
+        """Run one reduction over this dataset (pipeline included)."""
+
+    @abstractmethod
+    def _chained(self: Self, step: Step) -> Self:
+        """The same dataset with one more pipeline step."""
+
+    # -- geometry ----------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.geometry.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.geometry.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.geometry.shape)
+
+    @property
+    def nav_shape(self) -> tuple[int, ...]:
+        """Shape of the scan (navigation) axes."""
+        return self.geometry.nav_shape
+
+    @property
+    def sig_shape(self) -> tuple[int, ...]:
+        """Shape of one frame (signal axes)."""
+        return self.geometry.sig_shape
+
+    @property
+    def axes(self) -> tuple[Axis, ...]:
+        """Calibrated axes: name, size, scale, offset, units, navigate."""
+        return self.geometry.axes
+
+    @property
+    def nbytes(self) -> int:
+        return self.geometry.nbytes
+
+    # -- reductions --------------------------------------------------------------------------
+    def virtual_detector(self, detectors: Mapping[str, Any] | Sequence[Mapping[str, Any]], roi: dict[str, Any] | None = None,
+                         *, step: int = 1, coarse: bool = False, as_xarray: bool = False) -> Any:
+        """Masked sums over each frame: one image per detector.
+
+        ``detectors`` is a list of shapes (see :mod:`.detectors`); the answer has shape
+        ``nav_shape + (len(detectors),)``.  A single shape (not in a list) gives one
+        ``nav_shape`` image.  ``roi`` restricts the scan positions (NaN elsewhere); ``step``
+        reads every step-th position only and ``coarse`` lets the server pick that step.
+        """
+        single = isinstance(detectors, Mapping)
+        specs = [dict(detectors)] if single else [dict(d) for d in detectors]
+        reduced = self._run("virtual_detector", {"detectors": specs}, roi, field="intensity", step=step,
+                            coarse=coarse, fft=False)
+        if single:
+            reduced.arrays["intensity"] = reduced.arrays["intensity"][..., 0]
+        return self._present(reduced, "intensity", as_xarray)
+
+    def com(self, cx: float | None = None, cy: float | None = None, r: float | None = None, *,
+            scan_rotation: float = 0.0, flip_y: bool = False, roi: dict[str, Any] | None = None,
+            field: str | None = None, step: int = 1, coarse: bool = False, as_xarray: bool = False) -> Any:
+        """Centre of mass of every frame, relative to ``(cx, cy)`` (default: the frame centre),
+        within a disk of radius ``r`` when given; ``scan_rotation`` in degrees.
+
+        Returns a dict ``magnitude, com_y, com_x, shift_y, shift_x, divergence, curl`` (an
+        ``xarray.Dataset`` with ``as_xarray``), or the one array ``field`` names.
+        """
+        params: dict[str, Any] = {"scan_rotation": float(scan_rotation), "flip_y": bool(flip_y)}
+        for name, value in (("cx", cx), ("cy", cy), ("r", r)):
+            if value is not None:
+                params[name] = float(value)
+        return self._present(self._run("com", params, roi, field=field, step=step, coarse=coarse, fft=False),
+                             field, as_xarray)
+
+    def frame_stats(self, roi: dict[str, Any] | None = None, *, field: str | None = None,
+                    as_xarray: bool = False) -> Any:
+        """Mean, sum, std, max and min frame over the scan (or the positions in ``roi``).
+
+        Returns a dict of frames (an ``xarray.Dataset`` with ``as_xarray``), or the one ``field``.
+        """
+        return self._present(self._run("frame_stats", {}, roi, field=field, step=1, coarse=False, fft=False),
+                             field, as_xarray)
+
+    def pick(self, y: int | Sequence[int], x: int | None = None, *, as_xarray: bool = False) -> Any:
+        """The frame at scan position ``(y, x)`` (or ``pick([z, y, x])`` for other scans)."""
+        if x is not None:
+            position = [int(y), int(x)]  # type: ignore[arg-type]
+        else:
+            position = [int(y)] if isinstance(y, (int, np.integer)) else [int(v) for v in y]
+        reduced = self._run("pick", {"position": position}, None, field="frame", step=1, coarse=False, fft=False)
+        reduced.attributes.setdefault("position", position)
+        return self._present(reduced, "frame", as_xarray)
+
+    def reduce(self, operation: str, params: dict[str, Any] | None = None, roi: dict[str, Any] | None = None, *,
+               field: str | None = None, step: int = 1, coarse: bool = False, fft: bool = False,
+               as_xarray: bool = False) -> Any:
+        """Any reduction by its API name and parameters; ``fft`` answers the centred |FFT| of each array."""
+        reduced = self._run(operation, dict(params or {}), roi, field=field, step=step, coarse=coarse, fft=fft)
+        return self._present(reduced, field, as_xarray)
+
+    # -- transformations (lazy) --------------------------------------------------------------
+    def crop(self: Self, nav: Any = None, sig: Any = None) -> Self:
+        """Keep part of the scan and/or of each frame: half-open ``(start, stop)`` per axis (or None),
+        or one pair for every axis of that part.  Lazy: runs inside the reduction that follows."""
+        return self._chained(chain.crop_step(self.geometry, nav, sig))
+
+    def bin(self: Self, sig: Any = None, nav: Any = None, reduce: str = "mean") -> Self:
+        """Bin frames by ``sig`` (one int for every frame axis, or one per axis) and the scan by
+        ``nav``; ``reduce`` is "mean" or "sum".  ``ds.bin(2)`` halves each frame side.  Lazy."""
+        return self._chained(chain.bin_step(self.geometry, sig, nav, reduce))
+
+    def cast(self: Self, dtype: Any, scale: float = 1.0, offset: float = 0.0, clip: bool = False) -> Self:
+        """Values as ``dtype`` after ``value * scale + offset`` (``clip`` clamps to its range).  Lazy."""
+        return self._chained(chain.cast_step(dtype, scale, offset, clip))
+
+    # -- answers -----------------------------------------------------------------------------
+    def _present(self, reduced: Reduced, field: str | None, as_xarray: bool) -> Any:
+        name = field or SINGLE_ARRAY.get(reduced.operation)
+        if as_xarray:
+            from .interop import reduction_to_xarray
+
+            return reduction_to_xarray(reduced, self.geometry.subsampled(reduced.step), name)
+        if name is not None:
+            return reduced.arrays[name]
+        return dict(reduced.arrays)

@@ -1,0 +1,270 @@
+"""A dataset on the server, used from a notebook like a (lazy) array.
+
+``ds = client.open("demo", "scan.h5")`` reads the description only.  ``ds[10:20, 5]`` fetches
+that slice; ``ds.virtual_detector(...)`` runs next to the data and returns the small answer;
+``ds.crop(...).bin(2)`` chains transformations that run inside the next reduction or job;
+``ds.submit(...)`` makes a durable job of it; ``ds.to_local()`` brings a small dataset over.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .advice import LocalAdvisor, warn_if_large
+from .analysis import SINGLE_ARRAY, Analysis, Reduced
+from .connection import npy_array, path_in_url
+from .errors import BadRequest, OperationUnavailable, TooLarge
+from .geometry import Geometry
+from .pipeline import Step, geometry_of
+from .slicing import normalise_key, out_shape, pieces
+
+if TYPE_CHECKING:
+    from .jobs import Job
+    from .local import LocalDataset
+    from .server import Client
+
+
+class RemoteDataset(Analysis):
+    """One array of one file in a repository (see the module docstring)."""
+
+    def __init__(self, client: Client, repository: str, path: str, meta: dict[str, Any],
+                 pipeline: tuple[Step, ...] = ()) -> None:
+        self.client = client
+        self.repository = repository
+        self.path = meta.get("path", path)
+        self.meta = meta
+        self.pipeline = tuple(pipeline)
+        self._source = Geometry.from_meta(meta["dataset"])
+        self._geometry = geometry_of(self._source, self.pipeline)
+        self._advisor = LocalAdvisor()
+        self._operations: list[dict[str, Any]] | None = None
+        #: Statistics of the last reduction as the server reported them, plus the round trip.
+        self.last_stats: dict[str, Any] = {}
+
+    # -- description -------------------------------------------------------------------------
+    @property
+    def geometry(self) -> Geometry:
+        return self._geometry
+
+    @property
+    def dataset(self) -> str | None:
+        """The array's internal path in its file (HDF5, Zarr), or None."""
+        return self.meta["dataset"].get("dataset")
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The file's own metadata (instrument, acquisition ...), and the pipeline when chained."""
+        metadata = dict(self.meta["dataset"].get("metadata") or {})
+        if self.pipeline:
+            metadata["pipeline"] = list(metadata.get("pipeline", [])) + list(self.pipeline)
+        return metadata
+
+    @property
+    def chunks(self) -> tuple[int, ...] | None:
+        """Storage chunks of the file's array (None when it is contiguous or chained)."""
+        chunks = self.meta["dataset"].get("chunks")
+        return tuple(chunks) if chunks and not self.pipeline else None
+
+    @property
+    def arrays(self) -> list[Any]:
+        """The arrays inside the file, for ``client.open(..., dataset=...)``."""
+        return list(self.meta.get("arrays") or [])
+
+    def __repr__(self) -> str:
+        chained = " → ".join(step["operation"] for step in self.pipeline)
+        inner = f"{self.dataset} " if self.dataset else ""
+        return (f"<RemoteDataset {self.repository}:{self.path} {inner}{self.shape} {self.dtype}"
+                f"{' via ' + chained if chained else ''}>")
+
+    def _request(self, **extra: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"repository": self.repository, "path": self.path, "dataset": self.dataset}
+        if self.pipeline:
+            body["pipeline"] = [dict(step) for step in self.pipeline]
+        body.update(extra)
+        return body
+
+    def _chained(self, step: Step) -> RemoteDataset:
+        return RemoteDataset(self.client, self.repository, self.path, self.meta, self.pipeline + (step,))
+
+    # -- operations available here -----------------------------------------------------------
+    def operations(self) -> list[dict[str, Any]]:
+        """What can run remotely on this dataset: ``{name, kind, description, available, reason}``."""
+        if self._operations is None:
+            self._operations = self.client.operations(self.repository, self.path, self.dataset)
+        return self._operations
+
+    def _check_available(self, name: str) -> None:
+        entry = next((op for op in self.operations() if op.get("name") == name), None)
+        if entry is not None and entry.get("available") is False:
+            raise OperationUnavailable(
+                name, entry.get("reason") or "the server does not offer it for this dataset.",
+                f"Bring the data (or a reduced part of it) into this kernel with ds.to_local() and run "
+                f".{name}(...) there: the local dataset has the same methods.")
+
+    # -- data --------------------------------------------------------------------------------
+    def __getitem__(self, key: Any) -> np.ndarray:
+        """numpy basic indexing; fetches only the selected part, in bounded pieces, in parallel."""
+        if self.pipeline:
+            raise OperationUnavailable(
+                "slicing", "reading raw slices works on stored arrays; a crop/bin/cast chain only runs inside "
+                "reductions and jobs.",
+                "Write the chain to a file with ds.submit(output='name.h5') and open the result, or apply the "
+                "selection before chaining.")
+        items = normalise_key(key, self.shape)
+        shape = out_shape(items)
+        nbytes = int(np.prod(shape, dtype=np.int64)) * self.dtype.itemsize
+        out = np.empty(shape, dtype=self.dtype)
+        if nbytes == 0:
+            return out
+        warn_if_large(nbytes, f"ds[{key!r}]", self.client.connection.measurements, self.client.thresholds,
+                      self.client.repository_bytes_s(self.repository))
+        url_path = path_in_url(self.path)
+
+        def fetch(piece: Any) -> None:
+            out[piece.target] = self.client.connection.get_array(
+                "repositories", self.repository, "data", url_path, slice=piece.text, dataset=self.dataset)
+
+        self.client.connection.map(fetch, pieces(items, self.dtype.itemsize, self.client.thresholds.piece_bytes))
+        return out
+
+    def to_numpy(self) -> np.ndarray:
+        """The whole array (with a warning when that is large or slow)."""
+        return self[...]
+
+    def to_dask(self, chunks: Any = "auto") -> Any:
+        """A dask array whose chunks are fetched from the server when computed."""
+        from .interop import remote_dask_array
+
+        return remote_dask_array(self, chunks)
+
+    def to_hyperspy(self, lazy: bool = True) -> Any:
+        """A HyperSpy signal (lazy by default: chunks come from the server) with calibrated axes."""
+        from .interop import hyperspy_signal
+
+        return hyperspy_signal(self, lazy)
+
+    def to_xarray(self) -> Any:
+        """The whole array as an ``xarray.DataArray`` with calibrated coordinates."""
+        from .interop import array_to_xarray
+
+        return array_to_xarray(self.to_numpy(), self.geometry, self.metadata)
+
+    def preview(self, kind: str = "bf", **params: Any) -> bytes:
+        """The server's PNG preview (``kind``: bf, adf, haadf, com, sum, frame)."""
+        return self.client.connection.request(
+            "GET", "repositories", self.repository, "preview", path_in_url(self.path),
+            params={k: str(v) for k, v in dict(params, kind=kind, dataset=self.dataset).items() if v is not None},
+        ).content
+
+    # -- reductions --------------------------------------------------------------------------
+    def _run(self, operation: str, params: dict[str, Any], roi: dict[str, Any] | None, *,
+             field: str | None, step: int, coarse: bool, fft: bool) -> Reduced:
+        self._check_available(operation)
+        body = self._request(operation=operation, params=params, roi=roi)
+        if step != 1:
+            body["step"] = int(step)
+        if coarse:
+            body["coarse"] = True
+        if fft:
+            body["fft"] = True
+        connection = self.client.connection
+        started = time.perf_counter()
+        try:
+            wanted = field or SINGLE_ARRAY.get(operation)
+            if wanted is not None:
+                response = connection.request("POST", "reductions", params={"format": "npy", "field": wanted},
+                                              body=body)
+                arrays, stats = {wanted: npy_array(response)}, {"step": int(response.headers.get("X-Remotem-Step", step))}
+                primary = wanted
+            else:
+                answer = connection.post_json("reductions", body=body)
+                arrays = {name: json_array(value) for name, value in answer["arrays"].items()}
+                stats, primary = dict(answer.get("stats") or {}), answer["primary"]
+        except TooLarge as error:
+            raise self._suggest_job(error, operation, params, roi) from None
+        round_trip = time.perf_counter() - started
+        self.last_stats = dict(stats, round_trip_s=round_trip)
+        self._advisor.record(round_trip, self._source.nbytes, connection.measurements, self.client.thresholds,
+                             self.client.repository_bytes_s(self.repository))
+        return Reduced(operation, arrays, primary, int(stats.get("step") or 1), {}, fft)
+
+    def _suggest_job(self, error: TooLarge, operation: str, params: dict[str, Any],
+                     roi: dict[str, Any] | None) -> TooLarge:
+        """The server's 413, with the notebook way to run the same work as a job."""
+        call = f"ds.submit({operation!r}, {params!r}{', roi=' + repr(roi) if roi else ''}, output='result.h5')"
+        hint = f"Run it as a job: job = {call}; job.wait(); job.result(). Or restrict it with an roi or a step."
+        return TooLarge(error.message, hint, code=error.code, status=error.status, details=error.details)
+
+    # -- jobs --------------------------------------------------------------------------------
+    def job_body(self, operation: str | None = None, params: dict[str, Any] | None = None, *, output: str,
+                 repository: str | None = None, format: str | None = None, roi: dict[str, Any] | None = None,
+                 priority: int = 0, overwrite: bool = False, array: str | None = None,
+                 view: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``POST jobs`` body for this dataset; without ``operation`` the last pipeline step runs
+        as a transformation writing ``output`` (earlier steps stay its pipeline)."""
+        pipeline = list(self.pipeline)
+        if operation is None:
+            if not pipeline:
+                raise BadRequest("Nothing to submit: name an operation, or chain a crop/bin/cast first.",
+                                 "For example ds.submit('virtual_detector', {'detectors': [...]}, output='bf.h5') "
+                                 "or ds.bin(2).submit(output='binned.h5').")
+            last = pipeline.pop()
+            operation, params = last["operation"], last["params"]
+        body: dict[str, Any] = {"repository": self.repository, "path": self.path, "dataset": self.dataset,
+                                "operation": operation, "params": dict(params or {}), "roi": roi}
+        if pipeline:
+            body["pipeline"] = pipeline
+        target: dict[str, Any] = {"repository": repository or self.client.home_repository(required=True),
+                                  "path": output, "overwrite": overwrite}
+        if format is not None:
+            target["format"] = format
+        if array is not None:
+            target["array"] = array
+        body["output"] = target
+        if priority:
+            body["priority"] = int(priority)
+        if view is not None:
+            body["view"] = view
+        return body
+
+    def submit(self, operation: str | None = None, params: dict[str, Any] | None = None, *, output: str,
+               repository: str | None = None, format: str | None = None, roi: dict[str, Any] | None = None,
+               priority: int = 0, overwrite: bool = False, array: str | None = None,
+               view: dict[str, Any] | None = None) -> Job:
+        """Run ``operation`` (or the chained transformation) as a durable job writing ``output`` in
+        ``repository`` (default: the notebooks' home repository).  ``format``: hdf5, npy, tiff,
+        hspy, png (default from the file name).  Returns the :class:`~.jobs.Job` at once."""
+        body = self.job_body(operation, params, output=output, repository=repository, format=format, roi=roi,
+                             priority=priority, overwrite=overwrite, array=array, view=view)
+        return self.client.submit(body)
+
+    def quote(self, operation: str | None = None, params: dict[str, Any] | None = None, *, output: str,
+              repository: str | None = None, format: str | None = None, roi: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the job would cost (seconds, bytes read and written) without creating it."""
+        body = self.job_body(operation, params, output=output, repository=repository, format=format, roi=roi)
+        return self.client.connection.post_json("jobs", body=body, dry_run=1)["quote"]
+
+    # -- local -------------------------------------------------------------------------------
+    def to_local(self, path: str | None = None, *, overwrite: bool = False) -> LocalDataset:
+        """This dataset in this kernel, as a :class:`~.local.LocalDataset` with the same methods.
+
+        Small arrays (see ``client.thresholds.direct_download_bytes``) are downloaded directly
+        (and saved as ``.npy`` at ``path`` when given); larger files are copied next to the
+        notebooks by a job into the home repository, then opened from there.  A chain is first
+        written there by a transformation job.  Warns when the transfer is large or slow.
+        """
+        from .local import to_local
+
+        return to_local(self, path, overwrite=overwrite)
+
+
+def json_array(value: dict[str, Any]) -> np.ndarray:
+    """An array from the JSON answer (``null`` stands for NaN)."""
+    dtype = np.dtype(value["dtype"])
+    data = value["data"]
+    if dtype.kind in "fc":
+        return np.array(data, dtype=np.float64).astype(dtype).reshape(value["shape"])
+    return np.array(data, dtype=dtype).reshape(value["shape"])

@@ -1,0 +1,123 @@
+"""Lazy chains of transformations: ``ds.crop(...).bin(2).cast("float32")``.
+
+Nothing runs when a step is added: the chain is a list of ``{"operation", "params"}`` steps,
+exactly the request's ``"pipeline"``, sent along with the reduction or job that finally needs
+data.  Each step also gives the geometry it produces, so a chained dataset knows its shape,
+dtype and calibrated axes (crops shift offsets; a binned pixel sits at the centre of the pixels
+it gathers and its scale multiplies), and obvious mistakes are refused before any request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .errors import BadRequest
+from .geometry import Axis, Geometry
+
+Step = dict[str, Any]
+
+#: Integer dtypes a sum may widen to, narrowest first.
+_SIGNED = ("int8", "int16", "int32", "int64")
+_UNSIGNED = ("uint8", "uint16", "uint32", "uint64")
+
+
+def crop_step(geometry: Geometry, nav: Any = None, sig: Any = None) -> Step:
+    """``nav``/``sig``: one ``(start, stop)`` (or None) per axis, or a single pair for every axis."""
+    return {"operation": "crop", "params": {"nav": _per_axis(nav, geometry.nav_ndim, "crop nav", pair=True),
+                                            "sig": _per_axis(sig, len(geometry.sig_shape), "crop sig", pair=True)}}
+
+
+def bin_step(geometry: Geometry, sig: Any = None, nav: Any = None, reduce: str = "mean") -> Step:
+    """``sig``/``nav``: one factor per axis, or one int for every axis of that part."""
+    if reduce not in ("mean", "sum"):
+        raise BadRequest(f"bin reduce must be 'mean' or 'sum', not {reduce!r}.")
+    return {"operation": "bin", "params": {"nav": _per_axis(nav, geometry.nav_ndim, "bin nav"),
+                                           "sig": _per_axis(sig, len(geometry.sig_shape), "bin sig"),
+                                           "reduce": reduce}}
+
+
+def cast_step(dtype: Any, scale: float = 1.0, offset: float = 0.0, clip: bool = False) -> Step:
+    return {"operation": "cast", "params": {"dtype": np.dtype(dtype).name, "scale": float(scale),
+                                            "offset": float(offset), "clip": bool(clip)}}
+
+
+def _per_axis(value: Any, count: int, what: str, pair: bool = False) -> list[Any] | None:
+    """A per-axis list; a single factor (or, for crops, a single ``(start, stop)``) means every axis."""
+    if value is None:
+        return None
+    single = _is_range(value) if pair else isinstance(value, (int, np.integer))
+    items = [value] * count if single else list(value)
+    if len(items) != count:
+        raise BadRequest(f"{what} needs one entry per axis ({count}), not {value!r}.")
+    if pair:
+        bad = [v for v in items if v is not None and not _is_range(v)]
+        if bad:
+            raise BadRequest(f"{what}: each entry is (start, stop) or None, not {bad[0]!r}.")
+        return [None if v is None else [int(v[0]), int(v[1])] for v in items]
+    return [None if v is None else int(v) for v in items]
+
+
+def _is_range(value: Any) -> bool:
+    return (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value))
+
+
+def geometry_after(geometry: Geometry, step: Step) -> Geometry:
+    """The geometry one step produces, with the checks the server would make on its shape."""
+    params = step["params"]
+    if step["operation"] == "cast":
+        return replace(geometry, dtype=np.dtype(params["dtype"]))
+    nav, sig = params.get("nav") or [None] * geometry.nav_ndim, params.get("sig") or [None] * len(geometry.sig_shape)
+    axes = []
+    for axis, entry in zip(geometry.axes, list(nav) + list(sig)):
+        if step["operation"] == "crop":
+            axes.append(_cropped(axis, entry))
+        else:
+            axes.append(_binned(axis, 1 if entry is None else entry))
+    dtype = geometry.dtype
+    if step["operation"] == "bin":
+        count = int(np.prod([f or 1 for f in list(nav) + list(sig)]))
+        dtype = binned_dtype(geometry.dtype, params.get("reduce", "mean"), count)
+    return Geometry(tuple(a.size for a in axes), dtype, geometry.nav_ndim, tuple(axes))
+
+
+def _cropped(axis: Axis, entry: Any) -> Axis:
+    if entry is None:
+        return axis
+    lo, hi = entry
+    if not 0 <= lo < hi <= axis.size:
+        raise BadRequest(f"crop range [{lo}, {hi}] for axis {axis.name} (size {axis.size}) is outside the data or "
+                         "empty.", f"Use half-open ranges with 0 <= start < stop <= {axis.size}.")
+    return replace(axis, size=hi - lo, offset=axis.offset + axis.scale * lo)
+
+
+def _binned(axis: Axis, factor: int) -> Axis:
+    if not 1 <= factor <= axis.size:
+        raise BadRequest(f"bin factor {factor} for axis {axis.name} (size {axis.size}) must be between 1 and "
+                         f"{axis.size}.")
+    return replace(axis, size=axis.size // factor, scale=axis.scale * factor,
+                   offset=axis.offset + axis.scale * (factor - 1) / 2)
+
+
+def binned_dtype(dtype: np.dtype, reduce: str, count: int) -> np.dtype:
+    """The server's rule: a mean is float32 (float64 from 64-bit data); an integer sum widens
+    until ``count`` extreme values fit; float sums keep their dtype."""
+    if dtype.kind == "c" or (reduce == "sum" and dtype.kind == "f"):
+        return dtype
+    if reduce == "mean":
+        return np.dtype(np.float64 if dtype.itemsize >= 8 else np.float32)
+    info = np.iinfo(dtype)
+    for name in (_SIGNED if info.min < 0 else _UNSIGNED):
+        wide = np.iinfo(name)
+        if wide.min <= info.min * count and info.max * count <= wide.max:
+            return np.dtype(name)
+    return np.dtype(_SIGNED[-1] if info.min < 0 else _UNSIGNED[-1])
+
+
+def geometry_of(source: Geometry, pipeline: list[Step] | tuple[Step, ...]) -> Geometry:
+    for step in pipeline:
+        source = geometry_after(source, step)
+    return source
