@@ -9,7 +9,7 @@ from tornado import web
 
 from ..compute.preview import PreviewRequest
 from ..encoding import array_to_npy
-from ..errors import TooLarge
+from ..errors import TooLarge, UnsupportedFormat
 from ..formats import list_arrays, open_dataset
 from ..formats.provenance import read_provenance
 from ..formats.selection import normalise as normalise_selection
@@ -55,10 +55,16 @@ def describe(repo: Repository, path: str, dataset: str | None) -> dict[str, Any]
     result: dict[str, Any] = {"repository": repo.name, "path": entry.path, "entry": entry.to_json()}
     if entry.type == "file":
         result["provenance"] = read_provenance(repo, entry.path)
-    if entry.format is None and (entry.type == "directory" or result.get("provenance")):
+    if entry.format is None and entry.type == "directory":
         result.update(arrays=None, dataset=None)
         return result
-    result["arrays"] = list_arrays(repo, entry.path)
+    try:
+        result["arrays"] = list_arrays(repo, entry.path)
+    except UnsupportedFormat:
+        if not result.get("provenance"):
+            raise
+        result.update(arrays=None, dataset=None)  # a saved picture: its provenance is what matters
+        return result
     with open_dataset(repo, entry.path, dataset) as ds:
         result["dataset"] = ds.describe()
     return result

@@ -1,0 +1,111 @@
+"""What the viewer and the notebook client ask of ``POST reductions`` and ``GET operations``:
+lazy pipelines, coarse first answers, FFTs, and operations offered only where they can run."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from _api import api_path, call, get_json
+from jupyter_remotem.kernels import from_spec
+
+RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
+
+
+async def reduce(jp_fetch, body, **params):
+    response = await jp_fetch(*api_path("reductions"), method="POST", body=json.dumps(body),
+                              params={k: str(v) for k, v in params.items()}, raise_error=False)
+    return response
+
+
+def ring_request(**extra):
+    body = {"repository": "demo", "path": "scan.h5", "operation": "virtual_detector",
+            "params": {"detectors": [RING]}}
+    body.update(extra)
+    return body
+
+
+def ring_image(scan):
+    return np.einsum("yxij,ij->yx", scan, from_spec(RING, scan.shape[2:]).astype(np.float64))
+
+
+@pytest.fixture(scope="module")
+def scan(demo_dir):
+    return np.load(demo_dir / "scan.npy").astype(np.float64)
+
+
+async def test_pipeline_runs_crop_and_bin_before_the_reduction(jp_fetch, scan):
+    pipeline = [{"operation": "crop", "params": {"nav": [[2, 30], None], "sig": None}},
+                {"operation": "bin", "params": {"nav": [2, 2], "reduce": "sum"}}]
+    response = await reduce(jp_fetch, ring_request(pipeline=pipeline), format="npy")
+    assert response.code == 200, response.body[:300]
+    got = np.load(io.BytesIO(response.body))[..., 0]
+    cropped = scan[2:30, : scan.shape[1] // 2 * 2]
+    binned = cropped.reshape(14, 2, cropped.shape[1] // 2, 2, *scan.shape[2:]).sum(axis=(1, 3))
+    np.testing.assert_allclose(got, ring_image(binned))
+
+
+async def test_coarse_pass_reads_a_subsampled_scan_and_says_its_step(jp_fetch, scan):
+    response = await reduce(jp_fetch, ring_request(step=4), format="npy")
+    assert response.code == 200
+    assert response.headers["X-Remotem-Step"] == "4"
+    np.testing.assert_allclose(np.load(io.BytesIO(response.body))[..., 0], ring_image(scan[::4, ::4]))
+    code, body = await call(jp_fetch, "POST", "reductions", body=ring_request(coarse=True))
+    assert code == 200
+    assert body["stats"]["step"] == 1, "the small demo scan is read whole even when coarse is asked"
+    assert body["stats"]["frames"] == scan.shape[0] * scan.shape[1]
+
+
+async def test_fft_answers_the_centred_magnitude(jp_fetch, scan):
+    response = await reduce(jp_fetch, {"repository": "demo", "path": "scan.h5", "operation": "pick",
+                                       "params": {"y": 3, "x": 5}, "fft": True}, format="npy")
+    assert response.code == 200
+    expected = np.abs(np.fft.fftshift(np.fft.fft2(scan[3, 5])))
+    np.testing.assert_allclose(np.load(io.BytesIO(response.body)), expected, rtol=1e-9, atol=1e-6)
+    nav = await reduce(jp_fetch, ring_request(fft=True), format="npy")
+    image = np.load(io.BytesIO(nav.body))[..., 0]
+    np.testing.assert_allclose(image, np.abs(np.fft.fftshift(np.fft.fft2(ring_image(scan)))), rtol=1e-9)
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    ({"step": 0}, "'step' must be a positive integer"),
+    ({"step": True}, "'step' must be a positive integer"),
+    ({"fft": "yes"}, "'fft' must be true or false"),
+    ({"pipeline": [{"operation": "com", "params": {}}]}, "cannot be chained"),
+    ({"pipeline": [{"operation": "bin", "params": {"nav": [0, 1]}}]}, "must be between"),
+])
+async def test_bad_viewer_parameters_are_400(jp_fetch, extra, fragment):
+    code, body = await call(jp_fetch, "POST", "reductions", body=ring_request(**extra))
+    assert code == 400, body
+    assert fragment in body["error"]["message"]
+    assert body["error"]["hint"] is not None
+
+
+async def test_operations_list_says_what_runs_where(jp_fetch):
+    listed = {op["name"]: op for op in (await get_json(jp_fetch, "operations"))["operations"]}
+    assert {"virtual_detector", "com", "frame_stats", "pick", "crop", "bin", "cast"} <= set(listed)
+    assert all(op["available"] and op["reason"] is None for op in listed.values())
+    assert listed["crop"]["kind"] == "transformation" and listed["com"]["kind"] == "reduction"
+    on_scan = await get_json(jp_fetch, "operations", repository="demo", path="scan.h5")
+    assert all(op["available"] for op in on_scan["operations"])
+
+
+async def test_operations_on_a_dataset_without_frames_say_why(jp_fetch, demo_dir, tmp_path):
+    spectra = tmp_path / "profile.npy"
+    np.save(spectra, np.arange(12.0))
+    code, body = await call(jp_fetch, "GET", "operations", repository="notebooks", path=spectra.name)
+    assert code == 200, body
+    by_name = {op["name"]: op for op in body["operations"]}
+    assert not by_name["virtual_detector"]["available"]
+    assert "2-D detector frames" in by_name["virtual_detector"]["reason"]
+    code, error = await call(jp_fetch, "GET", "operations", repository="demo", path="missing.h5")
+    assert code == 404 and error["error"]["code"] == "not_found"
+
+
+@pytest.fixture
+def jp_root_dir(tmp_path):
+    """The server's root folder: the 'notebooks' home repository."""
+    return tmp_path
