@@ -64,8 +64,12 @@ class ViewReader(BaseReader):
         grids = np.meshgrid(*[np.arange(g.shape[1]) for g in per_axis], indexing="ij")
         source_nav = tuple(p[:, g.ravel()] for p, g in zip(per_axis, grids))
         source_flat = np.ravel_multi_index(source_nav, self.source.nav_shape).ravel()
-        unique, inverse = np.unique(source_flat, return_inverse=True)
-        frames = self.source.read_frames(unique)[(slice(None),) + self.sig_keep][inverse]
+        if len(source_flat) < 2 or bool(np.all(np.diff(source_flat) > 0)):
+            # Ascending and distinct (crops, subsamples): one read, no regrouping copy.
+            frames = self.source.read_frames(source_flat)[(slice(None),) + self.sig_keep]
+        else:
+            unique, inverse = np.unique(source_flat, return_inverse=True)
+            frames = self.source.read_frames(unique)[(slice(None),) + self.sig_keep][inverse]
         block = frames.reshape((len(flat), self.box) + frames.shape[1:])
         if self.binning:
             dtype = binned_dtype(block.dtype, self.reduce, self.box * math.prod(self.sig_factors))
