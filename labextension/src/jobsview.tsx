@@ -2,6 +2,7 @@
  * The Jobs section of the Remote data sidebar: the user's jobs with their phase,
  * progress, throughput and ETA, results, errors, and Cancel / Pause / Resume / Delete.
  */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   caretDownIcon,
@@ -88,6 +89,33 @@ function actionLabels(
 }
 
 /**
+ * Deleting a job also removes the files it wrote, which cannot be undone: ask first, naming them.
+ */
+async function confirmDelete(
+  job: IJob,
+  trans: TranslationBundle
+): Promise<boolean> {
+  const files = (job.results ?? []).map(r => `${r.repository}: ${r.path}`);
+  const body = files.length
+    ? trans._n(
+        'This also deletes the result file %2.',
+        'This also deletes its %1 result files: %2.',
+        files.length,
+        files.slice(0, 5).join(', ') + (files.length > 5 ? ', …' : '')
+      )
+    : trans.__('The job leaves the list; it wrote no files.');
+  const answer = await showDialog({
+    title: trans.__('Delete this job?'),
+    body,
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Keep') }),
+      Dialog.warnButton({ label: trans.__('Delete') })
+    ]
+  });
+  return answer.button.accept;
+}
+
+/**
  * A progress bar: determinate when the fraction is known.
  */
 export function ProgressBar(props: {
@@ -161,7 +189,10 @@ export function JobRow(props: {
   const [actionError, setActionError] = useState<RemotemError | null>(null);
 
   const act = useCallback(
-    (action: JobAction) => {
+    async (action: JobAction) => {
+      if (action === 'delete' && !(await confirmDelete(job, trans))) {
+        return;
+      }
       setBusy(action);
       setActionError(null);
       model
@@ -169,7 +200,7 @@ export function JobRow(props: {
         .catch(reason => setActionError(RemotemError.from(reason)))
         .finally(() => setBusy(null));
     },
-    [model, job.id]
+    [model, job, trans]
   );
 
   const operation = operationOf(job);

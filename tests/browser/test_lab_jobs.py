@@ -222,6 +222,7 @@ def test_jobs_panel_shows_progress_errors_results_and_actions(page, lab_server) 
     expect(running).to_have_attribute("data-phase", "ABORTED")
     assert ("POST", "cancel") in [(m, u.split("?")[0].rsplit("/", 1)[1]) for m, u, _ in fake.requests]
     running.locator('[data-action="delete"]').click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
     expect(running).to_have_count(0)
     expect(jobs.locator(".jp-remotem-job")).to_have_count(3)
 
@@ -326,8 +327,15 @@ def test_copy_from_the_tree_runs_a_job_to_completion(page, jobs_api) -> None:
         sidebar.locator('.jp-remotem-tree-item[data-path="scan.h5"] .jp-remotem-size').inner_text()
     )
 
-    # Delete the finished job: it leaves the list.
+    # Deleting asks first, naming the files that go with the job; "Keep" keeps everything.
     page.locator(f'{row} [data-action="delete"]').click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text(target)
+    dialog.locator(".jp-mod-reject").click()
+    expect(dialog).to_have_count(0)
+    expect(page.locator(row)).to_have_count(1)
+    page.locator(f'{row} [data-action="delete"]').click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
     expect(page.locator(row)).to_have_count(0)
     assert page.errors == []
 
