@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-try:
-    from importlib.metadata import version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
+try:
     __version__ = _version("jupyter_remotem")
-except Exception:  # pragma: no cover - running from a source tree without metadata
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
     __version__ = "0.0.0"
 
 
@@ -20,3 +21,21 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from .app import RemotemApp
 
     return [{"module": "jupyter_remotem", "app": RemotemApp}]
+
+
+#: Client names importable from the package itself (``remotem.connect()``), loaded on first use so
+#: that the server extension does not import the client, nor the client the server.
+_CLIENT_NAMES = frozenset({
+    "connect", "open", "local", "open_local", "Client", "RemoteDataset", "LocalDataset", "Job", "JobFailed",
+    "RemotemError", "RemotemWarning", "OperationUnavailable", "NotFound", "BadRequest", "TooLarge",
+    "PermissionDenied", "Unsupported", "Unavailable", "Unauthorized", "Unreadable", "Conflict", "kernel_environment",
+    "disk", "ring", "rectangle", "point", "polygon", "weights",
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'jupyter_remotem' has no attribute {name!r}")

@@ -291,10 +291,6 @@ class RemotemApp(ExtensionApp):
         )
         self.settings["remotem"] = services
         self._start_housekeeping(services)
-        # Kernels inherit the server's environment: tell them where the server is, so that
-        # ``remotem.connect()`` in a notebook needs no arguments.  The port is final only once the
-        # server has bound it, hence a callback on its loop.
-        self.serverapp.io_loop.add_callback(self._export_kernel_environment)
         if self.warm_up_kernels:
             from .kernels import warm_up
 
@@ -303,10 +299,13 @@ class RemotemApp(ExtensionApp):
             "jupyter_remotem: serving repositories %s", ", ".join(r.name for r in registry.all())
         )
 
-    def _export_kernel_environment(self) -> None:
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Kernels inherit the server's environment: tell them where the server is, so that
+        ``remotem.connect()`` in a notebook needs no arguments.  This hook runs once the server
+        has chosen its port, which ``initialize_settings`` is too early to know."""
         from .client.discovery import kernel_environment
 
-        os.environ.update(kernel_environment(self.serverapp))
+        os.environ.update(kernel_environment(serverapp))
 
     def _start_housekeeping(self, services: Services) -> None:
         from tornado.ioloop import PeriodicCallback

@@ -1,4 +1,4 @@
-"""Arrays to response bodies: JSON (bounded), NPY and PNG."""
+"""Arrays to response bodies: JSON (bounded), NPY, NPZ (every array of a result) and PNG."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .errors import BadParameter, TooLarge
 
 #: Largest array served as JSON; bigger ones should be asked for as NPY.
 MAX_JSON_ELEMENTS = 1_000_000
-FORMATS = ("json", "npy", "png")
+FORMATS = ("json", "npy", "npz", "png")
 
 
 def array_to_json(array: np.ndarray) -> dict[str, Any]:
@@ -39,6 +39,13 @@ def _nan_to_none(data: Any) -> Any:
 def array_to_npy(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def arrays_to_npz(arrays: dict[str, np.ndarray]) -> bytes:
+    """All named arrays of a result in one uncompressed ``.npz``: no size limit, exact dtypes."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **{name: np.ascontiguousarray(array) for name, array in arrays.items()})
     return buffer.getvalue()
 
 

@@ -109,3 +109,25 @@ async def test_operations_on_a_dataset_without_frames_say_why(jp_fetch, demo_dir
 def jp_root_dir(tmp_path):
     """The server's root folder: the 'notebooks' home repository."""
     return tmp_path
+
+
+async def test_npz_answers_every_array_of_a_result_without_the_json_limit(jp_fetch, scan):
+    response = await reduce(jp_fetch, {"repository": "demo", "path": "scan.h5", "operation": "frame_stats"},
+                            format="npz")
+    assert response.code == 200
+    assert response.headers["X-Remotem-Primary"] == "mean"
+    with np.load(io.BytesIO(response.body), allow_pickle=False) as arrays:
+        assert set(arrays.files) == {"sum", "mean", "std", "max", "min"}
+        np.testing.assert_allclose(arrays["mean"], scan.mean(axis=(0, 1)))
+        np.testing.assert_array_equal(arrays["max"], scan.max(axis=(0, 1)))
+
+
+def test_local_arrays_take_the_same_request_keys(scan):
+    from jupyter_remotem.compute.reductions import reduce_array
+
+    pipeline = [{"operation": "crop", "params": {"nav": [[0, 16], None], "sig": None}}]
+    local = reduce_array(scan, "virtual_detector", {"detectors": [RING]}, pipeline=pipeline, step=2, fft=True)
+    expected = np.abs(np.fft.fftshift(np.fft.fft2(ring_image(scan[0:16][::2, ::2]))))
+    np.testing.assert_allclose(local.arrays["intensity"][..., 0], expected, rtol=1e-9)
+    frame = reduce_array(scan, "pick", {"y": 2, "x": 7}).arrays["frame"]
+    np.testing.assert_array_equal(frame, scan[2, 7])

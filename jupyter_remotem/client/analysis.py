@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +20,8 @@ from . import pipeline as chain
 from .geometry import Axis, Geometry
 from .pipeline import Step
 
-Self = TypeVar("Self", bound="Analysis")
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 #: Operations whose answer is one array, by the name of that array.
 SINGLE_ARRAY = {"virtual_detector": "intensity", "pick": "frame"}
@@ -56,7 +57,7 @@ class Analysis(ABC):
         """Run one reduction over this dataset (pipeline included)."""
 
     @abstractmethod
-    def _chained(self: Self, step: Step) -> Self:
+    def _chained(self, step: Step) -> Self:
         """The same dataset with one more pipeline step."""
 
     # -- geometry ----------------------------------------------------------------------------
@@ -152,17 +153,17 @@ class Analysis(ABC):
         return self._present(reduced, field, as_xarray)
 
     # -- transformations (lazy) --------------------------------------------------------------
-    def crop(self: Self, nav: Any = None, sig: Any = None) -> Self:
+    def crop(self, nav: Any = None, sig: Any = None) -> Self:
         """Keep part of the scan and/or of each frame: half-open ``(start, stop)`` per axis (or None),
         or one pair for every axis of that part.  Lazy: runs inside the reduction that follows."""
         return self._chained(chain.crop_step(self.geometry, nav, sig))
 
-    def bin(self: Self, sig: Any = None, nav: Any = None, reduce: str = "mean") -> Self:
+    def bin(self, sig: Any = None, nav: Any = None, reduce: str = "mean") -> Self:
         """Bin frames by ``sig`` (one int for every frame axis, or one per axis) and the scan by
         ``nav``; ``reduce`` is "mean" or "sum".  ``ds.bin(2)`` halves each frame side.  Lazy."""
         return self._chained(chain.bin_step(self.geometry, sig, nav, reduce))
 
-    def cast(self: Self, dtype: Any, scale: float = 1.0, offset: float = 0.0, clip: bool = False) -> Self:
+    def cast(self, dtype: Any, scale: float = 1.0, offset: float = 0.0, clip: bool = False) -> Self:
         """Values as ``dtype`` after ``value * scale + offset`` (``clip`` clamps to its range).  Lazy."""
         return self._chained(chain.cast_step(dtype, scale, offset, clip))
 

@@ -67,8 +67,15 @@ def _blend(old: float | None, new: float) -> float:
 
 
 def path_in_url(path: str) -> str:
-    """A repository path as URL segments, each percent-encoded (names may hold spaces, ``#``, ``?``)."""
-    return "/".join(quote(segment, safe="") for segment in path.strip("/").split("/") if segment)
+    """A repository path as URL segments, each percent-encoded (names may hold spaces, ``#``, ``?``).
+
+    Dot segments are encoded too: an HTTP library would otherwise resolve ``..`` itself and ask
+    for a different resource, where the server should see (and refuse) the path as written."""
+    return "/".join(_segment(segment) for segment in path.strip("/").split("/") if segment)
+
+
+def _segment(segment: str) -> str:
+    return segment.replace(".", "%2E") if set(segment) == {"."} else quote(segment, safe="")
 
 
 class Connection:

@@ -19,7 +19,7 @@ from .connection import npy_array, path_in_url
 from .errors import BadRequest, OperationUnavailable, TooLarge
 from .geometry import Geometry
 from .pipeline import Step, geometry_of
-from .slicing import normalise_key, out_shape, pieces
+from .slicing import Piece, normalise_key, out_shape, pieces, split_piece
 
 if TYPE_CHECKING:
     from .jobs import Job
@@ -122,12 +122,22 @@ class RemoteDataset(Analysis):
         warn_if_large(nbytes, f"ds[{key!r}]", self.client.connection.measurements, self.client.thresholds,
                       self.client.repository_bytes_s(self.repository))
         url_path = path_in_url(self.path)
+        thresholds = self.client.thresholds
 
-        def fetch(piece: Any) -> None:
-            out[piece.target] = self.client.connection.get_array(
-                "repositories", self.repository, "data", url_path, slice=piece.text, dataset=self.dataset)
+        def fetch(piece: Piece) -> None:
+            try:
+                out[piece.target] = self.client.connection.get_array(
+                    "repositories", self.repository, "data", url_path, slice=piece.text, dataset=self.dataset)
+            except TooLarge:
+                # Above the server's max_data_bytes: remember a smaller size and split this piece.
+                smaller = max(self.dtype.itemsize, piece.nbytes(self.dtype.itemsize) // 4)
+                if smaller >= piece.nbytes(self.dtype.itemsize):
+                    raise
+                thresholds.piece_bytes = min(thresholds.piece_bytes, smaller)
+                for part in split_piece(piece, self.dtype.itemsize, smaller):
+                    fetch(part)
 
-        self.client.connection.map(fetch, pieces(items, self.dtype.itemsize, self.client.thresholds.piece_bytes))
+        self.client.connection.map(fetch, pieces(items, self.dtype.itemsize, thresholds.piece_bytes))
         return out
 
     def to_numpy(self) -> np.ndarray:
@@ -194,7 +204,8 @@ class RemoteDataset(Analysis):
     def _suggest_job(self, error: TooLarge, operation: str, params: dict[str, Any],
                      roi: dict[str, Any] | None) -> TooLarge:
         """The server's 413, with the notebook way to run the same work as a job."""
-        call = f"ds.submit({operation!r}, {params!r}{', roi=' + repr(roi) if roi else ''}, output='result.h5')"
+        shown = repr(params) if len(repr(params)) <= 160 else "params"
+        call = f"ds.submit({operation!r}, {shown}{', roi=roi' if roi else ''}, output='result.h5')"
         hint = f"Run it as a job: job = {call}; job.wait(); job.result(). Or restrict it with an roi or a step."
         return TooLarge(error.message, hint, code=error.code, status=error.status, details=error.details)
 

@@ -29,6 +29,9 @@ class Piece:
     def text(self) -> str:
         return selection_text(self.items)
 
+    def nbytes(self, itemsize: int) -> int:
+        return math.prod(out_shape(self.items)) * itemsize
+
 
 def normalise_key(key: Any, shape: tuple[int, ...]) -> tuple[Item, ...]:
     """One int (non-negative, in range) or ``range`` per axis, as numpy's basic indexing reads ``key``."""
@@ -85,6 +88,11 @@ def selection_text(items: tuple[Item, ...]) -> str:
 def pieces(items: tuple[Item, ...], itemsize: int, piece_bytes: int) -> list[Piece]:
     """Requests of at most ``piece_bytes`` each (one frame row at least) covering ``items``."""
     return list(_split(items, tuple(slice(0, n) for n in out_shape(items)), itemsize, piece_bytes))
+
+
+def split_piece(piece: Piece, itemsize: int, piece_bytes: int) -> list[Piece]:
+    """``piece`` cut again into requests of at most ``piece_bytes`` (same output places)."""
+    return list(_split(piece.items, piece.target, itemsize, piece_bytes))
 
 
 def _split(items: tuple[Item, ...], target: tuple[slice, ...], itemsize: int, piece_bytes: int) -> Iterator[Piece]:

@@ -133,6 +133,19 @@ def run_reduction(
     cancel: threading.Event | None = None,
 ) -> tuple[ReductionResult, ReductionStats]:
     """Open, plan, estimate and run one reduction inline."""
+    with request.open(repository) as dataset:
+        return reduce_dataset(dataset, request, throughput, interactive_limit_s, cancel)
+
+
+def reduce_dataset(
+    full: Dataset,
+    request: ReductionRequest,
+    throughput: float | None = None,
+    interactive_limit_s: float = math.inf,
+    cancel: threading.Event | None = None,
+) -> tuple[ReductionResult, ReductionStats]:
+    """Run ``request``'s operation on an opened dataset (already seen through its pipeline): the
+    server's interactive path and a notebook's local arrays share every step from here on."""
     operation = get_operation(request.operation)
     if operation.kind == "transformation":
         raise BadParameter(
@@ -140,30 +153,29 @@ def run_reduction(
             "runs as a job, not interactively.",
             hint="Submit it with POST remotem/api/jobs and an 'output' (an .h5 file in a writable repository).",
         )
-    with request.open(repository) as full:
-        step = coarse_step(full.nav_shape) if request.coarse else request.step
-        dataset = subsampled(full, step)
-        started = time.perf_counter()
-        if operation.name == "pick":
-            result = _pick(dataset, request.params)
-            stats = ReductionStats(1, dataset.frame_nbytes, time.perf_counter() - started, 0.0, step)
-        else:
-            plan = operation.plan(dataset, request.params)
-            visited = roi_indices(request.roi, dataset.nav_shape)
-            frames = dataset.n_frames if visited is None else len(visited)
-            bytes_read = frames * bytes_per_frame(dataset)
-            estimate = bytes_read / (throughput or DEFAULT_THROUGHPUT)
-            if estimate > interactive_limit_s:
-                raise TooLarge(
-                    f"This {operation.name} reads {bytes_read / 1e9:.1f} GB, about {math.ceil(estimate)} s at "
-                    f"this repository's speed; the interactive limit is {interactive_limit_s:.0f} s.",
-                    hint="Submit it as a job (POST remotem/api/jobs), or restrict it with an ROI.",
-                    estimate_s=estimate,
-                    bytes=bytes_read,
-                )
-            partitions = dataset_partitions(dataset, visited)
-            result = run_plan(dataset, plan, partitions, visited=visited, cancel=cancel)
-            stats = ReductionStats(frames, bytes_read, time.perf_counter() - started, estimate, step)
+    step = coarse_step(full.nav_shape) if request.coarse else request.step
+    dataset = subsampled(full, step)
+    started = time.perf_counter()
+    if operation.name == "pick":
+        result = _pick(dataset, request.params)
+        stats = ReductionStats(1, dataset.frame_nbytes, time.perf_counter() - started, 0.0, step)
+    else:
+        plan = operation.plan(dataset, request.params)
+        visited = roi_indices(request.roi, dataset.nav_shape)
+        frames = dataset.n_frames if visited is None else len(visited)
+        bytes_read = frames * bytes_per_frame(dataset)
+        estimate = bytes_read / (throughput or DEFAULT_THROUGHPUT)
+        if estimate > interactive_limit_s:
+            raise TooLarge(
+                f"This {operation.name} reads {bytes_read / 1e9:.1f} GB, about {math.ceil(estimate)} s at "
+                f"this repository's speed; the interactive limit is {interactive_limit_s:.0f} s.",
+                hint="Submit it as a job (POST remotem/api/jobs), or restrict it with an ROI.",
+                estimate_s=estimate,
+                bytes=bytes_read,
+            )
+        partitions = dataset_partitions(dataset, visited)
+        result = run_plan(dataset, plan, partitions, visited=visited, cancel=cancel)
+        stats = ReductionStats(frames, bytes_read, time.perf_counter() - started, estimate, step)
     if request.fft:
         result = fft_result(result)
     return result, stats
@@ -191,11 +203,14 @@ def dataset_ref(repository: Repository, request: ReductionRequest) -> DatasetRef
 
 
 def reduce_array(array: np.ndarray, operation: str, params: dict[str, Any], nav_ndim: int | None = None,
-                 roi: dict[str, Any] | None = None) -> ReductionResult:
-    """The same operation on an in-memory array (sampled frames, a notebook's local data)."""
+                 roi: dict[str, Any] | None = None, pipeline: list[dict[str, Any]] | None = None,
+                 step: int = 1, coarse: bool = False, fft: bool = False) -> ReductionResult:
+    """The same request on an in-memory array (sampled frames, a notebook's local data)."""
     from ..formats.memory import array_dataset
 
-    dataset = array_dataset(array, nav_ndim)
-    plan = get_operation(operation).plan(dataset, params)
-    visited = roi_indices(roi, dataset.nav_shape)
-    return run_plan(dataset, plan, dataset_partitions(dataset, visited), visited)
+    request = ReductionRequest.from_json({
+        "repository": "local", "path": "array", "operation": operation, "params": params, "roi": roi,
+        "pipeline": pipeline, "step": step, "coarse": coarse, "fft": fft,
+    })
+    dataset = apply_pipeline(array_dataset(array, nav_ndim), list(request.pipeline))
+    return reduce_dataset(dataset, request)[0]

@@ -34,7 +34,10 @@ class ReductionsHandler(RemotemHandler):
         self.set_header("X-Remotem-Elapsed", f"{stats.elapsed_s:.4f}")
         self.set_header("X-Remotem-Step", str(stats.step))
         self.set_header("X-Remotem-Shape", ",".join(map(str, result.arrays[field].shape)))
-        if fmt == "npy":
+        if fmt == "npz":
+            self.set_header("X-Remotem-Primary", result.primary)
+            self.finish(encoding.arrays_to_npz(result.arrays), set_content_type="application/octet-stream")
+        elif fmt == "npy":
             self.finish(encoding.array_to_npy(result.arrays[field]), set_content_type="application/octet-stream")
         elif fmt == "png":
             png = encoding.array_to_png(

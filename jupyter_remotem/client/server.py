@@ -1,0 +1,149 @@
+"""The notebook's entry point: one Jupyter server's repositories, datasets and jobs.
+
+>>> import jupyter_remotem as remotem
+>>> c = remotem.connect()                 # inside a kernel of the server: no arguments
+>>> c.repositories                        # what this user may read, with speed lights
+>>> ds = c.open("demo", "scan.h5")
+>>> bf = ds.virtual_detector(remotem.disk(32, 32, 9))
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .advice import Thresholds
+from .connection import Connection, path_in_url
+from .dataset import RemoteDataset
+from .discovery import ServerAddress, find_server
+from .errors import NotFound, RemotemError
+from .jobs import Job
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+
+class Client:
+    """A connection to one server's remotem API (see the module docstring)."""
+
+    def __init__(self, address: ServerAddress, timeout: float = 120.0, parallel: int = 4) -> None:
+        self.address = address
+        self.connection = Connection(address, timeout=timeout, parallel=parallel)
+        self.thresholds = Thresholds()
+        self._repositories: list[dict[str, Any]] | None = None
+
+    def __repr__(self) -> str:
+        return f"<remotem Client {self.address.url}>"
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- browsing ----------------------------------------------------------------------------
+    @property
+    def repositories(self) -> list[dict[str, Any]]:
+        """Repositories this user may read: ``name, description, writable, protocol, home, speed``."""
+        self._repositories = self.connection.get_json("repositories")["repositories"]
+        return self._repositories
+
+    def _repository(self, name: str) -> dict[str, Any] | None:
+        known = self._repositories if self._repositories is not None else self.repositories
+        return next((r for r in known if r["name"] == name), None)
+
+    def repository_bytes_s(self, name: str) -> float | None:
+        """The repository's probed read speed in bytes/s (None when not measured yet)."""
+        speed = (self._repository(name) or {}).get("speed") or {}
+        value = speed.get("throughput_mb_s")
+        return float(value) * 1e6 if value else None
+
+    def home_repository(self, required: bool = False) -> str | None:
+        """The repository next to the notebooks (``home: true``), where local copies go."""
+        home = next((r["name"] for r in (self._repositories or self.repositories) if r.get("home")), None)
+        if home is None and required:
+            raise NotFound("This server has no home repository for results next to the notebooks.",
+                           "Pass repository='<a writable repository>' explicitly.", code="no_home_repository")
+        return home
+
+    def local_path(self, repository: str, path: str) -> Path | None:
+        """Where ``path`` of the home repository lies on this machine, when the kernel shares the
+        server's disk (the server exported its root folder); else None."""
+        root = self.address.root_dir or os.environ.get("REMOTEM_ROOT_DIR")
+        if not root or repository != self.home_repository() or not Path(root).is_dir():
+            return None
+        return Path(root).joinpath(*[p for p in path.split("/") if p])
+
+    def ls(self, repository: str, path: str = "") -> list[dict[str, Any]]:
+        """Entries of a folder: ``name, path, type, size, mtime, modified, format``."""
+        parts = ["repositories", repository, "tree"]
+        if path.strip("/"):
+            parts.append(path_in_url(path))
+        return self.connection.get_json(*parts)["entries"]
+
+    def meta(self, repository: str, path: str, dataset: str | None = None) -> dict[str, Any]:
+        """The server's description of one file (``GET meta``)."""
+        return self.connection.get_json("repositories", repository, "meta", path_in_url(path), dataset=dataset)
+
+    def open(self, repository: str, path: str, dataset: str | None = None) -> RemoteDataset:
+        """A dataset (lazy: only its description is read); ``dataset`` picks an array inside the file."""
+        meta = self.meta(repository, path, dataset)
+        if meta.get("dataset") is None:
+            raise NotFound(f"'{path}' in '{repository}' is a folder, not a dataset.",
+                           f"List it with client.ls({repository!r}, {path!r}).", code="not_a_dataset")
+        return RemoteDataset(self, repository, path, meta)
+
+    def operations(self, repository: str | None = None, path: str | None = None,
+                   dataset: str | None = None) -> list[dict[str, Any]]:
+        """Operations the server offers (for a dataset, with ``available`` and the ``reason`` why not).
+
+        Empty when the server predates ``GET operations``: everything is then tried remotely."""
+        try:
+            return self.connection.get_json("operations", repository=repository, path=path,
+                                            dataset=dataset)["operations"]
+        except NotFound:
+            return []
+
+    # -- jobs --------------------------------------------------------------------------------
+    def submit(self, body: dict[str, Any]) -> Job:
+        """Submit a raw ``POST jobs`` body (datasets build it with ``ds.submit``)."""
+        return Job(self, self.connection.post_json("jobs", body=body))
+
+    def jobs(self, *phases: str) -> list[Job]:
+        """This user's jobs, newest first; optionally only those in ``phases``."""
+        params = {"PHASE": list(phases)} if phases else None
+        answer = self.connection.request("GET", "jobs", params=params).json()
+        return [Job(self, info) for info in answer["jobs"]]
+
+    def job(self, job_id: str) -> Job:
+        return Job(self, self.connection.get_json("jobs", job_id))
+
+    def copy(self, repository: str, path: str, target_repository: str | None = None,
+             target_path: str | None = None) -> Job:
+        """Copy a file or folder between repositories as a job (default target: the home repository,
+        same path)."""
+        body = {"operation": "copy", "source": {"repository": repository, "path": path},
+                "target": {"repository": target_repository or self.home_repository(required=True),
+                           "path": target_path or path}}
+        return self.submit(body)
+
+
+def connect(url: str | None = None, token: str | None = None, *, timeout: float = 120.0,
+            parallel: int = 4) -> Client:
+    """Connect to a Jupyter server running jupyter_remotem.
+
+    Inside a kernel started by that server (alone or on JupyterHub) no arguments are needed;
+    elsewhere pass its ``url`` (including any base URL, e.g. ``https://hub/user/alice/``) and
+    ``token``.  Checks the connection once, so a wrong URL or token fails here, clearly.
+    """
+    client = Client(find_server(url, token), timeout=timeout, parallel=parallel)
+    try:
+        client.repositories  # noqa: B018 - the first request checks address and token
+    except RemotemError:
+        client.close()
+        raise
+    return client
