@@ -21,10 +21,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml constraints.txt labextension/package.json labextension/yarn.lock
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt labextension/package.json labextension/yarn.lock \
+		tests/hub/package.json tests/hub/package-lock.json
 	$(BIN)/pip install -e ".[test]" -c constraints.txt
 	$(BIN)/jupyter-builder develop --overwrite .
 	$(BIN)/jupyter server extension enable --sys-prefix jupyter_remotem
+	npm ci --prefix tests/hub
 	touch $(STAMP)
 
 # Services the tests use: Debian's chromium for browser tests and PostgreSQL for the job store.

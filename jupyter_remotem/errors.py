@@ -87,7 +87,7 @@ def from_http_status(status: int, reason: str) -> dict[str, Any]:
     }
     hints = {
         401: "Log in, or pass a valid token.",
-        403: "Log in, or pass a valid token; the repository may not be shared with your groups.",
+        403: "Log in again, or pass a valid token (Authorization: token ...).",
         404: "Check the URL against the API documentation.",
         405: "Check the HTTP method against the API documentation.",
         500: "This is a bug in jupyter_remotem; the server log has the details.",

@@ -1,0 +1,40 @@
+"""Through the hub's proxy a user's server answers its owner only: no token, a wrong token, another
+user's token and a service without access are all refused, and nothing about the data leaks."""
+
+from __future__ import annotations
+
+import pytest
+
+from _scenario import PRIVATE_FILE
+
+pytestmark = pytest.mark.hub
+
+REPOSITORY_DATA = ("demo", "private", "notebooks", PRIVATE_FILE, "scan.h5")
+
+
+def credentials(hub) -> dict[str, str | None]:
+    return {"no token": None, "a made-up token": "0123456789abcdef0123456789abcdef",
+            "bob's token": hub.tokens["bob"], "the admin service's token": hub.service_token}
+
+
+@pytest.mark.parametrize("path", ["repositories", "repositories/private/tree/", "jobs"])
+def test_api_requests_without_alices_credentials_are_refused_with_json(hub, path):
+    for who, token in credentials(hub).items():
+        response = hub.request("GET", f"user/alice/remotem/api/{path}", token)
+        assert response.status_code == 403, (who, response.status_code, response.text[:300])
+        assert response.headers["Content-Type"].startswith("application/json"), who
+        assert response.json()["error"]["code"] == "forbidden", who
+        assert not [word for word in REPOSITORY_DATA if word in response.text], (who, response.text)
+
+
+def test_an_api_request_from_a_browser_without_a_session_is_refused_not_redirected(hub):
+    response = hub.request("GET", "user/alice/remotem/api/repositories", headers={"Accept": "text/html"})
+    assert response.status_code == 403, response.status_code
+    assert not [word for word in REPOSITORY_DATA if word in response.text]
+
+
+def test_a_browser_without_a_session_is_sent_to_the_hub_to_log_in(hub):
+    response = hub.request("GET", "user/alice/lab", headers={"Accept": "text/html"})
+    assert response.status_code == 302, response.status_code
+    assert "/hub/api/oauth2/authorize" in response.headers["Location"], response.headers["Location"]
+    assert not [word for word in REPOSITORY_DATA if word in response.text]
