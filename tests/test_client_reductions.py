@@ -162,7 +162,10 @@ async def test_repeated_round_trips_on_small_data_suggest_working_locally(client
         for _ in range(3):
             await in_thread(ds.virtual_detector, DISK)
     fast = await in_thread(client.open, "demo", "scan.npy")
-    client.connection.measurements.throughput_bytes_s = 1e12  # downloading is nearly free
+    # Downloading is nearly free: no latency, a fast link (a loaded machine's slow earlier requests
+    # must not decide this).
+    client.connection.measurements.throughput_bytes_s = 1e12
+    client.connection.measurements.latency_s = 0.0
     await in_thread(fast.virtual_detector, DISK)
     with pytest.warns(RemotemWarning, match=r"to_local\(\)"):
         await in_thread(fast.virtual_detector, DISK)

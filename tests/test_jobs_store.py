@@ -186,7 +186,7 @@ def test_checkpoint_codec_returns_identical_partials():
     ({"output": None}, "needs 'output'"),
     ({"output": {"repository": "out", "path": "../escape.h5"}}, "may not leave"),
     ({"output": {"repository": "out", "path": "result.txt"}}, "Unknown output format"),
-    ({"output": {"repository": "out", "path": "r.h5", "array": "x"}}, "only for the npy"),
+    ({"output": {"repository": "out", "path": "r.h5", "array": "x"}}, "HDF5 holds them all"),
     ({"priority": "high"}, "priority"),
     ({"operation": "pick"}, "needs no job"),
     ({"operation": "nonsense"}, "Unknown operation"),
