@@ -79,3 +79,15 @@ async def wait_until(probe: Any, what: str, timeout: float = 30.0, interval: flo
             return value
         assert loop.time() < deadline, f"timed out after {timeout} s waiting for {what}"
         await asyncio.sleep(interval)
+
+
+def stop_started_worker(serverapp: Any) -> None:
+    """End the detached job worker a test server started (``start_worker=True``); it outlives
+    the server on purpose, so the test must end it."""
+    import os
+    import signal
+
+    process = serverapp.web_app.settings["remotem"].supervisor.process
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)

@@ -135,9 +135,7 @@ class Job:
     def open(self, index: int = 0) -> Any:
         """The job's ``index``-th result file as a :class:`~.dataset.RemoteDataset`."""
         self._require_completed()
-        if not self.results:
-            raise Unsupported(f"Job {self.id} wrote no files.", code="no_results")
-        result = self.results[index]
+        result = self._data_results()[index]
         return self.client.open(result["repository"], result["path"])
 
     def result(self) -> Any:
@@ -152,7 +150,14 @@ class Job:
             return self.open()
         from .results import download_result
 
-        return download_result(self.client, self.results[0])
+        return download_result(self.client, self._data_results()[0])
+
+    def _data_results(self) -> list[dict[str, Any]]:
+        """The result files that hold data: an NPY result's JSON sidecar is listed too."""
+        files = [r for r in self.results if r.get("format") != "json"]
+        if not files:
+            raise Unsupported(f"Job {self.id} wrote no data files.", code="no_results")
+        return files
 
     def _require_completed(self) -> None:
         if not self.done:
@@ -178,9 +183,9 @@ def _update_bar(bar: Any, job: Job) -> None:
         bar.total = int(total)
         bar.n = int(done or 0)
     postfix = {"phase": job.status}
-    if progress.get("throughput"):
-        postfix["MB/s"] = f"{float(progress['throughput']) / 1e6:.0f}"
-    if progress.get("eta") is not None:
-        postfix["eta"] = f"{float(progress['eta']):.0f} s"
+    if progress.get("throughput_bytes_s"):
+        postfix["MB/s"] = f"{float(progress['throughput_bytes_s']) / 1e6:.0f}"
+    if progress.get("eta_s") is not None:
+        postfix["eta"] = f"{float(progress['eta_s']):.0f} s"
     bar.set_postfix(postfix, refresh=False)
     bar.refresh()

@@ -33,12 +33,14 @@ class ImagePanel:
             image=ipywidgets.Image(value=b"", format="png"),
             x=[-0.5, self.width - 0.5], y=[self.height - 0.5, -0.5], scales=self.scales,
         )
-        aspect = self.width / self.height
+        # The figure's aspect ratio includes its margins; choose it so that the plot area, and
+        # so every array pixel, is square.
+        margin = {"top": 30, "bottom": 8, "left": 8, "right": 8}
+        height_px = (size - margin["left"] - margin["right"]) * self.height / self.width + margin["top"] + margin["bottom"]
         self.figure = bqplot.Figure(
-            marks=[self.image], title=title, padding_x=0, padding_y=0, animation_duration=0,
-            fig_margin={"top": 30, "bottom": 8, "left": 8, "right": 8},
-            min_aspect_ratio=aspect, max_aspect_ratio=aspect,
-            layout=ipywidgets.Layout(width=f"{size}px", height=f"{round(size / aspect) + 38}px"),
+            marks=[self.image], title=title, padding_x=0, padding_y=0, animation_duration=0, fig_margin=margin,
+            min_aspect_ratio=size / height_px, max_aspect_ratio=size / height_px,
+            layout=ipywidgets.Layout(width=f"{size}px", height=f"{round(height_px)}px"),
         )
         #: The array last shown (as given, before scaling) and how it was drawn.
         self.data: np.ndarray | None = None
@@ -62,4 +64,8 @@ class ImagePanel:
             self.scale = scale or self.scale
             if self.data is None:
                 return
-            self.image.image.value = render.to_png(self.data.astype(np.float64, copy=False), self.cmap, self.scale)
+            png = render.to_png(self.data.astype(np.float64, copy=False), self.cmap, self.scale)
+            # bqplot redraws an Image mark only when its ``image`` widget is replaced, not when
+            # that widget's bytes change; so each picture is a new ipywidgets.Image.
+            previous, self.image.image = self.image.image, ipywidgets.Image(value=png, format="png")
+            previous.close()

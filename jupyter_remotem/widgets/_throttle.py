@@ -16,6 +16,7 @@ everything requested so far without guessing a delay.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -82,12 +83,27 @@ class LatestWork:
             try:
                 task()
             except Exception as error:  # noqa: BLE001 - reported to the widget, never lost in a thread
-                try:
+                with contextlib.suppress(Exception):  # a failing report must not end the worker thread
                     self._on_error(kind, error)
-                except Exception:  # noqa: BLE001 - a failing report must not end the worker thread
-                    pass
             finally:
                 with self._condition:
                     self._running = None
                     self.completed[kind] = self.completed.get(kind, 0) + 1
                     self._condition.notify_all()
+
+
+class BackgroundWork:
+    """Mixin for widgets whose requests run on a :class:`LatestWork` thread (``self._work``):
+    waiting for it, and ending it with the widget."""
+
+    _work: LatestWork
+
+    def wait_idle(self, timeout: float | None = 30.0) -> bool:
+        """Wait until everything asked for so far is shown; False if ``timeout`` seconds passed first."""
+        return self._work.wait_idle(timeout)
+
+    def close(self) -> None:
+        work = getattr(self, "_work", None)  # absent when the constructor refused its arguments
+        if work is not None:
+            work.close()
+        super().close()  # type: ignore[misc]

@@ -220,14 +220,21 @@ def _circle(cx: float, cy: float, r: float, points: int) -> np.ndarray:
 
 
 def _closed_path(corners: Sequence[tuple[float, float]], points: int) -> np.ndarray:
-    """``points`` samples along the closed polyline through ``corners`` (every corner included
-    when ``points`` allows), so straight shapes stack with circles of the same length."""
+    """``points`` samples along the closed polyline through ``corners``, every corner included,
+    so straight shapes stack with circles of the same length (see :func:`outline_points`)."""
     ring = np.asarray(list(corners) + [corners[0]], dtype=float)
-    lengths = np.hypot(*np.diff(ring, axis=0).T)
-    along = np.concatenate([[0.0], np.cumsum(lengths)])
-    samples = np.union1d(np.linspace(0.0, along[-1], points - len(corners)), along)[:points]
-    samples[-1] = along[-1]
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(ring, axis=0).T))])
+    if points < len(along):
+        raise ValueError(f"An outline through {len(corners)} corners needs at least {len(along)} points.")
+    filler = np.linspace(0.0, along[-1], points - len(along) + 2)[1:-1]
+    samples = np.sort(np.concatenate([along, filler]))
     return np.column_stack([np.interp(samples, along, ring[:, 0]), np.interp(samples, along, ring[:, 1])])
+
+
+def outline_points(detectors: Sequence[Detector]) -> int:
+    """Points per outline path for ``detectors``: enough for the polygon with most vertices."""
+    vertices = [len(d["vertices"]) + 1 for d in detectors if d["shape"] == "polygon"]
+    return max([OUTLINE_POINTS, *vertices])
 
 
 def scan_position(x: float, y: float, nav_shape: Sequence[int]) -> tuple[int, int]:
