@@ -12,7 +12,11 @@ lab: setup demo-data
 		--port=$${JUPYTER_PORT:-8888} \
 		--RemotemApp.demo_data_dir=$(DEMO_DIR)
 
+# The whole suite: the lab extension's lint and unit tests (jest), then everything pytest runs
+# (API, client, widgets, notebooks, real S3/WebDAV/PostgreSQL/JupyterHub, browser).
 test: setup system-deps
+	cd labextension && PATH=$(CURDIR)/$(BIN):$$PATH jlpm lint:check
+	cd labextension && PATH=$(CURDIR)/$(BIN):$$PATH jlpm test --silent
 	$(BIN)/python -m pytest
 
 setup: $(STAMP)

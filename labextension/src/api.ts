@@ -21,6 +21,8 @@ export interface IRepository {
   writable: boolean;
   protocol: string;
   speed: ISpeed;
+  /** The local repository next to the user's notebooks (target of "copy here"). */
+  home?: boolean;
 }
 
 export type DatasetFormat =
@@ -35,6 +37,17 @@ export interface IEntry {
   modified: string | null;
   /** A dataset format, another known kind of file ('json', 'image'…), or null. */
   format: DatasetFormat | string | null;
+  /** Set when the file is the result of one of the caller's jobs. */
+  result?: IResultBadge | null;
+}
+
+/**
+ * What a tree entry says about the job that wrote it.
+ */
+export interface IResultBadge {
+  job_id: string;
+  operation: string;
+  format: string;
 }
 
 export interface ITreeResponse {
@@ -80,6 +93,66 @@ export interface IMetaResponse {
   entry: IEntry;
   arrays: IArrayInfo[] | null;
   dataset: IDatasetInfo | null;
+  /** Present for results of jobs: how they were made, and the view they were saved from. */
+  provenance?: IProvenance | null;
+}
+
+/**
+ * The provenance of a result file.
+ */
+export interface IProvenance {
+  request?: Partial<IReductionRequest> | null;
+  view?: Record<string, unknown> | null;
+  created?: string | null;
+  [key: string]: unknown;
+}
+
+/**
+ * One step of a lazy pipeline applied to a dataset before a reduction.
+ */
+export interface IPipelineStep {
+  operation: 'crop' | 'bin' | 'cast';
+  params: Record<string, unknown>;
+}
+
+/**
+ * The body of `POST reductions` (and the reduction part of a job).
+ */
+export interface IReductionRequest {
+  repository: string;
+  path: string;
+  dataset?: string | null;
+  operation: 'virtual_detector' | 'com' | 'frame_stats' | 'pick' | string;
+  params: Record<string, unknown>;
+  roi?: Record<string, unknown> | null;
+  pipeline?: IPipelineStep[];
+  /** Read every `step`-th scan position along each scan axis. */
+  step?: number;
+  /** Let the server choose a step that reads a few thousand frames. */
+  coarse?: boolean;
+  /** Answer the centred |FFT| of every result array over its first two axes. */
+  fft?: boolean;
+}
+
+/**
+ * An array answered as `.npy` bytes, with the scan step the server used.
+ */
+export interface INpyAnswer {
+  buffer: ArrayBuffer;
+  /** The step of a subsampled answer; 1 when every scan position was read. */
+  step: number | null;
+  elapsedS: number | null;
+}
+
+/**
+ * An operation and whether it can run remotely on a given dataset.
+ */
+export interface IOperationInfo {
+  name: string;
+  kind: 'reduction' | 'transformation' | string;
+  description: string;
+  available: boolean;
+  reason: string | null;
 }
 
 export type PreviewKind = 'bf' | 'adf' | 'haadf' | 'com' | 'sum' | 'frame';
@@ -292,15 +365,23 @@ export interface ICopyRequest {
 /**
  * The body of `POST jobs` for a reduction.
  */
-export interface IReductionJobRequest {
-  repository: string;
-  path: string;
-  dataset?: string | null;
-  operation: 'virtual_detector' | 'com' | 'frame_stats' | string;
-  params: Record<string, unknown>;
-  roi: unknown;
-  output: ILocation & { format: 'hdf5' | 'npy' | string };
+export interface IReductionJobRequest extends IReductionRequest {
+  output: IJobOutput;
+  /** Display state stored in the result's provenance, to reopen it as it was seen. */
+  view?: Record<string, unknown>;
   priority?: number;
+}
+
+export type OutputFormat = 'hdf5' | 'hspy' | 'npy' | 'tiff' | 'png';
+
+/**
+ * Where and how a job writes its result.
+ */
+export interface IJobOutput extends ILocation {
+  format: OutputFormat;
+  /** For npy, tiff and png: which result array to write. */
+  array?: string;
+  overwrite?: boolean;
 }
 
 export type JobRequest = ICopyRequest | IReductionJobRequest;
@@ -404,6 +485,67 @@ export class RemotemAPI {
     return blob.type.startsWith('image/')
       ? blob
       : new Blob([blob], { type: 'image/png' });
+  }
+
+  /**
+   * Run an interactive reduction and answer one result array (`field`, else the
+   * primary one) as `.npy` bytes: parsing typed arrays keeps big answers off the
+   * JSON parser.
+   */
+  async reduceNpy(
+    request: IReductionRequest,
+    field?: string | null,
+    signal?: AbortSignal
+  ): Promise<INpyAnswer> {
+    const response = await this._fetch(
+      this.url(['reductions'], { format: 'npy', field }),
+      signal,
+      { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }
+    );
+    const buffer = await response.arrayBuffer();
+    return {
+      buffer,
+      step: headerNumber(response, 'X-Remotem-Step'),
+      elapsedS: headerNumber(response, 'X-Remotem-Elapsed')
+    };
+  }
+
+  /**
+   * Part of a dataset as `.npy` bytes (`slice` in numpy syntax, e.g. "3,7").
+   */
+  async getData(
+    repo: string,
+    path: string,
+    slice: string,
+    dataset?: string | null,
+    signal?: AbortSignal
+  ): Promise<ArrayBuffer> {
+    const response = await this._fetch(
+      this.url(
+        ['repositories', encodeURIComponent(repo), 'data', encodePath(path)],
+        { slice, dataset }
+      ),
+      signal
+    );
+    return response.arrayBuffer();
+  }
+
+  /**
+   * The operations the server knows; with a dataset, whether each can run on it.
+   */
+  async listOperations(
+    where: { repository?: string; path?: string; dataset?: string | null },
+    signal?: AbortSignal
+  ): Promise<IOperationInfo[]> {
+    const body = await this._json<{ operations: IOperationInfo[] }>(
+      this.url(['operations'], {
+        repository: where.repository,
+        path: where.path,
+        dataset: where.dataset
+      }),
+      signal
+    );
+    return body.operations ?? [];
   }
 
   /**
@@ -546,6 +688,18 @@ export class RemotemAPI {
     }
     return response;
   }
+}
+
+/**
+ * A numeric response header, or null when absent or not a number.
+ */
+function headerNumber(response: Response, name: string): number | null {
+  const text = response.headers.get(name);
+  if (text === null || text.trim() === '') {
+    return null;
+  }
+  const value = Number(text);
+  return isFinite(value) ? value : null;
 }
 
 /**

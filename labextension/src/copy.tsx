@@ -4,7 +4,6 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
 import {
@@ -17,9 +16,10 @@ import {
   RemotemError
 } from './api';
 import { formatBytes } from './format';
-import { TranslationContext, useTranslation } from './i18n';
+import { useTranslation } from './i18n';
+import { explainNoWritableRepository, FormBody } from './dialogs';
 import { defaultCopyPath, formatDuration } from './jobstate';
-import { ErrorMessage } from './widgets';
+import { ChoiceField, ErrorMessage, PathField } from './widgets';
 
 /** Delay before asking for a quote after the last keystroke, in ms. */
 const QUOTE_DELAY = 400;
@@ -101,35 +101,24 @@ function CopyForm(props: {
         </span>{' '}
         <code>{`${source.repository}:${source.path}`}</code>
       </div>
-      <label className="jp-remotem-field">
-        <span>{trans.__('Target repository')}</span>
-        <select
-          className="jp-remotem-select jp-remotem-copy-repository"
-          value={value.repository}
-          onChange={event => setRepository(event.target.value)}
-        >
-          {repositories.map(repository => (
-            <option key={repository.name} value={repository.name}>
-              {repository.description
-                ? `${repository.name} — ${repository.description}`
-                : repository.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="jp-remotem-field">
-        <span>{trans.__('Target path')}</span>
-        <input
-          className="jp-mod-styled jp-remotem-copy-path"
-          type="text"
-          spellCheck={false}
-          value={value.path}
-          onChange={event => {
-            const path = event.target.value;
-            setValue(current => ({ ...current, path }));
-          }}
-        />
-      </label>
+      <ChoiceField
+        label={trans.__('Target repository')}
+        className="jp-remotem-copy-repository"
+        value={value.repository}
+        options={repositories.map(repository => ({
+          value: repository.name,
+          label: repository.description
+            ? `${repository.name} — ${repository.description}`
+            : repository.name
+        }))}
+        onChange={setRepository}
+      />
+      <PathField
+        label={trans.__('Target path')}
+        className="jp-remotem-copy-path"
+        value={value.path}
+        onChange={path => setValue(current => ({ ...current, path }))}
+      />
       <div className="jp-remotem-copy-quote" aria-live="polite">
         {quote && describeQuote(trans, quote)}
         {quoteError && <ErrorMessage error={quoteError} />}
@@ -151,46 +140,6 @@ function copyRequest(
   };
 }
 
-class CopyBody extends ReactWidget implements Dialog.IBodyWidget<ICopyValue> {
-  constructor(
-    private _trans: TranslationBundle,
-    private _props: Omit<React.ComponentProps<typeof CopyForm>, 'onChange'>
-  ) {
-    super();
-    this.addClass('jp-remotem-copy-dialog');
-    this._value = _props.initial;
-  }
-
-  getValue(): ICopyValue {
-    return this._value;
-  }
-
-  protected onAfterAttach(msg: any): void {
-    super.onAfterAttach(msg);
-    // Focus the path once React has rendered it.
-    requestAnimationFrame(() => {
-      const input = this.node.querySelector<HTMLInputElement>('input');
-      input?.focus();
-      input?.select();
-    });
-  }
-
-  render(): JSX.Element {
-    return (
-      <TranslationContext.Provider value={this._trans}>
-        <CopyForm
-          {...this._props}
-          onChange={value => {
-            this._value = value;
-          }}
-        />
-      </TranslationContext.Provider>
-    );
-  }
-
-  private _value: ICopyValue;
-}
-
 /**
  * Ask where to copy `source` and submit the copy job. Resolves with the job, or
  * null when the user cancelled. Server refusals reopen the dialog with the message.
@@ -203,13 +152,7 @@ export async function copyTo(
   const all = await api.listRepositories();
   const writable = all.filter(repository => repository.writable);
   if (!writable.length) {
-    await showDialog({
-      title: trans.__('No writable repository'),
-      body: trans.__(
-        'None of the configured repositories is writable. Mark one with "writable": true in c.RemotemApp.repositories.'
-      ),
-      buttons: [Dialog.okButton({ label: trans.__('OK') })]
-    });
+    await explainNoWritableRepository(trans);
     return null;
   }
   // Another repository by default; the same one (under a new name) if it is the only one.
@@ -222,13 +165,19 @@ export async function copyTo(
   };
   let error: RemotemError | null = null;
   for (;;) {
-    const body = new CopyBody(trans, {
+    const props = {
       api,
       source,
       repositories: writable,
       initial: value,
       error
-    });
+    };
+    const body = new FormBody<ICopyValue>(
+      trans,
+      value,
+      onChange => <CopyForm {...props} onChange={onChange} />,
+      'jp-remotem-copy-dialog'
+    );
     const result = await showDialog<ICopyValue>({
       title: trans.__('Copy to…'),
       body,

@@ -9,10 +9,14 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 // The sidebar is added to the shell at start-up, so these load at once anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RemotemAPI, RemotemError } from './api';
+import { treeItemOf } from './contextmenu';
 import { TRANSLATION_DOMAIN } from './i18n';
 import { remoteDataIcon } from './icon';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RemotemSidebar } from './sidebar';
+// Viewers come back with the layout at start-up, so they are needed at once.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { registerViewer } from './viewer/commands';
 
 /**
  * Command ids.
@@ -21,24 +25,6 @@ export namespace CommandIDs {
   export const openSidebar = 'remotem:open-sidebar';
   export const openJobs = 'remotem:open-jobs';
   export const copyTo = 'remotem:copy-to';
-}
-
-/**
- * The tree row a context menu was opened on: its repository, path and kind.
- */
-function treeItemAt(
-  app: JupyterFrontEnd
-): { repository: string; path: string; isFolder: boolean } | null {
-  const node = app.contextMenuHitTest(element =>
-    element.classList.contains('jp-remotem-tree-item')
-  );
-  const repository =
-    node?.closest<HTMLElement>('.jp-remotem-repo')?.dataset.repo;
-  const path = node?.dataset.path;
-  if (!node || !repository || !path) {
-    return null;
-  }
-  return { repository, path, isFolder: node.dataset.kind === 'folder' };
 }
 
 /**
@@ -98,15 +84,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       },
       execute: async args => {
-        const source =
-          typeof args['repository'] === 'string' &&
-          typeof args['path'] === 'string'
-            ? {
-                repository: args['repository'],
-                path: args['path'],
-                isFolder: !!args['isFolder']
-              }
-            : treeItemAt(app);
+        const source = treeItemOf(app, args);
         if (!source) {
           return;
         }
@@ -132,6 +110,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       selector: '.jp-remotem-sidebar .jp-remotem-tree-item',
       rank: 10
     });
+
+    registerViewer(app, { api, sidebar, restorer, palette, translator });
 
     if (palette) {
       palette.addItem({

@@ -9,10 +9,11 @@ import {
   caretRightIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback, useState } from 'react';
 
 import { IJob, IJobResult, JobAction, RemotemError } from './api';
 import { formatBytes, formatDate } from './format';
+import { useRerenderOn } from './hooks';
 import { useTranslation } from './i18n';
 import { JobsModel } from './jobsmodel';
 import {
@@ -31,20 +32,6 @@ import {
   throughputOf
 } from './jobstate';
 import { ErrorMessage, ListState } from './widgets';
-
-/**
- * Re-render whenever the jobs change.
- */
-function useJobs(model: JobsModel): void {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    const onChange = () => setTick(n => n + 1);
-    model.changed.connect(onChange);
-    return () => {
-      model.changed.disconnect(onChange);
-    };
-  }, [model]);
-}
 
 function phaseLabel(trans: TranslationBundle, phase: string): string {
   const labels: Record<string, string> = {
@@ -364,7 +351,7 @@ export function JobsView(props: {
 }): JSX.Element {
   const { model, collapsed } = props;
   const trans = useTranslation();
-  useJobs(model);
+  useRerenderOn(model.changed);
   const jobs = model.jobs;
   const active = jobs ? jobs.filter(job => !isFinal(job.phase)).length : 0;
   const refresh = useCallback(() => {

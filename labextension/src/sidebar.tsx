@@ -14,10 +14,11 @@ import { Message } from '@lumino/messaging';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { SplitPanel } from '@lumino/widgets';
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback } from 'react';
 
 import { IJob, IJobResult, IRepository, RemotemAPI, RemotemError } from './api';
 import { DatasetDetails } from './details';
+import { useRerenderOn } from './hooks';
 import { TRANSLATION_DOMAIN, TranslationContext, useTranslation } from './i18n';
 import { remoteDataIcon } from './icon';
 import { JobsModel } from './jobsmodel';
@@ -77,6 +78,15 @@ export class SidebarModel {
     this._changed.emit();
   }
 
+  /** Someone asked to open a dataset (or a result) in the viewer. */
+  get openRequested(): ISignal<this, { repository: string; path: string }> {
+    return this._openRequested;
+  }
+
+  requestOpen(repository: string, path: string): void {
+    this._openRequested.emit({ repository, path });
+  }
+
   select(selection: ISelection | null): void {
     this._selection = selection;
     this._changed.emit();
@@ -114,32 +124,26 @@ export class SidebarModel {
   private _focus: ITreeFocus | null = null;
   private _serial = 0;
   private _changed = new Signal<this, void>(this);
-}
-
-/**
- * Re-render a component whenever the model changes.
- */
-function useModel(model: SidebarModel): void {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    const onChange = () => setTick(n => n + 1);
-    model.changed.connect(onChange);
-    return () => {
-      model.changed.disconnect(onChange);
-    };
-  }, [model]);
+  private _openRequested = new Signal<
+    this,
+    { repository: string; path: string }
+  >(this);
 }
 
 function BrowserView(props: { model: SidebarModel }): JSX.Element {
   const { model } = props;
   const trans = useTranslation();
-  useModel(model);
+  useRerenderOn(model.changed);
 
   const reload = useCallback(() => {
     model.reload().catch(() => undefined);
   }, [model]);
   const select = useCallback(
     (selection: ISelection) => model.select(selection),
+    [model]
+  );
+  const open = useCallback(
+    (repository: string, path: string) => model.requestOpen(repository, path),
     [model]
   );
 
@@ -185,6 +189,7 @@ function BrowserView(props: { model: SidebarModel }): JSX.Element {
                   repository={repository}
                   selection={model.selection}
                   onSelect={select}
+                  onOpen={open}
                   focus={model.focus}
                 />
               ))}
@@ -198,18 +203,30 @@ function BrowserView(props: { model: SidebarModel }): JSX.Element {
 
 function DetailsView(props: { model: SidebarModel }): JSX.Element | null {
   const { model } = props;
-  useModel(model);
+  const trans = useTranslation();
+  useRerenderOn(model.changed);
   const selection = model.selection;
   if (!selection) {
     return null;
   }
   return (
-    <DatasetDetails
-      key={`${model.generation}:${selection.repository}:${selection.entry.path}`}
-      api={model.api}
-      repository={selection.repository}
-      path={selection.entry.path}
-    />
+    <>
+      <button
+        className="jp-Button jp-mod-styled jp-mod-reject jp-remotem-open-viewer"
+        title={trans.__('Open %1 in the dataset viewer', selection.entry.path)}
+        onClick={() =>
+          model.requestOpen(selection.repository, selection.entry.path)
+        }
+      >
+        {trans.__('Open in viewer')}
+      </button>
+      <DatasetDetails
+        key={`${model.generation}:${selection.repository}:${selection.entry.path}`}
+        api={model.api}
+        repository={selection.repository}
+        path={selection.entry.path}
+      />
+    </>
   );
 }
 

@@ -46,6 +46,8 @@ interface ITreeProps {
   api: RemotemAPI;
   selection: ISelection | null;
   onSelect: (selection: ISelection) => void;
+  /** Open a dataset or a result in the viewer (double-click). */
+  onOpen?: (repository: string, path: string) => void;
   focus?: ITreeFocus | null;
 }
 
@@ -314,7 +316,7 @@ function sortEntries(entries: IEntry[]): IEntry[] {
  * One row of a file tree: a folder, a dataset or another file.
  */
 function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
-  const { entry, depth, selection, onSelect, repositoryName } = props;
+  const { entry, depth, selection, onSelect, onOpen, repositoryName } = props;
   const trans = useTranslation();
   const folder = isFolder(entry);
   const dataset = isDataset(entry);
@@ -358,6 +360,13 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
     // Only a new request to reveal acts, not re-renders.
   }, [focus]);
 
+  const openable = dataset || !!entry.result;
+  const open = useCallback(() => {
+    if (openable && onOpen) {
+      onOpen(repositoryName, entry.path);
+    }
+  }, [openable, onOpen, repositoryName, entry.path]);
+
   const icon: LabIcon = folder ? folderIcon : fileIcon;
   const size = folder ? '' : formatBytes(entry.size);
   const date = formatDate(entry.modified, entry.mtime);
@@ -366,7 +375,13 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
     entry.path,
     entry.format ? trans.__('format: %1', entry.format) : '',
     size ? trans.__('size: %1', size) : '',
-    date ? trans.__('modified: %1', date) : ''
+    date ? trans.__('modified: %1', date) : '',
+    entry.result
+      ? trans.__(
+          'result of a %1 job (double-click to reopen)',
+          entry.result.operation
+        )
+      : ''
   ]
     .filter(Boolean)
     .join('\n');
@@ -389,10 +404,13 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
         data-kind={kind}
         data-format={entry.format ?? ''}
         data-expanded={folder ? String(expanded) : undefined}
+        data-result={entry.result ? entry.result.job_id : undefined}
+        data-openable={openable ? 'true' : undefined}
         tabIndex={0}
         title={tooltip}
         style={{ paddingLeft: `${depth * 12 + 4}px` }}
         onClick={activate}
+        onDoubleClick={open}
         onKeyDown={event =>
           rowKeyDown(event, {
             activate,
@@ -418,6 +436,19 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
             data-format={entry.format}
           >
             {entry.format}
+          </span>
+        )}
+        {entry.result && (
+          <span
+            className="jp-remotem-badge jp-remotem-result-badge"
+            data-operation={entry.result.operation}
+            title={trans.__(
+              'Result of your %1 job %2',
+              entry.result.operation,
+              entry.result.job_id
+            )}
+          >
+            {trans.__('result')}
           </span>
         )}
         <span className="jp-remotem-size">{size}</span>

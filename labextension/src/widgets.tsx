@@ -1,5 +1,5 @@
 /**
- * Small presentational pieces shared by the tree and the details panel.
+ * Small presentational pieces shared by the tree, the details panel and the dialogs.
  */
 import React from 'react';
 
@@ -66,5 +66,56 @@ export function ListState<T>(props: {
       {items !== null && items.length === 0 && props.empty}
       {items !== null && items.length > 0 && props.children(items)}
     </>
+  );
+}
+
+/**
+ * A labelled choice (a select) of a dialog form.
+ */
+export function ChoiceField<T extends string>(props: {
+  label: string;
+  className: string;
+  value: T;
+  options: ReadonlyArray<{ value: T; label: string }>;
+  onChange: (value: T) => void;
+}): JSX.Element {
+  return (
+    <label className="jp-remotem-field">
+      <span>{props.label}</span>
+      <select
+        className={`jp-remotem-select ${props.className}`}
+        value={props.value}
+        onChange={event => props.onChange(event.target.value as T)}
+      >
+        {props.options.map(option => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/**
+ * A labelled path field of a dialog form.
+ */
+export function PathField(props: {
+  label: string;
+  className: string;
+  value: string;
+  onChange: (path: string) => void;
+}): JSX.Element {
+  return (
+    <label className="jp-remotem-field">
+      <span>{props.label}</span>
+      <input
+        className={`jp-mod-styled ${props.className}`}
+        type="text"
+        spellCheck={false}
+        value={props.value}
+        onChange={event => props.onChange(event.target.value)}
+      />
+    </label>
   );
 }

@@ -1,1 +1,3 @@
 import './base.css';
+import './viewer.css';
+import './viewer-panel.css';

@@ -207,7 +207,9 @@ def lab_server(
     request.addfinalizer(lambda: stop_workers(home / "data"))
     url = f"http://127.0.0.1:{port}{BASE_URL}"
     _wait_for_server(proc, url, token, log)
-    _start_worker(request, home, database_url, repositories, env)
+    # The server serves its root directory as the home repository "notebooks": so must the worker.
+    notebooks = {"name": "notebooks", "url": str(home / "notebooks"), "writable": True, "home": True}
+    _start_worker(request, home, database_url, repositories + [notebooks], env)
     _check_api(url, token, log)
     return LabServer(url=url, token=token, log=log)
 

@@ -251,7 +251,10 @@ def test_copy_dialog_prefills_quotes_and_submits_a_copy(page, lab_server) -> Non
     page.locator('.lm-Menu-item[data-command="remotem:copy-to"]').click()
 
     dialog = page.locator(".jp-Dialog")
-    expect(dialog.locator(".jp-remotem-copy-repository")).to_have_value("demo")
+    # The default target is the notebook folder (the home repository): where a copy is for local work.
+    repository = dialog.locator(".jp-remotem-copy-repository")
+    expect(repository).to_have_value("notebooks")
+    repository.select_option("demo")
     path = dialog.locator(".jp-remotem-copy-path")
     expect(path).to_have_value("scan (copy).h5")
     expect(path).to_be_focused()
@@ -294,6 +297,7 @@ def test_copy_from_the_tree_runs_a_job_to_completion(page, jobs_api) -> None:
     page.locator('.lm-Menu-item[data-command="remotem:copy-to"]').click()
     dialog = page.locator(".jp-Dialog")
     target = f"copies/scan-{uuid.uuid4().hex[:8]}.h5"
+    dialog.locator(".jp-remotem-copy-repository").select_option("demo")
     dialog.locator(".jp-remotem-copy-path").fill(target)
     with page.expect_response(
         lambda r: r.request.method == "POST" and urlparse(r.url).path.endswith("/remotem/api/jobs")

@@ -1,0 +1,446 @@
+import React from 'react';
+import { act } from 'react';
+
+import { DisplayControls } from '../viewer/DisplayControls';
+import { HistogramControl } from '../viewer/HistogramControl';
+import { IImageViewProps, ImageView } from '../viewer/ImageView';
+import { ProfilePlot } from '../viewer/ProfilePlot';
+import { DEFAULT_SCALING, IScaling } from '../viewer/scaling';
+
+// react-dom has no type declarations in this project: type the part used.
+interface IRoot {
+  render(element: JSX.Element): void;
+  unmount(): void;
+}
+declare const require: (name: string) => any;
+const { createRoot } = require('react-dom/client') as {
+  createRoot: (container: Element) => IRoot;
+};
+
+(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+
+/**
+ * A 2-D context that records what is drawn (jsdom has no canvas): enough to
+ * check that colouring happens once per image and that pixels stay square.
+ */
+class RecordingContext {
+  calls: { name: string; smoothing?: boolean }[] = [];
+  imageSmoothingEnabled = true;
+  fillStyle = '';
+  strokeStyle = '';
+  lineWidth = 1;
+  globalAlpha = 1;
+
+  constructor() {
+    return new Proxy(this, {
+      get: (target, name: string) => {
+        if (name in target) {
+          return (target as any)[name];
+        }
+        return () => target.calls.push({ name });
+      }
+    });
+  }
+
+  createImageData(width: number, height: number) {
+    this.calls.push({ name: 'createImageData' });
+    return { width, height, data: new Uint8ClampedArray(width * height * 4) };
+  }
+
+  drawImage() {
+    this.calls.push({
+      name: 'drawImage',
+      smoothing: this.imageSmoothingEnabled
+    });
+  }
+
+  count(name: string): number {
+    return this.calls.filter(c => c.name === name).length;
+  }
+}
+
+const contexts: RecordingContext[] = [];
+let container: HTMLDivElement;
+let root: IRoot;
+
+beforeAll(() => {
+  (HTMLCanvasElement.prototype as any).getContext = function () {
+    if (!this.__context) {
+      this.__context = new RecordingContext();
+      contexts.push(this.__context);
+    }
+    return this.__context;
+  };
+  // The image area measures 256 × 256 CSS pixels.
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', {
+    configurable: true,
+    get: () => 256
+  });
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
+    configurable: true,
+    get: () => 256
+  });
+  window.requestAnimationFrame = (callback: FrameRequestCallback) =>
+    window.setTimeout(() => callback(0), 0);
+  window.cancelAnimationFrame = (handle: number) => window.clearTimeout(handle);
+});
+
+beforeEach(() => {
+  contexts.length = 0;
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  root = createRoot(container);
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+});
+
+async function render(element: JSX.Element): Promise<void> {
+  await act(async () => {
+    root.render(element);
+  });
+  // Let the animation frame that draws the view run.
+  await act(async () => {
+    await new Promise(resolve => setTimeout(resolve, 5));
+  });
+}
+
+function byTestId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = container.querySelector(`[data-testid="${id}"]`);
+  if (!element) {
+    throw new Error(`No element with data-testid="${id}"`);
+  }
+  return element as T;
+}
+
+function pointer(
+  target: Element,
+  type: string,
+  clientX: number,
+  clientY: number,
+  button = 0
+): void {
+  act(() => {
+    target.dispatchEvent(
+      new MouseEvent(type, { bubbles: true, clientX, clientY, button })
+    );
+  });
+}
+
+function key(target: Element, keyName: string, shiftKey = false): void {
+  act(() => {
+    target.dispatchEvent(
+      new KeyboardEvent('keydown', { bubbles: true, key: keyName, shiftKey })
+    );
+  });
+}
+
+/** Set a form control's value the way a user would, so React sees it. */
+function change(element: HTMLInputElement | HTMLSelectElement, value: string) {
+  const prototype = Object.getPrototypeOf(element);
+  Object.getOwnPropertyDescriptor(prototype, 'value')!.set!.call(
+    element,
+    value
+  );
+  act(() => {
+    element.dispatchEvent(new Event('input', { bubbles: true }));
+    element.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+}
+
+const scaling = (changes: Partial<IScaling> = {}): IScaling => ({
+  ...DEFAULT_SCALING,
+  vmin: 0,
+  vmax: 100,
+  ...changes
+});
+
+describe('ImageView', () => {
+  // 64 × 64 image, value = x + 100 * y, shown at 4 screen px per pixel.
+  const data = new Float64Array(64 * 64);
+  data.forEach((_, i) => (data[i] = (i % 64) + 100 * Math.floor(i / 64)));
+  const image = { width: 64, height: 64, data };
+
+  function props(changes: Partial<IImageViewProps> = {}): IImageViewProps {
+    return {
+      image,
+      scaling: scaling(),
+      cmap: 'viridis',
+      label: 'Virtual image',
+      ...changes
+    };
+  }
+
+  it('fits the image, colours it once and draws it unsmoothed', async () => {
+    await render(<ImageView {...props()} />);
+    const view = byTestId('image-view');
+    expect(view.dataset.scale).toBe('4');
+    expect(view.dataset.imageSize).toBe('64x64');
+    const canvas = byTestId('image-canvas');
+    expect(canvas.getAttribute('aria-label')).toBe('Virtual image');
+    expect(canvas.tabIndex).toBe(0);
+    const bitmap = contexts.find(c => c.count('putImageData') > 0)!;
+    expect(bitmap.count('putImageData')).toBe(1);
+    const screen = contexts.find(c => c.count('drawImage') > 0)!;
+    expect(screen.calls.find(c => c.name === 'drawImage')!.smoothing).toBe(
+      false
+    );
+  });
+
+  it('reads values under the cursor without colouring again', async () => {
+    await render(<ImageView {...props()} />);
+    const canvas = byTestId('image-canvas');
+    // Screen (42, 82) is image (10, 20) at scale 4 with pixel centres at 4i + 2.
+    pointer(canvas, 'pointermove', 42, 82);
+    expect(byTestId('image-readout').textContent).toBe('x 10, y 20 = 2010');
+    pointer(canvas, 'pointermove', 6, 6);
+    expect(byTestId('image-readout').textContent).toBe('x 1, y 1 = 101');
+    const colourings = contexts.reduce(
+      (n, c) => n + c.count('putImageData'),
+      0
+    );
+    expect(colourings).toBe(1);
+  });
+
+  it('colours again when the scaling changes', async () => {
+    await render(<ImageView {...props()} />);
+    await render(<ImageView {...props({ scaling: scaling({ vmax: 50 }) })} />);
+    const colourings = contexts.reduce(
+      (n, c) => n + c.count('putImageData'),
+      0
+    );
+    expect(colourings).toBe(2);
+  });
+
+  it('picks pixels on press and drag, finally on release', async () => {
+    const onPick = jest.fn();
+    await render(<ImageView {...props({ onPick })} />);
+    const canvas = byTestId('image-canvas');
+    pointer(canvas, 'pointerdown', 42, 82);
+    pointer(canvas, 'pointermove', 46, 82);
+    pointer(canvas, 'pointerup', 46, 82);
+    expect(onPick.mock.calls).toEqual([
+      [[10, 20], false],
+      [[11, 20], false],
+      [[11, 20], true]
+    ]);
+  });
+
+  it('drags a detector and nudges it with the arrow keys', async () => {
+    const onShapeChange = jest.fn();
+    const onSelectShape = jest.fn();
+    const shapes = [
+      {
+        id: 'bf',
+        shape: { kind: 'disk' as const, cx: 32, cy: 32, r: 8 },
+        color: '#f00',
+        selected: true
+      }
+    ];
+    await render(
+      <ImageView {...props({ shapes, onShapeChange, onSelectShape })} />
+    );
+    const canvas = byTestId('image-canvas');
+    pointer(canvas, 'pointerdown', 130, 130); // image (32, 32)
+    pointer(canvas, 'pointermove', 138, 134); // image (34, 33)
+    pointer(canvas, 'pointerup', 138, 134);
+    expect(onSelectShape).toHaveBeenCalledWith('bf');
+    expect(onShapeChange.mock.calls).toEqual([
+      ['bf', { kind: 'disk', cx: 34, cy: 33, r: 8 }, false],
+      ['bf', { kind: 'disk', cx: 34, cy: 33, r: 8 }, true]
+    ]);
+    onShapeChange.mockClear();
+    key(canvas, 'ArrowLeft');
+    key(canvas, 'ArrowDown', true);
+    expect(onShapeChange.mock.calls).toEqual([
+      ['bf', { kind: 'disk', cx: 31, cy: 32, r: 8 }, true],
+      ['bf', { kind: 'disk', cx: 32, cy: 42, r: 8 }, true]
+    ]);
+  });
+
+  it('zooms with + and fits with 0', async () => {
+    await render(<ImageView {...props()} />);
+    const canvas = byTestId('image-canvas');
+    key(canvas, '+');
+    expect(Number(byTestId('image-view').dataset.scale)).toBeCloseTo(5, 10);
+    key(canvas, '0');
+    expect(byTestId('image-view').dataset.scale).toBe('4');
+  });
+
+  it('zooms at the cursor with the wheel', async () => {
+    await render(<ImageView {...props()} />);
+    const canvas = byTestId('image-canvas');
+    const wheel = new WheelEvent('wheel', {
+      bubbles: true,
+      cancelable: true,
+      clientX: 42,
+      clientY: 82,
+      deltaY: -100
+    });
+    act(() => {
+      canvas.dispatchEvent(wheel);
+    });
+    expect(wheel.defaultPrevented).toBe(true);
+    const view = byTestId('image-view').dataset;
+    expect(Number(view.scale)).toBeCloseTo(5, 10);
+    // Image (10, 20) is still under screen (42, 82).
+    expect(10 * Number(view.scale) + Number(view.offsetX)).toBeCloseTo(42, 10);
+    expect(20 * Number(view.scale) + Number(view.offsetY)).toBeCloseTo(82, 10);
+  });
+
+  it('draws a line with the line tool', async () => {
+    const onLineChange = jest.fn();
+    await render(<ImageView {...props({ tool: 'line', onLineChange })} />);
+    const canvas = byTestId('image-canvas');
+    pointer(canvas, 'pointerdown', 42, 82);
+    pointer(canvas, 'pointermove', 82, 82);
+    pointer(canvas, 'pointerup', 82, 82);
+    expect(onLineChange).toHaveBeenLastCalledWith([
+      [10, 20],
+      [20, 20]
+    ]);
+  });
+
+  it('shows a scale bar for calibrated axes and the busy and coarse states', async () => {
+    const axis = { scale: 0.5, offset: 0, units: 'nm' };
+    await render(
+      <ImageView
+        {...props({
+          calibration: { x: axis, y: axis },
+          busy: true,
+          stale: true
+        })}
+      />
+    );
+    // 0.125 nm per screen px: 96 px = 12 nm -> 10 nm = 80 px.
+    expect(byTestId('scale-bar').textContent).toBe('10 nm');
+    expect(byTestId('image-busy')).toBeTruthy();
+    expect(byTestId('image-stale').textContent).toBe('coarse');
+    pointer(byTestId('image-canvas'), 'pointermove', 42, 82);
+    expect(byTestId('image-readout').textContent).toBe(
+      'x 10, y 20 = 2010 (5 nm, 10 nm)'
+    );
+  });
+});
+
+describe('HistogramControl', () => {
+  const data = Float64Array.from({ length: 201 }, (_, i) => i / 2);
+
+  async function renderHistogram(): Promise<jest.Mock> {
+    const onChange = jest.fn();
+    await render(
+      <HistogramControl
+        data={data}
+        scaling={scaling({ vmin: 10, vmax: 90 })}
+        onChange={onChange}
+      />
+    );
+    return onChange;
+  }
+
+  it('offers accessible handles moved by the keyboard', async () => {
+    const onChange = await renderHistogram();
+    // One bar per bin, drawn once.
+    const bars = contexts.reduce((n, c) => n + c.count('fillRect'), 0);
+    expect(bars).toBe(128);
+    const low = byTestId('histogram-vmin');
+    expect(low.getAttribute('role')).toBe('slider');
+    expect(low.getAttribute('aria-valuenow')).toBe('10');
+    expect(low.tabIndex).toBe(0);
+    expect(low.style.left).toBe('10%');
+    key(low, 'ArrowRight');
+    expect(onChange.mock.calls[0][0].vmin).toBeCloseTo(11, 10);
+    key(byTestId('histogram-vmax'), 'ArrowLeft', true);
+    expect(onChange.mock.calls[1][0].vmax).toBeCloseTo(80, 10);
+  });
+
+  it('takes exact limits typed into the fields', async () => {
+    const onChange = await renderHistogram();
+    const input = byTestId<HTMLInputElement>('histogram-vmax-input');
+    change(input, '42.5');
+    key(input, 'Enter');
+    expect(onChange).toHaveBeenCalledWith(
+      expect.objectContaining({ vmin: 10, vmax: 42.5 })
+    );
+    change(input, 'abc');
+    act(() =>
+      input.dispatchEvent(new FocusEvent('focusout', { bubbles: true }))
+    );
+    expect(onChange).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('DisplayControls', () => {
+  it('changes the colour map and the scale, with limits from the data', async () => {
+    const onCmap = jest.fn();
+    const onScaling = jest.fn();
+    await render(
+      <DisplayControls
+        cmap="gray"
+        scaling={scaling()}
+        diverging={false}
+        onCmap={onCmap}
+        onScaling={onScaling}
+        data={[-1, 0, 2, 50]}
+      />
+    );
+    change(byTestId<HTMLSelectElement>('colormap-select'), 'magma');
+    expect(onCmap).toHaveBeenCalledWith('magma');
+    change(byTestId<HTMLSelectElement>('scale-select'), 'log');
+    expect(onScaling).toHaveBeenCalledWith(
+      expect.objectContaining({ mode: 'log', vmin: 2, vmax: 50 })
+    );
+    expect(
+      container.querySelector('[data-testid="symmetric-toggle"]')
+    ).toBeNull();
+  });
+
+  it('shows the parameters of the chosen mode', async () => {
+    const onScaling = jest.fn();
+    await render(
+      <DisplayControls
+        cmap="coolwarm"
+        scaling={scaling({ mode: 'power', gamma: 0.5 })}
+        diverging={true}
+        onCmap={jest.fn()}
+        onScaling={onScaling}
+      />
+    );
+    const gamma = byTestId<HTMLInputElement>('gamma-input');
+    expect(gamma.value).toBe('0.5');
+    change(gamma, '2');
+    key(gamma, 'Enter');
+    expect(onScaling).toHaveBeenCalledWith(
+      expect.objectContaining({ mode: 'power', gamma: 2 })
+    );
+    expect(byTestId('symmetric-toggle')).toBeTruthy();
+    expect(byTestId<HTMLButtonElement>('auto-button').disabled).toBe(true);
+  });
+});
+
+describe('ProfilePlot', () => {
+  it('plots the profile with its range and length', async () => {
+    await render(
+      <ProfilePlot
+        profile={{
+          distance: new Float64Array([0, 1, 2]),
+          values: new Float64Array([5, 7, 6])
+        }}
+        units="nm"
+      />
+    );
+    expect(byTestId('profile-ymin').textContent).toBe('5');
+    expect(byTestId('profile-ymax').textContent).toBe('7');
+    expect(byTestId('profile-length').textContent).toBe('2 nm');
+    expect(byTestId('profile-line').getAttribute('d')).toMatch(
+      /^M0\.0,100\.0 L/
+    );
+  });
+
+  it('asks for a line when there is none', async () => {
+    await render(<ProfilePlot profile={null} />);
+    expect(byTestId('profile-plot').textContent).toContain('Draw a line');
+  });
+});

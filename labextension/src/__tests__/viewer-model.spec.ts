@@ -1,0 +1,349 @@
+import {
+  IJob,
+  IMetaResponse,
+  IReductionRequest,
+  IRepository,
+  RemotemAPI,
+  RemotemError
+} from '../api';
+import { ViewerModel } from '../viewer/model';
+
+/** `.npy` bytes (version 1, little-endian float64) of `values` in `shape`. */
+function float64Npy(shape: number[], values: number[]): ArrayBuffer {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  const text = `{'descr': '<f8', 'fortran_order': False, 'shape': (${dims}), }`;
+  const headerLength = Math.ceil((10 + text.length + 1) / 64) * 64 - 10;
+  const header = text.padEnd(headerLength - 1) + '\n';
+  const bytes = new Uint8Array(10 + headerLength + values.length * 8);
+  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(bytes.buffer).setUint16(8, headerLength, true);
+  bytes.set(
+    Array.from(header, c => c.charCodeAt(0)),
+    10
+  );
+  new Float64Array(bytes.buffer, 10 + headerLength).set(values);
+  return bytes.buffer;
+}
+
+const NAV = [4, 6];
+const SIG = [8, 8];
+
+function meta(path: string, extra: Partial<IMetaResponse> = {}): IMetaResponse {
+  return {
+    repository: 'demo',
+    path,
+    entry: {
+      name: path,
+      path,
+      type: 'file',
+      size: 1,
+      mtime: null,
+      modified: null,
+      format: 'hdf5'
+    },
+    arrays: null,
+    dataset: {
+      format: 'hdf5',
+      dataset: '/frames',
+      shape: [...NAV, ...SIG],
+      dtype: '<u2',
+      nav_shape: NAV,
+      sig_shape: SIG,
+      chunks: null,
+      nbytes: 4 * 6 * 8 * 8 * 2,
+      axes: [],
+      metadata: {}
+    },
+    ...extra
+  };
+}
+
+interface IAsked {
+  request: IReductionRequest;
+  field: string | null | undefined;
+  signal?: AbortSignal;
+}
+
+/**
+ * The REST API as the server answers it, at the network boundary: reductions of a
+ * scan whose every position holds its index, subsampled when asked coarse.
+ */
+class ServerDouble {
+  asked: IAsked[] = [];
+  submitted: unknown[] = [];
+  metas: Record<string, IMetaResponse> = { 'scan.h5': meta('scan.h5') };
+  /** Reductions answer this instead (e.g. a 413) when set. */
+  refuse: ((asked: IAsked) => RemotemError | null) | null = null;
+
+  api = {
+    getMeta: async (_repo: string, path: string) => {
+      const answer = this.metas[path];
+      if (!answer) {
+        throw new RemotemError('Not found.', 404, 'not_found', null);
+      }
+      return answer;
+    },
+    listRepositories: async () => [],
+    listOperations: async () => [],
+    getData: async () => float64Npy(SIG, new Array(64).fill(1)),
+    reduceNpy: async (
+      request: IReductionRequest,
+      field?: string | null,
+      signal?: AbortSignal
+    ) => {
+      const asked = { request, field, signal };
+      this.asked.push(asked);
+      const refusal = this.refuse?.(asked);
+      if (refusal) {
+        throw refusal;
+      }
+      const step = request.coarse ? 2 : 1;
+      const [ny, nx] = NAV.map(n => Math.ceil(n / step));
+      const k =
+        request.operation === 'virtual_detector'
+          ? (request.params.detectors as unknown[]).length
+          : 0;
+      const shape = k ? [ny, nx, k] : [ny, nx];
+      const values: number[] = [];
+      for (let y = 0; y < ny; y++) {
+        for (let x = 0; x < nx; x++) {
+          for (let c = 0; c < Math.max(1, k); c++) {
+            values.push(y * step * 100 + x * step + c * 1000);
+          }
+        }
+      }
+      return { buffer: float64Npy(shape, values), step, elapsedS: 0.01 };
+    },
+    submitJob: async (request: unknown) => {
+      this.submitted.push(request);
+      return {
+        id: 'j1',
+        phase: 'COMPLETED',
+        kind: 'reduction',
+        request,
+        created: null
+      } as unknown as IJob;
+    }
+  };
+
+  get model(): RemotemAPI {
+    return this.api as unknown as RemotemAPI;
+  }
+}
+
+function viewerOf(
+  server: ServerDouble,
+  path: string,
+  restored?: unknown
+): ViewerModel {
+  return new ViewerModel(
+    server.model,
+    { repository: 'demo', path, dataset: null },
+    restored
+  );
+}
+
+/** Resolve once `predicate` holds after the model changed. */
+function when(model: ViewerModel, predicate: () => boolean): Promise<void> {
+  return new Promise(resolve => {
+    if (predicate()) {
+      resolve();
+      return;
+    }
+    const check = () => {
+      if (predicate()) {
+        model.changed.disconnect(check);
+        resolve();
+      }
+    };
+    model.changed.connect(check);
+  });
+}
+
+describe('ViewerModel', () => {
+  it('shows a coarse navigation image spread over the scan, then the exact one', async () => {
+    const server = new ServerDouble();
+    const model = viewerOf(server, 'scan.h5');
+    const answers: boolean[] = [];
+    model.changed.connect(() => {
+      if (
+        model.navigation.image &&
+        answers[answers.length - 1] !== model.navigation.exact
+      ) {
+        answers.push(model.navigation.exact);
+      }
+    });
+    await model.load();
+    await when(model, () => model.navigation.exact && !model.navigation.busy);
+    expect(answers).toEqual([false, true]);
+    const navAsks = server.asked.filter(a => a.field === 'intensity');
+    expect(navAsks.map(a => a.request.coarse ?? false)).toEqual([true, false]);
+    expect(navAsks[0].request.dataset).toBe('/frames');
+    const image = model.navigation.image!;
+    expect([image.height, image.width]).toEqual(NAV);
+    // Position (y=3, x=5) holds its own index once exact.
+    expect(image.data[3 * 6 + 5]).toBe(305);
+    model.dispose();
+  });
+
+  it('aborts the answer of a superseded detector position', async () => {
+    const server = new ServerDouble();
+    const model = viewerOf(server, 'scan.h5');
+    await model.load();
+    const first = server.asked[server.asked.length - 1];
+    const disk = model.state!.detectors[0];
+    model.update({
+      detectors: [{ ...disk, shape: { kind: 'disk', cx: 2, cy: 2, r: 1 } }]
+    });
+    expect(first.signal?.aborted).toBe(true);
+    await when(model, () => model.navigation.exact && !model.navigation.busy);
+    const last = server.asked[server.asked.length - 1];
+    expect(last.request.params.detectors).toEqual([
+      { shape: 'disk', cx: 2, cy: 2, r: 1 }
+    ]);
+    model.dispose();
+  });
+
+  it('keeps the coarse image and offers a job when the exact pass is too large', async () => {
+    const server = new ServerDouble();
+    server.refuse = asked =>
+      asked.request.coarse
+        ? null
+        : new RemotemError('Too large.', 413, 'too_large', 'Submit a job.');
+    const model = viewerOf(server, 'scan.h5');
+    await model.load();
+    await when(
+      model,
+      () => model.navigation.tooLarge && !model.navigation.busy
+    );
+    expect(model.navigation.image).not.toBeNull();
+    expect(model.navigation.exact).toBe(false);
+    expect(model.navigation.error).toBeNull();
+
+    // A new question whose coarse pass is refused too: nothing stale stays.
+    server.refuse = () =>
+      new RemotemError('Too large.', 413, 'too_large', 'Submit a job.');
+    model.update({ mode: 'com' });
+    await when(model, () => model.navigation.error !== null);
+    expect(model.navigation.image).toBeNull();
+    expect(model.navigation.error?.hint).toBe('Submit a job.');
+
+    // "Run as job": the same reduction, an output, and the view for reopening.
+    const request = model.jobRequest(
+      { repository: 'demo', path: 'com.npy', format: 'npy' },
+      'nav'
+    )!;
+    expect(request).toMatchObject({
+      operation: 'com',
+      repository: 'demo',
+      path: 'scan.h5',
+      output: {
+        repository: 'demo',
+        path: 'com.npy',
+        format: 'npy',
+        array: 'magnitude'
+      }
+    });
+    expect(request.coarse).toBeUndefined();
+    expect((request.view as { mode: string }).mode).toBe('com');
+    model.dispose();
+  });
+
+  it('reopens a result on its source dataset with the view it was saved with', async () => {
+    const server = new ServerDouble();
+    server.metas['results/ring.hspy'] = meta('results/ring.hspy', {
+      provenance: {
+        request: {
+          repository: 'demo',
+          path: 'scan.h5',
+          dataset: '/frames',
+          operation: 'virtual_detector',
+          params: { detectors: [{ shape: 'ring', cx: 4, cy: 4, ri: 1, ro: 3 }] }
+        },
+        view: {
+          mode: 'detector',
+          detectors: [
+            { id: 'r', shape: { kind: 'ring', cx: 4, cy: 4, ri: 1, ro: 3 } }
+          ],
+          selected: 'r',
+          nav: { cmap: 'viridis', scaling: { mode: 'log' }, auto: true },
+          cursor: [2, 1]
+        }
+      }
+    });
+    const model = viewerOf(server, 'results/ring.hspy');
+    await model.load();
+    expect(model.source).toEqual({
+      repository: 'demo',
+      path: 'scan.h5',
+      dataset: '/frames'
+    });
+    expect(model.result?.path).toBe('results/ring.hspy');
+    expect(model.state!.nav.cmap).toBe('viridis');
+    expect(model.state!.cursor).toEqual([2, 1]);
+    expect(model.state!.detectors.map(d => d.shape.kind)).toEqual(['ring']);
+    expect(server.asked[0].request).toMatchObject({
+      path: 'scan.h5',
+      params: { detectors: [{ shape: 'ring', cx: 4, cy: 4, ri: 1, ro: 3 }] }
+    });
+    model.dispose();
+  });
+
+  it('restores a state kept by the layout before any provenance', async () => {
+    const server = new ServerDouble();
+    const model = viewerOf(server, 'scan.h5', {
+      mode: 'sum',
+      frame: { cmap: 'magma' },
+      roi: { kind: 'disk', cx: 1, cy: 1, r: 1 }
+    });
+    await model.load();
+    expect(model.state!.mode).toBe('sum');
+    expect(model.state!.frame.cmap).toBe('magma');
+    // The frame is the statistic over the scan region, not a single position.
+    const frameAsk = server.asked.find(
+      a => a.request.operation === 'frame_stats'
+    );
+    expect(frameAsk?.request.roi).toEqual({
+      shape: 'disk',
+      cx: 1,
+      cy: 1,
+      r: 1
+    });
+    model.dispose();
+  });
+
+  it('copies the scan next to the notebooks as a job it follows', async () => {
+    const server = new ServerDouble();
+    const model = viewerOf(server, 'runs/scan.h5');
+    server.metas['runs/scan.h5'] = meta('runs/scan.h5');
+    await model.load();
+    const jobs: string[] = [];
+    model.jobChanged.connect((_, job) => jobs.push(job.id));
+    await model.copyTo({
+      name: 'notebooks',
+      home: true,
+      writable: true
+    } as IRepository);
+    expect(server.submitted).toEqual([
+      {
+        operation: 'copy',
+        source: { repository: 'demo', path: 'runs/scan.h5' },
+        target: { repository: 'notebooks', path: 'scan.h5' },
+        priority: 0
+      }
+    ]);
+    expect(jobs).toEqual(['j1']);
+    expect(model.job?.id).toBe('j1');
+    model.dismissJob();
+    expect(model.job).toBeNull();
+    model.dispose();
+  });
+
+  it('shows why a dataset cannot be opened', async () => {
+    const server = new ServerDouble();
+    const model = viewerOf(server, 'missing.h5');
+    await model.load();
+    expect(model.loadError?.status).toBe(404);
+    expect(model.state).toBeNull();
+  });
+});

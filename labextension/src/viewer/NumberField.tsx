@@ -1,0 +1,69 @@
+/**
+ * A number entry that lets the user type freely and reports a value only on
+ * Enter or when it loses focus, so that half-typed numbers ("1e", "-") never
+ * reach the display; text that is not an acceptable number reverts.
+ */
+import React, { useEffect, useState } from 'react';
+
+import { formatValue } from './scalebar';
+
+export interface INumberFieldProps {
+  value: number;
+  label: string;
+  testId: string;
+  onCommit: (value: number) => void;
+  /** Accepted range, inclusive (default: any finite number). */
+  min?: number;
+  max?: number;
+  className?: string;
+}
+
+/**
+ * The number in a field's text, or null when it is not one in [min, max].
+ * A typographic minus counts as a minus.
+ */
+export function parseNumber(
+  text: string,
+  min = -Infinity,
+  max = Infinity
+): number | null {
+  const trimmed = text.trim().replace('−', '-');
+  const value = Number(trimmed);
+  return trimmed !== '' &&
+    Number.isFinite(value) &&
+    value >= min &&
+    value <= max
+    ? value
+    : null;
+}
+
+export function NumberField(props: INumberFieldProps): JSX.Element {
+  const [text, setText] = useState(formatValue(props.value));
+  useEffect(() => setText(formatValue(props.value)), [props.value]);
+  const commit = () => {
+    const value = parseNumber(text, props.min, props.max);
+    if (value === null) {
+      setText(formatValue(props.value));
+    } else {
+      props.onCommit(value);
+    }
+  };
+  return (
+    <input
+      className={`jp-mod-styled ${props.className ?? 'jp-RemotemViewer-number'}`}
+      type="text"
+      inputMode="decimal"
+      aria-label={props.label}
+      title={props.label}
+      data-testid={props.testId}
+      value={text}
+      onChange={event => setText(event.target.value)}
+      onBlur={commit}
+      onKeyDown={event => {
+        if (event.key === 'Enter') {
+          commit();
+        }
+      }}
+    />
+  );
+}

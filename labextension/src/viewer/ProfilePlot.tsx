@@ -1,0 +1,76 @@
+/**
+ * A small line plot of a line profile, with its value range and length.
+ */
+import React from 'react';
+
+import { useTranslation } from '../i18n';
+import { profilePath } from './profile';
+import { formatValue } from './scalebar';
+
+/** Plot area in SVG user units; the SVG scales to its box. */
+const WIDTH = 300;
+const HEIGHT = 100;
+
+export interface IProfilePlotProps {
+  profile: { distance: Float64Array; values: Float64Array } | null;
+  /** Units of the distance axis (default: px). */
+  units?: string;
+}
+
+export function ProfilePlot(props: IProfilePlotProps): JSX.Element {
+  const trans = useTranslation();
+  const { profile } = props;
+  if (!profile || profile.values.length === 0) {
+    return (
+      <div className="jp-RemotemViewer-profile" data-testid="profile-plot">
+        <div className="jp-RemotemViewer-profileEmpty">
+          {trans.__('Draw a line on the image to see its profile.')}
+        </div>
+      </div>
+    );
+  }
+  const { path, xmax, ymin, ymax } = profilePath(profile, WIDTH, HEIGHT);
+  const units = props.units || 'px';
+  return (
+    <div className="jp-RemotemViewer-profile" data-testid="profile-plot">
+      <div className="jp-RemotemViewer-profileAxisY">
+        <span data-testid="profile-ymax">{formatValue(ymax)}</span>
+        <span data-testid="profile-ymin">{formatValue(ymin)}</span>
+      </div>
+      <div className="jp-RemotemViewer-profileBody">
+        <svg
+          className="jp-RemotemViewer-profileSvg"
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          preserveAspectRatio="none"
+          role="img"
+          aria-label={trans.__(
+            'Line profile, %1 samples, values from %2 to %3',
+            profile.values.length,
+            formatValue(ymin),
+            formatValue(ymax)
+          )}
+        >
+          <rect
+            className="jp-RemotemViewer-profileFrame"
+            x={0}
+            y={0}
+            width={WIDTH}
+            height={HEIGHT}
+          />
+          <path
+            className="jp-RemotemViewer-profileLine"
+            data-testid="profile-line"
+            d={path}
+            vectorEffect="non-scaling-stroke"
+          />
+        </svg>
+        <div className="jp-RemotemViewer-profileAxisX">
+          <span>0</span>
+          <span data-testid="profile-length">
+            {formatValue(xmax)} {units}
+          </span>
+        </div>
+      </div>
+    </div>
+  );
+}

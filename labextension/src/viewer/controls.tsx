@@ -1,0 +1,333 @@
+/**
+ * The viewer's toolbar: what the navigation image shows (detectors, sum, centre of
+ * mass with its parameters), which shapes to add, the scan region and its
+ * statistic, the pointer tool and the FFT switches. Operations the server cannot
+ * run on this dataset are disabled with its reason.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+import { IOperationInfo } from '../api';
+import { useTranslation } from '../i18n';
+import { defaultShape, ShapeKind } from './geometry';
+import { unavailableReason } from './hints';
+import { Tool } from './interaction';
+import {
+  COM_FIELDS,
+  ComField,
+  DETECTOR_KINDS,
+  IGeometry,
+  IViewState,
+  NavMode,
+  nextDetectorId,
+  ROI_KINDS,
+  ROI_STATS,
+  RoiStat
+} from './state';
+
+function shapeNames(trans: TranslationBundle): Record<ShapeKind, string> {
+  return {
+    disk: trans.__('Disk'),
+    ring: trans.__('Ring'),
+    rectangle: trans.__('Rectangle'),
+    point: trans.__('Point'),
+    polygon: trans.__('Polygon')
+  };
+}
+
+function comFieldNames(trans: TranslationBundle): Record<ComField, string> {
+  return {
+    magnitude: trans.__('Magnitude'),
+    field: trans.__('Field (colour wheel)'),
+    divergence: trans.__('Divergence'),
+    curl: trans.__('Curl'),
+    shift_x: trans.__('Shift x'),
+    shift_y: trans.__('Shift y')
+  };
+}
+
+function roiStatNames(trans: TranslationBundle): Record<RoiStat, string> {
+  return {
+    sum: trans.__('Sum'),
+    mean: trans.__('Mean'),
+    std: trans.__('Std')
+  };
+}
+
+/** The operation behind each navigation mode. */
+const MODE_OPERATION: Record<NavMode, string> = {
+  detector: 'virtual_detector',
+  sum: 'virtual_detector',
+  com: 'com'
+};
+
+export function ViewerControls(props: {
+  state: IViewState;
+  geometry: IGeometry;
+  operations: IOperationInfo[] | null;
+  tool: Tool;
+  onTool: (tool: Tool) => void;
+  onChange: (patch: Partial<IViewState>) => void;
+}): JSX.Element {
+  const { state, geometry, operations, onChange } = props;
+  const trans = useTranslation();
+  const names = shapeNames(trans);
+  const modes: { mode: NavMode; label: string }[] = [
+    { mode: 'detector', label: trans.__('Detectors') },
+    { mode: 'sum', label: trans.__('Sum') },
+    { mode: 'com', label: trans.__('Centre of mass') }
+  ];
+  const [sh, sw] = geometry.sig;
+  const [nh, nw] = geometry.nav;
+
+  const addDetector = (kind: ShapeKind) => {
+    const id = nextDetectorId(state.detectors);
+    onChange({
+      mode: 'detector',
+      detectors: [
+        ...state.detectors,
+        { id, shape: defaultShape(kind, sw, sh) }
+      ],
+      selected: id
+    });
+  };
+  const roiReason = unavailableReason(operations, 'frame_stats');
+
+  return (
+    <div
+      className="jp-remotem-viewer-controls"
+      role="toolbar"
+      aria-label={trans.__('Viewer tools')}
+    >
+      <fieldset className="jp-remotem-viewer-group">
+        <legend>{trans.__('Navigation image')}</legend>
+        <div role="radiogroup" aria-label={trans.__('Navigation image')}>
+          {modes.map(({ mode, label }) => {
+            const reason = unavailableReason(operations, MODE_OPERATION[mode]);
+            return (
+              <button
+                key={mode}
+                role="radio"
+                aria-checked={state.mode === mode}
+                data-mode={mode}
+                className={
+                  'jp-remotem-viewer-mode' +
+                  (state.mode === mode ? ' jp-mod-active' : '')
+                }
+                disabled={reason !== null}
+                title={reason ?? label}
+                onClick={() => onChange({ mode })}
+              >
+                {label}
+              </button>
+            );
+          })}
+        </div>
+      </fieldset>
+      {state.mode !== 'com' && (
+        <fieldset className="jp-remotem-viewer-group">
+          <legend>{trans.__('Add detector')}</legend>
+          {DETECTOR_KINDS.map(kind => (
+            <button
+              key={kind}
+              className="jp-remotem-viewer-add"
+              data-shape={kind}
+              title={trans.__('Add a %1 detector on the frame', names[kind])}
+              onClick={() => addDetector(kind)}
+            >
+              {names[kind]}
+            </button>
+          ))}
+        </fieldset>
+      )}
+      {state.mode === 'com' && (
+        <ComControls state={state} onChange={onChange} />
+      )}
+      <fieldset className="jp-remotem-viewer-group">
+        <legend>{trans.__('Scan region')}</legend>
+        <select
+          className="jp-remotem-select jp-remotem-viewer-roi"
+          aria-label={trans.__('Scan region shape')}
+          value={state.roi?.kind ?? ''}
+          disabled={roiReason !== null}
+          title={roiReason ?? trans.__('Frames inside a region of the scan')}
+          onChange={event => {
+            const kind = event.target.value as ShapeKind | '';
+            onChange({ roi: kind ? defaultShape(kind, nw, nh) : null });
+          }}
+        >
+          <option value="">{trans.__('none (frame at cursor)')}</option>
+          {ROI_KINDS.map(kind => (
+            <option key={kind} value={kind}>
+              {names[kind]}
+            </option>
+          ))}
+        </select>
+        <select
+          className="jp-remotem-select jp-remotem-viewer-roi-stat"
+          aria-label={trans.__('Statistic of the frames in the region')}
+          value={state.roiStat}
+          disabled={!state.roi}
+          onChange={event =>
+            onChange({ roiStat: event.target.value as RoiStat })
+          }
+        >
+          {ROI_STATS.map(stat => (
+            <option key={stat} value={stat}>
+              {roiStatNames(trans)[stat]}
+            </option>
+          ))}
+        </select>
+      </fieldset>
+      <fieldset className="jp-remotem-viewer-group">
+        <legend>{trans.__('Pointer')}</legend>
+        <div role="radiogroup" aria-label={trans.__('Pointer tool')}>
+          {(
+            [
+              ['pick', trans.__('Pick')],
+              ['line', trans.__('Line profile')],
+              ['pan', trans.__('Pan')]
+            ] as [Tool, string][]
+          ).map(([tool, label]) => (
+            <button
+              key={tool}
+              role="radio"
+              aria-checked={props.tool === tool}
+              data-tool={tool}
+              className={
+                'jp-remotem-viewer-tool' +
+                (props.tool === tool ? ' jp-mod-active' : '')
+              }
+              onClick={() => props.onTool(tool)}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+      </fieldset>
+      <fieldset className="jp-remotem-viewer-group">
+        <legend>{trans.__('FFT')}</legend>
+        <label>
+          <input
+            type="checkbox"
+            className="jp-remotem-viewer-nav-fft"
+            checked={state.navFft}
+            onChange={event => onChange({ navFft: event.target.checked })}
+          />
+          {trans.__('of the image')}
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            className="jp-remotem-viewer-frame-fft"
+            checked={state.frameFft}
+            onChange={event => onChange({ frameFft: event.target.checked })}
+          />
+          {trans.__('of the frame')}
+        </label>
+      </fieldset>
+    </div>
+  );
+}
+
+function ComControls(props: {
+  state: IViewState;
+  onChange: (patch: Partial<IViewState>) => void;
+}): JSX.Element {
+  const { state, onChange } = props;
+  const trans = useTranslation();
+  const fields = comFieldNames(trans);
+  const com = state.com;
+  const set = (key: 'cx' | 'cy' | 'scan_rotation') => (value: number) =>
+    onChange({ com: { ...com, [key]: value } });
+  return (
+    <fieldset className="jp-remotem-viewer-group jp-remotem-viewer-com">
+      <legend>{trans.__('Centre of mass')}</legend>
+      <select
+        className="jp-remotem-select jp-remotem-viewer-com-field"
+        aria-label={trans.__('Quantity shown')}
+        value={state.comField}
+        onChange={event =>
+          onChange({ comField: event.target.value as ComField })
+        }
+      >
+        {COM_FIELDS.map(field => (
+          <option key={field} value={field}>
+            {fields[field]}
+          </option>
+        ))}
+      </select>
+      <ComNumber
+        label={trans.__('cx')}
+        title={trans.__('Reference centre on the frame, x')}
+        value={com.cx}
+        step={0.5}
+        onCommit={set('cx')}
+      />
+      <ComNumber
+        label={trans.__('cy')}
+        title={trans.__('Reference centre on the frame, y')}
+        value={com.cy}
+        step={0.5}
+        onCommit={set('cy')}
+      />
+      <ComNumber
+        label={trans.__('rotation °')}
+        title={trans.__('Rotation of the scan against the detector')}
+        value={com.scan_rotation}
+        step={1}
+        className="jp-remotem-viewer-rotation"
+        onCommit={set('scan_rotation')}
+      />
+      <label>
+        <input
+          type="checkbox"
+          className="jp-remotem-viewer-flip"
+          checked={com.flip_y}
+          onChange={event =>
+            onChange({ com: { ...com, flip_y: event.target.checked } })
+          }
+        />
+        {trans.__('flip y')}
+      </label>
+    </fieldset>
+  );
+}
+
+/**
+ * A number of the CoM parameters, committed on Enter or when focus leaves.
+ */
+function ComNumber(props: {
+  label: string;
+  title: string;
+  value: number;
+  step: number;
+  className?: string;
+  onCommit: (value: number) => void;
+}): JSX.Element {
+  const commit = (text: string) => {
+    const value = Number(text);
+    if (text.trim() !== '' && isFinite(value) && value !== props.value) {
+      props.onCommit(value);
+    }
+  };
+  return (
+    <label title={props.title}>
+      {props.label}
+      <input
+        type="number"
+        className={`jp-mod-styled jp-remotem-viewer-number ${props.className ?? ''}`}
+        step={props.step}
+        // Remounted when the value changes elsewhere (a drag on the frame).
+        key={props.value}
+        defaultValue={props.value}
+        onBlur={event => commit(event.target.value)}
+        onKeyDown={event => {
+          if (event.key === 'Enter') {
+            commit(event.currentTarget.value);
+          }
+        }}
+      />
+    </label>
+  );
+}

@@ -1,0 +1,611 @@
+/**
+ * The live model behind one viewer: loads the dataset's metadata (or, for a saved
+ * result, the dataset it came from and the view it was saved with), keeps the view
+ * state, asks the server for the navigation image and the frame whenever the state
+ * calls for it, and follows the job of a save or of work too large to answer at once.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  IDatasetInfo,
+  IJob,
+  IJobOutput,
+  IOperationInfo,
+  IReductionJobRequest,
+  IRepository,
+  isAbort,
+  RemotemAPI,
+  RemotemError
+} from '../api';
+import { isFinal } from '../jobstate';
+import { colourWheel, expandCoarse, inferStep } from './images';
+import { JobWatch } from './jobwatch';
+import { IImage, INDArray, parseNpy, toImage } from './npy';
+import { LiveQuery } from './requests';
+import {
+  clampCursor,
+  defaultViewState,
+  frameRequest,
+  frameSlice,
+  geometryOf,
+  IGeometry,
+  ISource,
+  IViewState,
+  navigationRequest,
+  readViewState,
+  sourceFromProvenance,
+  stateFromProvenance
+} from './state';
+
+/** The navigation image as last answered. */
+export interface INavigation {
+  /** The shown plane, spread over the whole scan. */
+  image: IImage | null;
+  /** RGBA colour-wheel pixels when the CoM field is shown. */
+  field: Uint8ClampedArray | null;
+  /** Whether every scan position was read. */
+  exact: boolean;
+  step: number;
+  /** ms from the request to its first answer. */
+  latencyMs: number | null;
+  error: RemotemError | null;
+  /** The exact pass was refused as too large: a job can compute it. */
+  tooLarge: boolean;
+  busy: boolean;
+}
+
+/** The frame as last answered. */
+export interface IFrame {
+  image: IImage | null;
+  error: RemotemError | null;
+  busy: boolean;
+}
+
+/** What a save writes: the navigation result, or the frame (ROI statistic, pick). */
+export type SaveWhat = 'nav' | 'frame';
+
+interface INavArrays {
+  arrays: INDArray[];
+  step: number;
+}
+
+export class ViewerModel {
+  /**
+   * @param target what was opened: a dataset, or a saved result
+   * @param restored a view state kept by the layout restorer, if any
+   */
+  constructor(
+    readonly api: RemotemAPI,
+    readonly target: ISource,
+    restored?: unknown
+  ) {
+    this._restored = restored ?? null;
+  }
+
+  /** The dataset the viewer computes on (the target, or the source of a result). */
+  get source(): ISource | null {
+    return this._source;
+  }
+
+  /** Set when the target is a result: its own location. */
+  get result(): ISource | null {
+    return this._isResult ? this.target : null;
+  }
+
+  get dataset(): IDatasetInfo | null {
+    return this._dataset;
+  }
+
+  get geometry(): IGeometry | null {
+    return this._geometry;
+  }
+
+  get loadError(): RemotemError | null {
+    return this._loadError;
+  }
+
+  get state(): IViewState | null {
+    return this._state;
+  }
+
+  get repositories(): IRepository[] | null {
+    return this._repositories;
+  }
+
+  get operations(): IOperationInfo[] | null {
+    return this._operations;
+  }
+
+  get navigation(): INavigation {
+    return this._nav;
+  }
+
+  get frame(): IFrame {
+    return this._frame;
+  }
+
+  /** The job this viewer started last, as last seen. */
+  get job(): IJob | null {
+    return this._watch?.job ?? null;
+  }
+
+  get jobError(): RemotemError | null {
+    return this._jobError;
+  }
+
+  /** Anything shown changed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The view state changed (worth saving in the layout). */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  /** A job started here was submitted or moved on. */
+  get jobChanged(): ISignal<this, IJob> {
+    return this._jobChanged;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /**
+   * Read the metadata (following a result to its source), then compute.
+   */
+  async load(): Promise<void> {
+    this._loadError = null;
+    this._changed.emit();
+    try {
+      let meta = await this.api.getMeta(
+        this.target.repository,
+        this.target.path,
+        this.target.dataset
+      );
+      let source: ISource = this.target;
+      const provenance = meta.provenance ?? null;
+      const origin = provenance ? sourceFromProvenance(provenance) : null;
+      if (origin) {
+        source = origin;
+        meta = await this.api.getMeta(
+          origin.repository,
+          origin.path,
+          origin.dataset
+        );
+      }
+      if (this._disposed) {
+        return;
+      }
+      if (!meta.dataset) {
+        throw new RemotemError(
+          'This file holds no array that can be shown.',
+          0,
+          'no_dataset',
+          null
+        );
+      }
+      const geometry = geometryOf(
+        meta.dataset.nav_shape,
+        meta.dataset.sig_shape
+      );
+      this._isResult = origin !== null;
+      this._source = {
+        ...source,
+        dataset: source.dataset ?? meta.dataset.dataset
+      };
+      this._dataset = meta.dataset;
+      this._geometry = geometry;
+      this._state =
+        this._restored !== null
+          ? readViewState(this._restored, geometry)
+          : provenance && origin
+            ? stateFromProvenance(provenance, geometry)
+            : defaultViewState(geometry);
+    } catch (reason) {
+      if (!isAbort(reason)) {
+        this._loadError = RemotemError.from(reason);
+      }
+      this._changed.emit();
+      return;
+    }
+    this._changed.emit();
+    this._stateChanged.emit();
+    void this._loadContext();
+    this.refreshNavigation();
+    this.refreshFrame();
+  }
+
+  /**
+   * Change the view state; recompute what it affects.
+   */
+  update(patch: Partial<IViewState>): void {
+    if (!this._state || !this._geometry) {
+      return;
+    }
+    const next = { ...this._state, ...patch };
+    next.cursor = clampCursor(next.cursor, this._geometry);
+    this._state = next;
+    const navKey = this._navKey();
+    if (navKey !== this._lastNavKey) {
+      this.refreshNavigation();
+    } else {
+      this._showNavigation();
+    }
+    if (this._frameKey() !== this._lastFrameKey) {
+      this.refreshFrame();
+    }
+    this._changed.emit();
+    this._stateChanged.emit();
+  }
+
+  /**
+   * Ask for the navigation image again: coarse first, then exact.
+   */
+  refreshNavigation(): void {
+    const source = this._source;
+    const state = this._state;
+    const geometry = this._geometry;
+    if (!source || !state || !geometry) {
+      return;
+    }
+    this._lastNavKey = this._navKey();
+    const plan = navigationRequest(source, state, geometry);
+    if (!plan) {
+      this._navArrays = null;
+      this._nav = { ...this._nav, image: null, field: null, error: null };
+      this._changed.emit();
+      return;
+    }
+    this._navStarted = performance.now();
+    this._navFirstPending = true;
+    this._nav = { ...this._nav, error: null, tooLarge: false };
+    void this._navQuery.start(async (coarse, signal) => {
+      const request = coarse ? { ...plan.request, coarse: true } : plan.request;
+      const answers = await Promise.all(
+        plan.fields.map(field => this.api.reduceNpy(request, field, signal))
+      );
+      const arrays = answers.map(answer => parseNpy(answer.buffer));
+      const labelled = answers[0].step;
+      const step =
+        labelled ?? inferStep(arrays[0].shape[0] ?? 1, geometry.nav[0]);
+      return { value: { arrays, step }, step };
+    }, true);
+  }
+
+  /**
+   * Ask for the frame again (at the cursor, or the statistic of the scan region).
+   */
+  refreshFrame(): void {
+    const source = this._source;
+    const state = this._state;
+    const dataset = this._dataset;
+    if (!source || !state || !dataset) {
+      return;
+    }
+    this._lastFrameKey = this._frameKey();
+    const plan = frameRequest(source, state);
+    const slice = frameSlice(state, dataset.nav_shape.length);
+    void this._frameQuery.start(async (_coarse, signal) => {
+      const buffer = plan
+        ? (await this.api.reduceNpy(plan.request, plan.field, signal)).buffer
+        : await this.api.getData(
+            source.repository,
+            source.path,
+            slice,
+            source.dataset,
+            signal
+          );
+      return { value: toImage(parseNpy(buffer)), step: 1 };
+    }, false);
+  }
+
+  /**
+   * The job body that writes what is shown to `output`, with the view state in its
+   * provenance.
+   */
+  jobRequest(output: IJobOutput, what: SaveWhat): IReductionJobRequest | null {
+    const source = this._source;
+    const state = this._state;
+    const geometry = this._geometry;
+    if (!source || !state || !geometry) {
+      return null;
+    }
+    const view = state as unknown as Record<string, unknown>;
+    if (what === 'frame') {
+      const plan = frameRequest(source, state) ?? {
+        request: {
+          ...source,
+          operation: 'pick',
+          params: { y: state.cursor[1], x: state.cursor[0] },
+          roi: null
+        },
+        field: 'frame'
+      };
+      return { ...plan.request, output: withArray(output, plan.field), view };
+    }
+    const plan = navigationRequest(source, state, geometry);
+    if (!plan) {
+      return null;
+    }
+    const field =
+      state.mode === 'com' && state.comField !== 'field'
+        ? state.comField
+        : state.mode === 'com'
+          ? 'magnitude'
+          : plan.fields[0];
+    return { ...plan.request, output: withArray(output, field), view };
+  }
+
+  /**
+   * Submit a job writing what is shown; the viewer follows it.
+   */
+  async submit(output: IJobOutput, what: SaveWhat): Promise<IJob> {
+    const request = this.jobRequest(output, what);
+    if (!request) {
+      throw new RemotemError('Nothing to save yet.', 0, 'invalid', null);
+    }
+    const job = await this.api.submitJob(request);
+    this._follow(job);
+    return job;
+  }
+
+  /**
+   * Copy the dataset's file into `target` (the notebook folder) as a job the viewer
+   * follows.
+   */
+  async copyTo(target: IRepository): Promise<IJob> {
+    const source = this._source;
+    if (!source) {
+      throw new RemotemError('Nothing to copy yet.', 0, 'invalid', null);
+    }
+    const job = await this.api.submitJob({
+      operation: 'copy',
+      source: { repository: source.repository, path: source.path },
+      target: {
+        repository: target.name,
+        path: source.path.split('/').pop() || source.path
+      },
+      priority: 0
+    });
+    this._follow(job);
+    return job;
+  }
+
+  /**
+   * Cancel the job this viewer follows.
+   */
+  async cancelJob(): Promise<void> {
+    if (!this._watch) {
+      return;
+    }
+    try {
+      await this._watch.cancel();
+    } catch (reason) {
+      this._jobError = RemotemError.from(reason);
+      this._changed.emit();
+    }
+  }
+
+  /** Stop showing a finished job. */
+  dismissJob(): void {
+    if (this._watch && isFinal(this._watch.job.phase)) {
+      this._watch.dispose();
+      this._watch = null;
+      this._jobError = null;
+      this._changed.emit();
+    }
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._navQuery.cancel();
+    this._frameQuery.cancel();
+    this._watch?.dispose();
+    Signal.clearData(this);
+  }
+
+  private _follow(job: IJob): void {
+    this._watch?.dispose();
+    this._jobError = null;
+    this._watch = new JobWatch(this.api, job, (current, error) => {
+      this._jobError = error;
+      this._changed.emit();
+      this._jobChanged.emit(current);
+    });
+    this._changed.emit();
+    this._jobChanged.emit(job);
+  }
+
+  private async _loadContext(): Promise<void> {
+    const source = this._source;
+    if (!source) {
+      return;
+    }
+    const [repositories, operations] = await Promise.all([
+      this.api.listRepositories().catch(() => null),
+      this.api
+        .listOperations({
+          repository: source.repository,
+          path: source.path,
+          dataset: source.dataset
+        })
+        .catch(() => null)
+    ]);
+    if (this._disposed) {
+      return;
+    }
+    this._repositories = repositories;
+    this._operations = operations;
+    this._changed.emit();
+  }
+
+  private _navKey(): string {
+    if (!this._source || !this._state || !this._geometry) {
+      return '';
+    }
+    const plan = navigationRequest(this._source, this._state, this._geometry);
+    return plan ? JSON.stringify([plan.request, plan.fields]) : '';
+  }
+
+  private _frameKey(): string {
+    if (!this._source || !this._state || !this._dataset) {
+      return '';
+    }
+    const plan = frameRequest(this._source, this._state);
+    return JSON.stringify(
+      plan ?? frameSlice(this._state, this._dataset.nav_shape.length)
+    );
+  }
+
+  private _onNavAnswer(value: INavArrays, exact: boolean): void {
+    const latency = this._navFirstPending
+      ? performance.now() - this._navStarted
+      : this._nav.latencyMs;
+    this._navFirstPending = false;
+    this._navArrays = value;
+    this._nav = {
+      ...this._nav,
+      exact,
+      step: value.step,
+      latencyMs: latency,
+      error: null
+    };
+    this._showNavigation();
+    this._changed.emit();
+  }
+
+  /**
+   * Turn the cached answer into the image shown (the selected detector's plane, or
+   * the CoM field as a colour wheel), spread over the whole scan.
+   */
+  private _showNavigation(): void {
+    const cached = this._navArrays;
+    const state = this._state;
+    const geometry = this._geometry;
+    if (!cached || !state || !geometry) {
+      return;
+    }
+    const plan = this._source
+      ? navigationRequest(this._source, state, geometry)
+      : null;
+    const channel = plan?.channel ?? 0;
+    const [height, width] = state.navFft
+      ? [cached.arrays[0].shape[0] ?? 1, cached.arrays[0].shape[1] ?? 1]
+      : geometry.nav;
+    const step = state.navFft ? 1 : cached.step;
+    try {
+      const planes = cached.arrays.map(array => {
+        const usable =
+          array.shape.length === 3 && channel < array.shape[2] ? channel : 0;
+        return expandCoarse(toImage(array, usable), step, width, height);
+      });
+      const field =
+        planes.length === 2 ? colourWheel(planes[0], planes[1]) : null;
+      const image =
+        planes.length === 2 ? magnitudeOf(planes[0], planes[1]) : planes[0];
+      this._nav = { ...this._nav, image, field };
+    } catch (reason) {
+      this._nav = { ...this._nav, error: RemotemError.from(reason) };
+    }
+  }
+
+  private _navQuery = new LiveQuery<INavArrays>({
+    onAnswer: answer => {
+      this._navAnsweredRun = answer.run;
+      this._onNavAnswer(answer.value, answer.exact);
+    },
+    onError: (error, run) => {
+      // A coarse image of this run stays shown when only its exact pass is too
+      // large; otherwise what is shown belongs to other parameters and goes.
+      const keep = error.status === 413 && this._navAnsweredRun === run;
+      this._nav = {
+        ...this._nav,
+        image: keep ? this._nav.image : null,
+        field: keep ? this._nav.field : null,
+        error: keep ? null : error,
+        tooLarge: error.status === 413
+      };
+      if (!keep) {
+        this._navArrays = null;
+      }
+      this._changed.emit();
+    },
+    onBusy: busy => {
+      this._nav = { ...this._nav, busy };
+      this._changed.emit();
+    }
+  });
+
+  private _frameQuery = new LiveQuery<IImage>({
+    onAnswer: answer => {
+      this._frame = { ...this._frame, image: answer.value, error: null };
+      this._changed.emit();
+    },
+    onError: error => {
+      this._frame = { ...this._frame, error };
+      this._changed.emit();
+    },
+    onBusy: busy => {
+      this._frame = { ...this._frame, busy };
+      this._changed.emit();
+    }
+  });
+
+  private _restored: unknown;
+  private _source: ISource | null = null;
+  private _dataset: IDatasetInfo | null = null;
+  private _geometry: IGeometry | null = null;
+  private _loadError: RemotemError | null = null;
+  private _state: IViewState | null = null;
+  private _repositories: IRepository[] | null = null;
+  private _operations: IOperationInfo[] | null = null;
+  private _navArrays: INavArrays | null = null;
+  private _nav: INavigation = {
+    image: null,
+    field: null,
+    exact: false,
+    step: 1,
+    latencyMs: null,
+    error: null,
+    tooLarge: false,
+    busy: false
+  };
+  private _navStarted = 0;
+  private _navFirstPending = false;
+  private _navAnsweredRun = -1;
+  private _isResult = false;
+  private _frame: IFrame = { image: null, error: null, busy: false };
+  private _lastNavKey = '';
+  private _lastFrameKey = '';
+  private _watch: JobWatch | null = null;
+  private _jobError: RemotemError | null = null;
+  private _disposed = false;
+  private _changed = new Signal<this, void>(this);
+  private _stateChanged = new Signal<this, void>(this);
+  private _jobChanged = new Signal<this, IJob>(this);
+}
+
+/**
+ * The output with the result array to write, for the formats that hold one array.
+ */
+function withArray(output: IJobOutput, field: string): IJobOutput {
+  return output.format === 'hdf5' || output.format === 'hspy'
+    ? output
+    : { ...output, array: field };
+}
+
+/**
+ * The length of a vector field, pixel by pixel.
+ */
+function magnitudeOf(y: IImage, x: IImage): IImage {
+  const data = new Float64Array(y.data.length);
+  for (let i = 0; i < data.length; i++) {
+    data[i] = Math.hypot(y.data[i], x.data[i]);
+  }
+  return { width: y.width, height: y.height, data };
+}

@@ -1,0 +1,569 @@
+/**
+ * The viewer's layout: the toolbar, remote-versus-local hints and the job in
+ * progress above; the navigation image (with its result tabs) beside the frame,
+ * each with its display controls and histogram; the line profile below.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import React, { useCallback, useMemo, useState } from 'react';
+
+import { IRepository } from '../api';
+import { formatShape } from '../format';
+import { useRerenderOn } from '../hooks';
+import { useTranslation } from '../i18n';
+import { ErrorMessage, Spinner } from '../widgets';
+import { imageCalibration } from './calibration';
+import { ViewerControls } from './controls';
+import { DisplayControls } from './DisplayControls';
+import { chooseScaling, effectiveScaling } from './display';
+import { FieldView } from './fieldview';
+import { Point, Shape } from './geometry';
+import { RemoteHint, UnavailableOperations } from './hints';
+import { HistogramControl } from './HistogramControl';
+import { ImageView } from './ImageView';
+import { Tool } from './interaction';
+import { JobStatus } from './jobstatus';
+import { SaveWhat, ViewerModel } from './model';
+import { IImage } from './npy';
+import { lineProfile } from './profile';
+import { ProfilePlot } from './ProfilePlot';
+import { suggestedPath } from './outputs';
+import { askToSave } from './save';
+import { ICalibration, IDisplay, IViewState } from './state';
+import { detectorColor, DetectorTabs } from './tabs';
+
+/** The colour of the scan region outline. */
+const ROI_COLOR = '#ffffff';
+
+/** The colour of the CoM reference centre. */
+const COM_COLOR = '#ff5252';
+
+/**
+ * A short name of what is shown, for file names of saved results.
+ */
+function resultLabel(state: IViewState): string {
+  if (state.mode === 'com') {
+    return `com-${state.comField}`;
+  }
+  if (state.mode === 'sum') {
+    return 'sum';
+  }
+  const index = state.detectors.findIndex(d => d.id === state.selected);
+  const detector = state.detectors[Math.max(0, index)];
+  return detector ? detector.shape.kind : 'detector';
+}
+
+export function ViewerPanel(props: {
+  model: ViewerModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, trans } = props;
+  useRerenderOn(model.changed);
+  const [tool, setTool] = useState<Tool>('pick');
+  const update = useCallback(
+    (patch: Partial<IViewState>) => model.update(patch),
+    [model]
+  );
+
+  const save = useCallback(
+    async (note: string | null, what: SaveWhat = 'nav') => {
+      const source = model.source;
+      const state = model.state;
+      if (!source || !state) {
+        return;
+      }
+      let repositories: IRepository[] = model.repositories ?? [];
+      if (!repositories.length) {
+        repositories = await model.api.listRepositories();
+      }
+      const own = repositories.find(r => r.name === source.repository);
+      await askToSave({
+        trans,
+        title: note ? trans.__('Run as job') : trans.__('Save result'),
+        repositories,
+        frameAvailable: true,
+        note,
+        initial: {
+          repository: own?.writable
+            ? own.name
+            : (repositories.find(r => r.home)?.name ?? ''),
+          path: suggestedPath(source.path, resultLabel(state), 'hdf5'),
+          format: 'hdf5',
+          what
+        },
+        submit: (output, what) => model.submit(output, what)
+      });
+    },
+    [model, trans]
+  );
+
+  if (model.loadError) {
+    return (
+      <div className="jp-remotem-viewer" data-status="error">
+        <ErrorMessage
+          error={model.loadError}
+          onRetry={() => void model.load()}
+        />
+      </div>
+    );
+  }
+  const state = model.state;
+  const geometry = model.geometry;
+  const dataset = model.dataset;
+  const source = model.source;
+  if (!state || !geometry || !dataset || !source) {
+    return (
+      <div className="jp-remotem-viewer" data-status="loading">
+        <Spinner label={trans.__('Reading metadata…')} />
+      </div>
+    );
+  }
+  const job = model.job;
+  const tooLargeNote = trans.__(
+    'The whole dataset is too large to compute interactively: a job computes it and writes the result.'
+  );
+  return (
+    <div
+      className="jp-remotem-viewer"
+      data-status="ready"
+      data-mode={state.mode}
+    >
+      <div className="jp-remotem-viewer-header">
+        <span
+          className="jp-remotem-viewer-title"
+          title={`${source.repository}:${source.path}`}
+        >
+          {`${source.repository}:${source.path}`}
+          {source.dataset ? ` ${source.dataset}` : ''}
+          <span className="jp-remotem-viewer-shape">
+            {formatShape(dataset.shape)}
+          </span>
+        </span>
+        {model.result && (
+          <span className="jp-remotem-badge jp-remotem-viewer-reopened">
+            {trans.__('reopened from %1', model.result.path)}
+          </span>
+        )}
+        <button
+          className="jp-Button jp-mod-styled jp-mod-accept jp-remotem-viewer-save"
+          onClick={() => void save(null).catch(() => undefined)}
+        >
+          {trans.__('Save result…')}
+        </button>
+      </div>
+      <ViewerControls
+        state={state}
+        geometry={geometry}
+        operations={model.operations}
+        tool={tool}
+        onTool={setTool}
+        onChange={update}
+      />
+      <RemoteHint
+        bytes={dataset.nbytes}
+        repositories={model.repositories}
+        repository={source.repository}
+        copying={!!job && job.kind === 'copy' && job.phase !== 'COMPLETED'}
+        onCopy={home => void model.copyTo(home).catch(() => undefined)}
+      />
+      <UnavailableOperations operations={model.operations} />
+      {job && (
+        <JobStatus
+          job={job}
+          error={model.jobError}
+          onCancel={() => model.cancelJob()}
+          onDismiss={() => model.dismissJob()}
+        />
+      )}
+      <div className="jp-remotem-viewer-views">
+        <NavigationSection
+          model={model}
+          state={state}
+          tool={tool}
+          onChange={update}
+          onRunAsJob={() => void save(tooLargeNote).catch(() => undefined)}
+        />
+        <FrameSection
+          model={model}
+          state={state}
+          tool={tool}
+          onChange={update}
+          onRunAsJob={() =>
+            void save(tooLargeNote, 'frame').catch(() => undefined)
+          }
+        />
+      </div>
+      {/* Shown while the line tool is on, so that the layout does not move mid-drag. */}
+      {(state.line || tool === 'line') && (
+        <Profile model={model} state={state} />
+      )}
+    </div>
+  );
+}
+
+/**
+ * Display controls and histogram of one image.
+ */
+function DisplayPanel(props: {
+  display: IDisplay;
+  data: ArrayLike<number> | null;
+  diverging: boolean;
+  calibration: ICalibration | null;
+  onChange: (display: IDisplay) => void;
+  onCalibration: (calibration: ICalibration | null) => void;
+}): JSX.Element {
+  const { display, data } = props;
+  const scaling = effectiveScaling(display, data);
+  return (
+    <div className="jp-remotem-viewer-display">
+      <DisplayControls
+        cmap={display.cmap}
+        scaling={scaling}
+        diverging={props.diverging}
+        data={data}
+        onCmap={cmap => props.onChange({ ...display, cmap })}
+        onScaling={next => props.onChange(chooseScaling(display, next, data))}
+      />
+      <HistogramControl
+        data={data}
+        scaling={scaling}
+        onChange={next => props.onChange(chooseScaling(display, next, data))}
+      />
+      <CalibrationEditor
+        calibration={props.calibration}
+        onChange={props.onCalibration}
+      />
+    </div>
+  );
+}
+
+/**
+ * A user calibration (scale per pixel and units) overriding the metadata.
+ */
+function CalibrationEditor(props: {
+  calibration: ICalibration | null;
+  onChange: (calibration: ICalibration | null) => void;
+}): JSX.Element {
+  const trans = useTranslation();
+  const [scale, setScale] = useState(String(props.calibration?.scale ?? ''));
+  const [units, setUnits] = useState(props.calibration?.units ?? '');
+  const apply = () => {
+    const value = Number(scale);
+    props.onChange(
+      scale.trim() && value > 0 && isFinite(value)
+        ? { scale: value, units: units.trim() }
+        : null
+    );
+  };
+  return (
+    <details className="jp-remotem-viewer-calibration">
+      <summary>
+        {props.calibration
+          ? trans.__(
+              'Calibration: %1 %2 per pixel (yours)',
+              props.calibration.scale,
+              props.calibration.units
+            )
+          : trans.__('Calibration: from the metadata')}
+      </summary>
+      <label>
+        {trans.__('per pixel')}
+        <input
+          className="jp-mod-styled jp-remotem-viewer-number"
+          type="number"
+          value={scale}
+          onChange={event => setScale(event.target.value)}
+        />
+      </label>
+      <label>
+        {trans.__('units')}
+        <input
+          className="jp-mod-styled jp-remotem-viewer-units"
+          type="text"
+          value={units}
+          onChange={event => setUnits(event.target.value)}
+        />
+      </label>
+      <button className="jp-Button jp-mod-minimal" onClick={apply}>
+        {trans.__('Apply')}
+      </button>
+    </details>
+  );
+}
+
+/**
+ * Work refused as too large for an interactive answer, and the way out: a job.
+ */
+function TooLarge(props: {
+  message: string;
+  onRunAsJob: () => void;
+}): JSX.Element {
+  const trans = useTranslation();
+  return (
+    <div className="jp-remotem-viewer-too-large" role="alert">
+      <span>{props.message}</span>
+      <button
+        className="jp-Button jp-mod-styled jp-mod-accept jp-remotem-viewer-run-job"
+        onClick={props.onRunAsJob}
+      >
+        {trans.__('Run as job…')}
+      </button>
+    </div>
+  );
+}
+
+/** Quantities whose values have a sign (shown centred on zero). */
+function isSigned(state: IViewState): boolean {
+  return (
+    state.mode === 'com' &&
+    ['divergence', 'curl', 'shift_x', 'shift_y'].includes(state.comField)
+  );
+}
+
+/** What the navigation and frame sections are given. */
+interface ISectionProps {
+  model: ViewerModel;
+  state: IViewState;
+  tool: Tool;
+  onChange: (patch: Partial<IViewState>) => void;
+  onRunAsJob: () => void;
+}
+
+function NavigationSection(props: ISectionProps): JSX.Element {
+  const { model, state, onChange } = props;
+  const trans = useTranslation();
+  const nav = model.navigation;
+  const dataset = model.dataset!;
+  const image = nav.image;
+  const data = image?.data ?? null;
+  const shapes = state.roi
+    ? [{ id: 'roi', shape: state.roi, color: ROI_COLOR, selected: true }]
+    : [];
+  const showField =
+    state.mode === 'com' && state.comField === 'field' && nav.field && image;
+  const calibration = state.navFft
+    ? undefined
+    : imageCalibration(dataset, 'nav', state.navCalibration);
+  return (
+    <section
+      className="jp-remotem-viewer-nav"
+      aria-label={trans.__('Navigation image')}
+      data-exact={nav.exact}
+      data-step={nav.step}
+      data-busy={nav.busy}
+      data-latency-ms={
+        nav.latencyMs === null ? undefined : Math.round(nav.latencyMs)
+      }
+    >
+      {state.mode === 'detector' && (
+        <DetectorTabs
+          detectors={state.detectors}
+          selected={state.selected}
+          onSelect={id => onChange({ selected: id })}
+          onRemove={id => {
+            const detectors = state.detectors.filter(d => d.id !== id);
+            onChange({
+              detectors,
+              selected:
+                state.selected === id
+                  ? (detectors[0]?.id ?? null)
+                  : state.selected
+            });
+          }}
+        />
+      )}
+      {showField ? (
+        <FieldView
+          pixels={nav.field!}
+          width={image!.width}
+          height={image!.height}
+          marker={state.cursor}
+          label={trans.__('Centre-of-mass field as a colour wheel')}
+          onPick={point => onChange({ cursor: point })}
+        />
+      ) : (
+        <ImageView
+          className="jp-remotem-viewer-nav-image"
+          image={image}
+          scaling={effectiveScaling(state.nav, data)}
+          cmap={state.nav.cmap}
+          calibration={calibration}
+          shapes={shapes}
+          onShapeChange={(_, shape: Shape) => onChange({ roi: shape })}
+          marker={state.navFft ? null : state.cursor}
+          onPick={(point: Point) => onChange({ cursor: point })}
+          line={state.lineOn === 'nav' ? state.line : null}
+          onLineChange={line => onChange({ line, lineOn: 'nav' })}
+          tool={props.tool}
+          label={trans.__('Navigation image: pick a scan position')}
+          busy={nav.busy}
+          stale={!nav.exact}
+        />
+      )}
+      {nav.error && (
+        <ErrorMessage
+          error={nav.error}
+          onRetry={() => model.refreshNavigation()}
+        />
+      )}
+      {nav.tooLarge && (
+        <TooLarge
+          message={
+            image
+              ? trans.__(
+                  'Shown from a subsample of the scan: the exact image is too large to compute interactively.'
+                )
+              : trans.__('Too large to compute interactively.')
+          }
+          onRunAsJob={props.onRunAsJob}
+        />
+      )}
+      {!nav.exact && image && !nav.tooLarge && (
+        <div className="jp-remotem-note jp-remotem-viewer-coarse">
+          {trans.__('Every %1th scan position; refining…', nav.step)}
+        </div>
+      )}
+      <DisplayPanel
+        display={state.nav}
+        data={data}
+        diverging={isSigned(state)}
+        calibration={state.navCalibration}
+        onChange={display => onChange({ nav: display })}
+        onCalibration={navCalibration => onChange({ navCalibration })}
+      />
+    </section>
+  );
+}
+
+function FrameSection(props: ISectionProps): JSX.Element {
+  const { model, state, onChange } = props;
+  const trans = useTranslation();
+  const frame = model.frame;
+  const dataset = model.dataset!;
+  const data = frame.image?.data ?? null;
+  const shapes = useMemo(() => {
+    if (state.mode === 'com') {
+      const { cx, cy, r } = state.com;
+      const shape: Shape =
+        r !== null ? { kind: 'disk', cx, cy, r } : { kind: 'point', cx, cy };
+      return [{ id: 'com', shape, color: COM_COLOR, selected: true }];
+    }
+    if (state.mode === 'sum') {
+      return [];
+    }
+    return state.detectors.map((detector, index) => ({
+      id: detector.id,
+      shape: detector.shape,
+      color: detectorColor(index),
+      selected: detector.id === state.selected
+    }));
+  }, [state.mode, state.com, state.detectors, state.selected]);
+
+  const onShapeChange = (id: string, shape: Shape) => {
+    if (id === 'com') {
+      if (shape.kind === 'disk' || shape.kind === 'point') {
+        onChange({
+          com: {
+            ...state.com,
+            cx: shape.cx,
+            cy: shape.cy,
+            r: shape.kind === 'disk' ? shape.r : null
+          }
+        });
+      }
+      return;
+    }
+    onChange({
+      detectors: state.detectors.map(d => (d.id === id ? { ...d, shape } : d)),
+      selected: id
+    });
+  };
+
+  const caption = state.roi
+    ? trans.__('%1 of the frames in the scan region', state.roiStat)
+    : trans.__('Frame at x=%1, y=%2', state.cursor[0], state.cursor[1]);
+  const calibration = state.frameFft
+    ? undefined
+    : imageCalibration(dataset, 'sig', state.frameCalibration);
+  return (
+    <section
+      className="jp-remotem-viewer-frame"
+      aria-label={trans.__('Detector frame')}
+      data-busy={frame.busy}
+    >
+      <div className="jp-remotem-viewer-caption" aria-live="polite">
+        {state.frameFft ? trans.__('|FFT| of: %1', caption) : caption}
+      </div>
+      <ImageView
+        className="jp-remotem-viewer-frame-image"
+        image={frame.image}
+        scaling={effectiveScaling(state.frame, data)}
+        cmap={state.frame.cmap}
+        calibration={calibration}
+        shapes={shapes}
+        onShapeChange={onShapeChange}
+        onSelectShape={id => {
+          if (id !== 'com') {
+            onChange({ selected: id });
+          }
+        }}
+        line={state.lineOn === 'frame' ? state.line : null}
+        onLineChange={line => onChange({ line, lineOn: 'frame' })}
+        tool={props.tool === 'pick' ? 'pick' : props.tool}
+        label={trans.__('Detector frame: drag detectors and their handles')}
+        busy={frame.busy}
+      />
+      {frame.error && (
+        <ErrorMessage
+          error={frame.error}
+          onRetry={() => model.refreshFrame()}
+        />
+      )}
+      {frame.error?.status === 413 && (
+        <TooLarge
+          message={trans.__('Too large to compute interactively.')}
+          onRunAsJob={props.onRunAsJob}
+        />
+      )}
+      <DisplayPanel
+        display={state.frame}
+        data={data}
+        diverging={false}
+        calibration={state.frameCalibration}
+        onChange={display => onChange({ frame: display })}
+        onCalibration={frameCalibration => onChange({ frameCalibration })}
+      />
+    </section>
+  );
+}
+
+function Profile(props: {
+  model: ViewerModel;
+  state: IViewState;
+}): JSX.Element {
+  const { model, state } = props;
+  const image: IImage | null =
+    state.lineOn === 'nav' ? model.navigation.image : model.frame.image;
+  const line = state.line;
+  const profile = useMemo(
+    () => (image && line ? lineProfile(image, line[0], line[1]) : null),
+    [image, line]
+  );
+  const dataset = model.dataset!;
+  const calibration = imageCalibration(
+    dataset,
+    state.lineOn === 'nav' ? 'nav' : 'sig',
+    state.lineOn === 'nav' ? state.navCalibration : state.frameCalibration
+  );
+  const scaled =
+    profile && calibration
+      ? {
+          distance: profile.distance.map(d => d * calibration.x.scale),
+          values: profile.values
+        }
+      : profile;
+  return (
+    <section className="jp-remotem-viewer-profile">
+      <ProfilePlot profile={scaled} units={calibration?.x.units || undefined} />
+    </section>
+  );
+}

@@ -1,0 +1,441 @@
+"""The dataset viewer in a real JupyterLab (under a JupyterHub-like base URL):
+
+- open a scan from the tree, draw a ring, watch the navigation image follow it, change the
+  colour map, save as .hspy, find the result (with its badge) in the tree and reopen it;
+- work too large for an interactive answer runs as a job whose progress shows and which is
+  cancelled from the viewer; operations the server cannot run show disabled, with why;
+- copy the scan next to the notebooks, the centre-of-mass field, a scan region, the FFT of
+  the frame, a line profile, the keyboard, and the view surviving a page reload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from _lab import open_sidebar
+
+pytestmark = pytest.mark.browser
+
+HERE = Path(__file__).parent
+ARTIFACTS = HERE / "artifacts"
+DOCS = HERE.parent.parent / "docs"
+SCAN = "scan.h5"
+FRAME = (64, 64)  # the small demo scan's frames (height, width)
+
+# True once the canvas shows something other than `before` (its toDataURL).
+CANVAS_CHANGED = """([selector, before]) => {
+  const canvas = document.querySelector(selector);
+  return !!canvas && canvas.width > 0 && canvas.toDataURL() !== before;
+}"""
+
+
+def viewer_selector(path: str) -> str:
+    return f'.jp-RemotemViewer[data-path="{path}"]'
+
+
+def canvas_of(viewer: str, section: str) -> str:
+    return f'{viewer} .jp-remotem-viewer-{section} [data-testid="image-canvas"]'
+
+
+def snapshot(page, selector: str) -> str:
+    return page.locator(selector).evaluate("canvas => canvas.toDataURL()")
+
+
+def wait_settled(page, viewer: str) -> None:
+    """Both images answered: nothing in flight, the navigation image exact."""
+    from playwright.sync_api import expect
+
+    nav = page.locator(f"{viewer} .jp-remotem-viewer-nav")
+    expect(nav).to_have_attribute("data-busy", "false", timeout=60_000)
+    expect(nav).to_have_attribute("data-exact", "true", timeout=60_000)
+    expect(page.locator(f"{viewer} .jp-remotem-viewer-frame")).to_have_attribute("data-busy", "false")
+    expect(page.locator(f"{viewer} .jp-remotem-error")).to_have_count(0)
+
+
+def frame_point(page, canvas: str, x: float, y: float) -> tuple[float, float]:
+    """Screen position of frame pixel (x, y) in a view fitted to its canvas."""
+    box = page.locator(canvas).bounding_box()
+    height, width = FRAME
+    scale = min(box["width"] / width, box["height"] / height)
+    left = box["x"] + (box["width"] - width * scale) / 2 + 0.5 * scale
+    top = box["y"] + (box["height"] - height * scale) / 2 + 0.5 * scale
+    return left + x * scale, top + y * scale
+
+
+def is_reduction(request) -> bool:
+    return request.method == "POST" and urlparse(request.url).path.endswith("/remotem/api/reductions")
+
+
+def record_reductions(page) -> list[dict]:
+    """The bodies of the reductions the page asks for, in order (filled as it asks)."""
+    bodies: list[dict] = []
+    page.on("request", lambda r: bodies.append(json.loads(r.post_data or "{}")) if is_reduction(r) else None)
+    return bodies
+
+
+def open_scan_from_tree(page, server) -> str:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, server)
+    sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-repo-header').click()
+    row = sidebar.locator(f'.jp-remotem-tree-item[data-path="{SCAN}"]')
+    expect(row).to_be_visible(timeout=30_000)
+    row.dblclick()
+    viewer = viewer_selector(SCAN)
+    expect(page.locator(f"{viewer} .jp-remotem-viewer")).to_have_attribute("data-status", "ready", timeout=60_000)
+    wait_settled(page, viewer)
+    return viewer
+
+
+def test_ring_updates_navigation_colormap_save_hspy_and_reopen(page, lab_server) -> None:
+    from playwright.sync_api import expect
+
+    reductions = record_reductions(page)
+    viewer = open_scan_from_tree(page, lab_server)
+    nav_canvas = canvas_of(viewer, "nav")
+    frame_canvas = canvas_of(viewer, "frame")
+    # The first navigation image came from a coarse pass of a virtual detector.
+    assert reductions and reductions[0]["operation"] == "virtual_detector", reductions
+    assert reductions[0].get("coarse") is True, reductions[0]
+
+    # Draw a ring: a second result tab, and the navigation image shows the ring's signal.
+    before = snapshot(page, nav_canvas)
+    page.locator(f'{viewer} .jp-remotem-viewer-add[data-shape="ring"]').click()
+    tabs = page.locator(f'{viewer} .jp-remotem-viewer-tabs [role="tab"]')
+    expect(tabs).to_have_count(2)
+    expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
+    expect(tabs.nth(1)).to_have_attribute("data-kind", "ring")
+    page.wait_for_function(CANVAS_CHANGED, arg=[nav_canvas, before])
+    wait_settled(page, viewer)
+    detectors = reductions[-1]["params"]["detectors"]
+    assert [d["shape"] for d in detectors] == ["disk", "ring"], detectors
+    ring = detectors[1]
+
+    # Drag the ring on the frame: the navigation image follows.
+    before = snapshot(page, nav_canvas)
+    count = len(reductions)
+    x0, y0 = frame_point(page, frame_canvas, ring["cx"] + (ring["ri"] + ring["ro"]) / 2, ring["cy"])
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    x1, y1 = frame_point(page, frame_canvas, ring["cx"] + (ring["ri"] + ring["ro"]) / 2 - 6, ring["cy"] + 5)
+    page.mouse.move(x1, y1, steps=4)
+    page.mouse.up()
+    page.wait_for_function(CANVAS_CHANGED, arg=[nav_canvas, before])
+    wait_settled(page, viewer)
+    # The first answer after a move comes back at interactive speed (coarse pass; on the
+    # small demo scan the coarse pass already reads every position).
+    latency = float(page.locator(f"{viewer} .jp-remotem-viewer-nav").get_attribute("data-latency-ms"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "viewer-latency.txt").write_text(f"first navigation answer after a drag: {latency:.0f} ms\n")
+    assert latency < 2000, latency
+    moved = reductions[-1]["params"]["detectors"][1]
+    assert len(reductions) > count
+    assert (moved["cx"], moved["cy"]) != (ring["cx"], ring["cy"]), (moved, ring)
+    assert (moved["ri"], moved["ro"]) == (ring["ri"], ring["ro"])
+
+    # Pick another scan position: the frame caption and picture follow.
+    frame_before = snapshot(page, frame_canvas)
+    caption = page.locator(f"{viewer} .jp-remotem-viewer-caption")
+    nav_box = page.locator(nav_canvas).bounding_box()
+    page.mouse.click(nav_box["x"] + nav_box["width"] * 0.2, nav_box["y"] + nav_box["height"] / 2)
+    expect(caption).not_to_have_text("Frame at x=24, y=16")
+    page.wait_for_function(CANVAS_CHANGED, arg=[frame_canvas, frame_before])
+
+    # Another colour map redraws the navigation image.
+    before = snapshot(page, nav_canvas)
+    page.locator(f'{viewer} .jp-remotem-viewer-nav [data-testid="colormap-select"]').select_option("viridis")
+    page.wait_for_function(CANVAS_CHANGED, arg=[nav_canvas, before])
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(viewer).screenshot(path=str(ARTIFACTS / "viewer-ring.png"))
+
+    # Save as .hspy: a job writes it with the view in its provenance.
+    target = f"results/ring-{uuid.uuid4().hex[:8]}.hspy"
+    page.locator(f"{viewer} .jp-remotem-viewer-save").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator(".jp-remotem-save-format").select_option("hspy")
+    expect(dialog.locator(".jp-remotem-save-path")).to_have_value(re.compile(r"\.hspy$"))
+    dialog.locator(".jp-remotem-save-repository").select_option("demo")
+    dialog.locator(".jp-remotem-save-path").fill(target)
+    with page.expect_request(
+        lambda r: r.method == "POST" and urlparse(r.url).path.endswith("/remotem/api/jobs")
+    ) as submitted:
+        dialog.locator(".jp-mod-accept").click()
+    body = json.loads(submitted.value.post_data)
+    assert body["output"] == {"repository": "demo", "path": target, "format": "hspy"}
+    assert body["operation"] == "virtual_detector"
+    assert body["view"]["nav"]["cmap"] == "viridis"
+    assert [d["shape"]["kind"] for d in body["view"]["detectors"]] == ["disk", "ring"]
+    job = page.locator(f"{viewer} .jp-remotem-viewer-job")
+    expect(job).to_have_attribute("data-phase", "COMPLETED", timeout=90_000)
+
+    # The result shows in the tree with its badge; double-clicking it reopens the view.
+    sidebar = page.locator('[id="jupyter-remotem:sidebar"]')
+    result = sidebar.locator(f'.jp-remotem-tree-item[data-path="{target}"]')
+    folder = sidebar.locator('.jp-remotem-tree-item[data-path="results"]')
+    expect(folder).to_be_visible(timeout=30_000)
+    if folder.get_attribute("data-expanded") != "true":
+        folder.click()
+    expect(result).to_be_visible(timeout=30_000)
+    expect(result.locator(".jp-remotem-result-badge")).to_be_visible()
+    sidebar.screenshot(path=str(ARTIFACTS / "viewer-result-in-tree.png"))
+    result.dblclick()
+    reopened = viewer_selector(target)
+    expect(page.locator(f"{reopened} .jp-remotem-viewer-reopened")).to_be_visible(timeout=60_000)
+    wait_settled(page, reopened)
+    reopened_tabs = page.locator(f'{reopened} .jp-remotem-viewer-tabs [role="tab"]')
+    expect(reopened_tabs).to_have_count(2)
+    expect(reopened_tabs.nth(1)).to_have_attribute("data-kind", "ring")
+    expect(page.locator(f'{reopened} .jp-remotem-viewer-nav [data-testid="colormap-select"]')).to_have_value(
+        "viridis"
+    )
+    page.locator(reopened).screenshot(path=str(ARTIFACTS / "viewer-reopened.png"))
+    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        for name in ("viewer-ring.png", "viewer-result-in-tree.png"):
+            shutil.copyfile(ARTIFACTS / name, DOCS / name)
+    assert page.errors == []
+
+
+def test_too_large_work_runs_as_a_job_with_progress_and_can_be_cancelled(page, lab_server) -> None:
+    from playwright.sync_api import expect
+
+    # Stand in for a scan beyond the interactive limit: the server's own 413 answer.
+    refusal = {
+        "error": {
+            "code": "too_large",
+            "message": "This reduction would read 40.0 GiB: about 400 s at this repository's speed.",
+            "hint": "Submit it as a job instead.",
+        }
+    }
+    page.route(
+        "**/remotem/api/reductions*",
+        lambda route: route.fulfill(status=413, json=refusal)
+        if json.loads(route.request.post_data or "{}").get("operation") == "com"
+        else route.continue_(),
+    )
+    # The server says the scan-region statistic cannot run here: it shows disabled, with why.
+    reason = "This dataset's frames are not 2-D."
+    page.route(
+        "**/remotem/api/operations*",
+        lambda route: route.fulfill(
+            json={
+                "operations": [
+                    {"name": "virtual_detector", "kind": "reduction", "description": "", "available": True,
+                     "reason": None},
+                    {"name": "com", "kind": "reduction", "description": "", "available": True, "reason": None},
+                    {"name": "frame_stats", "kind": "reduction", "description": "", "available": False,
+                     "reason": reason},
+                ]
+            }
+        ),
+    )
+    # Opened from the command palette with a repository path.
+    page.goto(lab_server.lab_url())
+    page.locator("#jp-main-dock-panel").wait_for(state="visible", timeout=60_000)
+    page.keyboard.press("Control+Shift+C")
+    search = page.locator("#modal-command-palette input")
+    search.fill("Open Dataset Viewer at")
+    page.locator('#modal-command-palette [data-command="remotem:open-viewer-at"]').click()
+    page.locator(".jp-Dialog input").fill(f"demo:{SCAN}")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    viewer = viewer_selector(SCAN)
+    wait_settled(page, viewer)
+
+    roi = page.locator(f"{viewer} .jp-remotem-viewer-roi")
+    expect(roi).to_be_disabled()
+    expect(roi).to_have_attribute("title", reason)
+    expect(page.locator(f'{viewer} .jp-remotem-viewer-unavailable li[data-operation="frame_stats"]')).to_contain_text(
+        reason
+    )
+
+    page.locator(f'{viewer} .jp-remotem-viewer-mode[data-mode="com"]').click()
+    too_large = page.locator(f"{viewer} .jp-remotem-viewer-too-large")
+    expect(too_large).to_be_visible()
+    expect(page.locator(f"{viewer} .jp-remotem-viewer-nav .jp-remotem-error-hint")).to_have_text(
+        refusal["error"]["hint"]
+    )
+    too_large.locator(".jp-remotem-viewer-run-job").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator(".jp-remotem-save-repository").select_option("demo")
+    dialog.locator(".jp-remotem-save-path").fill(f"results/com-{uuid.uuid4().hex[:8]}.h5")
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and urlparse(r.url).path.endswith("/remotem/api/jobs")
+    ) as answer:
+        dialog.locator(".jp-mod-accept").click()
+    assert answer.value.status == 201, answer.value.text()
+    assert answer.value.json()["request"]["operation"] == "com"
+
+    # The throttled worker takes several seconds: progress shows, short of done.
+    job = page.locator(f"{viewer} .jp-remotem-viewer-job")
+    expect(job).to_have_attribute("data-phase", "EXECUTING", timeout=30_000)
+    page.wait_for_function(
+        """(selector) => {
+          const bar = document.querySelector(selector);
+          const now = Number(bar && bar.getAttribute('aria-valuenow'));
+          return now > 0 && now < 100;
+        }""",
+        arg=f"{viewer} .jp-remotem-viewer-job .jp-remotem-job-progress",
+        timeout=30_000,
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(viewer).screenshot(path=str(ARTIFACTS / "viewer-job.png"))
+    job.locator(".jp-remotem-viewer-job-cancel").click()
+    expect(job).to_have_attribute("data-phase", "ABORTED", timeout=30_000)
+    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(ARTIFACTS / "viewer-job.png", DOCS / "viewer-job.png")
+    assert page.errors == []
+
+
+def saved_viewer_state(server, key: str, ready, deadline_s: float = 30.0) -> dict:
+    """The viewer's arguments JupyterLab saved in its workspace, once `ready(args)` holds
+    (the workspace is written a moment after each change)."""
+    request = urllib.request.Request(
+        f"{server.url}lab/api/workspaces/default", headers={"Authorization": f"token {server.token}"}
+    )
+    deadline = time.monotonic() + deadline_s
+    while True:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            data = json.load(response).get("data", {})
+        args = data.get(f"jupyter-remotem-viewer:{key}", {}).get("data", {})
+        if ready(args) or time.monotonic() > deadline:
+            return args
+        # Short back-off between polls of a deadline-bounded wait (not a fixed sleep).
+        time.sleep(0.2)
+
+
+def notebook_file(server, path: str) -> dict:
+    """A file's model from Jupyter's contents API (the user's notebook folder)."""
+    request = urllib.request.Request(
+        f"{server.url}api/contents/{path}?content=0", headers={"Authorization": f"token {server.token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+# Coloured (not grey) pixels of a canvas: a colour wheel shows hues.
+COLOURED_PIXELS = """(canvas) => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let coloured = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+    if (Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++;
+  }
+  return coloured;
+}"""
+
+
+def test_copy_here_centre_of_mass_field_region_profile_keyboard_and_reload(page, lab_server, demo_data) -> None:
+    from playwright.sync_api import expect
+
+    reductions = record_reductions(page)
+    # Opened from the tree's context menu.
+    sidebar = open_sidebar(page, lab_server)
+    sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-repo-header').click()
+    sidebar.locator(f'.jp-remotem-tree-item[data-path="{SCAN}"]').click(button="right")
+    page.locator('.lm-Menu-item[data-command="remotem:open-viewer"]').click()
+    viewer = viewer_selector(SCAN)
+    wait_settled(page, viewer)
+    # Remote or local: the scan is small, so copying it next to the notebooks is offered.
+    hint = page.locator(f"{viewer} .jp-remotem-viewer-hint")
+    # (With the demo repository's measured speed, the time a pass and a copy take.)
+    expect(hint).to_contain_text(
+        re.compile(r"Reading this 12\.0 MiB scan remotely takes|This 12\.0 MiB scan is small enough to copy")
+    )
+    # Copy it there: a job the viewer follows while the work below goes on.
+    hint.locator(".jp-remotem-viewer-copy-here").click()
+    copy_job = page.locator(f'{viewer} .jp-remotem-viewer-job[data-phase]')
+    expect(copy_job).to_contain_text("notebooks:scan.h5")
+
+    # Keyboard: the frame view nudges the selected detector; the navigation image follows.
+    frame_canvas = canvas_of(viewer, "frame")
+    disk = reductions[-1]["params"]["detectors"][0]
+    page.locator(frame_canvas).focus()
+    with page.expect_request(is_reduction) as asked:
+        page.keyboard.press("Shift+ArrowRight")
+    wait_settled(page, viewer)
+    nudged = json.loads(asked.value.post_data)["params"]["detectors"][0]
+    assert nudged["cx"] > disk["cx"] and nudged["cy"] == disk["cy"], (disk, nudged)
+
+    # Centre of mass as a colour wheel, with a scan rotation.
+    page.locator(f'{viewer} .jp-remotem-viewer-mode[data-mode="com"]').click()
+    page.locator(f"{viewer} .jp-remotem-viewer-com-field").select_option("field")
+    field = page.locator(f'{viewer} [data-testid="field-canvas"]')
+    expect(field).to_be_visible()
+    wait_settled(page, viewer)
+    assert field.evaluate(COLOURED_PIXELS) > 100
+    fields = {r.get("operation"): r for r in reductions[-2:]}
+    assert set(fields) == {"com"}, reductions[-2:]
+    before = field.evaluate("canvas => canvas.toDataURL()")
+    rotation = page.locator(f"{viewer} .jp-remotem-viewer-rotation")
+    rotation.fill("90")
+    rotation.press("Enter")
+    page.wait_for_function(
+        "([selector, before]) => document.querySelector(selector).toDataURL() !== before",
+        arg=[f'{viewer} [data-testid="field-canvas"]', before],
+    )
+    wait_settled(page, viewer)
+    assert reductions[-1]["params"]["scan_rotation"] == 90
+
+    # A scan region: the frame shows the mean of the frames inside it.
+    page.locator(f"{viewer} .jp-remotem-viewer-roi").select_option("rectangle")
+    caption = page.locator(f"{viewer} .jp-remotem-viewer-caption")
+    expect(caption).to_have_text("mean of the frames in the scan region")
+    wait_settled(page, viewer)
+    stats = [r for r in reductions if r.get("operation") == "frame_stats"]
+    assert stats and stats[-1]["roi"]["shape"] == "rectangle", stats
+
+    # The |FFT| of the frame, computed by the server.
+    frame_before = snapshot(page, frame_canvas)
+    page.locator(f"{viewer} .jp-remotem-viewer-frame-fft").check()
+    expect(caption).to_have_text("|FFT| of: mean of the frames in the scan region")
+    page.wait_for_function(CANVAS_CHANGED, arg=[frame_canvas, frame_before])
+    wait_settled(page, viewer)
+    assert reductions[-1]["operation"] == "frame_stats" and reductions[-1]["fft"] is True, reductions[-1]
+    page.locator(f"{viewer} .jp-remotem-viewer-frame-fft").uncheck()
+    wait_settled(page, viewer)
+
+    # A line profile across the frame.
+    page.locator(f'{viewer} .jp-remotem-viewer-tool[data-tool="line"]').click()
+    x0, y0 = frame_point(page, frame_canvas, 8, 32)
+    x1, y1 = frame_point(page, frame_canvas, 56, 32)
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=4)
+    page.mouse.up()
+    profile = page.locator(f'{viewer} [data-testid="profile-plot"]')
+    expect(profile).to_be_visible()
+    expect(profile.locator(".jp-RemotemViewer-profileEmpty")).to_have_count(0)
+    # 48 frame pixels of 0.25 mrad: the distance axis is calibrated from the metadata.
+    expect(profile).to_contain_text("12 mrad")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(viewer).screenshot(path=str(ARTIFACTS / "viewer-com.png"))
+
+    # The copy landed next to the notebooks, byte for byte as large as the scan.
+    expect(copy_job).to_have_attribute("data-phase", "COMPLETED", timeout=90_000)
+    copied = notebook_file(lab_server, SCAN)
+    assert copied["size"] == (demo_data / SCAN).stat().st_size, copied
+
+    # The view survives reloading the page.
+    args = saved_viewer_state(lab_server, f"demo:{SCAN}", lambda a: bool((a.get("view") or {}).get("roi")))
+    assert args["view"]["roi"]["kind"] == "rectangle" and args["view"]["comField"] == "field", args
+    page.goto(f"{lab_server.url}lab?token={lab_server.token}")
+    wait_settled(page, viewer)
+    expect(page.locator(f"{viewer} .jp-remotem-viewer-com-field")).to_have_value("field")
+    expect(page.locator(f"{viewer} .jp-remotem-viewer-roi")).to_have_value("rectangle")
+    expect(page.locator(f"{viewer} .jp-remotem-viewer-rotation")).to_have_value("90")
+    expect(page.locator(f'{viewer} [data-testid="field-canvas"]')).to_be_visible()
+    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(ARTIFACTS / "viewer-com.png", DOCS / "viewer-com.png")
+    assert page.errors == []
