@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import pytest
+
+from _api import stop_started_worker
 
 from jupyter_remotem.client import Client
 from jupyter_remotem.client.discovery import find_server, kernel_environment
@@ -60,7 +60,4 @@ def scan(demo_dir: Path) -> np.ndarray:
 def stop_server_worker(jp_serverapp: Any):
     """Ends, after the test, the detached job worker the server started (it outlives servers on purpose)."""
     yield
-    process = jp_serverapp.web_app.settings["remotem"].supervisor.process
-    if process is not None and process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    stop_started_worker(jp_serverapp)

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from _api import call, server_config, wait_until
+from _api import call, server_config, stop_started_worker, wait_until
 
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
 
@@ -125,11 +125,7 @@ class TestWithWorker:
     @pytest.fixture(autouse=True)
     def stop_worker(self, jp_serverapp):
         yield
-        supervisor = jp_serverapp.web_app.settings["remotem"].supervisor
-        process = supervisor.process
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+        stop_started_worker(jp_serverapp)
 
     async def wait_for_phase(self, jp_fetch, job_id, phases, timeout=120):
         async def in_phase():

@@ -4,14 +4,12 @@ badge, and ``meta`` gives back what a viewer needs to reopen one."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from _api import call, server_config, wait_until
+from _api import call, server_config, stop_started_worker, wait_until
 from jupyter_remotem.kernels import from_spec
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
@@ -34,10 +32,7 @@ def jp_server_config(repositories):
 @pytest.fixture(autouse=True)
 def stop_worker(jp_serverapp):
     yield
-    process = jp_serverapp.web_app.settings["remotem"].supervisor.process
-    if process is not None and process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+    stop_started_worker(jp_serverapp)
 
 
 @pytest.fixture(scope="module")
