@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
+from typing import Any
 
 try:
     __version__ = _version("jupyter_remotem")

@@ -7,9 +7,9 @@ same managers can be driven from tests, the CLI or a future worker process.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pytest
-
 from _api import stop_started_worker
 
 from jupyter_remotem.client import Client

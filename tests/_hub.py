@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
-
 from _api import server_config
 from _processes import stop_group
 from _services import free_port

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from _api import server_config
 from _services import S3_BUCKET, S3_SECRET, moto_server, webdav_server
 

@@ -6,7 +6,6 @@ import io
 
 import numpy as np
 import pytest
-
 from _api import get, get_error, server_config
 from _services import s3_repository
 

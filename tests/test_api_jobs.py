@@ -9,7 +9,6 @@ import signal
 import h5py
 import numpy as np
 import pytest
-
 from _api import call, server_config, stop_started_worker, wait_until
 
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}

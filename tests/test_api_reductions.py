@@ -7,9 +7,9 @@ import json
 
 import numpy as np
 import pytest
+from _api import PNG_SIGNATURE, api_path, server_config
 from PIL import Image
 
-from _api import PNG_SIGNATURE, api_path, server_config
 from jupyter_remotem.kernels import from_spec
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}

@@ -6,10 +6,9 @@ import io
 import json
 
 import pytest
-from PIL import Image
-
 from _api import get, get_error, get_json, wait_until
 from _services import S3_SECRET, WEBDAV_PASSWORD, s3_repository, webdav_repository
+from PIL import Image
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import io
 import json
 
 import pytest
-from PIL import Image
-
 from _api import PNG_SIGNATURE, get, get_error, get_json, server_config, wait_until
+from PIL import Image
 
 
 async def raw_get(http_server_client, jp_base_url, jp_auth_header, raw_path: str, auth: bool = True):

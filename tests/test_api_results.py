@@ -7,9 +7,9 @@ import json
 
 import numpy as np
 import pytest
+from _api import call, server_config, stop_started_worker, wait_until
 from PIL import Image
 
-from _api import call, server_config, stop_started_worker, wait_until
 from jupyter_remotem.kernels import from_spec
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}

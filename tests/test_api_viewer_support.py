@@ -8,8 +8,8 @@ import json
 
 import numpy as np
 import pytest
-
 from _api import api_path, call, get_json
+
 from jupyter_remotem.kernels import from_spec
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}

@@ -156,7 +156,6 @@ def test_local_cluster_gives_the_same_answer_as_inline(demo_repo, cluster_client
 @pytest.mark.parametrize("name", ["scan.npy", "scan.raw", "scan_contiguous.h5", "scan.h5"])
 def test_partitions_of_uncompressed_local_files_are_zero_copy_views(demo_repo, scan, name):
     from jupyter_remotem.compute.executor import read_partition
-
     from jupyter_remotem.compute.partitions import dataset_partitions
 
     with open_dataset(demo_repo, name) as ds:

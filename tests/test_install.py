@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from _services import skip_or_fail
 
 BIN = Path(sys.executable).parent

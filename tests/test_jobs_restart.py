@@ -6,7 +6,6 @@ import time
 
 import numpy as np
 import pytest
-
 from _processes import start_server, stop_group, stop_workers, worker_pids
 
 

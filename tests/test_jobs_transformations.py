@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 import tifffile
 from _api import call, server_config
-from _services import S3_BUCKET, S3_SECRET, s3_repository
 from _jobs import (  # noqa: F401  (fixtures and helpers)
     DETECTORS,
     SLOW,
@@ -32,6 +31,7 @@ from _jobs import (  # noqa: F401  (fixtures and helpers)
     workers,
 )
 from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
+from _services import S3_BUCKET, S3_SECRET, s3_repository
 
 from jupyter_remotem.formats import open_dataset
 from jupyter_remotem.jobs.requests import JobRequest

@@ -41,6 +41,7 @@ from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures
 from jupyter_remotem.compute.partitions import cluster_partition_bytes
 from jupyter_remotem.jobs.requests import JobRequest
 
+
 @pytest.mark.timeout(120)
 def test_two_workers_never_run_the_same_job(database_url, place, workers, store_for):  # noqa: F811
     store = store_for(database_url)

@@ -7,8 +7,8 @@ import os
 import threading
 
 import pytest
-
 from _services import s3_repository, webdav_repository
+
 from jupyter_remotem.errors import Forbidden
 from jupyter_remotem.storage.repository import Repository, RepositoryConfig
 from jupyter_remotem.storage.transfer import (

@@ -8,7 +8,6 @@ per-task overhead, small enough that progress moves and memory stays bounded).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Any
 
 import numpy as np

@@ -21,8 +21,8 @@ from .. import render
 from ..errors import BadParameter
 from ..formats import open_dataset
 from ..formats.dataset import Dataset
-from .reductions import reduce_array
 from ..storage.repository import Repository
+from .reductions import reduce_array
 
 KINDS = ("bf", "adf", "haadf", "com", "sum", "frame")
 

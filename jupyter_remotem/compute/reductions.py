@@ -18,8 +18,8 @@ import numpy as np
 from ..errors import BadParameter, TooLarge
 from ..formats import open_dataset
 from ..formats.dataset import Dataset
-from ..storage.repository import Repository
 from ..kernels.fft import fft_magnitude
+from ..storage.repository import Repository
 from .executor import DatasetRef, run_plan
 from .operations import ReductionResult, get_operation
 from .partitions import dataset_partitions

@@ -23,7 +23,6 @@ from ..formats.provenance import PROVENANCE_KEY
 from .provenance import hdf5_attributes, software_versions
 
 
-
 def hdf5_bytes(result: Any, record: dict[str, Any]) -> bytes:
     """An HDF5 file with one dataset per result array and the provenance as root attributes."""
     buffer = io.BytesIO()

@@ -31,7 +31,6 @@ from .provenance import provenance
 from .requests import JobRequest
 from .store import JobStore
 
-
 log = logging.getLogger(__name__)
 
 

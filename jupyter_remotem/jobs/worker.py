@@ -28,8 +28,8 @@ from ..compute.executor import Cancelled, Progress
 from ..compute.partitions import TARGET_BYTES
 from ..errors import BadParameter, RemotemError, StorageUnavailable
 from ..storage.registry import RepositoryRegistry
-from .models import Job, Phase, utcnow
 from .copy_runner import run_copy_job
+from .models import Job, Phase, utcnow
 from .runner import JobContext, Outcome, run_reduction_job
 from .store import JobLost, JobStore
 from .transform_runner import discard_partial_output, run_transformation_job

@@ -298,7 +298,7 @@ class Runs:
     weights: np.ndarray
 
     @classmethod
-    def of(cls, flat_masks: np.ndarray) -> "Runs":
+    def of(cls, flat_masks: np.ndarray) -> Runs:
         starts, lengths, values, counts = [], [], [], [0]
         for m in flat_masks:
             idx = np.flatnonzero(m)

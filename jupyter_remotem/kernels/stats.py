@@ -114,7 +114,7 @@ class FrameMoments:
         return np.sqrt(self.var)
 
     @classmethod
-    def empty(cls, sig_shape: tuple[int, ...], dtype: np.dtype) -> "FrameMoments":
+    def empty(cls, sig_shape: tuple[int, ...], dtype: np.dtype) -> FrameMoments:
         dtype = np.dtype(dtype)
         if is_integer(dtype):
             info = np.iinfo(dtype)
@@ -131,7 +131,7 @@ class FrameMoments:
         )
 
     @classmethod
-    def from_frames(cls, frames: np.ndarray, roi_mask: np.ndarray | None = None) -> "FrameMoments":
+    def from_frames(cls, frames: np.ndarray, roi_mask: np.ndarray | None = None) -> FrameMoments:
         """Moments of ``(n, *sig_shape)`` frames, or of those where the ``(n,)`` ``roi_mask`` is true."""
         a = as_kernel_array(frames)
         if a.ndim < 2:
@@ -171,7 +171,7 @@ class FrameMoments:
             min=vmin.reshape(sig_shape),
         )
 
-    def merge(self, other: "FrameMoments") -> "FrameMoments":
+    def merge(self, other: FrameMoments) -> FrameMoments:
         return merge(self, other)
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from _processes import stop_group, stop_workers
 from _services import free_port, skip_or_fail
 

@@ -18,7 +18,6 @@ from urllib.parse import urlparse
 
 import pytest
 from _lab import SIDEBAR, open_sidebar
-
 from _services import skip_or_fail
 
 pytestmark = pytest.mark.browser

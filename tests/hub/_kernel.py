@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import websocket
-
 from _hub import Hub
 
 

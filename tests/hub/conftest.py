@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from _hub import JUPYTERHUB, PROXY, SINGLEUSER, Hub, start_hub, stop_hub
 from _scenario import PRIVATE_FILE, USERS
 from _services import skip_or_fail

@@ -4,7 +4,6 @@ user's token and a service without access are all refused, and nothing about the
 from __future__ import annotations
 
 import pytest
-
 from _scenario import PRIVATE_FILE
 
 pytestmark = pytest.mark.hub

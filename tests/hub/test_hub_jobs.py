@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from _scenario import PRIVATE_FILE
+
 from jupyter_remotem.jobs.store import JobStore
 
 pytestmark = pytest.mark.hub

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from _kernel import execute, remote_kernel
 
 pytestmark = pytest.mark.hub

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from _scenario import PRIVATE_FILE
 
 pytestmark = pytest.mark.hub
