@@ -45,6 +45,7 @@ class Services:
     housekeeping_rounds: int = 0
     server_owner: str = ""
     max_data_bytes: int = 256 * 1024**2
+    coarse_frames: int = 4096
 
     def owner_of(self, user: Any) -> str:
         """Whose jobs these are.  A single-user server belongs to one person; the hub's user model
@@ -136,6 +137,14 @@ class RemotemApp(ExtensionApp):
 
     request_timeout = Float(
         60.0, help="Seconds a storage request may take before the API answers 503 instead of hanging."
+    ).tag(config=True)
+
+    coarse_frames = Int(
+        4096,
+        help=(
+            "Frames a coarse pass reads (a reduction asked with \"coarse\": true subsamples the scan to "
+            "about this many positions), so that a dragged detector is answered at once on any scan size."
+        ),
     ).tag(config=True)
 
     interactive_limit = Float(
@@ -277,6 +286,7 @@ class RemotemApp(ExtensionApp):
             executor=executor,
             request_timeout=self.request_timeout,
             interactive_limit_s=self.interactive_limit,
+            coarse_frames=self.coarse_frames,
             cluster=ClusterManager(self.scheduler_address),
             jobs=jobs,
             supervisor=WorkerSupervisor(

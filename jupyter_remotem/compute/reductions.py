@@ -24,7 +24,7 @@ from .executor import DatasetRef, run_plan
 from .operations import ReductionResult, get_operation
 from .partitions import dataset_partitions
 from .roi import roi_indices
-from .views import ViewReader, apply_pipeline, check_pipeline, coarse_step, subsampled
+from .views import COARSE_FRAMES, ViewReader, apply_pipeline, check_pipeline, coarse_step, subsampled
 
 #: Assumed read speed when a repository has not been measured yet (bytes per second).
 DEFAULT_THROUGHPUT = 1e9
@@ -131,10 +131,11 @@ def run_reduction(
     throughput: float | None,
     interactive_limit_s: float,
     cancel: threading.Event | None = None,
+    coarse_frames: int = COARSE_FRAMES,
 ) -> tuple[ReductionResult, ReductionStats]:
     """Open, plan, estimate and run one reduction inline."""
     with request.open(repository) as dataset:
-        return reduce_dataset(dataset, request, throughput, interactive_limit_s, cancel)
+        return reduce_dataset(dataset, request, throughput, interactive_limit_s, cancel, coarse_frames)
 
 
 def reduce_dataset(
@@ -143,6 +144,7 @@ def reduce_dataset(
     throughput: float | None = None,
     interactive_limit_s: float = math.inf,
     cancel: threading.Event | None = None,
+    coarse_frames: int = COARSE_FRAMES,
 ) -> tuple[ReductionResult, ReductionStats]:
     """Run ``request``'s operation on an opened dataset (already seen through its pipeline): the
     server's interactive path and a notebook's local arrays share every step from here on."""
@@ -153,7 +155,7 @@ def reduce_dataset(
             "runs as a job, not interactively.",
             hint="Submit it with POST remotem/api/jobs and an 'output' (an .h5 file in a writable repository).",
         )
-    step = coarse_step(full.nav_shape) if request.coarse else request.step
+    step = coarse_step(full.nav_shape, coarse_frames) if request.coarse else request.step
     dataset = subsampled(full, step)
     started = time.perf_counter()
     if operation.name == "pick":

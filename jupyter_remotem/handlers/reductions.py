@@ -26,7 +26,7 @@ class ReductionsHandler(RemotemHandler):
         self.cancel = threading.Event()
         result, stats = await self.run_blocking(
             run_reduction, repo, request, max(throughput, DEFAULT_THROUGHPUT if repo.is_local else 0.0),
-            self.services.interactive_limit_s, self.cancel,
+            self.services.interactive_limit_s, self.cancel, self.services.coarse_frames,
         )
         field = self.get_query_argument("field", result.primary)
         if field not in result.arrays:

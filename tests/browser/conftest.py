@@ -161,6 +161,8 @@ def lab_server(
                     "job_database_url": database_url,
                     # The tests run their own, throttled worker (below).
                     "start_worker": False,
+                    # Coarse passes subsample even the small demo scan (step 3), as on a large one.
+                    "coarse_frames": 256,
                 },
             }
         )

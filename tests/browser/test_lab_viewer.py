@@ -50,6 +50,19 @@ def snapshot(page, selector: str) -> str:
     return page.locator(selector).evaluate("canvas => canvas.toDataURL()")
 
 
+def record_answers(page) -> list[tuple[dict, int]]:
+    """Each finished reduction: its body and the scan step the server read it with."""
+    answers: list[tuple[dict, int]] = []
+
+    def finished(response) -> None:
+        if is_reduction(response.request) and response.status == 200:
+            answers.append((json.loads(response.request.post_data or "{}"),
+                            int(response.headers.get("x-remotem-step", "0"))))
+
+    page.on("response", finished)
+    return answers
+
+
 def wait_settled(page, viewer: str) -> None:
     """Both images answered: nothing in flight, the navigation image exact."""
     from playwright.sync_api import expect
@@ -100,6 +113,7 @@ def test_ring_updates_navigation_colormap_save_hspy_and_reopen(page, lab_server)
     from playwright.sync_api import expect
 
     reductions = record_reductions(page)
+    answers = record_answers(page)
     viewer = open_scan_from_tree(page, lab_server)
     nav_canvas = canvas_of(viewer, "nav")
     frame_canvas = canvas_of(viewer, "frame")
@@ -123,6 +137,7 @@ def test_ring_updates_navigation_colormap_save_hspy_and_reopen(page, lab_server)
     # Drag the ring on the frame: the navigation image follows.
     before = snapshot(page, nav_canvas)
     count = len(reductions)
+    answered = len(answers)
     x0, y0 = frame_point(page, frame_canvas, ring["cx"] + (ring["ri"] + ring["ro"]) / 2, ring["cy"])
     page.mouse.move(x0, y0)
     page.mouse.down()
@@ -131,8 +146,13 @@ def test_ring_updates_navigation_colormap_save_hspy_and_reopen(page, lab_server)
     page.mouse.up()
     page.wait_for_function(CANVAS_CHANGED, arg=[nav_canvas, before])
     wait_settled(page, viewer)
-    # The first answer after a move comes back at interactive speed (coarse pass; on the
-    # small demo scan the coarse pass already reads every position).
+    # Coarse then exact: after the drag the server first answered a subsampled scan (this server
+    # reads at most 256 frames per coarse pass), then the whole scan, which the viewer shows last.
+    final = json.dumps(reductions[-1]["params"], sort_keys=True)
+    settled = [(body.get("coarse", False), step) for body, step in answers[answered:]
+               if json.dumps(body["params"], sort_keys=True) == final]
+    assert settled[-2:] == [(True, 3), (False, 1)], answers[answered:]
+    # The first answer after a move comes back at interactive speed (the coarse pass).
     latency = float(page.locator(f"{viewer} .jp-remotem-viewer-nav").get_attribute("data-latency-ms"))
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "viewer-latency.txt").write_text(f"first navigation answer after a drag: {latency:.0f} ms\n")
