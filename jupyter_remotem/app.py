@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class Services:
     housekeeping_rounds: int = 0
     server_owner: str = ""
     max_data_bytes: int = 256 * 1024**2
+    quotas: dict[str, Any] = field(default_factory=dict)
     coarse_frames: int = 4096
 
     def owner_of(self, user: Any) -> str:
@@ -55,6 +56,19 @@ class Services:
         if isinstance(hub_user, dict) and hub_user.get("name"):
             return str(hub_user["name"])
         return self.server_owner
+
+    def quota_of(self, user: Any) -> dict[str, Any]:
+        """The user's limits and usage (``GET quota``)."""
+        from .jobs.quotas import report
+
+        limits = self.limits_of(user)
+        return report(limits, self.jobs.usage(self.owner_of(user), limits.period_days))
+
+    def limits_of(self, user: Any) -> Any:
+        from .jobs.quotas import limits_for
+        from .storage.access import groups_of
+
+        return limits_for(self.quotas, self.owner_of(user), groups_of(user, self.access.default_groups))
 
     def priority_boost(self, user: Any) -> int:
         """Extra priority configured for this user and their groups (internal users first, say)."""
@@ -176,6 +190,22 @@ class RemotemApp(ExtensionApp):
         7.0, help="Days after which a finished job's results are deleted and the job ARCHIVED."
     ).tag(config=True)
 
+    quotas = Dict(
+        default_value={},
+        help=(
+            "Storage and compute limits: {\"default\": {...}, \"users\": {name: {...}}, \"groups\": "
+            "{name: {...}}}, each {\"storage_bytes\", \"compute_hours\", \"period_days\"} (a missing key is "
+            "no limit). A user's own entry wins, else the most generous of their groups', else the default. "
+            "Jobs that would not fit are refused before they start, with the reason."
+        ),
+    ).tag(config=True)
+
+    @validate("quotas")
+    def _validate_quotas(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        from .jobs.quotas import check_config
+
+        return check_config(proposal["value"])
+
     job_priorities = Dict(
         default_value={},
         help="Extra job priority by user and group, e.g. {'users': {'alice': 5}, 'groups': {'internal': 10}}.",
@@ -296,6 +326,7 @@ class RemotemApp(ExtensionApp):
             ),
             retention_days=self.job_retention_days,
             job_priorities=dict(self.job_priorities),
+            quotas=dict(self.quotas),
             server_owner=self.owner,
             max_data_bytes=self.max_data_bytes,
         )

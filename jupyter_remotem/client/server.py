@@ -113,6 +113,10 @@ class Client:
         """Submit a raw ``POST jobs`` body (datasets build it with ``ds.submit``)."""
         return Job(self, self.connection.post_json("jobs", body=body))
 
+    def quota(self) -> dict[str, Any]:
+        """Your storage and compute limits, what your jobs use and reserve, and what is left."""
+        return self.connection.get_json("quota")
+
     def jobs(self, *phases: str) -> list[Job]:
         """This user's jobs, newest first; optionally only those in ``phases``."""
         params = {"PHASE": list(phases)} if phases else None

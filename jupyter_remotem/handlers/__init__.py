@@ -7,6 +7,7 @@ from typing import Any
 from .base import NotFoundHandler
 from .jobs import JobActionHandler, JobEventsHandler, JobHandler, JobResultsHandler, JobsHandler
 from .operations import OperationsHandler
+from .quota import QuotaHandler
 from .reductions import ReductionsHandler
 from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
 
@@ -24,6 +25,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/preview{_PATH}", PreviewHandler),
         (rf"{API}/repositories/{_REPO}/data{_PATH}", DataHandler),
         (rf"{API}/operations/?", OperationsHandler),
+        (rf"{API}/quota/?", QuotaHandler),
         (rf"{API}/reductions/?", ReductionsHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),

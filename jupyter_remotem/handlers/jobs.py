@@ -13,6 +13,7 @@ from tornado.iostream import StreamClosedError
 from ..errors import BadParameter, Forbidden
 from ..jobs.copy_request import CopyRequest
 from ..jobs.models import Phase, utcnow
+from ..jobs.quotas import report, require_fit, verdict
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
 from ..jobs.retention import remove_results
@@ -61,8 +62,9 @@ class JobsHandler(JobsBase):
             kind, stored, quote, priority = await self.run_blocking(self._prepare_copy, body)
         else:
             kind, stored, quote, priority = await self.run_blocking(self._prepare_reduction, body)
+        fit = await self.run_blocking(self._quota_check, quote, not dry_run)
         if dry_run:
-            self.write_json({"quote": quote, "kind": kind})
+            self.write_json({"quote": quote, "kind": kind, "quota": fit})
             return
         services = self.services
         job = await self.run_blocking(
@@ -78,6 +80,16 @@ class JobsHandler(JobsBase):
         services.supervisor.ensure_running()
         self.set_status(201)
         self.write_json(job.to_json())
+
+    def _quota_check(self, quote: dict[str, Any], enforce: bool) -> dict[str, Any]:
+        """Whether the job fits the caller's quota; refuses it (403) when it must."""
+        services = self.services
+        limits = services.limits_of(self.current_user)
+        usage = services.jobs.usage(self.owner, limits.period_days)
+        if enforce:
+            require_fit(limits, usage, quote)
+        reason = verdict(limits, usage, quote)
+        return dict(report(limits, usage), fits=reason is None, reason=reason)
 
     def _prepare_reduction(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
         request = JobRequest.from_json(body)

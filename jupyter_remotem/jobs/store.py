@@ -43,6 +43,7 @@ from .models import (
     ThroughputRecord,
     utcnow,
 )
+from .quotas import Usage
 
 
 class JobLost(Conflict):
@@ -199,6 +200,31 @@ class JobStore:
                                                   "operation": (request or {}).get("operation"),
                                                   "format": result.get("format")}
         return badges
+
+    def usage(self, owner: str, period_days: float, now: datetime | None = None) -> Usage:
+        """What ``owner``'s jobs keep on disk, ran for in the last ``period_days``, and are quoted
+        to add while unfinished (see :mod:`.quotas`)."""
+        now = now or utcnow()
+        since = now - timedelta(days=period_days)
+        unfinished = {Phase.PENDING.value, Phase.QUEUED.value, Phase.EXECUTING.value, Phase.HELD.value,
+                      Phase.SUSPENDED.value}
+        storage = results = 0
+        compute = reserved_s = 0.0
+        reserved_bytes = 0
+        query = select(Job.phase, Job.results, Job.quote, Job.started, Job.ended).where(Job.owner == owner)
+        with self._read() as session:
+            for phase, files, quote, started, ended in session.execute(query):
+                if phase == Phase.COMPLETED.value:
+                    storage += sum(int(f.get("size") or 0) for f in files or [])
+                    results += sum(1 for f in files or [] if f.get("format") != "json")
+                ran = 0.0
+                if started is not None and (ended or now) >= since:
+                    ran = max(((ended or now) - max(started, since)).total_seconds(), 0.0)
+                compute += ran
+                if phase in unfinished:
+                    reserved_bytes += int((quote or {}).get("bytes_written") or 0)
+                    reserved_s += max(float((quote or {}).get("seconds") or 0) - ran, 0.0)
+        return Usage(storage, results, compute, reserved_bytes, reserved_s)
 
     def expired(self, now: datetime | None = None) -> list[Job]:
         """Jobs past their destruction time, whose results retention should now remove."""

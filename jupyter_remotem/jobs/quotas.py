@@ -1,0 +1,156 @@
+"""Storage and compute quotas: told before a job that it will not fit, and why.
+
+A facility shares its storage and its CPUs.  Each user has limits — their own, the most generous
+of their groups', or the default — on the bytes their results occupy and on the hours of
+execution their jobs use in a rolling period.  Usage counts what finished jobs keep on disk and
+what they ran for, plus what queued and running jobs are quoted to add, so that many small jobs
+submitted at once cannot together overrun a limit that each of them alone would fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Forbidden
+
+#: Keys of one set of limits in ``RemotemApp.quotas``; a missing key means no limit.
+LIMIT_KEYS = ("storage_bytes", "compute_hours", "period_days")
+DEFAULT_PERIOD_DAYS = 30.0
+
+
+class QuotaExceeded(Forbidden):
+    code = "quota_exceeded"
+    default_hint = "Delete old results (DELETE remotem/api/jobs/{id}) or ask for a larger quota."
+
+
+@dataclass(frozen=True)
+class Limits:
+    storage_bytes: float | None = None
+    compute_hours: float | None = None
+    period_days: float = DEFAULT_PERIOD_DAYS
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str) -> Limits:
+        if not isinstance(raw, dict) or set(raw) - set(LIMIT_KEYS):
+            raise ValueError(f"Quota {where} must be an object with keys among {', '.join(LIMIT_KEYS)}.")
+        for key in LIMIT_KEYS:
+            value = raw.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+                raise ValueError(f"Quota {where}: '{key}' must be a non-negative number or null.")
+        return cls(raw.get("storage_bytes"), raw.get("compute_hours"),
+                   float(raw.get("period_days") or DEFAULT_PERIOD_DAYS))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"storage_bytes": self.storage_bytes, "compute_hours": self.compute_hours,
+                "period_days": self.period_days}
+
+
+def _more_generous(a: Limits, b: Limits) -> Limits:
+    def larger(x: float | None, y: float | None) -> float | None:
+        return None if x is None or y is None else max(x, y)
+
+    return Limits(larger(a.storage_bytes, b.storage_bytes), larger(a.compute_hours, b.compute_hours),
+                  max(a.period_days, b.period_days))
+
+
+def check_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``RemotemApp.quotas``: ``{"default": {...}, "users": {name: {...}}, "groups": {...}}``."""
+    unknown = set(config) - {"default", "users", "groups"}
+    if unknown:
+        raise ValueError(f"Unknown quota keys: {sorted(unknown)}; use default, users and groups.")
+    if "default" in config:
+        Limits.from_json(config["default"], "default")
+    for section in ("users", "groups"):
+        entries = config.get(section, {})
+        if not isinstance(entries, dict):
+            raise ValueError(f"Quota '{section}' must map names to limits.")
+        for name, raw in entries.items():
+            Limits.from_json(raw, f"{section}.{name}")
+    return config
+
+
+def limits_for(config: dict[str, Any], user: str, groups: Iterable[str]) -> Limits:
+    """The user's own limits, else the most generous of their groups', else the default."""
+    if user in config.get("users", {}):
+        return Limits.from_json(config["users"][user], f"users.{user}")
+    group_limits = [Limits.from_json(config["groups"][g], f"groups.{g}") for g in sorted(groups)
+                    if g in config.get("groups", {})]
+    if group_limits:
+        chosen = group_limits[0]
+        for other in group_limits[1:]:
+            chosen = _more_generous(chosen, other)
+        return chosen
+    return Limits.from_json(config.get("default", {}), "default")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a user's jobs occupy and used, and what their unfinished jobs are quoted to add."""
+
+    storage_bytes: int
+    results: int
+    compute_s: float
+    reserved_bytes: int
+    reserved_s: float
+
+
+def verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None = None) -> str | None:
+    """Why a job with ``quote`` (or any job, without one) would not fit; None when it fits."""
+    quote = quote or {}
+    adds_bytes, adds_s = float(quote.get("bytes_written") or 0), float(quote.get("seconds") or 0)
+    if limits.storage_bytes is not None:
+        used = usage.storage_bytes + usage.reserved_bytes
+        if used + adds_bytes > limits.storage_bytes:
+            return (f"Your results would need {_size(used + adds_bytes)} but your storage quota is "
+                    f"{_size(limits.storage_bytes)}: {_size(usage.storage_bytes)} are kept by {usage.results} "
+                    f"result files, {_size(usage.reserved_bytes)} are reserved by unfinished jobs, and this job "
+                    f"writes about {_size(adds_bytes)}.")
+    if limits.compute_hours is not None:
+        used_s = usage.compute_s + usage.reserved_s
+        if used_s + adds_s > limits.compute_hours * 3600:
+            return (f"This job needs about {_hours(adds_s)} of compute, but only "
+                    f"{_hours(max(limits.compute_hours * 3600 - used_s, 0))} of your "
+                    f"{limits.compute_hours:g} h in {limits.period_days:g} days are left "
+                    f"({_hours(usage.compute_s)} used, {_hours(usage.reserved_s)} reserved by unfinished jobs).")
+    return None
+
+
+def require_fit(limits: Limits, usage: Usage, quote: dict[str, Any]) -> None:
+    reason = verdict(limits, usage, quote)
+    if reason:
+        raise QuotaExceeded(reason, quota=report(limits, usage))
+
+
+def report(limits: Limits, usage: Usage) -> dict[str, Any]:
+    """``GET quota``: limits, usage and what is left (None where there is no limit)."""
+
+    def left(limit: float | None, used: float) -> float | None:
+        return None if limit is None else max(limit - used, 0.0)
+
+    return {
+        "limits": limits.to_json(),
+        "usage": {
+            "storage_bytes": usage.storage_bytes,
+            "results": usage.results,
+            "compute_hours": round(usage.compute_s / 3600, 4),
+            "reserved_bytes": usage.reserved_bytes,
+            "reserved_hours": round(usage.reserved_s / 3600, 4),
+        },
+        "remaining": {
+            "storage_bytes": left(limits.storage_bytes, usage.storage_bytes + usage.reserved_bytes),
+            "compute_hours": left(limits.compute_hours, (usage.compute_s + usage.reserved_s) / 3600),
+        },
+    }
+
+
+def _size(nbytes: float) -> str:
+    for unit, factor in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if nbytes >= factor:
+            return f"{nbytes / factor:.1f} {unit}"
+    return f"{int(nbytes)} bytes"
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.2f} h" if seconds >= 360 else f"{seconds / 60:.1f} min"
