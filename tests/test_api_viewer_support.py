@@ -131,3 +131,16 @@ def test_local_arrays_take_the_same_request_keys(scan):
     np.testing.assert_allclose(local.arrays["intensity"][..., 0], expected, rtol=1e-9)
     frame = reduce_array(scan, "pick", {"y": 2, "x": 7}).arrays["frame"]
     np.testing.assert_array_equal(frame, scan[2, 7])
+
+
+async def test_data_slices_read_through_a_pipeline(jp_fetch, scan):
+    pipeline = [{"operation": "bin", "params": {"nav": None, "sig": [4, 4], "reduce": "mean"}}]
+    response = await jp_fetch(*api_path("repositories", "demo", "data", "scan.h5"), raise_error=False,
+                              params={"slice": "3,5:9", "pipeline": json.dumps(pipeline)})
+    assert response.code == 200, response.body[:300]
+    expected = scan[3, 5:9].reshape(4, 16, 4, 16, 4).mean(axis=(2, 4))
+    np.testing.assert_allclose(np.load(io.BytesIO(response.body)), expected, rtol=1e-6)
+    for bad, fragment in (("{not json", "not valid JSON"), ('[{"operation": "pick"}]', "cannot be chained")):
+        code, body = await call(jp_fetch, "GET", "repositories", "demo", "data", "scan.h5", slice="0",
+                                pipeline=bad)
+        assert code == 400 and fragment in body["error"]["message"], body

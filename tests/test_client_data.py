@@ -212,11 +212,14 @@ async def test_server_errors_become_exceptions_with_code_message_and_hint(client
         await in_thread(client.open, "demo", "notes")
 
 
-async def test_slicing_a_chain_is_unavailable_with_an_alternative(client):
+async def test_slicing_a_chain_reads_through_it_next_to_the_data(client, scan):
     ds = await in_thread(client.open, "demo", "scan.h5")
-    with pytest.raises(OperationUnavailable) as caught:
-        ds.bin(2)[0]
-    assert caught.value.operation == "slicing" and "submit" in caught.value.alternative
+    chained = ds.crop(nav=[(2, 10), None]).bin(nav=2, reduce="sum")
+    expected = scan[2:10].astype(np.int64).reshape(4, 2, 24, 2, 64, 64).sum(axis=(1, 3))
+    assert chained.shape == expected.shape
+    np.testing.assert_array_equal(await in_thread(chained.__getitem__, (1, slice(3, 7))), expected[1, 3:7])
+    np.testing.assert_array_equal(await in_thread(chained.to_numpy), expected)
+    np.testing.assert_array_equal(await in_thread(lambda: chained.to_dask().compute()), expected)
 
 
 async def test_a_local_dataset_becomes_a_calibrated_hyperspy_signal(client, scan, demo_dir):

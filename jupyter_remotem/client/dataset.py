@@ -8,6 +8,7 @@ that slice; ``ds.virtual_detector(...)`` runs next to the data and returns the s
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -106,13 +107,8 @@ class RemoteDataset(Analysis):
 
     # -- data --------------------------------------------------------------------------------
     def __getitem__(self, key: Any) -> np.ndarray:
-        """numpy basic indexing; fetches only the selected part, in bounded pieces, in parallel."""
-        if self.pipeline:
-            raise OperationUnavailable(
-                "slicing", "reading raw slices works on stored arrays; a crop/bin/cast chain only runs inside "
-                "reductions and jobs.",
-                "Write the chain to a file with ds.submit(output='name.h5') and open the result, or apply the "
-                "selection before chaining.")
+        """numpy basic indexing; fetches only the selected part, in bounded pieces, in parallel
+        (through the crop/bin/cast chain, computed next to the data, when there is one)."""
         items = normalise_key(key, self.shape)
         shape = out_shape(items)
         nbytes = int(np.prod(shape, dtype=np.int64)) * self.dtype.itemsize
@@ -123,11 +119,14 @@ class RemoteDataset(Analysis):
                       self.client.repository_bytes_s(self.repository))
         url_path = path_in_url(self.path)
         thresholds = self.client.thresholds
+        # A chained dataset is sliced through the same lazy pipeline its reductions use.
+        pipeline = json.dumps(list(self.pipeline)) if self.pipeline else None
 
         def fetch(piece: Piece) -> None:
             try:
                 out[piece.target] = self.client.connection.get_array(
-                    "repositories", self.repository, "data", url_path, slice=piece.text, dataset=self.dataset)
+                    "repositories", self.repository, "data", url_path, slice=piece.text, dataset=self.dataset,
+                    pipeline=pipeline)
             except TooLarge:
                 # Above the server's max_data_bytes: remember a smaller size and split this piece.
                 smaller = max(self.dtype.itemsize, piece.nbytes(self.dtype.itemsize) // 4)

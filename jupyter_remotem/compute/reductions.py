@@ -75,12 +75,7 @@ class ReductionRequest:
 
     def open(self, repository: Repository) -> Dataset:
         """The dataset the operation runs on: the file's array seen through the pipeline."""
-        dataset = open_dataset(repository, self.path, self.dataset)
-        try:
-            return apply_pipeline(dataset, list(self.pipeline))
-        except BaseException:
-            dataset.close()
-            raise
+        return apply_pipeline(open_dataset(repository, self.path, self.dataset), list(self.pipeline))
 
     def to_json(self) -> dict[str, Any]:
         """The normalised request, as recorded in jobs and provenance."""

@@ -155,11 +155,16 @@ def check_pipeline(value: Any) -> list[dict[str, Any]]:
 
 
 def apply_pipeline(dataset: Dataset, steps: list[dict[str, Any]]) -> Dataset:
-    """``dataset`` seen through each step in turn; the result closes the source when closed."""
+    """``dataset`` seen through each step in turn; the result closes the source when closed, and
+    a step refused for this dataset closes it at once."""
     from .operations import get_operation
 
-    for step in steps:
-        plan = get_operation(step["operation"]).plan(dataset, step["params"])
-        assert isinstance(plan, TransformPlan)
-        dataset = transformed(dataset, plan, step)
+    try:
+        for step in steps:
+            plan = get_operation(step["operation"]).plan(dataset, step["params"])
+            assert isinstance(plan, TransformPlan)
+            dataset = transformed(dataset, plan, step)
+    except BaseException:
+        dataset.close()
+        raise
     return dataset

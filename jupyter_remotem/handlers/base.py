@@ -87,6 +87,16 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         except ValueError:
             raise BadParameter(f"Query parameter '{name}' must be an integer, not '{raw}'.") from None
 
+    def query_json(self, name: str) -> Any:
+        """A query argument holding JSON (None when absent)."""
+        text = self.get_query_argument(name, None)
+        if text is None or text == "":
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise BadParameter(f"Query argument '{name}' is not valid JSON.") from None
+
     def query_float(self, name: str, default: float | None = None) -> float | None:
         raw = self.get_query_argument(name, None)
         if raw is None or raw == "":

@@ -8,6 +8,7 @@ import numpy as np
 from tornado import web
 
 from ..compute.preview import PreviewRequest
+from ..compute.views import apply_pipeline, check_pipeline
 from ..encoding import array_to_npy
 from ..errors import TooLarge, UnsupportedFormat
 from ..formats import list_arrays, open_dataset
@@ -101,9 +102,11 @@ class PreviewHandler(RemotemHandler):
         self.finish(png, set_content_type="image/png")
 
 
-def read_slice(repo: Repository, path: str, dataset: str | None, text: str, max_bytes: int) -> np.ndarray:
-    """The selected part of a dataset, refused before reading when it would exceed ``max_bytes``."""
-    with open_dataset(repo, path, dataset) as ds:
+def read_slice(repo: Repository, path: str, dataset: str | None, text: str, max_bytes: int,
+               pipeline: list[dict[str, Any]] | None = None) -> np.ndarray:
+    """The selected part of a dataset (seen through ``pipeline``), refused before reading when it
+    would exceed ``max_bytes``."""
+    with apply_pipeline(open_dataset(repo, path, dataset), pipeline or []) as ds:
         selection = normalise_selection(parse_selection(text), ds.shape)
         shape = [len(range(*item.indices(size))) for item, size in zip(selection, ds.shape) if isinstance(item, slice)]
         nbytes = int(np.prod(shape, dtype=np.int64)) * ds.dtype.itemsize
@@ -123,6 +126,8 @@ class DataHandler(RemotemHandler):
         repo = self.repository(name)
         text = self.get_query_argument("slice", "...")
         dataset = self.get_query_argument("dataset", None) or None
-        array = await self.run_blocking(read_slice, repo, path or "", dataset, text, self.services.max_data_bytes)
+        pipeline = check_pipeline(self.query_json("pipeline"))
+        array = await self.run_blocking(read_slice, repo, path or "", dataset, text, self.services.max_data_bytes,
+                                        pipeline)
         self.set_header("Content-Disposition", "attachment; filename=slice.npy")
         self.finish(array_to_npy(array), set_content_type="application/octet-stream")
