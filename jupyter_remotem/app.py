@@ -15,6 +15,7 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, List, Unicode, default, validate
 
+from .auth.tokens import TokenStore
 from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
 from .jobs.store import JobStore, default_database_url
@@ -46,6 +47,7 @@ class Services:
     server_owner: str = ""
     max_data_bytes: int = 256 * 1024**2
     quotas: dict[str, Any] = field(default_factory=dict)
+    tokens: TokenStore | None = None
     coarse_frames: int = 4096
 
     def owner_of(self, user: Any) -> str:
@@ -327,6 +329,7 @@ class RemotemApp(ExtensionApp):
             retention_days=self.job_retention_days,
             job_priorities=dict(self.job_priorities),
             quotas=dict(self.quotas),
+            tokens=TokenStore(jobs.engine),
             server_owner=self.owner,
             max_data_bytes=self.max_data_bytes,
         )

@@ -10,6 +10,7 @@ from .operations import OperationsHandler
 from .quota import QuotaHandler
 from .reductions import ReductionsHandler
 from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
+from .tokens import TokenHandler, TokensHandler
 
 API = "remotem/api"
 _REPO = r"(?P<name>[^/]+)"
@@ -26,6 +27,8 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/data{_PATH}", DataHandler),
         (rf"{API}/operations/?", OperationsHandler),
         (rf"{API}/quota/?", QuotaHandler),
+        (rf"{API}/tokens/?", TokensHandler),
+        (rf"{API}/tokens/(?P<token_id>[0-9a-fA-F-]{{1,64}})/?", TokenHandler),
         (rf"{API}/reductions/?", ReductionsHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),

@@ -12,14 +12,24 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from jupyter_server.auth import User
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..errors import BadParameter, RemotemError, StorageUnavailable, from_http_status
+from ..auth.tokens import presented
+from ..errors import BadParameter, RemotemError, StorageUnavailable, Unauthorized, from_http_status
 from ..storage.repository import Repository
 
 T = TypeVar("T")
+
+
+def token_user(token: Any) -> User:
+    """The user a personal token stands for, shaped like a hub user so ownership and group
+    visibility treat it exactly as its owner."""
+    user = User(username=f"{token.owner} (token {token.name})", name=token.owner)
+    user.hub_user = {"name": token.owner, "groups": list(token.groups or [])}  # type: ignore[attr-defined]
+    return user
 
 
 class RemotemHandler(ExtensionHandlerMixin, APIHandler):
@@ -28,6 +38,29 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
     @property
     def services(self) -> Any:
         return self.settings["remotem"]
+
+    #: The personal token this request came with (None for a logged-in session or Jupyter's token).
+    api_token: Any = None
+
+    async def prepare(self) -> None:
+        """A personal token (``Authorization: token rmt_...``) opens this API, and only this API:
+        it is checked here, before Jupyter's own authentication, and stands for its owner with the
+        groups they had when it was made.  Browsers never send it by themselves, so requests that
+        carry it need no XSRF cookie."""
+        secret = presented(self.request.headers.get("Authorization"))
+        if secret is None:
+            await super().prepare()
+            return
+        if not self.check_host():
+            raise web.HTTPError(403)
+        token = await self.run_blocking(self.services.tokens.verify, secret, self.services.server_owner)
+        if token is None:
+            self.current_user = self._jupyter_current_user = None
+            raise Unauthorized("This personal token is not valid: it was revoked, has expired, or is mistyped.",
+                               hint="Make a new one (POST remotem/api/tokens from a logged-in session).")
+        self.api_token = token
+        self.current_user = self._jupyter_current_user = token_user(token)
+        self.set_cors_headers()
 
     # -- errors --------------------------------------------------------------------------------
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -86,6 +119,12 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
             return int(raw)
         except ValueError:
             raise BadParameter(f"Query parameter '{name}' must be an integer, not '{raw}'.") from None
+
+    def json_body(self) -> Any:
+        try:
+            return json.loads(self.request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise BadParameter("The request body is not valid JSON.") from None
 
     def query_json(self, name: str) -> Any:
         """A query argument holding JSON (None when absent)."""

@@ -36,12 +36,6 @@ class JobsBase(RemotemHandler):
             raise Forbidden(f"Repository '{name}' is read-only.", hint="Choose a writable repository for the output.")
         return repo
 
-    def json_body(self) -> Any:
-        try:
-            return json.loads(self.request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadParameter("The request body is not valid JSON.") from None
-
 
 class JobsHandler(JobsBase):
     @web.authenticated

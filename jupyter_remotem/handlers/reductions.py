@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from typing import Any
 
 from tornado import web
 
@@ -62,9 +60,3 @@ class ReductionsHandler(RemotemHandler):
         cancel = getattr(self, "cancel", None)
         if cancel is not None:
             cancel.set()
-
-    def json_body(self) -> Any:
-        try:
-            return json.loads(self.request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadParameter("The request body is not valid JSON.") from None

@@ -169,3 +169,27 @@ class ThroughputRecord(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_remotem_throughput_lookup", "operation", "repository", "created"),)
+
+
+class ApiToken(Base):
+    """A personal token for scripts and services: it opens this API only (see :mod:`..auth.tokens`)."""
+
+    __tablename__ = "remotem_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    #: SHA-256 of the secret; the secret itself is shown once, when the token is made, and never stored.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The owner's groups when the token was made: what it may read.
+    groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {"id": self.id, "name": self.name, "owner": self.owner, "groups": list(self.groups or []),
+                "created": iso(self.created), "expires": iso(self.expires), "last_used": iso(self.last_used)}

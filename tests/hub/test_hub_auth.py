@@ -37,3 +37,20 @@ def test_a_browser_without_a_session_is_sent_to_the_hub_to_log_in(hub):
     assert response.status_code == 302, response.status_code
     assert "/hub/api/oauth2/authorize" in response.headers["Location"], response.headers["Location"]
     assert not [word for word in REPOSITORY_DATA if word in response.text]
+
+
+def test_a_personal_token_opens_its_owners_server_only(hub):
+    made = hub.user_api("alice", "POST", "tokens", {"name": "alice's laptop", "expires_in_days": 1})
+    assert made.status_code == 201, made.text
+    secret = made.json()["token"]
+    assert made.json()["owner"] == "alice" and "microscopy" in made.json()["groups"]
+    response = hub.user_api("alice", "GET", "repositories", token=secret)
+    assert response.status_code == 200, response.text
+    assert "private" in [r["name"] for r in response.json()["repositories"]]
+    # Bob's server shares the database, but alice's token is not a key to it.
+    refused = hub.user_api("bob", "GET", "repositories", token=secret)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
+    assert [t["name"] for t in hub.user_api("bob", "GET", "tokens").json()["tokens"]] == []
+    revoked = hub.user_api("alice", "DELETE", f"tokens/{made.json()['id']}")
+    assert revoked.status_code == 204
+    assert hub.user_api("alice", "GET", "repositories", token=secret).status_code == 401

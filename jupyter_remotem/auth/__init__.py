@@ -1,0 +1,1 @@
+"""Personal API tokens: scripts and services reach this API without a password or a browser."""

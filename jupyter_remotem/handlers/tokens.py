@@ -1,0 +1,46 @@
+"""``GET/POST tokens`` and ``DELETE tokens/{id}``: personal API tokens, managed by their owner."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from ..errors import BadParameter, Forbidden
+from ..storage.access import groups_of
+from .base import RemotemHandler
+
+
+class TokensBase(RemotemHandler):
+    def require_session(self) -> None:
+        """Tokens are made and revoked from a logged-in session, so a leaked token cannot make more."""
+        if self.api_token is not None:
+            raise Forbidden("A personal token cannot make or revoke tokens.",
+                            hint="Manage tokens from JupyterLab or a notebook on the server.")
+
+
+class TokensHandler(TokensBase):
+    @web.authenticated
+    async def get(self) -> None:
+        tokens = await self.run_blocking(self.services.tokens.list, self.owner)
+        self.write_json({"tokens": [token.to_json() for token in tokens]})
+
+    @web.authenticated
+    async def post(self) -> None:
+        self.require_session()
+        body = self.json_body()
+        if not isinstance(body, dict) or set(body) - {"name", "expires_in_days"}:
+            raise BadParameter('The body must be {"name": ..., "expires_in_days": ...}.')
+        groups = sorted(groups_of(self.current_user, self.services.access.default_groups))
+        token, secret = await self.run_blocking(self.services.tokens.create, self.owner, body.get("name"), groups,
+                                                body.get("expires_in_days"))
+        self.set_status(201)
+        # The secret is answered this once; only its digest is kept.
+        self.write_json(dict(token.to_json(), token=secret))
+
+
+class TokenHandler(TokensBase):
+    @web.authenticated
+    async def delete(self, token_id: str) -> None:
+        self.require_session()
+        await self.run_blocking(self.services.tokens.revoke, self.owner, token_id)
+        self.set_status(204)
+        self.finish()
