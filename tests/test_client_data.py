@@ -15,7 +15,6 @@ import jupyter_remotem as remotem
 from jupyter_remotem.client import (
     BadRequest,
     NotFound,
-    OperationUnavailable,
     RemotemWarning,
     Unsupported,
 )

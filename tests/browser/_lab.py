@@ -16,3 +16,11 @@ def open_sidebar(page: Any, server: Any) -> Any:
     sidebar = page.locator(SIDEBAR)
     sidebar.wait_for(state="visible")
     return sidebar
+
+
+def wait_for_main_area_focus(page: Any) -> None:
+    """Wait until JupyterLab has made a main-area tab current: in a fresh workspace, the
+    Launcher it opens once the restored layout turns out empty. Making it current focuses
+    it, taking keyboard focus from wherever it was, so checks of focus elsewhere (a row of
+    the sidebar) must start after it."""
+    page.locator("#jp-main-dock-panel .lm-TabBar-tab.jp-mod-current").wait_for(state="attached", timeout=60_000)

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from _lab import SIDEBAR, open_sidebar
+from _lab import SIDEBAR, open_sidebar, wait_for_main_area_focus
 from _services import skip_or_fail
 
 pytestmark = pytest.mark.browser
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
 JOBS = '[id="jupyter-remotem:jobs"]'
 JOBS_URL = re.compile(r".*/remotem/api/jobs(/[^?]*)?(\?.*)?$")
+POLL_INTERVAL_MS = 10_000  # the sidebar's POLL_INTERVAL: how often it refreshes the repositories
 
 
 def api_request(server, method: str, path: str, body: object | None = None) -> tuple[int, object]:
@@ -211,10 +212,17 @@ def test_jobs_panel_shows_progress_errors_results_and_actions(page, lab_server) 
     expect(done.locator(".jp-remotem-job-took")).to_have_text("took 12 s")
     ARTIFACTS.mkdir(exist_ok=True)
     sidebar.screenshot(path=str(ARTIFACTS / "jobs.png"))
+    wait_for_main_area_focus(page)
     done.locator('.jp-remotem-job-result[data-path="scan.h5"]').click()
     row = sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-tree-item[data-path="scan.h5"]')
     expect(row).to_be_visible(timeout=30_000)
     expect(row).to_have_class(re.compile(r"\bjp-mod-selected\b"))
+    expect(row).to_be_focused()
+    # The sidebar's next poll of the repositories re-renders the tree: the row keeps focus.
+    repos = sidebar.locator(".jp-remotem-repos")
+    expect(repos).not_to_have_attribute("data-refreshes", repos.get_attribute("data-refreshes"),
+                                        timeout=3 * POLL_INTERVAL_MS)
+    expect(row).to_be_focused()
 
     # Cancel the running job, then delete it.
     running.locator('[data-action="cancel"]').click()

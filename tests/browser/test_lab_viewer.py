@@ -88,10 +88,18 @@ def is_reduction(request) -> bool:
     return request.method == "POST" and urlparse(request.url).path.endswith("/remotem/api/reductions")
 
 
-def record_reductions(page) -> list[dict]:
-    """The bodies of the reductions the page asks for, in order (filled as it asks)."""
+def record_reductions(page, urls: list[str] | None = None) -> list[dict]:
+    """The bodies of the reductions the page asks for, in order (filled as it asks); their
+    URLs (which say the answer's format) go to `urls` alongside, when given."""
     bodies: list[dict] = []
-    page.on("request", lambda r: bodies.append(json.loads(r.post_data or "{}")) if is_reduction(r) else None)
+
+    def asked(request) -> None:
+        if is_reduction(request):
+            bodies.append(json.loads(request.post_data or "{}"))
+            if urls is not None:
+                urls.append(request.url)
+
+    page.on("request", asked)
     return bodies
 
 
@@ -358,7 +366,8 @@ COLOURED_PIXELS = """(canvas) => {
 def test_copy_here_centre_of_mass_field_region_profile_keyboard_and_reload(page, lab_server, demo_data) -> None:
     from playwright.sync_api import expect
 
-    reductions = record_reductions(page)
+    urls: list[str] = []
+    reductions = record_reductions(page, urls)
     # Opened from the tree's context menu.
     sidebar = open_sidebar(page, lab_server)
     sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-repo-header').click()
@@ -389,14 +398,22 @@ def test_copy_here_centre_of_mass_field_region_profile_keyboard_and_reload(page,
 
     # Centre of mass as a colour wheel, with a scan rotation.
     page.locator(f'{viewer} .jp-remotem-viewer-mode[data-mode="com"]').click()
+    wait_settled(page, viewer)
+    asked = len(reductions)
     page.locator(f"{viewer} .jp-remotem-viewer-com-field").select_option("field")
     field = page.locator(f'{viewer} [data-testid="field-canvas"]')
     expect(field).to_be_visible()
     wait_settled(page, viewer)
     assert field.evaluate(COLOURED_PIXELS) > 100
-    fields = {r.get("operation"): r for r in reductions[-2:]}
-    assert set(fields) == {"com"}, reductions[-2:]
+    # Both shifts come in one .npz per pass (coarse, then exact): the server computes the
+    # centre of mass once, not once per shift.
+    wheel = list(zip(urls[asked:], reductions[asked:]))
+    assert [body["operation"] for _, body in wheel] == ["com"] * len(wheel), wheel
+    assert all("format=npz" in url and "field=" not in url for url, _ in wheel), wheel
+    assert [body.get("coarse", False) for _, body in wheel][-1:] == [False], wheel
+    assert len([body for _, body in wheel if not body.get("coarse")]) == 1, wheel
     before = field.evaluate("canvas => canvas.toDataURL()")
+    asked = len(reductions)
     rotation = page.locator(f"{viewer} .jp-remotem-viewer-rotation")
     rotation.fill("90")
     rotation.press("Enter")
@@ -405,7 +422,10 @@ def test_copy_here_centre_of_mass_field_region_profile_keyboard_and_reload(page,
         arg=[f'{viewer} [data-testid="field-canvas"]', before],
     )
     wait_settled(page, viewer)
-    assert reductions[-1]["params"]["scan_rotation"] == 90
+    assert field.evaluate(COLOURED_PIXELS) > 100
+    rotated = list(zip(urls[asked:], reductions[asked:]))
+    assert rotated and all("format=npz" in url for url, _ in rotated), rotated
+    assert all(body["params"]["scan_rotation"] == 90 for _, body in rotated), rotated
 
     # A scan region: the frame shows the mean of the frames inside it.
     page.locator(f"{viewer} .jp-remotem-viewer-roi").select_option("rectangle")
