@@ -5,6 +5,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { encodePath } from './format';
+import { INDArray } from './viewer/npy';
+import { parseNpz } from './viewer/npz';
 
 export type SpeedClass = 'green' | 'yellow' | 'red' | 'unknown';
 
@@ -139,6 +141,19 @@ export interface IReductionRequest {
  */
 export interface INpyAnswer {
   buffer: ArrayBuffer;
+  /** The step of a subsampled answer; 1 when every scan position was read. */
+  step: number | null;
+  elapsedS: number | null;
+}
+
+/**
+ * Every result array of one reduction, answered as one `.npz`.
+ */
+export interface INpzAnswer {
+  /** The arrays by field name ('shift_y', 'intensity'…), in the server's order. */
+  arrays: Map<string, INDArray>;
+  /** The field the operation calls its main result. */
+  primary: string | null;
   /** The step of a subsampled answer; 1 when every scan position was read. */
   step: number | null;
   elapsedS: number | null;
@@ -497,14 +512,43 @@ export class RemotemAPI {
     field?: string | null,
     signal?: AbortSignal
   ): Promise<INpyAnswer> {
-    const response = await this._fetch(
-      this.url(['reductions'], { format: 'npy', field }),
-      signal,
-      { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }
+    const response = await this._reduce(
+      request,
+      { format: 'npy', field },
+      signal
     );
-    const buffer = await response.arrayBuffer();
     return {
-      buffer,
+      buffer: await response.arrayBuffer(),
+      step: headerNumber(response, 'X-Remotem-Step'),
+      elapsedS: headerNumber(response, 'X-Remotem-Elapsed')
+    };
+  }
+
+  /**
+   * Run an interactive reduction and answer all its result arrays from one `.npz`:
+   * for views that need several fields of one result (both CoM shifts), which
+   * separate `reduceNpy` calls would have the server compute once each.
+   */
+  async reduceNpz(
+    request: IReductionRequest,
+    signal?: AbortSignal
+  ): Promise<INpzAnswer> {
+    const response = await this._reduce(request, { format: 'npz' }, signal);
+    const buffer = await response.arrayBuffer();
+    let arrays: Map<string, INDArray>;
+    try {
+      arrays = parseNpz(buffer);
+    } catch (reason) {
+      throw new RemotemError(
+        (reason as Error).message,
+        response.status,
+        'bad_response',
+        null
+      );
+    }
+    return {
+      arrays,
+      primary: response.headers.get('X-Remotem-Primary'),
       step: headerNumber(response, 'X-Remotem-Step'),
       elapsedS: headerNumber(response, 'X-Remotem-Elapsed')
     };
@@ -645,6 +689,18 @@ export class RemotemAPI {
     } catch {
       return false;
     }
+  }
+
+  private _reduce(
+    request: IReductionRequest,
+    query: Query,
+    signal?: AbortSignal
+  ): Promise<Response> {
+    return this._fetch(this.url(['reductions'], query), signal, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify(request)
+    });
   }
 
   private async _json<T>(

@@ -56,6 +56,14 @@ export class SidebarModel {
     return this._changed;
   }
 
+  /**
+   * How many times the repository list was fetched (answered or failed): each fetch
+   * re-renders the trees, which must keep their rows, and keyboard focus with them.
+   */
+  get refreshes(): number {
+    return this._refreshes;
+  }
+
   /** What the tree should reload or reveal. */
   get focus(): ITreeFocus | null {
     return this._focus;
@@ -102,9 +110,11 @@ export class SidebarModel {
       this._error = null;
     } catch (reason) {
       this._error = RemotemError.from(reason);
+      this._refreshes++;
       this._changed.emit();
       throw reason;
     }
+    this._refreshes++;
     this._changed.emit();
   }
 
@@ -121,6 +131,7 @@ export class SidebarModel {
   private _error: RemotemError | null = null;
   private _selection: ISelection | null = null;
   private _generation = 0;
+  private _refreshes = 0;
   private _focus: ITreeFocus | null = null;
   private _serial = 0;
   private _changed = new Signal<this, void>(this);
@@ -181,6 +192,7 @@ function BrowserView(props: { model: SidebarModel }): JSX.Element {
               role="tree"
               aria-label={trans.__('Remote repositories')}
               data-generation={model.generation}
+              data-refreshes={model.refreshes}
             >
               {items.map(repository => (
                 <RepositoryNode

@@ -220,8 +220,8 @@ def test_jobs_panel_shows_progress_errors_results_and_actions(page, lab_server) 
     expect(row).to_be_focused()
     # The sidebar's next poll of the repositories re-renders the tree: the row keeps focus.
     repos = sidebar.locator(".jp-remotem-repos")
-    expect(repos).not_to_have_attribute("data-refreshes", repos.get_attribute("data-refreshes"),
-                                        timeout=3 * POLL_INTERVAL_MS)
+    refreshes = repos.get_attribute("data-refreshes")
+    expect(repos).not_to_have_attribute("data-refreshes", refreshes, timeout=3 * POLL_INTERVAL_MS)
     expect(row).to_be_focused()
 
     # Cancel the running job, then delete it.

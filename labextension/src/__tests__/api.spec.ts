@@ -1,6 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { isDataset, isFolder, IEntry, RemotemAPI, RemotemError } from '../api';
+import { base64Bytes, SERVER_NPZ } from './npzfixtures';
 
 const settings = ServerConnection.makeSettings({
   baseUrl: 'http://localhost:8888/user/test%40x/'
@@ -90,23 +91,104 @@ describe('RemotemError.fromResponse', () => {
   });
 });
 
-describe('jobs API', () => {
-  function recordingApi(answer: () => Response, token = '') {
-    const requests: Request[] = [];
-    const api = new RemotemAPI(
-      ServerConnection.makeSettings({
-        baseUrl: 'http://localhost:8888/user/test%40x/',
-        token,
-        init: { cache: 'default' },
-        fetch: (async (request: Request) => {
-          requests.push(request);
-          return answer();
-        }) as any
-      })
-    );
-    return { api, requests };
-  }
+/**
+ * A client whose every request is answered by `answer`, recording the requests.
+ */
+function recordingApi(answer: () => Response, token = '') {
+  const requests: Request[] = [];
+  const api = new RemotemAPI(
+    ServerConnection.makeSettings({
+      baseUrl: 'http://localhost:8888/user/test%40x/',
+      token,
+      init: { cache: 'default' },
+      fetch: (async (request: Request) => {
+        requests.push(request);
+        return answer();
+      }) as any
+    })
+  );
+  return { api, requests };
+}
 
+/**
+ * The server's answer to a refused request: `{"error": {code, message, hint}}`.
+ */
+function errorAnswer(
+  status: number,
+  code: string,
+  message: string,
+  hint: string
+): Response {
+  return new Response(JSON.stringify({ error: { code, message, hint } }), {
+    status
+  });
+}
+
+describe('reductions as .npz', () => {
+  const request = {
+    repository: 'demo',
+    path: 'scan.h5',
+    operation: 'com',
+    params: { scan_rotation: 90 },
+    coarse: true
+  };
+
+  it('posts the reduction once and answers all its arrays, the primary one and the step', async () => {
+    const { api, requests } = recordingApi(
+      () =>
+        new Response(base64Bytes(SERVER_NPZ), {
+          status: 200,
+          headers: {
+            'Content-Type': 'application/octet-stream',
+            'X-Remotem-Primary': 'magnitude',
+            'X-Remotem-Step': '3',
+            'X-Remotem-Elapsed': '0.0125'
+          }
+        })
+    );
+    const answer = await api.reduceNpz(request);
+    expect(requests).toHaveLength(1);
+    expect(requests[0].method).toBe('POST');
+    expect(requests[0].url).toBe(
+      'http://localhost:8888/user/test%40x/remotem/api/reductions?format=npz'
+    );
+    expect(JSON.parse(await requests[0].text())).toEqual(request);
+    expect(Array.from(answer.arrays.keys())).toEqual([
+      'magnitude',
+      'shift_y',
+      'shift_x'
+    ]);
+    const shiftX = answer.arrays.get('shift_x')!.data as Float32Array;
+    expect(Array.from(shiftX)).toEqual([1, 0, -2, NaN, 0, 0.5]);
+    expect(answer.primary).toBe('magnitude');
+    expect(answer.step).toBe(3);
+    expect(answer.elapsedS).toBe(0.0125);
+  });
+
+  it('reports an answer that is not an .npz as a bad response, not a network error', async () => {
+    const { api } = recordingApi(
+      () => new Response('<html>proxy page</html>', { status: 200 })
+    );
+    await expect(api.reduceNpz(request)).rejects.toMatchObject({
+      name: 'RemotemError',
+      code: 'bad_response',
+      message: 'Not a .npz file: the bytes are not a ZIP archive.'
+    });
+  });
+
+  it('reports a refusal with the server hint', async () => {
+    const { api } = recordingApi(() =>
+      errorAnswer(413, 'too_large', 'Too big.', 'Submit a job.')
+    );
+    await expect(api.reduceNpz(request)).rejects.toMatchObject({
+      status: 413,
+      code: 'too_large',
+      hint: 'Submit a job.'
+    });
+  });
+});
+
+describe('jobs API', () => {
   it('filters the job list by repeated PHASE parameters', async () => {
     const { api, requests } = recordingApi(
       () => new Response(JSON.stringify({ jobs: [] }), { status: 200 })
@@ -148,18 +230,8 @@ describe('jobs API', () => {
   });
 
   it('reports a refused action with the server hint', async () => {
-    const { api } = recordingApi(
-      () =>
-        new Response(
-          JSON.stringify({
-            error: {
-              code: 'conflict',
-              message: 'Job is running.',
-              hint: 'Cancel it first.'
-            }
-          }),
-          { status: 409 }
-        )
+    const { api } = recordingApi(() =>
+      errorAnswer(409, 'conflict', 'Job is running.', 'Cancel it first.')
     );
     await expect(api.jobAction('j', 'delete')).rejects.toMatchObject({
       status: 409,

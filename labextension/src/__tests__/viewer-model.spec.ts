@@ -7,6 +7,7 @@ import {
   RemotemError
 } from '../api';
 import { ViewerModel } from '../viewer/model';
+import { INDArray } from '../viewer/npy';
 
 /** `.npy` bytes (version 1, little-endian float64) of `values` in `shape`. */
 function float64Npy(shape: number[], values: number[]): ArrayBuffer {
@@ -61,7 +62,30 @@ function meta(path: string, extra: Partial<IMetaResponse> = {}): IMetaResponse {
 interface IAsked {
   request: IReductionRequest;
   field: string | null | undefined;
+  format: 'npy' | 'npz';
   signal?: AbortSignal;
+}
+
+/**
+ * The scan as a reduction of `request` reads it: every `step`-th position when
+ * coarse, each position's value made by `valueAt`.
+ */
+function scanValues(
+  request: IReductionRequest,
+  channels: number,
+  valueAt: (y: number, x: number, channel: number) => number
+): { shape: number[]; values: number[]; step: number } {
+  const step = request.coarse ? 2 : 1;
+  const [ny, nx] = NAV.map(n => Math.ceil(n / step));
+  const values: number[] = [];
+  for (let y = 0; y < ny; y++) {
+    for (let x = 0; x < nx; x++) {
+      for (let c = 0; c < Math.max(1, channels); c++) {
+        values.push(valueAt(y * step, x * step, c));
+      }
+    }
+  }
+  return { shape: channels ? [ny, nx, channels] : [ny, nx], values, step };
 }
 
 /**
@@ -91,28 +115,41 @@ class ServerDouble {
       field?: string | null,
       signal?: AbortSignal
     ) => {
-      const asked = { request, field, signal };
-      this.asked.push(asked);
-      const refusal = this.refuse?.(asked);
-      if (refusal) {
-        throw refusal;
-      }
-      const step = request.coarse ? 2 : 1;
-      const [ny, nx] = NAV.map(n => Math.ceil(n / step));
+      this._ask({ request, field, format: 'npy', signal });
       const k =
         request.operation === 'virtual_detector'
           ? (request.params.detectors as unknown[]).length
           : 0;
-      const shape = k ? [ny, nx, k] : [ny, nx];
-      const values: number[] = [];
-      for (let y = 0; y < ny; y++) {
-        for (let x = 0; x < nx; x++) {
-          for (let c = 0; c < Math.max(1, k); c++) {
-            values.push(y * step * 100 + x * step + c * 1000);
-          }
-        }
-      }
+      const { shape, values, step } = scanValues(
+        request,
+        k,
+        (y, x, c) => y * 100 + x + c * 1000
+      );
       return { buffer: float64Npy(shape, values), step, elapsedS: 0.01 };
+    },
+    /** A CoM whose shift at each position is the position itself. */
+    reduceNpz: async (request: IReductionRequest, signal?: AbortSignal) => {
+      this._ask({ request, field: null, format: 'npz', signal });
+      const fields: [string, (y: number, x: number) => number][] = [
+        ['magnitude', Math.hypot],
+        ['shift_y', y => y],
+        ['shift_x', (_, x) => x]
+      ];
+      const arrays = new Map<string, INDArray>();
+      let step = 1;
+      for (const [name, valueAt] of fields) {
+        if (this.withoutField.includes(name)) {
+          continue;
+        }
+        const scan = scanValues(request, 0, valueAt);
+        step = scan.step;
+        arrays.set(name, {
+          shape: scan.shape,
+          dtype: 'float64',
+          data: Float64Array.from(scan.values)
+        });
+      }
+      return { arrays, primary: 'magnitude', step, elapsedS: 0.01 };
     },
     submitJob: async (request: unknown) => {
       this.submitted.push(request);
@@ -128,6 +165,17 @@ class ServerDouble {
 
   get model(): RemotemAPI {
     return this.api as unknown as RemotemAPI;
+  }
+
+  /** Fields the `.npz` answers leave out. */
+  withoutField: string[] = [];
+
+  private _ask(asked: IAsked): void {
+    this.asked.push(asked);
+    const refusal = this.refuse?.(asked);
+    if (refusal) {
+      throw refusal;
+    }
   }
 }
 
@@ -183,6 +231,61 @@ describe('ViewerModel', () => {
     expect([image.height, image.width]).toEqual(NAV);
     // Position (y=3, x=5) holds its own index once exact.
     expect(image.data[3 * 6 + 5]).toBe(305);
+    model.dispose();
+  });
+
+  it('draws the CoM colour wheel from one .npz reduction per pass', async () => {
+    const server = new ServerDouble();
+    const model = viewerOf(server, 'scan.h5');
+    await model.load();
+    await when(model, () => model.navigation.exact && !model.navigation.busy);
+    const before = server.asked.length;
+    model.update({ mode: 'com', comField: 'field' });
+    await when(
+      model,
+      () =>
+        model.navigation.exact &&
+        !model.navigation.busy &&
+        model.navigation.field !== null
+    );
+    const asks = server.asked
+      .slice(before)
+      .filter(a => a.request.operation === 'com');
+    // Coarse then exact, each one request holding both shifts: not one per shift.
+    expect(asks.map(a => [a.format, a.request.coarse ?? false])).toEqual([
+      ['npz', true],
+      ['npz', false]
+    ]);
+    const image = model.navigation.image!;
+    expect([image.height, image.width]).toEqual(NAV);
+    // The length of the shift (y=3, x=5) at that position.
+    expect(image.data[3 * 6 + 5]).toBeCloseTo(Math.hypot(3, 5));
+    expect(model.navigation.field).toHaveLength(NAV[0] * NAV[1] * 4);
+
+    // One field alone is one .npy.
+    model.update({ comField: 'divergence' });
+    await when(model, () => model.navigation.field === null);
+    expect(server.asked[server.asked.length - 1]).toMatchObject({
+      format: 'npy',
+      field: 'divergence'
+    });
+    model.dispose();
+  });
+
+  it('says which field an .npz answer lacks', async () => {
+    const server = new ServerDouble();
+    server.withoutField = ['shift_x'];
+    const model = viewerOf(server, 'scan.h5', {
+      mode: 'com',
+      comField: 'field'
+    });
+    await model.load();
+    await when(model, () => model.navigation.error !== null);
+    expect(model.navigation.error?.message).toBe(
+      "The com result has no field 'shift_x'."
+    );
+    expect(model.navigation.error?.hint).toBe('Fields: magnitude, shift_y.');
+    expect(model.navigation.field).toBeNull();
     model.dispose();
   });
 

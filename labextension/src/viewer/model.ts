@@ -12,6 +12,7 @@ import {
   IJobOutput,
   IOperationInfo,
   IReductionJobRequest,
+  IReductionRequest,
   IRepository,
   isAbort,
   RemotemAPI,
@@ -263,13 +264,10 @@ export class ViewerModel {
     this._nav = { ...this._nav, error: null, tooLarge: false };
     void this._navQuery.start(async (coarse, signal) => {
       const request = coarse ? { ...plan.request, coarse: true } : plan.request;
-      const answers = await Promise.all(
-        plan.fields.map(field => this.api.reduceNpy(request, field, signal))
-      );
-      const arrays = answers.map(answer => parseNpy(answer.buffer));
-      const labelled = answers[0].step;
+      const answer = await reduceFields(this.api, request, plan.fields, signal);
+      const arrays = answer.arrays;
       const step =
-        labelled ?? inferStep(arrays[0].shape[0] ?? 1, geometry.nav[0]);
+        answer.step ?? inferStep(arrays[0].shape[0] ?? 1, geometry.nav[0]);
       return { value: { arrays, step }, step };
     }, true);
   }
@@ -588,6 +586,37 @@ export class ViewerModel {
   private _changed = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, void>(this);
   private _jobChanged = new Signal<this, IJob>(this);
+}
+
+/**
+ * The arrays `fields` of one reduction, in that order: one `.npy` for a single
+ * field; one `.npz` holding them all for several, so that the server computes the
+ * reduction once rather than once per field.
+ */
+async function reduceFields(
+  api: RemotemAPI,
+  request: IReductionRequest,
+  fields: string[],
+  signal: AbortSignal
+): Promise<{ arrays: INDArray[]; step: number | null }> {
+  if (fields.length === 1) {
+    const answer = await api.reduceNpy(request, fields[0], signal);
+    return { arrays: [parseNpy(answer.buffer)], step: answer.step };
+  }
+  const answer = await api.reduceNpz(request, signal);
+  const arrays = fields.map(field => {
+    const array = answer.arrays.get(field);
+    if (!array) {
+      throw new RemotemError(
+        `The ${request.operation} result has no field '${field}'.`,
+        0,
+        'bad_response',
+        `Fields: ${Array.from(answer.arrays.keys()).join(', ')}.`
+      );
+    }
+    return array;
+  });
+  return { arrays, step: answer.step };
 }
 
 /**
