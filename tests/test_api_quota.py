@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from _api import call, server_config
 from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
@@ -123,3 +124,17 @@ class TestQuotaOverREST:
         with pytest.raises(PermissionDenied) as refused:
             await in_thread(ds.submit, "com", {"cx": 32, "cy": 32}, output="com.h5", repository="out")
         assert refused.value.code == "quota_exceeded" and "storage quota" in refused.value.message
+
+    async def test_quotes_count_what_is_really_read_and_written(self, jp_fetch, demo_dir):
+        scan = np.load(demo_dir / "scan.npy", mmap_mode="r")
+        stats = dict(self.job("stats.h5"), operation="frame_stats", params={})
+        code, all_arrays = await call(jp_fetch, "POST", "jobs", body=stats, dry_run=1)
+        one = dict(stats, output={"repository": "out", "path": "mean.npy", "array": "mean"})
+        code, one_array = await call(jp_fetch, "POST", "jobs", body=one, dry_run=1)
+        frame_bytes = 8 * scan.shape[2] * scan.shape[3]
+        assert all_arrays["quote"]["bytes_written"] == 5 * frame_bytes
+        assert one_array["quote"]["bytes_written"] == frame_bytes, "an NPY result keeps one array"
+        binned = dict(stats, pipeline=[{"operation": "bin", "params": {"nav": [2, 2], "reduce": "sum"}}])
+        code, through = await call(jp_fetch, "POST", "jobs", body=binned, dry_run=1)
+        assert code == 200, through
+        assert through["quote"]["bytes_read"] == scan.nbytes, "binning the scan still reads every frame"

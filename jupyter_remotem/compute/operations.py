@@ -61,7 +61,8 @@ class Plan:
     def finish(self, combined: Any, visited: np.ndarray | None) -> ReductionResult:
         raise NotImplementedError
 
-    def bytes_out(self) -> int:
+    def bytes_out(self, single_array: bool = False) -> int:
+        """Bytes of the result: every array (HDF5), or the largest one (formats holding one)."""
         return 0
 
 
@@ -104,7 +105,7 @@ class VirtualDetectorPlan(Plan):
     def finish(self, combined: np.ndarray, visited: np.ndarray | None) -> ReductionResult:
         return ReductionResult({"intensity": combined.reshape(self.nav_shape + (self.masks.k,))}, "intensity")
 
-    def bytes_out(self) -> int:
+    def bytes_out(self, single_array: bool = False) -> int:
         return math.prod(self.nav_shape) * self.masks.k * 8
 
 
@@ -138,8 +139,8 @@ class CenterOfMassPlan(Plan):
         primary = "magnitude" if "magnitude" in arrays else "com_y"
         return ReductionResult(arrays, primary, {"cx": self.cx, "cy": self.cy, "r": self.r})
 
-    def bytes_out(self) -> int:
-        return math.prod(self.nav_shape) * 8 * 7
+    def bytes_out(self, single_array: bool = False) -> int:
+        return math.prod(self.nav_shape) * 8 * (1 if single_array else 7)
 
 
 class FrameStatsPlan(Plan):
@@ -169,8 +170,8 @@ class FrameStatsPlan(Plan):
         }
         return ReductionResult(arrays, "mean", {"count": int(combined.count)})
 
-    def bytes_out(self) -> int:
-        return math.prod(self.sig_shape) * 8 * 5
+    def bytes_out(self, single_array: bool = False) -> int:
+        return math.prod(self.sig_shape) * 8 * (1 if single_array else 5)
 
 
 @dataclass(frozen=True)

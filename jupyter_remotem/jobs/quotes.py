@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..compute.operations import get_operation
-from ..compute.reductions import DEFAULT_THROUGHPUT
+from ..compute.reductions import DEFAULT_THROUGHPUT, bytes_per_frame
 from ..compute.roi import roi_indices
 from ..storage.repository import Repository
 from .requests import JobRequest
@@ -27,11 +27,12 @@ def quote_reduction(
         plan = operation.plan(dataset, reduction.params)
         if operation.kind == "transformation":
             bytes_read = plan.bytes_in()
+            bytes_written = plan.bytes_out()
         else:
             visited = roi_indices(reduction.roi, dataset.nav_shape)
             frames = dataset.n_frames if visited is None else len(visited)
-            bytes_read = frames * dataset.frame_nbytes
-        bytes_written = plan.bytes_out()
+            bytes_read = frames * bytes_per_frame(dataset)
+            bytes_written = plan.bytes_out(single_array=request.output.format != "hdf5")
     history = store.throughput(reduction.operation, repository.name)
     speed = history or probed_bytes_s or DEFAULT_THROUGHPUT
     return {
