@@ -48,7 +48,9 @@ def test_verdict_names_the_numbers():
     limits = Limits(1e9, 10)
     assert verdict(limits, usage, {"bytes_written": 50e6, "seconds": 60}) is None
     storage = verdict(limits, usage, {"bytes_written": 200e6, "seconds": 1})
-    assert "1.1 GB" in storage and "800.0 MB are kept by 3 result files" in storage and "100.0 MB" in storage
+    assert "1.0 GiB" in storage and "762.9 MiB are kept by 3 result files" in storage and "95.4 MiB" in storage
+    one_file = verdict(limits, Usage(900_000_000, 1, 0, 0, 0), {"bytes_written": 200e6})
+    assert "kept by 1 result file," in one_file
     compute = verdict(limits, usage, {"bytes_written": 0, "seconds": 3600})
     assert "1.00 h of compute" in compute and "only 0.50 h of your 10 h in 30 days" in compute
 
@@ -100,7 +102,8 @@ class TestQuotaOverREST:
         code, dry = await call(jp_fetch, "POST", "jobs", body=self.job("com.h5"), dry_run=1)
         assert code == 200
         assert dry["quota"]["fits"] is False, dry
-        assert "storage quota is 20.0 kB" in dry["quota"]["reason"]
+        assert "storage quota is 19.5 KiB" in dry["quota"]["reason"]
+        assert "Delete old results" in dry["quota"]["hint"]
         code, refused = await call(jp_fetch, "POST", "jobs", body=self.job("com.h5"))
         assert code == 403 and refused["error"]["code"] == "quota_exceeded", refused
         assert "writes about" in refused["error"]["message"] and "Delete old results" in refused["error"]["hint"]

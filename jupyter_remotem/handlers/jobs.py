@@ -13,7 +13,7 @@ from tornado.iostream import StreamClosedError
 from ..errors import BadParameter, Forbidden
 from ..jobs.copy_request import CopyRequest
 from ..jobs.models import Phase, utcnow
-from ..jobs.quotas import report, require_fit, verdict
+from ..jobs.quotas import QuotaExceeded, report, require_fit, verdict
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
 from ..jobs.retention import remove_results
@@ -83,7 +83,8 @@ class JobsHandler(JobsBase):
         if enforce:
             require_fit(limits, usage, quote)
         reason = verdict(limits, usage, quote)
-        return dict(report(limits, usage), fits=reason is None, reason=reason)
+        return dict(report(limits, usage), fits=reason is None, reason=reason,
+                    hint=QuotaExceeded.default_hint if reason else None)
 
     def _prepare_reduction(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
         request = JobRequest.from_json(body)

@@ -105,7 +105,7 @@ def verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None = None) -
         if used + adds_bytes > limits.storage_bytes:
             return (f"Your results would need {_size(used + adds_bytes)} but your storage quota is "
                     f"{_size(limits.storage_bytes)}: {_size(usage.storage_bytes)} are kept by {usage.results} "
-                    f"result files, {_size(usage.reserved_bytes)} are reserved by unfinished jobs, and this job "
+                    f"result file{'' if usage.results == 1 else 's'}, {_size(usage.reserved_bytes)} are reserved by unfinished jobs, and this job "
                     f"writes about {_size(adds_bytes)}.")
     if limits.compute_hours is not None:
         used_s = usage.compute_s + usage.reserved_s
@@ -146,7 +146,8 @@ def report(limits: Limits, usage: Usage) -> dict[str, Any]:
 
 
 def _size(nbytes: float) -> str:
-    for unit, factor in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+    """Binary units, as JupyterLab shows sizes."""
+    for unit, factor in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if nbytes >= factor:
             return f"{nbytes / factor:.1f} {unit}"
     return f"{int(nbytes)} bytes"

@@ -401,6 +401,59 @@ export interface IJobOutput extends ILocation {
 
 export type JobRequest = ICopyRequest | IReductionJobRequest;
 
+/**
+ * Storage and compute limits (null: no limit).
+ */
+export interface IQuotaLimits {
+  storage_bytes: number | null;
+  compute_hours: number | null;
+  period_days: number;
+}
+
+/**
+ * `GET quota`: the caller's limits, what their jobs use and reserve, and what is left.
+ */
+export interface IQuota {
+  limits: IQuotaLimits;
+  usage: {
+    storage_bytes: number;
+    results: number;
+    compute_hours: number;
+    reserved_bytes: number;
+    reserved_hours: number;
+  };
+  remaining: { storage_bytes: number | null; compute_hours: number | null };
+}
+
+/**
+ * The answer of `POST jobs?dry_run=1`: the quote, and whether the job fits the quota.
+ */
+export interface IJobDryRun {
+  quote: IJobQuote;
+  kind?: string;
+  quota?: (IQuota & { fits: boolean; reason: string | null }) | null;
+}
+
+/**
+ * A personal API token, as listed (never with its secret).
+ */
+export interface IApiToken {
+  id: string;
+  name: string;
+  owner: string;
+  groups: string[];
+  created: string | null;
+  expires: string | null;
+  last_used: string | null;
+}
+
+/**
+ * A token just made: the only answer that holds its secret.
+ */
+export interface INewApiToken extends IApiToken {
+  token: string;
+}
+
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 type Query = Record<string, string | number | undefined | null>;
@@ -625,18 +678,58 @@ export class RemotemAPI {
   }
 
   /**
-   * Ask for the quote of a job without submitting it (`dry_run=1`).
+   * Ask for the quote of a job, and whether it fits the quota, without submitting
+   * it (`dry_run=1`).
    */
   async quoteJob(
     request: JobRequest,
     signal?: AbortSignal
-  ): Promise<IJobQuote> {
-    const body = await this._json<{ quote: IJobQuote }>(
+  ): Promise<IJobDryRun> {
+    const body = await this._json<IJobDryRun>(
       this.url(['jobs'], { dry_run: 1 }),
       signal,
       { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }
     );
-    return body.quote ?? {};
+    return { ...body, quote: body.quote ?? {} };
+  }
+
+  /**
+   * The caller's storage and compute quota.
+   */
+  getQuota(signal?: AbortSignal): Promise<IQuota> {
+    return this._json<IQuota>(this.url(['quota']), signal);
+  }
+
+  /**
+   * The caller's personal API tokens, newest first.
+   */
+  async listTokens(signal?: AbortSignal): Promise<IApiToken[]> {
+    const body = await this._json<{ tokens: IApiToken[] }>(
+      this.url(['tokens']),
+      signal
+    );
+    return body.tokens ?? [];
+  }
+
+  /**
+   * Make a personal token; the answer holds its secret, this once.
+   */
+  createToken(
+    name: string,
+    expiresInDays: number | null,
+    signal?: AbortSignal
+  ): Promise<INewApiToken> {
+    return this._json<INewApiToken>(this.url(['tokens']), signal, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ name, expires_in_days: expiresInDays })
+    });
+  }
+
+  async revokeToken(id: string, signal?: AbortSignal): Promise<void> {
+    await this._fetch(this.url(['tokens', encodeURIComponent(id)]), signal, {
+      method: 'DELETE'
+    });
   }
 
   /**

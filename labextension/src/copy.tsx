@@ -11,18 +11,19 @@ import {
   IJob,
   IJobQuote,
   IRepository,
-  isAbort,
   RemotemAPI,
   RemotemError
 } from './api';
 import { formatBytes } from './format';
 import { useTranslation } from './i18n';
-import { explainNoWritableRepository, FormBody } from './dialogs';
+import {
+  explainNoWritableRepository,
+  FormBody,
+  QuotaRefusal,
+  useQuotaVerdict
+} from './dialogs';
 import { defaultCopyPath, formatDuration } from './jobstate';
 import { ChoiceField, ErrorMessage, PathField } from './widgets';
-
-/** Delay before asking for a quote after the last keystroke, in ms. */
-const QUOTE_DELAY = 400;
 
 interface ICopyValue {
   repository: string;
@@ -52,33 +53,21 @@ function CopyForm(props: {
   const { api, source, repositories } = props;
   const trans = useTranslation();
   const [value, setValue] = useState<ICopyValue>(props.initial);
-  const [quote, setQuote] = useState<IJobQuote | null>(null);
-  const [quoteError, setQuoteError] = useState<RemotemError | null>(null);
 
   useEffect(() => props.onChange(value), [value]);
 
-  useEffect(() => {
-    setQuote(null);
-    setQuoteError(null);
-    if (!value.repository || !value.path.trim()) {
-      return;
-    }
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      api
-        .quoteJob(copyRequest(source, value), controller.signal)
-        .then(setQuote)
-        .catch(reason => {
-          if (!isAbort(reason)) {
-            setQuoteError(RemotemError.from(reason));
-          }
-        });
-    }, QUOTE_DELAY);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [api, source, value.repository, value.path]);
+  const {
+    dryRun,
+    error: quoteError,
+    refusal,
+    form
+  } = useQuotaVerdict(
+    value.repository && value.path.trim()
+      ? signal => api.quoteJob(copyRequest(source, value), signal)
+      : null,
+    JSON.stringify(copyRequest(source, value))
+  );
+  const quote = dryRun?.quote ?? null;
 
   const setRepository = (repository: string) =>
     setValue(current => ({
@@ -92,7 +81,7 @@ function CopyForm(props: {
     }));
 
   return (
-    <div className="jp-remotem-copy-form">
+    <div className="jp-remotem-copy-form" ref={form}>
       <div className="jp-remotem-copy-source">
         <span>
           {source.isFolder
@@ -123,6 +112,7 @@ function CopyForm(props: {
         {quote && describeQuote(trans, quote)}
         {quoteError && <ErrorMessage error={quoteError} />}
       </div>
+      <QuotaRefusal reason={refusal} />
       {props.error && <ErrorMessage error={props.error} />}
     </div>
   );

@@ -5,9 +5,14 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
-import React from 'react';
+import React, { RefObject, useEffect, useRef, useState } from 'react';
 
-import { TranslationContext } from './i18n';
+import { IJobDryRun, isAbort, RemotemError } from './api';
+import { TranslationContext, useTranslation } from './i18n';
+import { ErrorMessage } from './widgets';
+
+/** Delay before asking for a quote after the last keystroke, in ms. */
+export const QUOTE_DELAY = 400;
 
 /**
  * The body of a form dialog: renders the form, keeps its latest value, and puts the
@@ -68,4 +73,116 @@ export async function explainNoWritableRepository(
     ),
     buttons: [Dialog.okButton({ label: trans.__('OK') })]
   });
+}
+
+/**
+ * Ask the server, a moment after the form last changed, what a job would cost and
+ * whether it fits the quota (`POST jobs?dry_run=1`). `key` names what the answer depends
+ * on; `ask` is null while the form is incomplete.
+ */
+export function useDryRun(
+  ask: ((signal: AbortSignal) => Promise<IJobDryRun>) | null,
+  key: string
+): { dryRun: IJobDryRun | null; error: RemotemError | null } {
+  const [dryRun, setDryRun] = useState<IJobDryRun | null>(null);
+  const [error, setError] = useState<RemotemError | null>(null);
+  const latest = useRef(ask);
+  latest.current = ask;
+  const ready = ask !== null;
+  useEffect(() => {
+    setDryRun(null);
+    setError(null);
+    if (!latest.current) {
+      return;
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      latest
+        .current?.(controller.signal)
+        .then(setDryRun)
+        .catch(reason => {
+          if (!isAbort(reason)) {
+            setError(RemotemError.from(reason));
+          }
+        });
+    }, QUOTE_DELAY);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [key, ready]);
+  return { dryRun, error };
+}
+
+/**
+ * Why the job of a dry run would be refused by the quota, or null when it fits.
+ */
+export function quotaRefusal(dryRun: IJobDryRun | null): string | null {
+  const quota = dryRun?.quota;
+  return quota && !quota.fits ? (quota.reason ?? '') : null;
+}
+
+/**
+ * Disable the accept button of the dialog around the returned ref's element while
+ * `reason` is set, with the reason as its tooltip.
+ */
+export function useBlockedAccept<T extends HTMLElement>(
+  reason: string | null
+): RefObject<T> {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    const button = ref.current
+      ?.closest('.jp-Dialog')
+      ?.querySelector<HTMLButtonElement>('.jp-Dialog-footer .jp-mod-accept');
+    if (!button) {
+      return;
+    }
+    button.disabled = reason !== null;
+    if (reason !== null) {
+      button.title = reason;
+    } else {
+      button.removeAttribute('title');
+    }
+  }, [reason]);
+  return ref;
+}
+
+/**
+ * The quota's verdict on a job that would not fit, said before it is submitted.
+ */
+export function QuotaRefusal(props: {
+  reason: string | null;
+}): JSX.Element | null {
+  const trans = useTranslation();
+  if (props.reason === null) {
+    return null;
+  }
+  const error = new RemotemError(
+    props.reason || trans.__('This job does not fit your quota.'),
+    403,
+    'quota_exceeded',
+    trans.__(
+      'Delete old results in the Jobs section, choose a smaller job, or ask for a larger quota.'
+    )
+  );
+  return <ErrorMessage error={error} />;
+}
+
+/**
+ * The dry run of a form's job and the quota's verdict on it: the returned ref goes on
+ * the form, whose dialog's accept button waits while the job would not fit.
+ */
+export function useQuotaVerdict(
+  ask: ((signal: AbortSignal) => Promise<IJobDryRun>) | null,
+  key: string
+): {
+  dryRun: IJobDryRun | null;
+  error: RemotemError | null;
+  refusal: string | null;
+  form: RefObject<HTMLDivElement>;
+} {
+  const { dryRun, error } = useDryRun(ask, key);
+  const refusal = quotaRefusal(dryRun);
+  const form = useBlockedAccept<HTMLDivElement>(refusal);
+  return { dryRun, error, refusal, form };
 }

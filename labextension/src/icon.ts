@@ -1,5 +1,6 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 
+import keySvg from '../style/icons/key.svg';
 import remoteDataSvg from '../style/icons/remote-data.svg';
 
 /**
@@ -8,4 +9,12 @@ import remoteDataSvg from '../style/icons/remote-data.svg';
 export const remoteDataIcon = new LabIcon({
   name: 'jupyter-remotem:remote-data',
   svgstr: remoteDataSvg
+});
+
+/**
+ * The icon of personal API tokens.
+ */
+export const tokenIcon = new LabIcon({
+  name: 'jupyter-remotem:token',
+  svgstr: keySvg
 });

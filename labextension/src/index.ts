@@ -11,7 +11,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { RemotemAPI, RemotemError } from './api';
 import { treeItemOf } from './contextmenu';
 import { TRANSLATION_DOMAIN } from './i18n';
-import { remoteDataIcon } from './icon';
+import { remoteDataIcon, tokenIcon } from './icon';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RemotemSidebar } from './sidebar';
 // Viewers come back with the layout at start-up, so they are needed at once.
@@ -25,6 +25,7 @@ export namespace CommandIDs {
   export const openSidebar = 'remotem:open-sidebar';
   export const openJobs = 'remotem:open-jobs';
   export const copyTo = 'remotem:copy-to';
+  export const manageTokens = 'remotem:manage-tokens';
 }
 
 /**
@@ -44,7 +45,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
     const api = new RemotemAPI(app.serviceManager.serverSettings);
-    const sidebar = new RemotemSidebar(api, translator);
+    const sidebar = new RemotemSidebar(api, translator, () => {
+      void app.commands.execute(CommandIDs.manageTokens);
+    });
     app.shell.add(sidebar, 'left', { rank: 250 });
     if (restorer) {
       restorer.add(sidebar, sidebar.id);
@@ -111,6 +114,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       rank: 10
     });
 
+    app.commands.addCommand(CommandIDs.manageTokens, {
+      label: trans.__('Personal API Tokens…'),
+      caption: trans.__(
+        'Tokens that let scripts elsewhere use the remote data API in your name'
+      ),
+      icon: args => (args['isPalette'] ? undefined : tokenIcon),
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: async () => {
+        // Lazily loaded: only needed when someone manages tokens.
+        const { manageTokens } = await import('./tokensdialog');
+        await manageTokens(api, trans);
+      }
+    });
+
     registerViewer(app, { api, sidebar, restorer, palette, translator });
 
     if (palette) {
@@ -120,6 +137,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
       palette.addItem({
         command: CommandIDs.openJobs,
+        category: trans.__('Remote Data')
+      });
+      palette.addItem({
+        command: CommandIDs.manageTokens,
         category: trans.__('Remote Data')
       });
     }

@@ -11,6 +11,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { IJob, JobAction, RemotemAPI, RemotemError } from './api';
 import { isFinal, mergeJobs } from './jobstate';
+import { QuotaModel } from './quotaview';
 
 /** How often the job list is polled while shown, in ms. */
 export const POLL_INTERVAL = 5_000;
@@ -33,6 +34,7 @@ export class JobsModel {
     readonly api: RemotemAPI,
     isVisible: () => boolean
   ) {
+    this.quota = new QuotaModel(api);
     this._poll = new Poll({
       factory: async () => {
         this._polling = true;
@@ -51,6 +53,9 @@ export class JobsModel {
       name: 'jupyter-remotem:jobs'
     });
   }
+
+  /** The user's quota, fetched with every poll and whenever a job ends or goes. */
+  readonly quota: QuotaModel;
 
   /** The jobs, newest first; null until first loaded. */
   get jobs(): IJob[] | null {
@@ -105,6 +110,7 @@ export class JobsModel {
       return;
     }
     let fresh: IJob[];
+    void this.quota.refresh();
     try {
       fresh = await this.api.listJobs();
     } catch (reason) {
@@ -184,6 +190,8 @@ export class JobsModel {
       this.upsert(job);
     } else {
       this.remove(id);
+      // Its files are gone: so is their share of the storage quota.
+      void this.quota.refresh();
     }
   }
 
@@ -193,6 +201,7 @@ export class JobsModel {
     }
     this._isDisposed = true;
     this._poll.dispose();
+    this.quota.dispose();
     this._closeAll();
     Signal.clearData(this);
   }
@@ -201,6 +210,8 @@ export class JobsModel {
     if (!isFinal(job.phase)) {
       this._running.add(job.id);
     } else if (this._running.delete(job.id)) {
+      // What it reserved is now kept (or freed).
+      void this.quota.refresh();
       this._finished.emit(job);
     }
   }

@@ -16,6 +16,7 @@ import { formatBytes, formatDate } from './format';
 import { useRerenderOn } from './hooks';
 import { useTranslation } from './i18n';
 import { JobsModel } from './jobsmodel';
+import { QuotaLine } from './quotaview';
 import {
   etaOf,
   formatDuration,
@@ -31,7 +32,7 @@ import {
   shownActions,
   throughputOf
 } from './jobstate';
-import { ErrorMessage, ListState } from './widgets';
+import { ErrorMessage, IconButton, ListState } from './widgets';
 
 function phaseLabel(trans: TranslationBundle, phase: string): string {
   const labels: Record<string, string> = {
@@ -380,15 +381,15 @@ export function JobsView(props: {
             </span>
           )}
         </button>
-        <button
-          className="jp-remotem-jobs-refresh jp-Button jp-mod-minimal"
+        <IconButton
+          icon={refreshIcon}
+          className="jp-remotem-jobs-refresh"
           title={trans.__('Refresh jobs')}
-          aria-label={trans.__('Refresh jobs')}
+          label={trans.__('Refresh jobs')}
           onClick={refresh}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        />
       </div>
+      {!collapsed && <QuotaLine model={model.quota} />}
       <div
         className="jp-remotem-jobs-body"
         id="jupyter-remotem-jobs-list"

@@ -20,11 +20,11 @@ import { IJob, IJobResult, IRepository, RemotemAPI, RemotemError } from './api';
 import { DatasetDetails } from './details';
 import { useRerenderOn } from './hooks';
 import { TRANSLATION_DOMAIN, TranslationContext, useTranslation } from './i18n';
-import { remoteDataIcon } from './icon';
+import { remoteDataIcon, tokenIcon } from './icon';
 import { JobsModel } from './jobsmodel';
 import { JobsView } from './jobsview';
 import { ISelection, ITreeFocus, RepositoryNode } from './tree';
-import { ListState } from './widgets';
+import { IconButton, ListState } from './widgets';
 
 /** How often the repository list (and its speed lights) is refreshed, in ms. */
 export const POLL_INTERVAL = 10_000;
@@ -141,8 +141,11 @@ export class SidebarModel {
   >(this);
 }
 
-function BrowserView(props: { model: SidebarModel }): JSX.Element {
-  const { model } = props;
+function BrowserView(props: {
+  model: SidebarModel;
+  onManageTokens?: () => void;
+}): JSX.Element {
+  const { model, onManageTokens } = props;
   const trans = useTranslation();
   useRerenderOn(model.changed);
 
@@ -163,14 +166,22 @@ function BrowserView(props: { model: SidebarModel }): JSX.Element {
     <div className="jp-remotem-panel">
       <div className="jp-remotem-toolbar">
         <h2 className="jp-remotem-heading">{trans.__('Remote data')}</h2>
-        <button
-          className="jp-remotem-refresh jp-Button jp-mod-minimal"
+        {onManageTokens && (
+          <IconButton
+            icon={tokenIcon}
+            className="jp-remotem-tokens-button"
+            title={trans.__('Personal API tokens for scripts elsewhere')}
+            label={trans.__('Personal API Tokens…')}
+            onClick={onManageTokens}
+          />
+        )}
+        <IconButton
+          icon={refreshIcon}
+          className="jp-remotem-refresh"
           title={trans.__('Refresh repositories and folders')}
-          aria-label={trans.__('Refresh')}
+          label={trans.__('Refresh')}
           onClick={reload}
-        >
-          <refreshIcon.react tag="span" />
-        </button>
+        />
       </div>
       <div className="jp-remotem-browser">
         <ListState
@@ -298,7 +309,14 @@ class JobsSection extends ReactWidget {
  * the middle, the jobs below.
  */
 export class RemotemSidebar extends SplitPanel {
-  constructor(api: RemotemAPI, translator: ITranslator = nullTranslator) {
+  /**
+   * @param onManageTokens opens the Personal API Tokens dialog (a header button when given)
+   */
+  constructor(
+    api: RemotemAPI,
+    translator: ITranslator = nullTranslator,
+    onManageTokens?: () => void
+  ) {
     super({ orientation: 'vertical', spacing: 4 });
     const trans = translator.load(TRANSLATION_DOMAIN);
     this.id = 'jupyter-remotem:sidebar';
@@ -309,7 +327,7 @@ export class RemotemSidebar extends SplitPanel {
 
     this._browser = Private.reactWidget(
       trans,
-      <BrowserView model={this.model} />
+      <BrowserView model={this.model} onManageTokens={onManageTokens} />
     );
     this._browser.addClass('jp-remotem-browser-area');
     this._details = Private.reactWidget(

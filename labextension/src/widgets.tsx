@@ -1,6 +1,7 @@
 /**
  * Small presentational pieces shared by the tree, the details panel and the dialogs.
  */
+import { LabIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { RemotemError } from './api';
@@ -117,5 +118,27 @@ export function PathField(props: {
         onChange={event => props.onChange(event.target.value)}
       />
     </label>
+  );
+}
+
+/**
+ * A small toolbar button showing only an icon; `label` names it for screen readers.
+ */
+export function IconButton(props: {
+  icon: LabIcon;
+  className: string;
+  label: string;
+  title: string;
+  onClick: () => void;
+}): JSX.Element {
+  return (
+    <button
+      className={`${props.className} jp-Button jp-mod-minimal`}
+      title={props.title}
+      aria-label={props.label}
+      onClick={props.onClick}
+    >
+      <props.icon.react tag="span" />
+    </button>
   );
 }

@@ -97,6 +97,13 @@ def _wait_for_server(proc: subprocess.Popen, url: str, token: str, log: Path) ->
     pytest.fail(f"jupyter-lab did not answer within {SERVER_START_TIMEOUT} s:\n{log.read_text()[-5000:]}")
 
 
+# The server's owner, with a storage quota that one copy of a demo scan (12.6 MB) fits but
+# two do not: other modules' jobs stay well inside it, test_lab_quota_tokens.py fills it.
+OWNER = "tester"
+STORAGE_QUOTA_BYTES = 20_000_000
+COMPUTE_QUOTA_HOURS = 5
+
+
 # Reads of reduction jobs are throttled so that a job over the small demo scan (12 MiB) runs
 # for several seconds in small partitions: long enough to watch its progress and cancel it.
 WORKER_MAX_READ_RATE = 1_000_000  # bytes/s
@@ -163,6 +170,12 @@ def lab_server(
                     "start_worker": False,
                     # Coarse passes subsample even the small demo scan (step 3), as on a large one.
                     "coarse_frames": 256,
+                    "owner": OWNER,
+                    "quotas": {
+                        "users": {
+                            OWNER: {"storage_bytes": STORAGE_QUOTA_BYTES, "compute_hours": COMPUTE_QUOTA_HOURS}
+                        }
+                    },
                 },
             }
         )

@@ -212,12 +212,47 @@ describe('jobs API', () => {
       target: { repository: 'demo', path: 'copy.h5' }
     };
     await api.submitJob(copy);
-    expect(await api.quoteJob(copy)).toEqual({ seconds: 2 });
+    expect((await api.quoteJob(copy)).quote).toEqual({ seconds: 2 });
     expect(requests[0].method).toBe('POST');
     expect(requests[0].url).toMatch(/\/remotem\/api\/jobs$/);
     expect(requests[0].headers.get('Content-Type')).toBe('application/json');
     expect(JSON.parse(await requests[0].text())).toEqual(copy);
     expect(requests[1].url).toMatch(/\/remotem\/api\/jobs\?dry_run=1$/);
+  });
+
+  it('answers the quota verdict of a dry run', async () => {
+    const quota = { fits: false, reason: 'Too big.' };
+    const { api } = recordingApi(
+      () =>
+        new Response(JSON.stringify({ quote: { seconds: 1 }, quota }), {
+          status: 200
+        })
+    );
+    const copy = {
+      operation: 'copy' as const,
+      source: { repository: 'demo', path: '' },
+      target: { repository: 'demo', path: 'all' }
+    };
+    expect((await api.quoteJob(copy)).quota).toEqual(quota);
+  });
+
+  it('makes, lists and revokes personal tokens', async () => {
+    const { api, requests } = recordingApi(
+      () =>
+        new Response(JSON.stringify({ tokens: [], token: 'rmt_x' }), {
+          status: 201
+        })
+    );
+    expect((await api.createToken('ci', null)).token).toBe('rmt_x');
+    expect(await api.listTokens()).toEqual([]);
+    await api.revokeToken('a/b');
+    expect(JSON.parse(await requests[0].text())).toEqual({
+      name: 'ci',
+      expires_in_days: null
+    });
+    expect(requests[0].url).toMatch(/\/remotem\/api\/tokens$/);
+    expect(requests[2].method).toBe('DELETE');
+    expect(requests[2].url).toMatch(/\/remotem\/api\/tokens\/a%2Fb$/);
   });
 
   it('cancels with POST and deletes with DELETE', async () => {

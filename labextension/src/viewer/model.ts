@@ -9,6 +9,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import {
   IDatasetInfo,
   IJob,
+  IJobDryRun,
   IJobOutput,
   IOperationInfo,
   IReductionJobRequest,
@@ -337,16 +338,34 @@ export class ViewerModel {
   }
 
   /**
+   * What the job writing what is shown would cost, and whether it fits the quota.
+   */
+  quote(
+    output: IJobOutput,
+    what: SaveWhat,
+    signal?: AbortSignal
+  ): Promise<IJobDryRun> {
+    return this.api.quoteJob(this._saveRequest(output, what), signal);
+  }
+
+  /**
    * Submit a job writing what is shown; the viewer follows it.
    */
   async submit(output: IJobOutput, what: SaveWhat): Promise<IJob> {
+    const job = await this.api.submitJob(this._saveRequest(output, what));
+    this._follow(job);
+    return job;
+  }
+
+  private _saveRequest(
+    output: IJobOutput,
+    what: SaveWhat
+  ): IReductionJobRequest {
     const request = this.jobRequest(output, what);
     if (!request) {
       throw new RemotemError('Nothing to save yet.', 0, 'invalid', null);
     }
-    const job = await this.api.submitJob(request);
-    this._follow(job);
-    return job;
+    return request;
   }
 
   /**

@@ -90,6 +90,7 @@ export function ViewerPanel(props: {
           format: 'hdf5',
           what
         },
+        quote: (output, what, signal) => model.quote(output, what, signal),
         submit: (output, what) => model.submit(output, what)
       });
     },

@@ -7,8 +7,19 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
-import { IJobOutput, IRepository, OutputFormat, RemotemError } from '../api';
-import { explainNoWritableRepository, FormBody } from '../dialogs';
+import {
+  IJobDryRun,
+  IJobOutput,
+  IRepository,
+  OutputFormat,
+  RemotemError
+} from '../api';
+import {
+  explainNoWritableRepository,
+  FormBody,
+  QuotaRefusal,
+  useQuotaVerdict
+} from '../dialogs';
 import { useTranslation } from '../i18n';
 import { ChoiceField, ErrorMessage, PathField } from '../widgets';
 import type { SaveWhat } from './model';
@@ -20,13 +31,22 @@ function SaveForm(props: {
   frameAvailable: boolean;
   note: string | null;
   error: RemotemError | null;
+  quote: SaveQuote | null;
   onChange: (value: ISaveValue) => void;
 }): JSX.Element {
   const trans = useTranslation();
   const [value, setValue] = useState<ISaveValue>(props.initial);
   useEffect(() => props.onChange(value), [value]);
+  const { quote } = props;
+  const path = value.path.trim();
+  const { refusal, form } = useQuotaVerdict(
+    quote && path && value.repository
+      ? signal => quote(outputOf(value), value.what, signal)
+      : null,
+    JSON.stringify(value)
+  );
   return (
-    <div className="jp-remotem-save-form">
+    <div className="jp-remotem-save-form" ref={form}>
       {props.note && <div className="jp-remotem-note">{props.note}</div>}
       {props.frameAvailable && (
         <ChoiceField<SaveWhat>
@@ -79,9 +99,27 @@ function SaveForm(props: {
           }))
         }
       />
+      <QuotaRefusal reason={refusal} />
       {props.error && <ErrorMessage error={props.error} />}
     </div>
   );
+}
+
+/**
+ * Asks the server whether the job writing `output` fits the quota (a dry run).
+ */
+export type SaveQuote = (
+  output: IJobOutput,
+  what: SaveWhat,
+  signal: AbortSignal
+) => Promise<IJobDryRun>;
+
+function outputOf(value: ISaveValue): IJobOutput {
+  return {
+    repository: value.repository,
+    path: value.path.trim(),
+    format: value.format
+  };
 }
 
 /**
@@ -95,6 +133,8 @@ export async function askToSave<T>(options: {
   initial: ISaveValue;
   frameAvailable: boolean;
   note?: string | null;
+  /** Tells before submitting that a job would not fit the quota. */
+  quote?: SaveQuote;
   submit: (output: IJobOutput, what: SaveWhat) => Promise<T>;
 }): Promise<T | null> {
   const { trans } = options;
@@ -115,6 +155,7 @@ export async function askToSave<T>(options: {
       initial: value,
       frameAvailable: options.frameAvailable,
       note: options.note ?? null,
+      quote: options.quote ?? null,
       error
     };
     const body = new FormBody<ISaveValue>(
@@ -142,10 +183,7 @@ export async function askToSave<T>(options: {
       continue;
     }
     try {
-      return await options.submit(
-        { repository: value.repository, path, format: value.format },
-        value.what
-      );
+      return await options.submit(outputOf(value), value.what);
     } catch (reason) {
       error = RemotemError.from(reason);
     }

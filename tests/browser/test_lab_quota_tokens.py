@@ -1,0 +1,185 @@
+"""The quota under the Jobs header, a copy the quota refuses before it is submitted, and
+personal API tokens made, used from Python and revoked, in a real JupyterLab.
+
+The browser fixture's server gives its owner a storage quota (conftest.STORAGE_QUOTA_BYTES)
+that one copy of a demo scan fits and two do not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import requests
+from _lab import SIDEBAR, open_sidebar
+from conftest import COMPUTE_QUOTA_HOURS, STORAGE_QUOTA_BYTES
+
+pytestmark = pytest.mark.browser
+
+HERE = Path(__file__).parent
+ARTIFACTS = HERE / "artifacts"
+DOCS = HERE.parent.parent / "docs"
+JOBS = '[id="jupyter-remotem:jobs"]'
+MiB = 1024 * 1024
+
+
+def api(server, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
+    """Call the REST API as a script would: with the server's token, or a personal one."""
+    return requests.request(
+        method,
+        f"{server.url}remotem/api/{path}",
+        headers={"Authorization": f"token {token or server.token}"},
+        timeout=30,
+        **kwargs,
+    )
+
+
+def keep_screenshot(name: str) -> None:
+    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":  # refresh the docs' pictures on request
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(ARTIFACTS / name, DOCS / name)
+
+
+def test_quota_line_and_a_copy_that_would_not_fit(page, lab_server) -> None:
+    from playwright.sync_api import expect
+
+    # One copy of the scan, kept: a second one no longer fits the quota.
+    target = f"quota/scan-{uuid.uuid4().hex[:8]}.h5"
+    answer = api(lab_server, "POST", "jobs", json={
+        "operation": "copy",
+        "source": {"repository": "demo", "path": "scan.h5"},
+        "target": {"repository": "demo", "path": target},
+    })
+    assert answer.status_code == 201, answer.text
+    job_id = answer.json()["id"]
+    try:
+        sidebar = open_sidebar(page, lab_server)
+        row = page.locator(f'{SIDEBAR} .jp-remotem-job[data-job-id="{job_id}"]')
+        expect(row).to_have_attribute("data-phase", "COMPLETED", timeout=60_000)
+
+        # The line under the Jobs header, with the server's numbers (refreshed when the copy ended).
+        quota = api(lab_server, "GET", "quota").json()
+        assert quota["limits"]["storage_bytes"] == STORAGE_QUOTA_BYTES
+        taken = quota["usage"]["storage_bytes"] + quota["usage"]["reserved_bytes"]
+        assert taken >= 12 * MiB, quota
+        storage = sidebar.locator(f'{JOBS} .jp-remotem-quota-item[data-resource="storage"]')
+        expect(storage.locator(".jp-remotem-quota-text")).to_have_text(
+            re.compile(rf"^Storage \d+\.\d of {STORAGE_QUOTA_BYTES / MiB:.1f} MiB$")
+        )
+        meter = storage.get_by_role("meter")
+        expect(meter).to_have_attribute("aria-valuenow", str(round(taken / STORAGE_QUOTA_BYTES * 100)))
+        expect(storage).not_to_have_class(re.compile("jp-mod-warn"))  # about 63 %
+        compute = sidebar.locator(f'{JOBS} .jp-remotem-quota-item[data-resource="compute"]')
+        expect(compute.locator(".jp-remotem-quota-text")).to_have_text(
+            re.compile(rf"^Compute [\d.<]+ of {COMPUTE_QUOTA_HOURS} h \(30 days\)$")
+        )
+        expect(compute.get_by_role("meter")).to_have_attribute("aria-valuenow", "0")
+        sidebar.locator(JOBS).screenshot(path=str(ARTIFACTS / "jobs-quota.png"))
+        keep_screenshot("jobs-quota.png")
+
+        # A second copy of the scan: told before submitting, and the Copy button waits.
+        sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-repo-header').click()
+        sidebar.locator('.jp-remotem-tree-item[data-path="scan.h5"]').click(button="right")
+        page.locator('.lm-Menu-item[data-command="remotem:copy-to"]').click()
+        dialog = page.locator(".jp-Dialog")
+        dialog.locator(".jp-remotem-copy-repository").select_option("demo")
+        dialog.locator(".jp-remotem-copy-path").fill(f"quota/second-{uuid.uuid4().hex[:8]}.h5")
+        refusal = dialog.locator('.jp-remotem-error[data-code="quota_exceeded"]')
+        expect(refusal.locator(".jp-remotem-error-message")).to_contain_text("your storage quota is 19.1 MiB")
+        accept = dialog.locator(".jp-Dialog-footer .jp-mod-accept")
+        expect(accept).to_be_disabled()
+        reason = refusal.locator(".jp-remotem-error-message").inner_text()
+        expect(accept).to_have_attribute("title", reason)
+        dialog.locator(".jp-Dialog-content").screenshot(path=str(ARTIFACTS / "copy-over-quota.png"))
+        keep_screenshot("copy-over-quota.png")
+
+        # Submitted anyway (Enter accepts a dialog whatever its button): the server's refusal
+        # shows in the reopened dialog, with its hint.
+        dialog.locator(".jp-remotem-copy-path").press("Enter")
+        refused = page.locator('.jp-Dialog .jp-remotem-copy-form > .jp-remotem-error[data-code="quota_exceeded"]')
+        expect(refused).to_have_count(1)
+        expect(refused.locator(".jp-remotem-error-hint")).to_contain_text("quota")
+        page.locator(".jp-Dialog .jp-mod-reject").click()
+        expect(dialog).to_have_count(0)
+    finally:
+        api(lab_server, "DELETE", f"jobs/{job_id}")
+    # Deleting the kept copy frees its share of the quota.
+    quota = api(lab_server, "GET", "quota").json()
+    assert quota["usage"]["storage_bytes"] < 12 * MiB, quota
+    assert page.errors == []
+
+
+def test_personal_token_made_used_from_python_and_revoked(page, lab_server) -> None:
+    from playwright.sync_api import expect
+
+    assert api(lab_server, "GET", "tokens").json()["tokens"] == []
+    try:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        sidebar = open_sidebar(page, lab_server)
+        sidebar.locator(".jp-remotem-tokens-button").click()
+        dialog = page.locator(".jp-Dialog")
+        expect(dialog.locator(".jp-remotem-tokens-empty")).to_be_visible()
+        expect(dialog.locator(".jp-remotem-token-expiry")).to_have_value("30")
+        expect(dialog.locator(".jp-remotem-token-create")).to_be_disabled()  # no name yet
+
+        # Enter in the name field makes the token (and leaves the dialog open).
+        name = dialog.locator(".jp-remotem-token-name-input")
+        name.fill("browser test")
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and urlparse(r.url).path.endswith("/remotem/api/tokens")
+        ) as made:
+            name.press("Enter")
+        assert made.value.status == 201
+        secret_field = dialog.locator(".jp-remotem-token-secret")
+        expect(secret_field).to_have_value(re.compile(r"^rmt_[\w-]{20,}$"))
+        secret = secret_field.input_value()
+        expect(dialog.locator(".jp-remotem-token-once")).to_contain_text("will not be shown again")
+        expect(dialog.locator(".jp-remotem-token-usage")).to_contain_text("Authorization: token rmt_")
+        row = dialog.locator(".jp-remotem-token", has_text="browser test")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("in 30 days")
+        expect(row.locator("td").nth(3)).to_have_text("never")
+        assert secret not in dialog.locator(".jp-remotem-tokens-list").inner_text()
+
+        dialog.locator(".jp-remotem-token-copy").click()
+        expect(dialog.locator(".jp-remotem-token-copied")).to_have_text("Copied to the clipboard.")
+        assert page.evaluate("navigator.clipboard.readText()") == secret
+        dialog.locator(".jp-Dialog-content").screenshot(path=str(ARTIFACTS / "tokens-dialog.png"))
+        keep_screenshot("tokens-dialog.png")
+
+        # The secret opens the API from a script.
+        assert api(lab_server, "GET", "repositories", token=secret).status_code == 200
+
+        # Revoking asks first; "Keep" keeps it.
+        row.locator(".jp-remotem-token-revoke").click()
+        expect(row).to_contain_text("Revoke “browser test”?")
+        row.locator(".jp-remotem-token-keep").click()
+        expect(row.locator(".jp-remotem-token-revoke")).to_be_visible()
+        assert api(lab_server, "GET", "repositories", token=secret).status_code == 200
+        row.locator(".jp-remotem-token-revoke").click()
+        with page.expect_response(lambda r: r.request.method == "DELETE" and "/remotem/api/tokens/" in r.url) as gone:
+            row.locator(".jp-remotem-token-revoke-confirm").click()
+        assert gone.value.status == 204
+        expect(dialog.locator(".jp-remotem-tokens-empty")).to_be_visible()
+        expect(secret_field).to_have_count(0)  # the revoked token's secret went with it
+        assert api(lab_server, "GET", "repositories", token=secret).status_code == 401
+        assert api(lab_server, "GET", "tokens").json()["tokens"] == []
+
+        # Closing forgets everything; the palette command opens it again, from the server's list.
+        dialog.locator(".jp-Dialog-footer .jp-mod-accept").click()
+        expect(dialog).to_have_count(0)
+        page.keyboard.press("Control+Shift+C")
+        page.locator(".lm-CommandPalette-input").fill("Personal API Tokens")
+        page.locator('.lm-CommandPalette-item[data-command="remotem:manage-tokens"]').click()
+        expect(dialog.locator(".jp-remotem-tokens-empty")).to_be_visible()
+        expect(dialog.locator(".jp-remotem-token-secret")).to_have_count(0)
+        dialog.locator(".jp-Dialog-footer .jp-mod-accept").click()
+        assert page.errors == []
+    finally:  # leave no token behind for other tests, whatever happened
+        for token in api(lab_server, "GET", "tokens").json()["tokens"]:
+            api(lab_server, "DELETE", f"tokens/{token['id']}")
