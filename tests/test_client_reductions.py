@@ -167,8 +167,9 @@ async def test_repeated_round_trips_on_small_data_suggest_working_locally(client
     client.connection.measurements.throughput_bytes_s = 1e12
     client.connection.measurements.latency_s = 0.0
     await in_thread(fast.virtual_detector, DISK)
-    with pytest.warns(RemotemWarning, match=r"to_local\(\)"):
+    with pytest.warns(RemotemWarning, match=r"to_local\(\)") as advice:
         await in_thread(fast.virtual_detector, DISK)
+    assert "Working locally would be faster" in str(advice[0].message)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RemotemWarning)
         await in_thread(fast.virtual_detector, DISK)  # said once per dataset
