@@ -12,59 +12,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import h5py
 import numpy as np
+from _server import call, jupyter_server
 
 from jupyter_remotem.demo import generate
 from jupyter_remotem.kernels import from_spec
 
 FILES = ("scan.h5", "large/scan_large.h5")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(directory: Path) -> tuple[subprocess.Popen, str, str]:
-    port, token = free_port(), secrets.token_hex(16)
-    config = {"RemotemApp": {"repositories": [{"name": "bench", "url": str(directory)}], "start_worker": False}}
-    config_file = directory.parent / "interactive-latency-config.json"
-    config_file.write_text(json.dumps(config))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter_server", "--allow-root", "--no-browser", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--config={config_file}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/remotem/api/"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            call(url, token, "repositories")
-            return process, url, token
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the Jupyter server did not start")
-
-
-def call(url: str, token: str, path: str, body: dict | None = None) -> bytes:
-    request = urllib.request.Request(url + path, data=json.dumps(body).encode() if body else None,
-                                     headers={"Authorization": f"token {token}"},
-                                     method="POST" if body else "GET")
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return response.read()
 
 
 def timed(function, repeat: int) -> tuple[float, float]:
@@ -85,8 +44,8 @@ def main() -> None:
     args = parser.parse_args()
     directory = Path(args.directory).resolve()
     generate(directory, size="large")
-    process, url, token = start_server(directory)
-    try:
+    with jupyter_server(directory) as (base, token):
+        url = base + "remotem/api/"
         print(f"{'file':22s} {'request':14s} {'median ms':>10s} {'best ms':>8s} {'numpy ms':>9s} {'ratio':>6s}")
         for name in FILES:
             internal = "/entry/data/frames"
@@ -114,9 +73,6 @@ def main() -> None:
                 numpy_ms, _ = timed(reference, max(1, args.repeat // 2))
                 print(f"{name:22s} {label:14s} {median:10.1f} {best:8.1f} {numpy_ms:9.1f} "
                       f"{numpy_ms / median:6.2f}")
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=30)
 
 
 if __name__ == "__main__":

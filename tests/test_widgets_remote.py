@@ -7,8 +7,6 @@ server answers from this test's event loop.
 from __future__ import annotations
 
 import re
-import statistics
-import time
 
 import _frontend as frontend
 import numpy as np
@@ -19,8 +17,6 @@ from _client import client, in_thread, kernel_env, scan  # noqa: F401 - fixtures
 from jupyter_remotem.widgets import JobProgress, RepositoryBrowser, VirtualDetectorWidget, geometry
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
-#: Round trip from a drag event to the new picture, median over a drag, on the demo scan.
-LIVE_BUDGET_S = 0.2
 
 
 def ring_image(array, cx, cy, ri, ro):
@@ -42,20 +38,15 @@ async def test_virtual_detector_widget_follows_a_drag_on_a_remote_scan(client, s
     np.testing.assert_array_equal(widget.frame, scan[16, 24])
 
     centre = next(i for i, h in enumerate(geometry.handles(widget.detectors)) if h.role == "centre")
-    round_trips = []
+    # Speed is measured by benchmarks/widget_latency.py; here every drag step must show its image.
     for x in range(33, 41):
-        started = time.perf_counter()
         frontend.drag(widget._handles, centre, x, 30)
         await settled(widget)
-        round_trips.append(time.perf_counter() - started)
         np.testing.assert_array_equal(widget.result, ring_image(scan, x, 30, 12, 30))
     frontend.release(widget._handles, centre, 40, 31)
     await settled(widget)
     assert widget.exact and widget.detectors == [dict(RING, cx=40, cy=31)]
     np.testing.assert_array_equal(widget.result, ring_image(scan, 40, 31, 12, 30))
-    median = statistics.median(round_trips)
-    print(f"drag round trip on the demo scan: median {median * 1000:.0f} ms, max {max(round_trips) * 1000:.0f} ms")
-    assert median < LIVE_BUDGET_S, round_trips
 
     frontend.click_image(widget.nav_panel.image, 3, 30)
     await settled(widget)
