@@ -47,6 +47,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/hdf5_reader.py
 	$(BIN)/python benchmarks/preview_latency.py
 	$(BIN)/python benchmarks/interactive_latency.py
+	$(BIN)/python benchmarks/widget_latency.py
 	$(BIN)/python benchmarks/reductions.py $(if $(LIBERTEM_PYTHON),--libertem-python $(LIBERTEM_PYTHON))
 
 clean:
