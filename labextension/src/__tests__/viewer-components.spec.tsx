@@ -5,6 +5,7 @@ import { DisplayControls } from '../viewer/DisplayControls';
 import { HistogramControl } from '../viewer/HistogramControl';
 import { IImageViewProps, ImageView } from '../viewer/ImageView';
 import { ProfilePlot } from '../viewer/ProfilePlot';
+import { ScanPlot } from '../viewer/ScanPlot';
 import { DEFAULT_SCALING, IScaling } from '../viewer/scaling';
 
 // react-dom has no type declarations in this project: type the part used.
@@ -45,6 +46,14 @@ class RecordingContext {
   createImageData(width: number, height: number) {
     this.calls.push({ name: 'createImageData' });
     return { width, height, data: new Uint8ClampedArray(width * height * 4) };
+  }
+
+  /** The pixels last put, as given. */
+  pixels: Uint8ClampedArray | null = null;
+
+  putImageData(image: { data: Uint8ClampedArray }) {
+    this.calls.push({ name: 'putImageData' });
+    this.pixels = image.data;
   }
 
   drawImage() {
@@ -322,6 +331,99 @@ describe('ImageView', () => {
     expect(byTestId('image-readout').textContent).toBe(
       'x 10, y 20 = 2010 (5 nm, 10 nm)'
     );
+  });
+
+  it('draws an RGBA picture as given, with the readout of its values and zoom', async () => {
+    // Every pixel a different colour, none of them what the colour map would make.
+    const rgba = new Uint8ClampedArray(64 * 64 * 4);
+    rgba.forEach((_, i) => (rgba[i] = (i * 37) % 256));
+    const onPick = jest.fn();
+    await render(<ImageView {...props({ rgba, onPick, marker: [3, 4] })} />);
+    const bitmap = contexts.find(c => c.count('putImageData') > 0)!;
+    expect(bitmap.count('putImageData')).toBe(1);
+    expect(Array.from(bitmap.pixels!)).toEqual(Array.from(rgba));
+    expect(byTestId('image-view').dataset.rgba).toBe('true');
+    const canvas = byTestId('image-canvas');
+    pointer(canvas, 'pointermove', 42, 82);
+    expect(byTestId('image-readout').textContent).toBe('x 10, y 20 = 2010');
+    key(canvas, '+');
+    expect(Number(byTestId('image-view').dataset.scale)).toBeCloseTo(5, 10);
+    // Zoomed about the centre: screen 21 is image 10 at scale 5 (5 before zooming).
+    pointer(canvas, 'pointerdown', 21, 21);
+    pointer(canvas, 'pointerup', 21, 21);
+    expect(onPick).toHaveBeenLastCalledWith([10, 10], true);
+    // Changing the colour map does not colour the picture again.
+    await render(
+      <ImageView {...props({ rgba, onPick, marker: [3, 4], cmap: 'gray' })} />
+    );
+    expect(bitmap.count('putImageData')).toBe(1);
+  });
+
+  it('colours the values when the RGBA does not fit the image', async () => {
+    const rgba = new Uint8ClampedArray(4);
+    await render(<ImageView {...props({ rgba })} />);
+    const bitmap = contexts.find(c => c.count('putImageData') > 0)!;
+    expect(bitmap.pixels!.length).toBe(64 * 64 * 4);
+    // viridis at the lowest value is not black.
+    expect(Array.from(bitmap.pixels!.slice(0, 3))).not.toEqual([0, 0, 0]);
+  });
+});
+
+describe('ScanPlot', () => {
+  const values = Float64Array.from({ length: 11 }, (_, i) => i * i);
+
+  function svg(): SVGSVGElement {
+    return container.querySelector('svg')!;
+  }
+
+  it('plots the values with the cursor and the region range', async () => {
+    await render(
+      <ScanPlot
+        values={values}
+        index={4}
+        range={[2, 6]}
+        onPick={() => undefined}
+        label="Navigation plot"
+      />
+    );
+    const plot = byTestId('scan-plot');
+    expect(plot.dataset.points).toBe('11');
+    expect(plot.dataset.index).toBe('4');
+    const path = byTestId('scan-plot-line').getAttribute('d')!;
+    expect(path.split(' ')).toHaveLength(11);
+    // The last point (largest value) sits top right of the 400 x 160 plot.
+    expect(path.endsWith('L400.0,0.0')).toBe(true);
+    const range = byTestId('scan-plot-range');
+    expect(Number(range.getAttribute('x'))).toBeCloseTo(80, 10);
+    expect(Number(range.getAttribute('width'))).toBeCloseTo(160, 10);
+    expect(byTestId('scan-plot-readout').textContent).toBe('index 4 = 16');
+    expect(svg().getAttribute('aria-valuenow')).toBe('4');
+  });
+
+  it('picks the index under the pointer and with the keys', async () => {
+    const onPick = jest.fn();
+    await render(
+      <ScanPlot
+        values={values}
+        index={4}
+        range={null}
+        onPick={onPick}
+        label="Navigation plot"
+      />
+    );
+    svg().getBoundingClientRect = () =>
+      ({ left: 100, top: 0, width: 200, height: 80 }) as DOMRect;
+    pointer(svg(), 'pointerdown', 100 + 200 * 0.7, 10);
+    pointer(svg(), 'pointermove', 100 + 200 * 0.92, 10);
+    pointer(svg(), 'pointerup', 100 + 200 * 0.92, 10);
+    pointer(svg(), 'pointermove', 100, 10);
+    expect(onPick.mock.calls).toEqual([[7], [9]]);
+    onPick.mockClear();
+    key(svg(), 'ArrowRight');
+    key(svg(), 'ArrowLeft', true);
+    key(svg(), 'End');
+    key(svg(), 'Home');
+    expect(onPick.mock.calls).toEqual([[5], [0], [10], [0]]);
   });
 });
 

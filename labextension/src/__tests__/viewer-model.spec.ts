@@ -234,6 +234,65 @@ describe('ViewerModel', () => {
     model.dispose();
   });
 
+  it('shows a 1-D scan as one row, picks frames by index and restricts regions to ranges', async () => {
+    const server = new ServerDouble();
+    const base = meta('series.npy');
+    server.metas['series.npy'] = {
+      ...base,
+      dataset: { ...base.dataset!, shape: [10, 8, 8], nav_shape: [10] }
+    };
+    const sliced: string[] = [];
+    server.api.getData = async (...args: unknown[]) => {
+      sliced.push(args[2] as string);
+      return float64Npy(SIG, new Array(64).fill(1));
+    };
+    // A virtual detector of a 1-D scan answers (positions, detectors).
+    server.api.reduceNpy = async (request: IReductionRequest) => {
+      server.asked.push({ request, field: 'intensity', format: 'npy' });
+      const step = request.coarse ? 3 : 1;
+      const positions = Math.ceil(10 / step);
+      const values: number[] = [];
+      for (let i = 0; i < positions; i++) {
+        values.push(i * step * 10, i * step * 10 + 1);
+      }
+      return {
+        buffer: float64Npy([positions, 2], values),
+        step,
+        elapsedS: 0.01
+      };
+    };
+    const model = viewerOf(server, 'series.npy', {
+      navFft: true,
+      comField: 'field',
+      detectors: [
+        { id: 'a', shape: { kind: 'disk', cx: 4, cy: 4, r: 2 } },
+        { id: 'b', shape: { kind: 'ring', cx: 4, cy: 4, ri: 1, ro: 3 } }
+      ],
+      selected: 'b'
+    });
+    await model.load();
+    // What needs a 2-D scan is off, even when a restored view asks for it.
+    expect(model.state).toMatchObject({ navFft: false, comField: 'magnitude' });
+    await when(model, () => model.navigation.exact && !model.navigation.busy);
+    const image = model.navigation.image!;
+    expect([image.height, image.width]).toEqual([1, 10]);
+    // The selected detector's channel, at every index.
+    expect(Array.from(image.data)).toEqual([
+      1, 11, 21, 31, 41, 51, 61, 71, 81, 91
+    ]);
+    expect(server.asked.every(a => !a.request.fft)).toBe(true);
+    model.update({ cursor: [7, 3] });
+    expect(model.state!.cursor).toEqual([7, 0]);
+    await when(model, () => !model.frame.busy && sliced.length > 1);
+    expect(sliced[sliced.length - 1]).toBe('7,...');
+    const request = model.jobRequest(
+      { repository: 'demo', path: 'f.npy', format: 'npy' },
+      'frame'
+    )!;
+    expect(request.params).toEqual({ position: [7] });
+    model.dispose();
+  });
+
   it('draws the CoM colour wheel from one .npz reduction per pass', async () => {
     const server = new ServerDouble();
     const model = viewerOf(server, 'scan.h5');

@@ -3,7 +3,9 @@
  * tool, a value readout and a scale bar.
  *
  * Colouring happens only when the image, the scaling or the colour map
- * change: the coloured pixels live in a hidden canvas of the image's size,
+ * change (a picture that is already coloured, such as the centre-of-mass
+ * colour wheel, comes as `rgba` and is drawn as given, while `image` still
+ * gives the readout its values): the coloured pixels live in a hidden canvas of the image's size,
  * and each frame merely draws that canvas at the current zoom (without
  * smoothing, so pixels stay square) and the overlays on top.
  */
@@ -55,6 +57,8 @@ export interface IImageViewProps {
   image: IImage | null;
   scaling: IScaling;
   cmap: ColormapName;
+  /** RGBA pixels of the image's size drawn instead of colouring `image`. */
+  rgba?: Uint8ClampedArray | null;
   /** Axis calibrations, for the scale bar and the physical readout. */
   calibration?: { x: IAxisCalibration; y: IAxisCalibration };
   /** Editable overlays (detectors on a frame, the ROI on a scan image). */
@@ -87,7 +91,8 @@ const SCALE_BAR_PX = 96;
 function useColouredBitmap(
   image: IImage | null,
   scaling: IScaling,
-  cmap: ColormapName
+  cmap: ColormapName,
+  rgba: Uint8ClampedArray | null
 ): HTMLCanvasElement | null {
   const { mode, vmin, vmax, gamma, symmetric } = scaling;
   return useMemo(() => {
@@ -102,11 +107,15 @@ function useColouredBitmap(
       return null;
     }
     const pixels = context.createImageData(image.width, image.height);
-    renderRGBA(image, scaling, cmap, pixels.data);
+    if (rgba && rgba.length === pixels.data.length) {
+      pixels.data.set(rgba);
+    } else {
+      renderRGBA(image, scaling, cmap, pixels.data);
+    }
     context.putImageData(pixels, 0, 0);
     return canvas;
     // The scaling fields, not the object identity, decide the colours.
-  }, [image, mode, vmin, vmax, gamma, symmetric, cmap]);
+  }, [image, rgba, mode, vmin, vmax, gamma, symmetric, cmap]);
 }
 
 function drawShape(
@@ -284,7 +293,7 @@ export function ImageView(props: IImageViewProps): JSX.Element {
   // Whether the user zoomed or panned since the last fit: if so, resizing
   // the view keeps the zoom instead of fitting again.
   const userView = useRef(false);
-  const bitmap = useColouredBitmap(image, scaling, cmap);
+  const bitmap = useColouredBitmap(image, scaling, cmap, props.rgba ?? null);
 
   const tool: Tool = props.tool ?? 'pick';
   const bounds = useMemo(
@@ -565,6 +574,7 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       data-offset-x={viewport?.offsetX}
       data-offset-y={viewport?.offsetY}
       data-image-size={image ? `${image.width}x${image.height}` : undefined}
+      data-rgba={props.rgba ? 'true' : undefined}
     >
       <div className="jp-RemotemViewer-imageArea" ref={containerRef}>
         <canvas

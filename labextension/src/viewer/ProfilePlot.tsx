@@ -4,6 +4,7 @@
 import React from 'react';
 
 import { useTranslation } from '../i18n';
+import { PlotFrame } from './PlotFrame';
 import { profilePath } from './profile';
 import { formatValue } from './scalebar';
 
@@ -33,44 +34,29 @@ export function ProfilePlot(props: IProfilePlotProps): JSX.Element {
   const units = props.units || 'px';
   return (
     <div className="jp-RemotemViewer-profile" data-testid="profile-plot">
-      <div className="jp-RemotemViewer-profileAxisY">
-        <span data-testid="profile-ymax">{formatValue(ymax)}</span>
-        <span data-testid="profile-ymin">{formatValue(ymin)}</span>
-      </div>
-      <div className="jp-RemotemViewer-profileBody">
-        <svg
-          className="jp-RemotemViewer-profileSvg"
-          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-          preserveAspectRatio="none"
-          role="img"
-          aria-label={trans.__(
+      <PlotFrame
+        width={WIDTH}
+        height={HEIGHT}
+        path={path}
+        ymax={<span data-testid="profile-ymax">{formatValue(ymax)}</span>}
+        ymin={<span data-testid="profile-ymin">{formatValue(ymin)}</span>}
+        xmax={
+          <span data-testid="profile-length">
+            {formatValue(xmax)} {units}
+          </span>
+        }
+        lineTestId="profile-line"
+        svg={{
+          className: 'jp-RemotemViewer-profileSvg',
+          role: 'img',
+          'aria-label': trans.__(
             'Line profile, %1 samples, values from %2 to %3',
             profile.values.length,
             formatValue(ymin),
             formatValue(ymax)
-          )}
-        >
-          <rect
-            className="jp-RemotemViewer-profileFrame"
-            x={0}
-            y={0}
-            width={WIDTH}
-            height={HEIGHT}
-          />
-          <path
-            className="jp-RemotemViewer-profileLine"
-            data-testid="profile-line"
-            d={path}
-            vectorEffect="non-scaling-stroke"
-          />
-        </svg>
-        <div className="jp-RemotemViewer-profileAxisX">
-          <span>0</span>
-          <span data-testid="profile-length">
-            {formatValue(xmax)} {units}
-          </span>
-        </div>
-      </div>
+          )
+        }}
+      />
     </div>
   );
 }

@@ -2,7 +2,8 @@
  * The viewer's toolbar: what the navigation image shows (detectors, sum, centre of
  * mass with its parameters), which shapes to add, the scan region and its
  * statistic, the pointer tool and the FFT switches. Operations the server cannot
- * run on this dataset are disabled with its reason.
+ * run on this dataset, and views its scan axes do not allow, are disabled with the
+ * reason.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
@@ -12,6 +13,7 @@ import { useTranslation } from '../i18n';
 import { defaultShape, ShapeKind } from './geometry';
 import { unavailableReason } from './hints';
 import { Tool } from './interaction';
+import { defaultRange, navViews } from './scanaxes';
 import {
   COM_FIELDS,
   ComField,
@@ -64,12 +66,15 @@ const MODE_OPERATION: Record<NavMode, string> = {
 export function ViewerControls(props: {
   state: IViewState;
   geometry: IGeometry;
+  /** The number of scan axes. */
+  navRank: number;
   operations: IOperationInfo[] | null;
   tool: Tool;
   onTool: (tool: Tool) => void;
   onChange: (patch: Partial<IViewState>) => void;
 }): JSX.Element {
-  const { state, geometry, operations, onChange } = props;
+  const { state, geometry, navRank, operations, onChange } = props;
+  const views = navViews(navRank);
   const trans = useTranslation();
   const names = shapeNames(trans);
   const modes: { mode: NavMode; label: string }[] = [
@@ -91,7 +96,12 @@ export function ViewerControls(props: {
       selected: id
     });
   };
-  const roiReason = unavailableReason(operations, 'frame_stats');
+  const roiReason =
+    views.region ?? unavailableReason(operations, 'frame_stats');
+  // A 1-D scan's region is a range of indices.
+  const roiKinds = navRank === 1 ? (['rectangle'] as ShapeKind[]) : ROI_KINDS;
+  const roiNames =
+    navRank === 1 ? { ...names, rectangle: trans.__('index range') } : names;
 
   return (
     <div
@@ -141,7 +151,11 @@ export function ViewerControls(props: {
         </fieldset>
       )}
       {state.mode === 'com' && (
-        <ComControls state={state} onChange={onChange} />
+        <ComControls
+          state={state}
+          wheelReason={views.comWheel}
+          onChange={onChange}
+        />
       )}
       <fieldset className="jp-remotem-viewer-group">
         <legend>{trans.__('Scan region')}</legend>
@@ -153,13 +167,18 @@ export function ViewerControls(props: {
           title={roiReason ?? trans.__('Frames inside a region of the scan')}
           onChange={event => {
             const kind = event.target.value as ShapeKind | '';
-            onChange({ roi: kind ? defaultShape(kind, nw, nh) : null });
+            const roi = !kind
+              ? null
+              : navRank === 1
+                ? defaultRange(nw)
+                : defaultShape(kind, nw, nh);
+            onChange({ roi });
           }}
         >
           <option value="">{trans.__('none (frame at cursor)')}</option>
-          {ROI_KINDS.map(kind => (
+          {roiKinds.map(kind => (
             <option key={kind} value={kind}>
-              {names[kind]}
+              {roiNames[kind]}
             </option>
           ))}
         </select>
@@ -212,6 +231,8 @@ export function ViewerControls(props: {
             type="checkbox"
             className="jp-remotem-viewer-nav-fft"
             checked={state.navFft}
+            disabled={views.navFft !== null}
+            title={views.navFft ?? trans.__('|FFT| of the navigation image')}
             onChange={event => onChange({ navFft: event.target.checked })}
           />
           {trans.__('of the image')}
@@ -232,6 +253,8 @@ export function ViewerControls(props: {
 
 function ComControls(props: {
   state: IViewState;
+  /** Why the colour wheel cannot be shown, or null. */
+  wheelReason: string | null;
   onChange: (patch: Partial<IViewState>) => void;
 }): JSX.Element {
   const { state, onChange } = props;
@@ -252,7 +275,14 @@ function ComControls(props: {
         }
       >
         {COM_FIELDS.map(field => (
-          <option key={field} value={field}>
+          <option
+            key={field}
+            value={field}
+            disabled={field === 'field' && props.wheelReason !== null}
+            title={
+              field === 'field' ? (props.wheelReason ?? undefined) : undefined
+            }
+          >
             {fields[field]}
           </option>
         ))}

@@ -24,6 +24,7 @@ import { colourWheel, expandCoarse, inferStep } from './images';
 import { JobWatch } from './jobwatch';
 import { IImage, INDArray, parseNpy, toImage } from './npy';
 import { LiveQuery } from './requests';
+import { asScanRows, navViews, pickParams, supportedState } from './scanaxes';
 import {
   clampCursor,
   defaultViewState,
@@ -199,12 +200,14 @@ export class ViewerModel {
       };
       this._dataset = meta.dataset;
       this._geometry = geometry;
-      this._state =
+      this._state = supportedState(
         this._restored !== null
           ? readViewState(this._restored, geometry)
           : provenance && origin
             ? stateFromProvenance(provenance, geometry)
-            : defaultViewState(geometry);
+            : defaultViewState(geometry),
+        meta.dataset.nav_shape.length
+      );
     } catch (reason) {
       if (!isAbort(reason)) {
         this._loadError = RemotemError.from(reason);
@@ -226,7 +229,7 @@ export class ViewerModel {
     if (!this._state || !this._geometry) {
       return;
     }
-    const next = { ...this._state, ...patch };
+    const next = supportedState({ ...this._state, ...patch }, this._navRank);
     next.cursor = clampCursor(next.cursor, this._geometry);
     this._state = next;
     const navKey = this._navKey();
@@ -253,7 +256,7 @@ export class ViewerModel {
       return;
     }
     this._lastNavKey = this._navKey();
-    const plan = navigationRequest(source, state, geometry);
+    const plan = this._navigationPlan();
     if (!plan) {
       this._navArrays = null;
       this._nav = { ...this._nav, image: null, field: null, error: null };
@@ -266,9 +269,13 @@ export class ViewerModel {
     void this._navQuery.start(async (coarse, signal) => {
       const request = coarse ? { ...plan.request, coarse: true } : plan.request;
       const answer = await reduceFields(this.api, request, plan.fields, signal);
-      const arrays = answer.arrays;
+      const arrays = answer.arrays.map(a => asScanRows(a, this._navRank));
       const step =
-        answer.step ?? inferStep(arrays[0].shape[0] ?? 1, geometry.nav[0]);
+        answer.step ??
+        Math.max(
+          inferStep(arrays[0].shape[0] ?? 1, geometry.nav[0]),
+          inferStep(arrays[0].shape[1] ?? 1, geometry.nav[1])
+        );
       return { value: { arrays, step }, step };
     }, true);
   }
@@ -284,7 +291,7 @@ export class ViewerModel {
       return;
     }
     this._lastFrameKey = this._frameKey();
-    const plan = frameRequest(source, state);
+    const plan = frameRequest(source, state, this._navRank);
     const slice = frameSlice(state, dataset.nav_shape.length);
     void this._frameQuery.start(async (_coarse, signal) => {
       const buffer = plan
@@ -313,18 +320,18 @@ export class ViewerModel {
     }
     const view = state as unknown as Record<string, unknown>;
     if (what === 'frame') {
-      const plan = frameRequest(source, state) ?? {
+      const plan = frameRequest(source, state, this._navRank) ?? {
         request: {
           ...source,
           operation: 'pick',
-          params: { y: state.cursor[1], x: state.cursor[0] },
+          params: pickParams(state.cursor, this._navRank),
           roi: null
         },
         field: 'frame'
       };
       return { ...plan.request, output: withArray(output, plan.field), view };
     }
-    const plan = navigationRequest(source, state, geometry);
+    const plan = this._navigationPlan();
     if (!plan) {
       return null;
     }
@@ -461,11 +468,30 @@ export class ViewerModel {
     this._changed.emit();
   }
 
+  /** The number of scan axes (0 before the metadata is read). */
+  private get _navRank(): number {
+    return this._dataset?.nav_shape.length ?? 0;
+  }
+
+  /**
+   * The reduction behind the navigation view, or null when there is none (no
+   * detector, or a scan whose navigation cannot be shown).
+   */
+  private _navigationPlan(): ReturnType<typeof navigationRequest> {
+    if (!this._source || !this._state || !this._geometry) {
+      return null;
+    }
+    if (navViews(this._navRank).navigation) {
+      return null;
+    }
+    return navigationRequest(this._source, this._state, this._geometry);
+  }
+
   private _navKey(): string {
     if (!this._source || !this._state || !this._geometry) {
       return '';
     }
-    const plan = navigationRequest(this._source, this._state, this._geometry);
+    const plan = this._navigationPlan();
     return plan ? JSON.stringify([plan.request, plan.fields]) : '';
   }
 
@@ -473,7 +499,7 @@ export class ViewerModel {
     if (!this._source || !this._state || !this._dataset) {
       return '';
     }
-    const plan = frameRequest(this._source, this._state);
+    const plan = frameRequest(this._source, this._state, this._navRank);
     return JSON.stringify(
       plan ?? frameSlice(this._state, this._dataset.nav_shape.length)
     );
@@ -507,9 +533,7 @@ export class ViewerModel {
     if (!cached || !state || !geometry) {
       return;
     }
-    const plan = this._source
-      ? navigationRequest(this._source, state, geometry)
-      : null;
+    const plan = this._navigationPlan();
     const channel = plan?.channel ?? 0;
     const [height, width] = state.navFft
       ? [cached.arrays[0].shape[0] ?? 1, cached.arrays[0].shape[1] ?? 1]

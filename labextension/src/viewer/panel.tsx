@@ -1,7 +1,8 @@
 /**
  * The viewer's layout: the toolbar, remote-versus-local hints and the job in
- * progress above; the navigation image (with its result tabs) beside the frame,
- * each with its display controls and histogram; the line profile below.
+ * progress above; the navigation image (with its result tabs; a plot over the scan
+ * index for a 1-D scan) beside the frame, each with its display controls and
+ * histogram; the line profile below.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useCallback, useMemo, useState } from 'react';
@@ -15,7 +16,6 @@ import { imageCalibration } from './calibration';
 import { ViewerControls } from './controls';
 import { DisplayControls } from './DisplayControls';
 import { chooseScaling, effectiveScaling } from './display';
-import { FieldView } from './fieldview';
 import { Point, Shape } from './geometry';
 import { RemoteHint, UnavailableOperations } from './hints';
 import { HistogramControl } from './HistogramControl';
@@ -26,6 +26,8 @@ import { SaveWhat, ViewerModel } from './model';
 import { IImage } from './npy';
 import { lineProfile } from './profile';
 import { ProfilePlot } from './ProfilePlot';
+import { indexRange, navViews, rangeOf } from './scanaxes';
+import { ScanPlot } from './ScanPlot';
 import { suggestedPath } from './outputs';
 import { askToSave } from './save';
 import { ICalibration, IDisplay, IViewState } from './state';
@@ -154,6 +156,7 @@ export function ViewerPanel(props: {
       <ViewerControls
         state={state}
         geometry={geometry}
+        navRank={dataset.nav_shape.length}
         operations={model.operations}
         tool={tool}
         onTool={setTool}
@@ -340,7 +343,9 @@ function NavigationSection(props: ISectionProps): JSX.Element {
     ? [{ id: 'roi', shape: state.roi, color: ROI_COLOR, selected: true }]
     : [];
   const showField =
-    state.mode === 'com' && state.comField === 'field' && nav.field && image;
+    state.mode === 'com' && state.comField === 'field' && !!nav.field;
+  const navRank = dataset.nav_shape.length;
+  const views = navViews(navRank);
   const calibration = state.navFft
     ? undefined
     : imageCalibration(dataset, 'nav', state.navCalibration);
@@ -372,19 +377,28 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           }}
         />
       )}
-      {showField ? (
-        <FieldView
-          pixels={nav.field!}
-          width={image!.width}
-          height={image!.height}
-          marker={state.cursor}
-          label={trans.__('Centre-of-mass field as a colour wheel')}
-          onPick={point => onChange({ cursor: point })}
+      {navRank === 1 ? (
+        <ScanPlot
+          values={data}
+          index={state.cursor[0]}
+          range={rangeOf(state.roi)}
+          onPick={index => onChange({ cursor: [index, 0] })}
+          label={trans.__('Navigation plot: pick a frame by its scan index')}
+          busy={nav.busy}
+          stale={!nav.exact}
         />
+      ) : views.navigation ? (
+        <div className="jp-remotem-note jp-remotem-viewer-nav-unavailable">
+          {views.navigation}
+        </div>
       ) : (
         <ImageView
-          className="jp-remotem-viewer-nav-image"
+          className={
+            'jp-remotem-viewer-nav-image' +
+            (showField ? ' jp-remotem-viewer-nav-field' : '')
+          }
           image={image}
+          rgba={showField ? nav.field : null}
           scaling={effectiveScaling(state.nav, data)}
           cmap={state.nav.cmap}
           calibration={calibration}
@@ -395,9 +409,20 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           line={state.lineOn === 'nav' ? state.line : null}
           onLineChange={line => onChange({ line, lineOn: 'nav' })}
           tool={props.tool}
-          label={trans.__('Navigation image: pick a scan position')}
+          label={
+            showField
+              ? trans.__('Centre-of-mass field as a colour wheel')
+              : trans.__('Navigation image: pick a scan position')
+          }
           busy={nav.busy}
           stale={!nav.exact}
+        />
+      )}
+      {navRank === 1 && state.roi && (
+        <RangeEditor
+          range={rangeOf(state.roi) ?? [0, 0]}
+          size={model.geometry?.nav[1] ?? 1}
+          onChange={roi => onChange({ roi })}
         />
       )}
       {nav.error && (
@@ -432,6 +457,53 @@ function NavigationSection(props: ISectionProps): JSX.Element {
         onCalibration={navCalibration => onChange({ navCalibration })}
       />
     </section>
+  );
+}
+
+/**
+ * The scan region of a 1-D scan as its first and last index (both included).
+ */
+function RangeEditor(props: {
+  range: [number, number];
+  size: number;
+  onChange: (roi: Shape) => void;
+}): JSX.Element {
+  const trans = useTranslation();
+  const [start, end] = props.range;
+  const field = (label: string, value: number, which: 'start' | 'end') => (
+    <label>
+      {label}
+      <input
+        type="number"
+        className={`jp-mod-styled jp-remotem-viewer-range-${which}`}
+        min={0}
+        max={props.size - 1}
+        step={1}
+        // Remounted when the range changes elsewhere.
+        key={value}
+        defaultValue={value}
+        onKeyDown={event => {
+          if (event.key === 'Enter') {
+            event.currentTarget.blur();
+          }
+        }}
+        onBlur={event => {
+          const typed = Number(event.target.value);
+          if (event.target.value.trim() === '' || !isFinite(typed)) {
+            return;
+          }
+          const [a, b] = which === 'start' ? [typed, end] : [start, typed];
+          props.onChange(indexRange(a, b, props.size));
+        }}
+      />
+    </label>
+  );
+  return (
+    <div className="jp-remotem-viewer-range">
+      {trans.__('Scan region:')}
+      {field(trans.__('from index'), start, 'start')}
+      {field(trans.__('to'), end, 'end')}
+    </div>
   );
 }
 
@@ -479,9 +551,12 @@ function FrameSection(props: ISectionProps): JSX.Element {
     });
   };
 
+  const navRank = dataset.nav_shape.length;
   const caption = state.roi
     ? trans.__('%1 of the frames in the scan region', state.roiStat)
-    : trans.__('Frame at x=%1, y=%2', state.cursor[0], state.cursor[1]);
+    : navRank === 1
+      ? trans.__('Frame at index %1', state.cursor[0])
+      : trans.__('Frame at x=%1, y=%2', state.cursor[0], state.cursor[1]);
   const calibration = state.frameFft
     ? undefined
     : imageCalibration(dataset, 'sig', state.frameCalibration);

@@ -14,6 +14,7 @@ import {
   ShapeKind,
   toServerSpec
 } from './geometry';
+import { pickParams } from './scanaxes';
 import type { IScaling } from './scaling';
 import { DEFAULT_SCALING } from './scaling';
 
@@ -249,10 +250,12 @@ export function navigationRequest(
 
 /**
  * The reduction behind the frame, or null when the frame is read as it is (`GET data`).
+ * `navRank` is the number of scan axes (the position a pick names).
  */
 export function frameRequest(
   source: ISource,
-  state: IViewState
+  state: IViewState,
+  navRank = 2
 ): { request: IReductionRequest; field: string } | null {
   const base = {
     repository: source.repository,
@@ -272,9 +275,13 @@ export function frameRequest(
     };
   }
   if (state.frameFft) {
-    const [x, y] = state.cursor;
     return {
-      request: { ...base, operation: 'pick', params: { y, x }, roi: null },
+      request: {
+        ...base,
+        operation: 'pick',
+        params: pickParams(state.cursor, navRank),
+        roi: null
+      },
       field: 'frame'
     };
   }
