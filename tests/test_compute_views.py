@@ -144,3 +144,19 @@ def test_a_cancelled_request_stops_before_answering(demo_dir):
         run_reduction(repository, request, None, 60.0, cancel)
     result, stats = run_reduction(repository, request, None, 60.0, threading.Event())
     assert stats.frames == result.attributes["count"] > 0
+
+
+def test_a_range_roi_selects_indices_of_a_one_axis_scan():
+    from jupyter_remotem.compute.roi import roi_indices
+
+    np.testing.assert_array_equal(roi_indices({"shape": "range", "start": 3, "stop": 7}, (10,)), [3, 4, 5, 6])
+    np.testing.assert_array_equal(roi_indices({"shape": "range", "start": 9, "stop": 10}, (10,)), [9])
+    for bad, fragment in [({"start": 5, "stop": 5}, "0 <= start < stop"), ({"start": 0, "stop": 11}, "<= 10"),
+                          ({"start": 0.5, "stop": 2}, "integers"), ({"start": 0, "stop": 2, "step": 1}, "only")]:
+        with pytest.raises(BadParameter, match=fragment):
+            roi_indices({"shape": "range", **bad}, (10,))
+    with pytest.raises(BadParameter, match="one axis"):
+        roi_indices({"shape": "range", "start": 0, "stop": 2}, (4, 4))
+    stack = np.arange(6 * 2 * 2, dtype=np.float64).reshape(6, 2, 2)
+    mean = reduce_array(stack, "frame_stats", {}, nav_ndim=1, roi={"shape": "range", "start": 1, "stop": 4})
+    np.testing.assert_allclose(mean.arrays["mean"], stack[1:4].mean(axis=0))

@@ -568,9 +568,9 @@ def test_one_scan_axis_shows_a_plot_that_picks_frames_and_more_axes_say_what_is_
 
         def asks_range(response) -> bool:
             body = json.loads(response.request.post_data or "{}") if is_reduction(response.request) else {}
-            # The server's rectangle is inclusive of int(x) .. int(x + width), one row high.
+            # An index range of the one scan axis, stop one past the last.
             return body.get("operation") == "frame_stats" and body.get("roi") == {
-                "shape": "rectangle", "x": 10, "y": 0, "width": 9.5, "height": 0.5
+                "shape": "range", "start": 10, "stop": 20
             }
 
         with page.expect_response(asks_range) as answered:

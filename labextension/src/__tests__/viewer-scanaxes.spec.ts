@@ -7,7 +7,9 @@ import {
   indexRange,
   navViews,
   pickParams,
+  fromRangeSpec,
   rangeOf,
+  rangeSpec,
   supportedState
 } from '../viewer/scanaxes';
 import {
@@ -56,18 +58,21 @@ describe('scans with one scan axis', () => {
     });
     expect(rangeOf(defaultRange(40))).toEqual([15, 24]);
     expect(rangeOf({ kind: 'disk', cx: 1, cy: 0, r: 2 })).toBeNull();
-    const stats = frameRequest(source, {
-      ...defaultViewState(geometry),
-      roi: indexRange(10, 19, 40)
-    })!;
+    const stats = frameRequest(
+      source,
+      { ...defaultViewState(geometry), roi: indexRange(10, 19, 40) },
+      1
+    )!;
     expect(stats.request.operation).toBe('frame_stats');
-    expect(stats.request.roi).toEqual({
-      shape: 'rectangle',
-      x: 10,
-      y: 0,
-      width: 9.5,
-      height: 0.5
+    // On the wire a 1-D region is the server's index range, `stop` one past the last.
+    expect(stats.request.roi).toEqual({ shape: 'range', start: 10, stop: 20 });
+    expect(rangeSpec(indexRange(5, 5, 40))).toEqual({
+      shape: 'range',
+      start: 5,
+      stop: 6
     });
+    expect(rangeOf(fromRangeSpec(stats.request.roi, 40))).toEqual([10, 19]);
+    expect(fromRangeSpec({ shape: 'disk', cx: 1, cy: 0, r: 2 }, 40)).toBeNull();
   });
 
   it('turn result arrays into one row, keeping detector channels', () => {

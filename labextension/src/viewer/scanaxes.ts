@@ -116,6 +116,36 @@ export function rangeOf(shape: Shape | null): [number, number] | null {
 }
 
 /**
+ * A 1-D scan's region as the server's index range (`stop` one past the last), or null
+ * for a region that is not a range.
+ */
+export function rangeSpec(
+  shape: Shape | null
+): { shape: 'range'; start: number; stop: number } | null {
+  const range = rangeOf(shape);
+  return range ? { shape: 'range', start: range[0], stop: range[1] + 1 } : null;
+}
+
+/**
+ * The region a saved `{"shape": "range", start, stop}` stands for, or null for
+ * anything else.
+ */
+export function fromRangeSpec(value: unknown, n: number): Shape | null {
+  if (typeof value !== 'object' || value === null) {
+    return null;
+  }
+  const { shape, start, stop } = value as Record<string, unknown>;
+  if (
+    shape !== 'range' ||
+    typeof start !== 'number' ||
+    typeof stop !== 'number'
+  ) {
+    return null;
+  }
+  return indexRange(start, stop - 1, n);
+}
+
+/**
  * The range a new region of a 1-D scan starts with: the middle quarter.
  */
 export function defaultRange(n: number): Shape {

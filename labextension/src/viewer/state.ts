@@ -14,7 +14,7 @@ import {
   ShapeKind,
   toServerSpec
 } from './geometry';
-import { pickParams } from './scanaxes';
+import { fromRangeSpec, pickParams, rangeSpec } from './scanaxes';
 import type { IScaling } from './scaling';
 import { DEFAULT_SCALING } from './scaling';
 
@@ -269,7 +269,8 @@ export function frameRequest(
         ...base,
         operation: 'frame_stats',
         params: {},
-        roi: toServerSpec(state.roi)
+        // A scan with one axis asks for an index range, not image geometry.
+        roi: navRank === 1 ? rangeSpec(state.roi) : toServerSpec(state.roi)
       },
       field: state.roiStat
     };
@@ -343,6 +344,13 @@ function readShape(value: unknown): Shape | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A request's scan region: an index range of a 1-D scan, or any shape.
+ */
+function readRoi(value: unknown, geometry: IGeometry): Shape | null {
+  return fromRangeSpec(value, geometry.nav[1]) ?? readShape(value);
 }
 
 function readDisplay(value: unknown, fallback: IDisplay): IDisplay {
@@ -461,7 +469,7 @@ export function stateFromProvenance(
   const params = isRecord(request.params) ? request.params : {};
   if (request.operation === 'com') {
     const restored = readViewState({ mode: 'com', com: params }, geometry);
-    return { ...restored, roi: readShape(request.roi) };
+    return { ...restored, roi: readRoi(request.roi, geometry) };
   }
   if (
     request.operation === 'virtual_detector' &&
@@ -474,7 +482,7 @@ export function stateFromProvenance(
     return readViewState({ detectors }, geometry);
   }
   if (request.operation === 'frame_stats') {
-    return { ...state, roi: readShape(request.roi) };
+    return { ...state, roi: readRoi(request.roi, geometry) };
   }
   return state;
 }
