@@ -44,7 +44,7 @@ async def test_speed_probe_fills_in_without_blocking_the_listing(jp_fetch):
 
 async def test_unauthenticated_requests_are_refused(http_server_client, jp_base_url, jp_auth_header):
     for path in ("repositories", "repositories/demo/tree/", "repositories/demo/meta/scan.npy",
-                 "repositories/demo/preview/scan.npy?kind=bf"):
+                 "repositories/demo/preview/scan.npy?kind=bf", "nothing/here"):
         response = await raw_get(http_server_client, jp_base_url, jp_auth_header, path, auth=False)
         assert response.code == 403, path
         error = json.loads(response.body)["error"]
@@ -191,7 +191,7 @@ async def test_bright_and_dark_field_previews_differ(jp_fetch):
     for kind in ("bf", "adf"):
         response = await get(jp_fetch, "repositories", "demo", "preview", "scan.npy", kind=kind, size=64)
         images[kind] = Image.open(io.BytesIO(response.body)).convert("L")
-    assert list(images["bf"].getdata()) != list(images["adf"].getdata())
+    assert images["bf"].tobytes() != images["adf"].tobytes()
 
 
 async def test_previews_are_cached(jp_fetch, jp_serverapp):

@@ -150,8 +150,11 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
 
 
 class NotFoundHandler(RemotemHandler):
-    """Unknown URLs under the API prefix answer JSON, not an HTML page."""
+    """Unknown URLs under the API prefix answer JSON, not an HTML page, and only to someone
+    logged in: an anonymous caller learns nothing about which URLs exist."""
 
-    def prepare(self) -> None:
-        super().prepare()
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.current_user is None:
+            raise web.HTTPError(403)  # as @authenticated answers on every other endpoint
         raise web.HTTPError(404, "No such API endpoint.")

@@ -24,3 +24,25 @@ def wait_for_main_area_focus(page: Any) -> None:
     it, taking keyboard focus from wherever it was, so checks of focus elsewhere (a row of
     the sidebar) must start after it."""
     page.locator("#jp-main-dock-panel .lm-TabBar-tab.jp-mod-current").wait_for(state="attached", timeout=60_000)
+
+
+def run_from_palette(page: Any, query: str, command: str) -> None:
+    """Run `command` from JupyterLab's modal command palette, found by typing `query`.
+
+    The modal palette closes as soon as it loses focus, and JupyterLab may still move focus
+    while it settles (the start-up Launcher, a dialog handing focus back); when the palette
+    closes under the typing, it is opened again. Every attempt waits on the page, never on
+    a clock."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    palette = page.locator("#modal-command-palette")
+    attempts = 3
+    for attempt in range(attempts):
+        page.keyboard.press("Control+Shift+C")
+        try:
+            palette.locator("input").fill(query, timeout=5_000)
+            palette.locator(f'[data-command="{command}"]').click(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise

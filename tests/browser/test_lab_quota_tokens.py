@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
-from _lab import SIDEBAR, open_sidebar
+from _lab import SIDEBAR, open_sidebar, run_from_palette
 from conftest import COMPUTE_QUOTA_HOURS, STORAGE_QUOTA_BYTES
 
 pytestmark = pytest.mark.browser
@@ -176,9 +176,7 @@ def test_personal_token_made_used_from_python_and_revoked(page, lab_server) -> N
         # Closing forgets everything; the palette command opens it again, from the server's list.
         dialog.locator(".jp-Dialog-footer .jp-mod-accept").click()
         expect(dialog).to_have_count(0)
-        page.keyboard.press("Control+Shift+C")
-        page.locator(".lm-CommandPalette-input").fill("Personal API Tokens")
-        page.locator('.lm-CommandPalette-item[data-command="remotem:manage-tokens"]').click()
+        run_from_palette(page, "Personal API Tokens", "remotem:manage-tokens")
         expect(dialog.locator(".jp-remotem-tokens-empty")).to_be_visible()
         expect(dialog.locator(".jp-remotem-token-secret")).to_have_count(0)
         dialog.locator(".jp-Dialog-footer .jp-mod-accept").click()

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from _lab import SIDEBAR, open_sidebar
+from _lab import SIDEBAR, open_sidebar, run_from_palette
 
 pytestmark = pytest.mark.browser
 
@@ -175,11 +175,7 @@ def test_command_palette_opens_the_sidebar(page, lab_server) -> None:
     page.goto(lab_server.lab_url())
     page.locator("#jp-main-dock-panel").wait_for(state="visible", timeout=60_000)
     expect(page.locator(SIDEBAR)).to_be_hidden()
-    page.keyboard.press("Control+Shift+C")
-    search = page.locator("#modal-command-palette input")
-    search.wait_for(state="visible")
-    search.fill("Open Remote Data Sidebar")
-    page.locator('#modal-command-palette [data-command="remotem:open-sidebar"]').click()
+    run_from_palette(page, "Open Remote Data Sidebar", "remotem:open-sidebar")
     expect(page.locator(SIDEBAR)).to_be_visible()
     expect(page.locator(f'{SIDEBAR} .jp-remotem-repo[data-repo="demo"]')).to_be_visible()
 

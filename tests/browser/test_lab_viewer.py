@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from _lab import open_sidebar
+from _lab import open_sidebar, run_from_palette
 
 pytestmark = pytest.mark.browser
 
@@ -121,9 +121,7 @@ def open_from_palette(page, server, path: str) -> str:
     """Open demo:`path` with the palette's "Open Dataset Viewer at"; the viewer's selector."""
     page.goto(server.lab_url())
     page.locator("#jp-main-dock-panel").wait_for(state="visible", timeout=60_000)
-    page.keyboard.press("Control+Shift+C")
-    page.locator("#modal-command-palette input").fill("Open Dataset Viewer at")
-    page.locator('#modal-command-palette [data-command="remotem:open-viewer-at"]').click()
+    run_from_palette(page, "Open Dataset Viewer at", "remotem:open-viewer-at")
     page.locator(".jp-Dialog input").fill(f"demo:{path}")
     page.locator(".jp-Dialog .jp-mod-accept").click()
     return viewer_selector(path)
