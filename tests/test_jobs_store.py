@@ -197,3 +197,35 @@ def test_job_requests_are_validated_at_submission(change, message):
     normal = JobRequest.from_json({**REQUEST, "priority": 3}).to_json()
     assert normal["output"] == {"repository": "out", "path": "stats.h5", "format": "hdf5", "overwrite": False}
     assert normal["priority"] == 3
+
+
+def test_concurrent_submissions_cannot_both_take_the_last_of_a_quota(store, database_url):  # noqa: F811
+    """Eight submissions at once, each quoted 40 % of the storage limit: two are admitted."""
+    from jupyter_remotem.jobs.quotas import Limits, QuotaExceeded
+
+    limits = Limits(storage_bytes=1000)
+    admitted: list[str] = []
+    refused: list[QuotaExceeded] = []
+    start = threading.Barrier(8)
+
+    def submit() -> None:
+        own = JobStore(database_url)
+        start.wait()
+        try:
+            admitted.append(own.create("alice", "reduction", REQUEST, quote={"bytes_written": 400},
+                                       limits=limits).id)
+        except QuotaExceeded as refusal:
+            refused.append(refusal)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(admitted) == 2 and len(refused) == 6
+    assert store.usage("alice", 30).reserved_bytes == 800
+    assert all("storage" in str(refusal).lower() for refusal in refused)
+    # Another owner's quota is their own.
+    assert store.create("bob", "reduction", REQUEST, quote={"bytes_written": 400}, limits=limits)

@@ -13,7 +13,7 @@ from tornado.iostream import StreamClosedError
 from ..errors import BadParameter, Forbidden
 from ..jobs.copy_request import CopyRequest
 from ..jobs.models import Phase, utcnow
-from ..jobs.quotas import QuotaExceeded, report, require_fit, verdict
+from ..jobs.quotas import QuotaExceeded, report, verdict
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
 from ..jobs.retention import remove_results
@@ -56,11 +56,12 @@ class JobsHandler(JobsBase):
             kind, stored, quote, priority = await self.run_blocking(self._prepare_copy, body)
         else:
             kind, stored, quote, priority = await self.run_blocking(self._prepare_reduction, body)
-        fit = await self.run_blocking(self._quota_check, quote, not dry_run)
         if dry_run:
+            fit = await self.run_blocking(self._quota_fit, quote)
             self.write_json({"quote": quote, "kind": kind, "quota": fit})
             return
         services = self.services
+        limits = services.limits_of(self.current_user)
         job = await self.run_blocking(
             lambda: services.jobs.create(
                 self.owner,
@@ -69,19 +70,18 @@ class JobsHandler(JobsBase):
                 priority=priority + services.priority_boost(self.current_user),
                 quote=quote,
                 destruction=utcnow() + timedelta(days=services.retention_days),
+                limits=limits,  # admitted against the quota in the same transaction
             )
         )
         services.supervisor.ensure_running()
         self.set_status(201)
         self.write_json(job.to_json())
 
-    def _quota_check(self, quote: dict[str, Any], enforce: bool) -> dict[str, Any]:
-        """Whether the job fits the caller's quota; refuses it (403) when it must."""
+    def _quota_fit(self, quote: dict[str, Any]) -> dict[str, Any]:
+        """Whether the job would fit the caller's quota now, and why not."""
         services = self.services
         limits = services.limits_of(self.current_user)
         usage = services.jobs.usage(self.owner, limits.period_days)
-        if enforce:
-            require_fit(limits, usage, quote)
         reason = verdict(limits, usage, quote)
         return dict(report(limits, usage), fits=reason is None, reason=reason,
                     hint=QuotaExceeded.default_hint if reason else None)

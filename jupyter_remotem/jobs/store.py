@@ -3,7 +3,9 @@
 The web server and any number of worker processes share one database.  Each transition is a
 conditional ``UPDATE`` (``... WHERE phase = 'QUEUED'``), so two parties racing for the same job
 cannot both win; claiming takes the next job with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and
-inside a ``BEGIN IMMEDIATE`` transaction on SQLite.  Users see only their own jobs: a job of
+inside a ``BEGIN IMMEDIATE`` transaction on SQLite.  Admission against a quota reads the
+owner's usage and inserts the job in one transaction that holds a lock per owner, so two
+submissions at the same moment cannot both take the last of a quota.  Users see only their own jobs: a job of
 someone else is reported as not found, exactly like a job that does not exist.
 """
 
@@ -43,7 +45,7 @@ from .models import (
     ThroughputRecord,
     utcnow,
 )
-from .quotas import Usage
+from .quotas import Limits, Usage, require_fit
 
 
 class JobLost(Conflict):
@@ -145,8 +147,13 @@ class JobStore:
         execution_duration: float | None = None,
         destruction: datetime | None = None,
         phase: Phase = Phase.QUEUED,
+        limits: Limits | None = None,
     ) -> Job:
-        """A new job, QUEUED for the workers (or PENDING, to be started with :meth:`run`)."""
+        """A new job, QUEUED for the workers (or PENDING, to be started with :meth:`run`).
+
+        With ``limits``, the job is admitted only if its ``quote`` fits them next to what the
+        owner already uses and reserves (else :class:`~.quotas.QuotaExceeded`), checked in the
+        same transaction as the insert."""
         if kind not in KINDS:
             raise BadParameter(f"Unknown job kind {kind!r}.", hint=f"One of {', '.join(sorted(KINDS))}.")
         if phase not in (Phase.QUEUED, Phase.PENDING, Phase.HELD):
@@ -166,8 +173,18 @@ class JobStore:
             attempts=0,
         )
         with self._write() as session:
+            if limits is not None:
+                self._lock_owner(session, owner)
+                require_fit(limits, self._usage(session, owner, limits.period_days, utcnow()), quote or {})
             session.add(job)
         return job
+
+    def _lock_owner(self, session: Session, owner: str) -> None:
+        """Serialise quota admissions of one owner until the transaction ends. SQLite's
+        ``BEGIN IMMEDIATE`` already serialises every writer; PostgreSQL takes an advisory lock."""
+        if self.is_postgresql:
+            key = zlib.crc32(f"remotem_quota:{owner}".encode()) - 2**31  # a signed 32-bit key
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def get(self, job_id: str, owner: str | None) -> Job:
         """The job; ``owner=None`` is for workers and administrators, who see every job."""
@@ -204,7 +221,11 @@ class JobStore:
     def usage(self, owner: str, period_days: float, now: datetime | None = None) -> Usage:
         """What ``owner``'s jobs keep on disk, ran for in the last ``period_days``, and are quoted
         to add while unfinished (see :mod:`.quotas`)."""
-        now = now or utcnow()
+        with self._read() as session:
+            return self._usage(session, owner, period_days, now or utcnow())
+
+    @staticmethod
+    def _usage(session: Session, owner: str, period_days: float, now: datetime) -> Usage:
         since = now - timedelta(days=period_days)
         unfinished = {Phase.PENDING.value, Phase.QUEUED.value, Phase.EXECUTING.value, Phase.HELD.value,
                       Phase.SUSPENDED.value}
@@ -212,18 +233,17 @@ class JobStore:
         compute = reserved_s = 0.0
         reserved_bytes = 0
         query = select(Job.phase, Job.results, Job.quote, Job.started, Job.ended).where(Job.owner == owner)
-        with self._read() as session:
-            for phase, files, quote, started, ended in session.execute(query):
-                if phase == Phase.COMPLETED.value:
-                    storage += sum(int(f.get("size") or 0) for f in files or [])
-                    results += sum(1 for f in files or [] if f.get("format") != "json")
-                ran = 0.0
-                if started is not None and (ended or now) >= since:
-                    ran = max(((ended or now) - max(started, since)).total_seconds(), 0.0)
-                compute += ran
-                if phase in unfinished:
-                    reserved_bytes += int((quote or {}).get("bytes_written") or 0)
-                    reserved_s += max(float((quote or {}).get("seconds") or 0) - ran, 0.0)
+        for phase, files, quote, started, ended in session.execute(query):
+            if phase == Phase.COMPLETED.value:
+                storage += sum(int(f.get("size") or 0) for f in files or [])
+                results += sum(1 for f in files or [] if f.get("format") != "json")
+            ran = 0.0
+            if started is not None and (ended or now) >= since:
+                ran = max(((ended or now) - max(started, since)).total_seconds(), 0.0)
+            compute += ran
+            if phase in unfinished:
+                reserved_bytes += int((quote or {}).get("bytes_written") or 0)
+                reserved_s += max(float((quote or {}).get("seconds") or 0) - ran, 0.0)
         return Usage(storage, results, compute, reserved_bytes, reserved_s)
 
     def expired(self, now: datetime | None = None) -> list[Job]:
