@@ -31,7 +31,7 @@ from _jobs import (  # noqa: F401  (fixtures and helpers)
     workers,
 )
 from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
-from _services import S3_BUCKET, S3_SECRET, s3_repository
+from _services import S3_BUCKET, s3_repository, webdav_repository
 
 from jupyter_remotem.formats import open_dataset
 from jupyter_remotem.jobs.requests import JobRequest
@@ -286,15 +286,22 @@ async def test_transformations_are_jobs_not_interactive_reductions(jp_fetch, dem
     assert job["quote"]["bytes_written"] == 2 * job["quote"]["bytes_read"]
 
 
-def test_output_to_s3_is_built_in_scratch_and_uploaded_when_complete(sqlite_url, place, workers, store_for,
-                                                                    s3_endpoint, tmp_path):
-    import s3fs
+@pytest.fixture(params=["s3", "webdav"])
+def remote_output(request, tmp_path) -> dict:
+    """A writable remote repository, "out", on a real moto S3 or wsgidav WebDAV server."""
+    folder = f"results-{tmp_path.name}"
+    if request.param == "s3":
+        base = s3_repository(request.getfixturevalue("s3_endpoint"))
+        return base | {"name": "out", "url": f"s3://{S3_BUCKET}/{folder}", "writable": True}
+    base = webdav_repository(request.getfixturevalue("webdav_url"))
+    return base | {"name": "out", "url": f"webdav://group/{folder}", "writable": True}
 
+
+def test_output_to_remote_storage_is_built_in_scratch_and_uploaded_when_complete(
+        sqlite_url, place, workers, store_for, remote_output, tmp_path):  # noqa: F811
     config = json.loads(place["config"].read_text())
-    s3 = s3_repository(s3_endpoint)
-    config["repositories"].append(s3 | {"name": "out", "url": f"s3://{S3_BUCKET}/results-{tmp_path.name}",
-                                        "writable": True})
     config["repositories"] = [r for r in config["repositories"] if r["url"] != str(place["out"])]
+    config["repositories"].append(remote_output)
     place["config"].write_text(json.dumps(config))
     store = store_for(sqlite_url)
     job_id = transform(store, "cropped/crop.h5", "crop", CROP)
@@ -302,10 +309,9 @@ def test_output_to_s3_is_built_in_scratch_and_uploaded_when_complete(sqlite_url,
     workers.run_once(sqlite_url, "w", "--scratch", str(scratch))
     job = store.get(job_id, "alice")
     assert job.phase == "COMPLETED", job.error
-    fs = s3fs.S3FileSystem(key="testing", secret=S3_SECRET, endpoint_url=s3_endpoint)
-    folder = f"{S3_BUCKET}/results-{tmp_path.name}/cropped"
-    assert [p.rsplit("/", 1)[-1] for p in fs.ls(folder, refresh=True)] == ["crop.h5"]
-    fs.get_file(f"{folder}/crop.h5", str(tmp_path / "downloaded.h5"))
+    out = Repository(RepositoryConfig.from_dict(remote_output))
+    assert [entry.name for entry in out.list("cropped", include_hidden=True)] == ["crop.h5"], "no temporary file"
+    out.fs.get_file(out.full_path("cropped/crop.h5"), str(tmp_path / "downloaded.h5"))
     assert_dataset(tmp_path / "downloaded.h5", truth(place)[3:29, 5:40, 8:56, 0:60])
     assert job.results[0]["size"] == (tmp_path / "downloaded.h5").stat().st_size
     assert not (scratch / job_id).exists(), "the local build is removed after the upload"
