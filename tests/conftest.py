@@ -11,6 +11,9 @@ import pytest
 from _api import server_config
 from _services import S3_BUCKET, S3_SECRET, moto_server, webdav_server
 
+#: Detector formats whose readers parse headers from a local file (a stand-in when remote).
+DETECTOR_FILES = ("scan.mib", "scan.hdr", "scan.dm4", "scan.blo")
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 
@@ -60,7 +63,7 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path):
 
         fs = s3fs.S3FileSystem(key="testing", secret=S3_SECRET, endpoint_url=endpoint)
         fs.mkdir(S3_BUCKET)
-        for name in ("scan.h5", "scan.npy"):
+        for name in ("scan.h5", "scan.npy", *DETECTOR_FILES):
             fs.put_file(str(demo_dir / name), f"{S3_BUCKET}/lab1/{name}")
         fs.put(str(demo_dir / "scan.zarr"), f"{S3_BUCKET}/lab1/scan.zarr", recursive=True)
         yield endpoint
@@ -71,7 +74,7 @@ def webdav_url(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path):
     """A wsgidav server (basic auth) over a folder with a copy of some demo files."""
     root = tmp_path_factory.mktemp("davroot")
     (root / "group").mkdir()
-    for name in ("scan.h5", "scan.npy"):
+    for name in ("scan.h5", "scan.npy", *DETECTOR_FILES):
         shutil.copy(demo_dir / name, root / "group" / name)
     with webdav_server(root, tmp_path_factory.mktemp("dav")) as url:
         yield url

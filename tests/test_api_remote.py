@@ -38,6 +38,19 @@ async def test_remote_previews_match_local_ones(jp_fetch, repo):
         assert Image.open(io.BytesIO(remote.body)).tobytes() == Image.open(io.BytesIO(local.body)).tobytes()
 
 
+@pytest.mark.parametrize("repo", ["s3", "cloud"])
+@pytest.mark.parametrize("name", ["scan.mib", "scan.dm4", "scan.blo"])
+async def test_detector_formats_open_remotely_as_they_do_locally(jp_fetch, repo, name):
+    """rsciio parses a stand-in holding the fetched headers; the frames come by byte range."""
+    remote = await get_json(jp_fetch, "repositories", repo, "meta", name)
+    local = await get_json(jp_fetch, "repositories", "demo", "meta", name)
+    assert remote["dataset"] == local["dataset"]
+    preview = await get(jp_fetch, "repositories", repo, "preview", name, kind="bf", size=64)
+    expected = await get(jp_fetch, "repositories", "demo", "preview", name, kind="bf", size=64)
+    assert preview.code == 200, preview.body[:300]
+    assert Image.open(io.BytesIO(preview.body)).tobytes() == Image.open(io.BytesIO(expected.body)).tobytes()
+
+
 async def test_zarr_on_s3_opens_through_the_store(jp_fetch):
     meta = await get_json(jp_fetch, "repositories", "s3", "meta", "scan.zarr")
     assert meta["dataset"]["format"] == "zarr"

@@ -1,4 +1,5 @@
-"""Every demo format opens lazily with the right geometry, calibration and values."""
+"""Every demo format opens lazily with the right geometry, calibration and values, from a
+local folder and through fsspec byte ranges (an in-memory filesystem standing in for S3)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from jupyter_remotem.formats import list_arrays, open_dataset
 from jupyter_remotem.formats.readers import ChunkTableReader, OffsetReader, ZarrReader
 
 SPEC = demo.SIZES["small"]
-LOCAL_FORMATS = {
+FORMATS = {
     # file: (format key, reader class, calibrated?)
     "scan.h5": ("hdf5", ChunkTableReader, True),
     "scan_contiguous.h5": ("hdf5", OffsetReader, True),
@@ -27,7 +28,6 @@ LOCAL_FORMATS = {
     "scan.blo": ("blo", OffsetReader, True),
     "scan.dm4": ("dm", OffsetReader, True),
 }
-REMOTE_FORMATS = ["scan.h5", "scan_contiguous.h5", "scan.npy", "scan.raw", "scan.zarr", "scan.hspy", "scan.zspy"]
 
 
 def expected(name: str) -> np.ndarray:
@@ -35,11 +35,7 @@ def expected(name: str) -> np.ndarray:
     return demo.to_uint8(truth) if name.endswith(".blo") else truth
 
 
-def repositories(name: str) -> list[str]:
-    return ["local", "memory"] if name in REMOTE_FORMATS else ["local"]
-
-
-CASES = [(name, where) for name in LOCAL_FORMATS for where in repositories(name)]
+CASES = [(name, where) for name in FORMATS for where in ("local", "memory")]
 
 
 def opened(name: str, where: str):
@@ -49,7 +45,7 @@ def opened(name: str, where: str):
 
 @pytest.mark.parametrize("name,where", CASES)
 def test_demo_file_opens_with_scan_geometry(name, where):
-    fmt, reader_class, _ = LOCAL_FORMATS[name]
+    fmt, reader_class, _ = FORMATS[name]
     with opened(name, where) as ds:
         assert ds.format == fmt
         assert isinstance(ds.reader, reader_class)
@@ -131,7 +127,7 @@ def test_metadata_is_application_level_and_json_ready():
         assert ds.metadata["raw"]["beam_energy_keV"] == 200.0
     with open_dataset(repository, "scan.blo") as ds:
         assert ds.metadata["blockfile_header"]["NX"] == 48
-    for name in LOCAL_FORMATS:
+    for name in FORMATS:
         with open_dataset(repository, name) as ds:
             json.dumps(ds.metadata)
 

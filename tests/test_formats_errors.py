@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import h5py
 import numpy as np
 import pytest
 from _data import demo_dir, local_repository, memory_repository
 
+from jupyter_remotem import demo
 from jupyter_remotem.errors import BadParameter, CorruptFile, NotFound, UnsupportedFormat
 from jupyter_remotem.formats import list_arrays, open_dataset
 
@@ -185,17 +187,62 @@ def test_raw_sidecar_named_after_the_stem_and_frame_stride_work(local, tmp_path)
         assert ds.metadata["raw"] == {"operator": "kim"}
 
 
-def test_corrupt_zarr_and_local_only_formats_on_remote_storage(tmp_path):
+def test_corrupt_zarr_is_a_client_error(tmp_path):
     local = local_repository(tmp_path)
     (tmp_path / "empty.zarr").mkdir()
     with pytest.raises(CorruptFile):
         open_dataset(local, "empty.zarr")
+
+
+def test_remote_headers_are_fetched_not_the_frames(monkeypatch):
+    """MIB, DM and blockfile readers parse a local stand-in holding only the header ranges."""
+    from jupyter_remotem.formats import sources
+
+    fetched: list[int] = []
+    read_ranges = sources.ByteSource.read_ranges
+
+    def counting(self, starts, ends):
+        fetched.append(int(np.sum(np.asarray(ends) - np.asarray(starts))))
+        return read_ranges(self, starts, ends)
+
+    monkeypatch.setattr(sources.ByteSource, "read_ranges", counting)
     remote = memory_repository()
-    for name in ["scan.mib", "scan.dm4", "scan.blo"]:
+    for name in ["scan.mib", "scan.blo"]:
         remote.fs.pipe(remote.full_path(name), (demo_dir() / name).read_bytes())
-        with pytest.raises(UnsupportedFormat) as error:
-            open_dataset(remote, name)
-        assert "local repository" in error.value.hint
+        fetched.clear()
+        with open_dataset(remote, name) as ds:
+            assert ds.shape == demo.SIZES["small"].shape
+        assert 0 < sum(fetched) < 0.1 * remote.info(name).size, name
+
+
+def test_dm_tags_past_the_fetched_ranges_are_refused_not_guessed(monkeypatch):
+    """With too little of the tag tree fetched, the parse meets zeros: a 415 with the way out."""
+    from jupyter_remotem.formats import dm
+    from jupyter_remotem.formats.stand_in import head_and_tail
+
+    remote = memory_repository()
+    remote.fs.pipe(remote.full_path("scan.dm4"), (demo_dir() / "scan.dm4").read_bytes())
+    monkeypatch.setattr(dm, "TAG_RANGES", head_and_tail(head=4096, tail=0))
+    with pytest.raises(UnsupportedFormat) as error:
+        open_dataset(remote, "scan.dm4")
+    assert "remote storage" in error.value.message
+    assert "local repository" in error.value.hint
+    # Head and tail around the image data are enough, however large the data between them.
+    monkeypatch.setattr(dm, "TAG_RANGES", head_and_tail(head=64 << 10, tail=64 << 10))
+    with open_dataset(remote, "scan.dm4") as ds, open_dataset(local_repository(demo_dir()), "scan.dm4") as truth:
+        assert ds.metadata == truth.metadata
+        assert [axis.to_json() for axis in ds.axes] == [axis.to_json() for axis in truth.axes]
+        np.testing.assert_array_equal(ds.read((slice(1, 3),)), truth.read((slice(1, 3),)))
+
+
+def test_remote_mib_without_its_hdr_takes_the_scan_rows_from_the_frame_timestamps(tmp_path):
+    remote = memory_repository()
+    remote.fs.pipe(remote.full_path("scan.mib"), (demo_dir() / "scan.mib").read_bytes())
+    shutil.copy(demo_dir() / "scan.mib", tmp_path / "scan.mib")  # local, and without .hdr too
+    with open_dataset(remote, "scan.mib") as ds, open_dataset(local_repository(tmp_path), "scan.mib") as truth:
+        assert "hdr_file" not in ds.metadata["original_metadata"]
+        assert ds.shape == truth.shape
+        np.testing.assert_array_equal(ds.read((slice(0, 2),)), truth.read((slice(0, 2),)))
 
 
 def test_garbage_in_every_single_file_format_is_a_client_error(local, tmp_path):

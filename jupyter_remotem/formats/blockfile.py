@@ -12,8 +12,9 @@ from .axes import axes_from_hyperspy
 from .dataset import Dataset
 from .jsonable import jsonable
 from .readers import OffsetReader
-from .rsciio_local import read_signals, refuse_internal_path, require_local_path
+from .rsciio_local import read_signals, refuse_internal_path
 from .sources import ByteSource
+from .stand_in import local_stand_in
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
@@ -21,12 +22,24 @@ if TYPE_CHECKING:
 FRAME_MARKER_BYTES = 6
 
 
+def header_ranges(source: ByteSource) -> list[tuple[int, int]]:
+    """The header and the note after it, up to the navigator image (``Data_offset_1``)."""
+    from rsciio.blockfile._api import get_header_dtype_list
+
+    header_dtype = np.dtype(get_header_dtype_list("<"))
+    head = bytes(source.read_ranges([0], [min(header_dtype.itemsize, source.size)])[0])
+    if len(head) < header_dtype.itemsize:
+        return [(0, len(head))]
+    header = np.frombuffer(head, dtype=header_dtype, count=1)
+    return [(0, max(int(header["Data_offset_1"][0]), header_dtype.itemsize))]
+
+
 def open_blo(repository: Repository, path: str, dataset: str | None = None) -> Dataset:
     from rsciio.blockfile import file_reader
 
     refuse_internal_path(dataset, path, "blockfile")
-    local = require_local_path(repository, path, "Blockfile")
-    signal = read_signals(file_reader, local)[0]
+    with local_stand_in(repository, path, header_ranges, "blockfile") as local:
+        signal = read_signals(file_reader, local)[0]
     header = signal["original_metadata"]["blockfile_header"]
     shape = tuple(int(n) for n in signal["data"].shape)
     frame = int(header["DP_SZ"]) ** 2

@@ -15,11 +15,16 @@ from .axes import axes_from_hyperspy
 from .dataset import Dataset
 from .jsonable import jsonable
 from .readers import OffsetReader
-from .rsciio_local import read_signals, refuse_internal_path, require_local_path
+from .rsciio_local import read_signals, refuse_internal_path
 from .sources import ByteSource
+from .stand_in import head_and_tail, local_stand_in
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
+
+#: Where a remote file's tag tree is fetched from: the header and the thumbnail before the main
+#: image's data, and the image, document and session tags after it.
+TAG_RANGES = head_and_tail(head=4 << 20, tail=8 << 20)
 
 #: Image tags worth showing next to the data, under their DM names.
 TAGS_OF_INTEREST = {
@@ -54,8 +59,8 @@ def open_dm(repository: Repository, path: str, dataset: str | None = None) -> Da
     from rsciio.digitalmicrograph import file_reader
 
     refuse_internal_path(dataset, path, "DigitalMicrograph")
-    local = require_local_path(repository, path, "DigitalMicrograph")
-    signals = read_signals(file_reader, local)
+    with local_stand_in(repository, path, TAG_RANGES, "DigitalMicrograph") as local:
+        signals = read_signals(file_reader, local)
     if not signals:
         raise UnsupportedFormat(f"'{path}' contains no image.")
     signal = max(signals, key=lambda s: int(np.prod(s["data"].shape, dtype=np.int64)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,8 +21,9 @@ from .axes import axes_from_hyperspy
 from .dataset import Dataset
 from .jsonable import jsonable
 from .readers import OffsetReader
-from .rsciio_local import read_signals, refuse_internal_path, require_local_path
+from .rsciio_local import read_signals, refuse_internal_path
 from .sources import ByteSource
+from .stand_in import local_stand_in
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
@@ -59,16 +60,35 @@ def parse_header(header: bytes) -> dict[str, Any]:
     return fields
 
 
+#: rsciio reads the timestamps of at most this many frame headers to find the scan's rows.
+HEADERS_READ = 10_000
+PIXEL_BYTES = {"U01": 1, "U08": 1, "U16": 2, "U32": 4, "R64": 8}
+
+
+def header_ranges(source: ByteSource) -> list[tuple[int, int]]:
+    """The frame headers rsciio's reader reads: the first, and those it takes timestamps from."""
+    first = parse_header(bytes(source.read_ranges([0], [min(768, source.size)])[0]))
+    head_size = int(first["data_offset"])
+    depth = PIXEL_BYTES.get(first["pixel_depth"].strip())
+    if depth is None:
+        raise CorruptFile(f"Unknown MIB pixel depth {first['pixel_depth']!r}.")
+    stride = head_size + int(first["width"]) * int(first["height"]) * depth
+    frames = min(source.size // stride, HEADERS_READ)
+    return [(i * stride, i * stride + head_size) for i in range(max(frames, 1))]
+
+
 def open_mib(repository: Repository, path: str, dataset: str | None = None) -> Dataset:
     from rsciio.quantumdetector import file_reader
 
     refuse_internal_path(dataset, path, "MIB")
-    local = require_local_path(repository, path, "MIB")
-    with open(local, "rb") as handle:
-        header = parse_header(handle.read(384))
-    signal = read_signals(file_reader, local)[0]
+    sidecar = str(PurePosixPath(path).with_suffix(".hdr"))
+    with local_stand_in(repository, path, header_ranges, "MIB", sidecars=[sidecar]) as local:
+        with open(local, "rb") as handle:
+            header = parse_header(handle.read(384))
+        signal = read_signals(file_reader, local)[0]
     shape = tuple(int(n) for n in signal["data"].shape)
     props = signal["original_metadata"]["mib_properties"]
+    props["path"] = path  # the repository path: never the server's folders, nor a stand-in's
     head_size = int(props["head_size"])
     dtype = np.dtype(props["dtype"]).newbyteorder(">")
     frame_bytes = int(np.prod(props["merlin_size"], dtype=np.int64)) * dtype.itemsize

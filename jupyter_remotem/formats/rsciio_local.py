@@ -1,8 +1,8 @@
 """Glue for rsciio readers that only accept a path on this machine (MIB, DM, blockfile).
 
-These readers memory-map or ``open()`` the file themselves, so on S3/WebDAV repositories we
-refuse early with a clear way out instead of failing inside rsciio.  We still use them for
-what they do well (headers, calibrations, metadata) and then read the data by byte offset.
+These readers memory-map or ``open()`` the file themselves, so they are given the file, or for
+remote repositories a stand-in holding its headers (:mod:`.stand_in`).  We use them for what they
+do well (headers, calibrations, metadata) and then read the data by byte offset.
 """
 
 from __future__ import annotations
@@ -11,22 +11,9 @@ import logging
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import BadParameter, UnsupportedFormat
-
-if TYPE_CHECKING:
-    from ..storage.repository import Repository
-
-
-def require_local_path(repository: Repository, path: str, label: str) -> str:
-    local = repository.local_path(path)
-    if local is None:
-        raise UnsupportedFormat(
-            f"{label} files can only be read from a local repository, and '{repository.name}' is remote.",
-            hint="Copy the file to a local repository first (a copy job), then open it there.",
-        )
-    return local
+from ..errors import BadParameter
 
 
 def refuse_internal_path(dataset: str | None, path: str, label: str) -> None:
