@@ -215,6 +215,26 @@ def test_remote_headers_are_fetched_not_the_frames(monkeypatch):
         assert 0 < sum(fetched) < 0.1 * remote.info(name).size, name
 
 
+def test_a_remote_parse_is_remembered_until_the_file_changes(monkeypatch):
+    from jupyter_remotem.formats import sources
+
+    fetches: list[int] = []
+    read_ranges = sources.ByteSource.read_ranges
+    monkeypatch.setattr(sources.ByteSource, "read_ranges",
+                        lambda self, starts, ends: fetches.append(len(starts)) or read_ranges(self, starts, ends))
+    remote = memory_repository()
+    blockfile = (demo_dir() / "scan.blo").read_bytes()
+    remote.fs.pipe(remote.full_path("scan.blo"), blockfile)
+    for expected_fetches in (2, 2):  # the header's size, then the header and note
+        with open_dataset(remote, "scan.blo") as ds:
+            assert ds.shape == demo.SIZES["small"].shape
+        assert len(fetches) == expected_fetches, "the second open parses nothing again"
+    remote.fs.pipe(remote.full_path("scan.blo"), blockfile + b"\0" * 512)  # rewritten: another size
+    with open_dataset(remote, "scan.blo"):
+        pass
+    assert len(fetches) == 4
+
+
 def test_dm_tags_past_the_fetched_ranges_are_refused_not_guessed(monkeypatch):
     """With too little of the tag tree fetched, the parse meets zeros: a 415 with the way out."""
     from jupyter_remotem.formats import dm

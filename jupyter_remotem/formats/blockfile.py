@@ -14,7 +14,7 @@ from .jsonable import jsonable
 from .readers import OffsetReader
 from .rsciio_local import read_signals, refuse_internal_path
 from .sources import ByteSource
-from .stand_in import local_stand_in
+from .stand_in import parse_headers
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
@@ -38,8 +38,8 @@ def open_blo(repository: Repository, path: str, dataset: str | None = None) -> D
     from rsciio.blockfile import file_reader
 
     refuse_internal_path(dataset, path, "blockfile")
-    with local_stand_in(repository, path, header_ranges, "blockfile") as local:
-        signal = read_signals(file_reader, local)[0]
+    signal = parse_headers(repository, path, header_ranges, "blockfile",
+                           lambda local: read_signals(file_reader, local)[0])
     header = signal["original_metadata"]["blockfile_header"]
     shape = tuple(int(n) for n in signal["data"].shape)
     frame = int(header["DP_SZ"]) ** 2

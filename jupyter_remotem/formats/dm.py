@@ -17,7 +17,7 @@ from .jsonable import jsonable
 from .readers import OffsetReader
 from .rsciio_local import read_signals, refuse_internal_path
 from .sources import ByteSource
-from .stand_in import head_and_tail, local_stand_in
+from .stand_in import head_and_tail, parse_headers
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
@@ -59,8 +59,8 @@ def open_dm(repository: Repository, path: str, dataset: str | None = None) -> Da
     from rsciio.digitalmicrograph import file_reader
 
     refuse_internal_path(dataset, path, "DigitalMicrograph")
-    with local_stand_in(repository, path, TAG_RANGES, "DigitalMicrograph") as local:
-        signals = read_signals(file_reader, local)
+    signals = parse_headers(repository, path, TAG_RANGES, "DigitalMicrograph",
+                            lambda local: read_signals(file_reader, local))
     if not signals:
         raise UnsupportedFormat(f"'{path}' contains no image.")
     signal = max(signals, key=lambda s: int(np.prod(s["data"].shape, dtype=np.int64)))

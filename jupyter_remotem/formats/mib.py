@@ -23,7 +23,7 @@ from .jsonable import jsonable
 from .readers import OffsetReader
 from .rsciio_local import read_signals, refuse_internal_path
 from .sources import ByteSource
-from .stand_in import local_stand_in
+from .stand_in import parse_headers
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
@@ -82,13 +82,16 @@ def open_mib(repository: Repository, path: str, dataset: str | None = None) -> D
 
     refuse_internal_path(dataset, path, "MIB")
     sidecar = str(PurePosixPath(path).with_suffix(".hdr"))
-    with local_stand_in(repository, path, header_ranges, "MIB", sidecars=[sidecar]) as local:
+
+    def parse(local: str) -> tuple[dict[str, Any], dict[str, Any]]:
         with open(local, "rb") as handle:
-            header = parse_header(handle.read(384))
-        signal = read_signals(file_reader, local)[0]
+            return parse_header(handle.read(384)), read_signals(file_reader, local)[0]
+
+    header, signal = parse_headers(repository, path, header_ranges, "MIB", parse, sidecars=[sidecar])
     shape = tuple(int(n) for n in signal["data"].shape)
     props = signal["original_metadata"]["mib_properties"]
-    props["path"] = path  # the repository path: never the server's folders, nor a stand-in's
+    # The repository path: never the server's folders, nor a stand-in's.
+    original_metadata = dict(signal["original_metadata"], mib_properties=dict(props, path=path))
     head_size = int(props["head_size"])
     dtype = np.dtype(props["dtype"]).newbyteorder(">")
     frame_bytes = int(np.prod(props["merlin_size"], dtype=np.int64)) * dtype.itemsize
@@ -106,7 +109,7 @@ def open_mib(repository: Repository, path: str, dataset: str | None = None) -> D
     metadata = {
         "mib_header": header,
         "metadata": jsonable(signal.get("metadata") or {}),
-        "original_metadata": jsonable(signal.get("original_metadata") or {}),
+        "original_metadata": jsonable(original_metadata),
     }
     return Dataset(
         shape=shape, dtype=reader.dtype, nav_ndim=nav_ndim, format="mib", reader=reader, axes=axes, metadata=metadata

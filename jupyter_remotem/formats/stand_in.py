@@ -7,6 +7,10 @@ temporary file of the remote file's size holding only the byte ranges the header
 fetched with ranged reads, plus small sidecar files copied whole.  Nothing else is downloaded, so
 a scan of tens of GB on S3 opens after fetching kilobytes (a few MB at most).
 
+An interactive session reopens the same file for every request, so what a remote parse found is
+remembered for a few minutes, keyed by the file's size and modification time
+(:func:`parse_headers`).
+
 Bytes outside those ranges read as zeros.  Each format names its ranges from its own layout; a
 parse that still strays into a hole meets zeros and fails, and that failure is reported as a file
 that cannot be read remotely (415, with the way out), never as wrong metadata.
@@ -15,10 +19,13 @@ that cannot be read remotely (415, with the way out), never as wrong metadata.
 from __future__ import annotations
 
 import tempfile
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +34,13 @@ from .sources import ByteSource
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
+
+T = TypeVar("T")
+#: How many remote parses are remembered, and for how long (seconds).
+PARSED_ENTRIES = 64
+PARSED_TTL_S = 300.0
+_parsed: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+_parsed_lock = threading.Lock()
 
 #: ``ranges(source)`` names the ``(start, stop)`` byte ranges a reader's header parse needs.
 RangePlan = Callable[[ByteSource], Iterable[tuple[int, int]]]
@@ -62,6 +76,36 @@ def local_stand_in(
                 f"This {label} file's headers could not be read from remote storage ({error}).",
                 hint="Copy the file to a local repository (a copy job), then open it there.",
             ) from error
+
+
+def parse_headers(
+    repository: Repository,
+    path: str,
+    ranges: RangePlan,
+    label: str,
+    parse: Callable[[str], T],
+    sidecars: Iterable[str] = (),
+) -> T:
+    """``parse(local_path)`` run on the file or on its stand-in; remote results are remembered
+    (see the module docstring), so they must not depend on the stand-in's bytes later on."""
+    if repository.local_path(path) is not None:
+        with local_stand_in(repository, path, ranges, label, sidecars) as local:
+            return parse(local)
+    entry = repository.info(path)
+    key = (repository.name, repository.config.url, path, entry.size, entry.mtime)
+    now = time.monotonic()
+    with _parsed_lock:
+        cached = _parsed.get(key)
+        if cached is not None and now - cached[0] < PARSED_TTL_S:
+            _parsed.move_to_end(key)
+            return cached[1]
+    with local_stand_in(repository, path, ranges, label, sidecars) as local:
+        result = parse(local)
+    with _parsed_lock:
+        _parsed[key] = (now, result)
+        while len(_parsed) > PARSED_ENTRIES:
+            _parsed.popitem(last=False)
+    return result
 
 
 def _write_sparse(target: Path, source: ByteSource, ranges: list[tuple[int, int]]) -> None:
