@@ -19,7 +19,7 @@ import { useTranslation } from './i18n';
 import {
   explainNoWritableRepository,
   FormBody,
-  QuotaRefusal,
+  Refusals,
   useQuotaVerdict
 } from './dialogs';
 import { defaultCopyPath, formatDuration } from './jobstate';
@@ -112,8 +112,11 @@ function CopyForm(props: {
         {quote && describeQuote(trans, quote)}
         {quoteError && <ErrorMessage error={quoteError} />}
       </div>
-      <QuotaRefusal reason={refusal} />
-      {props.error && <ErrorMessage error={props.error} />}
+      <Refusals
+        refusal={refusal}
+        error={props.error}
+        edited={value !== props.initial}
+      />
     </div>
   );
 }

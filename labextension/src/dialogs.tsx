@@ -169,6 +169,26 @@ export function QuotaRefusal(props: {
 }
 
 /**
+ * Why the job cannot go ahead, said once: the server's refusal of the last submission
+ * while the form still holds what was submitted (it is what the server decided), else
+ * the dry run's quota verdict.
+ */
+export function Refusals(props: {
+  refusal: string | null;
+  error: RemotemError | null;
+  edited: boolean;
+}): JSX.Element {
+  const submitted = props.edited ? null : props.error;
+  const quotaSaidIt = submitted?.code === 'quota_exceeded';
+  return (
+    <>
+      <QuotaRefusal reason={quotaSaidIt ? null : props.refusal} />
+      {submitted && <ErrorMessage error={submitted} />}
+    </>
+  );
+}
+
+/**
  * The dry run of a form's job and the quota's verdict on it: the returned ref goes on
  * the form, whose dialog's accept button waits while the job would not fit.
  */

@@ -98,15 +98,18 @@ def test_quota_line_and_a_copy_that_would_not_fit(page, lab_server) -> None:
         dialog.locator(".jp-Dialog-content").screenshot(path=str(ARTIFACTS / "copy-over-quota.png"))
         keep_screenshot("copy-over-quota.png")
 
-        # Submitted anyway (Enter accepts a dialog whatever its button): the server's refusal
-        # shows in the reopened dialog, with its hint.
+        # Submitted anyway (Enter accepts a dialog whatever its button): the reopened dialog
+        # says why once, in the server's words (its hint names the API), not twice.
         dialog.locator(".jp-remotem-copy-path").press("Enter")
-        # The reopened dialog may show its own dry-run verdict again beside the server's refusal,
-        # so the refusal is found by the server's hint.
-        refused = page.locator('.jp-Dialog .jp-remotem-copy-form > .jp-remotem-error[data-code="quota_exceeded"]',
-                               has_text="DELETE remotem/api/jobs")
-        expect(refused).to_have_count(1, timeout=30_000)
-        expect(refused.locator(".jp-remotem-error-hint")).to_contain_text("quota")
+        refusals = page.locator('.jp-Dialog .jp-remotem-copy-form > .jp-remotem-error[data-code="quota_exceeded"]')
+        expect(refusals.filter(has_text="DELETE remotem/api/jobs")).to_have_count(1, timeout=30_000)
+        expect(page.locator(".jp-Dialog .jp-remotem-copy-quote")).not_to_be_empty()  # the dry run has answered
+        expect(refusals).to_have_count(1)
+        # Once the form changes, the server's answer is about another job: the dry run speaks.
+        dialog.locator(".jp-remotem-copy-path").fill(f"quota/third-{uuid.uuid4().hex[:8]}.h5")
+        expect(refusals.filter(has_text="DELETE remotem/api/jobs")).to_have_count(0)
+        expect(refusals).to_have_count(1)
+        expect(refusals.locator(".jp-remotem-error-message")).to_contain_text("your storage quota is 19.1 MiB")
         page.locator(".jp-Dialog .jp-mod-reject").click()
         expect(dialog).to_have_count(0)
     finally:

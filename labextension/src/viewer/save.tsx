@@ -17,11 +17,11 @@ import {
 import {
   explainNoWritableRepository,
   FormBody,
-  QuotaRefusal,
+  Refusals,
   useQuotaVerdict
 } from '../dialogs';
 import { useTranslation } from '../i18n';
-import { ChoiceField, ErrorMessage, PathField } from '../widgets';
+import { ChoiceField, PathField } from '../widgets';
 import type { SaveWhat } from './model';
 import { ISaveValue, saveTargets, withEnding } from './outputs';
 
@@ -99,8 +99,11 @@ function SaveForm(props: {
           }))
         }
       />
-      <QuotaRefusal reason={refusal} />
-      {props.error && <ErrorMessage error={props.error} />}
+      <Refusals
+        refusal={refusal}
+        error={props.error}
+        edited={value !== props.initial}
+      />
     </div>
   );
 }
