@@ -48,6 +48,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/preview_latency.py
 	$(BIN)/python benchmarks/interactive_latency.py
 	$(BIN)/python benchmarks/widget_latency.py
+	$(BIN)/python benchmarks/remote_reads.py
 	$(BIN)/python benchmarks/reductions.py $(if $(LIBERTEM_PYTHON),--libertem-python $(LIBERTEM_PYTHON))
 
 clean:

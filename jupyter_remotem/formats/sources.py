@@ -9,21 +9,18 @@ per-call overhead of the format libraries, and both cases share the readers in
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import CorruptFile
+from ..storage.ranged import cat_ranges
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
 
 #: Ranged reads closer than this are fetched as one request.
 MERGE_GAP = 64 * 1024
-#: Filesystems without asynchronous requests fetch this many ranges or more from several threads.
-PARALLEL_MIN_RANGES = 16
-FETCH_THREADS = 8
 
 
 class ByteSource:
@@ -85,7 +82,7 @@ class ByteSource:
                 merged_starts.append(s)
                 merged_ends.append(e)
             owner[i] = len(merged_starts) - 1
-        blobs = self._fetch(merged_starts, merged_ends)
+        blobs = cat_ranges(self.fs, self.full_path, merged_starts, merged_ends)
         for blob, s, e in zip(blobs, merged_starts, merged_ends):
             if isinstance(blob, Exception):
                 raise blob
@@ -98,21 +95,6 @@ class ByteSource:
             view = memoryview(blobs[j])
             out.append(view[int(starts[i]) - base : int(ends[i]) - base])  # type: ignore[arg-type]
         return out
-
-    def _fetch(self, starts: list[int], ends: list[int]) -> list[Any]:
-        """``fs.cat_ranges``, several at a time: asynchronous filesystems (s3fs, HTTP, sshfs)
-        overlap the requests themselves; the others (WebDAV) would send them one by one, so
-        many ranges are split among threads."""
-        if getattr(self.fs, "async_impl", False) or len(starts) < PARALLEL_MIN_RANGES:
-            return self.fs.cat_ranges([self.full_path] * len(starts), starts, ends)
-        size = -(-len(starts) // FETCH_THREADS)
-        parts = [(starts[i : i + size], ends[i : i + size]) for i in range(0, len(starts), size)]
-
-        def fetch(part: tuple[list[int], list[int]]) -> list[Any]:
-            return self.fs.cat_ranges([self.full_path] * len(part[0]), part[0], part[1])
-
-        with ThreadPoolExecutor(len(parts), thread_name_prefix="remotem-ranges") as pool:
-            return [blob for blobs in pool.map(fetch, parts) for blob in blobs]
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
