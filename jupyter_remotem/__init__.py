@@ -28,6 +28,7 @@ _CLIENT_NAMES = frozenset({
     "connect", "open", "local", "open_local", "Client", "RemoteDataset", "LocalDataset", "Job", "JobFailed",
     "RemotemError", "RemotemWarning", "OperationUnavailable", "NotFound", "BadRequest", "TooLarge",
     "PermissionDenied", "Unsupported", "Unavailable", "Unauthorized", "Unreadable", "Conflict", "kernel_environment",
+    "Interrupted", "Interruptible",
     "disk", "ring", "rectangle", "point", "polygon", "weights",
 })
 

@@ -21,6 +21,7 @@ from .discovery import kernel_environment
 from .errors import (
     BadRequest,
     Conflict,
+    Interrupted,
     NotFound,
     OperationUnavailable,
     PermissionDenied,
@@ -32,6 +33,7 @@ from .errors import (
     Unreadable,
     Unsupported,
 )
+from .interrupt import Interruptible
 from .jobs import Job, JobFailed
 from .local import LocalDataset, local, open_local
 from .server import Client, connect
@@ -43,7 +45,7 @@ def open(repository: str, path: str, dataset: str | None = None) -> RemoteDatase
 
 
 __all__ = [
-    "BadRequest", "Client", "Conflict", "Job", "JobFailed", "LocalDataset", "NotFound", "OperationUnavailable",
+    "BadRequest", "Client", "Conflict", "Interruptible", "Interrupted", "Job", "JobFailed", "LocalDataset", "NotFound", "OperationUnavailable",
     "PermissionDenied", "RemoteDataset", "RemotemError", "RemotemWarning", "TooLarge", "Unauthorized",
     "Unavailable", "Unreadable", "Unsupported", "connect", "disk", "kernel_environment", "local", "open",
     "open_local", "point", "polygon", "rectangle", "ring", "weights",

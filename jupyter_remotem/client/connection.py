@@ -21,7 +21,8 @@ import numpy as np
 import requests
 
 from .discovery import ServerAddress
-from .errors import Unavailable, error_from_answer
+from .errors import Interrupted, Unavailable, error_from_answer
+from .interrupt import InterruptibleAdapter, current
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -99,7 +100,7 @@ class Connection:
                 session = requests.Session()
                 if self.address.token:
                     session.headers["Authorization"] = f"token {self.address.token}"
-                adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(10, self.parallel * 2))
+                adapter = InterruptibleAdapter(pool_maxsize=max(10, self.parallel * 2))
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
                 self._session = session
@@ -130,14 +131,23 @@ class Connection:
         """One API call; a failed answer raises the matching :class:`RemotemError`."""
         url = self.api_url(*parts)
         started = time.perf_counter()
+        handle = current()
+        if handle is not None and handle.interrupted:
+            raise Interrupted("Interrupted before it was sent.", code="interrupted")
         try:
             response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
-        except requests.ConnectionError as error:
+        except requests.RequestException as error:
+            if handle is not None and handle.interrupted:
+                raise Interrupted("Interrupted: a newer request superseded it.", code="interrupted") from None
+            if isinstance(error, requests.Timeout):
+                raise Unavailable(f"The server did not answer within {self.timeout:.0f} s.",
+                                  "Try again; long work belongs in a job (ds.submit(...)).", code="timeout") from None
+            if not isinstance(error, requests.ConnectionError):
+                raise
             raise Unavailable(f"Cannot reach the Jupyter server at {self.address.url}: {error}",
                               "Check that the server runs and the URL is right.", code="unreachable") from None
-        except requests.Timeout:
-            raise Unavailable(f"The server did not answer within {self.timeout:.0f} s.",
-                              "Try again; long work belongs in a job (ds.submit(...)).", code="timeout") from None
+        if handle is not None and handle.interrupted:  # answered just as it was superseded
+            raise Interrupted("Interrupted: a newer request superseded it.", code="interrupted")
         elapsed = time.perf_counter() - started
         server_s = _float_header(response, "X-Remotem-Elapsed")
         self.measurements.record(elapsed, len(response.content), server_s)

@@ -102,6 +102,11 @@ class Unavailable(RemotemError, ConnectionError):
     status = 503
 
 
+class Interrupted(RemotemError):
+    """The request was ended from another thread (:class:`~.interrupt.Interruptible`), as a
+    widget does when a newer drag supersedes it; the server stops the work it had begun."""
+
+
 class OperationUnavailable(RemotemError):
     """An operation that cannot run remotely for this dataset: says which, why, and what instead."""
 

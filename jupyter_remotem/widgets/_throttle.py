@@ -5,8 +5,11 @@ round trip to the server.  Computing every one would queue work the user has alr
 and leave the picture lagging further behind the pointer the longer the drag lasts.  So requests
 go into one slot per *kind* (``"image"``, ``"frame"``, …): a new request replaces the one still
 waiting in its slot, and the single worker thread always takes whatever is newest when it
-becomes free.  The picture therefore follows the pointer as fast as the server answers, and the
-last position of a gesture is always computed.
+becomes free.  A request still waiting for its answer when a newer one of its kind arrives is
+interrupted (:class:`~jupyter_remotem.client.Interruptible`): its connection is closed, the
+server stops that reduction, and the newer one starts at once instead of after it.  The picture
+therefore follows the pointer as fast as the server answers, and the last position of a gesture
+is always computed.
 
 Running in a thread (not in the kernel's main thread) keeps the kernel free to receive the next
 drag events while a request is under way; that is what lets intermediate positions be dropped
@@ -21,6 +24,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from ..client.errors import Interrupted
+from ..client.interrupt import Interruptible
+
 Task = Callable[[], None]
 
 
@@ -32,6 +38,7 @@ class LatestWork:
         self._name = name
         self._pending: OrderedDict[str, Task] = OrderedDict()
         self._running: str | None = None
+        self._running_handle: Interruptible | None = None
         self._closed = False
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -39,6 +46,8 @@ class LatestWork:
         self.dropped: dict[str, int] = {}
         #: Tasks run to their end (successfully or not), per kind.
         self.completed: dict[str, int] = {}
+        #: Running tasks whose request was interrupted by a newer task of their kind.
+        self.interrupted: dict[str, int] = {}
 
     def submit(self, kind: str, task: Task) -> None:
         """Run ``task`` soon; a ``kind`` task still waiting is replaced by this one."""
@@ -49,6 +58,8 @@ class LatestWork:
                 self.dropped[kind] = self.dropped.get(kind, 0) + 1
                 del self._pending[kind]
             self._pending[kind] = task
+            if self._running == kind and self._running_handle is not None:
+                self._running_handle.interrupt()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
                 self._thread.start()
@@ -69,6 +80,8 @@ class LatestWork:
         with self._condition:
             self._closed = True
             self._pending.clear()
+            if self._running_handle is not None:
+                self._running_handle.interrupt()
             self._condition.notify_all()
 
     def _loop(self) -> None:
@@ -80,14 +93,20 @@ class LatestWork:
                     return
                 kind, task = self._pending.popitem(last=False)
                 self._running = kind
+                self._running_handle = handle = Interruptible()
             try:
-                task()
+                with handle:
+                    task()
+            except Interrupted:
+                with self._condition:
+                    self.interrupted[kind] = self.interrupted.get(kind, 0) + 1
             except Exception as error:  # noqa: BLE001 - reported to the widget, never lost in a thread
                 with contextlib.suppress(Exception):  # a failing report must not end the worker thread
                     self._on_error(kind, error)
             finally:
                 with self._condition:
                     self._running = None
+                    self._running_handle = None
                     self.completed[kind] = self.completed.get(kind, 0) + 1
                     self._condition.notify_all()
 
