@@ -15,6 +15,7 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Int, List, Unicode, default, validate
 
+from .auth.hub_groups import OwnerGroups
 from .auth.tokens import TokenStore
 from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
@@ -48,6 +49,7 @@ class Services:
     max_data_bytes: int = 256 * 1024**2
     quotas: dict[str, Any] = field(default_factory=dict)
     tokens: TokenStore | None = None
+    owner_groups: OwnerGroups | None = None
     coarse_frames: int = 4096
 
     def owner_of(self, user: Any) -> str:
@@ -149,6 +151,15 @@ class RemotemApp(ExtensionApp):
     speed_yellow = Dict(
         default_value={"latency_ms": 200.0, "throughput_mb_s": 20.0},
         help="Thresholds for yellow; anything slower shows red.",
+    ).tag(config=True)
+
+    hub_groups_refresh = Float(
+        60.0,
+        help=(
+            "Seconds between asking JupyterHub for the owner's groups, which requests made with personal "
+            "tokens then use (needs read:users:groups!user in c.Spawner.server_token_scopes); without it, "
+            "a token keeps the groups its owner had when it was made."
+        ),
     ).tag(config=True)
 
     request_timeout = Float(
@@ -330,6 +341,7 @@ class RemotemApp(ExtensionApp):
             job_priorities=dict(self.job_priorities),
             quotas=dict(self.quotas),
             tokens=TokenStore(jobs.engine),
+            owner_groups=OwnerGroups.from_environment(self.hub_groups_refresh, self.log),
             server_owner=self.owner,
             max_data_bytes=self.max_data_bytes,
         )

@@ -146,7 +146,7 @@ def hub_config(workdir: Path, ports: dict[str, int], service_token: str, users: 
         "JupyterHub.services": [{"name": SERVICE, "api_token": service_token}],
         "JupyterHub.load_roles": [{
             "name": SERVICE,
-            "scopes": ["read:users", "servers", "tokens"],
+            "scopes": ["read:users", "servers", "tokens", "groups"],
             "services": [SERVICE],
         }],
         "JupyterHub.proxy_class": "configurable-http-proxy",
@@ -159,6 +159,8 @@ def hub_config(workdir: Path, ports: dict[str, int], service_token: str, users: 
         "Spawner.cmd": [str(SINGLEUSER)],
         # Root runs these machines and CI; the single-user servers would refuse to start as root.
         "Spawner.args": ["--allow-root", f"--config={singleuser_config}"],
+        # The servers' own tokens may read their owner's groups, which personal tokens then follow.
+        "Spawner.server_token_scopes": ["users:activity!user", "access:servers!server", "read:users:groups!user"],
         "Spawner.start_timeout": int(SPAWN_S),
         "Spawner.http_timeout": int(SPAWN_S),
         # Answer "spawn pending" at once, so both users' servers start side by side.
@@ -175,8 +177,9 @@ def job_database_url(workdir: Path) -> str:
 
 def singleuser_config(workdir: Path, repositories: list[dict[str, Any]]) -> Path:
     """The single-user servers' Jupyter config: remotem on ``repositories``, one job store shared by
-    every user's server (as a facility would share PostgreSQL), no detached worker."""
-    config = server_config(repositories, job_database_url=job_database_url(workdir))
+    every user's server (as a facility would share PostgreSQL), no detached worker, and the owner's
+    groups asked of the hub on every personal-token request (tests change groups mid-session)."""
+    config = server_config(repositories, job_database_url=job_database_url(workdir), hub_groups_refresh=0.0)
     path = workdir / "jupyter_server_config.json"
     path.write_text(json.dumps(config, indent=1))
     return path

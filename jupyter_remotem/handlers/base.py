@@ -24,11 +24,13 @@ from ..storage.repository import Repository
 T = TypeVar("T")
 
 
-def token_user(token: Any) -> User:
+def token_user(token: Any, groups: list[str] | None = None) -> User:
     """The user a personal token stands for, shaped like a hub user so ownership and group
-    visibility treat it exactly as its owner."""
+    visibility treat it exactly as its owner: with ``groups`` (the owner's current ones, when the
+    hub told them), else the groups stored with the token."""
     user = User(username=f"{token.owner} (token {token.name})", name=token.owner)
-    user.hub_user = {"name": token.owner, "groups": list(token.groups or [])}  # type: ignore[attr-defined]
+    chosen = list(token.groups or []) if groups is None else list(groups)
+    user.hub_user = {"name": token.owner, "groups": chosen}  # type: ignore[attr-defined]
     return user
 
 
@@ -44,8 +46,9 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
 
     async def prepare(self) -> None:
         """A personal token (``Authorization: token rmt_...``) opens this API, and only this API:
-        it is checked here, before Jupyter's own authentication, and stands for its owner with the
-        groups they had when it was made.  Browsers never send it by themselves, so requests that
+        it is checked here, before Jupyter's own authentication, and stands for its owner with
+        their current groups when the hub tells them (:mod:`..auth.hub_groups`), else those they
+        had when it was made.  Browsers never send it by themselves, so requests that
         carry it need no XSRF cookie."""
         secret = presented(self.request.headers.get("Authorization"))
         if secret is None:
@@ -59,7 +62,9 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
             raise Unauthorized("This personal token is not valid: it was revoked, has expired, or is mistyped.",
                                hint="Make a new one (POST remotem/api/tokens from a logged-in session).")
         self.api_token = token
-        self.current_user = self._jupyter_current_user = token_user(token)
+        owner_groups = self.services.owner_groups
+        groups = await owner_groups.current() if owner_groups is not None else None
+        self.current_user = self._jupyter_current_user = token_user(token, groups)
         self.set_cors_headers()
 
     # -- errors --------------------------------------------------------------------------------

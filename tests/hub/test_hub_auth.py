@@ -54,3 +54,28 @@ def test_a_personal_token_opens_its_owners_server_only(hub):
     revoked = hub.user_api("alice", "DELETE", f"tokens/{made.json()['id']}")
     assert revoked.status_code == 204
     assert hub.user_api("alice", "GET", "repositories", token=secret).status_code == 401
+
+
+def test_a_personal_token_follows_its_owners_groups_on_the_hub(hub):
+    """Leaving a group closes its repository to the owner's tokens made before; rejoining opens it."""
+    made = hub.user_api("alice", "POST", "tokens", {"name": "alice's pipeline", "expires_in_days": 1})
+    assert made.status_code == 201, made.text
+    secret, token_id = made.json()["token"], made.json()["id"]
+
+    def visible() -> list[str]:
+        response = hub.user_api("alice", "GET", "repositories", token=secret)
+        assert response.status_code == 200, response.text
+        return [repository["name"] for repository in response.json()["repositories"]]
+
+    try:
+        assert "private" in visible()
+        left = hub.api("DELETE", "groups/microscopy/users", {"users": ["alice"]})
+        assert left.status_code == 200, left.text
+        assert "private" not in visible()
+        gone = hub.user_api("alice", "GET", f"repositories/private/meta/{PRIVATE_FILE}", token=secret)
+        assert gone.status_code == 404, gone.text
+    finally:
+        rejoined = hub.api("POST", "groups/microscopy/users", {"users": ["alice"]})
+        assert rejoined.status_code == 200, rejoined.text
+    assert "private" in visible()
+    assert hub.user_api("alice", "DELETE", f"tokens/{token_id}").status_code == 204
