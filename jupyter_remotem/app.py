@@ -51,6 +51,7 @@ class Services:
     tokens: TokenStore | None = None
     owner_groups: OwnerGroups | None = None
     coarse_frames: int = 4096
+    support_contact: str = ""
 
     def owner_of(self, user: Any) -> str:
         """Whose jobs these are.  A single-user server belongs to one person; the hub's user model
@@ -164,6 +165,14 @@ class RemotemApp(ExtensionApp):
 
     request_timeout = Float(
         60.0, help="Seconds a storage request may take before the API answers 503 instead of hanging."
+    ).tag(config=True)
+
+    support_contact = Unicode(
+        "",
+        help=(
+            "Whom to ask about an operation that cannot run remotely yet (an e-mail address or a URL); "
+            "shown beside the reason in the viewer and in the client's error."
+        ),
     ).tag(config=True)
 
     coarse_frames = Int(
@@ -330,6 +339,7 @@ class RemotemApp(ExtensionApp):
             request_timeout=self.request_timeout,
             interactive_limit_s=self.interactive_limit,
             coarse_frames=self.coarse_frames,
+            support_contact=self.support_contact.strip(),
             cluster=ClusterManager(self.scheduler_address),
             jobs=jobs,
             supervisor=WorkerSupervisor(

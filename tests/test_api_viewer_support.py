@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from _api import api_path, call, get_json
+from _api import api_path, call, get_json, server_config
 
 from jupyter_remotem.kernels import from_spec
 
@@ -87,7 +87,7 @@ async def test_bad_viewer_parameters_are_400(jp_fetch, extra, fragment):
 async def test_operations_list_says_what_runs_where(jp_fetch):
     listed = {op["name"]: op for op in (await get_json(jp_fetch, "operations"))["operations"]}
     assert {"virtual_detector", "com", "frame_stats", "pick", "crop", "bin", "cast"} <= set(listed)
-    assert all(op["available"] and op["reason"] is None for op in listed.values())
+    assert all(op["available"] and op["reason"] is None and "contact" not in op for op in listed.values())
     assert listed["crop"]["kind"] == "transformation" and listed["com"]["kind"] == "reduction"
     on_scan = await get_json(jp_fetch, "operations", repository="demo", path="scan.h5")
     assert all(op["available"] for op in on_scan["operations"])
@@ -101,8 +101,22 @@ async def test_operations_on_a_dataset_without_frames_say_why(jp_fetch, demo_dir
     by_name = {op["name"]: op for op in body["operations"]}
     assert not by_name["virtual_detector"]["available"]
     assert "2-D detector frames" in by_name["virtual_detector"]["reason"]
+    assert by_name["virtual_detector"]["contact"] is None, "no support contact configured"
     code, error = await call(jp_fetch, "GET", "operations", repository="demo", path="missing.h5")
     assert code == 404 and error["error"]["code"] == "not_found"
+
+
+class TestSupportContact:
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, support_contact="https://help.example.org/remotem")
+
+    async def test_operations_that_cannot_run_name_whom_to_ask(self, jp_fetch, tmp_path):
+        np.save(tmp_path / "profile.npy", np.arange(12.0))
+        body = await get_json(jp_fetch, "operations", repository="notebooks", path="profile.npy")
+        by_name = {op["name"]: op for op in body["operations"]}
+        assert by_name["virtual_detector"]["contact"] == "https://help.example.org/remotem"
+        assert all(("contact" in op) == (not op["available"]) for op in body["operations"])
 
 
 @pytest.fixture

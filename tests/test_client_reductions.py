@@ -217,6 +217,10 @@ class TestUnavailableOperations:
             f["data"].attrs["nav_ndim"] = 2
         return repositories + [{"name": "spectra", "url": str(folder)}]
 
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, support_contact="stem-support@example.org")
+
     async def test_an_operation_that_cannot_run_names_itself_the_reason_and_an_alternative(self, client):
         ds = await in_thread(client.open, "spectra", "eels.h5")
         assert ds.nav_shape == (4, 5) and ds.sig_shape == (16,)
@@ -227,6 +231,7 @@ class TestUnavailableOperations:
         error = caught.value
         assert error.operation == "virtual_detector" and error.reason
         assert "to_local()" in error.alternative and error.reason in str(error)
+        assert "ask stem-support@example.org" in error.alternative, "the facility's contact is named"
         stats = await in_thread(ds.frame_stats, field="sum")
         np.testing.assert_array_equal(stats, np.full(16, 20.0))
 

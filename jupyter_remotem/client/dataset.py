@@ -92,7 +92,8 @@ class RemoteDataset(Analysis):
 
     # -- operations available here -----------------------------------------------------------
     def operations(self) -> list[dict[str, Any]]:
-        """What can run remotely on this dataset: ``{name, kind, description, available, reason}``."""
+        """What can run remotely on this dataset: ``{name, kind, description, available, reason}``,
+        plus the facility's ``contact`` (when configured) beside operations that cannot."""
         if self._operations is None:
             self._operations = self.client.operations(self.repository, self.path, self.dataset)
         return self._operations
@@ -100,10 +101,12 @@ class RemoteDataset(Analysis):
     def _check_available(self, name: str) -> None:
         entry = next((op for op in self.operations() if op.get("name") == name), None)
         if entry is not None and entry.get("available") is False:
+            alternative = (f"Bring the data (or a reduced part of it) into this kernel with ds.to_local() and run "
+                           f".{name}(...) there: the local dataset has the same methods.")
+            if entry.get("contact"):
+                alternative += f" To have it run remotely, ask {entry['contact']}."
             raise OperationUnavailable(
-                name, entry.get("reason") or "the server does not offer it for this dataset.",
-                f"Bring the data (or a reduced part of it) into this kernel with ds.to_local() and run "
-                f".{name}(...) there: the local dataset has the same methods.")
+                name, entry.get("reason") or "the server does not offer it for this dataset.", alternative)
 
     # -- data --------------------------------------------------------------------------------
     def __getitem__(self, key: Any) -> np.ndarray:

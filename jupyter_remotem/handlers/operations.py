@@ -1,7 +1,8 @@
 """``GET operations``: what can run remotely, on a given dataset, and why not when it cannot.
 
 Front ends show an operation that cannot run disabled, with the reason, instead of letting the
-user find out from a failed request.
+user find out from a failed request, and with the facility's contact (``support_contact``) for
+asking that it be made available remotely.
 """
 
 from __future__ import annotations
@@ -40,4 +41,6 @@ class OperationsHandler(RemotemHandler):
         repository = self.repository(name) if name else None
         dataset = self.get_query_argument("dataset", None) or None
         operations = await self.run_blocking(operations_for, repository, path, dataset)
-        self.write_json({"operations": operations})
+        contact = self.services.support_contact or None
+        self.write_json({"operations": [dict(op, contact=contact) if not op["available"] else op
+                                        for op in operations]})

@@ -168,6 +168,8 @@ export interface IOperationInfo {
   description: string;
   available: boolean;
   reason: string | null;
+  /** Whom to ask to make it available remotely (unavailable operations, when configured). */
+  contact?: string | null;
 }
 
 export type PreviewKind = 'bf' | 'adf' | 'haadf' | 'com' | 'sum' | 'frame';

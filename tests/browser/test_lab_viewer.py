@@ -273,7 +273,7 @@ def test_too_large_work_runs_as_a_job_with_progress_and_can_be_cancelled(page, l
                      "reason": None},
                     {"name": "com", "kind": "reduction", "description": "", "available": True, "reason": None},
                     {"name": "frame_stats", "kind": "reduction", "description": "", "available": False,
-                     "reason": reason},
+                     "reason": reason, "contact": "stem-support@example.org"},
                 ]
             }
         ),
@@ -288,6 +288,9 @@ def test_too_large_work_runs_as_a_job_with_progress_and_can_be_cancelled(page, l
     expect(page.locator(f'{viewer} .jp-remotem-viewer-unavailable li[data-operation="frame_stats"]')).to_contain_text(
         reason
     )
+    contact = page.locator(f"{viewer} .jp-remotem-viewer-contact a")
+    expect(contact).to_have_text("stem-support@example.org")
+    expect(contact).to_have_attribute("href", "mailto:stem-support@example.org")
 
     page.locator(f'{viewer} .jp-remotem-viewer-mode[data-mode="com"]').click()
     too_large = page.locator(f"{viewer} .jp-remotem-viewer-too-large")

@@ -157,19 +157,44 @@ export function UnavailableOperations(props: {
   if (!unavailable.length) {
     return null;
   }
+  const contact = unavailable.find(op => op.contact)?.contact ?? null;
   return (
-    <ul
-      className="jp-remotem-viewer-unavailable"
-      aria-label={trans.__('Operations not available here')}
-    >
-      {unavailable.map(op => (
-        <li key={op.name} data-operation={op.name}>
-          <strong>{op.name}</strong>
-          {': '}
-          {op.reason ?? trans.__('not available for this dataset')}
-        </li>
-      ))}
-    </ul>
+    <div className="jp-remotem-viewer-unavailable">
+      <ul aria-label={trans.__('Operations not available here')}>
+        {unavailable.map(op => (
+          <li key={op.name} data-operation={op.name}>
+            <strong>{op.name}</strong>
+            {': '}
+            {op.reason ?? trans.__('not available for this dataset')}
+          </li>
+        ))}
+      </ul>
+      {contact && (
+        <div className="jp-remotem-viewer-contact">
+          {trans.__('To have these run remotely, ask ')}
+          <ContactLink contact={contact} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A contact as a link where it is one: an e-mail address or a web address; else plain text.
+ */
+export function ContactLink(props: { contact: string }): JSX.Element {
+  const { contact } = props;
+  const href = /^https?:\/\//.test(contact)
+    ? contact
+    : /^[^\s@]+@[^\s@]+$/.test(contact)
+      ? `mailto:${contact}`
+      : null;
+  return href ? (
+    <a href={href} target="_blank" rel="noopener noreferrer">
+      {contact}
+    </a>
+  ) : (
+    <span>{contact}</span>
   );
 }
 
