@@ -62,27 +62,47 @@ class Services:
             return str(hub_user["name"])
         return self.server_owner
 
-    def quota_of(self, user: Any) -> dict[str, Any]:
-        """The user's limits and usage (``GET quota``)."""
-        from .jobs.quotas import report
+    def quota_of(self, user: Any, quote: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The user's limits and usage, and those of their groups' shared pools (``GET quota``);
+        with a job's ``quote``, whether it fits all of them and, if not, why (``fits``, ``reason``)."""
+        from .jobs.quotas import QuotaExceeded, report, verdict
 
         limits = self.limits_of(user)
-        return report(limits, self.jobs.usage(self.owner_of(user), limits.period_days))
+        usage = self.jobs.usage(self.owner_of(user), limits.period_days)
+        reasons = [verdict(limits, usage, quote)]
+        pools = []
+        for group, pool in self.pools_of(user).items():
+            pool_usage = self.jobs.pool_usage(group, pool.period_days)
+            pools.append(dict(report(pool, pool_usage), group=group))
+            reasons.append(verdict(pool, pool_usage, quote, pool=group))
+        answer = dict(report(limits, usage), pools=pools)
+        if quote is not None:
+            reason = next((r for r in reasons if r), None)
+            answer.update(fits=reason is None, reason=reason, hint=QuotaExceeded.default_hint if reason else None)
+        return answer
+
+    def groups_of(self, user: Any) -> list[str]:
+        from .storage.access import groups_of
+
+        return sorted(groups_of(user, self.access.default_groups))
 
     def limits_of(self, user: Any) -> Any:
         from .jobs.quotas import limits_for
-        from .storage.access import groups_of
 
-        return limits_for(self.quotas, self.owner_of(user), groups_of(user, self.access.default_groups))
+        return limits_for(self.quotas, self.owner_of(user), self.groups_of(user))
+
+    def pools_of(self, user: Any) -> dict[str, Any]:
+        """The shared quota pools of the user's groups."""
+        from .jobs.quotas import pools_for
+
+        return pools_for(self.quotas, self.groups_of(user))
 
     def priority_boost(self, user: Any) -> int:
         """Extra priority configured for this user and their groups (internal users first, say)."""
-        from .storage.access import groups_of
-
         users = self.job_priorities.get("users", {})
         groups = self.job_priorities.get("groups", {})
         boost = int(users.get(self.owner_of(user), 0))
-        boost += max((int(groups[g]) for g in groups_of(user, self.access.default_groups) if g in groups), default=0)
+        boost += max((int(groups[g]) for g in self.groups_of(user) if g in groups), default=0)
         return boost
 
 

@@ -36,6 +36,7 @@ def test_own_limits_win_then_the_most_generous_group_then_the_default():
     ({"default": {"compute_hours": -1}}, "non-negative"),
     ({"users": {"ada": {"storage_bytes": "1 GB"}}}, "non-negative"),
     ({"groups": ["a"]}, "map names"),
+    ({"pools": {"microscopy": {"storage_bytes": -5}}}, "non-negative"),
 ])
 def test_bad_quota_configuration_is_refused_at_start(config, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -141,3 +142,54 @@ class TestQuotaOverREST:
         code, through = await call(jp_fetch, "POST", "jobs", body=binned, dry_run=1)
         assert code == 200, through
         assert through["quote"]["bytes_read"] == scan.nbytes, "binning the scan still reads every frame"
+
+
+class TestSharedPools:
+    """A group's pool is one allocation for all its members' jobs together."""
+
+    @pytest.fixture
+    def repositories(self, repositories, tmp_path):
+        (tmp_path / "out").mkdir()
+        return repositories + [{"name": "out", "url": str(tmp_path / "out"), "writable": True}]
+
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, owner="ada", user_groups=["microscopy"],
+                             quotas={"pools": {"microscopy": {"storage_bytes": 20_000}}})
+
+    @staticmethod
+    def finished(store: JobStore, owner: str, groups: list[str], size: int) -> str:
+        job = store.create(owner, "reduction", {"operation": "com"}, groups=groups)
+        assert store.claim("w").id == job.id
+        store.finish(job.id, Phase.COMPLETED, results=[{"repository": "out", "path": f"{owner}.npy", "size": size,
+                                                          "format": "npy"}])
+        return job.id
+
+    async def test_members_jobs_count_together_and_the_pool_refuses_what_would_overrun_it(self, jp_fetch,
+                                                                                          jp_serverapp):
+        store = jp_serverapp.web_app.settings["remotem"].jobs
+        bobs = self.finished(store, "bob", ["microscopy"], 15_000)
+        self.finished(store, "carol", ["beamline"], 50_000)  # another group's: not counted
+        code, quota = await call(jp_fetch, "GET", "quota")
+        assert code == 200, quota
+        assert quota["usage"]["storage_bytes"] == 0, "ada herself keeps nothing"
+        [pool] = quota["pools"]
+        assert pool["group"] == "microscopy" and pool["limits"]["storage_bytes"] == 20_000
+        assert pool["usage"]["storage_bytes"] == 15_000 and pool["remaining"]["storage_bytes"] == 5_000
+
+        bf = {"repository": "demo", "path": "scan.h5", "operation": "virtual_detector",
+              "params": {"detectors": [{"shape": "disk", "cx": 32, "cy": 32, "r": 8}]},
+              "output": {"repository": "out", "path": "bf.npy"}}
+        code, dry = await call(jp_fetch, "POST", "jobs", body=bf, dry_run=1)
+        assert code == 200 and dry["quota"]["fits"] is False, dry
+        assert dry["quota"]["reason"].startswith("Group 'microscopy' results would need")
+        code, refused = await call(jp_fetch, "POST", "jobs", body=bf)
+        assert code == 403 and refused["error"]["code"] == "quota_exceeded", refused
+        assert "the group's shared storage quota is 19.5 KiB" in refused["error"]["message"]
+
+        store.delete(bobs, "bob")  # bob frees the pool
+        code, job = await call(jp_fetch, "POST", "jobs", body=bf)
+        assert code == 201, job
+        assert store.get(job["id"], "ada").groups == ["microscopy"], "the job counts against the pool"
+        code, quota = await call(jp_fetch, "GET", "quota")
+        assert quota["pools"][0]["usage"]["reserved_bytes"] == job["quote"]["bytes_written"]

@@ -199,8 +199,10 @@ def test_job_requests_are_validated_at_submission(change, message):
     assert normal["priority"] == 3
 
 
-def test_concurrent_submissions_cannot_both_take_the_last_of_a_quota(store, database_url):  # noqa: F811
-    """Eight submissions at once, each quoted 40 % of the storage limit: two are admitted."""
+@pytest.mark.parametrize("shared", [False, True], ids=["own quota", "group pool"])
+def test_concurrent_submissions_cannot_both_take_the_last_of_a_quota(store, database_url, shared):  # noqa: F811
+    """Eight submissions at once, each quoted 40 % of the storage limit: two are admitted —
+    of one user's own quota, or of a group pool that four members submit to."""
     from jupyter_remotem.jobs.quotas import Limits, QuotaExceeded
 
     limits = Limits(storage_bytes=1000)
@@ -208,24 +210,48 @@ def test_concurrent_submissions_cannot_both_take_the_last_of_a_quota(store, data
     refused: list[QuotaExceeded] = []
     start = threading.Barrier(8)
 
-    def submit() -> None:
+    def submit(owner: str) -> None:
         own = JobStore(database_url)
         start.wait()
+        quota = {"pools": {"team": limits}, "groups": ["team"]} if shared else {"limits": limits}
         try:
-            admitted.append(own.create("alice", "reduction", REQUEST, quote={"bytes_written": 400},
-                                       limits=limits).id)
+            admitted.append(own.create(owner, "reduction", REQUEST, quote={"bytes_written": 400}, **quota).id)
         except QuotaExceeded as refusal:
             refused.append(refusal)
         finally:
             own.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(8)]
+    owners = [f"member{i % 4}" if shared else "alice" for i in range(8)]
+    threads = [threading.Thread(target=submit, args=(owner,)) for owner in owners]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
     assert len(admitted) == 2 and len(refused) == 6
+    if shared:
+        assert store.pool_usage("team", 30).reserved_bytes == 800
+        assert all(str(refusal).startswith("Group 'team'") for refusal in refused)
+        return
     assert store.usage("alice", 30).reserved_bytes == 800
     assert all("storage" in str(refusal).lower() for refusal in refused)
     # Another owner's quota is their own.
     assert store.create("bob", "reduction", REQUEST, quote={"bytes_written": 400}, limits=limits)
+
+
+def test_a_database_made_before_job_groups_gains_the_column_and_keeps_its_jobs(database_url):  # noqa: F811
+    from sqlalchemy import inspect, text
+
+    old = JobStore(database_url)
+    kept = old.create("alice", "reduction", REQUEST)
+    with old.engine.begin() as connection:  # what an earlier version's table looked like
+        connection.execute(text("ALTER TABLE remotem_jobs DROP COLUMN groups"))
+        assert "groups" not in {c["name"] for c in inspect(connection).get_columns("remotem_jobs")}
+    old.close()
+    upgraded = JobStore(database_url)
+    try:
+        assert upgraded.get(kept.id, "alice").groups is None
+        grouped = upgraded.create("alice", "reduction", REQUEST, groups=["team", "beamline"])
+        assert upgraded.get(grouped.id, "alice").groups == ["beamline", "team"]
+        assert upgraded.pool_usage("team", 30).results == 0
+    finally:
+        upgraded.close()

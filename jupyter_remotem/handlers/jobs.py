@@ -13,7 +13,6 @@ from tornado.iostream import StreamClosedError
 from ..errors import BadParameter, Forbidden
 from ..jobs.copy_request import CopyRequest
 from ..jobs.models import Phase, utcnow
-from ..jobs.quotas import QuotaExceeded, report, verdict
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
 from ..jobs.retention import remove_results
@@ -56,35 +55,29 @@ class JobsHandler(JobsBase):
             kind, stored, quote, priority = await self.run_blocking(self._prepare_copy, body)
         else:
             kind, stored, quote, priority = await self.run_blocking(self._prepare_reduction, body)
+        services = self.services
         if dry_run:
-            fit = await self.run_blocking(self._quota_fit, quote)
+            fit = await self.run_blocking(services.quota_of, self.current_user, quote)
             self.write_json({"quote": quote, "kind": kind, "quota": fit})
             return
-        services = self.services
-        limits = services.limits_of(self.current_user)
+        user = self.current_user
         job = await self.run_blocking(
             lambda: services.jobs.create(
                 self.owner,
                 kind,
                 stored,
-                priority=priority + services.priority_boost(self.current_user),
+                priority=priority + services.priority_boost(user),
                 quote=quote,
                 destruction=utcnow() + timedelta(days=services.retention_days),
-                limits=limits,  # admitted against the quota in the same transaction
+                # Admitted against the quotas in the same transaction.
+                limits=services.limits_of(user),
+                groups=services.groups_of(user),
+                pools=services.pools_of(user),
             )
         )
         services.supervisor.ensure_running()
         self.set_status(201)
         self.write_json(job.to_json())
-
-    def _quota_fit(self, quote: dict[str, Any]) -> dict[str, Any]:
-        """Whether the job would fit the caller's quota now, and why not."""
-        services = self.services
-        limits = services.limits_of(self.current_user)
-        usage = services.jobs.usage(self.owner, limits.period_days)
-        reason = verdict(limits, usage, quote)
-        return dict(report(limits, usage), fits=reason is None, reason=reason,
-                    hint=QuotaExceeded.default_hint if reason else None)
 
     def _prepare_reduction(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
         request = JobRequest.from_json(body)

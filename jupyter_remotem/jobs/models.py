@@ -109,6 +109,8 @@ class Job(Base):
     action: Mapped[str | None] = mapped_column(String(16), nullable=True)
     #: How many times a worker has claimed the job (more than one after a crash or a pause).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: The owner's groups at submission: the job counts against these groups' shared quota pools.
+    groups: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     __table_args__ = (Index("ix_remotem_jobs_queue", "phase", "priority", "created"),)
 

@@ -2,7 +2,9 @@
 
 A facility shares its storage and its CPUs.  Each user has limits — their own, the most generous
 of their groups', or the default — on the bytes their results occupy and on the hours of
-execution their jobs use in a rolling period.  Usage counts what finished jobs keep on disk and
+execution their jobs use in a rolling period.  A group may also have a *pool*: one allocation
+shared by its members (a project's or a beamtime's), which the jobs of all of them together may
+not exceed; a job counts against the pools of the groups its owner was in when submitting it.  Usage counts what finished jobs keep on disk and
 what they ran for, plus what queued and running jobs are quoted to add, so that many small jobs
 submitted at once cannot together overrun a limit that each of them alone would fit.
 """
@@ -57,12 +59,12 @@ def _more_generous(a: Limits, b: Limits) -> Limits:
 
 def check_config(config: dict[str, Any]) -> dict[str, Any]:
     """Validate ``RemotemApp.quotas``: ``{"default": {...}, "users": {name: {...}}, "groups": {...}}``."""
-    unknown = set(config) - {"default", "users", "groups"}
+    unknown = set(config) - {"default", "users", "groups", "pools"}
     if unknown:
-        raise ValueError(f"Unknown quota keys: {sorted(unknown)}; use default, users and groups.")
+        raise ValueError(f"Unknown quota keys: {sorted(unknown)}; use default, users, groups and pools.")
     if "default" in config:
         Limits.from_json(config["default"], "default")
-    for section in ("users", "groups"):
+    for section in ("users", "groups", "pools"):
         entries = config.get(section, {})
         if not isinstance(entries, dict):
             raise ValueError(f"Quota '{section}' must map names to limits.")
@@ -85,6 +87,12 @@ def limits_for(config: dict[str, Any], user: str, groups: Iterable[str]) -> Limi
     return Limits.from_json(config.get("default", {}), "default")
 
 
+def pools_for(config: dict[str, Any], groups: Iterable[str]) -> dict[str, Limits]:
+    """The shared allocations of the user's groups, by group."""
+    pools = config.get("pools", {})
+    return {group: Limits.from_json(pools[group], f"pools.{group}") for group in sorted(groups) if group in pools}
+
+
 @dataclass(frozen=True)
 class Usage:
     """What a user's jobs occupy and used, and what their unfinished jobs are quoted to add."""
@@ -96,29 +104,32 @@ class Usage:
     reserved_s: float
 
 
-def verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None = None) -> str | None:
-    """Why a job with ``quote`` (or any job, without one) would not fit; None when it fits."""
+def verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None = None, pool: str | None = None) -> str | None:
+    """Why a job with ``quote`` (or any job, without one) would not fit; None when it fits.
+    ``pool`` names the group when ``limits`` and ``usage`` are a group's shared pool."""
     quote = quote or {}
     adds_bytes, adds_s = float(quote.get("bytes_written") or 0), float(quote.get("seconds") or 0)
+    whose, quota = ("Your", "your") if pool is None else (f"Group '{pool}'", "the group's shared")
     if limits.storage_bytes is not None:
         used = usage.storage_bytes + usage.reserved_bytes
         if used + adds_bytes > limits.storage_bytes:
-            return (f"Your results would need {_size(used + adds_bytes)} but your storage quota is "
-                    f"{_size(limits.storage_bytes)}: {_size(usage.storage_bytes)} are kept by {usage.results} "
-                    f"result file{'' if usage.results == 1 else 's'}, {_size(usage.reserved_bytes)} are reserved by unfinished jobs, and this job "
+            files = f"{usage.results} result file{'' if usage.results == 1 else 's'}"
+            return (f"{whose} results would need {_size(used + adds_bytes)} but {quota} storage quota is "
+                    f"{_size(limits.storage_bytes)}: {_size(usage.storage_bytes)} are kept by {files}, "
+                    f"{_size(usage.reserved_bytes)} are reserved by unfinished jobs, and this job "
                     f"writes about {_size(adds_bytes)}.")
     if limits.compute_hours is not None:
         used_s = usage.compute_s + usage.reserved_s
         if used_s + adds_s > limits.compute_hours * 3600:
             return (f"This job needs about {_hours(adds_s)} of compute, but only "
-                    f"{_hours(max(limits.compute_hours * 3600 - used_s, 0))} of your "
+                    f"{_hours(max(limits.compute_hours * 3600 - used_s, 0))} of {quota} "
                     f"{limits.compute_hours:g} h in {limits.period_days:g} days are left "
                     f"({_hours(usage.compute_s)} used, {_hours(usage.reserved_s)} reserved by unfinished jobs).")
     return None
 
 
-def require_fit(limits: Limits, usage: Usage, quote: dict[str, Any]) -> None:
-    reason = verdict(limits, usage, quote)
+def require_fit(limits: Limits, usage: Usage, quote: dict[str, Any], pool: str | None = None) -> None:
+    reason = verdict(limits, usage, quote, pool)
     if reason:
         raise QuotaExceeded(reason, quota=report(limits, usage))
 

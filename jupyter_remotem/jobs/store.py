@@ -11,6 +11,7 @@ someone else is reported as not found, exactly like a job that does not exist.
 
 from __future__ import annotations
 
+import json
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator
@@ -21,11 +22,14 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
+    String,
     case,
+    cast,
     create_engine,
     delete,
     event,
     func,
+    inspect,
     select,
     text,
     update,
@@ -101,6 +105,22 @@ def _engine(url: URL) -> Engine:
     return engine
 
 
+#: Columns added after the first release: databases made before them get them on start-up.
+_LATER_COLUMNS = {"remotem_jobs": ("groups",)}
+
+
+def _add_missing_columns(connection: Any) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for columns a database made by an earlier version lacks."""
+    existing = inspect(connection)
+    for table_name, columns in _LATER_COLUMNS.items():
+        present = {column["name"] for column in existing.get_columns(table_name)}
+        table = Base.metadata.tables[table_name]
+        for name in columns:
+            if name not in present:
+                kind = table.columns[name].type.compile(dialect=connection.dialect)
+                connection.execute(text(f'ALTER TABLE {table_name} ADD COLUMN "{name}" {kind}'))
+
+
 class JobStore:
     """Jobs, checkpoints and throughput records in one SQL database (see module docstring)."""
 
@@ -124,6 +144,7 @@ class JobStore:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": zlib.crc32(b"remotem_jobs_schema")})
             Base.metadata.create_all(connection)
+            _add_missing_columns(connection)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -148,12 +169,15 @@ class JobStore:
         destruction: datetime | None = None,
         phase: Phase = Phase.QUEUED,
         limits: Limits | None = None,
+        groups: Iterable[str] = (),
+        pools: dict[str, Limits] | None = None,
     ) -> Job:
         """A new job, QUEUED for the workers (or PENDING, to be started with :meth:`run`).
 
         With ``limits``, the job is admitted only if its ``quote`` fits them next to what the
         owner already uses and reserves (else :class:`~.quotas.QuotaExceeded`), checked in the
-        same transaction as the insert."""
+        same transaction as the insert; likewise each of ``pools``, the shared allocations of
+        the owner's ``groups`` (recorded on the job, which counts against them)."""
         if kind not in KINDS:
             raise BadParameter(f"Unknown job kind {kind!r}.", hint=f"One of {', '.join(sorted(KINDS))}.")
         if phase not in (Phase.QUEUED, Phase.PENDING, Phase.HELD):
@@ -171,19 +195,25 @@ class JobStore:
             created=utcnow(),
             results=[],
             attempts=0,
+            groups=sorted(set(groups)) or None,
         )
         with self._write() as session:
+            now = utcnow()
             if limits is not None:
-                self._lock_owner(session, owner)
-                require_fit(limits, self._usage(session, owner, limits.period_days, utcnow()), quote or {})
+                self._lock(session, f"owner:{owner}")
+                require_fit(limits, self._usage(session, Job.owner == owner, limits.period_days, now), quote or {})
+            for group, pool in sorted((pools or {}).items()):
+                self._lock(session, f"pool:{group}")
+                require_fit(pool, self._pool_usage(session, group, pool.period_days, now), quote or {}, pool=group)
             session.add(job)
         return job
 
-    def _lock_owner(self, session: Session, owner: str) -> None:
-        """Serialise quota admissions of one owner until the transaction ends. SQLite's
-        ``BEGIN IMMEDIATE`` already serialises every writer; PostgreSQL takes an advisory lock."""
+    def _lock(self, session: Session, name: str) -> None:
+        """Serialise quota admissions against one owner's or pool's limits until the transaction
+        ends. SQLite's ``BEGIN IMMEDIATE`` already serialises every writer; PostgreSQL takes an
+        advisory lock (always in the same order: the owner's, then pools by name)."""
         if self.is_postgresql:
-            key = zlib.crc32(f"remotem_quota:{owner}".encode()) - 2**31  # a signed 32-bit key
+            key = zlib.crc32(f"remotem_quota:{name}".encode()) - 2**31  # a signed 32-bit key
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def get(self, job_id: str, owner: str | None) -> Job:
@@ -222,18 +252,31 @@ class JobStore:
         """What ``owner``'s jobs keep on disk, ran for in the last ``period_days``, and are quoted
         to add while unfinished (see :mod:`.quotas`)."""
         with self._read() as session:
-            return self._usage(session, owner, period_days, now or utcnow())
+            return self._usage(session, Job.owner == owner, period_days, now or utcnow())
+
+    def pool_usage(self, group: str, period_days: float, now: datetime | None = None) -> Usage:
+        """The same as :meth:`usage`, summed over every job submitted by a member of ``group``."""
+        with self._read() as session:
+            return self._pool_usage(session, group, period_days, now or utcnow())
+
+    def _pool_usage(self, session: Session, group: str, period_days: float, now: datetime) -> Usage:
+        # The JSON text narrows the rows in SQL; membership is then checked exactly.
+        mentions = cast(Job.groups, String).like(f"%{json.dumps(group)}%")
+        return self._usage(session, mentions, period_days, now, lambda groups: group in (groups or []))
 
     @staticmethod
-    def _usage(session: Session, owner: str, period_days: float, now: datetime) -> Usage:
+    def _usage(session: Session, where: Any, period_days: float, now: datetime,
+               member: Any = None) -> Usage:
         since = now - timedelta(days=period_days)
         unfinished = {Phase.PENDING.value, Phase.QUEUED.value, Phase.EXECUTING.value, Phase.HELD.value,
                       Phase.SUSPENDED.value}
         storage = results = 0
         compute = reserved_s = 0.0
         reserved_bytes = 0
-        query = select(Job.phase, Job.results, Job.quote, Job.started, Job.ended).where(Job.owner == owner)
-        for phase, files, quote, started, ended in session.execute(query):
+        query = select(Job.phase, Job.results, Job.quote, Job.started, Job.ended, Job.groups).where(where)
+        for phase, files, quote, started, ended, groups in session.execute(query):
+            if member is not None and not member(groups):
+                continue
             if phase == Phase.COMPLETED.value:
                 storage += sum(int(f.get("size") or 0) for f in files or [])
                 results += sum(1 for f in files or [] if f.get("format") != "json")

@@ -413,9 +413,9 @@ export interface IQuotaLimits {
 }
 
 /**
- * `GET quota`: the caller's limits, what their jobs use and reserve, and what is left.
+ * Limits, usage and what is left of one quota: the caller's own, or a group's pool.
  */
-export interface IQuota {
+export interface IQuotaAccount {
   limits: IQuotaLimits;
   usage: {
     storage_bytes: number;
@@ -425,6 +425,14 @@ export interface IQuota {
     reserved_hours: number;
   };
   remaining: { storage_bytes: number | null; compute_hours: number | null };
+}
+
+/**
+ * `GET quota`: the caller's limits, what their jobs use and reserve, and what is left;
+ * likewise for each shared pool of the caller's groups.
+ */
+export interface IQuota extends IQuotaAccount {
+  pools?: (IQuotaAccount & { group: string })[];
 }
 
 /**

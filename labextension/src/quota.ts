@@ -4,7 +4,7 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IQuota } from './api';
+import type { IQuota, IQuotaAccount } from './api';
 import { formatBytes } from './format';
 
 /** Above this fraction of a limit a meter warns: the next job may well not fit. */
@@ -15,6 +15,8 @@ export const WARNING_FRACTION = 0.9;
  */
 export interface IQuotaMeter {
   resource: 'storage' | 'compute';
+  /** The group whose shared pool this is; null for the user's own quota. */
+  pool: string | null;
   /** "Storage 12.0 of 57.2 MiB". */
   text: string;
   /** Where the numbers come from, for a tooltip. */
@@ -64,7 +66,8 @@ export function formatHours(hours: number): string {
 }
 
 /**
- * The meters of the limited resources, storage first; none when nothing is limited.
+ * The meters of the limited resources, storage first, the user's own before those of
+ * their groups' shared pools; none when nothing is limited.
  */
 export function quotaMeters(
   quota: IQuota | null,
@@ -73,14 +76,30 @@ export function quotaMeters(
   if (!quota) {
     return [];
   }
-  const { limits, usage } = quota;
+  const meters = accountMeters(quota, null, trans);
+  for (const pool of quota.pools ?? []) {
+    meters.push(...accountMeters(pool, pool.group, trans));
+  }
+  return meters;
+}
+
+function accountMeters(
+  account: IQuotaAccount,
+  pool: string | null,
+  trans: TranslationBundle
+): IQuotaMeter[] {
+  const { limits, usage } = account;
+  // A pool's line names its group: "microscopy (shared): Storage 12.0 of 57.2 MiB".
+  const named = (text: string) =>
+    pool === null ? text : trans.__('%1 (shared): %2', pool, text);
   const meters: IQuotaMeter[] = [];
   if (limits.storage_bytes !== null && limits.storage_bytes !== undefined) {
     const limit = limits.storage_bytes;
     const used = usage.storage_bytes + usage.reserved_bytes;
     meters.push({
       resource: 'storage',
-      text: trans.__('Storage %1', formatBytesOf(used, limit)),
+      pool,
+      text: named(trans.__('Storage %1', formatBytesOf(used, limit))),
       details: trans._n(
         '%2 kept by %1 result file, %3 reserved by unfinished jobs, %4 left.',
         '%2 kept by %1 result files, %3 reserved by unfinished jobs, %4 left.',
@@ -98,11 +117,14 @@ export function quotaMeters(
     const used = usage.compute_hours + usage.reserved_hours;
     meters.push({
       resource: 'compute',
-      text: trans.__(
-        'Compute %1 of %2 h (%3 days)',
-        formatHours(used),
-        formatHours(limit),
-        formatHours(limits.period_days)
+      pool,
+      text: named(
+        trans.__(
+          'Compute %1 of %2 h (%3 days)',
+          formatHours(used),
+          formatHours(limit),
+          formatHours(limits.period_days)
+        )
       ),
       details: trans.__(
         '%1 h used in the last %2 days, %3 h reserved by unfinished jobs, %4 h left.',

@@ -72,11 +72,12 @@ export function QuotaLine(props: { model: QuotaModel }): JSX.Element | null {
         const percent = Math.round(meter.fraction * 100);
         return (
           <div
-            key={meter.resource}
+            key={`${meter.pool ?? ''}/${meter.resource}`}
             className={
               'jp-remotem-quota-item' + (meter.warning ? ' jp-mod-warn' : '')
             }
             data-resource={meter.resource}
+            data-pool={meter.pool ?? undefined}
             title={meter.details}
           >
             <span className="jp-remotem-quota-text">{meter.text}</span>

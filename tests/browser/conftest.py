@@ -102,6 +102,8 @@ def _wait_for_server(proc: subprocess.Popen, url: str, token: str, log: Path) ->
 OWNER = "tester"
 STORAGE_QUOTA_BYTES = 20_000_000
 COMPUTE_QUOTA_HOURS = 5
+#: The owner's group, whose members share a pool of compute hours.
+GROUP, POOL_HOURS = "stem-lab", 100
 
 
 # Reads of reduction jobs are throttled so that a job over the small demo scan (12 MiB) runs
@@ -174,8 +176,10 @@ def lab_server(
                     "quotas": {
                         "users": {
                             OWNER: {"storage_bytes": STORAGE_QUOTA_BYTES, "compute_hours": COMPUTE_QUOTA_HOURS}
-                        }
+                        },
+                        "pools": {GROUP: {"compute_hours": POOL_HOURS}},
                     },
+                    "user_groups": [GROUP],
                 },
             }
         )

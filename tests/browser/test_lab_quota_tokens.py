@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 from _lab import SIDEBAR, open_sidebar, run_from_palette
-from conftest import COMPUTE_QUOTA_HOURS, STORAGE_QUOTA_BYTES
+from conftest import COMPUTE_QUOTA_HOURS, GROUP, POOL_HOURS, STORAGE_QUOTA_BYTES
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +79,11 @@ def test_quota_line_and_a_copy_that_would_not_fit(page, lab_server) -> None:
             re.compile(rf"^Compute [\d.<]+ of {COMPUTE_QUOTA_HOURS} h \(30 days\)$")
         )
         expect(compute.get_by_role("meter")).to_have_attribute("aria-valuenow", "0")
+        # The group's shared pool follows the user's own quota.
+        pool = sidebar.locator(f'{JOBS} .jp-remotem-quota-item[data-pool="{GROUP}"][data-resource="compute"]')
+        expect(pool.locator(".jp-remotem-quota-text")).to_have_text(
+            re.compile(rf"^{GROUP} \(shared\): Compute [\d.<]+ of {POOL_HOURS} h \(30 days\)$")
+        )
         sidebar.locator(JOBS).screenshot(path=str(ARTIFACTS / "jobs-quota.png"))
         keep_screenshot("jobs-quota.png")
 

@@ -113,4 +113,29 @@ describe('quotaMeters', () => {
     expect(meters[0].warning).toBe(true);
     expect(meters[0].details).toContain('0 h left');
   });
+
+  it("adds the shared pools of the user's groups after the own quota", () => {
+    const pool = quota({
+      limits: { storage_bytes: 10 * MiB },
+      usage: { storage_bytes: 9.5 * MiB, results: 4 }
+    });
+    const meters = quotaMeters(
+      {
+        ...quota({ limits: { compute_hours: 5 } }),
+        pools: [{ ...pool, group: 'microscopy' }]
+      },
+      trans
+    );
+    expect(meters.map(m => [m.pool, m.resource])).toEqual([
+      [null, 'compute'],
+      ['microscopy', 'storage']
+    ]);
+    expect(meters[1].text).toBe(
+      'microscopy (shared): Storage 9.50 of 10.0 MiB'
+    );
+    expect(meters[1].warning).toBe(true);
+    expect(meters[1].details).toBe(
+      '9.50 MiB kept by 4 result files, 0 B reserved by unfinished jobs, 512 KiB left.'
+    );
+  });
 });
