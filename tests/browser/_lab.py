@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
+
 SIDEBAR = '[id="jupyter-remotem:sidebar"]'
 
 
@@ -46,3 +48,14 @@ def run_from_palette(page: Any, query: str, command: str) -> None:
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
+
+
+def api(server, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
+    """Call the REST API as a script would: with the server's token, or a personal one."""
+    return requests.request(
+        method,
+        f"{server.url}remotem/api/{path}",
+        headers={"Authorization": f"token {token or server.token}"},
+        timeout=30,
+        **kwargs,
+    )

@@ -15,8 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import requests
-from _lab import SIDEBAR, open_sidebar, run_from_palette
+from _lab import SIDEBAR, api, open_sidebar, run_from_palette
 from conftest import COMPUTE_QUOTA_HOURS, GROUP, POOL_HOURS, STORAGE_QUOTA_BYTES
 
 pytestmark = pytest.mark.browser
@@ -26,17 +25,6 @@ ARTIFACTS = HERE / "artifacts"
 DOCS = HERE.parent.parent / "docs"
 JOBS = '[id="jupyter-remotem:jobs"]'
 MiB = 1024 * 1024
-
-
-def api(server, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
-    """Call the REST API as a script would: with the server's token, or a personal one."""
-    return requests.request(
-        method,
-        f"{server.url}remotem/api/{path}",
-        headers={"Authorization": f"token {token or server.token}"},
-        timeout=30,
-        **kwargs,
-    )
 
 
 def keep_screenshot(name: str) -> None:
@@ -67,14 +55,14 @@ def test_quota_line_and_a_copy_that_would_not_fit(page, lab_server) -> None:
         assert quota["limits"]["storage_bytes"] == STORAGE_QUOTA_BYTES
         taken = quota["usage"]["storage_bytes"] + quota["usage"]["reserved_bytes"]
         assert taken >= 12 * MiB, quota
-        storage = sidebar.locator(f'{JOBS} .jp-remotem-quota-item[data-resource="storage"]')
+        storage = sidebar.locator(f'{JOBS} .jp-remotem-quota-item[data-resource="storage"]:not([data-pool])')
         expect(storage.locator(".jp-remotem-quota-text")).to_have_text(
             re.compile(rf"^Storage \d+\.\d of {STORAGE_QUOTA_BYTES / MiB:.1f} MiB$")
         )
         meter = storage.get_by_role("meter")
         expect(meter).to_have_attribute("aria-valuenow", str(round(taken / STORAGE_QUOTA_BYTES * 100)))
         expect(storage).not_to_have_class(re.compile("jp-mod-warn"))  # about 63 %
-        compute = sidebar.locator(f'{JOBS} .jp-remotem-quota-item[data-resource="compute"]')
+        compute = sidebar.locator(f'{JOBS} .jp-remotem-quota-item[data-resource="compute"]:not([data-pool])')
         expect(compute.locator(".jp-remotem-quota-text")).to_have_text(
             re.compile(rf"^Compute [\d.<]+ of {COMPUTE_QUOTA_HOURS} h \(30 days\)$")
         )

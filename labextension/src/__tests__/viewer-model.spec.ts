@@ -509,3 +509,178 @@ describe('ViewerModel', () => {
     expect(model.state).toBeNull();
   });
 });
+
+/**
+ * A saved result of the scan's shape plus `channels` planes (none: the scan's shape
+ * alone), whose plane c holds 1000 * c + 10 * y + x at each position; `GET data`
+ * answers the plane its slice names, and is recorded in `read`.
+ */
+function withSavedResult(
+  server: ServerDouble,
+  path: string,
+  shape: number[],
+  read: string[][]
+): void {
+  const base = meta(path);
+  server.metas[path] = {
+    ...base,
+    dataset: { ...base.dataset!, format: 'npy', dataset: null, shape }
+  };
+  const frame = server.api.getData;
+  server.api.getData = async (...args: unknown[]) => {
+    const [repo, file, slice] = args as string[];
+    read.push([repo, file, slice]);
+    if (file !== path) {
+      return frame();
+    }
+    const channel = slice === '...' ? 0 : Number(slice.split(',').pop());
+    const values: number[] = [];
+    for (let y = 0; y < NAV[0]; y++) {
+      for (let x = 0; x < NAV[1]; x++) {
+        values.push(1000 * channel + 10 * y + x);
+      }
+    }
+    return float64Npy(NAV, values);
+  };
+}
+
+describe('ViewerModel with a saved result as navigation image', () => {
+  const adf = {
+    repository: 'demo',
+    path: 'results/adf.npy',
+    dataset: null,
+    channel: 1
+  };
+
+  it('reads the chosen plane once, keeps picking frames, and goes back to live modes', async () => {
+    const server = new ServerDouble();
+    const read: string[][] = [];
+    withSavedResult(server, adf.path, [...NAV, 2], read);
+    const model = viewerOf(server, 'scan.h5');
+    await model.load();
+    await when(model, () => model.navigation.exact && !model.navigation.busy);
+    model.update({ navFft: true });
+    await when(model, () => model.navigation.exact && !model.navigation.busy);
+    const reductions = server.asked.length;
+
+    expect(await model.chooseNavResult(adf)).toBe(true);
+    await when(
+      model,
+      () => !model.navigation.busy && model.navResultFit !== null
+    );
+    expect(model.state).toMatchObject({
+      mode: 'result',
+      navResult: adf,
+      navFft: false
+    });
+    // No reduction, no coarse pass: one plane of the file, read as it is.
+    expect(server.asked.length).toBe(reductions);
+    expect(read.filter(r => r[1] === adf.path)).toEqual([
+      ['demo', adf.path, '...,1']
+    ]);
+    expect(model.navigation).toMatchObject({ exact: true, step: 1 });
+    const image = model.navigation.image!;
+    expect([image.height, image.width]).toEqual(NAV);
+    expect(image.data[3 * 6 + 5]).toBe(1035);
+    expect(model.navResultFit).toMatchObject({ channels: 2 });
+
+    // Picking a position reads that frame of the scan.
+    model.update({ cursor: [2, 1] });
+    await when(model, () => read.some(r => r[1] === 'scan.h5'));
+    expect(read[read.length - 1]).toEqual(['demo', 'scan.h5', '1,2,...']);
+
+    // Another plane of the same file: its metadata is not read again.
+    model.update({ navResult: { ...adf, channel: 0 } });
+    await when(model, () => model.navigation.image?.data[0] === 0);
+    expect(read.filter(r => r[1] === adf.path).map(r => r[2])).toEqual([
+      '...,1',
+      '...,0'
+    ]);
+
+    // A save writes the frame with the view; the navigation image is saved already.
+    const request = model.jobRequest(
+      { repository: 'demo', path: 'frame.npy', format: 'npy' },
+      'frame'
+    )!;
+    expect(request.view).toMatchObject({
+      mode: 'result',
+      navResult: { ...adf, channel: 0 }
+    });
+    const output = {
+      repository: 'demo',
+      path: 'n.npy',
+      format: 'npy' as const
+    };
+    await expect(model.submit(output, 'nav')).rejects.toThrow(
+      'is the saved result demo:results/adf.npy already'
+    );
+    // The save dialog's dry run hears the same, as a rejection it shows.
+    await expect(model.quote(output, 'nav')).rejects.toThrow('already');
+
+    // Back to a live mode: the reduction again.
+    model.update({ mode: 'sum' });
+    await when(model, () => model.navigation.exact && !model.navigation.busy);
+    expect(server.asked.length).toBeGreaterThan(reductions);
+    expect(model.navResultFit).toBeNull();
+    expect(model.navigation.image!.data[3 * 6 + 5]).toBe(305);
+    model.dispose();
+  });
+
+  it('says both shapes and keeps the navigation image shown when a result does not fit', async () => {
+    const server = new ServerDouble();
+    const read: string[][] = [];
+    withSavedResult(server, 'wrong.npy', [3, 3], read);
+    const model = viewerOf(server, 'scan.h5');
+    await model.load();
+    await when(model, () => model.navigation.exact && !model.navigation.busy);
+    const shown = model.navigation.image;
+
+    const taken = await model.chooseNavResult({
+      ...adf,
+      path: 'wrong.npy',
+      channel: 0
+    });
+    expect(taken).toBe(false);
+    expect(model.navResultError?.message).toBe(
+      "demo:wrong.npy cannot be the navigation image. This result's shape is 3 × 3; the scan's is 4 × 6 (or 4 × 6 × channels)."
+    );
+    expect(model.state!.mode).toBe('detector');
+    expect(model.navigation.image).toBe(shown);
+    expect(read.filter(r => r[1] === 'wrong.npy')).toEqual([]);
+
+    // A missing file says so the same way.
+    expect(await model.chooseNavResult({ ...adf, path: 'gone.npy' })).toBe(
+      false
+    );
+    expect(model.navResultError?.status).toBe(404);
+
+    // Choosing another mode clears the refusal.
+    model.update({ mode: 'sum' });
+    expect(model.navResultError).toBeNull();
+    model.dispose();
+  });
+
+  it('shows the result again from the layout, and says why when it no longer fits', async () => {
+    const server = new ServerDouble();
+    const read: string[][] = [];
+    withSavedResult(server, adf.path, [...NAV, 2], read);
+    const view = { mode: 'result', navResult: adf };
+    const model = viewerOf(server, 'scan.h5', view);
+    await model.load();
+    await when(model, () => model.navigation.image !== null);
+    expect(model.state!.mode).toBe('result');
+    expect(model.navigation.image!.data[0]).toBe(1000);
+    expect(
+      server.asked.filter(a => a.request.operation === 'virtual_detector')
+    ).toEqual([]);
+    model.dispose();
+
+    withSavedResult(server, adf.path, [2, 2], read);
+    const stale = viewerOf(server, 'scan.h5', view);
+    await stale.load();
+    await when(stale, () => stale.navigation.error !== null);
+    expect(stale.navigation.error?.code).toBe('shape_mismatch');
+    expect(stale.navigation.image).toBeNull();
+    stale.dispose();
+  });
+});

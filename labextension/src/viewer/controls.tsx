@@ -1,7 +1,7 @@
 /**
  * The viewer's toolbar: what the navigation image shows (detectors, sum, centre of
- * mass with its parameters), which shapes to add, the scan region and its
- * statistic, the pointer tool and the FFT switches. Operations the server cannot
+ * mass with its parameters, or a result saved earlier), which shapes to add, the
+ * scan region and its statistic, the pointer tool and the FFT switches. Operations the server cannot
  * run on this dataset, and views its scan axes do not allow, are disabled with the
  * reason.
  */
@@ -56,8 +56,11 @@ function roiStatNames(trans: TranslationBundle): Record<RoiStat, string> {
   };
 }
 
-/** The operation behind each navigation mode. */
-const MODE_OPERATION: Record<NavMode, string> = {
+/** The navigation modes computed live, each by an operation of the server. */
+type LiveMode = Exclude<NavMode, 'result'>;
+
+/** The operation behind each live navigation mode. */
+const MODE_OPERATION: Record<LiveMode, string> = {
   detector: 'virtual_detector',
   sum: 'virtual_detector',
   com: 'com'
@@ -72,12 +75,14 @@ export function ViewerControls(props: {
   tool: Tool;
   onTool: (tool: Tool) => void;
   onChange: (patch: Partial<IViewState>) => void;
+  /** Choose a saved result as the navigation image (opens a dialog). */
+  onChooseResult: () => void;
 }): JSX.Element {
   const { state, geometry, navRank, operations, onChange } = props;
   const views = navViews(navRank);
   const trans = useTranslation();
   const names = shapeNames(trans);
-  const modes: { mode: NavMode; label: string }[] = [
+  const modes: { mode: LiveMode; label: string }[] = [
     { mode: 'detector', label: trans.__('Detectors') },
     { mode: 'sum', label: trans.__('Sum') },
     { mode: 'com', label: trans.__('Centre of mass') }
@@ -88,7 +93,8 @@ export function ViewerControls(props: {
   const addDetector = (kind: ShapeKind) => {
     const id = nextDetectorId(state.detectors);
     onChange({
-      mode: 'detector',
+      // A saved result stays the navigation image while detectors are drawn.
+      mode: state.mode === 'result' ? 'result' : 'detector',
       detectors: [
         ...state.detectors,
         { id, shape: defaultShape(kind, sw, sh) }
@@ -96,6 +102,13 @@ export function ViewerControls(props: {
       selected: id
     });
   };
+  const navFftReason =
+    views.navFft ??
+    (state.mode === 'result'
+      ? trans.__(
+          'The server computes the FFT of a live navigation image only, not of a saved result.'
+        )
+      : null);
   const roiReason =
     views.region ?? unavailableReason(operations, 'frame_stats');
   // A 1-D scan's region is a range of indices.
@@ -132,6 +145,26 @@ export function ViewerControls(props: {
               </button>
             );
           })}
+          <button
+            role="radio"
+            aria-checked={state.mode === 'result'}
+            aria-haspopup="dialog"
+            data-mode="result"
+            className={
+              'jp-remotem-viewer-mode jp-remotem-viewer-mode-result' +
+              (state.mode === 'result' ? ' jp-mod-active' : '')
+            }
+            disabled={views.navigation !== null}
+            title={
+              views.navigation ??
+              trans.__(
+                'Show a result saved earlier (a job’s output, or any array of the scan’s shape) as the navigation image'
+              )
+            }
+            onClick={props.onChooseResult}
+          >
+            {trans.__('Saved result…')}
+          </button>
         </div>
       </fieldset>
       {state.mode !== 'com' && (
@@ -231,8 +264,8 @@ export function ViewerControls(props: {
             type="checkbox"
             className="jp-remotem-viewer-nav-fft"
             checked={state.navFft}
-            disabled={views.navFft !== null}
-            title={views.navFft ?? trans.__('|FFT| of the navigation image')}
+            disabled={navFftReason !== null}
+            title={navFftReason ?? trans.__('|FFT| of the navigation image')}
             onChange={event => onChange({ navFft: event.target.checked })}
           />
           {trans.__('of the image')}

@@ -22,6 +22,7 @@ import {
 import { isFinal } from '../jobstate';
 import { colourWheel, expandCoarse, inferStep } from './images';
 import { JobWatch } from './jobwatch';
+import { fitResult, IResultFit, resultLocationText } from './navresult';
 import { IImage, INDArray, parseNpy, toImage } from './npy';
 import { LiveQuery } from './requests';
 import { asScanRows, navViews, pickParams, supportedState } from './scanaxes';
@@ -32,6 +33,7 @@ import {
   frameSlice,
   geometryOf,
   IGeometry,
+  INavResult,
   ISource,
   IViewState,
   navigationRequest,
@@ -70,6 +72,16 @@ export type SaveWhat = 'nav' | 'frame';
 interface INavArrays {
   arrays: INDArray[];
   step: number;
+  /** How a saved result shown as navigation image was read. */
+  fit?: IResultFit;
+}
+
+/** What the metadata says about a saved result's array. */
+interface IResultInfo {
+  /** Its location, as `resultLocationText` writes it. */
+  key: string;
+  shape: number[];
+  format: string;
 }
 
 export class ViewerModel {
@@ -125,6 +137,19 @@ export class ViewerModel {
 
   get frame(): IFrame {
     return this._frame;
+  }
+
+  /**
+   * Why the saved result last chosen as navigation image was not taken (the
+   * navigation image shown before stays).
+   */
+  get navResultError(): RemotemError | null {
+    return this._navResultError;
+  }
+
+  /** How the saved result shown as navigation image is read, once known. */
+  get navResultFit(): IResultFit | null {
+    return this._state?.mode === 'result' ? this._navResultFit : null;
   }
 
   /** The job this viewer started last, as last seen. */
@@ -231,6 +256,9 @@ export class ViewerModel {
     }
     const next = supportedState({ ...this._state, ...patch }, this._navRank);
     next.cursor = clampCursor(next.cursor, this._geometry);
+    if (patch.mode !== undefined) {
+      this._navResultError = null;
+    }
     this._state = next;
     const navKey = this._navKey();
     if (navKey !== this._lastNavKey) {
@@ -246,7 +274,38 @@ export class ViewerModel {
   }
 
   /**
-   * Ask for the navigation image again: coarse first, then exact.
+   * Show the saved result `choice` as the navigation image, once its metadata says
+   * that it fits the scan; otherwise `navResultError` says why and the navigation
+   * image shown stays. Resolves whether it was taken.
+   */
+  async chooseNavResult(choice: INavResult): Promise<boolean> {
+    if (!this._state || !this._dataset) {
+      return false;
+    }
+    const run = ++this._choiceRun;
+    this._navResultError = null;
+    // The file may have been written again since it was last read.
+    this._resultInfo = null;
+    this._changed.emit();
+    try {
+      await this._fitResult(choice);
+    } catch (reason) {
+      if (run === this._choiceRun && !isAbort(reason) && !this._disposed) {
+        this._navResultError = RemotemError.from(reason);
+        this._changed.emit();
+      }
+      return false;
+    }
+    if (run !== this._choiceRun || this._disposed || !this._state) {
+      return false;
+    }
+    this.update({ mode: 'result', navResult: choice });
+    return true;
+  }
+
+  /**
+   * Ask for the navigation image again: coarse first, then exact (a saved result:
+   * read once).
    */
   refreshNavigation(): void {
     const source = this._source;
@@ -256,6 +315,14 @@ export class ViewerModel {
       return;
     }
     this._lastNavKey = this._navKey();
+    if (
+      state.mode === 'result' &&
+      state.navResult &&
+      !navViews(this._navRank).navigation
+    ) {
+      this._refreshResult(state.navResult);
+      return;
+    }
     const plan = this._navigationPlan();
     if (!plan) {
       this._navArrays = null;
@@ -281,6 +348,85 @@ export class ViewerModel {
   }
 
   /**
+   * Read the chosen plane of a saved result, checked against the scan first.
+   */
+  private _refreshResult(result: INavResult): void {
+    this._navStarted = performance.now();
+    this._navFirstPending = true;
+    this._nav = { ...this._nav, error: null, tooLarge: false };
+    void this._navQuery.start(async (_coarse, signal) => {
+      const fit = await this._fitResult(result, signal);
+      const array = await this._readArray(result, fit.slice, signal);
+      const arrays = [asScanRows(array, this._navRank)];
+      return { value: { arrays, step: 1, fit }, step: 1 };
+    }, false);
+  }
+
+  /**
+   * How the saved result `result` fits the scan (its metadata is read once per
+   * file); a RemotemError saying the shapes when it does not.
+   */
+  private async _fitResult(
+    result: INavResult,
+    signal?: AbortSignal
+  ): Promise<IResultFit> {
+    const key = resultLocationText(result);
+    let info = this._resultInfo?.key === key ? this._resultInfo : null;
+    if (!info) {
+      const meta = await this.api.getMeta(
+        result.repository,
+        result.path,
+        result.dataset,
+        signal
+      );
+      if (!meta.dataset) {
+        throw new RemotemError(
+          `${key} holds no array that can be shown.`,
+          0,
+          'no_dataset',
+          null
+        );
+      }
+      info = { key, shape: meta.dataset.shape, format: meta.dataset.format };
+      this._resultInfo = info;
+    }
+    const answer = fitResult(
+      info.shape,
+      info.format,
+      this._dataset?.nav_shape ?? [],
+      result.channel
+    );
+    if ('problem' in answer) {
+      throw new RemotemError(
+        `${key} cannot be the navigation image. ${answer.problem}`,
+        0,
+        'shape_mismatch',
+        'Choose a result computed over this scan, such as a virtual detector, the sum or the centre of mass saved from this viewer.'
+      );
+    }
+    return answer.fit;
+  }
+
+  /**
+   * Part of an array as it is stored (`GET data`).
+   */
+  private async _readArray(
+    location: ISource,
+    slice: string,
+    signal: AbortSignal
+  ): Promise<INDArray> {
+    return parseNpy(
+      await this.api.getData(
+        location.repository,
+        location.path,
+        slice,
+        location.dataset,
+        signal
+      )
+    );
+  }
+
+  /**
    * Ask for the frame again (at the cursor, or the statistic of the scan region).
    */
   refreshFrame(): void {
@@ -294,16 +440,12 @@ export class ViewerModel {
     const plan = frameRequest(source, state, this._navRank);
     const slice = frameSlice(state, dataset.nav_shape.length);
     void this._frameQuery.start(async (_coarse, signal) => {
-      const buffer = plan
-        ? (await this.api.reduceNpy(plan.request, plan.field, signal)).buffer
-        : await this.api.getData(
-            source.repository,
-            source.path,
-            slice,
-            source.dataset,
-            signal
-          );
-      return { value: toImage(parseNpy(buffer)), step: 1 };
+      const array = plan
+        ? parseNpy(
+            (await this.api.reduceNpy(plan.request, plan.field, signal)).buffer
+          )
+        : await this._readArray(source, slice, signal);
+      return { value: toImage(array), step: 1 };
     }, false);
   }
 
@@ -347,11 +489,12 @@ export class ViewerModel {
   /**
    * What the job writing what is shown would cost, and whether it fits the quota.
    */
-  quote(
+  async quote(
     output: IJobOutput,
     what: SaveWhat,
     signal?: AbortSignal
   ): Promise<IJobDryRun> {
+    // Async, so that a refusal of what cannot be saved rejects rather than throws.
     return this.api.quoteJob(this._saveRequest(output, what), signal);
   }
 
@@ -368,6 +511,15 @@ export class ViewerModel {
     output: IJobOutput,
     what: SaveWhat
   ): IReductionJobRequest {
+    const shown = this._state?.navResult;
+    if (what === 'nav' && this._state?.mode === 'result' && shown) {
+      throw new RemotemError(
+        `The navigation image is the saved result ${resultLocationText(shown)} already.`,
+        0,
+        'invalid',
+        'Save the frame, or choose another navigation image first.'
+      );
+    }
     const request = this.jobRequest(output, what);
     if (!request) {
       throw new RemotemError('Nothing to save yet.', 0, 'invalid', null);
@@ -491,6 +643,9 @@ export class ViewerModel {
     if (!this._source || !this._state || !this._geometry) {
       return '';
     }
+    if (this._state.mode === 'result') {
+      return JSON.stringify(['result', this._state.navResult]);
+    }
     const plan = this._navigationPlan();
     return plan ? JSON.stringify([plan.request, plan.fields]) : '';
   }
@@ -511,6 +666,7 @@ export class ViewerModel {
       : this._nav.latencyMs;
     this._navFirstPending = false;
     this._navArrays = value;
+    this._navResultFit = value.fit ?? null;
     this._nav = {
       ...this._nav,
       exact,
@@ -569,7 +725,8 @@ export class ViewerModel {
         image: keep ? this._nav.image : null,
         field: keep ? this._nav.field : null,
         error: keep ? null : error,
-        tooLarge: error.status === 413
+        // A job can compute a reduction too large to answer, not read a saved array.
+        tooLarge: error.status === 413 && this._state?.mode !== 'result'
       };
       if (!keep) {
         this._navArrays = null;
@@ -616,6 +773,10 @@ export class ViewerModel {
     tooLarge: false,
     busy: false
   };
+  private _navResultError: RemotemError | null = null;
+  private _navResultFit: IResultFit | null = null;
+  private _resultInfo: IResultInfo | null = null;
+  private _choiceRun = 0;
   private _navStarted = 0;
   private _navFirstPending = false;
   private _navAnsweredRun = -1;

@@ -23,6 +23,8 @@ import { ImageView } from './ImageView';
 import { Tool } from './interaction';
 import { JobStatus } from './jobstatus';
 import { SaveWhat, ViewerModel } from './model';
+import { askForNavResult } from './navdialog';
+import { resultLocationText } from './navresult';
 import { IImage } from './npy';
 import { lineProfile } from './profile';
 import { ProfilePlot } from './ProfilePlot';
@@ -30,7 +32,7 @@ import { indexRange, navViews, rangeOf } from './scanaxes';
 import { ScanPlot } from './ScanPlot';
 import { suggestedPath } from './outputs';
 import { askToSave } from './save';
-import { ICalibration, IDisplay, IViewState } from './state';
+import { ICalibration, IDisplay, INavResult, IViewState } from './state';
 import { detectorColor, DetectorTabs } from './tabs';
 
 /** The colour of the scan region outline. */
@@ -43,6 +45,10 @@ const COM_COLOR = '#ff5252';
  * A short name of what is shown, for file names of saved results.
  */
 function resultLabel(state: IViewState): string {
+  if (state.mode === 'result') {
+    // The navigation image is saved already: what is saved is the frame.
+    return 'frame';
+  }
   if (state.mode === 'com') {
     return `com-${state.comField}`;
   }
@@ -78,6 +84,8 @@ export function ViewerPanel(props: {
         repositories = await model.api.listRepositories();
       }
       const own = repositories.find(r => r.name === source.repository);
+      // A saved result shown as navigation image is saved already.
+      const initialWhat: SaveWhat = state.mode === 'result' ? 'frame' : what;
       await askToSave({
         trans,
         title: note ? trans.__('Run as job') : trans.__('Save result'),
@@ -90,7 +98,7 @@ export function ViewerPanel(props: {
             : (repositories.find(r => r.home)?.name ?? ''),
           path: suggestedPath(source.path, resultLabel(state), 'hdf5'),
           format: 'hdf5',
-          what
+          what: initialWhat
         },
         quote: (output, what, signal) => model.quote(output, what, signal),
         submit: (output, what) => model.submit(output, what)
@@ -98,6 +106,25 @@ export function ViewerPanel(props: {
     },
     [model, trans]
   );
+
+  const chooseResult = useCallback(async () => {
+    const source = model.source;
+    const dataset = model.dataset;
+    const state = model.state;
+    if (!source || !dataset || !state) {
+      return;
+    }
+    const choice = await askForNavResult({
+      trans,
+      api: model.api,
+      source,
+      navShape: dataset.nav_shape,
+      current: state.navResult
+    });
+    if (choice) {
+      await model.chooseNavResult(choice);
+    }
+  }, [model, trans]);
 
   if (model.loadError) {
     return (
@@ -161,6 +188,7 @@ export function ViewerPanel(props: {
         tool={tool}
         onTool={setTool}
         onChange={update}
+        onChooseResult={() => void chooseResult().catch(() => undefined)}
       />
       <RemoteHint
         bytes={dataset.nbytes}
@@ -349,10 +377,17 @@ function NavigationSection(props: ISectionProps): JSX.Element {
   const calibration = state.navFft
     ? undefined
     : imageCalibration(dataset, 'nav', state.navCalibration);
+  const shownResult =
+    state.mode === 'result' && state.navResult ? state.navResult : null;
   return (
     <section
       className="jp-remotem-viewer-nav"
       aria-label={trans.__('Navigation image')}
+      data-mode={state.mode}
+      data-nav-result={
+        shownResult ? resultLocationText(shownResult) : undefined
+      }
+      data-channel={shownResult ? shownResult.channel : undefined}
       data-exact={nav.exact}
       data-step={nav.step}
       data-busy={nav.busy}
@@ -375,6 +410,12 @@ function NavigationSection(props: ISectionProps): JSX.Element {
                   : state.selected
             });
           }}
+        />
+      )}
+      {shownResult && (
+        <NavResultCaption
+          result={shownResult}
+          channels={model.navResultFit?.channels ?? null}
         />
       )}
       {navRank === 1 ? (
@@ -412,7 +453,12 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           label={
             showField
               ? trans.__('Centre-of-mass field as a colour wheel')
-              : trans.__('Navigation image: pick a scan position')
+              : shownResult
+                ? trans.__(
+                    'Navigation image (saved result %1): pick a scan position',
+                    resultLocationText(shownResult)
+                  )
+                : trans.__('Navigation image: pick a scan position')
           }
           busy={nav.busy}
           stale={!nav.exact}
@@ -430,6 +476,11 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           error={nav.error}
           onRetry={() => model.refreshNavigation()}
         />
+      )}
+      {model.navResultError && (
+        <div className="jp-remotem-viewer-nav-result-error">
+          <ErrorMessage error={model.navResultError} />
+        </div>
       )}
       {nav.tooLarge && (
         <TooLarge
@@ -457,6 +508,30 @@ function NavigationSection(props: ISectionProps): JSX.Element {
         onCalibration={navCalibration => onChange({ navCalibration })}
       />
     </section>
+  );
+}
+
+/**
+ * Which saved result the navigation image shows (and which of its planes).
+ */
+function NavResultCaption(props: {
+  result: INavResult;
+  /** Its number of planes, once read. */
+  channels: number | null;
+}): JSX.Element {
+  const trans = useTranslation();
+  const text = resultLocationText(props.result);
+  return (
+    <div className="jp-remotem-viewer-nav-source" title={text}>
+      {props.channels !== null && props.channels > 1
+        ? trans.__(
+            'Saved result %1, channel %2 of 0–%3',
+            text,
+            props.result.channel,
+            props.channels - 1
+          )
+        : trans.__('Saved result %1', text)}
+    </div>
   );
 }
 

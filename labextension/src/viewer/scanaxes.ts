@@ -50,13 +50,15 @@ export function navViews(navRank: number): INavViews {
 
 /**
  * The state with what the scan cannot show switched off (a state restored from a
- * 2-D scan's view, or a saved result's, may ask for it).
+ * 2-D scan's view, or a saved result's, may ask for it), and with the FFT of the
+ * navigation image off while it is a saved array (the server computes FFTs of
+ * reductions only).
  */
 export function supportedState(state: IViewState, navRank: number): IViewState {
   const views = navViews(navRank);
   return {
     ...state,
-    navFft: views.navFft ? false : state.navFft,
+    navFft: views.navFft || state.mode === 'result' ? false : state.navFft,
     comField:
       views.comWheel && state.comField === 'field'
         ? 'magnitude'

@@ -18,8 +18,18 @@ import { fromRangeSpec, pickParams, rangeSpec } from './scanaxes';
 import type { IScaling } from './scaling';
 import { DEFAULT_SCALING } from './scaling';
 
-/** What the navigation image shows. */
-export type NavMode = 'detector' | 'sum' | 'com';
+/**
+ * What the navigation image shows: a live reduction (a virtual detector, the sum, the
+ * centre of mass) or a result array saved earlier (`navResult`).
+ */
+export type NavMode = 'detector' | 'sum' | 'com' | 'result';
+
+export const NAV_MODES: ReadonlyArray<NavMode> = [
+  'detector',
+  'sum',
+  'com',
+  'result'
+];
 
 /** Which centre-of-mass quantity the navigation image shows. */
 export type ComField =
@@ -56,6 +66,17 @@ export interface ISource {
   repository: string;
   path: string;
   dataset: string | null;
+}
+
+/**
+ * A result array saved earlier, shown as the navigation image: its file, the array
+ * inside (null: the file's default) and, for a stack of images, which one.
+ */
+export interface INavResult {
+  repository: string;
+  path: string;
+  dataset: string | null;
+  channel: number;
 }
 
 /** A detector drawn on the frame. */
@@ -110,6 +131,8 @@ export interface IViewState {
   /** A line drawn for a profile, and on which image. */
   line: [Point, Point] | null;
   lineOn: 'nav' | 'frame';
+  /** The saved result shown in mode 'result' (kept when another mode is chosen). */
+  navResult: INavResult | null;
 }
 
 /** Frame and scan sizes as [height, width]. */
@@ -160,7 +183,8 @@ export function defaultViewState(geometry: IGeometry): IViewState {
     navCalibration: null,
     frameCalibration: null,
     line: null,
-    lineOn: 'frame'
+    lineOn: 'frame',
+    navResult: null
   };
 }
 
@@ -204,6 +228,10 @@ export function navigationRequest(
   state: IViewState,
   geometry: IGeometry
 ): { request: IReductionRequest; fields: string[]; channel: number } | null {
+  if (state.mode === 'result') {
+    // A saved array is read as it is (`GET data`), not reduced.
+    return null;
+  }
   const base = {
     repository: source.repository,
     path: source.path,
@@ -367,6 +395,32 @@ function readDisplay(value: unknown, fallback: IDisplay): IDisplay {
   };
 }
 
+/**
+ * A saved result's location and channel read back from untrusted JSON, or null.
+ */
+export function readNavResult(value: unknown): INavResult | null {
+  if (
+    !isRecord(value) ||
+    typeof value.repository !== 'string' ||
+    !value.repository ||
+    typeof value.path !== 'string' ||
+    !value.path
+  ) {
+    return null;
+  }
+  const channel = value.channel;
+  return {
+    repository: value.repository,
+    path: value.path,
+    dataset:
+      typeof value.dataset === 'string' && value.dataset ? value.dataset : null,
+    channel:
+      typeof channel === 'number' && Number.isInteger(channel) && channel >= 0
+        ? channel
+        : 0
+  };
+}
+
 function readCalibration(value: unknown): ICalibration | null {
   if (
     isRecord(value) &&
@@ -414,12 +468,12 @@ export function readViewState(value: unknown, geometry: IGeometry): IViewState {
     isPoint(value.line[1])
       ? ([value.line[0], value.line[1]] as [Point, Point])
       : null;
+  const navResult = readNavResult(value.navResult);
+  const mode = pick(value.mode, NAV_MODES, fallback.mode);
+  // Mode 'result' needs a result to show.
+  const shown = mode === 'result' && !navResult ? fallback.mode : mode;
   return {
-    mode: pick(
-      value.mode,
-      ['detector', 'sum', 'com'] as NavMode[],
-      fallback.mode
-    ),
+    mode: shown,
     detectors: chosen,
     selected:
       typeof value.selected === 'string' &&
@@ -446,7 +500,8 @@ export function readViewState(value: unknown, geometry: IGeometry): IViewState {
     navCalibration: readCalibration(value.navCalibration),
     frameCalibration: readCalibration(value.frameCalibration),
     line,
-    lineOn: value.lineOn === 'nav' ? 'nav' : 'frame'
+    lineOn: value.lineOn === 'nav' ? 'nav' : 'frame',
+    navResult
   };
 }
 
