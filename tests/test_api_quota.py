@@ -80,12 +80,14 @@ def test_usage_counts_kept_results_compute_and_what_unfinished_jobs_reserve(tmp_
         store.close()
 
 
-class TestQuotaOverREST:
-    @pytest.fixture
-    def repositories(self, repositories, tmp_path):
-        (tmp_path / "out").mkdir()
-        return repositories + [{"name": "out", "url": str(tmp_path / "out"), "writable": True}]
+@pytest.fixture
+def repositories(repositories, tmp_path):
+    """Every server here gets a writable repository, "out", for job results."""
+    (tmp_path / "out").mkdir()
+    return repositories + [{"name": "out", "url": str(tmp_path / "out"), "writable": True}]
 
+
+class TestQuotaOverREST:
     @pytest.fixture
     def jp_server_config(self, repositories):
         return server_config(repositories, owner="ada",
@@ -146,11 +148,6 @@ class TestQuotaOverREST:
 
 class TestSharedPools:
     """A group's pool is one allocation for all its members' jobs together."""
-
-    @pytest.fixture
-    def repositories(self, repositories, tmp_path):
-        (tmp_path / "out").mkdir()
-        return repositories + [{"name": "out", "url": str(tmp_path / "out"), "writable": True}]
 
     @pytest.fixture
     def jp_server_config(self, repositories):
