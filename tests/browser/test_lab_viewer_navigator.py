@@ -130,7 +130,7 @@ def test_a_saved_result_as_navigation_image(page, lab_server, demo_data) -> None
         expect(nav).to_have_attribute("data-channel", "1")
         expect(page.locator(nav_view)).to_have_attribute("data-image-size", f"{NAV[1]}x{NAV[0]}")
         expect(page.locator(f"{viewer} .jp-remotem-viewer-nav-source")).to_have_text(
-            f"Saved result demo:{target}, channel 1 of 0–1"
+            f"Saved result demo:{target}, channel 1 (channels 0–1)"
         )
         result_mode = page.locator(f'{viewer} .jp-remotem-viewer-mode[data-mode="result"]')
         expect(result_mode).to_have_attribute("aria-checked", "true")

@@ -525,7 +525,7 @@ function NavResultCaption(props: {
     <div className="jp-remotem-viewer-nav-source" title={text}>
       {props.channels !== null && props.channels > 1
         ? trans.__(
-            'Saved result %1, channel %2 of 0–%3',
+            'Saved result %1, channel %2 (channels 0–%3)',
             text,
             props.result.channel,
             props.channels - 1
