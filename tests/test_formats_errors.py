@@ -215,6 +215,24 @@ def test_remote_headers_are_fetched_not_the_frames(monkeypatch):
         assert 0 < sum(fetched) < 0.1 * remote.info(name).size, name
 
 
+def test_a_line_triggered_remote_mib_needs_only_its_first_frame_header(monkeypatch):
+    """With a .hdr saying several frames per trigger, rsciio takes the scan's rows from it and
+    reads no timestamps: the first header is all that is fetched of the data file."""
+    from jupyter_remotem.formats import sources
+
+    fetched: list[int] = []
+    read_ranges = sources.ByteSource.read_ranges
+    monkeypatch.setattr(sources.ByteSource, "read_ranges", lambda self, starts, ends: fetched.append(
+        int(np.sum(np.asarray(ends) - np.asarray(starts)))) or read_ranges(self, starts, ends))
+    remote = memory_repository()
+    for name in ["scan.mib", "scan.hdr"]:
+        remote.fs.pipe(remote.full_path(name), (demo_dir() / name).read_bytes())
+    with open_dataset(remote, "scan.mib") as ds, open_dataset(local_repository(demo_dir()), "scan.mib") as truth:
+        assert ds.shape == truth.shape and ds.metadata == truth.metadata
+        np.testing.assert_array_equal(ds.read((slice(5, 7),)), truth.read((slice(5, 7),)))
+    assert sum(fetched[:2]) <= 2 * 768, "the first header (read twice: to plan, then for rsciio)"
+
+
 def test_a_remote_parse_is_remembered_until_the_file_changes(monkeypatch):
     from jupyter_remotem.formats import sources
 

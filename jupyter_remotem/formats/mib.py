@@ -23,7 +23,7 @@ from .jsonable import jsonable
 from .readers import OffsetReader
 from .rsciio_local import read_signals, refuse_internal_path
 from .sources import ByteSource
-from .stand_in import parse_headers
+from .stand_in import RangePlan, parse_headers
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
@@ -65,16 +65,38 @@ HEADERS_READ = 10_000
 PIXEL_BYTES = {"U01": 1, "U08": 1, "U16": 2, "U32": 4, "R64": 8}
 
 
-def header_ranges(source: ByteSource) -> list[tuple[int, int]]:
-    """The frame headers rsciio's reader reads: the first, and those it takes timestamps from."""
-    first = parse_header(bytes(source.read_ranges([0], [min(768, source.size)])[0]))
-    head_size = int(first["data_offset"])
-    depth = PIXEL_BYTES.get(first["pixel_depth"].strip())
-    if depth is None:
-        raise CorruptFile(f"Unknown MIB pixel depth {first['pixel_depth']!r}.")
-    stride = head_size + int(first["width"]) * int(first["height"]) * depth
-    frames = min(source.size // stride, HEADERS_READ)
-    return [(i * stride, i * stride + head_size) for i in range(max(frames, 1))]
+def frames_per_trigger(hdr_text: str) -> int | None:
+    """``Frames per Trigger (Number)`` of a ``.hdr`` sidecar (lines ``key:<tab>value``)."""
+    for line in hdr_text.splitlines():
+        key, _, value = line.partition("\t")
+        if key.rstrip(":").strip() == "Frames per Trigger (Number)":
+            try:
+                return int(value.strip())
+            except ValueError:
+                return None
+    return None
+
+
+def header_ranges(repository: Repository, sidecar: str) -> RangePlan:
+    """The frame headers rsciio's reader reads of a remote MIB: the first, and, unless the
+    ``.hdr`` says several frames come per trigger (a line-triggered scan), those it takes
+    the timestamps from that reveal the scan's rows."""
+
+    def plan(source: ByteSource) -> list[tuple[int, int]]:
+        first = parse_header(bytes(source.read_ranges([0], [min(768, source.size)])[0]))
+        head_size = int(first["data_offset"])
+        depth = PIXEL_BYTES.get(first["pixel_depth"].strip())
+        if depth is None:
+            raise CorruptFile(f"Unknown MIB pixel depth {first['pixel_depth']!r}.")
+        stride = head_size + int(first["width"]) * int(first["height"]) * depth
+        per_trigger = None
+        if repository.exists(sidecar):
+            with repository.open(sidecar) as handle:
+                per_trigger = frames_per_trigger(handle.read().decode("latin-1"))
+        frames = 1 if per_trigger is not None and per_trigger > 1 else min(source.size // stride, HEADERS_READ)
+        return [(i * stride, i * stride + head_size) for i in range(max(frames, 1))]
+
+    return plan
 
 
 def open_mib(repository: Repository, path: str, dataset: str | None = None) -> Dataset:
@@ -87,7 +109,8 @@ def open_mib(repository: Repository, path: str, dataset: str | None = None) -> D
         with open(local, "rb") as handle:
             return parse_header(handle.read(384)), read_signals(file_reader, local)[0]
 
-    header, signal = parse_headers(repository, path, header_ranges, "MIB", parse, sidecars=[sidecar])
+    header, signal = parse_headers(repository, path, header_ranges(repository, sidecar), "MIB", parse,
+                                   sidecars=[sidecar])
     shape = tuple(int(n) for n in signal["data"].shape)
     props = signal["original_metadata"]["mib_properties"]
     # The repository path: never the server's folders, nor a stand-in's.
