@@ -23,9 +23,11 @@ class OwnerGroups:
     """Asks the hub for the owner's groups; see the module docstring."""
 
     def __init__(self, api_url: str | None, api_token: str | None, refresh_s: float,
-                 log: logging.Logger | None = None) -> None:
+                 log: logging.Logger | None = None, tls: dict[str, str] | None = None) -> None:
         self.api_url = api_url.rstrip("/") if api_url else None
         self._api_token = api_token
+        #: ``ca_certs``/``client_cert``/``client_key`` for a hub with ``internal_ssl``.
+        self._tls = tls or {}
         self.refresh_s = refresh_s
         self._log = log or logging.getLogger(__name__)
         self._groups: list[str] | None = None
@@ -33,8 +35,12 @@ class OwnerGroups:
 
     @classmethod
     def from_environment(cls, refresh_s: float, log: logging.Logger | None = None) -> OwnerGroups:
-        """The hub a single-user server was started by (JupyterHub's variables), if any."""
-        return cls(os.environ.get("JUPYTERHUB_API_URL"), os.environ.get("JUPYTERHUB_API_TOKEN"), refresh_s, log)
+        """The hub a single-user server was started by (JupyterHub's variables), if any, with the
+        certificates the hub gives its servers when it runs with ``internal_ssl``."""
+        names = {"ca_certs": "JUPYTERHUB_SSL_CLIENT_CA", "client_cert": "JUPYTERHUB_SSL_CERTFILE",
+                 "client_key": "JUPYTERHUB_SSL_KEYFILE"}
+        tls = {option: os.environ[name] for option, name in names.items() if os.environ.get(name)}
+        return cls(os.environ.get("JUPYTERHUB_API_URL"), os.environ.get("JUPYTERHUB_API_TOKEN"), refresh_s, log, tls)
 
     async def current(self) -> list[str] | None:
         """The owner's groups now, or None when the hub cannot tell."""
@@ -51,7 +57,7 @@ class OwnerGroups:
         try:
             response = await AsyncHTTPClient().fetch(
                 f"{self.api_url}/user", headers={"Authorization": f"token {self._api_token}"},
-                raise_error=False, request_timeout=10)
+                raise_error=False, request_timeout=10, **self._tls)
         except OSError as error:
             self._log.warning("jupyter_remotem: the hub did not answer for the owner's groups: %s", error)
             return None
