@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 import requests
 
 SIDEBAR = '[id="jupyter-remotem:sidebar"]'
+#: Screenshots of every run (kept by CI), and the README's pictures.
+ARTIFACTS = Path(__file__).parent / "artifacts"
+DOCS = Path(__file__).parents[2] / "docs"
+
+
+def keep_screenshot(*names: str) -> None:
+    """Copy these screenshots from the artifacts to the README's pictures, when asked to
+    (``REMOTEM_UPDATE_SCREENSHOTS=1``)."""
+    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        for name in names:
+            shutil.copyfile(ARTIFACTS / name, DOCS / name)
 
 
 def open_sidebar(page: Any, server: Any) -> Any:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlparse
 
 from _lab import open_sidebar, run_from_palette
 
-HERE = Path(__file__).parent
-ARTIFACTS = HERE / "artifacts"
-DOCS = HERE.parent.parent / "docs"
 SCAN = "scan.h5"
 FRAME = (64, 64)  # the small demo scan's frames (height, width)
 

@@ -13,16 +13,14 @@ import re
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from _lab import SIDEBAR, open_sidebar, wait_for_main_area_focus
+from _lab import ARTIFACTS, SIDEBAR, open_sidebar, wait_for_main_area_focus
 from _services import skip_or_fail
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 JOBS = '[id="jupyter-remotem:jobs"]'
 JOBS_URL = re.compile(r".*/remotem/api/jobs(/[^?]*)?(\?.*)?$")
 POLL_INTERVAL_MS = 10_000  # the sidebar's POLL_INTERVAL: how often it refreshes the repositories

@@ -7,30 +7,18 @@ that one copy of a demo scan fits and two do not.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import uuid
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from _lab import SIDEBAR, api, open_sidebar, run_from_palette
+from _lab import ARTIFACTS, SIDEBAR, api, keep_screenshot, open_sidebar, run_from_palette
 from conftest import COMPUTE_QUOTA_HOURS, GROUP, POOL_HOURS, STORAGE_QUOTA_BYTES
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-ARTIFACTS = HERE / "artifacts"
-DOCS = HERE.parent.parent / "docs"
 JOBS = '[id="jupyter-remotem:jobs"]'
 MiB = 1024 * 1024
-
-
-def keep_screenshot(name: str) -> None:
-    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":  # refresh the docs' pictures on request
-        DOCS.mkdir(exist_ok=True)
-        shutil.copyfile(ARTIFACTS / name, DOCS / name)
 
 
 def test_quota_line_and_a_copy_that_would_not_fit(page, lab_server) -> None:

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from _lab import SIDEBAR, open_sidebar, run_from_palette
+from _lab import ARTIFACTS, SIDEBAR, keep_screenshot, open_sidebar, run_from_palette
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-ARTIFACTS = HERE / "artifacts"
-DOCS = HERE.parent.parent / "docs"
 # True once the preview image (with the given src, if any) has loaded and decoded.
 PREVIEW_LOADED = """(src) => {
   const img = document.querySelector('[id="jupyter-remotem:sidebar"] .jp-remotem-preview img');
@@ -128,9 +122,7 @@ def test_sidebar_browses_demo_repository_and_previews_a_scan(page, lab_server) -
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "lab.png"))
     sidebar.screenshot(path=str(ARTIFACTS / "sidebar.png"))
-    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":  # refresh the README's picture on request
-        DOCS.mkdir(exist_ok=True)
-        shutil.copyfile(ARTIFACTS / "sidebar.png", DOCS / "sidebar.png")
+    keep_screenshot("sidebar.png")
 
     # The preview is served as a PNG. (jupyter_server's APIHandler.finish() forces
     # application/json unless the handler passes set_content_type="image/png".)

@@ -11,18 +11,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import uuid
 from urllib.parse import urlparse
 
 import pytest
-from _lab import open_sidebar
+from _lab import ARTIFACTS, keep_screenshot, open_sidebar
 from _viewer import (
-    ARTIFACTS,
     CANVAS_CHANGED,
-    DOCS,
     SCAN,
     canvas_of,
     frame_point,
@@ -151,10 +147,7 @@ def test_ring_updates_navigation_colormap_save_hspy_and_reopen(page, lab_server)
         "viridis"
     )
     page.locator(reopened).screenshot(path=str(ARTIFACTS / "viewer-reopened.png"))
-    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":
-        DOCS.mkdir(exist_ok=True)
-        for name in ("viewer-ring.png", "viewer-result-in-tree.png"):
-            shutil.copyfile(ARTIFACTS / name, DOCS / name)
+    keep_screenshot("viewer-ring.png", "viewer-result-in-tree.png")
     assert page.errors == []
 
 
@@ -238,9 +231,7 @@ def test_too_large_work_runs_as_a_job_with_progress_and_can_be_cancelled(page, l
     page.locator(viewer).screenshot(path=str(ARTIFACTS / "viewer-job.png"))
     job.locator(".jp-remotem-viewer-job-cancel").click()
     expect(job).to_have_attribute("data-phase", "ABORTED", timeout=30_000)
-    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":
-        DOCS.mkdir(exist_ok=True)
-        shutil.copyfile(ARTIFACTS / "viewer-job.png", DOCS / "viewer-job.png")
+    keep_screenshot("viewer-job.png")
     assert page.errors == []
 
 
@@ -381,9 +372,7 @@ def test_copy_here_centre_of_mass_field_region_profile_keyboard_and_reload(page,
     expect(page.locator(f"{viewer} .jp-remotem-viewer-roi")).to_have_value("rectangle")
     expect(page.locator(f"{viewer} .jp-remotem-viewer-rotation")).to_have_value("90")
     expect(page.locator(FIELD_CANVAS.format(viewer=viewer))).to_be_visible()
-    if os.environ.get("REMOTEM_UPDATE_SCREENSHOTS") == "1":
-        DOCS.mkdir(exist_ok=True)
-        shutil.copyfile(ARTIFACTS / "viewer-com.png", DOCS / "viewer-com.png")
+    keep_screenshot("viewer-com.png")
     assert page.errors == []
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from _lab import api
+from _lab import ARTIFACTS, api, keep_screenshot
 from _viewer import (
     CANVAS_CHANGED,
     canvas_of,
@@ -29,8 +28,6 @@ from _viewer import (
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-ARTIFACTS = HERE / "artifacts"
 SCAN = "scan.h5"
 NAV = (32, 48)  # the small demo scan's scan shape (height, width)
 DETECTORS = [
@@ -169,6 +166,7 @@ def test_a_saved_result_as_navigation_image(page, lab_server, demo_data) -> None
         page.locator(f"{viewer} .jp-remotem-viewer-roi").select_option("")
         wait_settled(page, viewer)
         page.locator(viewer).screenshot(path=str(ARTIFACTS / "viewer-saved-navigator.png"))
+        keep_screenshot("viewer-saved-navigator.png")
 
         # The choice survives reloading the page: the layout keeps it, the plane is read again.
         args = saved_viewer_state(

@@ -12,16 +12,15 @@ import json
 import re
 import time
 import urllib.request
-from pathlib import Path
 
 import nbformat
 import pytest
+from _lab import ARTIFACTS
 from nbformat.v4 import new_code_cell, new_notebook
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 NOTEBOOK = "widget-check.ipynb"
 CELLS = [
     ("import jupyter_remotem as remotem\n"
