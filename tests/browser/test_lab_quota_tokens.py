@@ -136,8 +136,6 @@ def test_personal_token_made_used_from_python_and_revoked(page, lab_server) -> N
         dialog.locator(".jp-remotem-token-copy").click()
         expect(dialog.locator(".jp-remotem-token-copied")).to_have_text("Copied to the clipboard.")
         assert page.evaluate("navigator.clipboard.readText()") == secret
-        dialog.locator(".jp-Dialog-content").screenshot(path=str(ARTIFACTS / "tokens-dialog.png"))
-        # Not kept for the README: the picture shows a (revoked) secret.
 
         # The secret opens the API from a script.
         assert api(lab_server, "GET", "repositories", token=secret).status_code == 200
