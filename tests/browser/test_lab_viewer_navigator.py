@@ -57,11 +57,31 @@ def image_point(page, view: str, x: float, y: float) -> tuple[float, float]:
     return box["x"] + offset_x + x * scale, box["y"] + offset_y + y * scale
 
 
+def hover_pixel(page, view: str, x: int, y: int) -> tuple[float, float]:
+    """Put the pointer on pixel (x, y), as the view's readout confirms. The layout
+    may still move while the viewer settles (a caption appears, a scroll bar comes), so the
+    position is computed again until the readout names that pixel; the screen point is returned."""
+    from playwright.sync_api import expect
+
+    readout = page.locator(f'{view} [data-testid="image-readout"]')
+    attempts = 20
+    for attempt in range(attempts):
+        point = image_point(page, view, x, y)  # pixel centres sit at whole image coordinates
+        page.mouse.move(*point)
+        try:
+            expect(readout).to_have_text(re.compile(rf"^x {x}, y {y} = "), timeout=1_000)
+            return point
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def expect_pixel(page, view: str, x: int, y: int, value: int) -> None:
     """The view shows `value` at pixel (x, y): its readout under the pointer says so."""
     from playwright.sync_api import expect
 
-    page.mouse.move(*image_point(page, view, x, y))
+    hover_pixel(page, view, x, y)
     expect(page.locator(f'{view} [data-testid="image-readout"]')).to_have_text(
         re.compile(rf"^x {x}, y {y} = {value}( |$)")
     )
@@ -146,8 +166,9 @@ def test_a_saved_result_as_navigation_image(page, lab_server, demo_data) -> None
         # A click on the saved image picks the frame at that scan position.
         frame_canvas = canvas_of(viewer, "frame")
         frame_before = snapshot(page, frame_canvas)
+        point = hover_pixel(page, nav_view, 10, 20)
         with page.expect_response(reads(SCAN)) as frame:
-            page.mouse.click(*image_point(page, nav_view, 10, 20))
+            page.mouse.click(*point)
         assert "slice=20%2C10%2C..." in frame.value.url or "slice=20,10,..." in frame.value.url, frame.value.url
         expect(page.locator(f"{viewer} .jp-remotem-viewer-caption")).to_have_text("Frame at x=10, y=20")
         page.wait_for_function(CANVAS_CHANGED, arg=[frame_canvas, frame_before])
