@@ -268,16 +268,22 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest):
-    """A fresh page; on failure its screenshot lands in tests/browser/artifacts/."""
+    """A fresh page; on failure its screenshot, and the requests still unanswered (what a
+    hanging view waits for), land in tests/browser/artifacts/."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.errors = []  # uncaught page errors, checked by tests
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    pending: dict[object, str] = {}
+    page.on("request", lambda r: pending.__setitem__(r, f"{r.method} {r.url}"))
+    page.on("requestfinished", lambda r: pending.pop(r, None))
+    page.on("requestfailed", lambda r: pending.pop(r, None))
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"{request.node.name}-pending-requests.txt").write_text("\n".join(pending.values()) + "\n")
         try:
             page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"), full_page=True)
         except Exception:  # pragma: no cover - best effort
