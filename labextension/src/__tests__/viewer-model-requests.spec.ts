@@ -121,3 +121,45 @@ describe('LiveQuery', () => {
     expect(h.busy).toEqual([true, false]);
   });
 });
+
+describe('LiveQuery with a pass that gets no answer', () => {
+  function hanging(timeoutMs: number, answerOnAttempt: number | null) {
+    const answers: ILiveAnswer<string>[] = [];
+    const errors: RemotemError[] = [];
+    const signals: AbortSignal[] = [];
+    const query = new LiveQuery<string>(
+      {
+        onAnswer: answer => answers.push(answer),
+        onError: error => errors.push(error)
+      },
+      timeoutMs
+    );
+    const runner = (_coarse: boolean, signal: AbortSignal) => {
+      signals.push(signal);
+      return signals.length === answerOnAttempt
+        ? Promise.resolve({ value: `answer ${signals.length}`, step: 1 })
+        : new Promise<IPassResult<string>>(() => undefined); // never answered
+    };
+    return { query, runner, answers, errors, signals };
+  }
+
+  it('asks again on a fresh request once the first goes unanswered', async () => {
+    const h = hanging(20, 2);
+    await h.query.start(h.runner, false);
+    expect(h.signals).toHaveLength(2);
+    expect(h.signals[0].aborted).toBe(true);
+    expect(h.answers.map(a => a.value)).toEqual(['answer 2']);
+    expect(h.errors).toEqual([]);
+    expect(h.query.busy).toBe(false);
+  });
+
+  it('reports an error, and is no longer busy, when the second goes unanswered too', async () => {
+    const h = hanging(20, null);
+    await h.query.start(h.runner, false);
+    expect(h.signals).toHaveLength(2);
+    expect(h.signals.every(signal => signal.aborted)).toBe(true);
+    expect(h.answers).toEqual([]);
+    expect(h.errors.map(e => e.code)).toEqual(['timeout']);
+    expect(h.query.busy).toBe(false);
+  });
+});

@@ -4,9 +4,14 @@
  * flight (the server stops working when the client disconnects) and answers that
  * still arrive late are dropped. Each run asks a coarse pass first (a subsampled scan,
  * back in a fraction of a second) and then the exact one; within a run the exact
- * answer replaces the coarse one, never the reverse.
+ * answer replaces the coarse one, never the reverse. A pass that gets no answer at all
+ * within PASS_TIMEOUT_MS (a connection the browser or a proxy left hanging) is asked
+ * once more on a fresh request, then reported as an error: a view never waits forever.
  */
 import { isAbort, RemotemError } from '../api';
+
+/** How long one pass may go unanswered before it is asked again (once). */
+export const PASS_TIMEOUT_MS = 25_000;
 
 /**
  * What one pass of a run answers: a value and the scan step the server used
@@ -47,7 +52,10 @@ export interface ILiveQueryListener<T> {
  * Runs queries one at a time, the newest winning.
  */
 export class LiveQuery<T> {
-  constructor(private _listener: ILiveQueryListener<T>) {}
+  constructor(
+    private _listener: ILiveQueryListener<T>,
+    private _passTimeoutMs = PASS_TIMEOUT_MS
+  ) {}
 
   /** Whether a run is in flight. */
   get busy(): boolean {
@@ -72,7 +80,7 @@ export class LiveQuery<T> {
     this._setBusy(true);
     try {
       if (coarse) {
-        const first = await runner(true, controller.signal);
+        const first = await this._pass(runner, true, controller.signal);
         if (!this._deliver(run, first)) {
           return;
         }
@@ -80,7 +88,7 @@ export class LiveQuery<T> {
           return;
         }
       }
-      const exact = await runner(false, controller.signal);
+      const exact = await this._pass(runner, false, controller.signal);
       this._deliver(run, { value: exact.value, step: 1 });
     } catch (reason) {
       if (run === this._run && !isAbort(reason) && !controller.signal.aborted) {
@@ -104,6 +112,46 @@ export class LiveQuery<T> {
       // Answers of the aborted run must not count as the latest.
       this._run++;
       this._setBusy(false);
+    }
+  }
+
+  /**
+   * One pass, asked again on a fresh request if the first gets no answer in time.
+   */
+  private async _pass(
+    runner: PassRunner<T>,
+    coarse: boolean,
+    run: AbortSignal
+  ): Promise<IPassResult<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const request = new AbortController();
+      const abort = () => request.abort();
+      run.addEventListener('abort', abort);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<'timeout'>(resolve => {
+        timer = setTimeout(() => resolve('timeout'), this._passTimeoutMs);
+      });
+      try {
+        const answer = await Promise.race([
+          runner(coarse, request.signal),
+          timedOut
+        ]);
+        if (answer !== 'timeout') {
+          return answer;
+        }
+        request.abort();
+        if (attempt >= 2 || run.aborted) {
+          throw new RemotemError(
+            'The server did not answer this view in time.',
+            0,
+            'timeout',
+            'Try again; if it keeps happening, the server or its storage may be overloaded.'
+          );
+        }
+      } finally {
+        clearTimeout(timer);
+        run.removeEventListener('abort', abort);
+      }
     }
   }
 
