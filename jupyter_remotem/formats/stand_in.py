@@ -48,7 +48,8 @@ RangePlan = Callable[[ByteSource], Iterable[tuple[int, int]]]
 
 @contextmanager
 def local_stand_in(
-    repository: Repository, path: str, ranges: RangePlan, label: str, sidecars: Iterable[str] = ()
+    repository: Repository, path: str, ranges: RangePlan, label: str, sidecars: Iterable[str] = (),
+    size: int | None = None,
 ) -> Iterator[str]:
     """A path the reader can open: the file itself when local, else a stand-in (module docstring).
 
@@ -59,7 +60,7 @@ def local_stand_in(
     if local is not None:
         yield local
         return
-    source = ByteSource(repository, path)
+    source = ByteSource(repository, path, size)  # the size, when known, spares a request
     with tempfile.TemporaryDirectory(prefix="remotem-stand-in-") as folder:
         target = Path(folder) / PurePosixPath(path).name
         _write_sparse(target, source, list(ranges(source)))
@@ -99,7 +100,7 @@ def parse_headers(
         if cached is not None and now - cached[0] < PARSED_TTL_S:
             _parsed.move_to_end(key)
             return cached[1]
-    with local_stand_in(repository, path, ranges, label, sidecars) as local:
+    with local_stand_in(repository, path, ranges, label, sidecars, entry.size) as local:
         result = parse(local)
     with _parsed_lock:
         _parsed[key] = (now, result)
