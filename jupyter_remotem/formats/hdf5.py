@@ -4,7 +4,9 @@ h5py costs tens of microseconds per call and serialises all reads under one glob
 dominates frame-by-frame access to a 4D scan.  Uncompressed data sits at plain byte offsets:
 contiguous datasets at ``get_offset()``, chunked ones at the offsets of the chunk index.  Those
 are read with :class:`~.readers.OffsetReader` / :class:`~.readers.ChunkTableReader` (memory map
-locally, ranged reads remotely); compressed, filtered, virtual or external data goes through h5py.
+locally, ranged reads remotely); compressed, filtered or virtual data goes through h5py.  Paths
+inside the file, external links, external storage and VDS sources are resolved by
+:mod:`.hdf5_links`, which keeps every read inside the repository.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
-from ..errors import BadParameter, NotFound, UnsupportedFormat
+from ..errors import BadParameter, CorruptFile, RemotemError, UnsupportedFormat
+from ..storage.containment import OutsideRepository
 from .axes import axes_from_attrs, nav_ndim_from_attrs
 from .dataset import ArrayReader, Axis, Dataset
+from .hdf5_links import Handle, Located, describe_outside, locate, located, open_file, storage_of
 from .jsonable import jsonable
 from .readers import ChunkTableReader, H5pyReader, OffsetReader
 from .sources import ByteSource
@@ -35,23 +39,51 @@ class H5Opener:
         self.repository = repository
         self.path = path
 
-    def __call__(self) -> tuple[h5py.File, Callable[[], None]]:
-        local = self.repository.local_path(self.path)
-        if local is not None:
-            handle = h5py.File(local, "r")
-            return handle, handle.close
-        fileobj = self.repository.open(self.path, "rb")
+    def __call__(self) -> Handle:
+        return open_file(self.repository, self.path)
+
+
+class DatasetOpener:
+    """Opens one dataset of one file, walking its path again: the file may have changed since it
+    was first opened, and readers reopen it in other processes."""
+
+    def __init__(self, repository: Repository, path: str, name: str) -> None:
+        self.repository = repository
+        self.path = path
+        self.name = name
+
+    def __call__(self) -> tuple[h5py.Dataset, Callable[[], None]]:
+        handle = open_file(self.repository, self.path)
         try:
-            handle = h5py.File(fileobj, "r")
+            found = locate(self.repository, self.path, handle, self.name)
         except BaseException:
-            fileobj.close()
+            handle[1]()
+            raise
+        if found.handle is not handle:
+            handle[1]()
+        try:
+            return readable(self.repository, found), found.handle[1]
+        except BaseException:
+            found.handle[1]()
             raise
 
-        def close() -> None:
-            handle.close()
-            fileobj.close()
 
-        return handle, close
+def readable(repository: Repository, found: Located) -> h5py.Dataset:
+    """The located dataset, once every file its bytes come from is known to be inside.
+
+    h5py then reads external storage and VDS sources itself, finding relative names from the
+    file's own folder (:mod:`.hdf5_links` sets HDF5's prefixes so), where they were checked."""
+    dset = found.node
+    if not isinstance(dset, h5py.Dataset):
+        raise BadParameter(f"'{found.name}' in '{found.path}' is a group, not an array.")
+    storage = storage_of(repository, found.path, dset)
+    if storage.other_files and not repository.is_local:
+        raise UnsupportedFormat(
+            f"'{found.name}' in '{found.path}' keeps its data in other files ({storage.kind} storage), which is "
+            "read only from repositories on this machine's disks.",
+            hint="Copy the file and the files it refers to into a local repository (a copy job), then open it there.",
+        )
+    return dset
 
 
 def is_array(obj: Any) -> bool:
@@ -91,20 +123,61 @@ def describe_array(path: str, dset: Any, compression: str | None) -> dict[str, A
     }
 
 
-def list_arrays_in(handle: h5py.File) -> list[dict[str, Any]]:
-    """Every numeric array with at least one dimension, sorted by path."""
+#: External links followed while listing, and entries listed, at most (a file may link in circles).
+LIST_HOPS = 2
+LIST_ENTRIES = 10_000
+
+
+def list_arrays_in(repository: Repository, path: str, handle: Handle) -> list[dict[str, Any]]:
+    """Every numeric array with at least one dimension, sorted by path; arrays behind external
+    links are listed with the file they are in, those whose data is outside the repository as
+    ``outside_repository`` with the reason (never opened)."""
     found: list[dict[str, Any]] = []
-
-    def visit(name: str, obj: Any) -> None:
-        if is_array(obj):
-            found.append(describe_array("/" + name, obj, filters(obj)))
-
-    handle.visititems(visit)
+    _list_group(repository, path, handle[0]["/"], "", found, LIST_HOPS)
     return sorted(found, key=lambda item: item["path"])
 
 
+def _list_group(repository: Repository, path: str, group: h5py.Group, prefix: str,
+                found: list[dict[str, Any]], hops: int) -> None:
+    def visit(name: str, obj: Any) -> None:
+        if len(found) < LIST_ENTRIES and is_array(obj):
+            found.append(_describe(repository, path, prefix + "/" + name, obj))
+
+    group.visititems(visit)
+    if hops <= 0:
+        return
+    external: list[str] = []  # links below groups reached by hard links (h5py never follows them here)
+    group.visititems_links(lambda name, link: external.append(name) if isinstance(link, h5py.ExternalLink) else None)
+    for name in external:
+        if len(found) >= LIST_ENTRIES:
+            return
+        shown = prefix + "/" + name
+        try:
+            with located(repository, path, (group.file, lambda: None), group.name.rstrip("/") + "/" + name) as target:
+                if isinstance(target.node, h5py.Group):
+                    _list_group(repository, target.path, target.node, shown, found, hops - 1)
+                elif is_array(target.node):
+                    found.append(dict(_describe(repository, target.path, shown, target.node), file=target.path))
+        except OutsideRepository as error:
+            found.append(describe_outside(shown, error))
+        except RemotemError:
+            continue  # a dangling or unreadable link is simply not an array
+
+
+def _describe(repository: Repository, path: str, name: str, dset: h5py.Dataset) -> dict[str, Any]:
+    try:
+        storage_of(repository, path, dset)
+    except OutsideRepository as error:
+        return describe_outside(name, error)
+    except RemotemError:
+        pass  # unreadable references are reported when the array is opened
+    return describe_array(name, dset, filters(dset))
+
+
 def choose_default(arrays: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The largest array with ≥2 dimensions (first in name order on ties), else the largest."""
+    """The largest array with ≥2 dimensions (first in name order on ties), else the largest;
+    never one whose data is outside the repository."""
+    arrays = [a for a in arrays if not a.get("outside_repository")]
     candidates = [a for a in arrays if len(a["shape"]) >= 2] or arrays
     best = None
     for array in candidates:  # already sorted by path, so '>' keeps the first on ties
@@ -113,30 +186,36 @@ def choose_default(arrays: list[dict[str, Any]]) -> dict[str, Any] | None:
     return best
 
 
-def resolve(handle: h5py.File, dataset: str | None, path: str) -> h5py.Dataset:
-    """The dataset asked for, or the default one, with 404/400/415 as the case demands."""
+def resolve(repository: Repository, path: str, handle: Handle, dataset: str | None) -> Located:
+    """The dataset asked for, or the default one, found where it really is (see :func:`locate`),
+    with 403/404/400/415 as the case demands."""
     if dataset in (None, ""):
-        choice = choose_default(list_arrays_in(handle))
+        arrays = list_arrays_in(repository, path, handle)
+        choice = choose_default(arrays)
+        outside = [a for a in arrays if a.get("outside_repository")]
+        if choice is None and outside:
+            raise OutsideRepository(outside[0]["reason"], arrays=arrays)
         if choice is None:
             raise UnsupportedFormat(
                 f"'{path}' is an HDF5 file without any numeric array.",
                 hint="It holds only groups, scalars or strings; choose a file with array data.",
             )
         dataset = choice["path"]
-    name = "/" + str(dataset).strip("/")
-    obj = handle.get(name, getlink=False) if name in handle else None
-    if obj is None:
-        raise NotFound(
-            f"'{path}' has no dataset '{name}'.",
-            hint="List the file's arrays (the meta endpoint) to see the available paths.",
-        )
-    if isinstance(obj, h5py.Group):
-        raise BadParameter(f"'{name}' in '{path}' is a group, not an array.", hint="Name a dataset inside it.")
-    if not isinstance(obj, h5py.Dataset) or obj.shape is None or len(obj.shape) == 0:
-        raise BadParameter(f"'{name}' in '{path}' is a scalar, not an array.")
-    if obj.dtype.kind not in NUMERIC_KINDS:
-        raise UnsupportedFormat(f"'{name}' in '{path}' holds {obj.dtype} values, not numbers.")
-    return obj
+    found = locate(repository, path, handle, str(dataset))
+    try:
+        obj, name = found.node, found.name
+        if isinstance(obj, h5py.Group):
+            raise BadParameter(f"'{name}' in '{path}' is a group, not an array.", hint="Name a dataset inside it.")
+        if not isinstance(obj, h5py.Dataset) or obj.shape is None or len(obj.shape) == 0:
+            raise BadParameter(f"'{name}' in '{path}' is a scalar, not an array.")
+        if obj.dtype.kind not in NUMERIC_KINDS:
+            raise UnsupportedFormat(f"'{name}' in '{path}' holds {obj.dtype} values, not numbers.")
+        storage_of(repository, found.path, obj)  # refuses data outside before anything reads it
+        return found
+    except BaseException:
+        if found.handle is not handle:
+            found.handle[1]()
+        raise
 
 
 def attributes_of(dset: h5py.Dataset) -> dict[str, Any]:
@@ -193,51 +272,51 @@ def fast_reader(dset: h5py.Dataset, source: ByteSource, nav_ndim: int) -> ArrayR
     return None
 
 
-def reader_for(
-    repository: Repository,
-    path: str,
-    dset: h5py.Dataset,
-    nav_ndim: int,
-    handle: tuple[h5py.File, Callable[[], None]],
-) -> ArrayReader:
-    """The fastest reader for ``dset``; closes ``handle`` unless h5py must keep reading."""
-    source = ByteSource(repository, path)
-    reader = fast_reader(dset, source, nav_ndim)
+def reader_for(repository: Repository, found: Located, nav_ndim: int) -> ArrayReader:
+    """The fastest reader for the located dataset, reading the file its bytes are really in;
+    closes ``found.handle`` unless h5py must keep reading."""
+    dset = found.node
+    storage = storage_of(repository, found.path, dset)
+    reader: ArrayReader | None = None
+    if storage.kind == "plain":
+        reader = fast_reader(dset, ByteSource(repository, found.path), nav_ndim)
+    elif storage.one_segment is not None and dset.dtype.kind in "biuf" and dset.size:
+        segment = storage.one_segment
+        if segment.size < dset.size * dset.dtype.itemsize:
+            raise CorruptFile(f"The external storage of '{dset.name}' in '{found.path}' holds fewer bytes "
+                              f"({segment.size}) than the array needs.")
+        reader = OffsetReader(ByteSource(repository, segment.path), segment.offset, dset.shape, dset.dtype,
+                              nav_ndim, label="HDF5 external storage")
     if reader is not None:
-        handle[1]()
+        found.handle[1]()
         return reader
-    return H5pyReader(
-        H5Opener(repository, path),
-        dset.name,
-        tuple(dset.shape),
-        dset.dtype,
-        nav_ndim,
-        tuple(dset.chunks) if dset.chunks else None,
-        path,
-        handle=handle,
-    )
+    handle = (readable(repository, found), found.handle[1])
+    return H5pyReader(DatasetOpener(repository, found.path, dset.name), tuple(dset.shape), dset.dtype, nav_ndim,
+                      tuple(dset.chunks) if dset.chunks else None, found.path, handle=handle)
 
 
 def list_hdf5(repository: Repository, path: str) -> list[dict[str, Any]]:
-    handle, close = H5Opener(repository, path)()
+    handle = open_file(repository, path)
     try:
-        return list_arrays_in(handle)
+        return list_arrays_in(repository, path, handle)
     finally:
-        close()
+        handle[1]()
 
 
 def h5_dataset(
-    repository: Repository, path: str, dset: Any, handle: Any, fmt: str, nav_ndim: int,
-    axes: list[Axis], metadata: dict[str, Any],
+    repository: Repository, found: Located, fmt: str, nav_ndim: int, axes: list[Axis], metadata: dict[str, Any],
 ) -> Dataset:
-    """The Dataset over one h5py dataset, read by the fastest reader its storage layout allows.
+    """The Dataset over one located h5py dataset, read by the fastest reader its storage allows.
 
-    Everything needed from ``dset`` is taken first: a byte-offset reader closes the HDF5 file.
+    Everything needed from the dataset is taken first: a byte-offset reader closes the HDF5 file.
     """
+    dset = found.node
     shape = tuple(int(n) for n in dset.shape)
     chunks = tuple(int(c) for c in dset.chunks) if dset.chunks else None
     name = dset.name
-    reader = reader_for(repository, path, dset, nav_ndim, handle)
+    if found.hops:
+        metadata = dict(metadata, linked_file=found.path)
+    reader = reader_for(repository, found, nav_ndim)
     return Dataset(
         shape=shape,
         dtype=reader.dtype,  # type: ignore[attr-defined]
@@ -252,15 +331,21 @@ def h5_dataset(
 
 
 def open_hdf5(repository: Repository, path: str, dataset: str | None = None, fmt: str = "hdf5") -> Dataset:
-    handle = H5Opener(repository, path)()
+    handle = open_file(repository, path)
     try:
-        dset = resolve(handle[0], dataset, path)
+        found = resolve(repository, path, handle, dataset)
+    except BaseException:
+        handle[1]()
+        raise
+    if found.handle is not handle:
+        handle[1]()  # the data is in another file of the repository: this one is done with
+    try:
+        dset = found.node
         attrs = dict(dset.attrs)
         shape = tuple(int(n) for n in dset.shape)
         nav_ndim = nav_ndim_from_attrs(attrs, len(shape))
         axes = axes_from_attrs(attrs, shape, nav_ndim)
-        return h5_dataset(repository, path, dset, handle, fmt, nav_ndim, axes,
-                          {"hdf5_attributes": attributes_of(dset)})
+        return h5_dataset(repository, found, fmt, nav_ndim, axes, {"hdf5_attributes": attributes_of(dset)})
     except BaseException:
-        handle[1]()
+        found.handle[1]()
         raise

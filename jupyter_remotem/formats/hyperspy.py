@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from h5py import h5l
 
-from . import hdf5, zarr_store
+from . import hdf5, hdf5_links, zarr_store
 from .axes import axes_from_hyperspy
 from .dataset import Axis, Dataset
 from .jsonable import jsonable
@@ -24,11 +25,22 @@ if TYPE_CHECKING:
 EXPERIMENTS = "Experiments"
 
 
+def _has(group: Any, name: str, hard: bool = False) -> bool:
+    """``name in group`` without following a link (h5py's ``in`` opens an external link's file);
+    ``hard``: only a hard link counts, so that the group can be opened without following one."""
+    links = getattr(getattr(group, "id", None), "links", None)
+    if links is None:
+        return name in group  # a zarr group: its store is contained already
+    key = name.encode()
+    return bool(links.exists(key)) and (not hard or links.get_info(key).type == h5l.TYPE_HARD)
+
+
 def _experiments(group: Any) -> list[str]:
-    if EXPERIMENTS not in group:
+    if not _has(group, EXPERIMENTS, hard=True):
         return []
     experiments = group[EXPERIMENTS]
-    return sorted(name for name in experiments.keys() if "data" in experiments[name])
+    return sorted(name for name in experiments.keys()
+                  if _has(experiments, name, hard=True) and _has(experiments[name], "data"))
 
 
 def _pick(experiments: list[str], dataset: str | None) -> int | None:
@@ -54,23 +66,45 @@ def _signal_description(
     return axes, nav_ndim, metadata
 
 
+def _self_contained(group: Any) -> bool:
+    """True when nothing under ``group`` refers to another file or place: rsciio's reader walks
+    it with h5py's own link rules and reads small arrays (axes, learning results) at once, so a
+    tree with external links or external/virtual storage is read as plain HDF5 instead, through
+    :mod:`.hdf5_links` (HyperSpy itself never writes such files)."""
+    import h5py
+
+    foreign: list[str] = []
+
+    def visit(name: str, link: Any) -> None:
+        if isinstance(link, (h5py.ExternalLink, h5py.SoftLink)):
+            foreign.append(name)
+
+    group.visititems_links(visit)
+    if foreign:
+        return False
+    datasets: list[Any] = []
+    group.visititems(lambda _name, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None)
+    return all(hdf5_links.is_plain(dset) for dset in datasets)
+
+
 def open_hspy(repository: Repository, path: str, dataset: str | None = None) -> Dataset:
     from rsciio.hspy._api import HyperspyReader
 
-    handle = hdf5.H5Opener(repository, path)()
+    handle = hdf5_links.open_file(repository, path)
     try:
         experiments = _experiments(handle[0])
         index = _pick(experiments, dataset)
-        if index is None:
+        if index is None or not _self_contained(handle[0][EXPERIMENTS]):
             handle[1]()
             return hdf5.open_hdf5(repository, path, dataset, fmt="hspy")
         signals = HyperspyReader(handle[0]).read(lazy=True)
-        dset = hdf5.resolve(handle[0], f"/{EXPERIMENTS}/{experiments[index]}/data", path)
+        found = hdf5.resolve(repository, path, handle, f"/{EXPERIMENTS}/{experiments[index]}/data")
+        dset = found.node
         shape = tuple(int(n) for n in dset.shape)
         axes, nav_ndim, metadata = _signal_description(signals, index, shape)
         metadata["hdf5_attributes"] = hdf5.attributes_of(dset)
         del signals
-        return hdf5.h5_dataset(repository, path, dset, handle, "hspy", nav_ndim, axes, metadata)
+        return hdf5.h5_dataset(repository, found, "hspy", nav_ndim, axes, metadata)
     except BaseException:
         handle[1]()
         raise

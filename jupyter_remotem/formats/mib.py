@@ -23,6 +23,7 @@ from .jsonable import jsonable
 from .readers import OffsetReader
 from .rsciio_local import read_signals, refuse_internal_path
 from .sources import ByteSource
+from ..storage.containment import check_companion
 from .stand_in import RangePlan, parse_headers
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ def open_mib(repository: Repository, path: str, dataset: str | None = None) -> D
     sidecar = str(PurePosixPath(path).with_suffix(".hdr"))
 
     def parse(local: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        if repository.local_path(path) is not None:  # rsciio opens the .hdr it names so, by itself
+            check_companion(repository, local.replace(".mib", ".hdr"), f"The .hdr file beside '{path}'")
         with open(local, "rb") as handle:
             return parse_header(handle.read(384)), read_signals(file_reader, local)[0]
 

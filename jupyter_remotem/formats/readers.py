@@ -391,7 +391,7 @@ class ChunkTableReader(BaseReader):
 class H5pyReader(BaseReader):
     """Compressed, filtered or otherwise special HDF5 datasets, read through h5py.
 
-    ``opener`` returns ``(h5py.File, closer)`` and is called lazily, once per process, so the
+    ``opener`` returns ``(h5py.Dataset, closer)`` and is called lazily, once per process, so the
     reader can be pickled to dask workers.  A lock serialises access, since a remote file
     object underneath is not thread-safe.
     """
@@ -399,7 +399,6 @@ class H5pyReader(BaseReader):
     def __init__(
         self,
         opener: Callable[[], tuple[Any, Callable[[], None]]],
-        name: str,
         shape: tuple[int, ...],
         dtype: np.dtype,
         nav_ndim: int,
@@ -409,7 +408,6 @@ class H5pyReader(BaseReader):
     ) -> None:
         self._setup(shape, dtype, nav_ndim, path, "HDF5")
         self.opener = opener
-        self.name = name
         self.storage_chunks = chunks
         self._handle = handle
         self._lock = threading.RLock()
@@ -417,7 +415,7 @@ class H5pyReader(BaseReader):
     def _dataset(self) -> Any:
         if self._handle is None:
             self._handle = self.opener()
-        return self._handle[0][self.name]
+        return self._handle[0]
 
     def _read(self, selection: Selection) -> np.ndarray:
         positive, flips = positive_steps(selection, self.shape)

@@ -19,6 +19,7 @@ from fsspec.implementations.local import LocalFileSystem
 from ..errors import BadParameter, Forbidden, NotFound, RemotemError, StorageUnavailable
 from ..formats.detect import DIRECTORY_FORMATS, detect_format
 from . import paths
+from .containment import ContainedLocalFileSystem
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,8 @@ class Repository:
         self.is_local = isinstance(self.fs, LocalFileSystem)
         if self.is_local:
             root = os.path.realpath(root)
+            # Libraries handed this filesystem (zarr, copies) cannot be led out by a symlink either.
+            self.fs = ContainedLocalFileSystem(root, auto_mkdir=bool(config.storage_options.get("auto_mkdir")))
         self.root = root.rstrip("/") if root not in ("/", "") else root
 
     @property
