@@ -60,10 +60,16 @@ export interface ITreeResponse {
 
 export interface IArrayInfo {
   path: string;
-  shape: number[];
-  dtype: string;
+  /** Null for an array whose data is outside the repository: listed, never read. */
+  shape: number[] | null;
+  dtype: string | null;
   chunks: number[] | null;
   compression: string | null;
+  /** The repository file an external link leads to, when it is not this one. */
+  file?: string;
+  outside_repository?: boolean;
+  /** Why an array is not read (it points outside the repository). */
+  reason?: string;
 }
 
 export interface IAxis {

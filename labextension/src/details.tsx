@@ -124,8 +124,13 @@ export function DatasetDetails(props: IDetailsProps): JSX.Element {
               <option value="">{trans.__('(choose)')}</option>
             )}
             {arrays.map(array => (
-              <option key={array.path} value={array.path}>
-                {`${array.path}  ${formatShape(array.shape)}  ${array.dtype}`}
+              <option
+                key={array.path}
+                value={array.path}
+                disabled={array.outside_repository === true}
+                title={array.reason ?? array.file ?? undefined}
+              >
+                {arrayLabel(array, trans)}
               </option>
             ))}
           </select>
@@ -158,6 +163,18 @@ export function DatasetDetails(props: IDetailsProps): JSX.Element {
       </section>
     </div>
   );
+}
+
+/** One array of a file in the array selector; one whose data is outside the repository says so. */
+export function arrayLabel(
+  array: IArrayInfo,
+  trans: TranslationBundle
+): string {
+  if (array.outside_repository) {
+    return `${array.path}  ${trans.__('(points outside the repository)')}`;
+  }
+  const linked = array.file ? `  → ${array.file}` : '';
+  return `${array.path}  ${formatShape(array.shape)}  ${array.dtype ?? ''}${linked}`;
 }
 
 function MetadataTable(props: { dataset: IDatasetInfo }): JSX.Element {
