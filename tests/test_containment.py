@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _api import call, encoded, get, server_config, stop_started_worker, wait_until
-from _hostile import INSIDE, OUTSIDE, SECRET, SHAPE, expected_inside, write_outside, write_repository
+from _hostile_files import INSIDE, OUTSIDE, SECRET, SHAPE, expected_inside, write_outside, write_repository
 from _services import S3_BUCKET, s3_repository
 
 from jupyter_remotem.storage.containment import ContainedLocalFileSystem, OutsideRepository, resolve_reference
