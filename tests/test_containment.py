@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _api import call, encoded, get, server_config, stop_started_worker, wait_until
+from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
 from _hostile_files import INSIDE, OUTSIDE, SECRET, SHAPE, expected_inside, write_outside, write_repository
 from _services import S3_BUCKET, s3_repository
 
@@ -222,6 +223,17 @@ class TestRemote:
                                 slice="0", dataset="/data")
         assert code == 415, body
         assert "local repository" in body["error"]["hint"]
+
+
+async def test_the_client_raises_with_the_reason_and_reads_inside_links(client):
+    from jupyter_remotem.client import PermissionDenied
+
+    with pytest.raises(PermissionDenied) as refused:
+        await in_thread(client.open, "hostile", "link_absolute.h5")
+    assert refused.value.code == "outside_repository" and "outside the repository" in str(refused.value)
+    dataset = await in_thread(client.open, "hostile", "link_inside.h5")
+    np.testing.assert_array_equal(await in_thread(dataset.__getitem__, (slice(1, 3), 2)),
+                                  expected_inside("link_inside.h5")[1:3, 2])
 
 
 def test_the_client_local_mode_keeps_to_the_files_folder(hostile):
