@@ -21,6 +21,7 @@ from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
 from .jobs.store import JobStore, default_database_url
 from .jobs.supervisor import WorkerSupervisor
+from .limits import RequestLimits
 from .storage.access import AccessPolicy
 from .storage.registry import RepositoryRegistry
 from .storage.speed import SpeedProbe, SpeedThresholds
@@ -52,6 +53,7 @@ class Services:
     owner_groups: OwnerGroups | None = None
     coarse_frames: int = 4096
     support_contact: str = ""
+    limits: RequestLimits = field(default_factory=RequestLimits)
 
     def owner_of(self, user: Any) -> str:
         """Whose jobs these are.  A single-user server belongs to one person; the hub's user model
@@ -286,6 +288,48 @@ class RemotemApp(ExtensionApp):
 
     io_threads = Int(8, help="Threads for storage and format I/O, so the event loop never blocks.").tag(config=True)
 
+    # -- request limits: what one request may ask, checked before any work (see limits.py) --------
+    _limits = RequestLimits()
+    max_body_bytes = Int(_limits.max_body_bytes, help="Bytes of a request body; a longer one answers 413.").tag(
+        config=True)
+    max_json_depth = Int(_limits.max_json_depth, help="Nesting depth of JSON in a body or query argument (400).").tag(
+        config=True)
+    max_list_items = Int(
+        _limits.max_list_items, help="Items of any one JSON list or object of a body (detectors, vertices, rows) (413)."
+    ).tag(config=True)
+    max_json_values = Int(
+        _limits.max_json_values,
+        help="Values (numbers, strings, lists, objects) of one JSON body, which bounds the memory of parsing it (413).",
+    ).tag(config=True)
+    max_detectors = Int(_limits.max_detectors, help="Detectors of one virtual_detector request (413).").tag(config=True)
+    max_polygon_vertices = Int(
+        _limits.max_polygon_vertices, help="Vertices of all polygons of one request's detectors, and of its ROI (413)."
+    ).tag(config=True)
+    max_mask_pixels = Int(
+        _limits.max_mask_pixels,
+        help="Detectors times frame pixels: the mask stack one request may build; one detector always fits (413).",
+    ).tag(config=True)
+    max_result_bytes = Int(
+        _limits.max_result_bytes, help="Bytes of the arrays an interactive reduction answers with (413)."
+    ).tag(config=True)
+    max_pipeline_steps = Int(_limits.max_pipeline_steps, help="Steps of a crop/bin/cast pipeline (413).").tag(
+        config=True)
+    max_slice_dims = Int(_limits.max_slice_dims, help="Indices of a GET data ?slice= (400).").tag(config=True)
+    del _limits
+
+    @validate("max_body_bytes", "max_json_depth", "max_list_items", "max_json_values", "max_detectors",
+              "max_polygon_vertices", "max_mask_pixels", "max_result_bytes", "max_pipeline_steps", "max_slice_dims")
+    def _validate_limit(self, proposal: dict[str, Any]) -> int:
+        if proposal["value"] < 1:
+            raise ValueError(f"{proposal['trait'].name} must be at least 1, not {proposal['value']}.")
+        return proposal["value"]
+
+    def request_limits(self) -> RequestLimits:
+        """The request limits as configured (one field per traitlet above)."""
+        from dataclasses import fields
+
+        return RequestLimits(**{f.name: int(getattr(self, f.name)) for f in fields(RequestLimits)})
+
     @default("demo_data_dir")
     def _default_demo_data_dir(self) -> str:
         from jupyter_core.paths import jupyter_data_dir
@@ -374,6 +418,7 @@ class RemotemApp(ExtensionApp):
             owner_groups=OwnerGroups.from_environment(self.hub_groups_refresh, self.log),
             server_owner=self.owner,
             max_data_bytes=self.max_data_bytes,
+            limits=self.request_limits(),
         )
         self.settings["remotem"] = services
         self._start_housekeeping(services)

@@ -160,3 +160,24 @@ def test_a_range_roi_selects_indices_of_a_one_axis_scan():
     stack = np.arange(6 * 2 * 2, dtype=np.float64).reshape(6, 2, 2)
     mean = reduce_array(stack, "frame_stats", {}, nav_ndim=1, roi={"shape": "range", "start": 1, "stop": 4})
     np.testing.assert_allclose(mean.arrays["mean"], stack[1:4].mean(axis=0))
+
+
+def test_a_pipeline_of_a_thousand_steps_reads_without_recursing(odd):
+    """Views keep a flat list of stages: a step adds no Python stack depth, so even a pipeline far
+    beyond the request limit (which only requests have) reads the values numpy computes."""
+    import sys
+
+    steps = [crop(nav=[[0, 7], [0, 9]])] * 997 + [binning(sig=[1, 2], reduce="sum"), crop(nav=[[1, 6], None]),
+                                                   {"operation": "cast", "params": {"dtype": "float64"}}]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)  # far below the 1,000 steps; nested views needed several frames per step
+    try:
+        view = apply_pipeline(array_dataset(odd), steps)
+        got = view.read(ALL)
+        frames = view.read_frames(np.array([3, 0]))
+    finally:
+        sys.setrecursionlimit(limit)
+    expected = boxes(odd.astype(np.int64), (1, 1, 1, 2), "sum")[1:6].astype(np.float64)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(frames, expected.reshape(-1, 5, 3)[[3, 0]])
+    assert len(view.metadata["pipeline"]) == 1000 and bytes_per_frame(view) == odd[0, 0].nbytes

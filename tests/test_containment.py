@@ -286,3 +286,17 @@ def test_the_repository_filesystem_opens_copies_and_moves_nothing_through_a_link
     fs.pipe_file(str(root / "inside"), b"ok")
     assert fs.cat_file(str(root / "inside")) == b"ok"
     assert not (elsewhere / "new").exists() and (elsewhere / "secret").read_bytes() == b"secret"
+
+
+def test_a_folder_copy_walks_a_symlink_loop_once(tmp_path):
+    from jupyter_remotem.storage.transfer import plan_copy
+
+    source, target = tmp_path / "source", tmp_path / "target"
+    (source / "scans").mkdir(parents=True)
+    target.mkdir()
+    (source / "scans" / "a.npy").write_bytes(b"a")
+    os.symlink(source / "scans", source / "scans" / "again")  # a loop: scans/again/again/...
+    os.symlink(tmp_path, source / "scans" / "out")  # a link out: never listed
+    manifest = plan_copy(Repository(RepositoryConfig(name="s", url=str(source))), "scans",
+                         Repository(RepositoryConfig(name="t", url=str(target), writable=True)), "copy")
+    assert [item.source for item in manifest.items] == ["scans/a.npy"]

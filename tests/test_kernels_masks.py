@@ -3,6 +3,9 @@ benchmark-only dependency), plus the JSON spec validation."""
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import pytest
 
@@ -173,3 +176,130 @@ def test_stack_is_bool_for_binary_shapes_and_float32_with_weights():
         masks.stack([], sig)
     with pytest.raises(BadParameter):
         masks.stack({"shape": "disk"}, sig)
+
+
+# -- the vectorised stack against the per-detector definitions it replaced ------------------------
+def reference_mask(spec, sig_shape):
+    """One mask the way it was built before masks were built together: plain numpy per detector."""
+    h, w = sig_shape
+    shape = spec["shape"]
+    if shape in ("disk", "ring"):
+        y = np.arange(h, dtype=np.float64)[:, None] - spec["cy"]
+        x = np.arange(w, dtype=np.float64)[None, :] - spec["cx"]
+        d2 = y * y + x * x
+        if shape == "disk":
+            return d2 <= spec["r"] * spec["r"]
+        return (d2 <= spec["ro"] * spec["ro"]) & ~(d2 <= spec["ri"] * spec["ri"])
+    if shape == "rectangle":
+        m = np.zeros(sig_shape, bool)
+        if spec["width"] == 0 or spec["height"] == 0:
+            return m
+        x0, x1 = sorted((spec["x"], spec["x"] + spec["width"]))
+        y0, y1 = sorted((spec["y"], spec["y"] + spec["height"]))
+        x0, x1, y0, y1 = int(x0), int(x1), int(y0), int(y1)
+        m[max(0, y0):max(0, min(y1 + 1, h)), max(0, x0):max(0, min(x1 + 1, w))] = True
+        return m
+    if shape == "point":
+        m = np.zeros(sig_shape, bool)
+        iy, ix = math.floor(spec["cy"]), math.floor(spec["cx"])
+        if 0 <= iy < h and 0 <= ix < w:
+            m[iy, ix] = True
+        return m
+    verts = np.asarray(spec["vertices"], dtype=np.float64)
+    inside = np.zeros(sig_shape, bool)
+    py = np.arange(h, dtype=np.float64)[:, None]
+    px = np.arange(w, dtype=np.float64)[None, :]
+    for (x0, y0), (x1, y1) in zip(verts, np.roll(verts, -1, axis=0)):
+        if y0 == y1:
+            continue
+        with np.errstate(all="ignore"):
+            straddles = (y0 <= py) != (y1 <= py)
+            x_cross = x0 + (py - y0) * (x1 - x0) / (y1 - y0)
+            inside ^= straddles & (px < x_cross)
+    return inside
+
+
+def random_specs(rng, n, sig_shape):
+    """Random detectors of every binary shape, with coordinates on pixel centres and half-pixels
+    (where the edge rules decide), inside, across and outside the frame."""
+    h, w = sig_shape
+
+    def coordinate(size):
+        kind = rng.integers(4)
+        if kind == 0:
+            return float(rng.integers(-3, size + 3))  # a pixel centre, maybe outside
+        if kind == 1:
+            return float(rng.integers(-3, size + 3)) + 0.5  # a half pixel
+        return float(rng.uniform(-size / 2, size * 1.5))
+
+    specs = []
+    for _ in range(n):
+        shape = ("disk", "ring", "rectangle", "point", "polygon")[rng.integers(5)]
+        cx, cy = coordinate(w), coordinate(h)
+        if shape == "disk":
+            specs.append({"shape": "disk", "cx": cx, "cy": cy, "r": float(rng.choice([0, 1, 2.5, rng.uniform(0, w)]))})
+        elif shape == "ring":
+            ri = float(rng.choice([0, 1, rng.uniform(0, w / 2)]))
+            specs.append({"shape": "ring", "cx": cx, "cy": cy, "ri": ri, "ro": ri + float(rng.choice([0, 1, 3.5]))})
+        elif shape == "rectangle":
+            specs.append({"shape": "rectangle", "x": cx, "y": cy, "width": float(rng.choice([0, 1, 2.7, w])),
+                          "height": float(rng.choice([0, 1, 3.2, h]))})
+        elif shape == "point":
+            specs.append({"shape": "point", "cx": cx, "cy": cy})
+        else:
+            n_vertices = int(rng.integers(3, 12))
+            specs.append({"shape": "polygon", "vertices": [[coordinate(w), coordinate(h)] for _ in range(n_vertices)]})
+    return specs
+
+
+@pytest.mark.parametrize("sig_shape", [(7, 13), (1, 1), (16, 16), (1, 9), (33, 5)])
+@pytest.mark.parametrize("seed", range(4))
+def test_stack_equals_the_per_detector_masks_on_random_geometry(sig_shape, seed):
+    rng = np.random.default_rng(seed)
+    specs = random_specs(rng, 60, sig_shape)
+    built = masks.stack(specs, sig_shape)
+    assert built.dtype == bool and built.shape == (len(specs),) + sig_shape
+    for i, spec in enumerate(specs):
+        np.testing.assert_array_equal(built[i], reference_mask(spec, sig_shape), err_msg=str(spec))
+        np.testing.assert_array_equal(masks.from_spec(spec, sig_shape), built[i], err_msg=str(spec))
+
+
+def test_stack_with_weights_places_every_shape_as_zeros_and_ones():
+    sig = (9, 11)
+    rng = np.random.default_rng(3)
+    specs = random_specs(rng, 20, sig)
+    values = rng.uniform(-1, 1, sig)
+    built = masks.stack(specs[:10] + [{"shape": "weights", "values": values.tolist()}] + specs[10:], sig)
+    assert built.dtype == np.float32
+    np.testing.assert_allclose(built[10], values.astype(np.float32))
+    for i, spec in enumerate(specs[:10] + [None] + specs[10:]):
+        if spec is not None:
+            np.testing.assert_array_equal(built[i], reference_mask(spec, sig).astype(np.float32))
+
+
+def test_a_polygon_of_many_vertices_fills_like_the_per_edge_rule_and_fast():
+    rng = np.random.default_rng(5)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, 20_000))
+    radius = rng.uniform(40, 120, angles.size)
+    vertices = np.stack([128 + radius * np.cos(angles), 128 + radius * np.sin(angles)], axis=1)
+    sig = (256, 256)
+    started = time.perf_counter()
+    built = masks.polygon(vertices.tolist(), sig)
+    elapsed = time.perf_counter() - started
+    np.testing.assert_array_equal(built, reference_mask({"shape": "polygon", "vertices": vertices}, sig))
+    assert elapsed < 1.0, f"{elapsed:.2f} s for a polygon of {len(vertices)} vertices"
+
+
+def test_huge_coordinates_are_refused_or_handled_never_crash():
+    sig = (8, 8)
+    with pytest.raises(BadParameter):
+        masks.from_spec({"shape": "disk", "cx": 10 ** 400, "cy": 1, "r": 1}, sig)
+    with pytest.raises(BadParameter):
+        masks.from_spec({"shape": "polygon", "vertices": [[0, 0], [10 ** 400, 1], [1, 5]]}, sig)
+    with pytest.raises(BadParameter):
+        masks.weights([[10 ** 400] * 8] * 8, sig)
+    with pytest.raises(BadParameter):
+        masks.weights([["1"] * 8] * 8, sig)
+    far = masks.from_spec({"shape": "polygon", "vertices": [[-1e308, -1e308], [1e308, 0], [0, 1e308]]}, sig)
+    assert far.shape == sig
+    assert not masks.from_spec({"shape": "rectangle", "x": 1e300, "y": 0, "width": 1e300, "height": 3}, sig).any()

@@ -9,12 +9,15 @@ revoked at any time and may expire.  Only a SHA-256 digest is stored: the secret
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from ..errors import BadParameter, NotFound
@@ -24,6 +27,10 @@ from ..jobs.models import ApiToken, utcnow
 PREFIX = "rmt_"
 #: ``last_used`` is written at most this often per token (a busy script must not write on every call).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+#: Attempts at the ``last_used`` write before it is given up (it is a courtesy, never worth a failure).
+LAST_USED_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
 
 
 def digest(secret: str) -> str:
@@ -80,13 +87,40 @@ class TokenStore:
     def verify(self, secret: str, server_owner: str) -> ApiToken | None:
         """The token this secret belongs to, unless it was revoked, has expired, or belongs to someone
         other than this server's owner (on a hub, whose servers share the database, a token opens
-        its owner's server only)."""
+        its owner's server only).
+
+        Checking is a read only; the ``last_used`` stamp is a separate, short write that may fail
+        without failing the request (see :meth:`_touch`)."""
         now = utcnow()
-        with self._sessions() as session, session.begin():
+        with self._sessions() as session:
             token = session.scalars(select(ApiToken).where(ApiToken.digest == digest(secret))).first()
-            if token is None or (token.expires is not None and token.expires <= now) or token.owner != server_owner:
-                return None
-            if token.last_used is None or now - token.last_used > LAST_USED_RESOLUTION:
-                session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used=now))
-                token.last_used = now
-            return token
+        if token is None or (token.expires is not None and token.expires <= now) or token.owner != server_owner:
+            return None
+        if token.last_used is None or now - token.last_used > LAST_USED_RESOLUTION:
+            self._touch(token.id, now)
+            token.last_used = now
+        return token
+
+    def _touch(self, token_id: str, now: datetime) -> None:
+        """Stamp ``last_used``, at most once per :data:`LAST_USED_RESOLUTION` however many requests
+        race for it.
+
+        The write takes SQLite's write lock up front (``BEGIN IMMEDIATE``, waiting out the busy
+        timeout): a read transaction that upgrades to a write fails at once with "database is
+        locked" when another connection wrote meanwhile, which is what concurrent first uses of a
+        new token did.  The stamp is advisory, so after a few attempts it is given up with a
+        warning instead of failing the request."""
+        stale = or_(ApiToken.last_used.is_(None), ApiToken.last_used < now - LAST_USED_RESOLUTION)
+        statement = (update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used=now)
+                     .execution_options(synchronize_session=False))
+        for attempt in range(LAST_USED_ATTEMPTS):
+            try:
+                with self._sessions() as session, session.begin():
+                    session.connection(execution_options={"remotem_write": True})
+                    session.execute(statement)
+                return
+            except OperationalError as error:
+                if attempt + 1 == LAST_USED_ATTEMPTS:
+                    log.warning("jupyter_remotem: could not record the use of token %s: %s", token_id, error.orig)
+                    return
+                time.sleep(0.05 * (attempt + 1))

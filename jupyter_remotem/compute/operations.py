@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import BadParameter
 from ..formats.dataset import Dataset
 from ..kernels import FrameMoments, MaskSet, com_fields, com_from_sums, com_sums, stack
+from .params import check_detectors, empty_reason, require_data
 from .params import number as _number
 from .transformations import TransformPlan, bin_plan, cast_plan, crop_plan
 
@@ -40,6 +41,7 @@ class Plan:
     partial_kind = "position"
 
     def __init__(self, dataset: Dataset) -> None:
+        require_data(dataset.shape, dataset.nav_ndim, "reduce")
         self.nav_shape = dataset.nav_shape
         self.sig_shape = dataset.sig_shape
         self.dtype = dataset.dtype
@@ -97,6 +99,7 @@ class VirtualDetectorPlan(Plan):
                 "virtual_detector needs a non-empty list 'detectors'.",
                 hint='For example {"detectors": [{"shape": "disk", "cx": 64, "cy": 64, "r": 10}]}.',
             )
+        check_detectors(detectors, self.sig_shape)
         self.masks = MaskSet(stack(detectors, self.sig_shape))
 
     def process(self, frames: np.ndarray) -> np.ndarray:
@@ -187,7 +190,11 @@ class Operation:
 
     def availability(self, dataset: Dataset | None) -> dict[str, Any]:
         """Whether this operation can run (on ``dataset``, when given), and if not, why."""
-        reason = self.unavailable or (self.requires(dataset) if self.requires and dataset is not None else None)
+        reason = self.unavailable
+        if reason is None and dataset is not None:
+            reason = empty_reason(dataset.shape, dataset.nav_ndim)
+            if reason is None and self.requires is not None:
+                reason = self.requires(dataset)
         return {"name": self.name, "kind": self.kind, "description": self.description,
                 "available": reason is None, "reason": reason}
 

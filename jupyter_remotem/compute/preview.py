@@ -22,6 +22,7 @@ from ..errors import BadParameter
 from ..formats import open_dataset
 from ..formats.dataset import Dataset
 from ..storage.repository import Repository
+from .params import require_data
 from .reductions import reduce_array
 
 KINDS = ("bf", "adf", "haadf", "com", "sum", "frame")
@@ -140,6 +141,7 @@ def compute_preview(dataset: Dataset, request: PreviewRequest, max_bytes: int, l
             f"Previews need 2-D frames; this dataset's frames have shape {dataset.sig_shape}.",
             hint="Open a dataset whose last two axes are the detector frame.",
         )
+    require_data(dataset.shape, dataset.nav_ndim, "preview")
     if dataset.nav_ndim == 0 or request.kind == "frame":
         frame = dataset.read_frames(np.array([_frame_position(dataset, request)]))[0]
         return render.to_png(frame, cmap=request.cmap or "gray", scale=request.scale or "log", longest=longest)

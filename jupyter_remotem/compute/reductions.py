@@ -22,12 +22,15 @@ from ..kernels.fft import fft_magnitude
 from ..storage.repository import Repository
 from .executor import DatasetRef, run_plan
 from .operations import ReductionResult, get_operation
+from .params import check_result_bytes, require_data
 from .partitions import dataset_partitions
 from .roi import roi_indices
-from .views import COARSE_FRAMES, ViewReader, apply_pipeline, check_pipeline, coarse_step, subsampled
+from .views import COARSE_FRAMES, apply_pipeline, check_pipeline, coarse_step, source_frame_nbytes, subsampled
 
 #: Assumed read speed when a repository has not been measured yet (bytes per second).
 DEFAULT_THROUGHPUT = 1e9
+#: Largest ``step``: beyond any scan axis a step reads one position anyway.
+MAX_STEP = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,9 @@ class ReductionRequest:
         if dataset is not None and not isinstance(dataset, str):
             raise BadParameter("'dataset' must be a string (an internal path) or null.")
         step = body.get("step", 1)
-        if isinstance(step, bool) or not isinstance(step, int) or step < 1:
-            raise BadParameter("'step' must be a positive integer (read every step-th scan position).")
+        if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= MAX_STEP:
+            raise BadParameter(f"'step' must be a positive integer, at most {MAX_STEP:,} (read every step-th scan "
+                               "position).")
         for key in ("coarse", "fft"):
             if not isinstance(body.get(key, False), bool):
                 raise BadParameter(f"'{key}' must be true or false.")
@@ -106,6 +110,7 @@ class ReductionStats:
 
 
 def _pick(dataset: Dataset, params: dict[str, Any]) -> ReductionResult:
+    require_data(dataset.shape, dataset.nav_ndim, "pick")
     position = params.get("position")
     if position is None and "y" in params and "x" in params:
         position = [params["y"], params["x"]]
@@ -158,6 +163,7 @@ def reduce_dataset(
         stats = ReductionStats(1, dataset.frame_nbytes, time.perf_counter() - started, 0.0, step)
     else:
         plan = operation.plan(dataset, request.params)
+        check_result_bytes(plan.bytes_out(), operation.name)
         visited = roi_indices(request.roi, dataset.nav_shape)
         frames = dataset.n_frames if visited is None else len(visited)
         bytes_read = frames * bytes_per_frame(dataset)
@@ -181,9 +187,7 @@ def reduce_dataset(
 def bytes_per_frame(dataset: Dataset) -> int:
     """Bytes read from storage for one frame of ``dataset``: views read whole source frames,
     a box of them per frame when they bin the scan."""
-    if isinstance(dataset.reader, ViewReader):
-        return dataset.reader.box * bytes_per_frame(dataset.reader.source)
-    return dataset.frame_nbytes
+    return source_frame_nbytes(dataset)
 
 
 def fft_result(result: ReductionResult) -> ReductionResult:

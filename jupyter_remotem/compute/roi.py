@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import BadParameter
 from ..kernels import from_spec
+from .params import check_roi
 
 
 def roi_indices(roi: dict[str, Any] | None, nav_shape: tuple[int, ...]) -> np.ndarray | None:
@@ -21,6 +22,7 @@ def roi_indices(roi: dict[str, Any] | None, nav_shape: tuple[int, ...]) -> np.nd
         return None
     if not isinstance(roi, dict):
         raise BadParameter("roi must be null or an object such as {\"shape\": \"rectangle\", ...}.")
+    check_roi(roi)
     if roi.get("shape") == "range":
         return _range_indices(roi, nav_shape)
     if len(nav_shape) == 1:

@@ -4,8 +4,13 @@ A notebook writes ``ds.crop(...).bin(2).virtual_detector(...)`` and expects the 
 next to the data in one request, without an intermediate file.  A view is a :class:`Dataset`
 whose reader maps each of its scan positions to the source positions it is made of (one for a
 crop or a subsample, a box of them for a scan binning), reads those frames from the source and
-applies the signal part of the step (crop, bin, cast) on the way.  Views nest, so a pipeline is
-a view of a view; every operation, partitioner and executor works on them unchanged.
+applies the signal part of each step (crop, bin, cast) on the way.  Every operation,
+partitioner and executor works on views unchanged.
+
+A view of a view is not a nested object: the reader keeps the file's dataset and a flat list of
+:class:`Stage`, one per step, and reads by walking that list twice — down, turning its scan
+indices into the file's, then up, transforming the frames step by step.  Nothing recurses per
+step, so a pipeline is limited by ``max_pipeline_steps`` only, never by Python's stack.
 
 A subsampled view (every ``step``-th scan position) is what the viewer's coarse first answer
 reads: the same reduction on a fraction of the frames, so a dragged detector updates at once.
@@ -14,10 +19,12 @@ reads: the same reduction on a fraction of the frames, so a dragged detector upd
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .. import limits as request_limits
 from ..errors import BadParameter
 from ..formats.axes import pixel_axes
 from ..formats.dataset import Axis, Dataset
@@ -32,52 +39,91 @@ PIPELINE_OPERATIONS = ("crop", "bin", "cast")
 COARSE_FRAMES = 4096
 
 
-class ViewReader(BaseReader):
-    """Frames of a source dataset, regrouped over the scan and transformed per frame.
+@dataclass(frozen=True)
+class Stage:
+    """One step of a view: how its frames are made from those of the level below.
 
-    ``nav_groups[i]`` is an ``(out_size_i, group_i)`` table of source indices along scan axis
-    ``i``: output position ``j`` gathers source positions ``nav_groups[i][j]`` (binning) or
-    just one (crop, subsample).  ``sig_window``/``sig_factors`` crop and bin each frame; the scan
-    and signal boxes are reduced together, as a transformation job would.
+    ``nav_groups[i]`` is an ``(out_size_i, group_i)`` table of input indices along scan axis
+    ``i``: output position ``j`` gathers input positions ``nav_groups[i][j]`` (binning) or just
+    one (crop, subsample).  ``sig_keep``/``sig_factors`` crop and bin each frame; the scan and
+    signal boxes are reduced together, as a transformation job would.
     """
 
-    def __init__(self, source: Dataset, nav_groups: list[np.ndarray], sig_window: list[tuple[int, int]],
-                 sig_factors: list[int], reduce: str, cast: Any, dtype: np.dtype) -> None:
-        self.source = source
-        self.nav_groups = nav_groups
-        self.sig_keep = tuple(slice(lo, hi) for lo, hi in sig_window)
-        self.sig_factors = sig_factors
-        self.reduce = reduce
-        self.cast = cast
-        self.box = math.prod(g.shape[1] for g in nav_groups)
-        self.binning = self.box > 1 or any(f > 1 for f in sig_factors)
-        shape = tuple(len(g) for g in nav_groups) + tuple((hi - lo) // f for (lo, hi), f in
-                                                           zip(sig_window, sig_factors))
-        self._setup(shape, dtype, len(nav_groups), getattr(source.reader, "path", ""), "view")
+    input_nav_shape: tuple[int, ...]
+    nav_groups: tuple[np.ndarray, ...]
+    sig_keep: tuple[slice, ...]
+    sig_factors: tuple[int, ...]
+    reduce: str
+    cast: Any
+    dtype: np.dtype
+    nav_shape: tuple[int, ...]
+    sig_shape: tuple[int, ...]
+
+    @property
+    def box(self) -> int:
+        """Input frames gathered into one output frame."""
+        return math.prod(g.shape[1] for g in self.nav_groups)
+
+    @property
+    def binning(self) -> bool:
+        return self.box > 1 or any(f > 1 for f in self.sig_factors)
+
+    def input_indices(self, flat: np.ndarray) -> np.ndarray:
+        """Flat input indices of the output frames ``flat``: ``box`` per frame, frame-major."""
+        out_position = np.unravel_index(flat, self.nav_shape)
+        # Input positions of every output frame: the outer product of each axis' group.
+        per_axis = [group[index] for group, index in zip(self.nav_groups, out_position)]
+        grids = np.meshgrid(*[np.arange(g.shape[1]) for g in per_axis], indexing="ij")
+        source_nav = tuple(p[:, g.ravel()] for p, g in zip(per_axis, grids))
+        return np.ravel_multi_index(source_nav, self.input_nav_shape).ravel()
+
+    def apply(self, frames: np.ndarray, cropped: bool = False) -> np.ndarray:
+        """Output frames from ``box`` input frames each (whose signal crop is done when ``cropped``)."""
+        if not cropped:
+            frames = frames[(slice(None),) + self.sig_keep]
+        n = len(frames) // self.box
+        block = frames.reshape((n, self.box) + frames.shape[1:])
+        if self.binning:
+            dtype = binned_dtype(block.dtype, self.reduce, self.box * math.prod(self.sig_factors))
+            block = bin_block(block, (1, self.box, *self.sig_factors), self.reduce, dtype)
+        block = block.reshape((n,) + self.sig_shape)
+        if self.cast is not None:
+            block = cast_block(block, self.cast.dtype, self.cast.scale, self.cast.offset, self.cast.clip)
+        return np.asarray(block, dtype=self.dtype)
+
+
+class ViewReader(BaseReader):
+    """Frames of a file's dataset (``base``) seen through ``stages``, first step first."""
+
+    def __init__(self, base: Dataset, stages: list[Stage]) -> None:
+        self.base = base
+        self.stages = tuple(stages)
+        last = self.stages[-1]
+        self._setup(last.nav_shape + last.sig_shape, last.dtype, len(last.nav_shape),
+                    getattr(base.reader, "path", ""), "view")
+
+    @property
+    def frames_per_frame(self) -> int:
+        """Frames of ``base`` read for one frame of the view."""
+        return math.prod(stage.box for stage in self.stages)
 
     def _read_frames(self, flat: np.ndarray) -> np.ndarray:
         if len(flat) == 0:
             return np.zeros((0,) + self.sig_shape, self.dtype)
-        out_position = np.unravel_index(flat, self.nav_shape)
-        # Source positions of every output frame: the outer product of each axis' group.
-        per_axis = [group[index] for group, index in zip(self.nav_groups, out_position)]
-        grids = np.meshgrid(*[np.arange(g.shape[1]) for g in per_axis], indexing="ij")
-        source_nav = tuple(p[:, g.ravel()] for p, g in zip(per_axis, grids))
-        source_flat = np.ravel_multi_index(source_nav, self.source.nav_shape).ravel()
-        if len(source_flat) < 2 or bool(np.all(np.diff(source_flat) > 0)):
+        indices = np.asarray(flat, np.int64)
+        for stage in reversed(self.stages):
+            indices = stage.input_indices(indices)
+        first = self.stages[0]
+        crop = (slice(None),) + first.sig_keep
+        if len(indices) < 2 or bool(np.all(np.diff(indices) > 0)):
             # Ascending and distinct (crops, subsamples): one read, no regrouping copy.
-            frames = self.source.read_frames(source_flat)[(slice(None),) + self.sig_keep]
+            frames = self.base.read_frames(indices)[crop]
         else:
-            unique, inverse = np.unique(source_flat, return_inverse=True)
-            frames = self.source.read_frames(unique)[(slice(None),) + self.sig_keep][inverse]
-        block = frames.reshape((len(flat), self.box) + frames.shape[1:])
-        if self.binning:
-            dtype = binned_dtype(block.dtype, self.reduce, self.box * math.prod(self.sig_factors))
-            block = bin_block(block, (1, self.box, *self.sig_factors), self.reduce, dtype)
-        block = block.reshape((len(flat),) + self.sig_shape)
-        if self.cast is not None:
-            block = cast_block(block, self.cast.dtype, self.cast.scale, self.cast.offset, self.cast.clip)
-        return block
+            unique, inverse = np.unique(indices, return_inverse=True)
+            frames = self.base.read_frames(unique)[crop][inverse]
+        for position, stage in enumerate(self.stages):
+            frames = stage.apply(frames, cropped=position == 0)
+        return frames
 
     def _read(self, selection: Selection) -> np.ndarray:
         nav_part, sig_part = selection[: self.nav_ndim], selection[self.nav_ndim:]
@@ -90,17 +136,35 @@ class ViewReader(BaseReader):
         return block[nav_index + tuple(sig_part)]
 
     def close(self) -> None:
-        self.source.close()
+        self.base.close()
 
 
 def _view(source: Dataset, nav_groups: list[np.ndarray], sig_window: list[tuple[int, int]],
           sig_factors: list[int], reduce: str, cast: Any, dtype: np.dtype, axes: list[Axis],
           step: dict[str, Any]) -> Dataset:
-    reader = ViewReader(source, nav_groups, sig_window, sig_factors, reduce, cast, dtype)
+    """``source`` seen through one more step; a view's stages are extended, never nested."""
+    stage = Stage(
+        input_nav_shape=source.nav_shape, nav_groups=tuple(nav_groups),
+        sig_keep=tuple(slice(lo, hi) for lo, hi in sig_window), sig_factors=tuple(sig_factors), reduce=reduce,
+        cast=cast, dtype=np.dtype(dtype), nav_shape=tuple(len(g) for g in nav_groups),
+        sig_shape=tuple((hi - lo) // f for (lo, hi), f in zip(sig_window, sig_factors)),
+    )
+    if isinstance(source.reader, ViewReader):
+        reader = ViewReader(source.reader.base, [*source.reader.stages, stage])
+    else:
+        reader = ViewReader(source, [stage])
     metadata = dict(source.metadata)
     metadata["pipeline"] = list(source.metadata.get("pipeline", [])) + [step]
     return Dataset(shape=reader.shape, dtype=reader.dtype, nav_ndim=reader.nav_ndim, format=source.format,
                    reader=reader, internal_path=source.internal_path, axes=axes, metadata=metadata)
+
+
+def source_frame_nbytes(dataset: Dataset) -> int:
+    """Bytes read from the file for one frame of ``dataset``: views read whole source frames, a
+    box of them per frame when they bin the scan."""
+    if isinstance(dataset.reader, ViewReader):
+        return dataset.reader.frames_per_frame * dataset.reader.base.frame_nbytes
+    return dataset.frame_nbytes
 
 
 def transformed(source: Dataset, plan: TransformPlan, step: dict[str, Any]) -> Dataset:
@@ -139,6 +203,11 @@ def check_pipeline(value: Any) -> list[dict[str, Any]]:
         return []
     if not isinstance(value, list):
         raise BadParameter("'pipeline' must be a list of steps such as {\"operation\": \"crop\", \"params\": {...}}.")
+    limits = request_limits.current()
+    if limits is not None and len(value) > limits.max_pipeline_steps:
+        raise request_limits.too_many(
+            "pipeline steps", len(value), "max_pipeline_steps", limits.max_pipeline_steps,
+            "Combine steps (one crop and one bin do what many do), or write an intermediate dataset with a job.")
     steps = []
     for position, step in enumerate(value):
         if not isinstance(step, dict) or set(step) - {"operation", "params"}:

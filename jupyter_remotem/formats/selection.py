@@ -18,8 +18,17 @@ from ..errors import BadParameter
 Selection = tuple[slice | int, ...]
 
 
-def parse(text: str) -> tuple[slice | int | type(Ellipsis), ...]:
-    """numpy's basic-indexing syntax from text, as in ``?slice=10:20,5,...``; no evaluation."""
+def parse(text: str, max_items: int | None = None) -> tuple[slice | int | type(Ellipsis), ...]:
+    """numpy's basic-indexing syntax from text, as in ``?slice=10:20,5,...``; no evaluation.
+
+    With ``max_items``, a text of more indices is refused before any is read (numpy itself
+    takes at most 64 dimensions)."""
+    if max_items is not None and text.count(",") + 1 > max_items:
+        raise BadParameter(
+            f"The slice has {text.count(',') + 1:,} indices; at most {max_items} are accepted (limit max_slice_dims).",
+            hint="Give one index or range per axis of the array (GET meta shows its shape), or '...' for the rest.",
+            limit="max_slice_dims", allowed=max_items,
+        )
     items: list[Any] = []
     for part in text.split(","):
         part = part.strip()
@@ -36,7 +45,7 @@ def parse(text: str) -> tuple[slice | int | type(Ellipsis), ...]:
                 items.append(int(part))
         except ValueError:
             raise BadParameter(
-                f"Cannot read '{part}' in slice '{text}'.",
+                f"Cannot read '{part[:40]}' in slice '{text[:200]}'.",
                 hint="Use numpy syntax with integers: for example 10:20,5 or 0,0,... or ::4,::4.",
             ) from None
     return tuple(items)

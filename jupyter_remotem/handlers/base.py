@@ -1,24 +1,33 @@
-"""What every REST handler shares: JSON errors, off-loop I/O, parameter parsing.
+"""What every REST handler shares: JSON errors, off-loop I/O, parameter parsing, request limits.
 
 Handlers stay thin: parse and validate the request, authorise, call one manager in a worker
 thread, answer.  All failures leave through :meth:`RemotemHandler.write_error`, which is the
 only place that formats an error body.
+
+Bodies are streamed in and kept only up to ``max_body_bytes`` (more is read and dropped, so
+the client still hears a clean 413), and JSON is checked for size, depth and counts before it
+is parsed (:mod:`..limits`).  A personal token in the URL is refused and masked in the request
+line before anything logs it: URLs end up in access logs, proxies and browser histories.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
 from jupyter_server.auth import User
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..auth.tokens import presented
-from ..errors import BadParameter, RemotemError, StorageUnavailable, Unauthorized, from_http_status
+from .. import limits as request_limits
+from ..auth.tokens import PREFIX, presented
+from ..errors import BadParameter, RemotemError, StorageUnavailable, TooLarge, Unauthorized, from_http_status
 from ..storage.repository import Repository
 
 T = TypeVar("T")
@@ -34,8 +43,34 @@ def token_user(token: Any, groups: list[str] | None = None) -> User:
     return user
 
 
+#: A personal token's secret as it is made (``PREFIX`` + ``secrets.token_urlsafe(32)``).
+_SECRET = re.compile(re.escape(PREFIX) + r"[A-Za-z0-9_-]{43}")
+
+
+def secret_in_query(query: str) -> bool:
+    """Whether a query string carries a personal token: as ``token=`` or shaped like one anywhere."""
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if (name == "token" and value.startswith(PREFIX)) or _SECRET.search(value) or _SECRET.search(name):
+            return True
+    return False
+
+
+def masked_query(query: str) -> str:
+    """``query`` with every value that may be a personal token replaced, for the request line
+    that jupyter_server's access log prints."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(_SECRET.sub("[secret]", name),
+                       "[secret]" if value.startswith(PREFIX) else _SECRET.sub("[secret]", value))
+                      for name, value in pairs])
+
+
+@web.stream_request_body
 class RemotemHandler(ExtensionHandlerMixin, APIHandler):
     """Base class of all jupyter_remotem API handlers."""
+
+    #: The body received so far (at most ``max_body_bytes``), and whether more was sent.
+    _body: bytearray | None = None
+    _body_too_large: bool = False
 
     @property
     def services(self) -> Any:
@@ -49,7 +84,13 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         it is checked here, before Jupyter's own authentication, and stands for its owner with
         their current groups when the hub tells them (:mod:`..auth.hub_groups`), else those they
         had when it was made.  Browsers never send it by themselves, so requests that
-        carry it need no XSRF cookie."""
+        carry it need no XSRF cookie.  In the URL it is refused (and masked first)."""
+        request_limits.use(self.services.limits)
+        self._body = bytearray()
+        declared = self.request.headers.get("Content-Length", "")
+        self._body_too_large = declared.isdigit() and int(declared) > self.services.limits.max_body_bytes
+        if self.request.query and secret_in_query(self.request.query):
+            self._refuse_secret_in_url()
         secret = presented(self.request.headers.get("Authorization"))
         if secret is None:
             await super().prepare()
@@ -66,6 +107,31 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         groups = await owner_groups.current() if owner_groups is not None else None
         self.current_user = self._jupyter_current_user = token_user(token, groups)
         self.set_cors_headers()
+
+    def _refuse_secret_in_url(self) -> None:
+        query = masked_query(self.request.query)
+        self.request.query = query
+        self.request.uri = f"{self.request.path}?{query}"
+        self.request.query_arguments = {}
+        self.request.arguments = {}
+        self.current_user = self._jupyter_current_user = None
+        raise Unauthorized(
+            "A personal token in the URL is refused: URLs are written to access logs, proxies and browser "
+            "histories, so this token should be treated as leaked.",
+            hint="Revoke it (DELETE remotem/api/tokens/{id}), make a new one, and send it in the header "
+                 "'Authorization: token rmt_...'.",
+        )
+
+    def data_received(self, chunk: bytes) -> None:
+        """Keep the body up to ``max_body_bytes``; drop the rest, so memory stays bounded and the
+        client, which is still sending, reads a 413 instead of a reset connection."""
+        if self._body_too_large or self._body is None:
+            return
+        if len(self._body) + len(chunk) > self.services.limits.max_body_bytes:
+            self._body_too_large = True
+            self._body = bytearray()
+            return
+        self._body.extend(chunk)
 
     # -- errors --------------------------------------------------------------------------------
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -93,7 +159,8 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
     async def run_blocking(self, function: Callable[..., T], *args: Any) -> T:
         """Run storage or format work in the I/O pool, bounded by the request timeout."""
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.services.executor, function, *args)
+        # The request's limits (a context variable) go along into the thread.
+        future = loop.run_in_executor(self.services.executor, contextvars.copy_context().run, function, *args)
         try:
             return await asyncio.wait_for(future, timeout=self.services.request_timeout)
         except asyncio.TimeoutError:
@@ -126,20 +193,24 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
             raise BadParameter(f"Query parameter '{name}' must be an integer, not '{raw}'.") from None
 
     def json_body(self) -> Any:
-        try:
-            return json.loads(self.request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadParameter("The request body is not valid JSON.") from None
+        """The body as JSON (None when empty), refused before parsing when it exceeds the limits."""
+        limits = self.services.limits
+        if self._body_too_large:
+            raise TooLarge(f"The request body is larger than {limits.max_body_bytes:,} bytes (limit max_body_bytes).",
+                           hint="Send fewer or simpler detectors (a weights mask instead of many shapes), or split "
+                                "the work into several requests.", limit="max_body_bytes",
+                           allowed=limits.max_body_bytes)
+        body = bytes(self._body or b"")
+        if not body.strip():
+            return None
+        return request_limits.parse_json(body, limits)
 
     def query_json(self, name: str) -> Any:
-        """A query argument holding JSON (None when absent)."""
+        """A query argument holding JSON (None when absent), checked like a body."""
         text = self.get_query_argument(name, None)
         if text is None or text == "":
             return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            raise BadParameter(f"Query argument '{name}' is not valid JSON.") from None
+        return request_limits.parse_json(text, self.services.limits, f"Query argument '{name}'")
 
     def query_float(self, name: str, default: float | None = None) -> float | None:
         raw = self.get_query_argument(name, None)

@@ -15,13 +15,14 @@ from ..jobs.copy_request import CopyRequest
 from ..jobs.models import Phase, utcnow
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
-from ..jobs.retention import remove_results
+from ..jobs.retention import delete_files_of
 from ..jobs.transform_runner import discard_partial_output
 from ..storage.transfer import plan_copy
 from .base import RemotemHandler
 
 FINAL_PHASES = {Phase.COMPLETED.value, Phase.ERROR.value, Phase.ABORTED.value, Phase.ARCHIVED.value}
 ACTIONS = ("cancel", "pause", "resume")
+KEEP_FILES = {"1": True, "true": True, "0": False, "false": False, "": False}
 
 
 class JobsBase(RemotemHandler):
@@ -104,8 +105,16 @@ class JobHandler(JobsBase):
 
     @web.authenticated
     async def delete(self, job_id: str) -> None:
-        job = await self.run_blocking(self.services.jobs.delete, job_id, self.owner)
-        await self.run_blocking(remove_results, self.services.registry, job)
+        """Delete a finished job and every file it wrote; ``?keep_files=1`` keeps the files, which
+        then go on counting against the owner's storage quota."""
+        keep = self.get_query_argument("keep_files", "0").lower()
+        if keep not in KEEP_FILES:
+            raise BadParameter("'keep_files' must be 1 (keep the job's files) or 0 (delete them, the default).")
+        jobs, owner = self.services.jobs, self.owner
+        job = await self.run_blocking(jobs.deletable, job_id, owner)
+        if not KEEP_FILES[keep]:
+            await self.run_blocking(delete_files_of, jobs, self.services.registry, job)
+        await self.run_blocking(jobs.delete, job_id, owner, KEEP_FILES[keep])
         self.set_status(204)
         self.finish()
 

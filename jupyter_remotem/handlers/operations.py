@@ -2,7 +2,8 @@
 
 Front ends show an operation that cannot run disabled, with the reason, instead of letting the
 user find out from a failed request, and with the facility's contact (``support_contact``) for
-asking that it be made available remotely.
+asking that it be made available remotely.  The answer also carries the server's request
+``limits`` (:mod:`..limits`), so that a client can split its work before it is refused.
 """
 
 from __future__ import annotations
@@ -43,4 +44,5 @@ class OperationsHandler(RemotemHandler):
         operations = await self.run_blocking(operations_for, repository, path, dataset)
         contact = self.services.support_contact or None
         self.write_json({"operations": [dict(op, contact=contact) if not op["available"] else op
-                                        for op in operations]})
+                                        for op in operations],
+                         "limits": self.services.limits.to_json()})

@@ -57,6 +57,7 @@ class ReductionsHandler(RemotemHandler):
             )
 
     def on_connection_close(self) -> None:
+        super().on_connection_close()  # a body still arriving ends too
         cancel = getattr(self, "cancel", None)
         if cancel is not None and not cancel.is_set() and not self._finished:
             self.log.info("Reduction stopped: its client closed the connection (a newer request superseded it).")

@@ -103,11 +103,12 @@ class PreviewHandler(RemotemHandler):
 
 
 def read_slice(repo: Repository, path: str, dataset: str | None, text: str, max_bytes: int,
-               pipeline: list[dict[str, Any]] | None = None) -> np.ndarray:
+               pipeline: list[dict[str, Any]] | None = None, max_dims: int | None = None) -> np.ndarray:
     """The selected part of a dataset (seen through ``pipeline``), refused before reading when it
     would exceed ``max_bytes``."""
+    parsed = parse_selection(text, max_dims)
     with apply_pipeline(open_dataset(repo, path, dataset), pipeline or []) as ds:
-        selection = normalise_selection(parse_selection(text), ds.shape)
+        selection = normalise_selection(parsed, ds.shape)
         shape = [len(range(*item.indices(size))) for item, size in zip(selection, ds.shape) if isinstance(item, slice)]
         nbytes = int(np.prod(shape, dtype=np.int64)) * ds.dtype.itemsize
         if nbytes > max_bytes:
@@ -128,6 +129,6 @@ class DataHandler(RemotemHandler):
         dataset = self.get_query_argument("dataset", None) or None
         pipeline = check_pipeline(self.query_json("pipeline"))
         array = await self.run_blocking(read_slice, repo, path or "", dataset, text, self.services.max_data_bytes,
-                                        pipeline)
+                                        pipeline, self.services.limits.max_slice_dims)
         self.set_header("Content-Disposition", "attachment; filename=slice.npy")
         self.finish(array_to_npy(array), set_content_type="application/octet-stream")

@@ -39,9 +39,9 @@ class CopyRequest:
         unknown = set(body) - {"operation", "source", "target", "priority", "overwrite"}
         if unknown:
             raise BadParameter(f"Unknown keys in the copy request: {', '.join(sorted(unknown))}.")
-        priority = body.get("priority", 0)
-        if isinstance(priority, bool) or not isinstance(priority, int):
-            raise BadParameter("'priority' must be an integer (higher runs first).")
+        from .requests import check_priority
+
+        priority = check_priority(body.get("priority", 0))
         overwrite = body.get("overwrite", False)
         if not isinstance(overwrite, bool):
             raise BadParameter("'overwrite' must be true or false.")

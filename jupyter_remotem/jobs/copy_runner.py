@@ -4,19 +4,30 @@ The copy's manifest (every file with its outcome and checksum) is kept beside th
 hidden file and saved every few seconds and at the end.  After a crash the next attempt reads it
 and skips finished files; submitting the same copy again after a partial failure copies only the
 files that failed.  A copy with failed files ends in ERROR whose summary names them.
+
+A copy's target is the job's output: each file it copies, the folders it creates and its
+manifest are recorded in the job's ledger (:mod:`.written`) as they are written, whether the
+copy completes, fails or is cancelled, so deleting the job removes them.  Files it finds already
+there (an earlier attempt of the same copy by the same owner copied them) are not copied again;
+at the end the job adopts them, so the complete copy is one job's output and deleting the
+earlier, failed attempt does not take files out of it.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from ..compute.executor import Progress
 from ..errors import NotFound, RemotemError
+from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Repository
-from ..storage.transfer import CopyManifest, plan_copy, run_copy
+from ..storage.transfer import CopyItem, CopyManifest, _partial_name, plan_copy, run_copy
 from .copy_request import CopyRequest
+from .models import Job
 from .runner import JobContext, Outcome
+from .written import file_record, folder_records, missing_folders, parents
 
 SAVE_EVERY_S = 2.0
 
@@ -50,6 +61,48 @@ def save_manifest(target: Repository, path: str, manifest: CopyManifest) -> None
         stream.write(json.dumps(manifest.to_json()).encode())
 
 
+class _Ledger:
+    """The files one copy attempt wrote, recorded in batches along with each manifest save."""
+
+    def __init__(self, context: JobContext, target: Repository, manifest_file: str) -> None:
+        self.context = context
+        self.target = target
+        self.manifest_file = manifest_file
+        self.pending: list[CopyItem] = []
+        self.written: set[str] = set()
+
+    def wrote(self, item: CopyItem) -> None:
+        self.pending.append(item)
+        self.written.add(item.target)
+
+    def folders(self, manifest: CopyManifest) -> None:
+        """Record, before any is made, the folders this copy will create."""
+        folders = missing_folders(self.target, parents([*(item.target for item in manifest.items),
+                                                        self.manifest_file]))
+        if folders:
+            self.context.recorder(folder_records(self.target, folders))
+
+    def save(self, manifest: CopyManifest) -> None:
+        """Record the files written since the last save, then save and record the manifest."""
+        records: list[dict[str, Any]] = []
+        for item in self.pending:
+            try:
+                records.append(file_record(self.target, item.target, "copy"))
+            except NotFound:  # removed at once by someone else: nothing of ours is left there
+                continue
+        self.pending = []
+        save_manifest(self.target, self.manifest_file, manifest)
+        records.append(file_record(self.target, self.manifest_file, "manifest"))
+        self.context.recorder(records)
+
+    def adopt(self, manifest: CopyManifest) -> None:
+        """Take over the files an earlier attempt copied and this one found in place, verified,
+        and the folders made for them (so they go when this job's files do)."""
+        found = [item.target for item in manifest.items if item.status == "done" and item.target not in self.written]
+        if found:
+            self.context.store.adopt_written(self.context.job.id, self.target.name, [*found, *parents(found)])
+
+
 def run_copy_job(context: JobContext) -> Outcome:
     request = CopyRequest.from_json(context.job.request)
     source = context.repositories.get(request.source.repository)
@@ -58,19 +111,24 @@ def run_copy_job(context: JobContext) -> Outcome:
     manifest = load_manifest(target, record) or plan_copy(source, request.source.path, target, request.target.path)
     resumed = sum(1 for item in manifest.items if item.status == "done")
     started = time.perf_counter()
+    ledger = _Ledger(context, target, record)
+    ledger.folders(manifest)
+    ledger.save(manifest)  # the manifest is this job's from now on
     last_save = time.monotonic()
 
     def progress(items_done: int, bytes_done: int, bytes_total: int) -> None:
         nonlocal last_save
         context.progress(Progress(bytes_done, bytes_total, bytes_done, time.perf_counter() - started))
         if time.monotonic() - last_save > SAVE_EVERY_S:
-            save_manifest(target, record, manifest)
+            ledger.save(manifest)
             last_save = time.monotonic()
 
     try:
-        run_copy(source, target, manifest, progress=progress, cancel=context.cancel, overwrite=request.overwrite)
+        run_copy(source, target, manifest, progress=progress, cancel=context.cancel, overwrite=request.overwrite,
+                 on_written=ledger.wrote)
+        ledger.adopt(manifest)
     finally:
-        save_manifest(target, record, manifest)
+        ledger.save(manifest)
     counts = manifest.counts()
     failed = [item for item in manifest.items if item.status == "failed"]
     if failed:
@@ -84,3 +142,31 @@ def run_copy_job(context: JobContext) -> Outcome:
               "format": "copy", "files": counts.get("done", 0)}
     return Outcome([result], "copy", target.name, manifest.total_bytes, time.perf_counter() - started,
                    len(manifest.items), resumed)
+
+
+def discard_copy_partials(registry: RepositoryRegistry, job: Job, owns_manifest: bool) -> list[str]:
+    """Remove the hidden partial files (``.name.remotem-partial``) a copy that will not resume
+    left for the files it had not finished; those it finished are kept.
+
+    ``owns_manifest`` says the job's manifest is still its own: once a later copy to the same
+    target took it over, the partial files are that copy's to resume."""
+    if not owns_manifest:
+        return []
+    try:
+        request = CopyRequest.from_json(job.request)
+        target = registry.get(request.target.repository)
+        manifest = load_manifest(target, manifest_path(request.target.path))
+    except RemotemError:
+        return []
+    removed = []
+    for item in manifest.items if manifest is not None else []:
+        if item.status == "done":
+            continue
+        partial = _partial_name(item.target)
+        try:
+            if target.exists(partial):
+                target.fs.rm(target.full_path(partial))
+                removed.append(partial)
+        except (OSError, RemotemError):
+            continue
+    return removed

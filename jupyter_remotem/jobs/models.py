@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
@@ -138,7 +139,48 @@ class Job(Base):
             "error": self.error,
             "action": self.action,
             "attempts": self.attempts,
+            "written": getattr(self, "written", None) or empty_written(),
         }
+
+
+def empty_written() -> dict[str, Any]:
+    """The ``written`` summary of a job that wrote nothing (yet)."""
+    return {"files": 0, "bytes": 0, "folders": 0, "sample": []}
+
+
+class WrittenFile(Base):
+    """One file or folder a job put into a repository: what deleting the job removes, what the
+    storage quota counts.
+
+    A path has at most one row (``id`` is a digest of repository and path): the job that last
+    wrote it owns it, so a job that overwrites another's result takes it over and bytes are never
+    counted twice.  Owner and groups are copied from the job, so that files kept after their job
+    was deleted (``DELETE jobs/{id}?keep_files=1``; ``job_id`` is then None) still count against
+    the owner's quota and the pools of their groups.  ``size`` and ``mtime`` are what the storage
+    said right after the write: a file that no longer matches them was replaced by someone else
+    and is neither removed nor counted any more.
+    """
+
+    __tablename__ = "remotem_written"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The job that wrote it; None once the job was deleted with its files kept.
+    job_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    owner: Mapped[str] = mapped_column(String(255), index=True)
+    groups: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    repository: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(Text)
+    #: "file", or "folder" (a folder the job created: removed with the job only when left empty).
+    kind: Mapped[str] = mapped_column(String(16), default="file")
+    #: The result format (hdf5, npy, json, tiff, png, hspy), "copy" for a copied file, "manifest".
+    format: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    mtime: Mapped[float | None] = mapped_column(Float, nullable=True)
+    recorded: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When housekeeping last found the file as it was written (None: not checked yet).
+    verified: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_remotem_written_verify", "verified"),)
 
 
 class Checkpoint(Base):

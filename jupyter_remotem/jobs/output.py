@@ -6,6 +6,8 @@ cancelled job leaves nothing behind, and another job's earlier result is never o
 unless the request says ``overwrite``.  Results of reductions are small, so each file is built
 in memory first; that also lets HDF5 be written to stores that cannot seek, such as S3.  A
 transformation builds its (large) file itself and hands it over with :meth:`OutputWriter.publish`.
+Every file put in place, and every folder made for it, is recorded in the job's ledger
+(:mod:`.written`), so deleting the job removes exactly them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..formats.jsonable import jsonable
 from ..storage.repository import Repository
 from .requests import OutputSpec
 from .result_formats import hdf5_bytes, hspy_bytes, npy_bytes, png_bytes, tiff_bytes
+from .written import Recorder, file_record, record_new_folders
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,13 @@ def temporary_name(path: str, job_id: str) -> str:
 class OutputWriter:
     """Puts one job's result at ``spec.path`` in ``repository`` (see module docstring)."""
 
-    def __init__(self, repository: Repository, spec: OutputSpec, job_id: str) -> None:
+    def __init__(self, repository: Repository, spec: OutputSpec, job_id: str,
+                 recorder: Recorder | None = None) -> None:
         self.repository = repository
         self.spec = spec
         self.job_id = job_id
+        #: Where written files and created folders are recorded (None: nowhere, for cleaning up).
+        self.recorder = recorder
 
     @property
     def paths(self) -> list[str]:
@@ -51,6 +57,10 @@ class OutputWriter:
         if self.spec.format == "npy":
             return [self.spec.path + ".json", self.spec.path]
         return [self.spec.path]
+
+    def format_of(self, path: str) -> str:
+        """The ledger's format of one of :attr:`paths` (an NPY result's sidecar is "json")."""
+        return "json" if self.spec.format == "npy" and path != self.spec.path else self.spec.format
 
     def check(self) -> None:
         """Refuse early, before any computing, what :meth:`write` would refuse at the end."""
@@ -112,10 +122,13 @@ class OutputWriter:
         return temporary_name(path or self.spec.path, self.job_id)
 
     def publish(self) -> None:
-        """Rename the complete temporary files into place, checking again that they may go there."""
+        """Rename the complete temporary files into place, checking again that they may go there,
+        and record each in the job's ledger."""
         self.check()
         for path in self.paths:
             self.repository.fs.mv(self.repository.full_path(self.temporary(path)), self.repository.full_path(path))
+            if self.recorder is not None:
+                self.recorder([file_record(self.repository, path, self.format_of(path))])
 
     def discard(self) -> None:
         """Remove temporary files this job may have left (after a failure, cancel or crash)."""
@@ -128,7 +141,8 @@ class OutputWriter:
                 pass
 
     def makedirs(self) -> None:
-        """Create the output's folder."""
+        """Create the output's folder, recording first those of its folders that are new."""
         folder = posixpath.dirname(self.spec.path)
         if folder:
+            record_new_folders(self.recorder, self.repository, [self.spec.path])
             self.repository.fs.makedirs(self.repository.full_path(folder), exist_ok=True)

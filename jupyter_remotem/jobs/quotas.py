@@ -4,9 +4,11 @@ A facility shares its storage and its CPUs.  Each user has limits — their own,
 of their groups', or the default — on the bytes their results occupy and on the hours of
 execution their jobs use in a rolling period.  A group may also have a *pool*: one allocation
 shared by its members (a project's or a beamtime's), which the jobs of all of them together may
-not exceed; a job counts against the pools of the groups its owner was in when submitting it.  Usage counts what finished jobs keep on disk and
-what they ran for, plus what queued and running jobs are quoted to add, so that many small jobs
-submitted at once cannot together overrun a limit that each of them alone would fit.
+not exceed; a job counts against the pools of the groups its owner was in when submitting it.  Usage counts every file jobs wrote
+that is still there (:mod:`.ledger`: results, copies, manifests — also those kept after their job
+was deleted with ``keep_files``) and what jobs ran for, plus what queued and running jobs are
+quoted to add beyond what they have written so far, so that many small jobs submitted at once
+cannot together overrun a limit that each of them alone would fit.
 """
 
 from __future__ import annotations
@@ -102,6 +104,9 @@ class Usage:
     compute_s: float
     reserved_bytes: int
     reserved_s: float
+    #: Part of ``storage_bytes``: files kept after their job was deleted (``keep_files``), and how many.
+    kept_bytes: int = 0
+    kept_files: int = 0
 
 
 def verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None = None, pool: str | None = None) -> str | None:
@@ -114,6 +119,8 @@ def verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None = None, p
         used = usage.storage_bytes + usage.reserved_bytes
         if used + adds_bytes > limits.storage_bytes:
             files = f"{usage.results} result file{'' if usage.results == 1 else 's'}"
+            if usage.kept_files:
+                files += f" (of which {usage.kept_files} kept after their jobs were deleted)"
             return (f"{whose} results would need {_size(used + adds_bytes)} but {quota} storage quota is "
                     f"{_size(limits.storage_bytes)}: {_size(usage.storage_bytes)} are kept by {files}, "
                     f"{_size(usage.reserved_bytes)} are reserved by unfinished jobs, and this job "
@@ -148,6 +155,8 @@ def report(limits: Limits, usage: Usage) -> dict[str, Any]:
             "compute_hours": round(usage.compute_s / 3600, 4),
             "reserved_bytes": usage.reserved_bytes,
             "reserved_hours": round(usage.reserved_s / 3600, 4),
+            "kept_bytes": usage.kept_bytes,
+            "kept_files": usage.kept_files,
         },
         "remaining": {
             "storage_bytes": left(limits.storage_bytes, usage.storage_bytes + usage.reserved_bytes),

@@ -14,9 +14,21 @@ from ..compute.reductions import ReductionRequest
 from ..errors import BadParameter
 from ..storage import paths
 
+#: Priorities a request may ask for (configured boosts come on top); the store keeps 64-bit integers.
+PRIORITY_RANGE = (-1_000_000, 1_000_000)
+
 #: Output formats and the file name endings they are recognised by.
 OUTPUT_FORMATS = {"hdf5": (".h5", ".hdf5"), "hspy": (".hspy",), "npy": (".npy",), "tiff": (".tif", ".tiff"),
                   "png": (".png",)}
+
+
+def check_priority(value: Any) -> int:
+    """A job's ``priority``: an integer within :data:`PRIORITY_RANGE` (higher runs first)."""
+    low, high = PRIORITY_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise BadParameter(f"'priority' must be an integer from {low:,} to {high:,} (higher runs first).",
+                           hint="Leave it out for the default, 0.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -86,9 +98,7 @@ class JobRequest:
             raise BadParameter("The request body must be a JSON object.")
         body = dict(body)
         output = OutputSpec.from_json(body.pop("output", None))
-        priority = body.pop("priority", 0)
-        if isinstance(priority, bool) or not isinstance(priority, int):
-            raise BadParameter("'priority' must be an integer (higher runs first).")
+        priority = check_priority(body.pop("priority", 0))
         view = body.pop("view", None)
         if view is not None and not isinstance(view, dict):
             raise BadParameter("'view' must be an object (display state to keep with the result) or null.")

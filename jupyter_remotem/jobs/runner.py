@@ -56,6 +56,10 @@ class JobContext:
     #: and a second copy of the page cache in worker processes would cost more than they gain.
     cluster_threshold_bytes: int = 4 * 1024**3
 
+    def recorder(self, files: list[dict[str, Any]]) -> None:
+        """Record files and folders this job put into a repository (see :mod:`.written`)."""
+        self.store.record_written(self.job.id, files)
+
     def client_for(self, nbytes: int) -> Any:
         """A distributed client when this job is big enough to use the cluster, else None."""
         if self.cluster is None or nbytes < self.cluster_threshold_bytes:
@@ -124,7 +128,8 @@ def start_job(context: JobContext) -> JobStart:
     request = JobRequest.from_json(context.job.request)
     spec = request.reduction
     source_repository = context.repositories.get(spec.repository)
-    writer = OutputWriter(context.repositories.get(request.output.repository), request.output, context.job.id)
+    writer = OutputWriter(context.repositories.get(request.output.repository), request.output, context.job.id,
+                          recorder=context.recorder)
     writer.check()
     return JobStart(request, source_repository, source_repository.info(spec.path), writer,
                     get_operation(spec.operation))

@@ -38,6 +38,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import BadParameter, Conflict, NotFound
+from . import ledger
 from .models import (
     FINISHED,
     KINDS,
@@ -47,6 +48,7 @@ from .models import (
     Job,
     Phase,
     ThroughputRecord,
+    WrittenFile,
     utcnow,
 )
 from .quotas import Limits, Usage, require_fit
@@ -138,13 +140,20 @@ class JobStore:
         self.engine.dispose()
 
     def _create_schema(self) -> None:
-        """Create missing tables; several processes may start at once, so creation is serialised."""
+        """Create missing tables; several processes may start at once, so creation is serialised.
+        A database made before the ledger of written files gets it filled from its jobs' results."""
         with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
             if self.is_postgresql:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": zlib.crc32(b"remotem_jobs_schema")})
+            existing = inspect(connection)
+            upgrading = existing.has_table(Job.__tablename__) and not existing.has_table(WrittenFile.__tablename__)
             Base.metadata.create_all(connection)
             _add_missing_columns(connection)
+            if upgrading:
+                with Session(connection) as session:
+                    ledger.backfill(session)
+                    session.flush()
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -201,7 +210,8 @@ class JobStore:
             now = utcnow()
             if limits is not None:
                 self._lock(session, f"owner:{owner}")
-                require_fit(limits, self._usage(session, Job.owner == owner, limits.period_days, now), quote or {})
+                require_fit(limits, self._usage(session, Job.owner == owner, WrittenFile.owner == owner,
+                                                limits.period_days, now), quote or {})
             for group, pool in sorted((pools or {}).items()):
                 self._lock(session, f"pool:{group}")
                 require_fit(pool, self._pool_usage(session, group, pool.period_days, now), quote or {}, pool=group)
@@ -220,6 +230,8 @@ class JobStore:
         """The job; ``owner=None`` is for workers and administrators, who see every job."""
         with self._read() as session:
             job = session.get(Job, job_id)
+            if job is not None:
+                ledger.attach_summaries(session, [job])
         if job is None or (owner is not None and job.owner != owner):
             raise NotFound(f"There is no job '{job_id}'.", hint="GET remotem/api/jobs lists your jobs.")
         return job
@@ -232,7 +244,7 @@ class JobStore:
         if phases is not None:
             query = query.where(Job.phase.in_([Phase(p).value for p in phases]))
         with self._read() as session:
-            return list(session.scalars(query))
+            return ledger.attach_summaries(session, list(session.scalars(query)))
 
     def results_in(self, owner: str, repository: str) -> dict[str, dict[str, Any]]:
         """Files in ``repository`` that ``owner``'s finished jobs wrote, by path: the tree's badges."""
@@ -249,10 +261,11 @@ class JobStore:
         return badges
 
     def usage(self, owner: str, period_days: float, now: datetime | None = None) -> Usage:
-        """What ``owner``'s jobs keep on disk, ran for in the last ``period_days``, and are quoted
-        to add while unfinished (see :mod:`.quotas`)."""
+        """What ``owner``'s jobs keep on disk (every file they wrote, and files kept after their
+        job was deleted), ran for in the last ``period_days``, and are quoted to add while
+        unfinished (see :mod:`.quotas`)."""
         with self._read() as session:
-            return self._usage(session, Job.owner == owner, period_days, now or utcnow())
+            return self._usage(session, Job.owner == owner, WrittenFile.owner == owner, period_days, now or utcnow())
 
     def pool_usage(self, group: str, period_days: float, now: datetime | None = None) -> Usage:
         """The same as :meth:`usage`, summed over every job submitted by a member of ``group``."""
@@ -261,33 +274,36 @@ class JobStore:
 
     def _pool_usage(self, session: Session, group: str, period_days: float, now: datetime) -> Usage:
         # The JSON text narrows the rows in SQL; membership is then checked exactly.
-        mentions = cast(Job.groups, String).like(f"%{json.dumps(group)}%")
-        return self._usage(session, mentions, period_days, now, lambda groups: group in (groups or []))
+        pattern = f"%{json.dumps(group)}%"
+        return self._usage(session, cast(Job.groups, String).like(pattern),
+                           cast(WrittenFile.groups, String).like(pattern), period_days, now,
+                           lambda groups: group in (groups or []))
 
     @staticmethod
-    def _usage(session: Session, where: Any, period_days: float, now: datetime,
+    def _usage(session: Session, jobs_where: Any, files_where: Any, period_days: float, now: datetime,
                member: Any = None) -> Usage:
+        """Storage is what the ledger of written files holds, whatever the job's phase (a cancelled
+        copy keeps the files it finished); an unfinished job reserves what its quote says it will
+        write beyond what it has written so far."""
         since = now - timedelta(days=period_days)
         unfinished = {Phase.PENDING.value, Phase.QUEUED.value, Phase.EXECUTING.value, Phase.HELD.value,
                       Phase.SUSPENDED.value}
-        storage = results = 0
+        storage, results, kept_bytes, kept_files, per_job = ledger.stored_bytes(session, files_where, member)
         compute = reserved_s = 0.0
         reserved_bytes = 0
-        query = select(Job.phase, Job.results, Job.quote, Job.started, Job.ended, Job.groups).where(where)
-        for phase, files, quote, started, ended, groups in session.execute(query):
+        query = select(Job.id, Job.phase, Job.quote, Job.started, Job.ended, Job.groups).where(jobs_where)
+        for job_id, phase, quote, started, ended, groups in session.execute(query):
             if member is not None and not member(groups):
                 continue
-            if phase == Phase.COMPLETED.value:
-                storage += sum(int(f.get("size") or 0) for f in files or [])
-                results += sum(1 for f in files or [] if f.get("format") != "json")
             ran = 0.0
             if started is not None and (ended or now) >= since:
                 ran = max(((ended or now) - max(started, since)).total_seconds(), 0.0)
             compute += ran
             if phase in unfinished:
-                reserved_bytes += int((quote or {}).get("bytes_written") or 0)
+                quoted = int((quote or {}).get("bytes_written") or 0)
+                reserved_bytes += max(quoted - per_job.get(job_id, 0), 0)
                 reserved_s += max(float((quote or {}).get("seconds") or 0) - ran, 0.0)
-        return Usage(storage, results, compute, reserved_bytes, reserved_s)
+        return Usage(storage, results, compute, reserved_bytes, reserved_s, kept_bytes, kept_files)
 
     def expired(self, now: datetime | None = None) -> list[Job]:
         """Jobs past their destruction time, whose results retention should now remove."""
@@ -437,6 +453,11 @@ class JobStore:
             if result.rowcount != 1:
                 return False
             self._drop_checkpoint_data(session, [job_id])
+            if phase is Phase.COMPLETED:
+                # Runners record each file as they put it in place; this covers any result they
+                # did not (a copy's summary entry names a folder, not a file it wrote).
+                ledger.record(session, job_id, [dict(r, kind="file") for r in results or []
+                                                if r.get("format") != "copy"], take_over=False)
             return True
 
     # -- owners' requests ----------------------------------------------------------------------
@@ -504,26 +525,81 @@ class JobStore:
             raise Conflict(f"A job in phase {job.phase} cannot change to {values.get('phase')}.")
         return job
 
-    def delete(self, job_id: str, owner: str) -> Job:
-        """Forget a finished job and its checkpoints; the caller removes result files it lists."""
+    def deletable(self, job_id: str, owner: str) -> Job:
+        """The job, if it may be deleted now: it is finished (else :class:`Conflict`)."""
         job = self.get(job_id, owner)
         if Phase(job.phase) not in FINISHED:
             raise Conflict(
                 f"Job '{job_id}' is {job.phase}; only finished jobs can be deleted.",
                 hint="Cancel it first.",
             )
+        return job
+
+    def delete(self, job_id: str, owner: str, keep_files: bool = False) -> Job:
+        """Forget a finished job and its checkpoints.  The caller removes the files it wrote first
+        (:func:`.retention.remove_written`), whose rows are then gone; with ``keep_files`` the
+        rows stay, without a job, and keep counting against the owner's quota."""
+        job = self.deletable(job_id, owner)
         with self._write() as session:
             session.execute(delete(Checkpoint).where(Checkpoint.job_id == job_id))
-            session.execute(
+            deleted = session.execute(
                 delete(Job).where(Job.id == job_id, Job.phase.in_([p.value for p in FINISHED]))
                 .execution_options(synchronize_session=False)
-            )
+            ).rowcount
+            if deleted:
+                ledger.release(session, job_id, keep=keep_files)
         return job
 
     def archive(self, job_id: str, owner: str) -> Job:
         """Mark a finished job ARCHIVED once its results were removed by the retention collector."""
         finished = [p for p in FINISHED if p is not Phase.ARCHIVED]
-        return self._transition(job_id, owner, finished, phase=Phase.ARCHIVED.value, results=[])
+        job = self._transition(job_id, owner, finished, phase=Phase.ARCHIVED.value, results=[])
+        with self._write() as session:
+            ledger.release(session, job_id, keep=False)
+        return job
+
+    # -- what jobs wrote (see :mod:`.ledger`) ---------------------------------------------------
+    def record_written(self, job_id: str, files: Iterable[dict[str, Any]]) -> bool:
+        """Record files and folders the job just put in place; False when the job is gone."""
+        files = list(files)
+        if not files:
+            return True
+        with self._write() as session:
+            return ledger.record(session, job_id, files)
+
+    def adopt_written(self, job_id: str, repository: str, paths: Iterable[str]) -> int:
+        """Take over files the owner's earlier jobs wrote at ``paths`` (a resubmitted copy)."""
+        paths = list(paths)
+        if not paths:
+            return 0
+        with self._write() as session:
+            return ledger.adopt(session, job_id, repository, paths)
+
+    def written(self, job_id: str) -> list[WrittenFile]:
+        """The files and folders the job wrote and still owns, by repository and path."""
+        with self._read() as session:
+            return ledger.rows_of(session, job_id)
+
+    def hand_over_folder(self, row_id: str, job_id: str) -> bool:
+        """Give a folder the job made, not empty yet, to another job that wrote inside it."""
+        with self._write() as session:
+            return ledger.hand_over_folder(session, row_id, job_id)
+
+    def forget_written(self, row_ids: Iterable[str]) -> None:
+        """Drop rows of files that were removed, or are no longer what the job wrote."""
+        with self._write() as session:
+            ledger.forget(session, row_ids)
+
+    def written_to_verify(self, owner: str, limit: int, recheck_after_s: float) -> list[WrittenFile]:
+        """``owner``'s rows of finished or deleted jobs not checked for ``recheck_after_s``,
+        least recently checked first."""
+        with self._read() as session:
+            return ledger.to_verify(session, owner, limit, utcnow() - timedelta(seconds=recheck_after_s))
+
+    def mark_verified(self, row_ids: list[str]) -> None:
+        if row_ids:
+            with self._write() as session:
+                ledger.mark_verified(session, row_ids, utcnow())
 
     # -- checkpoints ---------------------------------------------------------------------------
     def record_checkpoint(

@@ -47,8 +47,22 @@ def _scratch_file(scratch_dir: Path | None, job_id: str, path: str) -> Path:
     return (scratch_dir or default_scratch_dir()) / job_id / path.rsplit("/", 1)[-1]
 
 
-def discard_partial_output(registry: RepositoryRegistry, job: Job, scratch_dir: Path | None = None) -> None:
-    """Remove what an unfinished job may have left: its temporary output file and scratch folder."""
+def discard_partial_output(registry: RepositoryRegistry, job: Job, scratch_dir: Path | None = None,
+                           store: JobStore | None = None) -> None:
+    """Remove what a job that will not resume may have left: its temporary output file and
+    scratch folder, or a copy's partial files.  Right after the job stopped its copy manifest is
+    its own; later (on delete) ``store`` tells whether a newer copy to the same target took it over."""
+    if job.kind == "copy":
+        from .copy_runner import discard_copy_partials, manifest_path
+
+        owns = True
+        if store is not None:
+            target = (job.request or {}).get("target") or {}
+            manifest = manifest_path(str(target.get("path") or ""))
+            owns = any(row.repository == target.get("repository") and row.path == manifest
+                       for row in store.written(job.id))
+        discard_copy_partials(registry, job, owns)
+        return
     try:
         spec = OutputSpec.from_json((job.request or {}).get("output"))
         OutputWriter(registry.get(spec.repository), spec, job.id).discard()

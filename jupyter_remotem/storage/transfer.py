@@ -12,6 +12,7 @@ cannot append, it restarts that file.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -82,12 +83,20 @@ def plan_copy(source: Repository, source_path: str, target: Repository, target_p
     return CopyManifest(items)
 
 
-def _walk(repository: Repository, relative: str) -> list[tuple[str, int]]:
+def _walk(repository: Repository, relative: str, seen: set[str] | None = None) -> list[tuple[str, int]]:
+    """Every file below ``relative``.  Links out were left out of the listing already; a folder
+    reached twice (a symlink to a parent, on local disks) is walked once, so a loop ends."""
+    seen = set() if seen is None else seen
+    if repository.is_local:
+        real = os.path.realpath(repository.full_path(relative))
+        if real in seen:
+            return []
+        seen.add(real)
     found = []
     # Hidden files are part of the data (Zarr keeps its metadata in .zarray and .zattrs).
     for entry in repository.list(relative, include_hidden=True):
         if entry.type == "directory":
-            found.extend(_walk(repository, entry.path))
+            found.extend(_walk(repository, entry.path, seen))
         elif not entry.name.endswith(PARTIAL_SUFFIX):  # another copy's unfinished file
             found.append((entry.path, entry.size or 0))
     return found
@@ -173,10 +182,13 @@ def run_copy(
     progress: Callable[[int, int, int], None] | None = None,
     cancel: threading.Event | None = None,
     overwrite: bool = False,
+    on_written: Callable[[CopyItem], None] | None = None,
 ) -> CopyManifest:
     """Copy every item not yet done; failures are recorded per item and the copy goes on.
 
-    ``progress(items_done, bytes_done, bytes_total)`` is called after each chunk.
+    ``progress(items_done, bytes_done, bytes_total)`` is called after each chunk;
+    ``on_written(item)`` after each file this call wrote (not those found already there), so a
+    job can record exactly the files it wrote.
     """
     total = manifest.total_bytes
     bytes_done = 0
@@ -196,6 +208,8 @@ def run_copy(
         try:
             copy_file(source, target, item, on_bytes, cancel, overwrite)
             item.status, item.error = "done", None
+            if on_written is not None:
+                on_written(item)
         except CopyCancelled:
             raise
         except RemotemError as error:

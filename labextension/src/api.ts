@@ -334,6 +334,18 @@ export interface IJobResult {
   format?: string | null;
 }
 
+/**
+ * What a job put into repositories (its ledger): what deleting it removes.
+ */
+export interface IJobWritten {
+  files: number;
+  bytes: number;
+  /** Folders the job made; removed with it when left empty. */
+  folders: number;
+  /** A few of the files, to name them. */
+  sample: ILocation[];
+}
+
 export interface IJobError {
   kind: 'transient' | 'fatal' | string;
   code?: string;
@@ -370,6 +382,8 @@ export interface IJob {
   quote?: IJobQuote | null;
   destruction?: string | null;
   results?: IJobResult[];
+  /** Every file the job wrote (absent from servers before the ledger). */
+  written?: IJobWritten | null;
   error?: IJobError | null;
   /** A cancel or pause the worker has not acted on yet. */
   action?: string | null;
@@ -749,17 +763,23 @@ export class RemotemAPI {
   }
 
   /**
-   * Cancel, pause or resume a job (answers the job), or delete a finished one (null).
+   * Cancel, pause or resume a job (answers the job), or delete a finished one (null) with
+   * the files it wrote — or without them, when `options.keepFiles` (they then go on
+   * counting against the storage quota).
    */
   async jobAction(
     id: string,
     action: JobAction,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    options: { keepFiles?: boolean } = {}
   ): Promise<IJob | null> {
     if (action === 'delete') {
-      await this._fetch(this.url(['jobs', encodeURIComponent(id)]), signal, {
-        method: 'DELETE'
-      });
+      const query = options.keepFiles ? { keep_files: '1' } : undefined;
+      await this._fetch(
+        this.url(['jobs', encodeURIComponent(id)], query),
+        signal,
+        { method: 'DELETE' }
+      );
       return null;
     }
     return this._json<IJob>(

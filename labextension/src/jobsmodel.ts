@@ -171,10 +171,14 @@ export class JobsModel {
   /**
    * Cancel, pause, resume or delete a job; rejects with a RemotemError.
    */
-  async act(id: string, action: JobAction): Promise<void> {
+  async act(
+    id: string,
+    action: JobAction,
+    options: { keepFiles?: boolean } = {}
+  ): Promise<void> {
     let job: IJob | null;
     try {
-      job = await this.api.jobAction(id, action);
+      job = await this.api.jobAction(id, action, undefined, options);
     } catch (reason) {
       const error = RemotemError.from(reason);
       if (error.status === 404) {

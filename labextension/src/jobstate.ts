@@ -3,7 +3,10 @@
  * text of durations, throughputs and job descriptions. No JupyterLab runtime imports,
  * so they are unit-testable.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
+
 import type { IJob, IJobProgress, ILocation, JobAction, JobPhase } from './api';
+import { formatBytes } from './format';
 
 /** Phases after which a job never runs again (the events stream closes). */
 export const FINAL_PHASES: ReadonlyArray<JobPhase> = [
@@ -294,4 +297,65 @@ export function defaultCopyPath(
     return `${dir}${name.slice(0, dot)} (copy)${name.slice(dot)}`;
   }
   return `${dir}${name} (copy)`;
+}
+
+/**
+ * What deleting a job removes, for the confirmation: every file it wrote, as its ledger
+ * (`written`) says. From a server without the ledger, the results it lists.
+ */
+export function deletedByJob(job: IJob): {
+  files: number;
+  bytes: number | null;
+  folders: number;
+  /** "repo:path" of a few of the files. */
+  names: string[];
+} {
+  const written = job.written;
+  if (written) {
+    return {
+      files: written.files,
+      bytes: written.bytes,
+      folders: written.folders,
+      names: (written.sample ?? []).map(formatLocation)
+    };
+  }
+  const results = job.results ?? [];
+  return {
+    files: results.length,
+    bytes: null,
+    folders: 0,
+    names: results.map(formatLocation)
+  };
+}
+
+/**
+ * The confirmation of a delete: what goes, in numbers and by name, as the job's ledger says.
+ */
+export function deleteMessage(job: IJob, trans: TranslationBundle): string {
+  const { files, bytes, folders, names } = deletedByJob(job);
+  const shown =
+    names.slice(0, 5).join(', ') +
+    (files > Math.min(names.length, 5) ? ', …' : '');
+  const size = bytes === null ? '' : ` (${formatBytes(bytes)})`;
+  const parts = [
+    files
+      ? trans._n(
+          'This also deletes the file it wrote%2: %3.',
+          'This also deletes the %1 files it wrote%2: %3.',
+          files,
+          size,
+          shown
+        )
+      : trans.__('The job leaves the list; it wrote no files.')
+  ];
+  if (folders) {
+    parts.push(
+      trans._n(
+        'The folder it made goes too, unless something else is in it.',
+        'The %1 folders it made go too, unless something else is in them.',
+        folders
+      )
+    );
+  }
+  return parts.join(' ');
 }

@@ -18,6 +18,8 @@ import { useTranslation } from './i18n';
 import { JobsModel } from './jobsmodel';
 import { QuotaLine } from './quotaview';
 import {
+  deletedByJob,
+  deleteMessage,
   etaOf,
   formatDuration,
   formatLocation,
@@ -77,30 +79,33 @@ function actionLabels(
 }
 
 /**
- * Deleting a job also removes the files it wrote, which cannot be undone: ask first, naming them.
+ * Deleting a job also removes the files it wrote, which cannot be undone: ask first, naming
+ * them, and offer to keep them (they then go on counting against the storage quota).
  */
 async function confirmDelete(
   job: IJob,
   trans: TranslationBundle
-): Promise<boolean> {
-  const files = (job.results ?? []).map(r => `${r.repository}: ${r.path}`);
-  const body = files.length
-    ? trans._n(
-        'This also deletes the result file %2.',
-        'This also deletes its %1 result files: %2.',
-        files.length,
-        files.slice(0, 5).join(', ') + (files.length > 5 ? ', …' : '')
-      )
-    : trans.__('The job leaves the list; it wrote no files.');
+): Promise<{ accept: boolean; keepFiles: boolean }> {
+  const hasFiles = deletedByJob(job).files > 0;
   const answer = await showDialog({
     title: trans.__('Delete this job?'),
-    body,
+    body: deleteMessage(job, trans),
+    checkbox: hasFiles
+      ? {
+          label: trans.__('Keep its files'),
+          caption: trans.__(
+            'Only the job leaves the list; its files stay and go on counting against your storage quota'
+          ),
+          className: 'jp-remotem-keep-files',
+          checked: false
+        }
+      : null,
     buttons: [
       Dialog.cancelButton({ label: trans.__('Keep') }),
       Dialog.warnButton({ label: trans.__('Delete') })
     ]
   });
-  return answer.button.accept;
+  return { accept: answer.button.accept, keepFiles: !!answer.isChecked };
 }
 
 /**
@@ -178,13 +183,18 @@ export function JobRow(props: {
 
   const act = useCallback(
     async (action: JobAction) => {
-      if (action === 'delete' && !(await confirmDelete(job, trans))) {
-        return;
+      let keepFiles = false;
+      if (action === 'delete') {
+        const answer = await confirmDelete(job, trans);
+        if (!answer.accept) {
+          return;
+        }
+        keepFiles = answer.keepFiles;
       }
       setBusy(action);
       setActionError(null);
       model
-        .act(job.id, action)
+        .act(job.id, action, { keepFiles })
         .catch(reason => setActionError(RemotemError.from(reason)))
         .finally(() => setBusy(null));
     },

@@ -262,6 +262,11 @@ describe('jobs API', () => {
     expect(await api.jobAction('a b', 'delete')).toBeNull();
     expect(requests[0].method).toBe('DELETE');
     expect(requests[0].url).toMatch(/\/remotem\/api\/jobs\/a%20b$/);
+    await api.jobAction('a b', 'delete', undefined, { keepFiles: true });
+    expect(requests[1].method).toBe('DELETE');
+    expect(requests[1].url).toMatch(
+      /\/remotem\/api\/jobs\/a%20b\?keep_files=1$/
+    );
   });
 
   it('reports a refused action with the server hint', async () => {
