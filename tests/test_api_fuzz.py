@@ -63,7 +63,7 @@ class Api:
         path = "/".join(quote(part, safe="/") for part in parts)
         return f"{self.base_url}remotem/api/{path}" + (f"?{urlencode(params)}" if params else "")
 
-    def send(self, method: str, parts: list[str], params=None, body: bytes | None = None, auth: bool = True,
+    def check_send(self, method: str, parts: list[str], params=None, body: bytes | None = None, auth: bool = True,
              headers: dict[str, str] | None = None):
         headers = dict(self.auth if auth else {}, **(headers or {}))
         if body is None and method in ("POST", "PUT", "PATCH"):
@@ -77,7 +77,7 @@ class Api:
         return response
 
     def json(self, method: str, parts: list[str], body: Any = None, **params) -> Any:
-        response = self.send(method, parts, list(params.items()), None if body is None else json.dumps(body).encode())
+        response = self.check_send(method, parts, list(params.items()), None if body is None else json.dumps(body).encode())
         return response.code, json.loads(response.body) if response.body else None
 
 
@@ -257,7 +257,7 @@ METHODS = st.sampled_from(["GET"] * 8 + ["POST", "DELETE", "PUT", "PATCH"])
 @given(method=METHODS, repository=REPOSITORIES, endpoint=st.sampled_from(["tree", "meta", "preview", "data"]),
        path=PATHS, query=QUERIES)
 def test_browsing_any_path_with_any_query_never_fails(api, method, repository, endpoint, path, query):
-    api.send(method, ["repositories", repository, endpoint, path], query)
+    api.check_send(method, ["repositories", repository, endpoint, path], query)
 
 
 @examples(100)
@@ -265,27 +265,27 @@ def test_browsing_any_path_with_any_query_never_fails(api, method, repository, e
                                                   "repositories/", "jobs/x/y/z", "tokens/zz", "operations/extra"]),
        query=QUERIES)
 def test_every_other_endpoint_with_any_query_never_fails(api, method, endpoint, query):
-    api.send(method, [endpoint], query)
+    api.check_send(method, [endpoint], query)
 
 
 @examples(300)
 @given(body=bodies(TEMPLATES), query=QUERIES, fmt=st.sampled_from([None, "json", "npy", "npz", "png", "tiff"]))
 def test_reductions_with_any_body_never_fail(api, body, query, fmt):
     params = query + ([("format", fmt)] if fmt else [])
-    api.send("POST", ["reductions"], params, body)
+    api.check_send("POST", ["reductions"], params, body)
 
 
 @examples(200)
 @given(body=bodies(JOB_TEMPLATES), dry_run=st.booleans(), query=QUERIES)
 def test_jobs_with_any_body_never_fail(api, body, dry_run, query):
-    api.send("POST", ["jobs"], query + ([("dry_run", "1")] if dry_run else []), body)
+    api.check_send("POST", ["jobs"], query + ([("dry_run", "1")] if dry_run else []), body)
 
 
 @examples(60)
 @given(body=bodies(TOKEN_TEMPLATES), token_id=st.one_of(TEXT, st.uuids().map(str)))
 def test_tokens_with_any_body_and_id_never_fail(api, body, token_id):
-    api.send("POST", ["tokens"], None, body)
-    api.send("DELETE", ["tokens", token_id])
+    api.check_send("POST", ["tokens"], None, body)
+    api.check_send("DELETE", ["tokens", token_id])
 
 
 @pytest.fixture
@@ -306,7 +306,7 @@ def finished_job(api) -> str:
        query=QUERIES)
 def test_steering_any_job_never_fails(api, finished_job, method, which, random_id, uuid, action, query):
     job_id = {"real": finished_job, "random": random_id, "uuid": uuid}[which]
-    api.send(method, ["jobs", job_id] + ([action] if action else []), query)
+    api.check_send(method, ["jobs", job_id] + ([action] if action else []), query)
 
 
 @examples(60)
@@ -317,5 +317,5 @@ def test_steering_any_job_never_fails(api, finished_job, method, which, random_i
 def test_any_authorization_and_token_in_the_url_never_fails(api, authorization, endpoint, query):
     # What a header line can hold (tornado itself refuses control characters, before any handler).
     authorization = "".join(c if " " <= c != "\x7f" else " " for c in authorization.encode("utf-8").decode("latin-1"))
-    api.send("GET", [endpoint], query, auth=False, headers={"Authorization": authorization})
-    api.send("GET", [endpoint], query + [("token", "rmt_" + "B" * 43)], auth=False)
+    api.check_send("GET", [endpoint], query, auth=False, headers={"Authorization": authorization})
+    api.check_send("GET", [endpoint], query + [("token", "rmt_" + "B" * 43)], auth=False)

@@ -48,7 +48,7 @@ async def post_raw(jp_fetch, body: bytes | str, *parts: str, **params):
                           params={k: str(v) for k, v in params.items()})
 
 
-def error_of(response, status: int) -> dict:
+def check_error(response, status: int) -> dict:
     assert response.code == status, (response.code, response.body[:400])
     error = json.loads(response.body)["error"]
     assert error["code"] and error["message"] and error["hint"], error
@@ -80,7 +80,7 @@ async def test_a_quarter_million_point_detectors_is_refused_at_once(jp_fetch):
     detectors = [{"shape": "point", "cx": i % 64, "cy": (i // 64) % 64} for i in range(250_000)]
     body = json.dumps(reduction({"detectors": detectors})).encode()
     assert 8 * MiB < len(body) < DEFAULTS.max_body_bytes, "the body of the original attack, under the byte limit"
-    error = error_of(await measured(jp_fetch, body), 413)
+    error = check_error(await measured(jp_fetch, body), 413)
     assert "max_json_values" in error["message"] or "max_list_items" in error["message"], error
     assert "several requests" in error["hint"]
 
@@ -88,7 +88,7 @@ async def test_a_quarter_million_point_detectors_is_refused_at_once(jp_fetch):
 async def test_more_detectors_than_allowed_are_refused_naming_the_limit(jp_fetch):
     await warm_up(jp_fetch)
     detectors = [{"shape": "point", "cx": i % 64, "cy": i // 64} for i in range(DEFAULTS.max_detectors + 1)]
-    error = error_of(await measured(jp_fetch, json.dumps(reduction({"detectors": detectors})).encode()), 413)
+    error = check_error(await measured(jp_fetch, json.dumps(reduction({"detectors": detectors})).encode()), 413)
     assert "max_detectors" in error["message"] and f"{DEFAULTS.max_detectors:,}" in error["message"]
     assert error["hint"]
     code, body = await call(jp_fetch, "POST", "jobs", body=dict(reduction({"detectors": detectors}), output={
@@ -116,16 +116,16 @@ def polygon_body(n: int, decimals: int = 3) -> bytes:
 
 async def test_a_polygon_of_a_million_vertices_is_refused_at_once(jp_fetch):
     await warm_up(jp_fetch)
-    error = error_of(await measured(jp_fetch, polygon_body(1_000_000, decimals=1)), 413)
+    error = check_error(await measured(jp_fetch, polygon_body(1_000_000, decimals=1)), 413)
     assert "limit max_list_items" in error["message"] or "limit max_json_values" in error["message"], error
 
 
 async def test_a_polygon_over_the_vertex_limit_is_refused_with_the_way_out(jp_fetch):
     await warm_up(jp_fetch)
-    error = error_of(await measured(jp_fetch, polygon_body(DEFAULTS.max_polygon_vertices + 1)), 413)
+    error = check_error(await measured(jp_fetch, polygon_body(DEFAULTS.max_polygon_vertices + 1)), 413)
     assert "max_polygon_vertices" in error["message"] and "weights mask" in error["hint"]
     roi = {"shape": "polygon", "vertices": [[i % 48, i % 32] for i in range(DEFAULTS.max_polygon_vertices + 1)]}
-    error = error_of(await measured(jp_fetch, json.dumps(reduction(operation="frame_stats", params={}, roi=roi))
+    error = check_error(await measured(jp_fetch, json.dumps(reduction(operation="frame_stats", params={}, roi=roi))
                                     .encode()), 413)
     assert "ROI" in error["message"] and "max_polygon_vertices" in error["message"]
 
@@ -149,7 +149,7 @@ async def test_the_largest_allowed_polygon_answers_fast_and_right(jp_fetch, demo
 async def test_a_body_over_the_byte_limit_is_not_kept(jp_fetch):
     await warm_up(jp_fetch)
     body = b'{"repository": "demo", "path": "' + b"a" * (DEFAULTS.max_body_bytes + 1024) + b'"}'
-    error = error_of(await measured(jp_fetch, body), 413)
+    error = check_error(await measured(jp_fetch, body), 413)
     assert "max_body_bytes" in error["message"]
 
 
@@ -160,7 +160,7 @@ async def test_the_largest_body_allowed_is_parsed_within_bounds(jp_fetch):
     values = [[0.12345678901] * 1024] * 1024
     body = json.dumps(reduction({"detectors": [{"shape": "weights", "values": values}]})).encode()
     assert 12 * MiB < len(body) < DEFAULTS.max_body_bytes
-    error = error_of(await measured(jp_fetch, body), 400)
+    error = check_error(await measured(jp_fetch, body), 400)
     assert "shape" in error["message"]
 
 
@@ -168,18 +168,18 @@ async def test_the_largest_body_allowed_is_parsed_within_bounds(jp_fetch):
 async def test_deeply_nested_json_is_a_400_not_a_crash(jp_fetch, depth):
     body = b"[" * depth + b"]" * depth
     for parts in (("reductions",), ("jobs",), ("tokens",)):
-        error = error_of(await post_raw(jp_fetch, body, *parts), 400)
+        error = check_error(await post_raw(jp_fetch, body, *parts), 400)
         assert "max_json_depth" in error["message"]
     query_depth = min(depth, 5000)  # a longer URL is refused by tornado's limit on the request line
     deep_pipeline = "[" * query_depth + "]" * query_depth
     response = await get(jp_fetch, "repositories", "demo", "data", "scan.h5", slice="0,0", pipeline=deep_pipeline)
-    assert "max_json_depth" in error_of(response, 400)["message"]
+    assert "max_json_depth" in check_error(response, 400)["message"]
 
 
 async def test_a_json_body_of_too_many_values_is_refused_before_parsing(jp_fetch):
     await warm_up(jp_fetch)
     lists = ",".join(["[" + ",".join(["0"] * 1000) + "]"] * (DEFAULTS.max_json_values // 1000 + 1))
-    error = error_of(await measured(jp_fetch, f'{{"x": [{lists}]}}'.encode()), 413)
+    error = check_error(await measured(jp_fetch, f'{{"x": [{lists}]}}'.encode()), 413)
     assert "max_json_values" in error["message"]
 
 
@@ -191,14 +191,14 @@ def identity_crop():
 @pytest.mark.parametrize("steps", [DEFAULTS.max_pipeline_steps + 1, 400, 1000])
 async def test_a_pipeline_over_the_step_limit_is_refused_everywhere(jp_fetch, steps):
     pipeline = [identity_crop()] * steps
-    error = error_of(await post_raw(jp_fetch, json.dumps(reduction(pipeline=pipeline))), 413)
+    error = check_error(await post_raw(jp_fetch, json.dumps(reduction(pipeline=pipeline))), 413)
     assert "max_pipeline_steps" in error["message"] and f"{steps:,}" in error["message"]
     job = dict(reduction(pipeline=pipeline), output={"repository": "demo", "path": "x.h5"})
-    assert "max_pipeline_steps" in error_of(await post_raw(jp_fetch, json.dumps(job), "jobs"), 413)["message"]
+    assert "max_pipeline_steps" in check_error(await post_raw(jp_fetch, json.dumps(job), "jobs"), 413)["message"]
     if steps <= 400:  # longer ones do not fit in a URL
         response = await get(jp_fetch, "repositories", "demo", "data", "scan.h5", slice="0,0",
                              pipeline=json.dumps(pipeline, separators=(",", ":")))
-        assert "max_pipeline_steps" in error_of(response, 413)["message"]
+        assert "max_pipeline_steps" in check_error(response, 413)["message"]
 
 
 async def test_the_longest_allowed_pipeline_reads_what_numpy_reads(jp_fetch, demo_dir):
@@ -218,24 +218,24 @@ async def test_the_longest_allowed_pipeline_reads_what_numpy_reads(jp_fetch, dem
 async def test_a_slice_of_too_many_indices_is_refused(jp_fetch):
     response = await get(jp_fetch, "repositories", "demo", "data", "scan.h5",
                          slice=",".join(["0"] * (DEFAULTS.max_slice_dims + 1)))
-    assert "max_slice_dims" in error_of(response, 400)["message"]
+    assert "max_slice_dims" in check_error(response, 400)["message"]
     response = await get(jp_fetch, "repositories", "demo", "data", "scan.h5", slice=",".join(["0"] * 5))
-    assert "Too many indices" in error_of(response, 400)["message"]
+    assert "Too many indices" in check_error(response, 400)["message"]
 
 
 @pytest.mark.parametrize("priority", [2**63, -(2**63) - 1, 10**30, PRIORITY_RANGE[1] + 1])
 async def test_a_priority_out_of_range_is_a_400_with_the_range(jp_fetch, priority):
     job = dict(reduction(), output={"repository": "demo", "path": "x.h5"}, priority=priority)
-    error = error_of(await post_raw(jp_fetch, json.dumps(job), "jobs", dry_run=1), 400)
+    error = check_error(await post_raw(jp_fetch, json.dumps(job), "jobs", dry_run=1), 400)
     assert f"{PRIORITY_RANGE[1]:,}" in error["message"]
     copy = {"operation": "copy", "source": {"repository": "demo", "path": "scan.h5"},
             "target": {"repository": "demo", "path": "copy.h5"}, "priority": priority}
-    assert f"{PRIORITY_RANGE[1]:,}" in error_of(await post_raw(jp_fetch, json.dumps(copy), "jobs"), 400)["message"]
+    assert f"{PRIORITY_RANGE[1]:,}" in check_error(await post_raw(jp_fetch, json.dumps(copy), "jobs"), 400)["message"]
 
 
 @pytest.mark.parametrize("step", [0, MAX_STEP + 1, 2**64, -(2**70)])
 async def test_a_step_out_of_range_is_a_400_with_the_range(jp_fetch, step):
-    error = error_of(await post_raw(jp_fetch, json.dumps(reduction(step=step))), 400)
+    error = check_error(await post_raw(jp_fetch, json.dumps(reduction(step=step))), 400)
     assert f"{MAX_STEP:,}" in error["message"]
 
 
@@ -243,18 +243,18 @@ async def test_huge_numbers_in_detectors_and_queries_are_400s(jp_fetch):
     for detector in ({"shape": "disk", "cx": 10**400, "cy": 1, "r": 1}, {"shape": "disk", "cx": 1e999, "cy": 1, "r": 1},
                      {"shape": "weights", "values": [[10**400] * 64] * 64},
                      {"shape": "polygon", "vertices": [[0, 0], [10**400, 1], [3, 9]]}):
-        error_of(await post_raw(jp_fetch, json.dumps(reduction({"detectors": [detector]}))), 400)
+        check_error(await post_raw(jp_fetch, json.dumps(reduction({"detectors": [detector]}))), 400)
     for params in ({"size": "9" * 5000}, {"kind": "frame", "y": "9" * 100}, {"cx": "1e999"}, {"size": 10**30}):
         response = await get(jp_fetch, "repositories", "demo", "preview", "scan.h5", **params)
-        error_of(response, 400)
+        check_error(response, 400)
 
 
 async def test_an_over_long_path_is_a_400_naming_the_limit(jp_fetch):
     path = "/".join(["a"] * 5000)
     for endpoint in ("tree", "meta", "preview", "data"):
-        error = error_of(await get(jp_fetch, "repositories", "demo", endpoint, path), 400)
+        error = check_error(await get(jp_fetch, "repositories", "demo", endpoint, path), 400)
         assert f"{MAX_PATH_BYTES}" in error["message"] or "folders deep" in error["message"]
-    error = error_of(await get(jp_fetch, "repositories", "demo", "meta", "x" * 300 + ".h5"), 400)
+    error = check_error(await get(jp_fetch, "repositories", "demo", "meta", "x" * 300 + ".h5"), 400)
     assert "255" in error["message"]
 
 
@@ -274,26 +274,26 @@ class TestConfiguredLimits:
 
     async def test_the_mask_stack_is_bounded_but_one_detector_always_fits(self, jp_fetch):
         disks = [{"shape": "disk", "cx": 32, "cy": 32, "r": 9}] * 3
-        error = error_of(await post_raw(jp_fetch, json.dumps(reduction({"detectors": disks}))), 413)
+        error = check_error(await post_raw(jp_fetch, json.dumps(reduction({"detectors": disks}))), 413)
         assert "max_mask_pixels" in error["message"] and "at most 2 detectors" in error["hint"]
 
     async def test_a_result_larger_than_allowed_asks_for_a_job(self, jp_fetch):
-        error = error_of(await post_raw(jp_fetch, json.dumps(reduction())), 413)
+        error = check_error(await post_raw(jp_fetch, json.dumps(reduction())), 413)
         assert "max_result_bytes" in error["message"] and "job" in error["hint"]
         response = await post_raw(jp_fetch, json.dumps(reduction(step=2)), format="npy")
         assert response.code == 200, response.body[:300]
 
     async def test_a_configured_body_limit_and_step_limit_apply(self, jp_fetch):
         body = json.dumps(reduction({"detectors": [{"shape": "point", "cx": 1, "cy": 1}] * 200}))
-        assert "4,096" in error_of(await post_raw(jp_fetch, body), 413)["message"]
+        assert "4,096" in check_error(await post_raw(jp_fetch, body), 413)["message"]
         pipeline = [identity_crop()] * 3
-        assert "max_pipeline_steps" in error_of(await post_raw(jp_fetch, json.dumps(reduction(pipeline=pipeline))),
+        assert "max_pipeline_steps" in check_error(await post_raw(jp_fetch, json.dumps(reduction(pipeline=pipeline))),
                                                 413)["message"]
 
     async def test_a_body_declared_too_large_still_gets_its_answer(self, jp_fetch):
         """The server drops what it will not keep but reads it, so the client hears 413, not a reset."""
         response = await post_raw(jp_fetch, b"[" + b"0," * 500_000 + b"0]")
-        assert error_of(response, 413)["code"] == "too_large"
+        assert check_error(response, 413)["code"] == "too_large"
         code, _ = await call(jp_fetch, "GET", "operations")
         assert code == 200, "the server goes on answering"
 
@@ -318,7 +318,7 @@ class TestEmptyDatasets:
             assert code == 200 and meta["dataset"]["shape"] == list(shape), (path, dataset, meta)
             for kind in ("bf", "adf", "haadf", "com", "sum", "frame"):
                 response = await get(jp_fetch, "repositories", "empty", "preview", encoded(path), kind=kind, **where)
-                error = error_of(response, 400)
+                error = check_error(response, 400)
                 assert "nothing to preview" in error["message"], (path, dataset, kind, error)
             response = await get(jp_fetch, "repositories", "empty", "data", encoded(path), slice="...", **where)
             assert response.code == 200, response.body[:300]
@@ -356,12 +356,12 @@ class TestTokensInUrls:
         for query in (f"token={secret}", f"other=1&t={secret}", f"access_token={secret}"):
             response = await http_server_client.fetch(f"{jp_base_url}remotem/api/repositories?{query}",
                                                       raise_error=False)
-            error = error_of(response, 401)
+            error = check_error(response, 401)
             assert "Authorization: token" in error["hint"], error
             assert secret not in response.body.decode()
         # With the server's own credentials too: a token in the URL is refused, whoever sends it.
         response = await jp_fetch(*api_path("repositories"), params={"token": secret}, raise_error=False)
-        assert error_of(response, 401)["code"] == "unauthorized"
+        assert check_error(response, 401)["code"] == "unauthorized"
         # The header still works: the refusal is about the URL, not the token.
         response = await http_server_client.fetch(f"{jp_base_url}remotem/api/repositories",
                                                   headers={"Authorization": f"token {secret}"}, raise_error=False)
