@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,19 @@ def array_to_npy(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
     return buffer.getvalue()
+
+
+def npy_pieces(array: np.ndarray, piece_bytes: int = 8 * 1024**2) -> Iterator[bytes]:
+    """The NPY file of ``array`` as its header and then pieces of its bytes, so that serving a
+    large slice holds the array once (plus one piece) instead of the array and a copy of it."""
+    values = np.ascontiguousarray(array)
+    header = io.BytesIO()
+    described = {"descr": np.lib.format.dtype_to_descr(values.dtype), "fortran_order": False, "shape": values.shape}
+    np.lib.format.write_array_header_1_0(header, described)
+    yield header.getvalue()
+    flat = memoryview(values.reshape(-1).view(np.uint8)) if values.size else memoryview(b"")
+    for start in range(0, len(flat), piece_bytes):
+        yield bytes(flat[start:start + piece_bytes])
 
 
 def arrays_to_npz(arrays: dict[str, np.ndarray]) -> bytes:

@@ -175,7 +175,10 @@ class TestJobsAndCopies:
                 "target": {"repository": "results", "path": "copied"}}
         code, job = await call(jp_fetch, "POST", "jobs", body=body)
         assert code == 201, job
-        await self.finished(jp_fetch, job["id"])
+        done = await self.finished(jp_fetch, job["id"])
+        # The link out is not left out unseen: the copy names it as a file it refused.
+        assert done["phase"] == "ERROR", done
+        assert "chunk_symlink.zarr/0.0.0.0" in done["error"]["message"], done["error"]
         copied = tmp_path / "results" / "copied"
         files = [p for p in copied.rglob("*") if p.is_file()]
         assert any(p.name == "target.h5" for p in files), "files inside are copied"
@@ -289,14 +292,19 @@ def test_the_repository_filesystem_opens_copies_and_moves_nothing_through_a_link
 
 
 def test_a_folder_copy_walks_a_symlink_loop_once(tmp_path):
-    from jupyter_remotem.storage.transfer import plan_copy
+    from jupyter_remotem.storage.transfer import plan_copy, run_copy
 
     source, target = tmp_path / "source", tmp_path / "target"
     (source / "scans").mkdir(parents=True)
     target.mkdir()
     (source / "scans" / "a.npy").write_bytes(b"a")
     os.symlink(source / "scans", source / "scans" / "again")  # a loop: scans/again/again/...
-    os.symlink(tmp_path, source / "scans" / "out")  # a link out: never listed
-    manifest = plan_copy(Repository(RepositoryConfig(name="s", url=str(source))), "scans",
-                         Repository(RepositoryConfig(name="t", url=str(target), writable=True)), "copy")
-    assert [item.source for item in manifest.items] == ["scans/a.npy"]
+    os.symlink(tmp_path, source / "scans" / "out")  # a link out: planned, so the copy can refuse it by name
+    repositories = (Repository(RepositoryConfig(name="s", url=str(source))),
+                    Repository(RepositoryConfig(name="t", url=str(target), writable=True)))
+    manifest = plan_copy(repositories[0], "scans", repositories[1], "copy")
+    assert [item.source for item in manifest.items] == ["scans/a.npy", "scans/out"]
+    run_copy(*repositories, manifest)
+    assert [item.status for item in manifest.items] == ["done", "failed"]
+    assert "outside" in manifest.items[1].error
+    assert sorted(p.name for p in (target / "copy").iterdir()) == ["a.npy"]

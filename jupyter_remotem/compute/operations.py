@@ -188,6 +188,13 @@ class Operation:
     #: Why it cannot run on a given dataset (None when it can).
     requires: Callable[[Dataset], str | None] | None = None
 
+    def plan_for(self, dataset: Dataset, params: dict[str, Any]) -> Plan | TransformPlan:
+        """The validated plan; an empty dataset is refused first, with its reason, before any
+        parameter is checked against axes of size zero."""
+        assert self.plan is not None, f"{self.name} has no plan"
+        require_data(dataset.shape, dataset.nav_ndim, "transform" if self.kind == "transformation" else "reduce")
+        return self.plan(dataset, params)
+
     def availability(self, dataset: Dataset | None) -> dict[str, Any]:
         """Whether this operation can run (on ``dataset``, when given), and if not, why."""
         reason = self.unavailable

@@ -162,7 +162,7 @@ def reduce_dataset(
         result = _pick(dataset, request.params)
         stats = ReductionStats(1, dataset.frame_nbytes, time.perf_counter() - started, 0.0, step)
     else:
-        plan = operation.plan(dataset, request.params)
+        plan = operation.plan_for(dataset, request.params)
         check_result_bytes(plan.bytes_out(), operation.name)
         visited = roi_indices(request.roi, dataset.nav_shape)
         frames = dataset.n_frames if visited is None else len(visited)

@@ -230,7 +230,7 @@ def apply_pipeline(dataset: Dataset, steps: list[dict[str, Any]]) -> Dataset:
 
     try:
         for step in steps:
-            plan = get_operation(step["operation"]).plan(dataset, step["params"])
+            plan = get_operation(step["operation"]).plan_for(dataset, step["params"])
             assert isinstance(plan, TransformPlan)
             dataset = transformed(dataset, plan, step)
     except BaseException:

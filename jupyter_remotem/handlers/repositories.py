@@ -9,7 +9,7 @@ from tornado import web
 
 from ..compute.preview import PreviewRequest
 from ..compute.views import apply_pipeline, check_pipeline
-from ..encoding import array_to_npy
+from ..encoding import npy_pieces
 from ..errors import TooLarge, UnsupportedFormat
 from ..formats import list_arrays, open_dataset
 from ..formats.provenance import read_provenance
@@ -131,4 +131,8 @@ class DataHandler(RemotemHandler):
         array = await self.run_blocking(read_slice, repo, path or "", dataset, text, self.services.max_data_bytes,
                                         pipeline, self.services.limits.max_slice_dims)
         self.set_header("Content-Disposition", "attachment; filename=slice.npy")
-        self.finish(array_to_npy(array), set_content_type="application/octet-stream")
+        self.set_header("Content-Type", "application/octet-stream")
+        for piece in npy_pieces(array):  # the slice is held once, not copied whole into the body
+            self.write(piece)
+            await self.flush()
+        self.finish()

@@ -24,7 +24,7 @@ def quote_reduction(
     reduction = request.reduction
     operation = get_operation(reduction.operation)
     with reduction.open(repository) as dataset:
-        plan = operation.plan(dataset, reduction.params)
+        plan = operation.plan_for(dataset, reduction.params)
         if operation.kind == "transformation":
             bytes_read = plan.bytes_in()
             bytes_written = plan.bytes_out()

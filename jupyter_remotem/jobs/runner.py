@@ -144,7 +144,7 @@ def run_reduction_job(context: JobContext) -> Outcome:
     writer.discard()  # what an attempt that crashed while writing may have left
     started = time.perf_counter()
     with reduction.open(source_repository) as dataset:
-        plan = operation.plan(dataset, reduction.params)
+        plan = operation.plan_for(dataset, reduction.params)
         visited = roi_indices(reduction.roi, dataset.nav_shape)
         client = context.client_for(dataset.nbytes)
         target_bytes = context.partition_bytes

@@ -105,7 +105,7 @@ def run_transformation_job(context: JobContext) -> Outcome:
     if local is not None:
         writer.makedirs()
     with spec.open(source_repository) as dataset:
-        plan = operation.plan(dataset, spec.params)
+        plan = operation.plan_for(dataset, spec.params)
         slabs = plan.slabs(context.partition_bytes)
         record = provenance(request, job.owner, job.id, context.worker_id, source, dataset)
         target = _output_file(path, plan, record)

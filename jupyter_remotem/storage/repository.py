@@ -19,7 +19,7 @@ from fsspec.implementations.local import LocalFileSystem
 from ..errors import BadParameter, Forbidden, NotFound, RemotemError, StorageUnavailable
 from ..formats.detect import DIRECTORY_FORMATS, detect_format
 from . import paths
-from .containment import ContainedLocalFileSystem
+from .containment import ContainedLocalFileSystem, OutsideRepository
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,17 @@ class Repository:
             paths.ensure_within(self.root, os.path.realpath(full), rel)
         return full
 
+    def ensure_inside(self, relative: str | None) -> None:
+        """Refuse, by name, a path whose symlinks lead out of the root: for the owner of a folder
+        (a copy of it), where answering "does not exist" would hide why a file was left out."""
+        try:
+            self.full_path(relative)
+        except NotFound:
+            if self.is_local and os.path.lexists(paths.join(self.root, paths.normalise(relative))):
+                raise OutsideRepository(f"'{relative}' leads outside repository '{self.name}' (a link out); it is not read.",
+                                        hint="Copy what it points to into the repository, or leave it out.") from None
+            raise
+
     def relative(self, full: str) -> str:
         full = full.rstrip("/")
         root = self.root.rstrip("/")
@@ -190,7 +201,10 @@ class Repository:
                 info = self.fs.info(full)
         return self._entry(info)
 
-    def list(self, relative: str | None, include_hidden: bool = False) -> list[Entry]:
+    def list(self, relative: str | None, include_hidden: bool = False,
+             outside: list[str] | None = None) -> list[Entry]:
+        """The folder's entries; symlinks that lead out of the root are left out (and, when
+        ``outside`` is given, their paths appended to it, so a copy can report them)."""
         full = self.full_path(relative)
         entry = self.info(relative)
         if entry.type != "directory":
@@ -205,6 +219,8 @@ class Repository:
             if not include_hidden and relative.rsplit("/", 1)[-1].startswith("."):
                 continue  # hidden files stay hidden, as in Jupyter's own file browser
             if self.is_local and not self._local_entry_is_safe(info["name"]):
+                if outside is not None:
+                    outside.append(relative)
                 continue
             entries.append(self._entry(self._local_info(info) if self.is_local else info))
         entries.sort(key=lambda e: (e.type != "directory", e.name.lower()))

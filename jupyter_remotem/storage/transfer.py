@@ -84,17 +84,21 @@ def plan_copy(source: Repository, source_path: str, target: Repository, target_p
 
 
 def _walk(repository: Repository, relative: str, seen: set[str] | None = None) -> list[tuple[str, int]]:
-    """Every file below ``relative``.  Links out were left out of the listing already; a folder
-    reached twice (a symlink to a parent, on local disks) is walked once, so a loop ends."""
+    """Every file below ``relative``.  A folder reached twice (a symlink to a parent, on local
+    disks) is walked once, so a loop ends.  A link out of the repository is listed too, so that
+    the copy refuses it as a failed item the job names instead of leaving it out unseen."""
     seen = set() if seen is None else seen
     if repository.is_local:
         real = os.path.realpath(repository.full_path(relative))
         if real in seen:
             return []
         seen.add(real)
-    found = []
+    found: list[tuple[str, int]] = []
+    outside: list[str] = []
     # Hidden files are part of the data (Zarr keeps its metadata in .zarray and .zattrs).
-    for entry in repository.list(relative, include_hidden=True):
+    entries = repository.list(relative, include_hidden=True, outside=outside)
+    found.extend((path, 0) for path in outside)
+    for entry in entries:
         if entry.type == "directory":
             found.extend(_walk(repository, entry.path, seen))
         elif not entry.name.endswith(PARTIAL_SUFFIX):  # another copy's unfinished file
@@ -134,6 +138,7 @@ def copy_file(
     overwrite: bool = False,
 ) -> None:
     """Copy one item: stream to a hidden partial name, verify, rename into place."""
+    source.ensure_inside(item.source)  # a link out is refused before anything is made in the target
     if not overwrite and target.exists(item.target):
         raise Conflict(
             f"'{item.target}' already exists in '{target.name}'.",
