@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from .jobs.supervisor import WorkerSupervisor
 from .limits import RequestLimits
 from .storage.access import AccessPolicy
 from .storage.registry import RepositoryRegistry
+from .storage.measured import MeasuredSpeeds
 from .storage.speed import SpeedProbe, SpeedThresholds
 
 
@@ -54,6 +56,11 @@ class Services:
     coarse_frames: int = 4096
     support_contact: str = ""
     limits: RequestLimits = field(default_factory=RequestLimits)
+
+    @cached_property
+    def speeds(self) -> MeasuredSpeeds:
+        """Measured throughput per operation and repository (quotes, limits, advice)."""
+        return MeasuredSpeeds(self.jobs, self.speed)
 
     def owner_of(self, user: Any) -> str:
         """Whose jobs these are.  A single-user server belongs to one person; the hub's user model

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .advice import AdviceHandler
 from .base import NotFoundHandler
 from .jobs import JobActionHandler, JobEventsHandler, JobHandler, JobResultsHandler, JobsHandler
 from .operations import OperationsHandler
@@ -25,6 +26,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/meta{_PATH}", MetaHandler),
         (rf"{API}/repositories/{_REPO}/preview{_PATH}", PreviewHandler),
         (rf"{API}/repositories/{_REPO}/data{_PATH}", DataHandler),
+        (rf"{API}/repositories/{_REPO}/advice{_PATH}", AdviceHandler),
         (rf"{API}/operations/?", OperationsHandler),
         (rf"{API}/quota/?", QuotaHandler),
         (rf"{API}/tokens/?", TokensHandler),

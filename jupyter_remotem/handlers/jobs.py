@@ -26,10 +26,6 @@ KEEP_FILES = {"1": True, "true": True, "0": False, "false": False, "": False}
 
 
 class JobsBase(RemotemHandler):
-    def probed(self, repository: Any) -> float | None:
-        measured = self.services.speed.current(repository).throughput_mb_s
-        return measured * 1e6 if measured else None
-
     def writable(self, name: str) -> Any:
         repo = self.repository(name)
         if not repo.config.writable:
@@ -84,7 +80,7 @@ class JobsHandler(JobsBase):
         request = JobRequest.from_json(body)
         source = self.repository(request.reduction.repository)
         self.writable(request.output.repository)
-        quote = quote_reduction(self.services.jobs, source, request, self.probed(source))
+        quote = quote_reduction(self.services.speeds, source, request)
         return request.kind, request.to_json(), quote, request.priority
 
     def _prepare_copy(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
@@ -92,8 +88,7 @@ class JobsHandler(JobsBase):
         source = self.repository(request.source.repository)
         target = self.writable(request.target.repository)
         manifest = plan_copy(source, request.source.path, target, request.target.path)
-        quote = quote_copy(self.services.jobs, manifest.total_bytes, len(manifest.items), target.name,
-                           self.probed(target))
+        quote = quote_copy(self.services.speeds, source, target, manifest.total_bytes, len(manifest.items))
         return "copy", request.to_json(), quote, request.priority
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from tornado import web
 
 from .. import encoding
-from ..compute.reductions import DEFAULT_THROUGHPUT, ReductionRequest, run_reduction
+from ..compute.reductions import ReductionRequest, ReductionResult, ReductionStats, run_reduction
 from ..errors import BadParameter
 from .base import RemotemHandler
 
@@ -18,14 +19,11 @@ class ReductionsHandler(RemotemHandler):
         fmt = encoding.check_format(self.get_query_argument("format", "json"))
         request = ReductionRequest.from_json(self.json_body())
         repo = self.repository(request.repository)
-        measured = self.services.speed.current(repo).throughput_mb_s
-        throughput = measured * 1e6 if measured else DEFAULT_THROUGHPUT
+        # The interactive limit is judged at the speed this operation reached here (storage/measured.py).
+        throughput = self.services.speeds.operation(request.operation, repo).bytes_s
         # A viewer drops a request when a newer drag supersedes it; the work stops with it.
         self.cancel = threading.Event()
-        result, stats = await self.run_blocking(
-            run_reduction, repo, request, max(throughput, DEFAULT_THROUGHPUT if repo.is_local else 0.0),
-            self.services.interactive_limit_s, self.cancel, self.services.coarse_frames,
-        )
+        result, stats = await self.run_blocking(self._timed_reduction, repo, request, throughput)
         field = self.get_query_argument("field", result.primary)
         if field not in result.arrays:
             raise BadParameter(f"This result has no field '{field}'.", hint=f"Fields: {', '.join(result.arrays)}.")
@@ -55,6 +53,15 @@ class ReductionsHandler(RemotemHandler):
                     "stats": stats.to_json(),
                 }
             )
+
+    def _timed_reduction(self, repo: Any, request: ReductionRequest,
+                         throughput: float | None) -> tuple[ReductionResult, ReductionStats]:
+        """Run the reduction; an exact pass's time goes to the measured speeds."""
+        result, stats = run_reduction(repo, request, throughput, self.services.interactive_limit_s, self.cancel,
+                                      self.services.coarse_frames)
+        if stats.step == 1 and request.operation != "pick":
+            self.services.speeds.record_pass(request.operation, repo, stats.bytes_read, stats.elapsed_s)
+        return result, stats
 
     def on_connection_close(self) -> None:
         super().on_connection_close()  # a body still arriving ends too

@@ -641,12 +641,14 @@ class JobStore:
             session.add(ThroughputRecord(operation=operation, repository=repository, bytes=int(nbytes),
                                          seconds=float(seconds), estimate_error=error, created=utcnow()))
 
-    def throughput(self, operation: str, repository: str, last: int = 20) -> float | None:
-        """Bytes per second over the ``last`` runs of ``operation`` on ``repository``, if any."""
+    def throughput(self, operation: str, repository: str, last: int = 20, min_bytes: int = 0) -> float | None:
+        """Bytes per second over the ``last`` runs of ``operation`` on ``repository``, if any;
+        runs of fewer than ``min_bytes`` (whose time is mostly fixed costs) left out."""
         with self._read() as session:
             rows = session.execute(
                 select(ThroughputRecord.bytes, ThroughputRecord.seconds)
-                .where(ThroughputRecord.operation == operation, ThroughputRecord.repository == repository)
+                .where(ThroughputRecord.operation == operation, ThroughputRecord.repository == repository,
+                       ThroughputRecord.bytes >= min_bytes)
                 .order_by(ThroughputRecord.created.desc())
                 .limit(last)
             ).all()

@@ -27,6 +27,34 @@ export interface IRepository {
   home?: boolean;
 }
 
+/**
+ * A time the server predicts, at the speed it measured (`basis`: "measured" for
+ * recent passes, "history" for finished jobs, else "probe" or "default").
+ */
+export interface ITimed {
+  seconds: number | null;
+  throughput_bytes_s: number | null;
+  basis: 'measured' | 'history' | 'probe' | 'default';
+}
+
+/**
+ * `GET repositories/{repo}/advice/{path}`: work where the data is, or copy it next
+ * to the notebooks (`home`)? Thresholds and speeds are the server's.
+ */
+export interface IAdvice {
+  applies: boolean;
+  bytes: number;
+  home: string | null;
+  offer_copy: boolean;
+  slower: boolean;
+  /** One pass of the viewer's reduction where the data is. */
+  remote: ITimed | null;
+  /** The same pass once the data is in `home`. */
+  local: ITimed | null;
+  /** Copying the data into `home`. */
+  copy: ITimed | null;
+}
+
 export type DatasetFormat =
   'hdf5' | 'npy' | 'raw' | 'zarr' | 'hspy' | 'zspy' | 'mib' | 'dm' | 'blo';
 
@@ -561,6 +589,21 @@ export class RemotemAPI {
         {
           dataset
         }
+      ),
+      signal
+    );
+  }
+
+  getAdvice(
+    repo: string,
+    path: string,
+    dataset?: string | null,
+    signal?: AbortSignal
+  ): Promise<IAdvice> {
+    return this._json<IAdvice>(
+      this.url(
+        ['repositories', encodeURIComponent(repo), 'advice', encodePath(path)],
+        { dataset }
       ),
       signal
     );

@@ -1,7 +1,6 @@
 import { IDatasetInfo, IRepository } from '../api';
 import { imageCalibration } from '../viewer/calibration';
 import { chooseScaling, effectiveScaling } from '../viewer/display';
-import { remoteAdvice } from '../viewer/hints';
 import { colourWheel, expandCoarse, inferStep } from '../viewer/images';
 import { saveTargets, suggestedPath, withEnding } from '../viewer/outputs';
 import {
@@ -301,49 +300,6 @@ describe('saving', () => {
         repo('notebooks', true, true)
       ]).map(r => r.name)
     ).toEqual(['notebooks', 'scratch']);
-  });
-});
-
-describe('remote or local', () => {
-  const repository = (name: string, mbPerS: number | null, home = false) =>
-    ({
-      name,
-      writable: true,
-      home,
-      protocol: 'file',
-      description: '',
-      speed: {
-        class: 'green',
-        latency_ms: 1,
-        throughput_mb_s: mbPerS,
-        measured_at: 'now'
-      }
-    }) as IRepository;
-
-  it('says when remote passes are slower than local ones would be', () => {
-    const advice = remoteAdvice(
-      40e9,
-      repository('s3', 100),
-      repository('notebooks', 2000, true)
-    )!;
-    expect(advice.remoteS).toBeCloseTo(400);
-    expect(advice.localS).toBeCloseTo(20);
-    expect(advice.copyS).toBeCloseTo(400);
-    expect(advice.slower).toBe(true);
-    expect(advice.offerCopy).toBe(false);
-  });
-
-  it('offers a copy of small data, and nothing for data already local', () => {
-    const small = remoteAdvice(
-      12e6,
-      repository('demo', 800),
-      repository('notebooks', 800, true)
-    )!;
-    expect(small.offerCopy).toBe(true);
-    expect(small.slower).toBe(false);
-    const home = repository('notebooks', 800, true);
-    expect(remoteAdvice(12e6, home, home)).toBeNull();
-    expect(remoteAdvice(12e6, repository('demo', null), undefined)).toBeNull();
   });
 });
 

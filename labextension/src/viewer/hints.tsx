@@ -1,80 +1,18 @@
 /**
  * Remote or local: when a dataset is small enough to copy next to the notebooks, or a
  * repository is slow enough that each pass over it takes noticeably longer than a
- * local read would, say so with the numbers (from the measured repository speeds),
- * and offer the copy. Also the operations the server cannot run on this dataset.
+ * local read would, say so with the numbers, and offer the copy. The server decides
+ * (`GET advice`, from the speed each pass and copy really reached); this shows it,
+ * asking again each time a pass has finished. Also the operations the server cannot
+ * run on this dataset.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
-import React from 'react';
+import React, { useEffect, useState } from 'react';
 
-import { IOperationInfo, IRepository } from '../api';
+import { IAdvice, IOperationInfo, ITimed, RemotemAPI } from '../api';
 import { formatBytes } from '../format';
 import { useTranslation } from '../i18n';
 import { formatDuration } from '../jobstate';
-
-/** Datasets up to this size are offered a copy into the notebook folder. */
-export const COPY_OFFER_BYTES = 2 * 1024 ** 3;
-
-/** A remote pass this much slower than a local one is worth mentioning. */
-export const SLOWER_FACTOR = 2;
-
-/** Passes shorter than this are not worth a remark, in seconds. */
-export const NOTICEABLE_S = 1;
-
-export interface IRemoteAdvice {
-  /** Seconds one pass over the dataset takes where it is (null: speed unknown). */
-  remoteS: number | null;
-  /** Seconds a copy into the home repository takes. */
-  copyS: number | null;
-  /** Seconds a pass would take once it is local. */
-  localS: number | null;
-  /** Offer copying it next to the notebooks. */
-  offerCopy: boolean;
-  /** Remote passes are noticeably slower than local ones would be. */
-  slower: boolean;
-}
-
-function seconds(
-  bytes: number,
-  mbPerS: number | null | undefined
-): number | null {
-  return mbPerS && mbPerS > 0 ? bytes / (mbPerS * 1e6) : null;
-}
-
-/**
- * Compare reading `bytes` from `repository` with copying them to `home` once and
- * reading them there. Null when the data already is in the home repository or there
- * is none.
- */
-export function remoteAdvice(
-  bytes: number,
-  repository: IRepository | undefined,
-  home: IRepository | undefined
-): IRemoteAdvice | null {
-  if (!repository || !home || repository.name === home.name) {
-    return null;
-  }
-  const remoteS = seconds(bytes, repository.speed?.throughput_mb_s);
-  const localS = seconds(bytes, home.speed?.throughput_mb_s);
-  // A copy reads remotely and writes locally: the slower side sets its pace.
-  const copyS =
-    remoteS === null
-      ? null
-      : localS === null
-        ? remoteS
-        : Math.max(remoteS, localS);
-  const slower =
-    remoteS !== null &&
-    remoteS >= NOTICEABLE_S &&
-    (localS === null || remoteS > SLOWER_FACTOR * localS);
-  return {
-    remoteS,
-    copyS,
-    localS,
-    offerCopy: bytes <= COPY_OFFER_BYTES,
-    slower
-  };
-}
 
 /**
  * "~12 s", or "under a second".
@@ -85,56 +23,117 @@ function roughly(trans: TranslationBundle, seconds: number): string {
     : `~${formatDuration(seconds)}`;
 }
 
+/** How a figure was obtained, in words, for the tooltip. */
+function basisText(trans: TranslationBundle, timed: ITimed): string {
+  switch (timed.basis) {
+    case 'measured':
+      return trans.__('measured on recent passes');
+    case 'history':
+      return trans.__('measured on earlier jobs');
+    case 'probe':
+      return trans.__('estimated from a short speed test');
+    default:
+      return trans.__('a rough estimate: nothing measured yet');
+  }
+}
+
 /**
- * The remote-versus-local remark and the "Copy here" button.
+ * The sentence (and its tooltip) for the server's advice, or null when there is
+ * nothing worth saying.
+ */
+export function adviceText(
+  trans: TranslationBundle,
+  advice: IAdvice | null
+): { text: string; title: string } | null {
+  if (!advice || !advice.applies || (!advice.offer_copy && !advice.slower)) {
+    return null;
+  }
+  const size = formatBytes(advice.bytes);
+  const remote = advice.remote;
+  const copy = advice.copy;
+  if (remote?.seconds === null || remote?.seconds === undefined) {
+    return {
+      text: trans.__(
+        'This %1 scan is small enough to copy to your notebook folder.',
+        size
+      ),
+      title: ''
+    };
+  }
+  const text =
+    copy?.seconds !== null && copy?.seconds !== undefined
+      ? trans.__(
+          'Reading this %1 scan remotely takes %2 per pass; copying it to your notebook folder would take %3 once.',
+          size,
+          roughly(trans, remote.seconds),
+          roughly(trans, copy.seconds)
+        )
+      : trans.__(
+          'Reading this %1 scan remotely takes %2 per pass.',
+          size,
+          roughly(trans, remote.seconds)
+        );
+  const title = [
+    trans.__('Pass: %1', basisText(trans, remote)),
+    copy ? trans.__('copy: %1', basisText(trans, copy)) : ''
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return { text, title };
+}
+
+/**
+ * The remote-versus-local remark and the "Copy here" button. `settled` turns true
+ * when a pass has finished: the advice is asked for again then, with that pass
+ * measured.
  */
 export function RemoteHint(props: {
-  bytes: number;
-  repositories: IRepository[] | null;
+  api: RemotemAPI;
   repository: string;
-  onCopy: (home: IRepository) => void;
+  path: string;
+  dataset: string | null;
+  settled: boolean;
+  onCopy: (home: string) => void;
   copying: boolean;
 }): JSX.Element | null {
   const trans = useTranslation();
-  const repositories = props.repositories ?? [];
-  const home = repositories.find(r => r.home);
-  const repository = repositories.find(r => r.name === props.repository);
-  const advice = remoteAdvice(props.bytes, repository, home);
-  if (!advice || !home || (!advice.offerCopy && !advice.slower)) {
+  const { api, repository, path, dataset, settled } = props;
+  const [advice, setAdvice] = useState<IAdvice | null>(null);
+  useEffect(() => {
+    if (!settled) {
+      return;
+    }
+    const controller = new AbortController();
+    api
+      .getAdvice(repository, path, dataset, controller.signal)
+      .then(setAdvice)
+      .catch(() => undefined); // no advice is better than a wrong one
+    return () => controller.abort();
+  }, [api, repository, path, dataset, settled]);
+  const shown = adviceText(trans, advice);
+  if (!advice || !shown) {
     return null;
   }
-  const size = formatBytes(props.bytes);
-  let text: string;
-  if (advice.remoteS !== null && advice.copyS !== null) {
-    text = trans.__(
-      'Reading this %1 scan remotely takes %2 per pass; copying it to your notebook folder would take %3 once.',
-      size,
-      roughly(trans, advice.remoteS),
-      roughly(trans, advice.copyS)
-    );
-  } else {
-    text = trans.__(
-      'This %1 scan is small enough to copy to your notebook folder.',
-      size
-    );
-  }
+  const home = advice.home;
   return (
     <div
       className="jp-remotem-viewer-hint"
       data-slower={advice.slower}
+      data-basis={advice.remote?.basis ?? ''}
       role="note"
+      title={shown.title}
     >
       <span className="jp-remotem-viewer-hint-text">
         {advice.slower && (
           <strong>{trans.__('Remote processing is slower here. ')}</strong>
         )}
-        {text}
+        {shown.text}
       </span>
-      {advice.offerCopy && (
+      {advice.offer_copy && home && (
         <button
           className="jp-Button jp-mod-styled jp-mod-reject jp-remotem-viewer-copy-here"
           disabled={props.copying}
-          title={trans.__('Copy the dataset into %1 as a job', home.name)}
+          title={trans.__('Copy the dataset into %1 as a job', home)}
           onClick={() => props.onCopy(home)}
         >
           {trans.__('Copy to notebook folder')}

@@ -531,7 +531,9 @@ export class ViewerModel {
    * Copy the dataset's file into `target` (the notebook folder) as a job the viewer
    * follows.
    */
-  async copyTo(target: IRepository): Promise<IJob> {
+  /** Copy the dataset into a repository (by name: the advice's "copy here"). */
+  async copyTo(target: IRepository | string): Promise<IJob> {
+    const name = typeof target === 'string' ? target : target.name;
     const source = this._source;
     if (!source) {
       throw new RemotemError('Nothing to copy yet.', 0, 'invalid', null);
@@ -540,7 +542,7 @@ export class ViewerModel {
       operation: 'copy',
       source: { repository: source.repository, path: source.path },
       target: {
-        repository: target.name,
+        repository: name,
         path: source.path.split('/').pop() || source.path
       },
       priority: 0

@@ -191,9 +191,11 @@ export function ViewerPanel(props: {
         onChooseResult={() => void chooseResult().catch(() => undefined)}
       />
       <RemoteHint
-        bytes={dataset.nbytes}
-        repositories={model.repositories}
+        api={model.api}
         repository={source.repository}
+        path={source.path}
+        dataset={source.dataset}
+        settled={model.navigation.exact && !model.navigation.busy}
         copying={!!job && job.kind === 'copy' && job.phase !== 'COMPLETED'}
         onCopy={home => void model.copyTo(home).catch(() => undefined)}
       />
