@@ -50,6 +50,10 @@ class Services:
     housekeeping_rounds: int = 0
     server_owner: str = ""
     max_data_bytes: int = 256 * 1024**2
+    #: Uploads (tus): largest file, seconds an unfinished one stays resumable, where remote ones wait.
+    max_upload_bytes: int = 1024**4
+    upload_expiry_s: float = 7 * 86400.0
+    upload_staging_dir: str = ""
     quotas: dict[str, Any] = field(default_factory=dict)
     tokens: TokenStore | None = None
     owner_groups: OwnerGroups | None = None
@@ -289,6 +293,14 @@ class RemotemApp(ExtensionApp):
         60.0, help="Seconds between rounds of job housekeeping (activity for the idle culler, retention)."
     ).tag(config=True)
 
+    max_upload_bytes = Int(
+        1024**4, help="Largest file, in bytes, one upload (tus, POST remotem/api/uploads) may send (413)."
+    ).tag(config=True)
+
+    upload_expiry_days = Float(
+        7.0, help="Days an unfinished upload stays resumable; then its partial file is removed."
+    ).tag(config=True)
+
     max_data_bytes = Int(
         256 * 1024**2, help="Largest slice, in bytes, that GET .../data/{path}?slice= answers with."
     ).tag(config=True)
@@ -425,6 +437,9 @@ class RemotemApp(ExtensionApp):
             owner_groups=OwnerGroups.from_environment(self.hub_groups_refresh, self.log),
             server_owner=self.owner,
             max_data_bytes=self.max_data_bytes,
+            max_upload_bytes=self.max_upload_bytes,
+            upload_expiry_s=self.upload_expiry_days * 86400.0,
+            upload_staging_dir=str(self._state_dir() / "uploads"),
             limits=self.request_limits(),
         )
         self.settings["remotem"] = services

@@ -12,6 +12,7 @@ from .quota import QuotaHandler
 from .reductions import ReductionsHandler
 from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
 from .tokens import TokenHandler, TokensHandler
+from .uploads import UploadHandler, UploadsHandler
 
 API = "remotem/api"
 _REPO = r"(?P<name>[^/]+)"
@@ -32,6 +33,8 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/tokens/?", TokensHandler),
         (rf"{API}/tokens/(?P<token_id>[0-9a-fA-F-]{{1,64}})/?", TokenHandler),
         (rf"{API}/reductions/?", ReductionsHandler),
+        (rf"{API}/uploads/?", UploadsHandler),
+        (rf"{API}/uploads/(?P<upload_id>[0-9a-fA-F-]{{1,64}})/?", UploadHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),
         (rf"{API}/jobs/{_JOB}/results/?", JobResultsHandler),

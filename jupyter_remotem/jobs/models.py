@@ -46,7 +46,7 @@ class Phase(str, Enum):
 FINISHED = frozenset({Phase.COMPLETED, Phase.ERROR, Phase.ABORTED, Phase.ARCHIVED})
 
 #: Job kinds, as the operation registry names them, plus plain copies.
-KINDS = frozenset({"reduction", "transformation", "copy"})
+KINDS = frozenset({"reduction", "transformation", "copy", "upload"})
 
 
 class Action(str, Enum):

@@ -406,6 +406,15 @@ class JobStore:
             raise JobLost(f"Job '{job_id}' is no longer run by worker '{worker_id}'.")
         return Action(row[0]) if row[0] else None
 
+    def set_held_progress(self, job_id: str, progress: dict[str, Any]) -> bool:
+        """Progress of a HELD job that no worker runs (an upload, whose bytes its client sends)."""
+        with self._write() as session:
+            result = session.execute(
+                update(Job).where(Job.id == job_id, Job.phase == Phase.HELD.value).values(progress=progress)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
     def release(self, job_id: str, worker_id: str, phase: Phase = Phase.QUEUED) -> bool:
         """A worker hands a job back unfinished: QUEUED (shutting down) or SUSPENDED (paused)."""
         if phase not in (Phase.QUEUED, Phase.SUSPENDED):

@@ -1,0 +1,187 @@
+"""The bytes of an upload: where they wait until complete, how they are appended and verified,
+and how the finished file is put in place.
+
+An upload is written under a hidden temporary name and renamed to its target only when every
+byte has arrived (and, when the client gave one, the whole file's checksum matches), so nobody
+ever opens half a file under its real name.  On local disks the partial file sits beside its
+target (``.name.remotem-upload-<id>``), so the final rename is atomic and no byte is copied twice.
+Object stores and WebDAV cannot append, so there the bytes wait in the server's staging folder
+and go up once, complete, under the temporary name, then are moved to the target.
+
+The offset of an upload is the size of its partial file: a server that restarts mid-upload
+answers the client's ``HEAD`` with what reached the disk, and the client resumes from there.
+A request whose chunk had a checksum (tus's ``Upload-Checksum``) that does not match, or that
+was cut off, is cut back to where it started: only verified bytes count.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadParameter, Conflict, RemotemError
+from . import paths
+from .repository import Repository
+
+#: Checksum algorithms of tus's checksum extension that are accepted (chunk and whole file).
+CHECKSUMS = ("sha256", "sha1", "md5")
+PARTIAL_INFIX = ".remotem-upload-"
+
+
+class ChecksumMismatch(RemotemError):
+    """tus's 460: the bytes that arrived are not those the client sent."""
+
+    status, code = 460, "checksum_mismatch"
+    default_hint = "The chunk was discarded; send it again from the offset HEAD reports."
+
+
+def parse_checksum(header: str | None, what: str) -> tuple[str, bytes] | None:
+    """``"sha1 <base64 digest>"`` (tus's Upload-Checksum) as (algorithm, digest), or None."""
+    if not header:
+        return None
+    algorithm, _, encoded = header.strip().partition(" ")
+    algorithm = algorithm.lower()
+    if algorithm not in CHECKSUMS:
+        raise BadParameter(f"{what}: unsupported checksum algorithm '{algorithm}'.",
+                           hint=f"Use one of {', '.join(CHECKSUMS)}.")
+    try:
+        digest = base64.b64decode(encoded.strip(), validate=True)
+    except ValueError:
+        raise BadParameter(f"{what}: the digest must be base64.", hint="For example 'sha256 " +
+                           base64.b64encode(hashlib.sha256(b"").digest()).decode() + "'.") from None
+    if len(digest) != hashlib.new(algorithm).digest_size:
+        raise BadParameter(f"{what}: a {algorithm} digest has {hashlib.new(algorithm).digest_size} bytes.")
+    return algorithm, digest
+
+
+@dataclass(frozen=True)
+class UploadPlace:
+    """Where one upload's bytes go: its target and its partial file."""
+
+    repository: Repository
+    target: str
+    upload_id: str
+    staging: Path
+
+    @property
+    def partial(self) -> str:
+        folder, name = posixpath.split(self.target)
+        hidden = f".{name}{PARTIAL_INFIX}{self.upload_id[:12]}"
+        return posixpath.join(folder, hidden) if folder else hidden
+
+    @property
+    def partial_file(self) -> str:
+        """The partial file on this machine: beside the target on local disks, else staged."""
+        if self.repository.is_local:
+            return self.repository.full_path(self.partial)
+        return str(self.staging / self.upload_id)
+
+    def offset(self) -> int:
+        try:
+            return os.path.getsize(self.partial_file)
+        except FileNotFoundError:
+            return 0
+
+    def begin(self) -> None:
+        """Make the (empty) partial file, and the target's folders."""
+        if self.repository.is_local:
+            folder = posixpath.dirname(self.target)
+            if folder:
+                self.repository.fs.makedirs(self.repository.full_path(folder), exist_ok=True)
+        else:
+            self.staging.mkdir(parents=True, exist_ok=True)
+        with open(self.partial_file, "ab"):
+            pass
+
+    def truncate(self, offset: int) -> None:
+        """Cut the partial file back to ``offset``: the bytes of a failed request do not count."""
+        with open(self.partial_file, "r+b") as stream:
+            stream.truncate(offset)
+
+    def digest(self, algorithm: str) -> bytes:
+        hasher = hashlib.new(algorithm)
+        with open(self.partial_file, "rb") as stream:
+            while chunk := stream.read(8 * 1024**2):
+                hasher.update(chunk)
+        return hasher.digest()
+
+    def finish(self, overwrite: bool) -> None:
+        """Put the complete file in place under its real name."""
+        repo = self.repository
+        if repo.exists(self.target) and not overwrite:
+            raise Conflict(f"'{self.target}' appeared in '{repo.name}' while it was being uploaded.",
+                           hint="Upload it again under another name, or with overwrite.")
+        if repo.is_local:
+            os.replace(self.partial_file, repo.full_path(self.target))
+            return
+        temporary = repo.full_path(self.partial)
+        repo.fs.put_file(self.partial_file, temporary)
+        if overwrite and repo.exists(self.target):
+            repo.fs.rm(repo.full_path(self.target))
+        repo.fs.mv(temporary, repo.full_path(self.target))
+        os.unlink(self.partial_file)
+
+    def discard(self) -> None:
+        try:
+            os.unlink(self.partial_file)
+        except FileNotFoundError:
+            pass
+
+
+class ChunkWriter:
+    """Appends one request's bytes to the partial file, hashing them as they come."""
+
+    def __init__(self, place: UploadPlace, start: int, length: int, checksum: tuple[str, bytes] | None) -> None:
+        self.place = place
+        self.start = start
+        self.length = length
+        self.checksum = checksum
+        self.received = 0
+        self.too_long = False
+        self._hasher = hashlib.new(checksum[0]) if checksum else None
+        self._stream: Any = open(place.partial_file, "ab")
+
+    def write(self, chunk: bytes) -> None:
+        if self.start + self.received + len(chunk) > self.length:
+            self.too_long = True
+            return
+        self._stream.write(chunk)
+        if self._hasher is not None:
+            self._hasher.update(chunk)
+        self.received += len(chunk)
+
+    def close(self, complete: bool) -> int:
+        """Close and answer the new offset.  A request cut off keeps what arrived unless it
+        carried a checksum (its bytes cannot be verified); one longer than the upload, or whose
+        checksum does not match, keeps nothing."""
+        self._stream.close()
+        if not complete:
+            if self._hasher is not None:
+                self.place.truncate(self.start)
+            return self.place.offset()
+        if self.too_long:
+            self.place.truncate(self.start)
+            raise BadParameter(f"This request sends more bytes than the upload's Upload-Length ({self.length:,}).",
+                               hint="Send at most Upload-Length minus Upload-Offset bytes.")
+        if self._hasher is not None and self.checksum is not None and self._hasher.digest() != self.checksum[1]:
+            self.place.truncate(self.start)
+            raise ChecksumMismatch("The chunk's checksum does not match the bytes received.")
+        return self.place.offset()
+
+
+def target_path(metadata: dict[str, str]) -> str:
+    """The target path of an upload from its metadata: ``path``, or ``folder`` + ``filename``."""
+    raw = metadata.get("path")
+    if raw is None and metadata.get("filename"):
+        raw = posixpath.join(metadata.get("folder", ""), metadata["filename"])
+    target = paths.normalise(raw)
+    if not target:
+        raise BadParameter("An upload needs its target: 'repository' and 'path' (or 'folder' and 'filename') "
+                           "in Upload-Metadata.",
+                           hint="Upload-Metadata: repository <base64>,path <base64> (tus 1.0 creation).")
+    return target
