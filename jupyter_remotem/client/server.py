@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import files
 from .advice import Thresholds
 from .connection import Connection, path_in_url
 from .dataset import RemoteDataset
@@ -134,6 +135,32 @@ class Client:
                 "target": {"repository": target_repository or self.home_repository(required=True),
                            "path": target_path or path}}
         return self.submit(body)
+
+
+    # -- files where they live (see :mod:`.files`) ------------------------------------------
+    def upload(self, local: str | os.PathLike[str], repository: str | None = None, path: str | None = None,
+               overwrite: bool = False) -> Job:
+        """Upload a local file (default target: the home repository, under its name); call it again
+        after an interruption and only the rest is sent.  Answers the upload's job."""
+        target = path or Path(local).name
+        return Job(self, files.upload(self, local, repository or self.home_repository(required=True), target,
+                                      overwrite))
+
+    def download(self, repository: str, path: str, local: str | os.PathLike[str] | None = None) -> Path:
+        """Download a file (resuming a ``.part`` left by an interrupted one) or a folder as a zip."""
+        return files.download(self, repository, path, local)
+
+    def mkdir(self, repository: str, path: str) -> dict[str, Any]:
+        """Make a folder in a writable repository."""
+        return files.make_folder(self, repository, path)
+
+    def mv(self, repository: str, path: str, new_path: str) -> dict[str, Any]:
+        """Rename or move a file or folder within its repository."""
+        return files.move(self, repository, path, new_path)
+
+    def rm(self, repository: str, path: str, recursive: bool = False) -> None:
+        """Delete a file or an empty folder (``recursive=True``: a folder and all in it)."""
+        files.remove(self, repository, path, recursive)
 
 
 def connect(url: str | None = None, token: str | None = None, *, timeout: float = 120.0,

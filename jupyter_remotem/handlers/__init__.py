@@ -6,6 +6,7 @@ from typing import Any
 
 from .advice import AdviceHandler
 from .base import NotFoundHandler
+from .download import DownloadHandler
 from .jobs import JobActionHandler, JobEventsHandler, JobHandler, JobResultsHandler, JobsHandler
 from .operations import OperationsHandler
 from .quota import QuotaHandler
@@ -28,6 +29,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/preview{_PATH}", PreviewHandler),
         (rf"{API}/repositories/{_REPO}/data{_PATH}", DataHandler),
         (rf"{API}/repositories/{_REPO}/advice{_PATH}", AdviceHandler),
+        (rf"{API}/repositories/{_REPO}/download{_PATH}", DownloadHandler),
         (rf"{API}/operations/?", OperationsHandler),
         (rf"{API}/quota/?", QuotaHandler),
         (rf"{API}/tokens/?", TokensHandler),

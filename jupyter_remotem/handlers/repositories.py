@@ -10,11 +10,12 @@ from tornado import web
 from ..compute.preview import PreviewRequest
 from ..compute.views import apply_pipeline, check_pipeline
 from ..encoding import npy_pieces
-from ..errors import TooLarge, UnsupportedFormat
+from ..errors import BadParameter, TooLarge, UnsupportedFormat
 from ..formats import list_arrays, open_dataset
 from ..formats.provenance import read_provenance
 from ..formats.selection import normalise as normalise_selection
 from ..formats.selection import parse as parse_selection
+from ..storage import manage
 from ..storage.paths import normalise
 from ..storage.repository import Repository
 from .base import RemotemHandler
@@ -47,6 +48,42 @@ class TreeHandler(RemotemHandler):
                 "entries": [dict(entry.to_json(), result=results.get(entry.path)) for entry in entries],
             }
         )
+
+
+    @web.authenticated
+    async def put(self, name: str, path: str | None = None) -> None:
+        """New folder: ``PUT tree/{path}`` with ``{"type": "directory"}`` (as the contents API)."""
+        repo = self.repository(name)
+        body = self.json_body()
+        if not isinstance(body, dict) or body.get("type") != "directory":
+            raise BadParameter('PUT tree/{path} makes a folder; send {"type": "directory"}.',
+                               hint="Files arrive by upload (POST remotem/api/uploads, tus) or by a copy job.")
+        entry = await self.run_blocking(manage.make_folder, repo, path or "")
+        self.set_status(201)
+        self.write_json(entry.to_json())
+
+    @web.authenticated
+    async def patch(self, name: str, path: str | None = None) -> None:
+        """Rename or move: ``PATCH tree/{path}`` with ``{"path": "new/path"}``."""
+        repo = self.repository(name)
+        body = self.json_body()
+        if not isinstance(body, dict) or not isinstance(body.get("path"), str):
+            raise BadParameter('PATCH tree/{path} renames or moves; send {"path": "new/path"}.')
+        old = normalise(path)
+        entry = await self.run_blocking(manage.move, repo, old, body["path"])
+        await self.run_blocking(self.services.jobs.move_written, repo.name, old, entry.path)
+        self.write_json(entry.to_json())
+
+    @web.authenticated
+    async def delete(self, name: str, path: str | None = None) -> None:
+        """Delete a file or an empty folder; ``?recursive=1`` a folder with what is in it."""
+        repo = self.repository(name)
+        recursive = self.get_query_argument("recursive", "0").lower() in ("1", "true")
+        entry = await self.run_blocking(manage.delete, repo, path or "", recursive)
+        # Files a job wrote and the quota counted are no longer there: the ledger forgets them.
+        await self.run_blocking(self.services.jobs.forget_written_under, repo.name, entry.path)
+        self.set_status(204)
+        self.finish()
 
 
 def describe(repo: Repository, path: str, dataset: str | None) -> dict[str, Any]:

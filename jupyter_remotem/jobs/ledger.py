@@ -118,6 +118,33 @@ def forget(session: Session, row_ids: Iterable[str]) -> None:
         session.execute(delete(WrittenFile).where(WrittenFile.id.in_(ids)))
 
 
+def _at_or_below(repository: str, path: str) -> Any:
+    """Rows of ``path`` and of everything below it (``path/...``; LIKE wildcards escaped)."""
+    escaped = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return (WrittenFile.repository == repository) & (
+        (WrittenFile.path == path) | WrittenFile.path.like(f"{escaped}/%", escape="\\"))
+
+
+def forget_under(session: Session, repository: str, path: str) -> int:
+    """Someone deleted ``path`` (a file, or a folder and all in it) from the tree."""
+    return session.execute(delete(WrittenFile).where(_at_or_below(repository, path))
+                           .execution_options(synchronize_session=False)).rowcount
+
+
+def move(session: Session, repository: str, old: str, new: str) -> int:
+    """Someone renamed ``old`` to ``new``: the rows follow, keyed by their new paths (a row
+    already at a new path is replaced: the file there was overwritten by the move)."""
+    rows = list(session.scalars(select(WrittenFile).where(_at_or_below(repository, old))))
+    for row in rows:
+        moved = new + row.path[len(old):]
+        session.execute(delete(WrittenFile).where(WrittenFile.id == key(repository, moved)))
+        session.execute(delete(WrittenFile).where(WrittenFile.id == row.id))
+        session.flush()
+        session.add(WrittenFile(**{column.name: getattr(row, column.name) for column in WrittenFile.__table__.columns
+                                   if column.name not in ("id", "path")}, id=key(repository, moved), path=moved))
+    return len(rows)
+
+
 def release(session: Session, job_id: str, keep: bool) -> None:
     """The job is deleted: its rows are kept without it (``keep``) or dropped."""
     if keep:

@@ -599,6 +599,16 @@ class JobStore:
         with self._write() as session:
             ledger.forget(session, row_ids)
 
+    def forget_written_under(self, repository: str, path: str) -> int:
+        """A file or folder was deleted from the tree: its rows (and those below it) go."""
+        with self._write() as session:
+            return ledger.forget_under(session, repository, path)
+
+    def move_written(self, repository: str, old: str, new: str) -> int:
+        """A file or folder was renamed in the tree: its rows (and those below it) follow it."""
+        with self._write() as session:
+            return ledger.move(session, repository, old, new)
+
     def written_to_verify(self, owner: str, limit: int, recheck_after_s: float) -> list[WrittenFile]:
         """``owner``'s rows of finished or deleted jobs not checked for ``recheck_after_s``,
         least recently checked first."""

@@ -1,0 +1,144 @@
+"""Files where they live, from a notebook or a script: upload, download, new folder, move, delete.
+
+Uploads speak tus 1.0 to ``remotem/api/uploads`` (the lab and tuspy use the same endpoint), in
+chunks with a SHA-256 per chunk and for the whole file; an interrupted ``upload`` called again
+with the same arguments asks the server where it stopped and sends only the rest.  Downloads
+resume the same way with HTTP ``Range`` into a ``.part`` file beside the destination.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any
+
+from .connection import path_in_url
+from .errors import NotFound, error_from_answer
+
+if TYPE_CHECKING:
+    from .server import Client
+
+CHUNK_BYTES = 32 * 1024**2
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _checked(response: Any) -> Any:
+    if response.status_code >= 400:
+        raise error_from_answer(response.status_code, response.content, response.reason)
+    return response
+
+
+def _sha256(path: Path) -> bytes:
+    hasher = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            hasher.update(chunk)
+    return hasher.digest()
+
+
+def _resume_record(path: Path) -> Path:
+    return path.with_name(f".{path.name}.remotem-upload.json")
+
+
+def upload(client: Client, local: str | os.PathLike[str], repository: str, path: str,
+           overwrite: bool = False, chunk_bytes: int = CHUNK_BYTES) -> dict[str, Any]:
+    """Upload one local file to ``repository:path``; answers the upload job's record."""
+    source = Path(local)
+    size = source.stat().st_size
+    session, connection = client.connection.session, client.connection
+    record = _resume_record(source)
+    wanted = {"repository": repository, "path": path, "size": size, "mtime": source.stat().st_mtime}
+    url = None
+    if record.exists():
+        saved = json.loads(record.read_text())
+        if {k: saved.get(k) for k in wanted} == wanted:
+            url = saved["url"]
+    offset = None
+    if url is not None:
+        head = session.head(url, headers=TUS, timeout=connection.timeout)
+        offset = int(head.headers["Upload-Offset"]) if head.status_code == 200 else None
+    if offset is None:
+        metadata = {"repository": repository, "path": path, "filename": source.name,
+                    "checksum": "sha256 " + base64.b64encode(_sha256(source)).decode()}
+        if overwrite:
+            metadata["overwrite"] = "1"
+        created = _checked(session.post(connection.api_url("uploads"), timeout=connection.timeout, headers={
+            **TUS, "Upload-Length": str(size),
+            "Upload-Metadata": ",".join(f"{k} {_b64(v)}" for k, v in metadata.items())}))
+        url = urljoin(connection.address.url, created.headers["Location"])
+        record.write_text(json.dumps(dict(wanted, url=url)))
+        offset = 0
+    with open(source, "rb") as stream:
+        stream.seek(offset)
+        while offset < size:
+            chunk = stream.read(chunk_bytes)
+            digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
+            answer = _checked(session.patch(url, data=chunk, timeout=connection.timeout, headers={
+                **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
+                "Upload-Checksum": f"sha256 {digest}"}))
+            offset = int(answer.headers["Upload-Offset"])
+    record.unlink(missing_ok=True)
+    return client.connection.get_json("jobs", url.rstrip("/").rsplit("/", 1)[-1])
+
+
+def download(client: Client, repository: str, path: str, local: str | os.PathLike[str] | None = None) -> Path:
+    """Download a file (resumable) or a folder (as ``name.zip``) to ``local`` (default: its name
+    in the working directory); answers where it went."""
+    connection = client.connection
+    entry = _entry(client, repository, path)
+    name = (entry["name"] + ".zip") if entry["type"] == "directory" else entry["name"]
+    target = Path(local) if local is not None else Path(name)
+    if target.is_dir():
+        target = target / name
+    partial = target.with_name(target.name + ".part")
+    done = partial.stat().st_size if partial.exists() and entry["type"] == "file" else 0
+    headers = {"Range": f"bytes={done}-"} if done else {}
+    url = connection.api_url("repositories", repository, "download", path_in_url(path))
+    with connection.session.get(url, headers=headers, stream=True, timeout=connection.timeout) as response:
+        if response.status_code == 416 and done == entry.get("size"):
+            partial.replace(target)
+            return target
+        _checked(response)
+        mode = "ab" if response.status_code == 206 else "wb"
+        with open(partial, mode) as out:
+            for piece in response.iter_content(chunk_size=4 * 1024**2):
+                out.write(piece)
+    partial.replace(target)
+    return target
+
+
+def _entry(client: Client, repository: str, path: str) -> dict[str, Any]:
+    """The listing entry of ``path`` (its folder's listing: no format is opened)."""
+    clean = path.strip("/")
+    if not clean:
+        return {"name": repository, "path": "", "type": "directory", "size": None}
+    parent, _, name = clean.rpartition("/")
+    for entry in client.ls(repository, parent):
+        if entry["name"] == name:
+            return entry
+    raise NotFound(f"'{clean}' does not exist in '{repository}'.", "List the folder to see what is there.")
+
+
+def make_folder(client: Client, repository: str, path: str) -> dict[str, Any]:
+    response = client.connection.request("PUT", "repositories", repository, "tree", path_in_url(path),
+                                         body={"type": "directory"})
+    return response.json()
+
+
+def move(client: Client, repository: str, path: str, new_path: str) -> dict[str, Any]:
+    response = client.connection.request("PATCH", "repositories", repository, "tree", path_in_url(path),
+                                         body={"path": new_path})
+    return response.json()
+
+
+def remove(client: Client, repository: str, path: str, recursive: bool = False) -> None:
+    client.connection.request("DELETE", "repositories", repository, "tree", path_in_url(path),
+                              params={"recursive": "1"} if recursive else None)

@@ -1,0 +1,209 @@
+"""Files where they live: new folder, rename, delete on the tree; downloads of files (resumable
+with Range, checked with curl) and folders (a zip that Python's zipfile and unzip open); and the
+same from the notebook client (``c.upload``, ``c.download``, ``c.mkdir``, ``c.mv``, ``c.rm``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+
+import numpy as np
+import pytest
+
+from _api import call, encoded, server_config
+
+MiB = 1024**2
+
+
+@pytest.fixture
+def folders(tmp_path):
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    (work / "scans" / "deep").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not yours")
+    rng = np.random.default_rng(1)
+    (work / "scans" / "a.bin").write_bytes(rng.integers(0, 256, 3 * MiB + 11, dtype=np.uint8).tobytes())
+    (work / "scans" / "deep" / "b.txt").write_text("detector notes")
+    (work / "scans" / ".hidden.json").write_text("{}")
+    os.symlink(outside / "secret.txt", work / "scans" / "link-out.txt")
+    os.symlink(outside, work / "scans" / "folder-out")
+    return tmp_path
+
+
+@pytest.fixture
+def jp_server_config(folders, repositories):
+    return server_config(repositories + [{"name": "work", "url": str(folders / "work"), "writable": True}])
+
+
+def check_error(code, answer, status):
+    assert code == status, (code, answer)
+    assert answer["error"]["code"] and answer["error"]["message"] and answer["error"]["hint"], answer
+
+
+async def test_new_folder_rename_and_delete(jp_fetch, folders):
+    work = folders / "work"
+    code, made = await call(jp_fetch, "PUT", "repositories", "work", "tree", "new/inner", body={"type": "directory"})
+    assert code == 404 or code == 400, made  # the parent must exist
+    code, made = await call(jp_fetch, "PUT", "repositories", "work", "tree", "new", body={"type": "directory"})
+    assert code == 201 and made["type"] == "directory" and (work / "new").is_dir(), made
+    check_error(*await call(jp_fetch, "PUT", "repositories", "work", "tree", "new", body={"type": "directory"}), 409)
+    check_error(*await call(jp_fetch, "PUT", "repositories", "work", "tree", "x", body={"type": "file"}), 400)
+    check_error(*await call(jp_fetch, "PUT", "repositories", "demo", "tree", "x", body={"type": "directory"}), 403)
+
+    code, moved = await call(jp_fetch, "PATCH", "repositories", "work", "tree", "scans/deep/b.txt",
+                             body={"path": "new/notes.txt"})
+    assert code == 200 and moved["path"] == "new/notes.txt", moved
+    assert (work / "new" / "notes.txt").read_text() == "detector notes" and not (work / "scans/deep/b.txt").exists()
+    check_error(*await call(jp_fetch, "PATCH", "repositories", "work", "tree", "scans/a.bin",
+                            body={"path": "new/notes.txt"}), 409)
+    check_error(*await call(jp_fetch, "PATCH", "repositories", "work", "tree", "scans",
+                            body={"path": "scans/deep/scans"}), 400)
+    check_error(*await call(jp_fetch, "PATCH", "repositories", "work", "tree", "scans/a.bin",
+                            body={"path": "../escaped.bin"}), 400)
+    check_error(*await call(jp_fetch, "PATCH", "repositories", "work", "tree", "", body={"path": "root"}), 400)
+    # A link out is moved as a link (never what it points to).
+    code, moved = await call(jp_fetch, "PATCH", "repositories", "work", "tree", "scans/link-out.txt",
+                             body={"path": "new/link.txt"})
+    assert code == 404, moved  # invisible: it leads outside
+    assert (folders / "outside" / "secret.txt").read_text() == "not yours"
+
+    check_error(*await call(jp_fetch, "DELETE", "repositories", "work", "tree", "scans"), 409)  # not empty
+    check_error(*await call(jp_fetch, "DELETE", "repositories", "work", "tree", ""), 400)
+    check_error(*await call(jp_fetch, "DELETE", "repositories", "demo", "tree", "scan.npy"), 403)
+    check_error(*await call(jp_fetch, "DELETE", "repositories", "work", "tree", "scans/link-out.txt/x"), 404)
+    code, _ = await call(jp_fetch, "DELETE", "repositories", "work", "tree", "scans/link-out.txt")
+    assert code == 404  # a link out is not the user's to see, so not to delete either
+    code, _ = await call(jp_fetch, "DELETE", "repositories", "work", "tree", "scans", recursive=1)
+    assert code == 204 and not (work / "scans").exists()
+    assert sorted(p.name for p in (folders / "outside").iterdir()) == ["secret.txt"], "nothing outside is touched"
+    code, _ = await call(jp_fetch, "DELETE", "repositories", "work", "tree", "new/notes.txt")
+    assert code == 204 and not (work / "new" / "notes.txt").exists()
+    code, _ = await call(jp_fetch, "DELETE", "repositories", "work", "tree", "new")
+    assert code == 204 and not (work / "new").exists()
+
+
+async def test_a_file_downloads_whole_and_by_range(jp_fetch, folders):
+    data = (folders / "work" / "scans" / "a.bin").read_bytes()
+    whole = await jp_fetch("remotem", "api", "repositories", "work", "download", "scans/a.bin")
+    assert whole.body == data and whole.headers["Accept-Ranges"] == "bytes"
+    assert "a.bin" in whole.headers["Content-Disposition"]
+    part = await jp_fetch("remotem", "api", "repositories", "work", "download", "scans/a.bin",
+                          headers={"Range": "bytes=1000-2000999"})
+    assert part.code == 206 and part.body == data[1000:2001000]
+    assert part.headers["Content-Range"] == f"bytes 1000-2000999/{len(data)}"
+    tail = await jp_fetch("remotem", "api", "repositories", "work", "download", "scans/a.bin",
+                          headers={"Range": "bytes=-10"})
+    assert tail.body == data[-10:]
+    for bad in ("bytes=99999999-", "bytes=5-1", "lines=1-2", "bytes=1-2,4-5"):
+        response = await jp_fetch("remotem", "api", "repositories", "work", "download", "scans/a.bin",
+                                  headers={"Range": bad}, raise_error=False)
+        assert response.code == 416, (bad, response.code)
+        assert json.loads(response.body)["error"]["hint"]
+    response = await jp_fetch("remotem", "api", "repositories", "work", "download", "scans/link-out.txt",
+                              raise_error=False)
+    assert response.code == 404
+    response = await jp_fetch("remotem", "api", "repositories", "private", "download", "scan.npy", raise_error=False)
+    assert response.code == 404, "a repository the user may not see is not there"
+
+
+async def test_curl_resumes_a_download(jp_fetch, folders, jp_http_port, jp_base_url, jp_auth_header, tmp_path):
+    curl = shutil.which("curl")
+    assert curl, "curl is part of the machine"
+    data = (folders / "work" / "scans" / "a.bin").read_bytes()
+    target = tmp_path / "a.bin"
+    target.write_bytes(data[:MiB])  # an interrupted earlier download
+    url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}remotem/api/repositories/work/download/scans/a.bin"
+    process = await asyncio.create_subprocess_exec(
+        curl, "-sS", "-f", "-C", "-", "-o", str(target), "-H", f"Authorization: {jp_auth_header['Authorization']}",
+        url, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = await process.communicate()
+    assert process.returncode == 0, err
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+async def test_a_folder_downloads_as_a_zip_without_what_leads_outside(jp_fetch, folders, tmp_path):
+    response = await jp_fetch("remotem", "api", "repositories", "work", "download", "scans")
+    assert response.headers["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.body))
+    assert archive.testzip() is None
+    names = sorted(archive.namelist())
+    assert names == [".hidden.json", "a.bin", "deep/b.txt"], names
+    assert archive.read("a.bin") == (folders / "work" / "scans" / "a.bin").read_bytes()
+    assert b"not yours" not in response.body
+    unzip = shutil.which("unzip")
+    if unzip:
+        (tmp_path / "scans.zip").write_bytes(response.body)
+        listing = subprocess.run([unzip, "-t", str(tmp_path / "scans.zip")], capture_output=True, text=True)
+        assert listing.returncode == 0, listing.stdout + listing.stderr
+
+
+async def test_the_client_manages_files(jp_fetch, folders, jp_http_port, jp_base_url, jp_server_config, tmp_path,
+                                        jp_auth_header):
+    import jupyter_remotem as remotem
+
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+
+    def work() -> None:
+        c = remotem.connect(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", token)
+        try:
+            local = tmp_path / "local.bin"
+            local.write_bytes(os.urandom(2 * MiB + 3))
+            job = c.upload(local, "work", "inbox/local.bin")
+            assert job.status == "COMPLETED" and job.kind == "upload"
+            assert (folders / "work" / "inbox" / "local.bin").read_bytes() == local.read_bytes()
+            c.mkdir("work", "more")
+            c.mv("work", "inbox/local.bin", "more/renamed.bin")
+            back = c.download("work", "more/renamed.bin", tmp_path / "back.bin")
+            assert back.read_bytes() == local.read_bytes()
+            zipped = c.download("work", "more", tmp_path)
+            assert zipfile.ZipFile(zipped).read("renamed.bin") == local.read_bytes()
+            c.rm("work", "more", recursive=True)
+            assert not (folders / "work" / "more").exists()
+            with pytest.raises(remotem.RemotemError) as refused:
+                c.rm("demo", "scan.npy")
+            assert refused.value.status == 403
+        finally:
+            c.close()
+
+    await asyncio.to_thread(work)
+
+
+async def test_deleting_or_moving_an_uploaded_file_in_the_tree_keeps_the_quota_true(jp_fetch, jp_http_port,
+                                                                                      jp_base_url, jp_auth_header,
+                                                                                      tmp_path):
+    """The ledger follows the tree: a moved file still counts (under its new path), a deleted one
+    no longer does."""
+    import jupyter_remotem as remotem
+
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+    local = tmp_path / "result.bin"
+    local.write_bytes(b"r" * 100_000)
+
+    def send():
+        with remotem.connect(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", token) as c:
+            return c.upload(local, "work", "results/result.bin").id
+
+    job_id = await asyncio.to_thread(send)
+    code, quota = await call(jp_fetch, "GET", "quota")
+    assert quota["usage"]["storage_bytes"] == 100_000, quota
+    code, _ = await call(jp_fetch, "PATCH", "repositories", "work", "tree", "results",
+                         body={"path": "kept"})
+    assert code == 200
+    code, job = await call(jp_fetch, "GET", "jobs", job_id)
+    assert job["written"]["files"] == 1, job["written"]
+    assert job["written"]["sample"] == [{"repository": "work", "path": "kept/result.bin"}], job["written"]
+    code, quota = await call(jp_fetch, "GET", "quota")
+    assert quota["usage"]["storage_bytes"] == 100_000, quota
+    code, _ = await call(jp_fetch, "DELETE", "repositories", "work", "tree", "kept", recursive=1)
+    assert code == 204
+    code, quota = await call(jp_fetch, "GET", "quota")
+    assert quota["usage"]["storage_bytes"] == 0, quota
+    code, job = await call(jp_fetch, "GET", "jobs", job_id)
+    assert job["written"]["files"] == 0, job["written"]
