@@ -59,6 +59,28 @@ class TooLarge(RemotemError):
     default_hint = "Ask for a smaller part, or submit the work as a job."
 
 
+class Gone(RemotemError):
+    status, code = 410, "gone"
+    default_hint = "Start again: what was asked for ended or expired."
+
+
+class PreconditionFailed(RemotemError):
+    status, code = 412, "precondition_failed"
+    default_hint = "Send 'Tus-Resumable: 1.0.0' (tus 1.0)."
+
+
+class RangeNotSatisfiable(RemotemError):
+    status, code = 416, "range_not_satisfiable"
+    default_hint = "Ask for one range within the file's size, e.g. 'Range: bytes=1000-'."
+
+
+class ChecksumMismatch(RemotemError):
+    """tus's 460: the bytes that arrived are not those the client sent."""
+
+    status, code = 460, "checksum_mismatch"
+    default_hint = "The chunk was discarded; send it again from the offset HEAD reports."
+
+
 class UnsupportedFormat(RemotemError):
     status, code = 415, "unsupported_format"
     default_hint = "Supported: HDF5, NPY, raw with a .json sidecar, Zarr, .hspy, .zspy, .mib, .dm3/.dm4, .blo."

@@ -17,17 +17,12 @@ from urllib.parse import quote
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from ..errors import RemotemError
+from ..errors import RangeNotSatisfiable
 from ..storage.repository import Repository
 from ..storage.zipstream import PIECE_BYTES, PIECES_IN_FLIGHT, ZipCancelled, write_zip
 from .base import RemotemHandler
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-class RangeNotSatisfiable(RemotemError):
-    status, code = 416, "range_not_satisfiable"
-    default_hint = "Ask for one range within the file's size, e.g. 'Range: bytes=1000-'."
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -30,9 +30,19 @@ from typing import Any
 
 from tornado import web
 
-from ..errors import BadParameter, Conflict, Forbidden, NotFound, RemotemError, TooLarge
+from ..errors import (
+    BadParameter,
+    ChecksumMismatch,
+    Conflict,
+    Forbidden,
+    Gone,
+    NotFound,
+    PreconditionFailed,
+    TooLarge,
+    UnsupportedFormat,
+)
 from ..jobs.models import Phase
-from ..storage.uploads import ChecksumMismatch, ChunkWriter, UploadPlace, parse_checksum, target_path
+from ..storage.uploads import ChunkWriter, UploadPlace, parse_checksum, target_path
 from .base import RemotemHandler
 
 TUS_VERSION = "1.0.0"
@@ -41,18 +51,7 @@ EXTENSIONS = "creation,termination,checksum,expiration"
 METADATA_KEYS = ("repository", "path", "folder", "filename", "filetype", "overwrite", "checksum")
 
 
-class PreconditionFailed(RemotemError):
-    status, code = 412, "tus_version"
-    default_hint = f"Send 'Tus-Resumable: {TUS_VERSION}' (tus 1.0)."
-
-
-class Gone(RemotemError):
-    status, code = 410, "gone"
-    default_hint = "Start a new upload."
-
-
-class UnsupportedMedia(RemotemError):
-    status, code = 415, "content_type"
+class UnsupportedMedia(UnsupportedFormat):
     default_hint = "PATCH bodies are 'Content-Type: application/offset+octet-stream'."
 
 

@@ -24,20 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadParameter, Conflict, RemotemError
+from ..errors import BadParameter, ChecksumMismatch, Conflict
 from . import paths
 from .repository import Repository
 
 #: Checksum algorithms of tus's checksum extension that are accepted (chunk and whole file).
 CHECKSUMS = ("sha256", "sha1", "md5")
 PARTIAL_INFIX = ".remotem-upload-"
-
-
-class ChecksumMismatch(RemotemError):
-    """tus's 460: the bytes that arrived are not those the client sent."""
-
-    status, code = 460, "checksum_mismatch"
-    default_hint = "The chunk was discarded; send it again from the offset HEAD reports."
 
 
 def parse_checksum(header: str | None, what: str) -> tuple[str, bytes] | None:
