@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urljoin
 from typing import TYPE_CHECKING, Any
@@ -109,8 +110,9 @@ def download(client: Client, repository: str, path: str, local: str | os.PathLik
         _checked(response)
         mode = "ab" if response.status_code == 206 else "wb"
         with open(partial, mode) as out:
-            for piece in response.iter_content(chunk_size=4 * 1024**2):
-                out.write(piece)
+            # The raw stream in large reads: iter_content's small pieces halve the speed.
+            response.raw.decode_content = True
+            shutil.copyfileobj(response.raw, out, 8 * 1024**2)
     partial.replace(target)
     return target
 

@@ -48,6 +48,8 @@ from .base import RemotemHandler
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,checksum,expiration"
 #: Upload-Metadata keys kept with the job (others are dropped): the target and what it is.
+#: Bytes gathered before they are written to the partial file.
+WRITE_BYTES = 4 * 1024**2
 METADATA_KEYS = ("repository", "path", "folder", "filename", "filetype", "overwrite", "checksum")
 
 
@@ -179,6 +181,7 @@ class UploadsHandler(UploadsBase):
 
 class UploadHandler(UploadsBase):
     _writer: ChunkWriter | None = None
+    _pending: bytearray = bytearray()
     _job: Any = None
     _started: float = 0.0
 
@@ -207,6 +210,7 @@ class UploadHandler(UploadsBase):
             return job, ChunkWriter(place, offset, int(job.request["length"]), checksum)
 
         self._job, self._writer = await self.run_blocking(open_writer)
+        self._pending = bytearray()
         self._started = time.monotonic()
 
     def _live(self, job: Any) -> Any:
@@ -219,8 +223,18 @@ class UploadHandler(UploadsBase):
     def data_received(self, chunk: bytes) -> Any:
         if self._writer is None:
             return super().data_received(chunk)
-        # Written in the I/O pool; tornado reads the next chunk only when this one is on disk.
-        return asyncio.get_running_loop().run_in_executor(self.services.executor, self._writer.write, chunk)
+        self._pending.extend(chunk)
+        if len(self._pending) < WRITE_BYTES:
+            return None
+        return self._write_pending()
+
+    def _write_pending(self) -> Any:
+        """Hand what arrived to the I/O pool in one piece; tornado reads on only once it is
+        written, so memory holds at most one piece (tornado's own chunks are 64 KiB: a thread
+        hop for each would cost more than the write)."""
+        piece, self._pending = bytes(self._pending), bytearray()
+        assert self._writer is not None
+        return asyncio.get_running_loop().run_in_executor(self.services.executor, self._writer.write, piece)
 
     @web.authenticated
     async def head(self, upload_id: str) -> None:
@@ -241,6 +255,8 @@ class UploadHandler(UploadsBase):
     async def patch(self, upload_id: str) -> None:
         writer, job = self._writer, self._job
         assert writer is not None and job is not None
+        if self._pending:
+            await self._write_pending()
         self._writer = None
         offset = await self.run_blocking(writer.close, True)
         jobs = self.services.jobs
@@ -277,7 +293,13 @@ class UploadHandler(UploadsBase):
         super().on_connection_close()
         writer, self._writer = self._writer, None
         if writer is not None:
-            self.services.executor.submit(writer.close, False)
+            piece, self._pending = bytes(self._pending), bytearray()
+
+            def keep_and_close() -> None:
+                writer.write(piece)
+                writer.close(False)
+
+            self.services.executor.submit(keep_and_close)
 
     def on_finish(self) -> None:
         writer, self._writer = self._writer, None
