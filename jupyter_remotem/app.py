@@ -48,6 +48,8 @@ class Services:
     event_interval_s: float = 0.5
     #: Rounds of job housekeeping done, so tests and monitoring can wait on them.
     housekeeping_rounds: int = 0
+    #: Looks for jobs of dead workers done (see jobs/recovery.py), likewise.
+    recovery_rounds: int = 0
     server_owner: str = ""
     max_data_bytes: int = 256 * 1024**2
     #: Uploads (tus): largest file, seconds an unfinished one stays resumable, where remote ones wait.
@@ -293,6 +295,16 @@ class RemotemApp(ExtensionApp):
         60.0, help="Seconds between rounds of job housekeeping (activity for the idle culler, retention)."
     ).tag(config=True)
 
+    job_stale_after = Float(
+        30.0, help="Seconds without a heartbeat after which a running job's worker counts as gone and "
+        "the job is queued again (workers report every second)."
+    ).tag(config=True)
+
+    job_recovery_interval = Float(
+        2.0, help="Seconds between looks for jobs whose worker died (a free worker lock, a stale "
+        "heartbeat); such jobs are queued again and a worker is started. Also done at start-up."
+    ).tag(config=True)
+
     max_upload_bytes = Int(
         1024**4, help="Largest file, in bytes, one upload (tus, POST remotem/api/uploads) may send (413)."
     ).tag(config=True)
@@ -427,6 +439,7 @@ class RemotemApp(ExtensionApp):
             jobs=jobs,
             supervisor=WorkerSupervisor(
                 database_url, repository_configs, self._state_dir(), enabled=self.start_worker,
+                stale_after_s=self.job_stale_after,
                 extra_arguments=(["--scheduler", self.scheduler_address] if self.scheduler_address else [])
                 + list(self.worker_arguments),
             ),
@@ -463,7 +476,7 @@ class RemotemApp(ExtensionApp):
     def _start_housekeeping(self, services: Services) -> None:
         from tornado.ioloop import PeriodicCallback
 
-        from .jobs.housekeeping import tick
+        from .jobs.housekeeping import recover_jobs, tick
 
         def schedule() -> None:
             try:
@@ -471,8 +484,19 @@ class RemotemApp(ExtensionApp):
             except RuntimeError:  # the pool is shut down while the server stops
                 pass
 
+        def look() -> None:
+            try:
+                services.executor.submit(recover_jobs, services)
+            except RuntimeError:
+                pass
+
         self._housekeeping = PeriodicCallback(schedule, self.housekeeping_interval * 1000)
         self._housekeeping.start()
+        # Jobs left QUEUED, or EXECUTING by a worker that died with the machine, get a worker at
+        # once, not after the first housekeeping round.
+        look()
+        self._recovery = PeriodicCallback(look, self.job_recovery_interval * 1000)
+        self._recovery.start()
 
     def _state_dir(self) -> Path:
         from jupyter_core.paths import jupyter_data_dir
@@ -488,6 +512,8 @@ class RemotemApp(ExtensionApp):
         services: Services | None = self.settings.get("remotem")
         if getattr(self, "_housekeeping", None) is not None:
             self._housekeeping.stop()
+        if getattr(self, "_recovery", None) is not None:
+            self._recovery.stop()
         if services is not None:
             services.executor.shutdown(wait=False, cancel_futures=True)
             services.cluster.close()

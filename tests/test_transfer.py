@@ -15,7 +15,9 @@ from jupyter_remotem.storage.transfer import (
     CHUNK_BYTES,
     CopyCancelled,
     CopyManifest,
+    mark_found,
     plan_copy,
+    present_files,
     run_copy,
 )
 
@@ -131,3 +133,60 @@ def test_folder_copy_to_and_from_remote_repositories(tmp_path, s3_endpoint, webd
     assert back_manifest.counts() == {"done": 2}
     for path in (src_dir / "d1").iterdir():
         assert sha(back / "d1" / path.name) == sha(path)
+
+
+def test_a_target_that_already_holds_the_source_bytes_is_done_not_a_conflict(tmp_path):
+    """A resumed copy whose files were put in place after the manifest's last save, and a
+    resubmitted copy with no manifest, find them by size and SHA-256; only files this copy wrote
+    are reported as written, and progress starts from what is done."""
+    src_dir, dst_dir = tmp_path / "src", tmp_path / "dst"
+    make_tree(src_dir, 20, size=1000)
+    source, target = repo(src_dir, "src"), repo(dst_dir, "dst")
+    manifest = plan_copy(source, "", target, "all")
+    mark_found(manifest, present_files(target, manifest))
+    assert not any(item.found for item in manifest.items)
+    saved = CopyManifest.from_json(manifest.to_json())  # the manifest as saved before the crash
+    run_copy(source, target, manifest)
+    assert manifest.counts() == {"done": 20}
+
+    wrote, seen = [], []
+    run_copy(source, target, saved, on_written=wrote.append, progress=lambda i, d, t: seen.append(d))
+    assert saved.counts() == {"done": 20}, "identical targets are done, not 'already exists'"
+    assert len(wrote) == 20, "put in place by this copy before it could say so: its files"
+    assert seen[0] == 20 * 1000, "they count as done from the start"
+
+    fresh = plan_copy(source, "", target, "all")  # resubmitted, the manifest lost
+    mark_found(fresh, present_files(target, fresh))
+    assert all(item.found for item in fresh.items)
+    wrote = []
+    run_copy(source, target, fresh, on_written=wrote.append)
+    assert fresh.counts() == {"done": 20} and wrote == [], "there before this copy: not its files"
+
+    (dst_dir / fresh.items[3].target).write_bytes(os.urandom(1000))  # same size, other bytes
+    again = plan_copy(source, "", target, "all")
+    run_copy(source, target, again)
+    assert again.counts() == {"done": 19, "failed": 1} and "exists" in again.items[3].error
+
+
+def test_progress_of_a_resumed_copy_never_goes_backwards(tmp_path):
+    src_dir, dst_dir = tmp_path / "src", tmp_path / "dst"
+    make_tree(src_dir, 5, size=CHUNK_BYTES + 100)
+    source, target = repo(src_dir, "src"), repo(dst_dir, "dst")
+    manifest = plan_copy(source, "", target, "all")
+    cancel = threading.Event()
+    seen = []
+
+    def progress(items, done, total):
+        seen.append(done)
+        if done >= 2.5 * CHUNK_BYTES:
+            cancel.set()
+
+    with pytest.raises(CopyCancelled):
+        run_copy(source, target, manifest, progress=progress, cancel=cancel)
+    stopped = seen[-1]
+    resumed = []
+    run_copy(source, target, manifest, progress=lambda i, d, t: resumed.append(d))
+    sequence = seen + resumed
+    assert resumed[0] == stopped, "the resumed copy starts where the first stopped, partial bytes included"
+    assert all(b >= a for a, b in zip(sequence, sequence[1:])), sequence
+    assert resumed[-1] == manifest.total_bytes

@@ -11,12 +11,12 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from ..errors import BadParameter, Forbidden
+from ..jobs.cancel import clean_up_cancelled
 from ..jobs.copy_request import CopyRequest
 from ..jobs.models import Phase, utcnow
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
 from ..jobs.retention import delete_files_of
-from ..jobs.transform_runner import discard_partial_output
 from ..storage.transfer import plan_copy
 from .base import RemotemHandler
 
@@ -102,26 +102,37 @@ class JobHandler(JobsBase):
     async def delete(self, job_id: str) -> None:
         """Delete a finished job and every file it wrote; ``?keep_files=1`` keeps the files, which
         then go on counting against the owner's storage quota."""
-        keep = self.get_query_argument("keep_files", "0").lower()
-        if keep not in KEEP_FILES:
-            raise BadParameter("'keep_files' must be 1 (keep the job's files) or 0 (delete them, the default).")
+        keep = keep_files_argument(self)
         jobs, owner = self.services.jobs, self.owner
         job = await self.run_blocking(jobs.deletable, job_id, owner)
-        if not KEEP_FILES[keep]:
+        if not keep:
             await self.run_blocking(delete_files_of, jobs, self.services.registry, job)
-        await self.run_blocking(jobs.delete, job_id, owner, KEEP_FILES[keep])
+        await self.run_blocking(jobs.delete, job_id, owner, keep)
         self.set_status(204)
         self.finish()
+
+
+def keep_files_argument(handler: RemotemHandler) -> bool:
+    """``?keep_files=1``: a delete or cancel leaves the job's files in place (counted)."""
+    keep = handler.get_query_argument("keep_files", "0").lower()
+    if keep not in KEEP_FILES:
+        raise BadParameter("'keep_files' must be 1 (keep the job's files) or 0 (remove them, the default).")
+    return KEEP_FILES[keep]
 
 
 class JobActionHandler(JobsBase):
     @web.authenticated
     async def post(self, job_id: str, action: str) -> None:
+        """Cancel, pause or resume.  A cancel removes what the job wrote unless ``?keep_files=1``
+        (see jobs/cancel.py); a job no worker held is cleaned up here, a running one by its worker."""
         if action not in ACTIONS:
             raise BadParameter(f"Unknown action '{action}'.", hint=f"Use one of: {', '.join(ACTIONS)}.")
-        job = await self.run_blocking(self.services.jobs.request_action, job_id, self.owner, action)
+        keep = keep_files_argument(self) if action == "cancel" else False
+        jobs = self.services.jobs
+        job = await self.run_blocking(jobs.request_action, job_id, self.owner, action, keep)
         if action == "cancel" and job.phase == Phase.ABORTED.value:  # no worker held it to clean up
-            await self.run_blocking(discard_partial_output, self.services.registry, job)
+            await self.run_blocking(clean_up_cancelled, jobs, self.services.registry, job)
+            job = await self.run_blocking(jobs.get, job_id, self.owner)
         if action == "resume":
             self.services.supervisor.ensure_running()
         self.write_json(job.to_json())

@@ -2,15 +2,20 @@
 
 The copy's manifest (every file with its outcome and checksum) is kept beside the target as a
 hidden file and saved every few seconds and at the end.  After a crash the next attempt reads it
-and skips finished files; submitting the same copy again after a partial failure copies only the
-files that failed.  A copy with failed files ends in ERROR whose summary names them.
+and skips finished files — also those finished after the last save, found in place with the
+source's size and SHA-256; submitting the same copy again copies only the files that are not
+there yet.  A copy with failed files ends in ERROR whose summary names them.  Progress starts
+from what earlier attempts did, so it never goes backwards across a resume or an un-pause.
 
 A copy's target is the job's output: each file it copies, the folders it creates and its
 manifest are recorded in the job's ledger (:mod:`.written`) as they are written, whether the
-copy completes, fails or is cancelled, so deleting the job removes them.  Files it finds already
-there (an earlier attempt of the same copy by the same owner copied them) are not copied again;
-at the end the job adopts them, so the complete copy is one job's output and deleting the
-earlier, failed attempt does not take files out of it.
+copy completes, fails or is cancelled, so deleting the job removes them (cancelling does too,
+unless the owner asks to keep them).  Files it finds already there are not copied again: those an
+earlier job of the same owner copied are adopted at the end, so the complete copy is one job's
+output and deleting the earlier, failed attempt does not take files out of it; those an earlier
+attempt of this copy put in place but was killed before recording (none was there when the copy
+was planned, see :func:`~..storage.transfer.mark_found`) are recorded as this job's; those that
+were there before the copy stay whoever's they were.
 """
 
 from __future__ import annotations
@@ -23,10 +28,18 @@ from ..compute.executor import Progress
 from ..errors import NotFound, RemotemError
 from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Repository
-from ..storage.transfer import CopyItem, CopyManifest, _partial_name, plan_copy, run_copy
+from ..storage.transfer import (
+    CopyItem,
+    CopyManifest,
+    _partial_name,
+    mark_found,
+    plan_copy,
+    present_files,
+    run_copy,
+)
 from .copy_request import CopyRequest
 from .models import Job
-from .runner import JobContext, Outcome
+from .runner import JobContext, Outcome, Throttle
 from .written import file_record, folder_records, missing_folders, parents
 
 SAVE_EVERY_S = 2.0
@@ -108,24 +121,38 @@ def run_copy_job(context: JobContext) -> Outcome:
     source = context.repositories.get(request.source.repository)
     target = context.repositories.get(request.target.repository)
     record = manifest_path(request.target.path)
-    manifest = load_manifest(target, record) or plan_copy(source, request.source.path, target, request.target.path)
+    manifest = load_manifest(target, record)
+    if manifest is None:
+        manifest = plan_copy(source, request.source.path, target, request.target.path)
+        present = present_files(target, manifest)
+        mark_found(manifest, present)  # before anything is written: what was there already
+    else:
+        present = present_files(target, manifest)
     resumed = sum(1 for item in manifest.items if item.status == "done")
     started = time.perf_counter()
     ledger = _Ledger(context, target, record)
     ledger.folders(manifest)
     ledger.save(manifest)  # the manifest is this job's from now on
     last_save = time.monotonic()
+    before: int | None = None  # bytes done when this attempt began (earlier attempts' work)
+    throttle = Throttle(context.max_read_rate, context.cancel)  # copies yield shared storage too
+    latest = 0
 
     def progress(items_done: int, bytes_done: int, bytes_total: int) -> None:
-        nonlocal last_save
-        context.progress(Progress(bytes_done, bytes_total, bytes_done, time.perf_counter() - started))
+        nonlocal last_save, before, latest
+        if before is None:
+            before = latest = bytes_done
+        throttle.after(max(bytes_done - latest, 0))
+        latest = bytes_done
+        context.progress(Progress(bytes_done, bytes_total, max(bytes_done - before, 0), time.perf_counter() - started,
+                                  before))
         if time.monotonic() - last_save > SAVE_EVERY_S:
             ledger.save(manifest)
             last_save = time.monotonic()
 
     try:
         run_copy(source, target, manifest, progress=progress, cancel=context.cancel, overwrite=request.overwrite,
-                 on_written=ledger.wrote)
+                 on_written=ledger.wrote, present=present)
         ledger.adopt(manifest)
     finally:
         ledger.save(manifest)

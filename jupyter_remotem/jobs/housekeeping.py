@@ -2,7 +2,8 @@
 
 * Tell JupyterHub's idle culler the server is busy while this user's jobs are queued or running
   (jupyter_server reports every settings key ending in ``_last_activity``).
-* Start a worker when jobs wait and none is alive (after a machine restart, say).
+* Requeue jobs whose worker died and start a worker when jobs wait and none is alive
+  (:mod:`.recovery`, which also runs on its own, shorter interval).
 * Remove results past their destruction time and mark those jobs ARCHIVED.
 * Check recorded files against the storage (each every ten minutes or so), so that files
   removed or replaced by other means stop counting against the quota.
@@ -15,6 +16,7 @@ import threading
 from typing import Any
 
 from .models import Phase, utcnow
+from .recovery import recover
 from .retention import collect_expired, verify_written
 
 ACTIVITY_KEY = "remotem_last_activity"
@@ -27,16 +29,33 @@ log = logging.getLogger(__name__)
 _running = threading.Lock()
 
 
+#: Held while a recovery look runs (see :func:`recover_jobs`).
+_recovering = threading.Lock()
+
+
+def recover_jobs(services: Any) -> None:
+    """Requeue jobs of dead workers and start one (:func:`.recovery.recover`); safe to call
+    from a worker thread, at start-up and every ``job_recovery_interval`` seconds."""
+    if not _recovering.acquire(blocking=False):
+        return
+    try:
+        recover(services.jobs, services.supervisor, services.registry, services.server_owner,
+                services.supervisor.stale_after_s)
+    except Exception:  # recovery must never take the server down; the next look tries again
+        log.exception("jupyter_remotem: job recovery failed")
+    finally:
+        services.recovery_rounds += 1
+        _recovering.release()
+
+
 def tick(services: Any, settings: dict[str, Any]) -> None:
     """One round of housekeeping; safe to call from a worker thread."""
     if not _running.acquire(blocking=False):
         return
     try:
-        active = services.jobs.list(services.server_owner, ACTIVE_PHASES)
-        if active:
+        if services.jobs.count(services.server_owner, ACTIVE_PHASES):
             settings[ACTIVITY_KEY] = utcnow()
-            if any(job.phase == Phase.QUEUED.value for job in active):
-                services.supervisor.ensure_running()
+        recover_jobs(services)
         archived = collect_expired(services.jobs, services.registry, owner=services.server_owner)
         if archived:
             log.info("jupyter_remotem: archived %d expired jobs", len(archived))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -112,6 +113,9 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: The owner's groups at submission: the job counts against these groups' shared quota pools.
     groups: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    #: Cancelled with ``?keep_files=1``: what it wrote stays, listed and counted, instead of
+    #: being removed with its partial output.
+    keep_files: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     __table_args__ = (Index("ix_remotem_jobs_queue", "phase", "priority", "created"),)
 
@@ -140,6 +144,7 @@ class Job(Base):
             "action": self.action,
             "attempts": self.attempts,
             "written": getattr(self, "written", None) or empty_written(),
+            "keep_files": bool(self.keep_files),
         }
 
 

@@ -153,6 +153,9 @@ def run_reduction_job(context: JobContext) -> Outcome:
                                                    floor=target_bytes)
         partitions = dataset_partitions(dataset, visited, target_bytes=target_bytes)
         resumed = resumable(context.store, job.id, partitions, plan)
+        if resumed:  # a resumed job's progress continues from its checkpoints, never from zero
+            frames = sum(p.n_frames for p in partitions if p.index in resumed)
+            context.progress(Progress(frames, sum(p.n_frames for p in partitions), 0, 0.0, frames))
         throttle = Throttle(context.max_read_rate, context.cancel)
         read = 0
 

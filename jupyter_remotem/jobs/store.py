@@ -108,7 +108,7 @@ def _engine(url: URL) -> Engine:
 
 
 #: Columns added after the first release: databases made before them get them on start-up.
-_LATER_COLUMNS = {"remotem_jobs": ("groups",)}
+_LATER_COLUMNS = {"remotem_jobs": ("groups", "keep_files")}
 
 
 def _add_missing_columns(connection: Any) -> None:
@@ -246,6 +246,22 @@ class JobStore:
         with self._read() as session:
             return ledger.attach_summaries(session, list(session.scalars(query)))
 
+    def count(self, owner: str | None, phases: Iterable[Phase | str]) -> int:
+        """How many of ``owner``'s jobs (everyone's for None) are in ``phases``."""
+        query = select(func.count()).select_from(Job).where(Job.phase.in_([Phase(p).value for p in phases]))
+        if owner is not None:
+            query = query.where(Job.owner == owner)
+        with self._read() as session:
+            return int(session.scalar(query) or 0)
+
+    def executing(self, owner: str | None) -> list[tuple[str, str | None, datetime | None]]:
+        """(id, worker id, heartbeat) of ``owner``'s EXECUTING jobs: what recovery looks at."""
+        query = select(Job.id, Job.worker_id, Job.heartbeat).where(Job.phase == Phase.EXECUTING.value)
+        if owner is not None:
+            query = query.where(Job.owner == owner)
+        with self._read() as session:
+            return [tuple(row) for row in session.execute(query)]
+
     def results_in(self, owner: str, repository: str) -> dict[str, dict[str, Any]]:
         """Files in ``repository`` that ``owner``'s finished jobs wrote, by path: the tree's badges."""
         query = select(Job.id, Job.kind, Job.request, Job.results).where(
@@ -282,8 +298,8 @@ class JobStore:
     @staticmethod
     def _usage(session: Session, jobs_where: Any, files_where: Any, period_days: float, now: datetime,
                member: Any = None) -> Usage:
-        """Storage is what the ledger of written files holds, whatever the job's phase (a cancelled
-        copy keeps the files it finished); an unfinished job reserves what its quote says it will
+        """Storage is what the ledger of written files holds, whatever the job's phase (a copy
+        cancelled with ``keep_files`` keeps the files it finished); an unfinished job reserves what its quote says it will
         write beyond what it has written so far."""
         since = now - timedelta(days=period_days)
         unfinished = {Phase.PENDING.value, Phase.QUEUED.value, Phase.EXECUTING.value, Phase.HELD.value,
@@ -353,17 +369,29 @@ class JobStore:
             )
             return result.rowcount
 
-    def requeue_stale(self, timeout_s: float) -> list[str]:
+    def requeue_stale(self, timeout_s: float, owner: str | None = None) -> list[str]:
         """Give back jobs whose worker has not been heard of for ``timeout_s``; checkpoints stay.
 
         A pending cancel or pause is honoured here, since the worker that should have acted on
-        it is gone.
+        it is gone (the caller cleans up after a job this ends ABORTED: :mod:`.cancel`).
+        ``owner`` limits this to one owner's jobs (a Jupyter server rescues only its owner's).
         """
+        cutoff = utcnow() - timedelta(seconds=timeout_s)
+        return self._requeue([Job.heartbeat < cutoff], owner)
+
+    def requeue_of_worker(self, worker_prefix: str, owner: str | None = None) -> list[str]:
+        """Give back the jobs of a worker known to be dead (its lock is free), whatever their
+        heartbeat says; ``worker_prefix`` is the start of its id (``host:pid:``)."""
+        return self._requeue([Job.worker_id.startswith(worker_prefix, autoescape=True)], owner)
+
+    def _requeue(self, conditions: list[Any], owner: str | None) -> list[str]:
         now = utcnow()
-        cutoff = now - timedelta(seconds=timeout_s)
+        where = [Job.phase == Phase.EXECUTING.value, *conditions]
+        if owner is not None:
+            where.append(Job.owner == owner)
         statement = (
             update(Job)
-            .where(Job.phase == Phase.EXECUTING.value, Job.heartbeat < cutoff)
+            .where(*where)
             .values(
                 phase=case(
                     (Job.action == Action.CANCEL.value, Phase.ABORTED.value),
@@ -474,17 +502,19 @@ class JobStore:
         """UWS ``PHASE=RUN``: a PENDING or HELD job joins the queue."""
         return self._transition(job_id, owner, [Phase.PENDING, Phase.HELD], phase=Phase.QUEUED.value)
 
-    def request_action(self, job_id: str, owner: str, action: str) -> Job:
+    def request_action(self, job_id: str, owner: str, action: str, keep_files: bool = False) -> Job:
         """``cancel``, ``pause`` or ``resume`` on the owner's behalf.
 
         A job no worker holds changes phase at once; a running job gets the request flagged,
-        and its worker acts on it between two partitions.
+        and its worker acts on it between two partitions.  A cancel with ``keep_files`` asks
+        that what the job wrote stays (see :mod:`.cancel`).
         """
         self.get(job_id, owner)
         if action == "cancel":
+            keep = bool(keep_files)
             return self._first_transition(job_id, owner, [
-                (_IDLE, {"phase": Phase.ABORTED.value, "ended": utcnow()}),
-                ((Phase.EXECUTING.value,), {"action": Action.CANCEL.value}),
+                (_IDLE, {"phase": Phase.ABORTED.value, "ended": utcnow(), "keep_files": keep}),
+                ((Phase.EXECUTING.value,), {"action": Action.CANCEL.value, "keep_files": keep}),
             ], action)
         if action == "pause":
             return self._first_transition(job_id, owner, [

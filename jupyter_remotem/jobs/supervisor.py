@@ -5,6 +5,12 @@ checks the lock (not a PID, which can be reused) and, when nobody holds it, star
 its own session so that closing the browser, restarting the kernel or stopping the server does
 not stop running jobs.  The worker's configuration (the database URL and the repositories, which
 may carry credentials) goes into a file only the user can read, never onto the command line.
+
+The lock file also holds the PID of its last holder.  Once the lock is free that worker is
+certainly gone, and the jobs it was running (their worker ids start with ``host:pid:``) can be
+given back at once instead of after their heartbeat grows stale (:mod:`.recovery`).  A worker
+that holds the lock but whose job's heartbeat is stale is hung (stopped, or stuck in storage
+that does not answer); it would keep any replacement from starting, so it is killed.
 """
 
 from __future__ import annotations
@@ -12,8 +18,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,20 +44,43 @@ def lock_is_held(path: Path) -> bool:
         handle.close()
 
 
-def acquire_lock(path: Path) -> IO[str] | None:
-    """Take the worker lock for the life of this process; None when another worker has it."""
+def acquire_lock(path: Path, wait_s: float = 2.0) -> IO[str] | None:
+    """Take the worker lock for the life of this process; None when another worker has it.
+
+    A server checking the lock holds it for an instant (:func:`lock_is_held`), so a worker
+    starting at that moment tries again for ``wait_s`` before it concludes that another has it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                return None
+            time.sleep(0.05)  # poll interval of a bounded wait for a lock held only briefly
     handle.seek(0)
     handle.truncate()
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
+
+
+def lock_holder(path: Path) -> int | None:
+    """The PID the lock's last holder wrote into it (it may have died since), if any."""
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def worker_prefix(pid: int) -> str:
+    """How the ids of jobs run by the worker with ``pid`` on this machine begin
+    (:func:`.worker.default_worker_id`)."""
+    return f"{socket.gethostname()}:{pid}:"
 
 
 def write_private_json(path: Path, payload: dict[str, Any]) -> None:
@@ -85,6 +117,28 @@ class WorkerSupervisor:
 
     def alive(self) -> bool:
         return lock_is_held(self.lock_path)
+
+    def last_worker(self) -> int | None:
+        """PID of the worker that last held the lock (gone when :meth:`alive` is False)."""
+        return lock_holder(self.lock_path)
+
+    def kill_hung(self, pid: int, wait_s: float = 5.0) -> bool:
+        """Kill the worker ``pid`` if it still holds the lock, and wait (bounded) for the lock to
+        be free, so that a replacement can start at once; True when it is free."""
+        if not self.alive() or self.last_worker() != pid:
+            return False
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + wait_s
+        while self.alive():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)  # poll interval of a bounded wait for the kernel to release the lock
+        if self.process is not None and self.process.pid == pid:
+            self.process.wait()  # our own child: reap it
+        return True
 
     def ensure_running(self) -> bool:
         """Start a worker unless one is alive; True when one was started."""

@@ -113,6 +113,8 @@ def run_transformation_job(context: JobContext) -> Outcome:
         total = sum(slab.partition.n_frames for slab in slabs)
         resumed = sum(slab.partition.n_frames for slab in slabs if slab.index in done)
         finished, read = resumed, 0
+        if resumed:  # progress continues from the slabs already written, never from zero
+            context.progress(Progress(resumed, total, 0, 0.0, resumed))
         throttle = Throttle(context.max_read_rate, context.cancel)
         for slab in slabs:
             if slab.index in done:

@@ -4,8 +4,9 @@ Run as many workers as there are cores to spare, on as many machines as share th
 the store makes sure each job is claimed once.  While a job runs, a monitor thread reports its
 progress (which is also the worker's heartbeat) and reads back what the owner asked for, so a
 cancel or pause takes effect at the next partition.  A worker that dies without a word is
-noticed by the others when its heartbeat grows stale; its job is queued again and resumes from
-its checkpoints.
+noticed by the others when its heartbeat grows stale, and by the Jupyter server when its lock is
+free (:mod:`.recovery`); its job is queued again and resumes from its checkpoints.  A cancelled
+job's output is removed unless its owner asked to keep it (:mod:`.cancel`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..compute.executor import Cancelled, Progress
 from ..compute.partitions import TARGET_BYTES
 from ..errors import BadParameter, RemotemError, StorageUnavailable
 from ..storage.registry import RepositoryRegistry
+from .cancel import clean_up_cancelled, clean_up_requeued
 from .copy_runner import run_copy_job
 from .models import Job, Phase, utcnow
 from .runner import JobContext, Outcome, run_reduction_job
@@ -214,8 +216,10 @@ class Worker:
         if now - self._last_requeue < min(self.options.stale_after_s / 2, 10.0):
             return
         self._last_requeue = now
-        for job_id in self.store.requeue_stale(self.options.stale_after_s):
+        requeued = self.store.requeue_stale(self.options.stale_after_s)
+        for job_id in requeued:
             log.warning("worker %s: job %s had a silent worker; queued again", self.worker_id, job_id)
+        clean_up_requeued(self.store, self.repositories, requeued, self.options.scratch_dir)
 
     def execute(self, job: Job) -> None:
         """Run one claimed job and record how it ended."""
@@ -268,9 +272,13 @@ class Worker:
                      outcome.partitions, outcome.resumed)
             return
         reason = monitor.reason
-        if reason in ("cancel", "timeout") or (reason is None and error is not None):
+        if reason == "timeout" or (reason is None and error is not None):
             discard_partial_output(self.repositories, job, self.options.scratch_dir)  # it will not resume
         if reason == "cancel":
+            try:
+                clean_up_cancelled(store, self.repositories, job, self.options.scratch_dir)
+            except Exception:  # what stays is still listed and counted; deleting the job retries
+                log.exception("worker %s: clean-up of cancelled job %s failed", me, job.id)
             store.finish(job.id, Phase.ABORTED, worker_id=me, progress=progress)
         elif reason == "pause":
             store.release(job.id, me, Phase.SUSPENDED)

@@ -4,9 +4,15 @@ A copy is a list of items (one per file).  Each file streams in chunks from the 
 temporary name beside the target, its checksum computed on the way; the written bytes are read
 back and checked against it, and only then renamed to the final name.  A manifest records every
 item's outcome, so a copy of a thousand files continues past the ten that fail, reports them,
-and a re-run copies only what is not done yet (done items are recognised by size and checksum).
-On local disks an interrupted file resumes from its partial bytes; on object stores, which
-cannot append, it restarts that file.
+and a re-run copies only what is not done yet.  A target file that already holds the source's
+bytes counts as done, not as a conflict: by the checksum the manifest recorded for it, else by
+size and SHA-256 of both sides (a crash may come after a file was put in place and before the
+manifest said so, and a resubmitted copy starts from whatever is there).  A target that differs
+is a conflict unless the copy may overwrite.  On local disks an interrupted file resumes from
+its partial bytes; on object stores, which cannot append, it restarts that file.
+
+Progress starts from what is done already (finished items and local partial bytes), so that a
+resumed or un-paused copy continues where it stood instead of counting from zero.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ class CopyItem:
     status: str = "pending"  # pending, done, failed, skipped
     checksum: str | None = None
     error: str | None = None
+    #: The target path held a file when the copy was planned: one found there later is not
+    #: necessarily this copy's doing (see :func:`mark_found`).
+    found: bool = False
 
 
 @dataclass
@@ -114,13 +123,53 @@ def _digest(repository: Repository, relative: str) -> str:
     return hasher.hexdigest()
 
 
-def _already_there(item: CopyItem, target: Repository) -> bool:
-    if item.status != "done" or item.checksum is None:
-        return False
+def present_files(target: Repository, manifest: CopyManifest) -> dict[str, int]:
+    """Sizes of the files now at the manifest's target paths and their partial names, from one
+    listing per target folder (a missing folder holds nothing)."""
+    folders = {item.target.rpartition("/")[0] for item in manifest.items}
+    present: dict[str, int] = {}
+    for folder in sorted(folders):
+        try:
+            entries = target.list(folder, include_hidden=True)
+        except (NotFound, BadParameter):
+            continue
+        present.update((entry.path, entry.size or 0) for entry in entries if entry.type == "file")
+    return present
+
+
+def mark_found(manifest: CopyManifest, present: dict[str, int]) -> None:
+    """Note which targets existed before the copy began, so that a file found identical later
+    can be told apart: one that was there before is the user's (or another job's), one that
+    was not was put there by an earlier attempt of this copy."""
+    for item in manifest.items:
+        item.found = item.target in present
+
+
+def _matches(item: CopyItem, source: Repository, target: Repository) -> bool:
+    """The target already holds the source's bytes (see module docstring); sets the checksum."""
     try:
-        return target.info(item.target).size == item.size and _digest(target, item.target) == item.checksum
+        entry = target.info(item.target)
     except NotFound:
         return False
+    if entry.type != "file" or (entry.size or 0) != item.size:
+        return False
+    digest = _digest(target, item.target)
+    if item.status == "done" and item.checksum is not None:
+        return digest == item.checksum
+    source.ensure_inside(item.source)
+    if digest != _digest(source, item.source):
+        return False
+    item.checksum = digest
+    return True
+
+
+def _counted(item: CopyItem, present: dict[str, int], resumable: bool) -> int:
+    """The bytes of ``item`` that count as done before this run touches it."""
+    if item.status == "done" or present.get(item.target) == item.size:
+        return item.size
+    if resumable:
+        return min(present.get(_partial_name(item.target), 0), item.size)
+    return 0
 
 
 def _partial_name(target_rel: str) -> str:
@@ -188,29 +237,53 @@ def run_copy(
     cancel: threading.Event | None = None,
     overwrite: bool = False,
     on_written: Callable[[CopyItem], None] | None = None,
+    present: dict[str, int] | None = None,
 ) -> CopyManifest:
     """Copy every item not yet done; failures are recorded per item and the copy goes on.
 
-    ``progress(items_done, bytes_done, bytes_total)`` is called after each chunk;
-    ``on_written(item)`` after each file this call wrote (not those found already there), so a
-    job can record exactly the files it wrote.
+    ``progress(items_done, bytes_done, bytes_total)`` is called once before any work, with what
+    is done already, then after each chunk; ``on_written(item)`` after each file this copy
+    wrote — in this call, or in an earlier attempt that did not live to record it (a file found
+    identical where none was when the copy was planned) — but not for files that were there
+    before, so a job can record exactly the files it wrote.  ``present`` is
+    :func:`present_files`, when the caller has it already.
     """
     total = manifest.total_bytes
-    bytes_done = 0
-    items_done = 0
+    present = present_files(target, manifest) if present is None else present
+    credit = {id(item): _counted(item, present, target.is_local) for item in manifest.items}
+    bytes_done = sum(credit.values())
+    items_done = sum(1 for item in manifest.items if item.status == "done")
 
-    def on_bytes(count: int) -> None:
-        nonlocal bytes_done
-        bytes_done += count
+    def report() -> None:
         if progress is not None:
             progress(items_done, bytes_done, total)
 
+    report()
     for item in manifest.items:
-        if _already_there(item, target):
-            items_done += 1
-            on_bytes(item.size)
-            continue
+        was_done = item.status == "done"
+        owed = credit[id(item)]
+
+        def on_bytes(count: int) -> None:
+            # Bytes counted before this run (a partial file resumed) are not counted twice.
+            nonlocal bytes_done, owed
+            absorbed = min(owed, count)
+            owed -= absorbed
+            bytes_done += count - absorbed
+            report()
+
         try:
+            # (a target missing from the listing at the start is not asked about again)
+            if (was_done or item.target in present) and _matches(item, source, target):
+                item.status, item.error = "done", None
+                bytes_done += item.size - owed
+                if not was_done and not item.found and on_written is not None:
+                    on_written(item)  # an earlier attempt wrote it and was stopped before saying so
+                if not was_done:
+                    items_done += 1
+                report()
+                continue
+            if was_done:
+                items_done -= 1  # gone or changed since: copied again, or a conflict
             copy_file(source, target, item, on_bytes, cancel, overwrite)
             item.status, item.error = "done", None
             if on_written is not None:
@@ -221,7 +294,9 @@ def run_copy(
             item.status, item.error = "failed", error.message
         except Exception as error:  # an unreadable file fails that item only
             item.status, item.error = "failed", f"{type(error).__name__}"
-        items_done += 1
-        if progress is not None:
-            progress(items_done, bytes_done, total)
+        if owed:  # counted as done before, but not done after all (failed, or restarted)
+            bytes_done -= owed
+        if item.status == "done":
+            items_done += 1
+        report()
     return manifest

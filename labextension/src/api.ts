@@ -415,6 +415,8 @@ export interface IJob {
   error?: IJobError | null;
   /** A cancel or pause the worker has not acted on yet. */
   action?: string | null;
+  /** Cancelled with `?keep_files=1`: what it wrote stayed (listed in `written`, counted). */
+  keep_files?: boolean;
 }
 
 /**
@@ -808,7 +810,8 @@ export class RemotemAPI {
   /**
    * Cancel, pause or resume a job (answers the job), or delete a finished one (null) with
    * the files it wrote — or without them, when `options.keepFiles` (they then go on
-   * counting against the storage quota).
+   * counting against the storage quota). A cancel removes what the job wrote likewise,
+   * unless `options.keepFiles`.
    */
   async jobAction(
     id: string,
@@ -825,8 +828,12 @@ export class RemotemAPI {
       );
       return null;
     }
+    const query =
+      action === 'cancel' && options.keepFiles
+        ? { keep_files: '1' }
+        : undefined;
     return this._json<IJob>(
-      this.url(['jobs', encodeURIComponent(id), action]),
+      this.url(['jobs', encodeURIComponent(id), action], query),
       signal,
       { method: 'POST', headers: JSON_HEADERS, body: '{}' }
     );

@@ -328,26 +328,46 @@ export function deletedByJob(job: IJob): {
   };
 }
 
+function shownNames(files: number, names: string[]): string {
+  return (
+    names.slice(0, 5).join(', ') +
+    (files > Math.min(names.length, 5) ? ', …' : '')
+  );
+}
+
 /**
  * The confirmation of a delete: what goes, in numbers and by name, as the job's ledger says.
+ * A job cancelled without keeping its files has none left: they went at the cancel.
  */
 export function deleteMessage(job: IJob, trans: TranslationBundle): string {
   const { files, bytes, folders, names } = deletedByJob(job);
-  const shown =
-    names.slice(0, 5).join(', ') +
-    (files > Math.min(names.length, 5) ? ', …' : '');
   const size = bytes === null ? '' : ` (${formatBytes(bytes)})`;
-  const parts = [
-    files
+  const kept = job.phase === 'ABORTED' && job.keep_files;
+  let first: string;
+  if (files) {
+    first = kept
       ? trans._n(
+          'This also deletes the file it wrote%2, kept when it was cancelled: %3.',
+          'This also deletes the %1 files it wrote%2, kept when it was cancelled: %3.',
+          files,
+          size,
+          shownNames(files, names)
+        )
+      : trans._n(
           'This also deletes the file it wrote%2: %3.',
           'This also deletes the %1 files it wrote%2: %3.',
           files,
           size,
-          shown
-        )
-      : trans.__('The job leaves the list; it wrote no files.')
-  ];
+          shownNames(files, names)
+        );
+  } else if (job.phase === 'ABORTED') {
+    first = trans.__(
+      'The job leaves the list; it has no files left (what it wrote was removed when it was cancelled).'
+    );
+  } else {
+    first = trans.__('The job leaves the list; it wrote no files.');
+  }
+  const parts = [first];
   if (folders) {
     parts.push(
       trans._n(
@@ -358,4 +378,29 @@ export function deleteMessage(job: IJob, trans: TranslationBundle): string {
     );
   }
   return parts.join(' ');
+}
+
+/**
+ * Whether cancelling `job` would remove files it wrote (so the user is asked first).
+ */
+export function cancelRemovesFiles(job: IJob): boolean {
+  return deletedByJob(job).files > 0;
+}
+
+/**
+ * The confirmation of a cancel: what the job wrote so far, which goes with it unless kept.
+ */
+export function cancelMessage(job: IJob, trans: TranslationBundle): string {
+  const { files, bytes, names } = deletedByJob(job);
+  if (!files) {
+    return trans.__('The job stops; its partial output is removed.');
+  }
+  const size = bytes === null ? '' : ` (${formatBytes(bytes)})`;
+  return trans._n(
+    'The job stops. It has written a file so far%2: %3. It is removed with the partial output, unless you keep it.',
+    'The job stops. It has written %1 files so far%2: %3. They are removed with the partial output, unless you keep them.',
+    files,
+    size,
+    shownNames(files, names)
+  );
 }

@@ -18,6 +18,8 @@ import { useTranslation } from './i18n';
 import { JobsModel } from './jobsmodel';
 import { QuotaLine } from './quotaview';
 import {
+  cancelMessage,
+  cancelRemovesFiles,
   deletedByJob,
   deleteMessage,
   etaOf,
@@ -68,7 +70,9 @@ function actionLabels(
     {
       action: 'cancel',
       label: trans.__('Cancel'),
-      title: trans.__('Stop the job; partial output is removed')
+      title: trans.__(
+        'Stop the job; what it wrote is removed unless you keep it'
+      )
     },
     {
       action: 'delete',
@@ -103,6 +107,33 @@ async function confirmDelete(
     buttons: [
       Dialog.cancelButton({ label: trans.__('Keep') }),
       Dialog.warnButton({ label: trans.__('Delete') })
+    ]
+  });
+  return { accept: answer.button.accept, keepFiles: !!answer.isChecked };
+}
+
+/**
+ * Cancelling a job that has written files removes them: ask first, naming them, and offer
+ * to keep them (they then stay listed with the job and count against the storage quota).
+ */
+async function confirmCancel(
+  job: IJob,
+  trans: TranslationBundle
+): Promise<{ accept: boolean; keepFiles: boolean }> {
+  const answer = await showDialog({
+    title: trans.__('Cancel this job?'),
+    body: cancelMessage(job, trans),
+    checkbox: {
+      label: trans.__('Keep the files it wrote'),
+      caption: trans.__(
+        'They stay, listed with the job, and go on counting against your storage quota'
+      ),
+      className: 'jp-remotem-keep-files',
+      checked: false
+    },
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Go on') }),
+      Dialog.warnButton({ label: trans.__('Cancel job') })
     ]
   });
   return { accept: answer.button.accept, keepFiles: !!answer.isChecked };
@@ -184,8 +215,14 @@ export function JobRow(props: {
   const act = useCallback(
     async (action: JobAction) => {
       let keepFiles = false;
-      if (action === 'delete') {
-        const answer = await confirmDelete(job, trans);
+      if (
+        action === 'delete' ||
+        (action === 'cancel' && cancelRemovesFiles(job))
+      ) {
+        const answer =
+          action === 'delete'
+            ? await confirmDelete(job, trans)
+            : await confirmCancel(job, trans);
         if (!answer.accept) {
           return;
         }

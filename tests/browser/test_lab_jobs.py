@@ -155,6 +155,10 @@ class FakeJobs:
         elif len(parts) == 2 and method == "POST":
             job = self.jobs[parts[0]]
             job["phase"] = {"cancel": "ABORTED", "pause": "SUSPENDED", "resume": "QUEUED"}[parts[1]]
+            if parts[1] == "cancel":  # as the server does: what it wrote goes, unless kept
+                job["keep_files"] = "keep_files=1" in request.url
+                if not job["keep_files"] and job.get("written"):
+                    job["written"] = {"files": 0, "bytes": 0, "folders": 0, "sample": []}
             route.fulfill(status=200, json=job)
         elif len(parts) == 1 and method == "DELETE":
             self.jobs.pop(parts[0], None)
@@ -391,4 +395,41 @@ def test_a_long_job_started_elsewhere_shows_progress_and_can_be_cancelled(page, 
     expect(row.locator('[data-action="delete"]')).to_be_enabled()
     status, body = api_request(jobs_api, "GET", f"jobs/{job['id']}")
     assert status == 200 and body["phase"] == "ABORTED", body
+    assert page.errors == []
+
+
+COPY_WROTE = {"files": 13, "bytes": 2_800_000_000, "folders": 2,
+              "sample": [{"repository": "demo", "path": "ingest/day1/frame00.bin"}]}
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_cancelling_a_copy_that_wrote_files_asks_and_every_dialog_says_what_it_wrote(page, lab_server, keep) -> None:
+    from playwright.sync_api import expect
+
+    fake = FakeJobs()
+    fake.jobs["j-run"]["written"] = dict(COPY_WROTE)
+    page.route(JOBS_URL, fake.handle)
+    sidebar = open_sidebar(page, lab_server)
+    running = sidebar.locator(JOBS).locator('.jp-remotem-job[data-job-id="j-run"]')
+    expect(running).to_have_attribute("data-phase", "EXECUTING")
+
+    running.locator('[data-action="cancel"]').click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("It has written 13 files so far (2.61 GiB): demo:ingest/day1/frame00.bin")
+    expect(dialog).to_contain_text("They are removed with the partial output, unless you keep them.")
+    if keep:
+        dialog.locator(".jp-remotem-keep-files input").check()
+    dialog.locator(".jp-Dialog-footer .jp-mod-accept").click()
+    expect(running).to_have_attribute("data-phase", "ABORTED")
+    [cancel] = [url for method, url, _ in fake.requests if method == "POST" and "/cancel" in url]
+    assert ("keep_files=1" in cancel) == keep, cancel
+
+    running.locator('[data-action="delete"]').click()
+    dialog = page.locator(".jp-Dialog")
+    if keep:
+        expect(dialog).to_contain_text("This also deletes the 13 files it wrote (2.61 GiB), kept when it was cancelled")
+    else:
+        expect(dialog).to_contain_text("it has no files left (what it wrote was removed when it was cancelled)")
+    dialog.locator(".jp-Dialog-footer .jp-mod-accept").click()
+    expect(running).to_have_count(0)
     assert page.errors == []
