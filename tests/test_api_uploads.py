@@ -259,3 +259,30 @@ def test_an_upload_resumes_after_the_server_is_killed(tmp_path):
     finally:
         stop_group(second.process)
         stop_workers(home / "data")
+
+
+async def test_an_upload_job_is_cancelled_and_expired_like_a_job_but_not_paused(jp_fetch, folders, jp_serverapp):
+    """Cancel removes its partial file; pause and resume belong to the client; housekeeping ends
+    uploads left unfinished past upload_expiry_days."""
+    from jupyter_remotem.jobs.housekeeping import tick
+
+    created = await create(jp_fetch, 10, repository="inbox", path="cancelled.bin")
+    uid = upload_id(created)
+    assert (await patch(jp_fetch, uid, 0, b"12345")).code == 204
+    for action in ("pause", "resume"):
+        code, answer = await call(jp_fetch, "POST", "jobs", uid, action)
+        check_error(type("R", (), {"code": code, "body": json.dumps(answer).encode()}), 409)
+    code, job = await call(jp_fetch, "POST", "jobs", uid, "cancel")
+    assert code == 200 and job["phase"] == "ABORTED", job
+    assert not [p for p in (folders / "inbox").iterdir() if "cancelled" in p.name]
+
+    created = await create(jp_fetch, 10, repository="inbox", path="forgotten.bin")
+    uid = upload_id(created)
+    assert (await patch(jp_fetch, uid, 0, b"123")).code == 204
+    services = jp_serverapp.web_app.settings["remotem"]
+    services.upload_expiry_s = 0.0  # as if upload_expiry_days had passed
+    await asyncio.to_thread(tick, services, jp_serverapp.web_app.settings)
+    code, job = await call(jp_fetch, "GET", "jobs", uid)
+    assert job["phase"] == "ABORTED" and job["error"]["code"] == "expired", job
+    assert not [p for p in (folders / "inbox").iterdir() if "forgotten" in p.name]
+    assert (await patch(jp_fetch, uid, 3, b"4")).code == 410

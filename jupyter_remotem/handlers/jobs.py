@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from ..errors import BadParameter, Forbidden
+from ..errors import BadParameter, Conflict, Forbidden
 from ..jobs.cancel import clean_up_cancelled
 from ..jobs.copy_request import CopyRequest
 from ..jobs.models import Phase, utcnow
@@ -129,9 +130,13 @@ class JobActionHandler(JobsBase):
             raise BadParameter(f"Unknown action '{action}'.", hint=f"Use one of: {', '.join(ACTIONS)}.")
         keep = keep_files_argument(self) if action == "cancel" else False
         jobs = self.services.jobs
+        if action != "cancel" and (await self.run_blocking(jobs.get, job_id, self.owner)).kind == "upload":
+            raise Conflict("An upload is paused and resumed by the client sending it, not here.",
+                           hint="Stop sending to pause; send the rest (tus: HEAD, then PATCH) to resume.")
         job = await self.run_blocking(jobs.request_action, job_id, self.owner, action, keep)
         if action == "cancel" and job.phase == Phase.ABORTED.value:  # no worker held it to clean up
-            await self.run_blocking(clean_up_cancelled, jobs, self.services.registry, job)
+            await self.run_blocking(clean_up_cancelled, jobs, self.services.registry, job, None,
+                                    Path(self.services.upload_staging_dir))
             job = await self.run_blocking(jobs.get, job_id, self.owner)
         if action == "resume":
             self.services.supervisor.ensure_running()

@@ -42,6 +42,7 @@ from ..errors import (
     UnsupportedFormat,
 )
 from ..jobs.models import Phase
+from ..jobs.uploads import place_of
 from ..storage.uploads import ChunkWriter, UploadPlace, parse_checksum, target_path
 from .base import RemotemHandler
 
@@ -97,9 +98,7 @@ class UploadsBase(RemotemHandler):
         return Path(self.services.upload_staging_dir)
 
     def place_of(self, job: Any) -> UploadPlace:
-        request = job.request
-        repo = self.services.registry.get(request["repository"])
-        return UploadPlace(repo, request["path"], job.id, self.staging())
+        return place_of(self.services.registry, job, self.staging())
 
     def upload_job(self, upload_id: str) -> Any:
         """The caller's upload (404 for anyone else's, and for other jobs)."""

@@ -23,18 +23,22 @@ from .models import Job, Phase
 from .retention import Removal, remove_written
 from .store import JobStore
 from .transform_runner import discard_partial_output
+from .uploads import discard_upload
 
 log = logging.getLogger(__name__)
 
 
 def clean_up_cancelled(store: JobStore, registry: RepositoryRegistry, job: Job,
-                       scratch_dir: Path | None = None) -> Removal | None:
+                       scratch_dir: Path | None = None, upload_staging: Path | None = None) -> Removal | None:
     """Remove what the cancelled ``job`` wrote (see module docstring); None when it is kept.
 
     ``job`` is re-read, since the owner's choice to keep the files was made after a worker
     claimed it.  A file that cannot be removed now keeps its ledger row, so it goes on being
     listed and counted, and deleting the job tries again."""
     job = store.get(job.id, None)
+    if job.kind == "upload":
+        discard_upload(registry, job, upload_staging or Path(""))
+        return None
     discard_partial_output(registry, job, scratch_dir, store)
     if job.keep_files:
         return None

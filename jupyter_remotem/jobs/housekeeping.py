@@ -5,6 +5,7 @@
 * Requeue jobs whose worker died and start a worker when jobs wait and none is alive
   (:mod:`.recovery`, which also runs on its own, shorter interval).
 * Remove results past their destruction time and mark those jobs ARCHIVED.
+* End uploads left unfinished for ``upload_expiry_days`` (:mod:`.uploads`).
 * Check recorded files against the storage (each every ten minutes or so), so that files
   removed or replaced by other means stop counting against the quota.
 """
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 from .models import Phase, utcnow
 from .recovery import recover
 from .retention import collect_expired, verify_written
+from .uploads import expire_uploads
 
 ACTIVITY_KEY = "remotem_last_activity"
 ACTIVE_PHASES = [Phase.QUEUED.value, Phase.EXECUTING.value]
@@ -60,6 +63,10 @@ def tick(services: Any, settings: dict[str, Any]) -> None:
         if archived:
             log.info("jupyter_remotem: archived %d expired jobs", len(archived))
         verify_written(services.jobs, services.registry, services.server_owner)
+        expired = expire_uploads(services.jobs, services.registry, services.server_owner,
+                                 Path(services.upload_staging_dir), services.upload_expiry_s)
+        if expired:
+            log.info("jupyter_remotem: ended %d unfinished uploads past upload_expiry_days", len(expired))
     except Exception:  # housekeeping must never take the server down
         log.exception("jupyter_remotem: job housekeeping failed")
     finally:

@@ -74,6 +74,10 @@ export function isActionAllowed(job: IJob, action: JobAction): boolean {
   if (!allowedActions(job.phase).has(action)) {
     return false;
   }
+  // An upload is paused and resumed by the client sending it, not by the server.
+  if (job.kind === 'upload' && (action === 'pause' || action === 'resume')) {
+    return false;
+  }
   if (job.action === 'cancel' && action !== 'delete') {
     return false;
   }
@@ -206,6 +210,7 @@ export function operationOf(job: IJob): string {
 
 const OPERATION_LABELS: Record<string, string> = {
   copy: 'Copy',
+  upload: 'Upload',
   virtual_detector: 'Virtual detector',
   com: 'Centre of mass',
   frame_stats: 'Frame statistics'
@@ -237,6 +242,13 @@ export function jobEndpoints(job: IJob): {
   target: ILocation | null;
 } {
   const request = job.request ?? {};
+  if (job.kind === 'upload') {
+    // From the desktop into a repository: only the target is a place here.
+    return {
+      source: null,
+      target: { repository: request.repository ?? '', path: request.path ?? '' }
+    };
+  }
   const source =
     request.source ??
     (request.repository

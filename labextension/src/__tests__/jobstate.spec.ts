@@ -222,3 +222,26 @@ describe('defaultCopyPath', () => {
     expect(defaultCopyPath('.hidden', 'demo', 'demo')).toBe('.hidden (copy)');
   });
 });
+
+describe('uploads', () => {
+  const upload = job({
+    kind: 'upload',
+    phase: 'HELD',
+    request: { repository: 'scratch', path: 'in/scan.mib' }
+  });
+
+  it('are cancelled here but paused and resumed by the client sending them', () => {
+    expect(isActionAllowed(upload, 'cancel')).toBe(true);
+    expect(isActionAllowed(upload, 'resume')).toBe(false);
+    expect(isActionAllowed(upload, 'pause')).toBe(false);
+    expect(isActionAllowed(job({ phase: 'HELD' }), 'resume')).toBe(true);
+  });
+
+  it('have a target and no source in this server', () => {
+    expect(jobEndpoints(upload)).toEqual({
+      source: null,
+      target: { repository: 'scratch', path: 'in/scan.mib' }
+    });
+    expect(operationLabel(operationOf(upload))).toBe('Upload');
+  });
+});
