@@ -190,3 +190,22 @@ def test_progress_of_a_resumed_copy_never_goes_backwards(tmp_path):
     assert resumed[0] == stopped, "the resumed copy starts where the first stopped, partial bytes included"
     assert all(b >= a for a, b in zip(sequence, sequence[1:])), sequence
     assert resumed[-1] == manifest.total_bytes
+
+
+@pytest.mark.parametrize("name, target, companions", [
+    ("scan.mib", "copies/run2.mib", {"scan.hdr": "copies/run2.hdr"}),
+    ("scan.raw", "copies/run2.raw", {"scan.raw.json": "copies/run2.raw.json"}),
+])
+def test_a_data_file_is_copied_with_the_files_that_describe_it(tmp_path, demo_dir, name, target, companions):
+    """A MIB file without its .hdr loses its scan shape, a raw file without its JSON is unreadable."""
+    from jupyter_remotem.formats import open_dataset
+
+    source, copy_target = repo(demo_dir, "src", writable=False), repo(tmp_path, "dst")
+    manifest = plan_copy(source, name, copy_target, target)
+    assert {item.source: item.target for item in manifest.items} == {name: target, **companions}
+    run_copy(source, copy_target, manifest)
+    assert all(item.status == "done" for item in manifest.items), manifest.to_json()
+    for companion, where in companions.items():
+        assert sha(tmp_path / where) == sha(demo_dir / companion)
+    with open_dataset(source, name) as original, open_dataset(copy_target, target) as copied:
+        assert copied.shape == original.shape and copied.nav_shape == original.nav_shape

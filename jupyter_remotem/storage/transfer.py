@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import BadParameter, Conflict, Forbidden, NotFound, RemotemError
+from ..formats.companions import companions_of, renamed_companion
 from . import paths
 from .repository import Repository
 
@@ -83,7 +84,13 @@ def plan_copy(source: Repository, source_path: str, target: Repository, target_p
     if not target_rel:
         raise BadParameter("The copy needs a target path inside the target repository.")
     if entry.type == "file":
-        return CopyManifest([CopyItem(entry.path, target_rel, entry.size or 0)])
+        items = [CopyItem(entry.path, target_rel, entry.size or 0)]
+        # A data file travels with the files that describe it (formats/companions.py).
+        for companion in companions_of(entry.path):
+            if companion != entry.path and source.exists(companion):
+                items.append(CopyItem(companion, renamed_companion(entry.path, companion, target_rel),
+                                      source.info(companion).size or 0))
+        return CopyManifest(items)
     items = []
     for relative, size in _walk(source, entry.path):
         suffix = relative[len(entry.path) :].lstrip("/") if entry.path else relative
