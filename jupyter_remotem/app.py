@@ -20,8 +20,10 @@ from .auth.hub_groups import OwnerGroups
 from .auth.tokens import TokenStore
 from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
+from .formats.dataset_cache import DatasetCache
 from .jobs.store import JobStore, default_database_url
 from .jobs.supervisor import WorkerSupervisor
+from .jobs.worker import STALE_AFTER_S
 from .limits import RequestLimits
 from .storage.access import AccessPolicy
 from .storage.registry import RepositoryRegistry
@@ -296,7 +298,7 @@ class RemotemApp(ExtensionApp):
     ).tag(config=True)
 
     job_stale_after = Float(
-        30.0, help="Seconds without a heartbeat after which a running job's worker counts as gone and "
+        STALE_AFTER_S, help="Seconds without a heartbeat after which a running job's worker counts as gone and "
         "the job is queued again (workers report every second)."
     ).tag(config=True)
 

@@ -54,8 +54,8 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cluster-threshold", type=float, default=4 * 1024**3, metavar="BYTES",
                         help="jobs reading at least this much run on the cluster, smaller ones inline")
     parser.add_argument("--poll", type=float, default=0.5, metavar="S", help="seconds between looks at an empty queue")
-    parser.add_argument("--stale-after", type=float, default=60.0, metavar="S",
-                        help="requeue jobs whose worker has been silent this long")
+    parser.add_argument("--stale-after", type=float, default=None, metavar="S",
+                        help="requeue jobs whose worker has been silent this long (default 30)")
     parser.add_argument("--report", type=float, default=1.0, metavar="S",
                         help="seconds between progress reports and checks for cancel/pause")
     parser.add_argument("--partition-bytes", type=int, default=None, metavar="N",
@@ -74,7 +74,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     from .compute.partitions import TARGET_BYTES
     from .jobs.store import JobStore, default_database_url
-    from .jobs.worker import Worker, WorkerOptions
+    from .jobs.worker import STALE_AFTER_S, Worker, WorkerOptions
     from .storage.registry import RepositoryRegistry
 
     with open(args.config, encoding="utf-8") as f:
@@ -89,7 +89,7 @@ def _worker(args: argparse.Namespace) -> int:
     repositories = RepositoryRegistry.from_dicts(config.get("repositories") or [])
     options = WorkerOptions(
         poll_s=args.poll,
-        stale_after_s=args.stale_after,
+        stale_after_s=args.stale_after if args.stale_after is not None else STALE_AFTER_S,
         report_s=args.report,
         partition_bytes=args.partition_bytes or TARGET_BYTES,
         max_read_rate=args.max_read_rate,

@@ -46,12 +46,17 @@ RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
 }
 
 
+#: Seconds of silence after which a job's worker counts as gone (workers report every second);
+#: the server's ``job_stale_after`` and ``jupyter remotem worker --stale-after`` default to it.
+STALE_AFTER_S = 30.0
+
+
 @dataclass
 class WorkerOptions:
     #: Seconds between looks at an empty queue.
     poll_s: float = 0.5
     #: A job whose worker has not reported for this long is given to another worker.
-    stale_after_s: float = 60.0
+    stale_after_s: float = STALE_AFTER_S
     #: Seconds between progress reports (and heartbeats, and looks at cancel/pause requests).
     report_s: float = 1.0
     partition_bytes: int = TARGET_BYTES
