@@ -88,12 +88,14 @@ class Job:
         self.info = self.client.connection.get_json("jobs", self.id)
         return self
 
-    def _act(self, action: str) -> Job:
-        self.info = self.client.connection.post_json("jobs", self.id, action)
+    def _act(self, action: str, **params: object) -> Job:
+        self.info = self.client.connection.post_json("jobs", self.id, action, **params)
         return self
 
-    def cancel(self) -> Job:
-        return self._act("cancel")
+    def cancel(self, keep_files: bool = False) -> Job:
+        """Stop the job and remove what it wrote; ``keep_files=True`` keeps the files it
+        finished (listed with the job and counted against the storage quota until deleted)."""
+        return self._act("cancel", keep_files=1 if keep_files else None)
 
     def pause(self) -> Job:
         return self._act("pause")
@@ -101,9 +103,9 @@ class Job:
     def resume(self) -> Job:
         return self._act("resume")
 
-    def delete(self) -> None:
-        """Remove the finished job and the files it wrote."""
-        self.client.connection.request("DELETE", "jobs", self.id)
+    def delete(self, keep_files: bool = False) -> None:
+        """Remove the finished job and the files it wrote (``keep_files=True``: keep them)."""
+        self.client.connection.request("DELETE", "jobs", self.id, params={"keep_files": "1"} if keep_files else None)
 
     def wait(self, timeout: float | None = None, progress: bool = True, check: bool = True,
              interval: float = 0.25) -> Job:
