@@ -123,6 +123,9 @@ def test_metadata_is_application_level_and_json_ready():
         microscope = ds.metadata["image_tags"]["Microscope Info"]
         assert microscope["Voltage"] == 200000.0
         assert microscope["STEM Camera Length"] == pytest.approx(120.0)
+        # DM stores no axis names: they follow the roles (rsciio would call a scan axis "z").
+        assert [axis.name for axis in ds.axes] == ["scan_y", "scan_x", "ky", "kx"]
+        assert [axis.units for axis in ds.axes] == ["nm", "nm", "mrad", "mrad"]
     with open_dataset(repository, "scan.raw") as ds:
         assert ds.metadata["raw"]["beam_energy_keV"] == 200.0
     with open_dataset(repository, "scan.blo") as ds:

@@ -6,12 +6,13 @@ starts; the data itself is one C-ordered block, read through :class:`~.readers.O
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import UnsupportedFormat
-from .axes import axes_from_hyperspy
+from .axes import axes_from_hyperspy, pixel_axes
 from .dataset import Dataset
 from .jsonable import jsonable
 from .readers import OffsetReader
@@ -76,6 +77,9 @@ def open_dm(repository: Repository, path: str, dataset: str | None = None) -> Da
     shape = tuple(int(n) for n in signal["data"].shape)
     dtype = np.dtype(signal["data"].dtype).newbyteorder("<" if data_tag.get("endian", "little") == "little" else ">")
     axes, nav_ndim = axes_from_hyperspy(signal["axes"], shape)
+    # DM stores no axis names; rsciio letters them by position ("x", "y", "z", None), which
+    # calls a scan axis "z".  The roles are known: name them as every other format does.
+    axes = [replace(axis, name=role.name) for axis, role in zip(axes, pixel_axes(shape, nav_ndim))]
     reader = OffsetReader(
         ByteSource(repository, path), int(data_tag["offset"]), shape, dtype, nav_ndim, label="DigitalMicrograph"
     )
