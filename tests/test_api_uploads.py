@@ -286,3 +286,23 @@ async def test_an_upload_job_is_cancelled_and_expired_like_a_job_but_not_paused(
     assert job["phase"] == "ABORTED" and job["error"]["code"] == "expired", job
     assert not [p for p in (folders / "inbox").iterdir() if "forgotten" in p.name]
     assert (await patch(jp_fetch, uid, 3, b"4")).code == 410
+
+
+@pytest.mark.parametrize("followed", [True, False])
+async def test_the_whole_file_digest_is_followed_or_read_once(jp_fetch, folders, followed):
+    """The server follows the whole file's digest as chunks arrive; when it lost track (a
+    restart), it reads the file once at the end — the verdict is the same either way."""
+    from jupyter_remotem.handlers.uploads import DIGESTS
+
+    data = random_bytes(300_000, seed=4)
+    for checksum, expected in ((hashlib.sha256(data).digest(), 204), (hashlib.sha256(b"other").digest(), 460)):
+        name = f"followed-{followed}-{expected}.bin"
+        created = await create(jp_fetch, len(data), repository="inbox", path=name,
+                               checksum="sha256 " + base64.b64encode(checksum).decode())
+        uid = upload_id(created)
+        assert (await patch(jp_fetch, uid, 0, data[:100_000])).code == 204
+        if not followed:
+            DIGESTS.take(uid, -1)  # as after a server restart
+        last = await patch(jp_fetch, uid, 100_000, data[100_000:])
+        assert last.code == expected, last.body
+        assert (folders / "inbox" / name).exists() == (expected == 204)

@@ -43,12 +43,14 @@ from ..errors import (
 )
 from ..jobs.models import Phase
 from ..jobs.uploads import place_of
-from ..storage.uploads import ChunkWriter, UploadPlace, parse_checksum, target_path
+from ..storage.uploads import ChunkWriter, RunningDigests, UploadPlace, parse_checksum, target_path
 from .base import RemotemHandler
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,checksum,expiration"
 #: Upload-Metadata keys kept with the job (others are dropped): the target and what it is.
+#: The whole-file digests of this server's uploads in progress.
+DIGESTS = RunningDigests()
 #: Bytes gathered before they are written to the partial file.
 WRITE_BYTES = 4 * 1024**2
 METADATA_KEYS = ("repository", "path", "folder", "filename", "filetype", "overwrite", "checksum")
@@ -206,7 +208,9 @@ class UploadHandler(UploadsBase):
             if offset != current:
                 raise Conflict(f"Upload-Offset {offset:,} does not match the upload's offset {current:,}.",
                                hint="Ask HEAD for Upload-Offset and continue from there.", offset=current)
-            return job, ChunkWriter(place, offset, int(job.request["length"]), checksum)
+            wanted = parse_checksum(job.request.get("checksum"), "checksum")
+            whole = DIGESTS.resume(job.id, offset, wanted[0]) if wanted else None
+            return job, ChunkWriter(place, offset, int(job.request["length"]), checksum, whole, DIGESTS)
 
         self._job, self._writer = await self.run_blocking(open_writer)
         self._pending = bytearray()
@@ -274,7 +278,8 @@ class UploadHandler(UploadsBase):
         request = job.request
         wanted = parse_checksum(request.get("checksum"), "checksum")
         jobs = self.services.jobs
-        if wanted is not None and place.digest(wanted[0]) != wanted[1]:
+        followed = DIGESTS.take(job.id, int(request["length"])) if wanted is not None else None
+        if wanted is not None and (followed or place.digest(wanted[0])) != wanted[1]:
             place.discard()
             jobs.finish(job.id, Phase.ERROR, error={"code": "checksum_mismatch", "kind": "fatal",
                                                     "message": "The uploaded file's checksum does not match.",
@@ -312,6 +317,7 @@ class UploadHandler(UploadsBase):
 
         def terminate() -> None:
             job = self._live(self.upload_job(upload_id))
+            DIGESTS.take(job.id, -1)
             self.place_of(job).discard()
             self.services.jobs.finish(job.id, Phase.ABORTED)
 

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import os
 import posixpath
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,10 +127,40 @@ class UploadPlace:
             pass
 
 
-class ChunkWriter:
-    """Appends one request's bytes to the partial file, hashing them as they come."""
+class RunningDigests:
+    """Each upload's whole-file digest so far, kept as its bytes arrive, so that the last byte
+    needs no second read of the whole file (which, for a large upload, would outlast the
+    request).  A server restart loses them: that upload's file is then read once at the end."""
 
-    def __init__(self, place: UploadPlace, start: int, length: int, checksum: tuple[str, bytes] | None) -> None:
+    def __init__(self) -> None:
+        self._digests: dict[str, tuple[int, Any]] = {}
+        self._lock = threading.Lock()
+
+    def resume(self, upload_id: str, offset: int, algorithm: str) -> Any:
+        """A hasher holding the digest of the first ``offset`` bytes, or None when unknown."""
+        with self._lock:
+            known = self._digests.get(upload_id)
+        if known is not None and known[0] == offset and known[1].name == algorithm:
+            return known[1].copy()
+        return hashlib.new(algorithm) if offset == 0 else None
+
+    def keep(self, upload_id: str, offset: int, hasher: Any) -> None:
+        with self._lock:
+            self._digests[upload_id] = (offset, hasher)
+
+    def take(self, upload_id: str, offset: int) -> bytes | None:
+        """The digest of the whole upload of ``offset`` bytes, if it was followed all along."""
+        with self._lock:
+            known = self._digests.pop(upload_id, None)
+        return known[1].digest() if known is not None and known[0] == offset else None
+
+
+class ChunkWriter:
+    """Appends one request's bytes to the partial file, hashing them as they come: for the
+    chunk's checksum (tus ``Upload-Checksum``) and, with ``whole``, for the whole file's."""
+
+    def __init__(self, place: UploadPlace, start: int, length: int, checksum: tuple[str, bytes] | None,
+                 whole: Any = None, digests: RunningDigests | None = None) -> None:
         self.place = place
         self.start = start
         self.length = length
@@ -137,6 +168,8 @@ class ChunkWriter:
         self.received = 0
         self.too_long = False
         self._hasher = hashlib.new(checksum[0]) if checksum else None
+        self._whole = whole
+        self._digests = digests
         self._stream: Any = open(place.partial_file, "ab")
 
     def write(self, chunk: bytes) -> None:
@@ -146,7 +179,15 @@ class ChunkWriter:
         self._stream.write(chunk)
         if self._hasher is not None:
             self._hasher.update(chunk)
+        if self._whole is not None:
+            self._whole.update(chunk)
         self.received += len(chunk)
+
+    def _kept(self) -> int:
+        offset = self.place.offset()
+        if self._whole is not None and self._digests is not None and offset == self.start + self.received:
+            self._digests.keep(self.place.upload_id, offset, self._whole)
+        return offset
 
     def close(self, complete: bool) -> int:
         """Close and answer the new offset.  A request cut off keeps what arrived unless it
@@ -156,7 +197,8 @@ class ChunkWriter:
         if not complete:
             if self._hasher is not None:
                 self.place.truncate(self.start)
-            return self.place.offset()
+                return self.place.offset()
+            return self._kept()
         if self.too_long:
             self.place.truncate(self.start)
             raise BadParameter(f"This request sends more bytes than the upload's Upload-Length ({self.length:,}).",
@@ -164,7 +206,7 @@ class ChunkWriter:
         if self._hasher is not None and self.checksum is not None and self._hasher.digest() != self.checksum[1]:
             self.place.truncate(self.start)
             raise ChecksumMismatch("The chunk's checksum does not match the bytes received.")
-        return self.place.offset()
+        return self._kept()
 
 
 def target_path(metadata: dict[str, str]) -> str:
