@@ -853,6 +853,78 @@ export class RemotemAPI {
   }
 
   /**
+   * Make a folder (`PUT tree/{path}` `{"type": "directory"}`); its parents must exist.
+   */
+  async makeFolder(
+    repo: string,
+    path: string,
+    signal?: AbortSignal
+  ): Promise<void> {
+    await this._fetch(this._treeUrl(repo, path), signal, {
+      method: 'PUT',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ type: 'directory' })
+    });
+  }
+
+  /**
+   * Rename or move a file or folder within its repository (`PATCH tree/{path}`);
+   * an existing target is never replaced (409).
+   */
+  async movePath(
+    repo: string,
+    path: string,
+    target: string,
+    signal?: AbortSignal
+  ): Promise<void> {
+    await this._fetch(this._treeUrl(repo, path), signal, {
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ path: target })
+    });
+  }
+
+  /**
+   * Delete a file or folder (`DELETE tree/{path}`); a folder that is not empty only
+   * with `recursive` (else 409).
+   */
+  async deletePath(
+    repo: string,
+    path: string,
+    recursive: boolean,
+    signal?: AbortSignal
+  ): Promise<void> {
+    const query = recursive ? { recursive: 1 } : undefined;
+    await this._fetch(this._treeUrl(repo, path, query), signal, {
+      method: 'DELETE'
+    });
+  }
+
+  /**
+   * The URL that downloads a file (ranges resume it) or a folder as a zip. Like
+   * JupyterLab's own file downloads it relies on the login cookie and carries the
+   * `_xsrf` cookie's value, never a token: URLs end up in logs and histories.
+   */
+  downloadUrl(repo: string, path: string, xsrf?: string | null): string {
+    return this.url(
+      ['repositories', encodeURIComponent(repo), 'download', encodePath(path)],
+      { _xsrf: xsrf }
+    );
+  }
+
+  /** The tus endpoint of uploads. */
+  get uploadsUrl(): string {
+    return this.url(['uploads']);
+  }
+
+  private _treeUrl(repo: string, path: string, query?: Query): string {
+    return this.url(
+      ['repositories', encodeURIComponent(repo), 'tree', encodePath(path)],
+      query
+    );
+  }
+
+  /**
    * Whether the server is on another origin than the page (EventSource then needs
    * `withCredentials` to send cookies).
    */
@@ -891,6 +963,10 @@ export class RemotemAPI {
     try {
       return (await response.json()) as T;
     } catch {
+      // Aborted while the body was read: not a bad answer, just one no longer wanted.
+      if (signal?.aborted) {
+        throw new AbortedError();
+      }
       throw new RemotemError(
         'The server answered with something that is not JSON.',
         response.status,

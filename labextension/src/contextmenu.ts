@@ -1,13 +1,17 @@
 /**
  * Which tree row a command acts on: the one named in its arguments, or the one its
- * context menu was opened on.
+ * context menu was opened on (a file or folder row, or a repository's header, which
+ * stands for the repository's root folder).
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 
 export interface ITreeItem {
   repository: string;
+  /** '' for the repository's root. */
   path: string;
   isFolder: boolean;
+  /** Whether the repository may be written (upload, new folder, rename, delete). */
+  writable: boolean;
 }
 
 /**
@@ -20,23 +24,42 @@ export function treeItemOf(
 ): ITreeItem | null {
   const { repository, path } = args;
   if (typeof repository === 'string' && typeof path === 'string') {
-    return { repository, path, isFolder: !!args['isFolder'] };
+    return {
+      repository,
+      path,
+      isFolder: path === '' || !!args['isFolder'],
+      writable: !!args['writable']
+    };
   }
   return treeItemAt(app);
 }
 
 /**
- * The tree row a context menu was opened on: its repository, path and kind.
+ * The tree row or repository header a context menu was opened on.
  */
 function treeItemAt(app: JupyterFrontEnd): ITreeItem | null {
-  const node = app.contextMenuHitTest(element =>
-    element.classList.contains('jp-remotem-tree-item')
+  const node = app.contextMenuHitTest(
+    element =>
+      element.classList.contains('jp-remotem-tree-item') ||
+      element.classList.contains('jp-remotem-repo-header')
   );
-  const repository =
-    node?.closest<HTMLElement>('.jp-remotem-repo')?.dataset.repo;
-  const path = node?.dataset.path;
-  if (!node || !repository || !path) {
+  const repo = node?.closest<HTMLElement>('.jp-remotem-repo');
+  const repository = repo?.dataset.repo;
+  if (!node || !repository) {
     return null;
   }
-  return { repository, path, isFolder: node.dataset.kind === 'folder' };
+  const writable = repo?.dataset.writable === 'true';
+  if (node.classList.contains('jp-remotem-repo-header')) {
+    return { repository, path: '', isFolder: true, writable };
+  }
+  const path = node.dataset.path;
+  if (!path) {
+    return null;
+  }
+  return {
+    repository,
+    path,
+    isFolder: node.dataset.kind === 'folder',
+    writable
+  };
 }

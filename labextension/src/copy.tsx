@@ -94,12 +94,18 @@ function CopyForm(props: {
         label={trans.__('Target repository')}
         className="jp-remotem-copy-repository"
         value={value.repository}
-        options={repositories.map(repository => ({
-          value: repository.name,
-          label: repository.description
-            ? `${repository.name} — ${repository.description}`
-            : repository.name
-        }))}
+        options={[
+          // Until the user has chosen: no repository is picked for them.
+          ...(value.repository
+            ? []
+            : [{ value: '', label: trans.__('Choose a repository…') }]),
+          ...repositories.map(repository => ({
+            value: repository.name,
+            label: repository.description
+              ? `${repository.name} — ${repository.description}`
+              : repository.name
+          }))
+        ]}
         onChange={setRepository}
       />
       <PathField
@@ -148,14 +154,17 @@ export async function copyTo(
     await explainNoWritableRepository(trans);
     return null;
   }
-  // Another repository by default; the same one (under a new name) if it is the only one.
-  const preferred =
-    writable.find(repository => repository.name !== source.repository) ??
-    writable[0];
-  let value: ICopyValue = {
-    repository: preferred.name,
-    path: defaultCopyPath(source.path, source.repository, preferred.name)
-  };
+  // The source's own repository (under a new name) when it is writable; otherwise the
+  // user picks one: a copy never lands in a repository nobody chose.
+  const same = writable.find(
+    repository => repository.name === source.repository
+  );
+  let value: ICopyValue = same
+    ? {
+        repository: same.name,
+        path: defaultCopyPath(source.path, source.repository, same.name)
+      }
+    : { repository: '', path: source.path };
   let error: RemotemError | null = null;
   for (;;) {
     const props = {
@@ -184,6 +193,15 @@ export async function copyTo(
       return null;
     }
     value = result.value;
+    if (!value.repository) {
+      error = new RemotemError(
+        trans.__('Choose a target repository.'),
+        0,
+        'invalid',
+        null
+      );
+      continue;
+    }
     if (!value.path.trim()) {
       error = new RemotemError(
         trans.__('Choose a target path.'),

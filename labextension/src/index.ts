@@ -10,6 +10,9 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RemotemAPI, RemotemError } from './api';
 import { treeItemOf } from './contextmenu';
+// Small, and its context-menu items must be there from the start.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { registerFileCommands } from './filecommands';
 import { TRANSLATION_DOMAIN } from './i18n';
 import { remoteDataIcon, tokenIcon } from './icon';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -113,6 +116,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       selector: '.jp-remotem-sidebar .jp-remotem-tree-item',
       rank: 10
     });
+
+    registerFileCommands(app, { api, sidebar, trans });
 
     app.commands.addCommand(CommandIDs.manageTokens, {
       label: trans.__('Personal API Tokens…'),

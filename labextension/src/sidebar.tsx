@@ -18,12 +18,16 @@ import React, { useCallback } from 'react';
 
 import { IJob, IJobResult, IRepository, RemotemAPI, RemotemError } from './api';
 import { DatasetDetails } from './details';
+import { IDropped } from './dropzone';
 import { useRerenderOn } from './hooks';
 import { TRANSLATION_DOMAIN, TranslationContext, useTranslation } from './i18n';
 import { remoteDataIcon, tokenIcon } from './icon';
 import { JobsModel } from './jobsmodel';
 import { JobsView } from './jobsview';
 import { ISelection, ITreeFocus, RepositoryNode } from './tree';
+import { IUploadTarget } from './uploadplan';
+import { IUploadItem, UploadsModel } from './uploads';
+import { UploadsView } from './uploadsview';
 import { IconButton, ListState } from './widgets';
 
 /** How often the repository list (and its speed lights) is refreshed, in ms. */
@@ -141,11 +145,23 @@ export class SidebarModel {
   >(this);
 }
 
+/**
+ * Keep a file dropped beside the drop targets (on a file row, on empty space) from
+ * making the browser open it in place of JupyterLab.
+ */
+function swallowFileDrop(event: React.DragEvent): void {
+  if (Array.from(event.dataTransfer?.types ?? []).includes('Files')) {
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'none';
+  }
+}
+
 function BrowserView(props: {
   model: SidebarModel;
+  uploads: UploadsModel;
   onManageTokens?: () => void;
 }): JSX.Element {
-  const { model, onManageTokens } = props;
+  const { model, uploads, onManageTokens } = props;
   const trans = useTranslation();
   useRerenderOn(model.changed);
 
@@ -159,6 +175,12 @@ function BrowserView(props: {
   const open = useCallback(
     (repository: string, path: string) => model.requestOpen(repository, path),
     [model]
+  );
+  const dropFiles = useCallback(
+    (target: IUploadTarget, dropped: IDropped) => {
+      void uploads.addDropped(target, dropped.entries, dropped.files);
+    },
+    [uploads]
   );
 
   const repositories = model.repositories;
@@ -183,7 +205,11 @@ function BrowserView(props: {
           onClick={reload}
         />
       </div>
-      <div className="jp-remotem-browser">
+      <div
+        className="jp-remotem-browser"
+        onDragOver={swallowFileDrop}
+        onDrop={swallowFileDrop}
+      >
         <ListState
           items={repositories}
           error={model.error}
@@ -214,12 +240,14 @@ function BrowserView(props: {
                   onSelect={select}
                   onOpen={open}
                   focus={model.focus}
+                  onDropFiles={dropFiles}
                 />
               ))}
             </ul>
           )}
         </ListState>
       </div>
+      <UploadsView model={uploads} />
     </div>
   );
 }
@@ -324,10 +352,16 @@ export class RemotemSidebar extends SplitPanel {
     this.title.caption = trans.__('Remote data');
     this.addClass('jp-remotem-sidebar');
     this.model = new SidebarModel(api);
+    this.uploads = new UploadsModel(api);
+    this.uploads.finished.connect(this._onUploaded, this);
 
     this._browser = Private.reactWidget(
       trans,
-      <BrowserView model={this.model} onManageTokens={onManageTokens} />
+      <BrowserView
+        model={this.model}
+        uploads={this.uploads}
+        onManageTokens={onManageTokens}
+      />
     );
     this._browser.addClass('jp-remotem-browser-area');
     this._details = Private.reactWidget(
@@ -372,6 +406,9 @@ export class RemotemSidebar extends SplitPanel {
   /** The user's jobs. */
   readonly jobs: JobsModel;
 
+  /** Uploads from the desktop started in this page. */
+  readonly uploads: UploadsModel;
+
   /**
    * Show a job that was just submitted, unfolding and scrolling to the Jobs section.
    */
@@ -403,6 +440,7 @@ export class RemotemSidebar extends SplitPanel {
     }
     this._poll.dispose();
     this.jobs.dispose();
+    this.uploads.dispose();
     Signal.clearData(this);
     super.dispose();
   }
@@ -443,6 +481,12 @@ export class RemotemSidebar extends SplitPanel {
     if (!this._jobs.collapsed) {
       this.setRelativeSizes(this._sizes());
     }
+  }
+
+  private _onUploaded(_: UploadsModel, item: IUploadItem): void {
+    // The new file shows in its folder, if open; its job is over too.
+    this.model.invalidate(item.repository, item.path);
+    void this.jobs.refreshSoon();
   }
 
   private _onJobFinished(_: JobsModel, job: IJob): void {

@@ -19,8 +19,10 @@ import {
   RemotemAPI,
   RemotemError
 } from './api';
+import { IDropped, useFileDrop } from './dropzone';
 import { describeSpeed, formatBytes, formatDate } from './format';
 import { useTranslation } from './i18n';
+import { IUploadTarget } from './uploadplan';
 import { ErrorMessage, Spinner } from './widgets';
 
 /**
@@ -49,6 +51,8 @@ interface ITreeProps {
   /** Open a dataset or a result in the viewer (double-click). */
   onOpen?: (repository: string, path: string) => void;
   focus?: ITreeFocus | null;
+  /** Files or folders from the desktop were dropped onto a folder or a repository. */
+  onDropFiles?: (target: IUploadTarget, dropped: IDropped) => void;
 }
 
 /**
@@ -169,16 +173,30 @@ export function RepositoryNode(
       expand();
     }
   }, [focus, repository.name, expand]);
+  const { onDropFiles } = props;
+  const drop = useFileDrop(
+    repository.writable && !!onDropFiles,
+    useCallback(
+      (dropped: IDropped) =>
+        onDropFiles?.({ repository: repository.name, folder: '' }, dropped),
+      [onDropFiles, repository.name]
+    )
+  );
   return (
     <li
       className="jp-remotem-repo"
       data-repo={repository.name}
+      data-writable={String(!!repository.writable)}
       role="treeitem"
       aria-expanded={expanded}
       aria-level={1}
     >
       <div
-        className="jp-remotem-repo-header jp-remotem-focusable"
+        className={
+          'jp-remotem-repo-header jp-remotem-focusable' +
+          (drop.over ? ' jp-mod-dropTarget' : '')
+        }
+        {...drop.handlers}
         tabIndex={0}
         onClick={toggle}
         onKeyDown={event =>
@@ -218,6 +236,7 @@ export function RepositoryNode(
         <DirectoryChildren
           {...props}
           repositoryName={repository.name}
+          writable={!!repository.writable}
           path=""
           depth={1}
           hidden={!expanded}
@@ -229,6 +248,8 @@ export function RepositoryNode(
 
 interface IDirectoryProps extends ITreeProps {
   repositoryName: string;
+  /** Whether the repository takes uploads (folders are then drop targets). */
+  writable: boolean;
   path: string;
   depth: number;
   hidden: boolean;
@@ -258,7 +279,8 @@ function DirectoryChildren(props: IDirectoryProps): JSX.Element {
       .listTree(repositoryName, path, controller.signal)
       .then(response => setEntries(sortEntries(response.entries)))
       .catch(reason => {
-        if (!isAbort(reason)) {
+        // A newer load (the folder changed again) took over: its answer counts.
+        if (!isAbort(reason) && !controller.signal.aborted) {
           setError(RemotemError.from(reason));
         }
       });
@@ -360,6 +382,19 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
     // Only a new request to reveal acts, not re-renders.
   }, [focus]);
 
+  const { onDropFiles, writable } = props;
+  const drop = useFileDrop(
+    folder && writable && !!onDropFiles,
+    useCallback(
+      (dropped: IDropped) =>
+        onDropFiles?.(
+          { repository: repositoryName, folder: entry.path },
+          dropped
+        ),
+      [onDropFiles, repositoryName, entry.path]
+    )
+  );
+
   const openable = dataset || !!entry.result;
   const open = useCallback(() => {
     if (openable && onOpen) {
@@ -398,8 +433,10 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
         className={
           'jp-remotem-tree-item jp-remotem-focusable' +
           (selected ? ' jp-mod-selected' : '') +
-          (kind === 'file' ? ' jp-remotem-plain' : '')
+          (kind === 'file' ? ' jp-remotem-plain' : '') +
+          (drop.over ? ' jp-mod-dropTarget' : '')
         }
+        {...(folder ? drop.handlers : {})}
         data-path={entry.path}
         data-kind={kind}
         data-format={entry.format ?? ''}

@@ -260,10 +260,9 @@ def test_copy_dialog_prefills_quotes_and_submits_a_copy(page, lab_server) -> Non
     page.locator('.lm-Menu-item[data-command="remotem:copy-to"]').click()
 
     dialog = page.locator(".jp-Dialog")
-    # The default target is the notebook folder (the home repository): where a copy is for local work.
+    # The default target is the source's own repository: no copy lands where the user did not choose.
     repository = dialog.locator(".jp-remotem-copy-repository")
-    expect(repository).to_have_value("notebooks")
-    repository.select_option("demo")
+    expect(repository).to_have_value("demo")
     path = dialog.locator(".jp-remotem-copy-path")
     expect(path).to_have_value("scan (copy).h5")
     expect(path).to_be_focused()
