@@ -20,7 +20,6 @@ from .auth.hub_groups import OwnerGroups
 from .auth.tokens import TokenStore
 from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
-from .formats.dataset_cache import DatasetCache
 from .jobs.store import JobStore, default_database_url
 from .jobs.supervisor import WorkerSupervisor
 from .jobs.worker import STALE_AFTER_S
