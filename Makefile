@@ -50,6 +50,7 @@ benchmark: setup
 	$(BIN)/python benchmarks/widget_latency.py
 	$(BIN)/python benchmarks/remote_reads.py
 	$(BIN)/python benchmarks/reductions.py $(if $(LIBERTEM_PYTHON),--libertem-python $(LIBERTEM_PYTHON))
+	$(BIN)/python benchmarks/rest_reductions.py $(if $(LIBERTEM_PYTHON),--libertem-python $(LIBERTEM_PYTHON))
 
 clean:
 	rm -rf $(VENV) jupyter_remotem/labextension labextension/node_modules labextension/lib demo-data

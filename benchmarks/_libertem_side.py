@@ -1,6 +1,12 @@
-"""LiberTEM baseline, run in LiberTEM's own environment; prints one JSON line of GB/s figures.
+"""LiberTEM baseline, run in LiberTEM's own environment.
 
 Usage: python _libertem_side.py PATH FORMAT DTYPE NAV_Y NAV_X SIG REPEATS
+           prints one JSON line of GB/s figures (``reductions.py``);
+       python _libertem_side.py serve PATH FORMAT DTYPE NAV_Y NAV_X SIG
+           keeps both contexts and the dataset loaded, as a LiberTEM user does, and answers JSON
+           lines on stdin, ``{"executor": "inline"|"dask", "detectors": [...]}`` (our detector JSON:
+           disks and rings) or ``{"executor": ..., "com": [cx, cy]}``, with the seconds of one run
+           after an untimed re-read of the file (``rest_reductions.py`` interleaves them with ours).
 """
 
 from __future__ import annotations
@@ -62,5 +68,55 @@ def main() -> None:
     print(json.dumps(results))
 
 
+def factories(detectors: list[dict], sig: int) -> list:
+    """LiberTEM mask factories for our detector JSON (same geometry: d <= r, ri < d <= ro)."""
+    from libertem import masks
+
+    out = []
+    for d in detectors:
+        if d["shape"] == "disk":
+            out.append(lambda d=d: masks.circular(d["cx"], d["cy"], sig, sig, d["r"]))
+        elif d["shape"] == "ring":
+            out.append(lambda d=d: masks.ring(d["cx"], d["cy"], sig, sig, d["ro"], d["ri"]))
+        else:
+            raise ValueError(d["shape"])
+    return out
+
+
+def serve() -> None:
+    path, fmt, dtype, ny, nx, sig = sys.argv[2:8]
+    ny, nx, sig = int(ny), int(nx), int(sig)
+    import libertem.api as lt
+    from libertem.udf.com import CoMUDF
+    from libertem.udf.masks import ApplyMasksUDF
+
+    contexts = {"inline": lt.Context.make_with("inline"), "dask": lt.Context.make_with("dask-make-default", cpus=2)}
+    datasets = {}
+    for name, ctx in contexts.items():
+        if fmt == "hdf5":
+            datasets[name] = ctx.load("hdf5", path=path, ds_path="data")
+        elif fmt == "npy":
+            datasets[name] = ctx.load("npy", path=path)
+        else:
+            datasets[name] = ctx.load("raw", path=path, nav_shape=(ny, nx), sig_shape=(sig, sig), dtype=dtype)
+    print(json.dumps({"ready": True}), flush=True)
+    try:
+        for line in sys.stdin:
+            command = json.loads(line)
+            executor = command["executor"]
+            if "com" in command:
+                cx, cy = command["com"]
+                udfs = [CoMUDF.with_params(cy=cy, cx=cx)]
+            else:
+                udfs = [ApplyMasksUDF(mask_factories=factories(command["detectors"], sig))]
+            warm(Path(path))
+            start = time.perf_counter()
+            contexts[executor].run_udf(dataset=datasets[executor], udf=udfs)
+            print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
+    finally:
+        for ctx in contexts.values():
+            ctx.close()
+
+
 if __name__ == "__main__":
-    main()
+    serve() if sys.argv[1:2] == ["serve"] else main()

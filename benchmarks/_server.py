@@ -31,10 +31,12 @@ def call(url: str, token: str, path: str, body: dict | None = None) -> bytes:
 
 
 @contextmanager
-def jupyter_server(directory: Path) -> Iterator[tuple[str, str]]:
-    """``(api_url, token)`` of a server serving ``directory`` as repository "bench"; stopped after."""
+def jupyter_server(directory: Path, **settings: object) -> Iterator[tuple[str, str]]:
+    """``(api_url, token)`` of a server serving ``directory`` as repository "bench"; stopped after.
+    ``settings`` are further ``RemotemApp`` options (``dataset_cache_entries=0``, say)."""
     port, token = _free_port(), secrets.token_hex(16)
-    config = {"RemotemApp": {"repositories": [{"name": "bench", "url": str(directory)}], "start_worker": False}}
+    config = {"RemotemApp": {"repositories": [{"name": "bench", "url": str(directory)}], "start_worker": False,
+                             **settings}}
     config_file = directory.parent / f"benchmark-server-{port}.json"
     config_file.write_text(json.dumps(config))
     process = subprocess.Popen(

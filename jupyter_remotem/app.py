@@ -20,6 +20,7 @@ from .auth.hub_groups import OwnerGroups
 from .auth.tokens import TokenStore
 from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
+from .formats.dataset_cache import DatasetCache
 from .jobs.store import JobStore, default_database_url
 from .jobs.supervisor import WorkerSupervisor
 from .jobs.worker import STALE_AFTER_S
@@ -63,6 +64,8 @@ class Services:
     coarse_frames: int = 4096
     support_contact: str = ""
     limits: RequestLimits = field(default_factory=RequestLimits)
+    #: Opened datasets kept warm between interactive reductions (formats/dataset_cache.py).
+    datasets: DatasetCache = field(default_factory=DatasetCache)
 
     @cached_property
     def speeds(self) -> MeasuredSpeeds:
@@ -320,6 +323,19 @@ class RemotemApp(ExtensionApp):
 
     io_threads = Int(8, help="Threads for storage and format I/O, so the event loop never blocks.").tag(config=True)
 
+    dataset_cache_entries = Int(
+        16,
+        help=(
+            "Opened datasets (a file's parsed header and memory map) kept warm between interactive "
+            "reductions, so a dragged detector does not reopen and re-map the file; 0 disables. Entries are "
+            "re-checked against the file (containment, inode, size, times) on every request."
+        ),
+    ).tag(config=True)
+    dataset_cache_bytes = Int(
+        64 * 1024**3,
+        help="Bytes of files the warm datasets may keep mapped in all (least recently used are dropped first).",
+    ).tag(config=True)
+
     # -- request limits: what one request may ask, checked before any work (see limits.py) --------
     _limits = RequestLimits()
     max_body_bytes = Int(_limits.max_body_bytes, help="Bytes of a request body; a longer one answers 413.").tag(
@@ -455,6 +471,7 @@ class RemotemApp(ExtensionApp):
             upload_expiry_s=self.upload_expiry_days * 86400.0,
             upload_staging_dir=str(self._state_dir() / "uploads"),
             limits=self.request_limits(),
+            datasets=DatasetCache(self.dataset_cache_entries, self.dataset_cache_bytes),
         )
         self.settings["remotem"] = services
         self._start_housekeeping(services)

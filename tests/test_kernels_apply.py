@@ -1,4 +1,4 @@
-"""Masked sums against plain numpy, for every data type, both representations and the edge cases."""
+"""Masked sums against plain numpy, for every data type, every representation and the edge cases."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from jupyter_remotem.kernels import MaskSet, apply_masks, masks
 from jupyter_remotem.kernels.apply import FLOAT32_PARTIALS_FROM
 
 DTYPES = [np.float32, np.float64, np.uint8, np.uint16, np.uint32, np.int16, np.int64]
-REPRESENTATIONS = ["dense", "runs"]
+REPRESENTATIONS = ["dense", "runs", "labels"]
+#: Weighted masks have no label image.
+WEIGHTED_REPRESENTATIONS = ["dense", "runs"]
 
 
 def random_frames(rng, shape, dtype):
@@ -32,11 +34,12 @@ def reference(frames, mask_stack):
 
 
 def assert_float_sums_close(out, frames, stack, representation):
-    """float64 accuracy, except float32 partial sums (dense, 4+ masks): 1e-5 of sum |x * w|."""
+    """float64 accuracy, except float32 partial sums (dense with 4+ masks, labels): 1e-5 of sum |x * w|."""
     k = stack.shape[0]
     ref = reference(frames, stack)
     scale = np.abs(frames.reshape(len(frames), -1).astype(np.float64)) @ np.abs(stack.reshape(k, -1).astype(np.float64)).T
-    partials = frames.dtype == np.float32 and k >= FLOAT32_PARTIALS_FROM and representation == "dense"
+    partials = frames.dtype == np.float32 and (
+        (k >= FLOAT32_PARTIALS_FROM and representation == "dense") or representation == "labels")
     tolerance = 1e-5 if partials else 1e-12
     assert np.all(np.abs(out - ref) <= tolerance * scale + 1e-9)
 
@@ -74,7 +77,7 @@ def test_binary_masks_match_numpy(dtype, representation, k):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("representation", REPRESENTATIONS)
+@pytest.mark.parametrize("representation", WEIGHTED_REPRESENTATIONS)
 @pytest.mark.parametrize("k", [1, 3, 4, 16])
 def test_weighted_masks_match_numpy(dtype, representation, k):
     rng = np.random.default_rng(100 + k)
@@ -110,10 +113,15 @@ def test_dense_and_runs_agree_on_detector_masks():
         np.testing.assert_allclose(dense, runs, rtol=1e-5 if dtype == np.float32 else 0)
 
 
-def test_small_masks_choose_runs_and_large_ones_dense():
+def test_small_masks_choose_runs_or_labels_and_large_ones_dense():
     sig = (128, 128)
-    assert MaskSet(masks.point(3, 100, sig)[None] | masks.point(120, 2, sig)[None]).representation == "runs"
-    assert MaskSet(np.ones((16, *sig), np.float32)).representation == "dense"
+    points = masks.point(3, 100, sig)[None] | masks.point(120, 2, sig)[None]
+    assert MaskSet(points).representation == "labels"
+    assert MaskSet(points * np.float32(0.5)).representation == "runs"
+    assert MaskSet(np.full((16, *sig), 0.5, np.float32)).representation == "dense"
+    assert MaskSet(np.ones((16, *sig), np.float32)).representation == "labels"  # one region, 16 times
+    rings = np.stack([masks.ring(64, 64, 4 * i, 4 * i + 4, sig) for i in range(16)])
+    assert MaskSet(rings).representation == "labels"
     bf = MaskSet(masks.disk(63.5, 63.5, 10, sig)[None])
     assert bf.window[1] - bf.window[0] <= 21 * 128
 

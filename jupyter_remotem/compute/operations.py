@@ -19,7 +19,8 @@ import numpy as np
 
 from ..errors import BadParameter
 from ..formats.dataset import Dataset
-from ..kernels import FrameMoments, MaskSet, com_fields, com_from_sums, com_sums, stack
+from ..kernels import FrameMoments, com_fields, com_from_sums, com_sums
+from .mask_cache import MASK_SETS
 from .params import check_detectors, empty_reason, require_data
 from .params import number as _number
 from .transformations import TransformPlan, bin_plan, cast_plan, crop_plan
@@ -100,7 +101,7 @@ class VirtualDetectorPlan(Plan):
                 hint='For example {"detectors": [{"shape": "disk", "cx": 64, "cy": 64, "r": 10}]}.',
             )
         check_detectors(detectors, self.sig_shape)
-        self.masks = MaskSet(stack(detectors, self.sig_shape))
+        self.masks = MASK_SETS.get(detectors, self.sig_shape)  # built once per geometry
 
     def process(self, frames: np.ndarray) -> np.ndarray:
         return self.masks.apply(frames)

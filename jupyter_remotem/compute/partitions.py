@@ -69,10 +69,24 @@ def make_partitions(
 def dataset_partitions(
     dataset: Any, roi: np.ndarray | None = None, target_bytes: int = TARGET_BYTES
 ) -> list[Partition]:
-    """Partitions of a dataset, respecting how its reader stores frames (see ``spans``)."""
-    spans = getattr(dataset.reader, "frame_spans", None)
-    return make_partitions(dataset.n_frames, dataset.frame_nbytes, roi, target_bytes,
-                           spans=spans() if spans is not None else None)
+    """Partitions of a dataset, respecting how its reader stores frames (see ``spans``).
+
+    Whole-scan plans are remembered on the reader, so a dataset kept warm between requests
+    (:mod:`..formats.dataset_cache`) keeps its partitions too; the list is never modified."""
+    reader = dataset.reader
+    key = (dataset.n_frames, dataset.frame_nbytes, target_bytes)
+    remembered = getattr(reader, "_remotem_partitions", None)
+    if roi is None and remembered is not None and remembered[0] == key:
+        return remembered[1]
+    spans = getattr(reader, "frame_spans", None)
+    partitions = make_partitions(dataset.n_frames, dataset.frame_nbytes, roi, target_bytes,
+                                 spans=spans() if spans is not None else None)
+    if roi is None:
+        try:
+            reader._remotem_partitions = (key, partitions)
+        except AttributeError:  # readers with __slots__ simply do not remember
+            pass
+    return partitions
 
 
 def cluster_partition_bytes(nbytes: int, n_workers: int, floor: int = TARGET_BYTES) -> int:

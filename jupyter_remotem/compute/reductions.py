@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ import numpy as np
 from ..errors import BadParameter, TooLarge
 from ..formats import open_dataset
 from ..formats.dataset import Dataset
+from ..formats.dataset_cache import DatasetCache
 from ..kernels.fft import fft_magnitude
 from ..storage.repository import Repository
 from .executor import DatasetRef, run_plan
@@ -81,6 +84,22 @@ class ReductionRequest:
         """The dataset the operation runs on: the file's array seen through the pipeline."""
         return apply_pipeline(open_dataset(repository, self.path, self.dataset), list(self.pipeline))
 
+    @contextmanager
+    def opened(self, repository: Repository, datasets: DatasetCache | None = None) -> Iterator[Dataset]:
+        """As :meth:`open`, from ``datasets`` (kept warm between requests) when given; closed
+        after the block unless the cache keeps the file's dataset."""
+        if datasets is None:
+            with self.open(repository) as dataset:
+                yield dataset
+            return
+        base, kept = datasets.open(repository, self.path, self.dataset)
+        try:
+            # A view's close closes its base: harmless for kept datasets, whose readers hold no handle.
+            yield apply_pipeline(base, list(self.pipeline)) if self.pipeline else base
+        finally:
+            if not kept:
+                base.close()
+
     def to_json(self) -> dict[str, Any]:
         """The normalised request, as recorded in jobs and provenance."""
         body: dict[str, Any] = {"repository": self.repository, "path": self.path, "dataset": self.dataset,
@@ -132,9 +151,10 @@ def run_reduction(
     interactive_limit_s: float,
     cancel: threading.Event | None = None,
     coarse_frames: int = COARSE_FRAMES,
+    datasets: DatasetCache | None = None,
 ) -> tuple[ReductionResult, ReductionStats]:
-    """Open, plan, estimate and run one reduction inline."""
-    with request.open(repository) as dataset:
+    """Open (from ``datasets``, warm, when given), plan, estimate and run one reduction inline."""
+    with request.opened(repository, datasets) as dataset:
         return reduce_dataset(dataset, request, throughput, interactive_limit_s, cancel, coarse_frames)
 
 

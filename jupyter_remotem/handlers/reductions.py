@@ -58,7 +58,7 @@ class ReductionsHandler(RemotemHandler):
                          throughput: float | None) -> tuple[ReductionResult, ReductionStats]:
         """Run the reduction; an exact pass's time goes to the measured speeds."""
         result, stats = run_reduction(repo, request, throughput, self.services.interactive_limit_s, self.cancel,
-                                      self.services.coarse_frames)
+                                      self.services.coarse_frames, self.services.datasets)
         if stats.step == 1 and request.operation != "pick":
             self.services.speeds.record_pass(request.operation, repo, stats.bytes_read, stats.elapsed_s)
         return result, stats
