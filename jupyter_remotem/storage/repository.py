@@ -98,11 +98,21 @@ def _mtime(info: dict[str, Any]) -> float | None:
     return None
 
 
+#: Seconds an S3 connection may take to open, and a read to answer (``config_kwargs`` overrides).
+S3_CONNECT_TIMEOUT_S = 10
+S3_READ_TIMEOUT_S = 60
+
+
 def _storage_options(config: RepositoryConfig) -> dict[str, Any]:
     """Options as fsspec wants them; JSON config cannot spell tuples, which HTTP auth needs."""
     options = dict(config.storage_options)
     if isinstance(options.get("auth"), list):
         options["auth"] = tuple(options["auth"])
+    if config.url.startswith(("s3://", "s3a://")):
+        # botocore waits 60 s per connect and read and then retries; an object store that stops
+        # answering must become an error the request reports, not a thread stuck for minutes.
+        limits = {"connect_timeout": S3_CONNECT_TIMEOUT_S, "read_timeout": S3_READ_TIMEOUT_S}
+        options["config_kwargs"] = {**limits, **options.get("config_kwargs", {})}
     return options
 
 
