@@ -1,14 +1,20 @@
-"""Arrays to pictures: scaling, colormaps, colour wheels and PNG encoding.
+"""Arrays to pictures: colormaps (one list, served to the viewer), scaling, colour wheels, PNG.
 
 Rendering lives on the server because a PNG of a reduction is far smaller than the data behind
-it; the lab extension and the widgets show the bytes as they are.  Colormaps come from
-matplotlib so that images look the same as in the user's own plots.
+it; the lab extension and the widgets show the bytes as they are.  The colormaps are declared
+here once: :data:`COLORMAP_LIST` names them, matplotlib gives their tables (so that images look
+the same as in the user's own plots), and ``GET views`` serves the same 256-entry tables to the
+viewer, which colours its canvases with them.  :func:`draw` maps values to colours exactly as the
+viewer does (``labextension/src/viewer/scaling.ts``), so that a picture saved from a view is the
+view: same limits, same scale, same lookup, NaN transparent.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Literal
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib import colormaps
@@ -16,9 +22,62 @@ from PIL import Image
 
 from .errors import BadParameter
 
-Scale = Literal["linear", "log", "percentile"]
-COLORMAPS = ("gray", "viridis", "magma", "inferno", "cividis", "RdBu_r", "twilight")
-SCALES = ("linear", "log", "percentile")
+Scale = Literal["linear", "log", "power", "percentile"]
+
+
+@dataclass(frozen=True)
+class Colormap:
+    """One offered colormap: its name (what requests and views say), its label in menus, and
+    whether it is diverging (suits signed data centred on zero)."""
+
+    name: str
+    label: str
+    diverging: bool = False
+    cyclic: bool = False
+
+
+#: The colormaps, in menu order: the one list the server draws with and the viewer offers.
+COLORMAP_LIST: tuple[Colormap, ...] = (
+    Colormap("gray", "Gray"),
+    Colormap("viridis", "Viridis"),
+    Colormap("magma", "Magma"),
+    Colormap("inferno", "Inferno"),
+    Colormap("cividis", "Cividis"),
+    Colormap("coolwarm", "Cool–warm", diverging=True),
+    Colormap("RdBu", "Red–blue", diverging=True),
+    Colormap("RdBu_r", "Blue–red", diverging=True),
+    Colormap("twilight", "Twilight (cyclic)", cyclic=True),
+)
+COLORMAPS = tuple(entry.name for entry in COLORMAP_LIST)
+#: Scales of the viewer's display (and of previews); ``power`` uses ``gamma``.
+SCALES: tuple[str, ...] = ("linear", "log", "power", "percentile")
+
+_LUTS: dict[str, np.ndarray] = {}
+
+
+def check_colormap(name: Any) -> str:
+    if name not in COLORMAPS:
+        raise BadParameter(f"Unknown colormap {name!r}.", hint=f"Use one of: {', '.join(COLORMAPS)}.")
+    return name
+
+
+def lut(name: str) -> np.ndarray:
+    """The 256 × RGB uint8 lookup table of a colormap of :data:`COLORMAP_LIST` (entry 0: lowest)."""
+    table = _LUTS.get(name)
+    if table is None:
+        check_colormap(name)
+        rgba = colormaps[name](np.linspace(0.0, 1.0, 256))
+        table = np.round(rgba[:, :3] * 255.0).astype(np.uint8)
+        table.setflags(write=False)
+        _LUTS[name] = table
+    return table
+
+
+def colormaps_json() -> list[dict[str, Any]]:
+    """The colormap list as served: name, label, diverging, cyclic and the table as 256 hex
+    colours in one string (``"000000010101..."``)."""
+    return [{"name": entry.name, "label": entry.label, "diverging": entry.diverging, "cyclic": entry.cyclic,
+             "lut": lut(entry.name).tobytes().hex()} for entry in COLORMAP_LIST]
 
 
 def normalise(
@@ -27,8 +86,9 @@ def normalise(
     vmin: float | None = None,
     vmax: float | None = None,
     percentiles: tuple[float, float] = (0.5, 99.5),
+    gamma: float = 0.5,
 ) -> np.ndarray:
-    """Map values to [0, 1]; NaN stays NaN so it can be drawn transparent-black."""
+    """Map values to [0, 1] for previews; NaN stays NaN so it can be drawn transparent-black."""
     if scale not in SCALES:
         raise BadParameter(f"Unknown scale '{scale}'.", hint=f"Use one of: {', '.join(SCALES)}.")
     data = np.asarray(image, dtype=np.float64)
@@ -48,18 +108,176 @@ def normalise(
     span = high - low
     if not np.isfinite(span) or span <= 0:
         return np.where(np.isfinite(data), 0.5, np.nan)
-    return np.clip((data - low) / span, 0.0, 1.0)
+    unit = np.clip((data - low) / span, 0.0, 1.0)
+    return unit**gamma if scale == "power" else unit
 
 
 def apply_colormap(unit: np.ndarray, cmap: str = "gray") -> np.ndarray:
     """RGB uint8 image from values in [0, 1] (NaN → black)."""
-    if cmap not in colormaps:
-        raise BadParameter(f"Unknown colormap '{cmap}'.", hint=f"Try one of: {', '.join(COLORMAPS)}.")
-    lut = (colormaps[cmap](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
-    index = np.nan_to_num(unit * 255.0, nan=0.0).astype(np.uint8)
-    rgb = lut[index]
+    table = lut(cmap)
+    index = np.nan_to_num(np.floor(np.asarray(unit) * 255.0 + 0.5), nan=0.0).astype(np.uint8)
+    rgb = table[index]
     rgb[~np.isfinite(unit)] = 0
     return rgb
+
+
+# -- the viewer's display, exactly --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scaling:
+    """How the viewer maps values to [0, 1] (``IScaling`` in ``viewer/scaling.ts``)."""
+
+    mode: str = "linear"
+    vmin: float = 0.0
+    vmax: float = 1.0
+    gamma: float = 0.5
+    percentiles: tuple[float, float] = (1.0, 99.0)
+    symmetric: bool = False
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any] | None) -> Scaling:
+        value = value or {}
+        default = cls()
+        limits = [value.get(key) for key in ("vmin", "vmax")]
+        return cls(
+            mode=value.get("mode", default.mode),
+            vmin=float(limits[0]) if limits[0] is not None else math.nan,
+            vmax=float(limits[1]) if limits[1] is not None else math.nan,
+            gamma=float(value.get("gamma", default.gamma)),
+            percentiles=tuple(value.get("percentiles", default.percentiles)),  # type: ignore[arg-type]
+            symmetric=bool(value.get("symmetric", default.symmetric)),
+        )
+
+
+def _widen(vmin: float, vmax: float) -> tuple[float, float]:
+    if vmax > vmin:
+        return vmin, vmax
+    half = 0.5 if vmin == 0 else abs(vmin) / 2
+    return vmin - half, vmin + half
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    """numpy's linear percentile, computed as the viewer computes it (a + (b - a) t)."""
+    n = values.size
+    position = (min(max(q, 0.0), 100.0) / 100.0) * (n - 1)
+    lower = math.floor(position)
+    t = position - lower
+    a = float(values[lower])
+    if t == 0 or lower + 1 >= n:
+        return a
+    return a + (float(values[lower + 1]) - a) * t
+
+
+def _smallest_positive(data: np.ndarray) -> float | None:
+    positive = data[(data > 0) & np.isfinite(data)]
+    return float(positive.min()) if positive.size else None
+
+
+def auto_limits(data: np.ndarray, scaling: Scaling) -> tuple[float, float]:
+    """The limits the viewer takes from the data while its display is ``auto`` (``autoLimits``)."""
+    data = np.asarray(data, dtype=np.float64).ravel()
+    finite = data[np.isfinite(data)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    if scaling.mode == "percentile":
+        ordered = np.sort(finite)
+        low, high = scaling.percentiles
+        vmin, vmax = _percentile(ordered, min(low, high)), _percentile(ordered, max(low, high))
+    else:
+        vmin, vmax = float(finite.min()), float(finite.max())
+    if scaling.mode == "log":
+        floor = _smallest_positive(data)
+        if floor is None:
+            return 0.1, 1.0
+        vmin = max(vmin, floor)
+        vmax = max(vmax, vmin)
+        return (vmin, vmax) if vmax > vmin else (vmin / 2, vmax * 2)
+    if scaling.symmetric:
+        m = max(abs(vmin), abs(vmax))
+        return (-m, m) if m > 0 else (-1.0, 1.0)
+    return _widen(vmin, vmax)
+
+
+def unit(image: np.ndarray, scaling: Scaling) -> np.ndarray:
+    """Values in [0, 1] (NaN stays NaN) as the viewer's ``normaliser`` makes them."""
+    data = np.asarray(image, dtype=np.float64)
+    vmin, vmax = scaling.vmin, scaling.vmax
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if scaling.mode == "log":
+            if not vmin > 0:
+                floor = _smallest_positive(data)
+                vmin = floor if floor is not None else (vmax * 1e-3 if vmax > 0 else 1e-3)
+            if not vmax > vmin:
+                vmax = vmin * 10
+            low = math.log(vmin)
+            span = math.log(vmax) - low
+            out = np.clip((np.log(np.where(data > 0, data, 1.0)) - low) / span, 0.0, 1.0)
+            out[data <= 0] = 0.0
+            out[np.isnan(data)] = np.nan
+            return out
+        if scaling.symmetric:
+            m = max(abs(vmin), abs(vmax))
+            vmin, vmax = -m, m
+        vmin, vmax = _widen(vmin, vmax)
+        span = vmax - vmin
+        out = np.clip((data - vmin) / span, 0.0, 1.0)
+        if scaling.mode == "power":
+            out = out ** (scaling.gamma if scaling.gamma > 0 else 1.0)
+        return out
+
+
+def draw(image: np.ndarray, cmap: str, scaling: Scaling, auto: bool) -> np.ndarray:
+    """RGBA uint8 pixels of a 2-D image as the viewer draws it: limits from the data while
+    ``auto`` (else the scaling's own), the colormap's table, NaN fully transparent."""
+    data = np.asarray(image, dtype=np.float64)
+    if auto and data.size:
+        vmin, vmax = auto_limits(data, scaling)
+        scaling = Scaling(scaling.mode, vmin, vmax, scaling.gamma, scaling.percentiles, scaling.symmetric)
+    elif not (math.isfinite(scaling.vmin) and math.isfinite(scaling.vmax)):
+        # A limit the view left out comes from the data.
+        vmin, vmax = auto_limits(data, scaling)
+        scaling = Scaling(scaling.mode, scaling.vmin if math.isfinite(scaling.vmin) else vmin,
+                          scaling.vmax if math.isfinite(scaling.vmax) else vmax, scaling.gamma,
+                          scaling.percentiles, scaling.symmetric)
+    t = unit(data, scaling)
+    table = lut(cmap)
+    shown = ~np.isnan(t)
+    index = np.floor(np.where(shown, t, 0.0) * 255.0 + 0.5).astype(np.intp)
+    rgba = np.zeros(data.shape + (4,), np.uint8)
+    rgba[..., :3] = table[index]
+    rgba[..., 3] = 255
+    rgba[~shown] = 0
+    return rgba
+
+
+def field_wheel(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """RGBA pixels of a vector field as the viewer's colour wheel (``colourWheel`` in
+    ``viewer/images.ts``): hue is the direction, brightness the length over the longest one;
+    positions without a value are transparent."""
+    y = np.asarray(y, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    length = np.hypot(x, y)
+    finite = np.isfinite(x) & np.isfinite(y)
+    lengths = length[np.isfinite(length)]
+    longest = float(lengths.max()) if lengths.size else 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hue = np.mod(np.arctan2(y, x) / (2 * np.pi) + 1, 1.0)
+        value = length / longest if longest > 0 else np.zeros_like(length)
+    sector = np.mod(np.floor(hue * 6), 6).astype(np.intp)
+    f = hue * 6 - np.floor(hue * 6)
+    zero = np.zeros_like(value)
+    q = value * (1 - f)
+    t = value * f
+    choices = [(value, t, zero), (q, value, zero), (zero, value, t), (zero, q, value), (t, zero, value),
+               (value, zero, q)]
+    rgba = np.zeros(y.shape + (4,), np.uint8)
+    for channel in range(3):
+        picked = np.choose(np.where(finite, sector, 0), [c[channel] for c in choices])
+        # Math.round: halves go up.
+        rgba[..., channel] = np.clip(np.floor(np.nan_to_num(picked) * 255 + 0.5), 0, 255).astype(np.uint8)
+    rgba[..., 3] = 255
+    rgba[~finite] = 0
+    return rgba
 
 
 def colour_wheel(y: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -149,7 +149,7 @@ TEMPLATES = [
 ]
 JOB_TEMPLATES = [
     dict(TEMPLATES[0], output={"repository": "scratch", "path": "results/vd.h5", "format": "hdf5"}, priority=3,
-         view={"cmap": "magma"}),
+         view={"nav": {"cmap": "magma"}}),
     {"repository": "demo", "path": "scan.h5", "operation": "crop", "params": {"nav": [[0, 8], None], "sig": None},
      "output": {"repository": "scratch", "path": "crop.h5"}},
     {"repository": "demo", "path": "scan.npy", "operation": "cast", "params": {"dtype": "uint8", "clip": True},

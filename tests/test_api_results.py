@@ -14,7 +14,12 @@ from jupyter_remotem.kernels import from_spec
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
-VIEW = {"cmap": "magma", "scale": "log", "vmin": 1.0, "vmax": None, "shapes": [RING, DISK], "index": 1}
+# A view of the contract (jupyter_remotem/view_contract.py): the disk's tab shown with magma, log scale.
+VIEW = {"mode": "detector",
+        "detectors": [{"id": "d1", "shape": {"kind": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}},
+                      {"id": "d2", "shape": {"kind": "disk", "cx": 32, "cy": 32, "r": 9}}],
+        "selected": "d2", "nav": {"cmap": "magma", "scaling": {"mode": "log", "vmin": 1.0, "vmax": None},
+                                  "auto": False}}
 
 
 @pytest.fixture
@@ -93,7 +98,7 @@ async def test_png_is_drawn_as_the_view_and_keeps_its_provenance(jp_fetch, tmp_p
     with Image.open(tmp_path / "results" / "disk.png") as picture:
         assert picture.size == (scan.shape[1], scan.shape[0])
         record = json.loads(picture.info["remotem_provenance"])
-        assert record["provenance"]["view"]["cmap"] == "magma"
+        assert record["provenance"]["view"]["nav"]["cmap"] == "magma"
         rgb = np.asarray(picture.convert("RGB"))
     assert len({tuple(p) for p in rgb.reshape(-1, 3)}) > 10, "a colormapped picture, not a flat one"
     code, meta = await call(jp_fetch, "GET", "repositories", "results", "meta", "disk.png")

@@ -63,7 +63,7 @@ class TestWithWorker:
         assert (jp_root_dir / "results" / "vd.h5").is_file()
 
         com = await in_thread(ds.submit, "com", {"cx": 32, "cy": 32}, output="com.hspy",
-                              view={"cmap": "twilight"})
+                              view={"nav": {"cmap": "twilight"}})
         await in_thread(com.wait, 120, False)
         signal_ = hs.load(jp_root_dir / "com.hspy")
         expected = await in_thread(ds.com, 32, 32, field="magnitude")

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from jupyter_remotem.client import local
+from jupyter_remotem.view_contract import check_view
 from jupyter_remotem.widgets import VirtualDetectorWidget, geometry
 
 SCAN, FRAME = (12, 16), (24, 20)
@@ -178,7 +179,7 @@ def test_colormap_and_scaling_redraw_the_picture_without_asking_again(scan):
     assert widget.nav_panel.cmap == "magma" and widget.nav_panel.scale == "log"
     assert widget.frame_panel.cmap == "magma"
     assert widget._work.completed == computed
-    assert widget.view["cmap"] == "magma" and widget.view["scale"] == "log"
+    assert widget.view["nav"]["cmap"] == "magma" and widget.view["nav"]["scaling"]["mode"] == "log"
 
 
 def test_choosing_another_shape_replaces_the_detector_at_the_same_centre(scan):
@@ -222,8 +223,13 @@ def test_a_saved_view_reopens_the_same_viewer(scan):
     widget = settled(VirtualDetectorWidget(local(scan), detectors, position=(2, 3), cmap="magma", frame_scale="linear"))
     frontend.update(widget.detector_choice, index=1)
     view = widget.view
-    assert view == {"detectors": detectors, "position": [2, 3], "cmap": "magma", "scale": "linear",
-                    "frame_scale": "linear", "detector": 1}
+    assert view == {"mode": "detector",
+                    "detectors": [{"id": "d1", "shape": {"kind": "disk", "cx": 10, "cy": 12, "r": 3}},
+                                  {"id": "d2", "shape": {"kind": "ring", "cx": 9, "cy": 11, "ri": 3, "ro": 9}}],
+                    "selected": "d2", "cursor": [3, 2],
+                    "nav": {"cmap": "magma", "scaling": {"mode": "linear"}, "auto": True},
+                    "frame": {"cmap": "magma", "scaling": {"mode": "linear"}, "auto": True}}
+    check_view(view)  # the contract the server checks saved views against
     reopened = settled(VirtualDetectorWidget.from_view(local(scan), view))
     assert reopened.view == view
     np.testing.assert_array_equal(reopened.result, ring_image(scan, 9, 11, 3, 9))

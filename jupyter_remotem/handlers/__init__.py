@@ -14,6 +14,7 @@ from .reductions import ReductionsHandler
 from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
 from .tokens import TokenHandler, TokensHandler
 from .uploads import UploadHandler, UploadsHandler
+from .views import ViewsHandler
 
 API = "remotem/api"
 _REPO = r"(?P<name>[^/]+)"
@@ -31,6 +32,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/advice{_PATH}", AdviceHandler),
         (rf"{API}/repositories/{_REPO}/download{_PATH}", DownloadHandler),
         (rf"{API}/operations/?", OperationsHandler),
+        (rf"{API}/views/?", ViewsHandler),
         (rf"{API}/quota/?", QuotaHandler),
         (rf"{API}/tokens/?", TokensHandler),
         (rf"{API}/tokens/(?P<token_id>[0-9a-fA-F-]{{1,64}})/?", TokenHandler),

@@ -23,6 +23,7 @@ from ..compute.operations import ReductionResult
 from ..errors import BadParameter, Conflict, Forbidden, RemotemError
 from ..formats.jsonable import jsonable
 from ..storage.repository import Repository
+from ..view_contract import ShownImage, shown_image
 from .requests import OutputSpec
 from .result_formats import hdf5_bytes, hspy_bytes, npy_bytes, png_bytes, tiff_bytes
 from .written import Recorder, file_record, record_new_folders
@@ -78,7 +79,10 @@ class OutputWriter:
     def files(self, result: ReductionResult, record: dict[str, Any]) -> list[_File]:
         if self.spec.format == "hdf5":
             return [_File(self.spec.path, "hdf5", hdf5_bytes(result, record))]
-        name = self.spec.array or result.primary
+        view = record.get("view")
+        # The array on screen when the result comes from a view (an explicit output.array wins).
+        shown = shown_image(view, record["operation"], record.get("parameters")) if view is not None else None
+        name = self.spec.array or (shown.array if shown else None) or result.primary
         if name not in result.arrays:
             raise BadParameter(f"The result has no array {name!r}.",
                                hint=f"Arrays: {', '.join(result.arrays)}.")
@@ -95,7 +99,11 @@ class OutputWriter:
         if self.spec.format == "hspy":
             return [_File(self.spec.path, "hspy", hspy_bytes(array, name, record, result.attributes))]
         if self.spec.format == "png":
-            return [_File(self.spec.path, "png", png_bytes(array, description, record.get("view")))]
+            if shown is not None and name != shown.array:
+                shown = ShownImage(shown.display, name)
+            wheel = shown is not None and shown.wheel and {"shift_y", "shift_x"} <= set(result.arrays)
+            field = (np.asarray(result.arrays["shift_y"]), np.asarray(result.arrays["shift_x"])) if wheel else None
+            return [_File(self.spec.path, "png", png_bytes(array, description, view, shown, field))]
         return [
             _File(self.spec.path + ".json", "json", json.dumps(description, indent=1, sort_keys=True).encode()),
             _File(self.spec.path, "npy", npy_bytes(array)),

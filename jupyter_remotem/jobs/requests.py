@@ -13,6 +13,7 @@ from ..compute.operations import get_operation
 from ..compute.reductions import ReductionRequest
 from ..errors import BadParameter
 from ..storage import paths
+from ..view_contract import check_view
 
 #: Priorities a request may ask for (configured boosts come on top); the store keeps 64-bit integers.
 PRIORITY_RANGE = (-1_000_000, 1_000_000)
@@ -89,7 +90,7 @@ class JobRequest:
     output: OutputSpec
     priority: int = 0
     #: Display state of the viewer that saved this result (colormap, scaling, drawn shapes), kept in
-    #: the provenance so that reopening the result restores the view.
+    #: the provenance so that reopening the result restores the view (:mod:`..view_contract`).
     view: dict[str, Any] | None = None
 
     @classmethod
@@ -99,9 +100,7 @@ class JobRequest:
         body = dict(body)
         output = OutputSpec.from_json(body.pop("output", None))
         priority = check_priority(body.pop("priority", 0))
-        view = body.pop("view", None)
-        if view is not None and not isinstance(view, dict):
-            raise BadParameter("'view' must be an object (display state to keep with the result) or null.")
+        view = check_view(body.pop("view", None))
         reduction = ReductionRequest.from_json(body)
         if reduction.step != 1 or reduction.coarse or reduction.fft:
             raise BadParameter("'step', 'coarse' and 'fft' are for interactive previews; a job reads every frame.",

@@ -20,7 +20,8 @@ from .. import render
 from ..errors import BadParameter
 from ..formats.jsonable import jsonable
 from ..formats.provenance import PROVENANCE_KEY
-from .provenance import hdf5_attributes, software_versions
+from ..view_contract import ShownImage, display_of
+from .provenance import hdf5_attributes
 
 
 def hdf5_bytes(result: Any, record: dict[str, Any]) -> bytes:
@@ -56,19 +57,23 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def png_bytes(array: np.ndarray, description: dict[str, Any], view: dict[str, Any] | None) -> bytes:
-    """An 8-bit picture drawn as the viewer showed it (colormap, scale, limits from ``view``);
-    a stack of detector images becomes the first one unless ``view.index`` says otherwise."""
-    view = view or {}
+def png_bytes(array: np.ndarray, description: dict[str, Any], view: dict[str, Any] | None,
+              shown: ShownImage | None = None, field: tuple[np.ndarray, np.ndarray] | None = None) -> bytes:
+    """A picture drawn as the viewer showed it (:mod:`..view_contract`): the colormap, scaling and
+    limits of the display ``shown`` names, the plane of a stack of detector images it names, and
+    the centre-of-mass field as the viewer's colour wheel when that is what was shown (``field``:
+    its shift_y and shift_x).  NaN is transparent, as on screen.  Without a view: gray, linear,
+    from the data's range, the first plane."""
+    shown = shown or ShownImage("nav", None)
+    text = {PROVENANCE_KEY: json.dumps(jsonable(description), sort_keys=True)}
+    if shown.wheel and field is not None:
+        return render.encode_png(render.field_wheel(*field), text=text)
     pages = _pages(array, "PNG")
-    index = view.get("index", 0)
-    if not isinstance(index, int) or not 0 <= index < len(pages):
-        index = 0
-    scale = view.get("scale") if view.get("scale") in render.SCALES else "linear"
-    limits = [view.get(key) if isinstance(view.get(key), (int, float)) else None for key in ("vmin", "vmax")]
-    cmap = view.get("cmap") if isinstance(view.get("cmap"), str) else "gray"
-    return render.to_png(pages[index].astype(np.float64), cmap=cmap, scale=scale, vmin=limits[0], vmax=limits[1],
-                         text={PROVENANCE_KEY: json.dumps(jsonable(description), sort_keys=True)})
+    if not 0 <= shown.index < len(pages):
+        raise BadParameter(f"The view shows image {shown.index} of a stack of {len(pages)}.",
+                           hint="Select one of the result's detectors in the view.")
+    cmap, scaling, auto = display_of(view, shown.display)
+    return render.encode_png(render.draw(pages[shown.index], cmap, scaling, auto), text=text)
 
 
 def hspy_bytes(array: np.ndarray, name: str, record: dict[str, Any], attributes: dict[str, Any]) -> bytes:
@@ -93,7 +98,9 @@ def hspy_bytes(array: np.ndarray, name: str, record: dict[str, Any], attributes:
         "original_metadata": {PROVENANCE_KEY: json.dumps(jsonable(record), sort_keys=True)},
         "attributes": {"_lazy": False},
         "tmp_parameters": {},
-        "package_info": {"package": "jupyter_remotem", "package_version": software_versions()["jupyter_remotem"]},
+        # A plain Signal2D of no extension package: HyperSpy loads it without jupyter_remotem
+        # installed, and without warning that a package providing it is missing.
+        "package_info": {"package": "", "package_version": ""},
         "learning_results": {},
         "models": {},
     }

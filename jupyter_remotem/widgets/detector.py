@@ -138,21 +138,46 @@ class VirtualDetectorWidget(BackgroundWork, ipywidgets.VBox):
 
     @classmethod
     def from_view(cls, dataset: Any, view: Mapping[str, Any], size: int = 320) -> VirtualDetectorWidget:
-        """A widget showing ``dataset`` the way ``view`` (a :attr:`view`) describes: e.g. the
-        ``view`` kept in a result's provenance, to reopen the viewer the result was made from."""
-        settings = {key: view[key] for key in ("cmap", "scale", "frame_scale") if key in view}
-        position = tuple(view["position"]) if view.get("position") else None
-        widget = cls(dataset, view.get("detectors"), position=position, size=size, **settings)  # type: ignore[arg-type]
-        if isinstance(view.get("detector"), int) and 0 <= view["detector"] < len(widget.detectors):
-            widget.detector_choice.value = view["detector"]
+        """A widget showing ``dataset`` the way ``view`` (a :attr:`view`, of the view contract
+        :mod:`jupyter_remotem.view_contract`) describes: e.g. the ``view`` kept in a result's
+        provenance, to reopen the viewer the result was made from (the lab viewer's too)."""
+        nav, frame = view.get("nav") or {}, view.get("frame") or {}
+        settings: dict[str, Any] = {}
+        if nav.get("cmap") in render.COLORMAPS:
+            settings["cmap"] = nav["cmap"]
+        for key, display in (("scale", nav), ("frame_scale", frame)):
+            if (display.get("scaling") or {}).get("mode") in render.SCALES:
+                settings[key] = display["scaling"]["mode"]
+        drawn = [d for d in view.get("detectors") or []
+                 if isinstance(d, Mapping) and isinstance(d.get("shape"), Mapping)]
+        detectors = [{"shape": d["shape"]["kind"], **{k: v for k, v in d["shape"].items() if k != "kind"}}
+                     for d in drawn] or None
+        cursor = view.get("cursor")
+        position = (int(cursor[1]), int(cursor[0])) if cursor else None
+        widget = cls(dataset, detectors, position=position, size=size, **settings)
+        ids = [d.get("id") for d in drawn]
+        if view.get("selected") in ids and ids.index(view["selected"]) < len(widget.detectors):
+            widget.detector_choice.value = ids.index(view["selected"])
         return widget
 
     @property
     def view(self) -> dict[str, Any]:
-        """Display state to store with a result (``ds.submit(..., view=w.view)``) and restore from."""
-        return {"detectors": self.detectors, "position": list(self._position), "cmap": self.cmap.value,
-                "scale": self.scale.value, "frame_scale": self.frame_scale.value,
-                "detector": self.detector_choice.value}
+        """Display state to store with a result (``ds.submit(..., view=w.view)``) and restore from,
+        in the view contract (:mod:`jupyter_remotem.view_contract`) the lab viewer saves too."""
+
+        def display(scale: str) -> dict[str, Any]:
+            scaling: dict[str, Any] = {"mode": scale}
+            if scale == "percentile":
+                scaling["percentiles"] = [0.5, 99.5]  # what render.normalise clips to
+            return {"cmap": self.cmap.value, "scaling": scaling, "auto": True}
+
+        row, column = self._position
+        return {"mode": "detector",
+                "detectors": [{"id": f"d{i + 1}", "shape": {"kind": d["shape"], **{k: v for k, v in d.items()
+                                                                                 if k != "shape"}}}
+                              for i, d in enumerate(self.detectors)],
+                "selected": f"d{(self.detector_choice.value or 0) + 1}",
+                "cursor": [column, row], "nav": display(self.scale.value), "frame": display(self.frame_scale.value)}
 
     # -- building --------------------------------------------------------------------------
     def _build_overlays(self) -> None:

@@ -454,6 +454,25 @@ export interface IJobOutput extends ILocation {
 export type JobRequest = ICopyRequest | IReductionJobRequest;
 
 /**
+ * `GET views`: the view contract declared once by the server
+ * (`jupyter_remotem/view_contract.py`).
+ */
+export interface IViewContract {
+  version: number;
+  /** JSON Schema of the `view` a job keeps with its result. */
+  schema: Record<string, unknown>;
+  colormaps: Array<{
+    name: string;
+    label: string;
+    diverging: boolean;
+    cyclic?: boolean;
+    /** 256 RGB colours as hex, lowest first. */
+    lut: string;
+  }>;
+  scales: string[];
+}
+
+/**
  * Storage and compute limits (null: no limit).
  */
 export interface IQuotaLimits {
@@ -703,6 +722,23 @@ export class RemotemAPI {
   }
 
   /**
+   * The view contract (`GET views`): the schema of the `view` saved with a result,
+   * the colour maps with their tables, the scales. Asked once per API object.
+   */
+  getViewContract(signal?: AbortSignal): Promise<IViewContract> {
+    if (!this._viewContract) {
+      this._viewContract = this._json<IViewContract>(
+        this.url(['views']),
+        signal
+      ).catch(reason => {
+        this._viewContract = null;
+        throw reason;
+      });
+    }
+    return this._viewContract;
+  }
+
+  /**
    * The operations the server knows; with a dataset, whether each can run on it.
    */
   async listOperations(
@@ -840,19 +876,6 @@ export class RemotemAPI {
   }
 
   /**
-   * The URL of a job's server-sent events.
-   *
-   * An EventSource cannot send the `Authorization` header that ServerConnection adds,
-   * so the token goes in the query (jupyter_server accepts `?token=` and scrubs it
-   * from its logs). Same-origin login cookies are sent as well.
-   */
-  jobEventsUrl(id: string): string {
-    return this.url(['jobs', encodeURIComponent(id), 'events'], {
-      token: this.serverSettings.token || undefined
-    });
-  }
-
-  /**
    * Make a folder (`PUT tree/{path}` `{"type": "directory"}`); its parents must exist.
    */
   async makeFolder(
@@ -925,6 +948,19 @@ export class RemotemAPI {
   }
 
   /**
+   * The URL of a job's server-sent events.
+   *
+   * An EventSource cannot send the `Authorization` header that ServerConnection adds,
+   * so the token goes in the query (jupyter_server accepts `?token=` and scrubs it
+   * from its logs). Same-origin login cookies are sent as well.
+   */
+  jobEventsUrl(id: string): string {
+    return this.url(['jobs', encodeURIComponent(id), 'events'], {
+      token: this.serverSettings.token || undefined
+    });
+  }
+
+  /**
    * Whether the server is on another origin than the page (EventSource then needs
    * `withCredentials` to send cookies).
    */
@@ -953,6 +989,8 @@ export class RemotemAPI {
       body: JSON.stringify(request)
     });
   }
+
+  private _viewContract: Promise<IViewContract> | null = null;
 
   private async _json<T>(
     url: string,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 from urllib.parse import urlparse
 
@@ -51,7 +52,9 @@ def wait_settled(page, viewer: str) -> None:
     nav = page.locator(f"{viewer} .jp-remotem-viewer-nav")
     expect(nav).to_have_attribute("data-busy", "false", timeout=60_000)
     expect(nav).to_have_attribute("data-exact", "true", timeout=60_000)
-    expect(page.locator(f"{viewer} .jp-remotem-viewer-frame")).to_have_attribute("data-busy", "false")
+    # (The frame's request may wait behind a job on a busy machine: the same patience.)
+    expect(page.locator(f"{viewer} .jp-remotem-viewer-frame")).to_have_attribute("data-busy", "false",
+                                                                                timeout=60_000)
     expect(page.locator(f"{viewer} .jp-remotem-error")).to_have_count(0)
 
 
@@ -123,6 +126,18 @@ def saved_viewer_state(server, key: str, ready, deadline_s: float = 30.0) -> dic
             return args
         # Short back-off between polls of a deadline-bounded wait (not a fixed sleep).
         time.sleep(0.2)
+
+
+def forget_copies_to_notebooks(server, path: str) -> None:
+    """Delete the caller's earlier jobs that copied ``path`` into the notebook folder, with the
+    file they wrote (so that a test copying it can run again within one session, within quota)."""
+    from _lab import api
+
+    for job in api(server, "GET", "jobs").json()["jobs"]:
+        target = (job.get("request") or {}).get("target") or {}
+        if target.get("repository") == "notebooks" and target.get("path") == path:
+            answer = api(server, "DELETE", f"jobs/{job['id']}")
+            assert answer.status_code in (200, 204, 404), answer.text
 
 
 def notebook_file(server, path: str) -> dict:

@@ -214,9 +214,8 @@ def test_a_saved_result_as_navigation_image(page, lab_server, demo_data) -> None
         with page.expect_response(reads(target)) as again:
             page.goto(f"{lab_server.url}lab?token={lab_server.token}")
         np.testing.assert_array_equal(np.load(io.BytesIO(again.value.body())), saved[..., 1])
-        # Not wait_settled here: after a reload the restored view can intermittently stay
-        # data-busy with no request pending (a known front-end bug, to be fixed); what is
-        # restored is checked directly, and the next mode change starts afresh.
+        # The restored view settles (viewer/usemodel.ts), showing the saved plane.
+        wait_settled(page, viewer)
         expect(nav).to_have_attribute("data-mode", "result")
         expect(nav).to_have_attribute("data-nav-result", f"demo:{target}")
         expect(page.locator(f'{viewer} .jp-remotem-viewer-mode[data-mode="result"]')).to_have_attribute(

@@ -7,6 +7,11 @@ import { IImageViewProps, ImageView } from '../viewer/ImageView';
 import { ProfilePlot } from '../viewer/ProfilePlot';
 import { ScanPlot } from '../viewer/ScanPlot';
 import { DEFAULT_SCALING, IScaling } from '../viewer/scaling';
+import { installColormaps } from '../viewer/colormaps';
+import { servedContract } from './servedcontract';
+
+// The server's colour maps, as the viewer model installs them on load.
+beforeAll(() => installColormaps(servedContract().colormaps));
 
 // react-dom has no type declarations in this project: type the part used.
 interface IRoot {

@@ -14,6 +14,11 @@ import {
   sourceFromProvenance,
   stateFromProvenance
 } from '../viewer/state';
+import { installColormaps } from '../viewer/colormaps';
+import { servedContract } from './servedcontract';
+
+// The server's colour maps, as the viewer model installs them on load.
+beforeAll(() => installColormaps(servedContract().colormaps));
 
 const geometry: IGeometry = { nav: [32, 48], sig: [64, 64] };
 const source = { repository: 'demo', path: 'scan.h5', dataset: '/frames' };

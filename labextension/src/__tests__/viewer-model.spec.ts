@@ -8,6 +8,7 @@ import {
 } from '../api';
 import { ViewerModel } from '../viewer/model';
 import { INDArray } from '../viewer/npy';
+import { servedContract } from './servedcontract';
 
 /** `.npy` bytes (version 1, little-endian float64) of `values` in `shape`. */
 function float64Npy(shape: number[], values: number[]): ArrayBuffer {
@@ -100,6 +101,7 @@ class ServerDouble {
   refuse: ((asked: IAsked) => RemotemError | null) | null = null;
 
   api = {
+    getViewContract: async () => servedContract(),
     getMeta: async (_repo: string, path: string) => {
       const answer = this.metas[path];
       if (!answer) {

@@ -4,6 +4,8 @@ import {
   COLORMAPS,
   isColormapName
 } from '../viewer/colormaps';
+import { installColormaps } from '../viewer/colormaps';
+import { servedContract } from './servedcontract';
 import {
   autoLimits,
   DEFAULT_SCALING,
@@ -39,7 +41,25 @@ function luminance(lut: Uint8Array, i: number): number {
   );
 }
 
+// The server's one list of colour maps, as the viewer model installs it on load.
+beforeAll(() => installColormaps(servedContract().colormaps));
+
 describe('colour maps', () => {
+  it("offers exactly the server's list, in its order, with its tables", () => {
+    const served = servedContract().colormaps;
+    expect(COLORMAPS.map(c => c.name)).toEqual(served.map(c => c.name));
+    expect(served.map(c => c.name)).toEqual(
+      expect.arrayContaining(['gray', 'viridis', 'inferno', 'coolwarm', 'RdBu'])
+    );
+    for (const map of served) {
+      const lut = colormapLUT(map.name);
+      const hex = Array.from(lut, v => v.toString(16).padStart(2, '0')).join(
+        ''
+      );
+      expect(hex).toBe(map.lut.toLowerCase());
+    }
+  });
+
   it('has 256 RGB entries for every map', () => {
     for (const { name } of COLORMAPS) {
       expect(colormapLUT(name).length).toBe(768);

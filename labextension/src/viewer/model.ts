@@ -20,6 +20,7 @@ import {
   RemotemError
 } from '../api';
 import { isFinal } from '../jobstate';
+import { installColormaps } from './colormaps';
 import { colourWheel, expandCoarse, inferStep } from './images';
 import { JobWatch } from './jobwatch';
 import { fitResult, IResultFit, resultLocationText } from './navresult';
@@ -166,6 +167,16 @@ export class ViewerModel {
     return this._changed;
   }
 
+  /**
+   * A number that grows with every change of what is shown: a view compares it
+   * with the one it last drew, so that a change made before it listened (a
+   * restored viewer's answers can all arrive before the panel subscribes) is
+   * never lost.
+   */
+  get version(): number {
+    return this._version;
+  }
+
   /** The view state changed (worth saving in the layout). */
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
@@ -185,8 +196,12 @@ export class ViewerModel {
    */
   async load(): Promise<void> {
     this._loadError = null;
-    this._changed.emit();
+    this._touch();
     try {
+      // The colour maps (and the rest of the view contract) come from the server.
+      const contract = this.api.getViewContract();
+      // (Awaited below; a failure of the metadata first must not leave it unhandled.)
+      contract.catch(() => undefined);
       let meta = await this.api.getMeta(
         this.target.repository,
         this.target.path,
@@ -214,6 +229,10 @@ export class ViewerModel {
           null
         );
       }
+      installColormaps((await contract).colormaps);
+      if (this._disposed) {
+        return;
+      }
       const geometry = geometryOf(
         meta.dataset.nav_shape,
         meta.dataset.sig_shape
@@ -237,10 +256,10 @@ export class ViewerModel {
       if (!isAbort(reason)) {
         this._loadError = RemotemError.from(reason);
       }
-      this._changed.emit();
+      this._touch();
       return;
     }
-    this._changed.emit();
+    this._touch();
     this._stateChanged.emit();
     void this._loadContext();
     this.refreshNavigation();
@@ -269,7 +288,7 @@ export class ViewerModel {
     if (this._frameKey() !== this._lastFrameKey) {
       this.refreshFrame();
     }
-    this._changed.emit();
+    this._touch();
     this._stateChanged.emit();
   }
 
@@ -286,13 +305,13 @@ export class ViewerModel {
     this._navResultError = null;
     // The file may have been written again since it was last read.
     this._resultInfo = null;
-    this._changed.emit();
+    this._touch();
     try {
       await this._fitResult(choice);
     } catch (reason) {
       if (run === this._choiceRun && !isAbort(reason) && !this._disposed) {
         this._navResultError = RemotemError.from(reason);
-        this._changed.emit();
+        this._touch();
       }
       return false;
     }
@@ -327,7 +346,7 @@ export class ViewerModel {
     if (!plan) {
       this._navArrays = null;
       this._nav = { ...this._nav, image: null, field: null, error: null };
-      this._changed.emit();
+      this._touch();
       return;
     }
     this._navStarted = performance.now();
@@ -562,7 +581,7 @@ export class ViewerModel {
       await this._watch.cancel();
     } catch (reason) {
       this._jobError = RemotemError.from(reason);
-      this._changed.emit();
+      this._touch();
     }
   }
 
@@ -572,7 +591,7 @@ export class ViewerModel {
       this._watch.dispose();
       this._watch = null;
       this._jobError = null;
-      this._changed.emit();
+      this._touch();
     }
   }
 
@@ -587,15 +606,21 @@ export class ViewerModel {
     Signal.clearData(this);
   }
 
+  /** Record a change of what is shown, and tell the listeners. */
+  private _touch(): void {
+    this._version++;
+    this._changed.emit();
+  }
+
   private _follow(job: IJob): void {
     this._watch?.dispose();
     this._jobError = null;
     this._watch = new JobWatch(this.api, job, (current, error) => {
       this._jobError = error;
-      this._changed.emit();
+      this._touch();
       this._jobChanged.emit(current);
     });
-    this._changed.emit();
+    this._touch();
     this._jobChanged.emit(job);
   }
 
@@ -619,7 +644,7 @@ export class ViewerModel {
     }
     this._repositories = repositories;
     this._operations = operations;
-    this._changed.emit();
+    this._touch();
   }
 
   /** The number of scan axes (0 before the metadata is read). */
@@ -677,7 +702,7 @@ export class ViewerModel {
       error: null
     };
     this._showNavigation();
-    this._changed.emit();
+    this._touch();
   }
 
   /**
@@ -733,26 +758,26 @@ export class ViewerModel {
       if (!keep) {
         this._navArrays = null;
       }
-      this._changed.emit();
+      this._touch();
     },
     onBusy: busy => {
       this._nav = { ...this._nav, busy };
-      this._changed.emit();
+      this._touch();
     }
   });
 
   private _frameQuery = new LiveQuery<IImage>({
     onAnswer: answer => {
       this._frame = { ...this._frame, image: answer.value, error: null };
-      this._changed.emit();
+      this._touch();
     },
     onError: error => {
       this._frame = { ...this._frame, error };
-      this._changed.emit();
+      this._touch();
     },
     onBusy: busy => {
       this._frame = { ...this._frame, busy };
-      this._changed.emit();
+      this._touch();
     }
   });
 
@@ -789,6 +814,7 @@ export class ViewerModel {
   private _watch: JobWatch | null = null;
   private _jobError: RemotemError | null = null;
   private _disposed = false;
+  private _version = 0;
   private _changed = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, void>(this);
   private _jobChanged = new Signal<this, IJob>(this);
@@ -826,12 +852,11 @@ async function reduceFields(
 }
 
 /**
- * The output with the result array to write, for the formats that hold one array.
+ * The output with the result array on screen, for every format that holds one
+ * array (all but HDF5, which holds them all).
  */
 function withArray(output: IJobOutput, field: string): IJobOutput {
-  return output.format === 'hdf5' || output.format === 'hspy'
-    ? output
-    : { ...output, array: field };
+  return output.format === 'hdf5' ? output : { ...output, array: field };
 }
 
 /**

@@ -9,7 +9,6 @@ import React, { useCallback, useMemo, useState } from 'react';
 
 import { IRepository } from '../api';
 import { formatShape } from '../format';
-import { useRerenderOn } from '../hooks';
 import { useTranslation } from '../i18n';
 import { ErrorMessage, Spinner } from '../widgets';
 import { imageCalibration } from './calibration';
@@ -34,6 +33,7 @@ import { suggestedPath } from './outputs';
 import { askToSave } from './save';
 import { ICalibration, IDisplay, INavResult, IViewState } from './state';
 import { detectorColor, DetectorTabs } from './tabs';
+import { useModelVersion } from './usemodel';
 
 /** The colour of the scan region outline. */
 const ROI_COLOR = '#ffffff';
@@ -65,7 +65,7 @@ export function ViewerPanel(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, trans } = props;
-  useRerenderOn(model.changed);
+  useModelVersion(model);
   const [tool, setTool] = useState<Tool>('pick');
   const update = useCallback(
     (patch: Partial<IViewState>) => model.update(patch),

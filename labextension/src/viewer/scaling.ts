@@ -6,7 +6,7 @@
  * over masked or empty regions leave NaN holes that must not wash out the
  * contrast of the rest.
  */
-import { colormapLUT, ColormapName } from './colormaps';
+import { colormapLUT, ColormapName, packedListeners } from './colormaps';
 import { IImage } from './npy';
 
 export type ScaleMode = 'linear' | 'log' | 'power' | 'percentile';
@@ -287,6 +287,8 @@ export function renderRGBA(
 }
 
 const packed = new Map<ColormapName, Uint32Array>();
+// The server's tables replace the built-in gray: forget colours packed before.
+packedListeners.push(() => packed.clear());
 
 /** A colour map as opaque RGBA pixels, one 32-bit word per entry. */
 function packedColours(cmap: ColormapName): Uint32Array {

@@ -54,6 +54,7 @@ export class ViewerWidget extends ReactWidget {
       path: args.path,
       dataset: args.dataset ?? null
     };
+    this._openedView = args.view;
     this.model = new ViewerModel(options.api, this.target, args.view);
     this.id = `jupyter-remotem-viewer-${Private.nextId()}`;
     this.addClass('jp-RemotemViewer');
@@ -95,7 +96,9 @@ export class ViewerWidget extends ReactWidget {
       repository: this.target.repository,
       path: this.target.path,
       dataset: this.target.dataset,
-      view: this.model.state ?? undefined
+      // Until the model has loaded, the view it was opened with: a layout saved while a
+      // restored viewer still loads must not forget it (the next reload would show defaults).
+      view: this.model.state ?? this._openedView
     };
   }
 
@@ -138,6 +141,7 @@ export class ViewerWidget extends ReactWidget {
   }
 
   private _trans: TranslationBundle;
+  private _openedView: unknown;
   private _loaded = false;
   private _saveTimer: ReturnType<typeof setTimeout> | null = null;
   private _saveRequested = new Signal<this, void>(this);

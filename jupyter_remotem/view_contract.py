@@ -1,0 +1,227 @@
+"""The view contract: the display state a viewer saves with a result, declared once.
+
+A result saved from the dataset viewer carries the viewer's whole state as ``view`` (what it
+shows, how it is drawn, the detectors and regions drawn): the layout restorer keeps the same
+state across page reloads, and reopening a result restores it.  :data:`SCHEMA` (JSON Schema
+2020-12) declares it; ``GET views`` serves it with the colormap list and the scales
+(:func:`contract`), the viewer colours its images with those tables, and ``POST jobs``
+validates every ``view`` against it (:func:`check_view`: an unknown key or a malformed value is
+a 400 ``invalid_view`` naming the place, never silently ignored).
+
+The view also says which image of a result is on screen (:func:`shown_image`), so that every
+single-array format writes that array, and a PNG is drawn as the screen shows it: the display
+(``nav`` or ``frame``) of the image, its colormap, scaling and limits, and for a stack of
+detector images the selected detector's plane.  Every key is optional: a script may send just
+``{"nav": {"cmap": "viridis", "scaling": {"mode": "log"}}}``; what is missing takes the
+viewer's default (the ``default`` of each schema entry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import render
+from .errors import BadParameter
+
+VERSION = 1
+
+NAV_MODES = ("detector", "sum", "com", "result")
+COM_FIELDS = ("magnitude", "field", "divergence", "curl", "shift_x", "shift_y")
+ROI_STATS = ("sum", "mean", "std")
+SHAPE_KINDS = ("disk", "ring", "rectangle", "point", "polygon")
+#: Operations whose result is the frame (shown in the ``frame`` display); others are the navigation image.
+FRAME_OPERATIONS = ("pick", "frame_stats")
+#: The fields each shape kind needs.
+SHAPE_FIELDS = {"disk": ("cx", "cy", "r"), "ring": ("cx", "cy", "ri", "ro"),
+                "rectangle": ("x", "y", "width", "height"), "point": ("cx", "cy"), "polygon": ("vertices",)}
+
+DEFAULT_SCALING = {"mode": "linear", "vmin": 0, "vmax": 1, "gamma": 0.5, "percentiles": [1, 99],
+                   "symmetric": False}
+#: The viewer's displays before the user changes them.
+DEFAULT_DISPLAYS = {
+    "nav": {"cmap": "gray", "scaling": DEFAULT_SCALING, "auto": True},
+    "frame": {"cmap": "inferno", "scaling": dict(DEFAULT_SCALING, mode="log"), "auto": True},
+}
+
+_NUMBER = {"type": "number"}
+_POINT = {"type": "array", "items": _NUMBER, "minItems": 2, "maxItems": 2, "description": "[x, y] in pixels"}
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = (), nullable: bool = False,
+            **extra: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["object", "null"] if nullable else "object", "properties": properties,
+                              "additionalProperties": False, **extra}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _shape(nullable: bool = False) -> dict[str, Any]:
+    return _object(
+        {"kind": {"enum": list(SHAPE_KINDS)}, **{name: _NUMBER for name in
+                                                 ("cx", "cy", "r", "ri", "ro", "x", "y", "width", "height")},
+         "vertices": {"type": "array", "items": _POINT}},
+        required=("kind",), nullable=nullable,
+        allOf=[{"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+                "then": {"required": list(fields)}} for kind, fields in SHAPE_FIELDS.items()],
+        description="A shape drawn on an image, in pixels of that image.",
+    )
+
+
+_SCALING = _object({
+    "mode": {"enum": list(render.SCALES)},
+    "vmin": {"type": ["number", "null"], "description": "lower limit (null: from the data)"},
+    "vmax": {"type": ["number", "null"], "description": "upper limit (null: from the data)"},
+    "gamma": {"type": "number", "exclusiveMinimum": 0, "description": "exponent of the power scale"},
+    "percentiles": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 100},
+                    "minItems": 2, "maxItems": 2},
+    "symmetric": {"type": "boolean", "description": "limits centred on zero"},
+}, default=DEFAULT_SCALING)
+
+
+def _display(name: str) -> dict[str, Any]:
+    return _object({
+        "cmap": {"enum": list(render.COLORMAPS)},
+        "scaling": _SCALING,
+        "auto": {"type": "boolean", "description": "limits follow each new image (the vmin/vmax are ignored)"},
+    }, default=DEFAULT_DISPLAYS[name], description=f"How the {name} image is drawn.")
+
+
+def _calibration() -> dict[str, Any]:
+    return _object({"scale": {"type": "number", "exclusiveMinimum": 0}, "units": {"type": "string"}},
+                   required=("scale", "units"), nullable=True)
+
+
+#: The view a viewer saves with a result (``IViewState`` in ``labextension/src/viewer/state.ts``).
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "remotem view",
+    **_object({
+        "mode": {"enum": list(NAV_MODES), "default": "detector",
+                 "description": "what the navigation image shows"},
+        "detectors": {"type": "array", "items": _object({"id": {"type": "string", "minLength": 1},
+                                                         "shape": _shape()}, required=("id", "shape"))},
+        "selected": {"type": ["string", "null"], "description": "id of the detector whose image is shown"},
+        "com": _object({"cx": _NUMBER, "cy": _NUMBER, "r": {"type": ["number", "null"]},
+                        "scan_rotation": _NUMBER, "flip_y": {"type": "boolean"}}),
+        "comField": {"enum": list(COM_FIELDS), "default": "magnitude"},
+        "cursor": _POINT,
+        "roi": _shape(nullable=True),
+        "roiStat": {"enum": list(ROI_STATS), "default": "mean"},
+        "navFft": {"type": "boolean"},
+        "frameFft": {"type": "boolean"},
+        "nav": _display("nav"),
+        "frame": _display("frame"),
+        "navCalibration": _calibration(),
+        "frameCalibration": _calibration(),
+        "line": {"type": ["array", "null"], "items": _POINT, "minItems": 2, "maxItems": 2},
+        "lineOn": {"enum": ["nav", "frame"]},
+        "navResult": _object({"repository": {"type": "string", "minLength": 1},
+                              "path": {"type": "string", "minLength": 1},
+                              "dataset": {"type": ["string", "null"]},
+                              "channel": {"type": "integer", "minimum": 0}},
+                             required=("repository", "path"), nullable=True),
+        "note": {"type": "string", "description": "free text kept with the result"},
+    }),
+}
+
+#: Keys of flat display settings that belong in a display ("nav" or "frame").
+_DISPLAY_KEYS = {"cmap", "scale", "scaling", "vmin", "vmax", "index", "auto"}
+_HINT = ('GET remotem/api/views declares the view; for example {"nav": {"cmap": "viridis", '
+         '"scaling": {"mode": "log"}}}.')
+
+
+class InvalidView(BadParameter):
+    code = "invalid_view"
+    default_hint = _HINT
+
+
+def contract() -> dict[str, Any]:
+    """What ``GET views`` answers: the schema, the colormaps (with their tables) and the scales."""
+    return {"version": VERSION, "schema": SCHEMA, "colormaps": render.colormaps_json(),
+            "scales": list(render.SCALES), "displays": DEFAULT_DISPLAYS}
+
+
+def _validator() -> Any:
+    import jsonschema
+
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+    return _VALIDATOR
+
+
+_VALIDATOR: Any = None
+
+
+def check_view(view: Any) -> dict[str, Any] | None:
+    """``view`` if it follows :data:`SCHEMA` (None stays None); else :class:`InvalidView`."""
+    if view is None:
+        return None
+    if not isinstance(view, dict):
+        raise InvalidView("'view' must be an object (the display state kept with the result) or null.")
+    import jsonschema
+
+    errors = sorted(_validator().iter_errors(view), key=lambda e: (len(e.absolute_path), list(map(str, e.path))))
+    if not errors:
+        return view
+    error = jsonschema.exceptions.best_match(errors)
+    where = "view" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        hint = _HINT
+        if where == "view" and set(unknown) & _DISPLAY_KEYS:
+            hint = ('Display settings belong to the image they draw: "nav" (the navigation image) or '
+                    '"frame", e.g. {"nav": {"cmap": "viridis", "scaling": {"mode": "log", "vmin": 1}}}.')
+        raise InvalidView(f"'{where}' has no key {', '.join(repr(k) for k in unknown)}.", hint=hint)
+    if error.validator == "enum":
+        raise InvalidView(f"'{where}' is {error.instance!r}, not one of the known values.",
+                          hint=f"Use one of: {', '.join(map(str, error.validator_value))}.")
+    if error.validator == "required":
+        raise InvalidView(f"'{where}' {error.message}.", hint=_HINT)
+    raise InvalidView(f"'{where}': {error.message}.", hint=_HINT)
+
+
+@dataclass(frozen=True)
+class ShownImage:
+    """The image of a result that the view shows: its display, the array and, for a stack of
+    images (scan × detectors), the plane; ``wheel``: the centre-of-mass field as a colour wheel."""
+
+    display: str
+    array: str | None
+    index: int = 0
+    wheel: bool = False
+
+
+def shown_image(view: dict[str, Any] | None, operation: str, params: dict[str, Any] | None = None) -> ShownImage:
+    """Which array of an ``operation``'s result ``view`` shows (None: the result's primary)."""
+    view = view or {}
+    if operation in FRAME_OPERATIONS:
+        array = view.get("roiStat", "mean") if operation == "frame_stats" else "frame"
+        return ShownImage("frame", array)
+    if operation == "com":
+        field = view.get("comField", "magnitude")
+        return ShownImage("nav", "magnitude" if field == "field" else field, wheel=field == "field")
+    if operation == "virtual_detector":
+        detectors = view.get("detectors") or []
+        index = 0
+        if view.get("mode", "detector") == "detector":
+            ids = [detector.get("id") for detector in detectors]
+            if view.get("selected") in ids:
+                index = ids.index(view["selected"])
+        count = len((params or {}).get("detectors") or []) or 1
+        return ShownImage("nav", "intensity", index if index < count else 0)
+    return ShownImage("nav", None)
+
+
+def display_of(view: dict[str, Any] | None, display: str) -> tuple[str, render.Scaling, bool]:
+    """Colormap, scaling and ``auto`` of one display of ``view`` (the viewer's defaults for what
+    it leaves out); without a view, gray and linear from the data's range."""
+    if view is None:
+        return "gray", render.Scaling(), True
+    default = DEFAULT_DISPLAYS[display]
+    given = view.get(display) or {}
+    scaling = dict(default["scaling"], **(given.get("scaling") or {}))
+    return (given.get("cmap", default["cmap"]), render.Scaling.from_json(scaling),
+            bool(given.get("auto", default["auto"])))
