@@ -26,6 +26,8 @@ from jupyter_remotem.formats.provenance import PROVENANCE_KEY
 from jupyter_remotem.jobs.result_formats import hspy_bytes
 
 VERSIONS = {name: metadata.version(name) for name in ("hyperspy", "rosettasciio")}
+#: The plain environment runs without this checkout's paths (PYTHONPATH would make it importable).
+PLAIN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
 CACHE = Path(os.environ.get("REMOTEM_PLAIN_HYPERSPY_CACHE", Path(tempfile.gettempdir()) / "remotem-plain-hyperspy"))
 
 LOAD = """
@@ -66,7 +68,8 @@ def plain_python() -> Path:
 def test_a_saved_hspy_loads_in_plain_hyperspy_without_warning_with_axes_and_provenance(tmp_path):
     python = plain_python()
     # Not even importable there: the environment is not this one.
-    check = subprocess.run([str(python), "-c", "import jupyter_remotem"], capture_output=True, cwd=tmp_path)
+    check = subprocess.run([str(python), "-c", "import jupyter_remotem"], capture_output=True, cwd=tmp_path,
+                           env=PLAIN_ENV)
     assert check.returncode != 0
 
     axes = [{"name": "scan_y", "size": 6, "scale": 0.4, "offset": 1.0, "units": "nm", "navigate": True},
@@ -83,7 +86,7 @@ def test_a_saved_hspy_loads_in_plain_hyperspy_without_warning_with_axes_and_prov
 
     loaded = subprocess.run([str(python), "-W", "always", "-c", LOAD, str(target)], capture_output=True,
                             text=True, cwd=target.parent, timeout=300,
-                            env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")})
+                            env=PLAIN_ENV)
     assert loaded.returncode == 0, loaded.stderr
     assert "WARNING" not in loaded.stderr and "Warning" not in loaded.stderr, loaded.stderr
     assert "not currently installed" not in loaded.stdout + loaded.stderr
