@@ -7,7 +7,8 @@ import json
 
 import numpy as np
 import pytest
-from _api import call, server_config, stop_started_worker, wait_until
+from _api import call, wait_until
+from _results import jp_server_config, repositories, stop_worker  # noqa: F401 - fixtures
 from PIL import Image
 
 from jupyter_remotem.kernels import from_spec
@@ -20,24 +21,6 @@ VIEW = {"mode": "detector",
                       {"id": "d2", "shape": {"kind": "disk", "cx": 32, "cy": 32, "r": 9}}],
         "selected": "d2", "nav": {"cmap": "magma", "scaling": {"mode": "log", "vmin": 1.0, "vmax": None},
                                   "auto": False}}
-
-
-@pytest.fixture
-def repositories(repositories, tmp_path):
-    out = tmp_path / "results"
-    out.mkdir()
-    return repositories + [{"name": "results", "url": str(out), "writable": True}]
-
-
-@pytest.fixture
-def jp_server_config(repositories):
-    return server_config(repositories, start_worker=True)
-
-
-@pytest.fixture(autouse=True)
-def stop_worker(jp_serverapp):
-    yield
-    stop_started_worker(jp_serverapp)
 
 
 @pytest.fixture(scope="module")

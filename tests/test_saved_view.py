@@ -8,7 +8,8 @@ import json
 
 import numpy as np
 import pytest
-from _api import call, server_config, stop_started_worker, wait_until
+from _api import call, wait_until
+from _results import jp_server_config, repositories, stop_worker  # noqa: F401 - fixtures
 from PIL import Image
 
 from jupyter_remotem import render
@@ -18,24 +19,6 @@ RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
 DETECTORS = [{"id": "d1", "shape": {"kind": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}},
              {"id": "d2", "shape": {"kind": "disk", "cx": 32, "cy": 32, "r": 9}}]
-
-
-@pytest.fixture
-def repositories(repositories, tmp_path):
-    out = tmp_path / "results"
-    out.mkdir()
-    return repositories + [{"name": "results", "url": str(out), "writable": True}]
-
-
-@pytest.fixture
-def jp_server_config(repositories):
-    return server_config(repositories, start_worker=True)
-
-
-@pytest.fixture(autouse=True)
-def stop_worker(jp_serverapp):
-    yield
-    stop_started_worker(jp_serverapp)
 
 
 async def run_job(jp_fetch, body):
