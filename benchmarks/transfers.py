@@ -2,10 +2,12 @@
 
 Downloads: ``GET repositories/bench/download/big.bin`` read by curl and by the notebook client
 (``c.download``), against curl reading the same file from Jupyter's own ``/files/`` handler.
-Uploads: the client's tus upload (``c.upload``: 32 MiB chunks, a SHA-256 per chunk and for the
+Uploads: the client's tus upload (``c.upload``: chunked, a SHA-256 per chunk and for the
 whole file) and tuspy, against curl streaming the whole file in one tus ``PATCH`` (``-T``: no chunking,
 no checksums).  Every byte is written to and read from the page cache; the machine's memory
-copy speed is printed as the bound.
+copy speed is printed as the bound.  Contenders run in interleaved rounds (each once per round,
+in turn) and each figure is the best round, so that on a shared machine all see the same load;
+the load average is printed with them.
 
     python benchmarks/transfers.py [--size-gib 1] [--repeat 3]
 """
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -38,6 +41,18 @@ def _best(function, repeat: int) -> float:
         function()
         times.append(time.perf_counter() - started)
     return min(times)
+
+
+def _interleaved(contenders: list[tuple[str, Callable[[], None]]], rounds: int) -> dict[str, float]:
+    """Best time of each contender over ``rounds`` rounds that run every contender once, in
+    turn: on a shared machine each one then sees the same background load."""
+    best = {name: float("inf") for name, _ in contenders}
+    for _ in range(rounds):
+        for name, function in contenders:
+            started = time.perf_counter()
+            function()
+            best[name] = min(best[name], time.perf_counter() - started)
+    return best
 
 
 def _curl(*arguments: str) -> None:
@@ -65,62 +80,84 @@ def memory_copy_gb_s(nbytes: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gib", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds; each figure is the best")
     args = parser.parse_args()
     if not shutil.which("curl"):
         sys.exit("curl is needed for the baselines")
     import jupyter_remotem as remotem
 
     size = int(args.size_gib * 1024**3)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="remotem-transfers-") as scratch:
         folder = Path(scratch) / "bench"
         folder.mkdir()
         source = folder / "big.bin"
         with open(source, "wb") as out:
-            for _ in range(size // (64 * 1024**2)):
-                out.write(os.urandom(64 * 1024**2))
+            for _ in range(max(size // (64 * 1024**2), 1)):
+                out.write(os.urandom(min(size, 64 * 1024**2)))
         size = source.stat().st_size
         os.chdir(folder)  # Jupyter's own /files/ handler serves the server's root folder
         repositories = [{"name": "bench", "url": str(folder), "writable": True}]
-        with jupyter_server(folder, repositories=repositories, quotas={}) as (base, token):
+        with jupyter_server(folder, repositories=repositories, quotas={}, warm_up_kernels=False) as (base, token):
             auth = ["-H", f"Authorization: token {token}"]
-            rows: list[tuple[str, float]] = []
             url = f"{base}remotem/api/repositories/bench/download/big.bin"
-            rows.append(("download: curl from Jupyter's /files/ (baseline)",
-                         _best(lambda: _curl(*auth, "-o", "/dev/null", f"{base}files/big.bin"), args.repeat)))
-            rows.append(("download: curl from remotem download", _best(lambda: _curl(*auth, "-o", "/dev/null", url),
-                                                                      args.repeat)))
             client = remotem.connect(base, token)
             out = Path(scratch) / "downloaded.bin"
-            rows.append(("download: c.download", _best(lambda: client.download("bench", "big.bin", out), args.repeat)))
+            counter = iter(range(100_000))
 
-            counter = iter(range(1000))
+            def fresh(prefix: str) -> str:
+                return f"{prefix}-{next(counter)}.bin"
 
             def curl_upload() -> None:
-                location = _tus_create(base, token, size, f"curl-{next(counter)}.bin")
+                name = fresh("curl")
+                location = _tus_create(base, token, size, name)
                 _curl(*auth, "-X", "PATCH", "-H", "Tus-Resumable: 1.0.0", "-H", "Upload-Offset: 0",
                       "-H", "Content-Type: application/offset+octet-stream", "-T", str(source), location)
+                (folder / name).unlink()
 
             def client_upload() -> None:
-                client.upload(source, "bench", f"client-{next(counter)}.bin")
+                name = fresh("client")
+                client.upload(source, "bench", name)
+                (folder / name).unlink()
 
             def tuspy_upload() -> None:
                 from tusclient import client as tus
 
+                name = fresh("tuspy")
                 tus.TusClient(base + "remotem/api/uploads", headers={"Authorization": f"token {token}"}).uploader(
-                    str(source), chunk_size=32 * 1024**2,
-                    metadata={"repository": "bench", "path": f"tuspy-{next(counter)}.bin"}).upload()
+                    str(source), chunk_size=32 * 1024**2, metadata={"repository": "bench", "path": name}).upload()
+                (folder / name).unlink()
 
-            rows.append(("upload: curl, one tus PATCH (baseline)", _best(curl_upload, args.repeat)))
-            rows.append(("upload: c.upload (tus, 32 MiB chunks, SHA-256)", _best(client_upload, args.repeat)))
-            rows.append(("upload: tuspy (32 MiB chunks)", _best(tuspy_upload, args.repeat)))
+            downloads: list[tuple[str, Callable[[], None]]] = [
+                ("download: curl from Jupyter's /files/ (baseline)",
+                 lambda: _curl(*auth, "-o", "/dev/null", f"{base}files/big.bin")),
+                ("download: curl from remotem download", lambda: _curl(*auth, "-o", "/dev/null", url)),
+                ("download: curl from remotem download to a file",
+                 lambda: (_curl(*auth, "-o", str(out), url), out.unlink())),
+                ("download: c.download (to a file)", lambda: (client.download("bench", "big.bin", out), out.unlink())),
+            ]
+            uploads: list[tuple[str, Callable[[], None]]] = [
+                ("upload: curl, one tus PATCH (baseline)", curl_upload),
+                ("upload: c.upload (tus, chunked, SHA-256)", client_upload),
+                ("upload: tuspy (32 MiB chunks)", tuspy_upload),
+            ]
+            best = _interleaved(downloads, args.repeat)
+            best.update(_interleaved(uploads, args.repeat))
             client.close()
+    load_after = os.getloadavg()
     bound = memory_copy_gb_s(min(size, 1024**3))
-    print(f"{size / 1024**3:.2f} GiB file, best of {args.repeat}; memory copy bound {bound:.1f} GB/s")
-    baselines = {"download": rows[0][1], "upload": rows[3][1]}
-    for name, seconds in rows:
+    print(f"{size / 1024**3:.2f} GiB file, best of {args.repeat} interleaved rounds; "
+          f"memory copy bound {bound:.1f} GB/s; load average before {load_before[0]:.2f}, "
+          f"after {load_after[0]:.2f} (1 min), {load_after[1]:.2f} (5 min) on {os.cpu_count()} cores")
+    baselines = {"download": best[downloads[0][0]], "upload": best[uploads[0][0]]}
+    # A download to a file is compared with curl writing the same file, too.
+    to_file = best[downloads[2][0]]
+    for name, seconds in best.items():
         kind = name.split(":")[0]
-        print(f"{name:<52} {size / seconds / 1e9:6.2f} GB/s  {baselines[kind] / seconds * 100:5.0f} % of curl")
+        line = f"{name:<52} {size / seconds / 1e9:6.2f} GB/s  {baselines[kind] / seconds * 100:5.0f} % of curl"
+        if name == downloads[3][0]:
+            line += f"  ({to_file / seconds * 100:.0f} % of curl to a file)"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -468,6 +468,7 @@ Regenerate with:  jupyter remotem demo-data DIR [--size small|large]
 NOTES = {
     "notes/acquisition.md": "# Acquisition\n\nSynthetic session. 200 kV, camera length 120 mm, 1 ms dwell.\n",
     "notes/todo.txt": "- virtual ADF of grain B\n- centre of mass vs descan shift\n",
+    "notes/regions.csv": "region,scan_y,scan_x,note\nvacuum,8,2,reference\ngrain_A,16,12,thin\ngrain_B,16,26,thick\n",
 }
 
 

@@ -230,15 +230,7 @@ def draw(image: np.ndarray, cmap: str, scaling: Scaling, auto: bool) -> np.ndarr
     """RGBA uint8 pixels of a 2-D image as the viewer draws it: limits from the data while
     ``auto`` (else the scaling's own), the colormap's table, NaN fully transparent."""
     data = np.asarray(image, dtype=np.float64)
-    if auto and data.size:
-        vmin, vmax = auto_limits(data, scaling)
-        scaling = Scaling(scaling.mode, vmin, vmax, scaling.gamma, scaling.percentiles, scaling.symmetric)
-    elif not (math.isfinite(scaling.vmin) and math.isfinite(scaling.vmax)):
-        # A limit the view left out comes from the data.
-        vmin, vmax = auto_limits(data, scaling)
-        scaling = Scaling(scaling.mode, scaling.vmin if math.isfinite(scaling.vmin) else vmin,
-                          scaling.vmax if math.isfinite(scaling.vmax) else vmax, scaling.gamma,
-                          scaling.percentiles, scaling.symmetric)
+    scaling = resolved_scaling(data, scaling, auto)
     t = unit(data, scaling)
     table = lut(cmap)
     shown = ~np.isnan(t)
@@ -331,3 +323,149 @@ def to_png(
     if image.ndim != 2:
         raise BadParameter(f"Can only render 2-D images, not shape {image.shape}.")
     return encode_png(apply_colormap(normalise(image, scale, vmin, vmax), cmap), longest, text)
+
+
+# -- saved pictures: a chosen size, a scale bar, a colour bar -------------------------------------
+
+#: Largest side a saved picture may have (pixels), and the smallest.
+PICTURE_SIZES = (16, 8192)
+
+
+def resolved_scaling(image: np.ndarray, scaling: Scaling, auto: bool) -> Scaling:
+    """The scaling :func:`draw` uses for ``image``: limits from the data while ``auto`` and for a
+    limit the view left out, else the view's own (so a colour bar can say what the colours mean)."""
+    data = np.asarray(image, dtype=np.float64)
+    if auto and data.size:
+        vmin, vmax = auto_limits(data, scaling)
+        return Scaling(scaling.mode, vmin, vmax, scaling.gamma, scaling.percentiles, scaling.symmetric)
+    if not (math.isfinite(scaling.vmin) and math.isfinite(scaling.vmax)):
+        vmin, vmax = auto_limits(data, scaling)
+        return Scaling(scaling.mode, scaling.vmin if math.isfinite(scaling.vmin) else vmin,
+                       scaling.vmax if math.isfinite(scaling.vmax) else vmax, scaling.gamma,
+                       scaling.percentiles, scaling.symmetric)
+    return scaling
+
+
+def shown_limits(scaling: Scaling) -> tuple[float, float]:
+    """The values at the two ends of the colormap as :func:`unit` maps them (symmetric limits
+    centred on zero, a flat range widened, a log scale's non-positive floor left to the data)."""
+    vmin, vmax = scaling.vmin, scaling.vmax
+    if scaling.mode == "log":
+        return vmin, vmax if vmax > vmin else vmin * 10
+    if scaling.symmetric:
+        m = max(abs(vmin), abs(vmax))
+        vmin, vmax = -m, m
+    return _widen(vmin, vmax)
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    """What one image pixel measures (``scale`` in ``units``), for a scale bar."""
+
+    scale: float
+    units: str
+
+
+def nice_length(longest: float) -> float:
+    """The largest 1, 2 or 5 × 10ⁿ not above ``longest`` (a scale bar's length)."""
+    if not longest > 0 or not math.isfinite(longest):
+        return 0.0
+    power = 10.0 ** math.floor(math.log10(longest))
+    for step in (5.0, 2.0, 1.0):
+        if step * power <= longest:
+            return step * power
+    return power
+
+
+def format_value(value: float) -> str:
+    """A limit or a length as a short label: 3 significant digits, exponent when far from 1."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    if 1e-3 <= abs(value) < 1e5:
+        return f"{value:.3g}"
+    return f"{value:.2e}"
+
+
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=max(8, size))
+
+
+def _draw_scale_bar(picture: Image.Image, bar: ScaleBar, array_width: int) -> None:
+    """A white bar with a black outline and its length, at the lower left of the image."""
+    from PIL import ImageDraw
+
+    width, height = picture.size
+    zoom = width / array_width
+    length = nice_length(0.25 * array_width * bar.scale)
+    if length <= 0:
+        return
+    pixels = max(1, round(length / bar.scale * zoom))
+    margin = max(4, round(0.04 * min(width, height)))
+    thickness = max(3, round(0.025 * height))
+    font = _font(max(10, round(0.045 * height)))
+    draw = ImageDraw.Draw(picture)
+    x0, y1 = margin, height - margin
+    y0 = y1 - thickness
+    draw.rectangle((x0 - 1, y0 - 1, x0 + pixels, y1), fill=(0, 0, 0, 255))
+    draw.rectangle((x0, y0, x0 + pixels - 1, y1 - 1), fill=(255, 255, 255, 255))
+    label = f"{format_value(length)} {bar.units}".strip()
+    draw.text((x0, y0 - 3), label, fill=(255, 255, 255, 255), font=font, anchor="ld", stroke_width=2,
+              stroke_fill=(0, 0, 0, 255))
+
+
+def colour_bar_strip(cmap: str, height: int) -> np.ndarray:
+    """RGB rows of a vertical colour bar ``height`` pixels tall: the colormap's top entry in the
+    first row, its lowest in the last, each row the table entry :func:`draw` uses for that value."""
+    t = (height - 1 - np.arange(height)) / max(height - 1, 1)
+    return lut(cmap)[np.floor(t * 255.0 + 0.5).astype(np.intp)]
+
+
+def _with_colour_bar(picture: Image.Image, cmap: str, scaling: Scaling) -> Image.Image:
+    """The picture with a strip to its right: the colormap from the lower to the upper limit, labelled."""
+    from PIL import ImageDraw
+
+    width, height = picture.size
+    font = _font(max(10, round(0.045 * height)))
+    vmin, vmax = shown_limits(scaling)
+    labels = [format_value(vmax), format_value(vmin)]
+    text_width = max(ImageDraw.Draw(picture).textlength(label, font=font) for label in labels)
+    gap = max(4, round(0.02 * width))
+    bar_width = max(8, round(0.05 * width))
+    pad = max(2, round(0.01 * height))
+    bar_height = height - 2 * pad
+    out = Image.new("RGBA", (width + 2 * gap + bar_width + int(math.ceil(text_width)) + gap, height),
+                    (255, 255, 255, 255))
+    out.paste(picture, (0, 0))
+    strip = np.repeat(colour_bar_strip(cmap, bar_height)[:, None, :], bar_width, axis=1)
+    x0 = width + gap
+    out.paste(Image.fromarray(np.ascontiguousarray(strip), "RGB"), (x0, pad))
+    draw = ImageDraw.Draw(out)
+    draw.rectangle((x0 - 1, pad - 1, x0 + bar_width, pad + bar_height), outline=(0, 0, 0, 255))
+    draw.text((x0 + bar_width + gap, pad), labels[0], fill=(0, 0, 0, 255), font=font, anchor="lt")
+    draw.text((x0 + bar_width + gap, pad + bar_height), labels[1], fill=(0, 0, 0, 255), font=font, anchor="lb")
+    if scaling.mode != "linear":
+        draw.text((x0 + bar_width + gap, pad + bar_height // 2), scaling.mode, fill=(0, 0, 0, 255), font=font,
+                  anchor="lm")
+    return out
+
+
+def picture(rgba: np.ndarray, size: int | None = None, scale_bar: ScaleBar | None = None,
+            colour_bar: tuple[str, Scaling] | None = None) -> np.ndarray:
+    """A drawn image (RGBA, one pixel per array element) as a saved picture: its longest side
+    ``size`` pixels (nearest neighbour, so that pixels stay square), a scale bar when
+    ``scale_bar`` says what a pixel measures, and a colour bar (colormap and the scaling the
+    image was drawn with) in a strip to its right."""
+    height, width = rgba.shape[:2]
+    image = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
+    if size:
+        low, high = PICTURE_SIZES
+        if not low <= size <= high:
+            raise BadParameter(f"A picture's size must be from {low} to {high} pixels, not {size}.")
+        image = image.resize(fit_size((height, width), size), Image.Resampling.NEAREST)
+    if scale_bar is not None and scale_bar.scale > 0:
+        _draw_scale_bar(image, scale_bar, width)
+    if colour_bar is not None:
+        image = _with_colour_bar(image, *colour_bar)
+    return np.asarray(image)

@@ -44,6 +44,9 @@ DEFAULT_DISPLAYS = {
     "frame": {"cmap": "inferno", "scaling": dict(DEFAULT_SCALING, mode="log"), "auto": True},
 }
 
+#: The size the save dialog offers first for a PNG (longest side, pixels).
+DEFAULT_PICTURE_SIZE = 512
+
 _NUMBER = {"type": "number"}
 _POINT = {"type": "array", "items": _NUMBER, "minItems": 2, "maxItems": 2, "description": "[x, y] in pixels"}
 
@@ -85,7 +88,20 @@ def _display(name: str) -> dict[str, Any]:
         "cmap": {"enum": list(render.COLORMAPS)},
         "scaling": _SCALING,
         "auto": {"type": "boolean", "description": "limits follow each new image (the vmin/vmax are ignored)"},
+        "pinned": {"type": "boolean",
+                   "description": "the user's limits survive a new image (unpinned: they hold for one image)"},
     }, default=DEFAULT_DISPLAYS[name], description=f"How the {name} image is drawn.")
+
+
+#: How a result saved as a PNG is drawn beyond the display (``IPictureOptions`` in the viewer).
+PICTURE = _object({
+    "size": {"type": "integer", "minimum": render.PICTURE_SIZES[0], "maximum": render.PICTURE_SIZES[1],
+             "description": "longest side of the image in pixels (absent: one pixel per value)"},
+    "scaleBar": {"type": "boolean", "default": False,
+                 "description": "a scale bar at the lower left, in the image's calibrated units"},
+    "colourBar": {"type": "boolean", "default": False,
+                  "description": "the colormap from the lower to the upper limit, labelled, right of the image"},
+}, default={"scaleBar": False, "colourBar": False}, description="How a result saved as PNG is drawn.")
 
 
 def _calibration() -> dict[str, Any]:
@@ -117,12 +133,17 @@ SCHEMA: dict[str, Any] = {
         "frameCalibration": _calibration(),
         "line": {"type": ["array", "null"], "items": _POINT, "minItems": 2, "maxItems": 2},
         "lineOn": {"enum": ["nav", "frame"]},
+        "lineWidth": {"type": "integer", "minimum": 1, "maximum": 256, "default": 1,
+                      "description": "pixels across the line that its profile averages"},
+        "stack": {"enum": ["images", "scan", None], "default": None,
+                  "description": "a 3-D array seen as a stack of images or as a 1-D scan (null: as declared)"},
         "navResult": _object({"repository": {"type": "string", "minLength": 1},
                               "path": {"type": "string", "minLength": 1},
                               "dataset": {"type": ["string", "null"]},
                               "channel": {"type": "integer", "minimum": 0}},
                              required=("repository", "path"), nullable=True),
         "note": {"type": "string", "description": "free text kept with the result"},
+        "picture": PICTURE,
     }),
 }
 
@@ -140,7 +161,8 @@ class InvalidView(BadParameter):
 def contract() -> dict[str, Any]:
     """What ``GET views`` answers: the schema, the colormaps (with their tables) and the scales."""
     return {"version": VERSION, "schema": SCHEMA, "colormaps": render.colormaps_json(),
-            "scales": list(render.SCALES), "displays": DEFAULT_DISPLAYS}
+            "scales": list(render.SCALES), "displays": DEFAULT_DISPLAYS,
+            "picture": {"sizes": list(render.PICTURE_SIZES), "default_size": DEFAULT_PICTURE_SIZE}}
 
 
 def _validator() -> Any:
@@ -225,3 +247,42 @@ def display_of(view: dict[str, Any] | None, display: str) -> tuple[str, render.S
     scaling = dict(default["scaling"], **(given.get("scaling") or {}))
     return (given.get("cmap", default["cmap"]), render.Scaling.from_json(scaling),
             bool(given.get("auto", default["auto"])))
+
+
+@dataclass(frozen=True)
+class PictureOptions:
+    """``view.picture``: the size of a saved PNG and whether it has a scale bar and a colour bar."""
+
+    size: int | None = None
+    scale_bar: bool = False
+    colour_bar: bool = False
+
+
+def picture_of(view: dict[str, Any] | None) -> PictureOptions:
+    """The picture options of ``view`` (none: one pixel per value, no bars)."""
+    given = (view or {}).get("picture") or {}
+    return PictureOptions(given.get("size"), bool(given.get("scaleBar", False)),
+                          bool(given.get("colourBar", False)))
+
+
+def calibration_of(view: dict[str, Any] | None, display: str, axes: list[dict[str, Any]],
+                   nav_ndim: int | None, width: int, reciprocal: bool) -> render.ScaleBar | None:
+    """What one pixel of the ``display``'s image measures: the view's own calibration of that
+    display when it sets one, else the dataset's axes (the scan's for ``nav``, the detector's for
+    ``frame``, pixels when uncalibrated); in an FFT, the reciprocal of the image's extent."""
+    given = (view or {}).get("navCalibration" if display == "nav" else "frameCalibration")
+    if given:
+        scale, units = float(given["scale"]), str(given["units"])
+    else:
+        if nav_ndim is None:
+            return None
+        group = axes[:nav_ndim] if display == "nav" else axes[nav_ndim:]
+        if not group:
+            return None
+        scale, units = float(group[-1].get("scale") or 0.0), str(group[-1].get("units") or "")
+    if not scale > 0:
+        return None
+    units = units or "px"
+    if reciprocal:
+        return render.ScaleBar(1.0 / (width * scale), f"1/{units}")
+    return render.ScaleBar(scale, units)

@@ -38,7 +38,7 @@ async def test_ls_lists_a_folder_and_a_subfolder(client):
     assert by_name["scan.h5"]["type"] == "file" and by_name["scan.h5"]["format"] == "hdf5"
     assert by_name["notes"]["type"] == "directory"
     inner = await in_thread(client.ls, "demo", "notes")
-    assert sorted(e["name"] for e in inner) == ["acquisition.md", "todo.txt"]
+    assert sorted(e["name"] for e in inner) == ["acquisition.md", "regions.csv", "todo.txt"]
 
 
 async def test_open_reads_shape_dtype_axes_and_metadata(client):

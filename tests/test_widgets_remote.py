@@ -15,6 +15,7 @@ from _api import server_config, stop_started_worker
 from _client import client, in_thread, kernel_env, scan  # noqa: F401 - fixtures
 
 from jupyter_remotem.widgets import JobProgress, RepositoryBrowser, VirtualDetectorWidget, geometry
+from jupyter_remotem.widgets.browser import UP
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
 
@@ -65,13 +66,16 @@ async def test_repository_browser_walks_folders_describes_and_opens_a_dataset(cl
     widget = await in_thread(RepositoryBrowser, client, "demo")
     await settled(widget)
     labels = list(widget.listing.options)
-    assert "\U0001F4C1 notes/" in labels
-    assert any(label.startswith("scan.h5  (12.6 MB, hdf5)") for label in labels)
+    # Plain text (a <select> has no emoji font everywhere) and the sidebar's binary units.
+    assert "notes/" in labels and all(label.isascii() for label in labels)
+    assert widget.repository.style.description_width == widget.array.style.description_width == "initial"
+    size = next(e["size"] for e in widget.entries if e["name"] == "scan.h5")
+    assert f"scan.h5  ({size / 2**20:.1f} MiB, hdf5)" in labels
 
-    frontend.update(widget.listing, index=labels.index("\U0001F4C1 notes/"))
+    frontend.update(widget.listing, index=labels.index("notes/"))
     await settled(widget)
-    assert widget.path == "notes" and [e["name"] for e in widget.entries] == ["acquisition.md", "todo.txt"]
-    assert widget.listing.options[0].endswith("..")
+    assert widget.path == "notes" and [e["name"] for e in widget.entries] == ["acquisition.md", "regions.csv", "todo.txt"]
+    assert widget.listing.options[0] == UP
     frontend.update(widget.listing, index=0)  # up
     await settled(widget)
     assert widget.path == ""
@@ -112,6 +116,8 @@ async def test_job_progress_cancels_a_queued_job(client):
     job = await in_thread(ds.submit, "virtual_detector", {"detectors": [RING]}, output="queued.h5")
     widget = await in_thread(JobProgress, job, 0.05)
     assert widget.phase == "QUEUED" and "queued" in widget.label.value
+    # The operation's name is the bar's description, shown whole ("virtual_detector", not cut).
+    assert widget.bar.description == "virtual_detector" and widget.bar.style.description_width == "initial"
     assert not widget.cancel_button.disabled
     await in_thread(frontend.click_button, widget.cancel_button)
     assert await in_thread(widget.wait, 30)

@@ -254,6 +254,24 @@ class RemoteDataset(Analysis):
                              priority=priority, overwrite=overwrite, array=array, view=view)
         return self.client.submit(body)
 
+    def save(self, operation: str, params: dict[str, Any] | None = None, *, output: str,
+             repository: str | None = None, format: str | None = None, roi: dict[str, Any] | None = None,
+             overwrite: bool = False, array: str | None = None, view: dict[str, Any] | None = None,
+             fft: bool = False) -> Job:
+        """Save the result of ``operation`` to ``output`` now when it is small (``POST saves``): a
+        picked frame (``ds.save("pick", {"position": [y, x]}, output="frame.png")``), an image, or
+        its FFT (``fft=True``).  Written as a job's result (same formats, provenance, quota and
+        ledger); the returned :class:`~.jobs.Job` is COMPLETED at once, or, for work beyond the
+        interactive limit, queued like :meth:`submit`.  ``view`` draws a PNG as the viewer shows
+        it, ``view["picture"]`` sets its size, scale bar and colour bar (``GET views``)."""
+        from .jobs import Job
+
+        body = self.job_body(operation, params, output=output, repository=repository, format=format, roi=roi,
+                             overwrite=overwrite, array=array, view=view)
+        if fft:
+            body["fft"] = True
+        return Job(self.client, self.client.connection.post_json("saves", body=body))
+
     def quote(self, operation: str | None = None, params: dict[str, Any] | None = None, *, output: str,
               repository: str | None = None, format: str | None = None, roi: dict[str, Any] | None = None) -> dict[str, Any]:
         """What the job would cost (seconds, bytes read and written) without creating it."""

@@ -1,7 +1,7 @@
 """Files where they live, from a notebook or a script: upload, download, new folder, move, delete.
 
 Uploads speak tus 1.0 to ``remotem/api/uploads`` (the lab and tuspy use the same endpoint), in
-chunks with a SHA-256 per chunk and for the whole file; an interrupted ``upload`` called again
+chunks with a SHA-256 each (and, if asked, for the whole file); an interrupted ``upload`` called again
 with the same arguments asks the server where it stopped and sends only the rest.  Downloads
 resume the same way with HTTP ``Range`` into a ``.part`` file beside the destination.
 """
@@ -13,9 +13,10 @@ import hashlib
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urljoin
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from .connection import path_in_url
 from .errors import NotFound, error_from_answer
@@ -23,7 +24,9 @@ from .errors import NotFound, error_from_answer
 if TYPE_CHECKING:
     from .server import Client
 
-CHUNK_BYTES = 32 * 1024**2
+CHUNK_BYTES = 64 * 1024**2
+#: One read of a download's body (see :func:`_save_body`).
+DOWNLOAD_READ_BYTES = 8 * 1024**2
 TUS = {"Tus-Resumable": "1.0.0"}
 
 
@@ -50,8 +53,16 @@ def _resume_record(path: Path) -> Path:
 
 
 def upload(client: Client, local: str | os.PathLike[str], repository: str, path: str,
-           overwrite: bool = False, chunk_bytes: int = CHUNK_BYTES) -> dict[str, Any]:
-    """Upload one local file to ``repository:path``; answers the upload job's record."""
+           overwrite: bool = False, chunk_bytes: int = CHUNK_BYTES,
+           whole_file_checksum: bool = False) -> dict[str, Any]:
+    """Upload one local file to ``repository:path``; answers the upload job's record.
+
+    Every chunk carries its SHA-256, which the server checks before it keeps the chunk: every
+    byte is verified.  ``whole_file_checksum`` adds the digest of the whole file, checked once
+    the last byte is in; it costs a read of the whole file before the first byte is sent (and
+    a second digest on the server), and catches a local file that changed between an
+    interrupted upload and its resumption, which size and modification time (what decides
+    whether to resume) do not show."""
     source = Path(local)
     size = source.stat().st_size
     session, connection = client.connection.session, client.connection
@@ -67,8 +78,9 @@ def upload(client: Client, local: str | os.PathLike[str], repository: str, path:
         head = session.head(url, headers=TUS, timeout=connection.timeout)
         offset = int(head.headers["Upload-Offset"]) if head.status_code == 200 else None
     if offset is None:
-        metadata = {"repository": repository, "path": path, "filename": source.name,
-                    "checksum": "sha256 " + base64.b64encode(_sha256(source)).decode()}
+        metadata = {"repository": repository, "path": path, "filename": source.name}
+        if whole_file_checksum:
+            metadata["checksum"] = "sha256 " + base64.b64encode(_sha256(source)).decode()
         if overwrite:
             metadata["overwrite"] = "1"
         created = _checked(session.post(connection.api_url("uploads"), timeout=connection.timeout, headers={
@@ -77,17 +89,31 @@ def upload(client: Client, local: str | os.PathLike[str], repository: str, path:
         url = urljoin(connection.address.url, created.headers["Location"])
         record.write_text(json.dumps(dict(wanted, url=url)))
         offset = 0
-    with open(source, "rb") as stream:
+    with open(source, "rb") as stream, ThreadPoolExecutor(1, thread_name_prefix="remotem-upload") as reader:
         stream.seek(offset)
+        # The next chunk is read and hashed (hashlib lets go of the GIL) while this one is sent.
+        following = reader.submit(_read_chunk, stream, min(chunk_bytes, size - offset))
         while offset < size:
-            chunk = stream.read(chunk_bytes)
-            digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
+            chunk, digest = following.result()
+            sent = offset + len(chunk)
+            if sent < size:
+                following = reader.submit(_read_chunk, stream, min(chunk_bytes, size - sent))
             answer = _checked(session.patch(url, data=chunk, timeout=connection.timeout, headers={
                 **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
                 "Upload-Checksum": f"sha256 {digest}"}))
             offset = int(answer.headers["Upload-Offset"])
+            if offset != sent:  # the server kept less (it cannot, with a checksum): resend from there
+                following.result()  # the read under way ends before the stream moves
+                stream.seek(offset)
+                following = reader.submit(_read_chunk, stream, min(chunk_bytes, size - offset))
     record.unlink(missing_ok=True)
     return client.connection.get_json("jobs", url.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _read_chunk(stream: Any, count: int) -> tuple[bytes, str]:
+    """The next ``count`` bytes of ``stream`` and their SHA-256 (base64, as tus sends it)."""
+    chunk = stream.read(count)
+    return chunk, base64.b64encode(hashlib.sha256(chunk).digest()).decode()
 
 
 def download(client: Client, repository: str, path: str, local: str | os.PathLike[str] | None = None) -> Path:
@@ -110,11 +136,24 @@ def download(client: Client, repository: str, path: str, local: str | os.PathLik
         _checked(response)
         mode = "ab" if response.status_code == 206 else "wb"
         with open(partial, mode) as out:
-            # The raw stream in large reads: iter_content's small pieces halve the speed.
-            response.raw.decode_content = True
-            shutil.copyfileobj(response.raw, out, 8 * 1024**2)
+            _save_body(response, out)
     partial.replace(target)
     return target
+
+
+def _save_body(response: Any, out: Any) -> None:
+    """Write the answer's body to ``out`` in large reads into one reused buffer: requests'
+    ``iter_content`` (small pieces) and urllib3's ``read`` (a copy or two per piece) are slower
+    than curl writing the same file; reading straight from the HTTP response is not."""
+    raw = response.raw
+    body = getattr(raw, "_fp", None)
+    if response.headers.get("Content-Encoding") or not hasattr(body, "readinto"):
+        raw.decode_content = True
+        shutil.copyfileobj(raw, out, DOWNLOAD_READ_BYTES)
+        return
+    view = memoryview(bytearray(DOWNLOAD_READ_BYTES))
+    while count := body.readinto(view):
+        out.write(view[:count])
 
 
 def _entry(client: Client, repository: str, path: str) -> dict[str, Any]:

@@ -77,6 +77,22 @@ class Job:
     def done(self) -> bool:
         return self.status in FINAL_PHASES
 
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """Each phase the job entered, oldest first: ``[{phase, at, message}]`` (fetched when
+        missing: a listed job carries none)."""
+        return list(self._details()["history"])
+
+    @property
+    def log(self) -> list[dict[str, Any]]:
+        """What the worker logged while running the job: ``[{at, level, message}]``."""
+        return list(self._details()["log"])
+
+    def _details(self) -> dict[str, Any]:
+        if "history" not in self.info or not self.done:
+            self.refresh()
+        return self.info
+
     def __repr__(self) -> str:
         progress = self.progress
         shown = f" {progress:.0%}" if progress is not None and not self.done else ""
@@ -169,6 +185,13 @@ class Job:
         if self.status != "COMPLETED":
             raise RemotemError(f"Job {self.id} is {self.status}; its results are not there yet.",
                                "Call job.wait() first.", code="not_finished")
+
+
+def clear_finished(client: Client, *kinds: str) -> list[str]:
+    """Clear finished jobs (optionally only of ``kinds``) from the list; their files stay.
+    Answers the ids cleared (``client.job(id)`` still opens each)."""
+    params = {"kind": list(kinds)} if kinds else None
+    return list(client.connection.request("POST", "jobs", "clear", params=params).json()["cleared"])
 
 
 def _progress_bar(job: Job) -> Any:

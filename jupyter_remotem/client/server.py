@@ -19,7 +19,7 @@ from .connection import Connection, path_in_url
 from .dataset import RemoteDataset
 from .discovery import ServerAddress, find_server
 from .errors import NotFound, RemotemError
-from .jobs import Job
+from .jobs import Job, clear_finished
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -126,6 +126,12 @@ class Client:
 
     def job(self, job_id: str) -> Job:
         return Job(self, self.connection.get_json("jobs", job_id))
+
+    def clear_finished_jobs(self, *kinds: str) -> list[str]:
+        """Clear finished jobs (completed, failed, cancelled; optionally only of ``kinds``) from
+        the list, as the lab's "Clear finished" does: their result and uploaded files stay.
+        Answers the ids cleared; ``jobs(...)`` no longer lists them, ``job(id)`` still opens them."""
+        return clear_finished(self, *kinds)
 
     def copy(self, repository: str, path: str, target_repository: str | None = None,
              target_path: str | None = None) -> Job:

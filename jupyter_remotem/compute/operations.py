@@ -178,6 +178,26 @@ class FrameStatsPlan(Plan):
         return math.prod(self.sig_shape) * 8 * (1 if single_array else 5)
 
 
+class DirectBeamPlan(FrameStatsPlan):
+    """The direct beam of the mean frame over the scan (or an ROI): the centre and radius of its
+    brightest disk, found the way previews place their detectors
+    (:func:`.preview.estimate_direct_beam`), so that the viewer's automatic CoM centre and a
+    preview's bright field agree.  ``beam`` is ``[cx, cy, r]`` in frame pixels; ``mean`` is the
+    frame it was found on."""
+
+    def finish(self, combined: FrameMoments, visited: np.ndarray | None) -> ReductionResult:
+        # Previews build on reductions, which build on this registry: imported when used.
+        from .preview import estimate_direct_beam
+
+        mean = np.asarray(combined.mean)
+        beam = estimate_direct_beam(mean)
+        return ReductionResult({"beam": np.array([beam.cx, beam.cy, beam.r]), "mean": mean}, "beam",
+                               {"count": int(combined.count)})
+
+    def bytes_out(self, single_array: bool = False) -> int:
+        return 3 * 8 if single_array else 3 * 8 + math.prod(self.sig_shape) * 8
+
+
 @dataclass(frozen=True)
 class Operation:
     name: str
@@ -216,6 +236,9 @@ OPERATIONS: dict[str, Operation] = {
                   requires=_frames_not_2d),
         Operation("frame_stats", "reduction", "Sum, mean, std, min and max frame over the scan or an ROI.",
                   FrameStatsPlan),
+        Operation("direct_beam", "reduction",
+                  "Centre and radius of the direct beam (the brightest disk) in the mean frame, [cx, cy, r].",
+                  DirectBeamPlan, requires=_frames_not_2d),
         Operation("pick", "reduction", "One frame at a scan position.", None),
         Operation("crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan,
                   requires=_no_scan),

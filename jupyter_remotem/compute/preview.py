@@ -1,4 +1,10 @@
-"""Thumbnails of datasets: virtual bright field, annular dark field, centre of mass, sums, frames.
+"""Thumbnails of datasets, chosen by what the data is.
+
+A scan (two or more scan axes of 2-D frames) previews as a virtual bright field, annular dark
+field, centre of mass, sum or frame; a 2-D array (an image) as itself; a stack of 2-D images (one
+leading axis: a saved result of several detectors, a series) as its first or middle image.  The
+kinds each offers are declared once here (:data:`PREVIEW_KINDS`, :func:`kinds_for`) and served
+with a file's metadata, so the lab offers only what applies.
 
 A first look at a 40 GB scan must come back in about a second, so previews read a *sample*: an
 evenly strided grid of scan positions whose frames fit in ``max_bytes``.  The direct beam is
@@ -12,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,14 +31,59 @@ from ..storage.repository import Repository
 from .params import require_data
 from .reductions import reduce_array
 
-KINDS = ("bf", "adf", "haadf", "com", "sum", "frame")
+@dataclass(frozen=True)
+class PreviewKind:
+    """One kind of preview, as offered to users: its key, button label and tooltip."""
+
+    kind: str
+    label: str
+    title: str
+    #: What data it applies to: "scan" (scan axes × 2-D frames), "image" (2-D) or "stack".
+    data: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "label": self.label, "title": self.title}
+
+
+PREVIEW_KINDS: tuple[PreviewKind, ...] = (
+    PreviewKind("bf", "BF", "Virtual bright field", "scan"),
+    PreviewKind("adf", "ADF", "Virtual annular dark field", "scan"),
+    PreviewKind("haadf", "HAADF", "Virtual high-angle annular dark field", "scan"),
+    PreviewKind("com", "CoM", "Centre of mass", "scan"),
+    PreviewKind("sum", "Sum", "Sum of all diffraction frames", "scan"),
+    PreviewKind("frame", "Frame", "The diffraction frame at the middle of the scan", "scan"),
+    PreviewKind("image", "Image", "The image, with contrast from its 0.5 and 99.5 percentiles", "image"),
+    PreviewKind("first", "First", "The first image of the stack", "stack"),
+    PreviewKind("middle", "Middle", "The middle image of the stack", "stack"),
+)
+
+KINDS = tuple(kind.kind for kind in PREVIEW_KINDS)
+
+
+def data_kind(nav_ndim: int, sig_ndim: int) -> str | None:
+    """What previews see in an array: "scan", "image" or "stack" of 2-D images; None when its
+    frames are not 2-D (spectra, volumes seen whole), which have no picture preview."""
+    if sig_ndim != 2:
+        return None
+    if nav_ndim == 0:
+        return "image"
+    if nav_ndim == 1:
+        return "stack"
+    return "scan"
+
+
+def kinds_for(dataset: Dataset) -> list[PreviewKind]:
+    """The previews that apply to ``dataset``, the default first."""
+    data = data_kind(dataset.nav_ndim, len(dataset.sig_shape))
+    return [kind for kind in PREVIEW_KINDS if kind.data == data]
 
 
 @dataclass(frozen=True)
 class PreviewRequest:
-    """Everything that changes a preview's pixels (and so its cache key)."""
+    """Everything that changes a preview's pixels (and so its cache key). ``kind`` None asks
+    for the data's default preview."""
 
-    kind: str = "bf"
+    kind: str | None = None
     dataset: str | None = None
     size: int | None = None
     cmap: str | None = None
@@ -46,7 +97,7 @@ class PreviewRequest:
     ro: float | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
+        if self.kind is not None and self.kind not in KINDS:
             raise BadParameter(f"Unknown preview kind '{self.kind}'.", hint=f"Use one of: {', '.join(KINDS)}.")
         if self.size is not None and not 16 <= self.size <= 2048:
             raise BadParameter("Preview size must be between 16 and 2048 pixels.")
@@ -134,6 +185,28 @@ def _frame_position(dataset: Dataset, request: PreviewRequest) -> int:
     return int(np.ravel_multi_index(index, nav))
 
 
+def _applicable(dataset: Dataset, kind: str | None) -> str:
+    """The preview kind to draw: the requested one if it applies to this data, the default
+    when none was asked for; a kind of another sort of data is a 400 naming those that apply."""
+    offered = kinds_for(dataset)
+    if kind is None:
+        return offered[0].kind
+    if kind not in {k.kind for k in offered}:
+        what = {"image": "a 2-D image", "stack": "a stack of 2-D images", "scan": "a scan"}
+        raise BadParameter(
+            f"A '{kind}' preview does not apply to {what[offered[0].data]} of shape {tuple(dataset.shape)}.",
+            hint=f"Use one of: {', '.join(k.kind for k in offered)}.",
+        )
+    return kind
+
+
+def _image_png(image: np.ndarray, request: PreviewRequest, longest: int) -> bytes:
+    """A 2-D result or image: linear between its 0.5 and 99.5 percentiles, so one hot pixel
+    or a NaN border does not leave the rest black."""
+    return render.to_png(np.asarray(image), cmap=request.cmap or "gray", scale=request.scale or "percentile",
+                         longest=longest)
+
+
 def compute_preview(dataset: Dataset, request: PreviewRequest, max_bytes: int, longest: int) -> bytes:
     """PNG bytes of one preview of an open dataset."""
     if len(dataset.sig_shape) != 2:
@@ -142,7 +215,14 @@ def compute_preview(dataset: Dataset, request: PreviewRequest, max_bytes: int, l
             hint="Open a dataset whose last two axes are the detector frame.",
         )
     require_data(dataset.shape, dataset.nav_ndim, "preview")
-    if dataset.nav_ndim == 0 or request.kind == "frame":
+    kind = _applicable(dataset, request.kind)
+    if kind == "image":
+        return _image_png(dataset.read_frames(np.array([0]))[0], request, longest)
+    if kind in ("first", "middle"):
+        plane = 0 if kind == "first" else dataset.nav_shape[0] // 2
+        return _image_png(dataset.read_frames(np.array([plane]))[0], request, longest)
+    request = replace(request, kind=kind)
+    if request.kind == "frame":
         frame = dataset.read_frames(np.array([_frame_position(dataset, request)]))[0]
         return render.to_png(frame, cmap=request.cmap or "gray", scale=request.scale or "log", longest=longest)
 

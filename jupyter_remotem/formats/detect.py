@@ -22,6 +22,8 @@ SUFFIX_FORMATS: dict[str, str] = {
     ".tiff": "tiff",
     ".png": "image",
     ".jpg": "image",
+    ".jpeg": "image",
+    ".gif": "image",
     ".json": "json",
 }
 
@@ -30,7 +32,9 @@ DIRECTORY_FORMATS = {"zarr", "zspy"}
 
 
 def detect_format(name: str, is_directory: bool = False) -> str | None:
-    """Return the format key for ``name``, or None when it is not a known dataset format."""
+    """Return the format key for ``name`` (a dataset format, or "json", "image" or "tiff" for
+    files the lab shows otherwise), or None when it is none of these: the lab opens such files,
+    by their extension, in JupyterLab's own viewers (text in the editor, CSV as a table)."""
     lower = name.lower().rstrip("/")
     for suffix, fmt in SUFFIX_FORMATS.items():
         if lower.endswith(suffix):

@@ -7,11 +7,19 @@ from typing import Any
 from .advice import AdviceHandler
 from .base import NotFoundHandler
 from .download import DownloadHandler
-from .jobs import JobActionHandler, JobEventsHandler, JobHandler, JobResultsHandler, JobsHandler
+from .jobs import (
+    JobActionHandler,
+    JobEventsHandler,
+    JobHandler,
+    JobResultsHandler,
+    JobsClearHandler,
+    JobsHandler,
+)
 from .operations import OperationsHandler
 from .quota import QuotaHandler
 from .reductions import ReductionsHandler
 from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
+from .saves import SavesHandler
 from .tokens import TokenHandler, TokensHandler
 from .uploads import UploadHandler, UploadsHandler
 from .views import ViewsHandler
@@ -37,9 +45,11 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/tokens/?", TokensHandler),
         (rf"{API}/tokens/(?P<token_id>[0-9a-fA-F-]{{1,64}})/?", TokenHandler),
         (rf"{API}/reductions/?", ReductionsHandler),
+        (rf"{API}/saves/?", SavesHandler),
         (rf"{API}/uploads/?", UploadsHandler),
         (rf"{API}/uploads/(?P<upload_id>[0-9a-fA-F-]{{1,64}})/?", UploadHandler),
         (rf"{API}/jobs/?", JobsHandler),
+        (rf"{API}/jobs/clear/?", JobsClearHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),
         (rf"{API}/jobs/{_JOB}/results/?", JobResultsHandler),
         (rf"{API}/jobs/{_JOB}/events/?", JobEventsHandler),

@@ -14,7 +14,7 @@ from tornado.iostream import StreamClosedError
 from ..errors import BadParameter, Conflict, Forbidden
 from ..jobs.cancel import clean_up_cancelled
 from ..jobs.copy_request import CopyRequest
-from ..jobs.models import Phase, utcnow
+from ..jobs.models import KINDS, Phase, utcnow
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
 from ..jobs.retention import delete_files_of
@@ -34,15 +34,43 @@ class JobsBase(RemotemHandler):
         return repo
 
 
+def phases_argument(handler: RemotemHandler, finished_word: bool = False) -> list[str] | None:
+    """``?phase=`` (repeated; also UWS's ``PHASE``) as phase names, None when not given;
+    with ``finished_word``, ``finished`` stands for every final phase."""
+    given = handler.get_query_arguments("PHASE") or handler.get_query_arguments("phase")
+    valid = {phase.value for phase in Phase}
+    phases: list[str] = []
+    for phase in given:
+        if finished_word and phase.lower() == "finished":
+            phases += sorted(FINAL_PHASES)
+        elif phase.upper() in valid:
+            phases.append(phase.upper())
+        else:
+            words = ", ".join(sorted(valid) + (["finished"] if finished_word else []))
+            raise BadParameter(f"Unknown phase {phase!r}.", hint=f"Phases: {words}.")
+    return phases or None
+
+
+def kinds_argument(handler: RemotemHandler) -> list[str] | None:
+    """``?kind=`` (repeated) as job kinds, None when not given."""
+    kinds = handler.get_query_arguments("kind")
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        raise BadParameter(f"Unknown job kind {unknown[0]!r}.", hint=f"Kinds: {', '.join(sorted(KINDS))}.")
+    return kinds or None
+
+
 class JobsHandler(JobsBase):
     @web.authenticated
     async def get(self) -> None:
-        phases = self.get_query_arguments("PHASE") or self.get_query_arguments("phase")
-        valid = {phase.value for phase in Phase}
-        unknown = [phase for phase in phases if phase.upper() not in valid]
-        if unknown:
-            raise BadParameter(f"Unknown phase {unknown[0]!r}.", hint=f"Phases: {', '.join(sorted(valid))}.")
-        jobs = await self.run_blocking(self.services.jobs.list, self.owner, [p.upper() for p in phases] or None)
+        """The caller's jobs, newest first; ``?phase=`` and ``?kind=`` narrow them, and jobs
+        cleared from the list (``POST jobs/clear``) are left out unless ``?dismissed=1``."""
+        phases, kinds = phases_argument(self), kinds_argument(self)
+        shown = self.get_query_argument("dismissed", "0").lower()
+        if shown not in KEEP_FILES:
+            raise BadParameter("'dismissed' must be 1 (list cleared jobs too) or 0 (the default).")
+        dismissed = None if KEEP_FILES[shown] else False
+        jobs = await self.run_blocking(self.services.jobs.list, self.owner, phases, kinds, dismissed)
         self.write_json({"jobs": [job.to_json() for job in jobs]})
 
     @web.authenticated
@@ -93,11 +121,29 @@ class JobsHandler(JobsBase):
         return "copy", request.to_json(), quote, request.priority
 
 
+class JobsClearHandler(JobsBase):
+    @web.authenticated
+    async def post(self) -> None:
+        """"Clear finished": the caller's finished jobs (``?phase=`` among COMPLETED, ERROR,
+        ABORTED, ARCHIVED or ``finished``, the default; ``?kind=`` to narrow) leave the list.
+        Nothing is deleted: not the jobs (``GET jobs/{id}`` still answers them, and
+        ``GET jobs?dismissed=1`` lists them), not their files (results, uploaded files), not
+        what they count against the quotas.  Deleting a job is ``DELETE jobs/{id}``."""
+        phases, kinds = phases_argument(self, finished_word=True), kinds_argument(self)
+        cleared = await self.run_blocking(self.services.jobs.dismiss, self.owner, phases, kinds)
+        self.write_json({"cleared": cleared})
+
+
 class JobHandler(JobsBase):
     @web.authenticated
     async def get(self, job_id: str) -> None:
-        job = await self.run_blocking(self.services.jobs.get, job_id, self.owner)
-        self.write_json(job.to_json())
+        """The job, with its history: each phase it entered and when (``history``), and the lines
+        its worker logged while running it (``log``, bounded; ``log_truncated`` when lines were
+        dropped)."""
+        jobs = self.services.jobs
+        job = await self.run_blocking(jobs.get, job_id, self.owner)
+        details = await self.run_blocking(jobs.history, job_id, self.owner)
+        self.write_json(dict(job.to_json(), **details))
 
     @web.authenticated
     async def delete(self, job_id: str) -> None:

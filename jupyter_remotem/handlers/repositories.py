@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from tornado import web
 
-from ..compute.preview import PreviewRequest
+from ..compute.preview import PreviewRequest, kinds_for
 from ..compute.views import apply_pipeline, check_pipeline
 from ..encoding import npy_pieces
 from ..errors import BadParameter, TooLarge, UnsupportedFormat
@@ -88,9 +88,10 @@ class TreeHandler(RemotemHandler):
 
 def describe(repo: Repository, path: str, dataset: str | None) -> dict[str, Any]:
     """Metadata of one file: its listing entry, the arrays inside, the chosen array's geometry,
-    and for a saved result, the provenance that reopens it."""
+    the previews that apply to it (the default first), and for a saved result, the provenance
+    that reopens it."""
     entry = repo.info(path)
-    result: dict[str, Any] = {"repository": repo.name, "path": entry.path, "entry": entry.to_json()}
+    result: dict[str, Any] = {"repository": repo.name, "path": entry.path, "entry": entry.to_json(), "previews": []}
     if entry.type == "file":
         result["provenance"] = read_provenance(repo, entry.path)
     if entry.format is None and entry.type == "directory":
@@ -105,6 +106,7 @@ def describe(repo: Repository, path: str, dataset: str | None) -> dict[str, Any]
         return result
     with open_dataset(repo, entry.path, dataset) as ds:
         result["dataset"] = ds.describe()
+        result["previews"] = [kind.to_json() for kind in kinds_for(ds)]
     return result
 
 
@@ -121,7 +123,7 @@ class PreviewHandler(RemotemHandler):
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)
         request = PreviewRequest(
-            kind=self.get_query_argument("kind", "bf"),
+            kind=self.get_query_argument("kind", None) or None,
             dataset=self.get_query_argument("dataset", None) or None,
             size=self.query_int("size"),
             cmap=self.get_query_argument("cmap", None) or None,

@@ -24,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import copy
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +55,33 @@ EXTENSIONS = "creation,termination,checksum,expiration"
 DIGESTS = RunningDigests()
 #: Bytes gathered before they are written to the partial file.
 WRITE_BYTES = 4 * 1024**2
+#: Pieces being written while the next one is read from the network.
+WRITES_IN_FLIGHT = 2
+#: Largest piece of a request body tornado hands over at once (its default: 64 KiB), and
+#: largest read from the socket (its default: 64 KiB).  Fewer, larger pieces cost fewer trips
+#: through the event loop per byte.
+BODY_PIECE_BYTES = WRITE_BYTES
+SOCKET_READ_BYTES = 1024**2
 METADATA_KEYS = ("repository", "path", "folder", "filename", "filetype", "overwrite", "checksum")
+
+
+def widen_body_reads(connection: Any, remaining: int) -> None:
+    """Let this connection take a body as long as what the upload still lacks (Jupyter's
+    ``max_body_size``, 512 MiB, would refuse a larger PATCH: tus sends the rest in one request
+    if it likes), delivered in pieces of :data:`BODY_PIECE_BYTES` (a copy of the server's
+    shared parameters, so other connections keep tornado's defaults)."""
+    params = getattr(connection, "params", None)
+    stream = getattr(connection, "stream", None)
+    if params is None or stream is None:
+        return
+    if hasattr(connection, "set_max_body_size"):
+        connection.set_max_body_size(max(remaining, params.max_body_size or stream.max_buffer_size))
+    if getattr(params, "chunk_size", 0) >= BODY_PIECE_BYTES:
+        return
+    widened = copy.copy(params)
+    widened.chunk_size = BODY_PIECE_BYTES
+    connection.params = widened
+    stream.read_chunk_size = max(stream.read_chunk_size, min(SOCKET_READ_BYTES, stream.max_buffer_size // 2))
 
 
 class UnsupportedMedia(UnsupportedFormat):
@@ -182,7 +210,10 @@ class UploadsHandler(UploadsBase):
 
 class UploadHandler(UploadsBase):
     _writer: ChunkWriter | None = None
-    _pending: bytearray = bytearray()
+    #: Bytes arrived and not yet handed to the I/O pool, and the writes under way, in order.
+    _pending: list[bytes]
+    _pending_bytes: int = 0
+    _writes: deque[asyncio.Future[None]]
     _job: Any = None
     _started: float = 0.0
 
@@ -213,8 +244,9 @@ class UploadHandler(UploadsBase):
             return job, ChunkWriter(place, offset, int(job.request["length"]), checksum, whole, DIGESTS)
 
         self._job, self._writer = await self.run_blocking(open_writer)
-        self._pending = bytearray()
+        self._pending, self._pending_bytes, self._writes = [], 0, deque()
         self._started = time.monotonic()
+        widen_body_reads(self.request.connection, int(self._job.request["length"]) - offset)
 
     def _live(self, job: Any) -> Any:
         if job.phase != Phase.HELD.value:
@@ -226,18 +258,42 @@ class UploadHandler(UploadsBase):
     def data_received(self, chunk: bytes) -> Any:
         if self._writer is None:
             return super().data_received(chunk)
-        self._pending.extend(chunk)
-        if len(self._pending) < WRITE_BYTES:
+        self._pending.append(chunk)
+        self._pending_bytes += len(chunk)
+        if self._pending_bytes < WRITE_BYTES:
             return None
         return self._write_pending()
 
     def _write_pending(self) -> Any:
-        """Hand what arrived to the I/O pool in one piece; tornado reads on only once it is
-        written, so memory holds at most one piece (tornado's own chunks are 64 KiB: a thread
-        hop for each would cost more than the write)."""
-        piece, self._pending = bytes(self._pending), bytearray()
+        """Hand what arrived to the I/O pool (written in one call), and go on reading meanwhile:
+        tornado reads on once the returned future is done, which is when at most
+        :data:`WRITES_IN_FLIGHT` pieces are still being written, so memory stays bounded while
+        the network and the disk both keep busy.  Pieces are written in order, each after the one
+        before it."""
+        pieces, self._pending, self._pending_bytes = self._pending, [], 0
         assert self._writer is not None
-        return asyncio.get_running_loop().run_in_executor(self.services.executor, self._writer.write, piece)
+        write = asyncio.ensure_future(self._write_after(self._writes[-1] if self._writes else None, self._writer,
+                                                        pieces))
+        self._writes.append(write)
+        while self._writes and self._writes[0].done():
+            self._writes.popleft().result()
+        if len(self._writes) < WRITES_IN_FLIGHT:
+            return None
+        return self._writes[0]
+
+    async def _write_after(self, previous: asyncio.Future[None] | None, writer: ChunkWriter,
+                           pieces: list[bytes]) -> None:
+        if previous is not None:
+            await previous
+        await asyncio.get_running_loop().run_in_executor(self.services.executor, writer.write, pieces)
+
+    async def _written(self) -> None:
+        """Every piece handed to the I/O pool is on disk (the first failure is raised)."""
+        if self._pending:
+            self._write_pending()
+        writes, self._writes = self._writes, deque()
+        if writes:
+            await asyncio.gather(*writes)
 
     @web.authenticated
     async def head(self, upload_id: str) -> None:
@@ -258,16 +314,21 @@ class UploadHandler(UploadsBase):
     async def patch(self, upload_id: str) -> None:
         writer, job = self._writer, self._job
         assert writer is not None and job is not None
-        if self._pending:
-            await self._write_pending()
+        await self._written()
         self._writer = None
-        offset = await self.run_blocking(writer.close, True)
         jobs = self.services.jobs
-        if offset == int(job.request["length"]):
-            await self.run_blocking(self._complete, job, writer.place)
-        else:
-            await self.run_blocking(jobs.set_held_progress, job.id,
-                                    self.progress(job, offset, self._started, writer.received))
+
+        def conclude() -> int:
+            """Close, then end the upload or note its progress: one trip to the I/O pool, since
+            each costs a chunked upload time per request."""
+            offset = writer.close(True)
+            if offset == int(job.request["length"]):
+                self._complete(job, writer.place)
+            else:
+                jobs.set_held_progress(job.id, self.progress(job, offset, self._started, writer.received))
+            return offset
+
+        offset = await self.run_blocking(conclude)
         self.set_header("Upload-Offset", str(offset))
         self.set_header("Upload-Expires", self.expires(job))
         self.set_status(204)
@@ -297,13 +358,18 @@ class UploadHandler(UploadsBase):
         super().on_connection_close()
         writer, self._writer = self._writer, None
         if writer is not None:
-            piece, self._pending = bytes(self._pending), bytearray()
+            pending, self._pending, self._pending_bytes = self._pending, [], 0
+            writes, self._writes = self._writes, deque()
 
-            def keep_and_close() -> None:
-                writer.write(piece)
+            async def keep_and_close() -> None:
+                await asyncio.gather(*writes, return_exceptions=True)
+                await asyncio.get_running_loop().run_in_executor(self.services.executor, keep, pending)
+
+            def keep(pieces: list[bytes]) -> None:
+                writer.write(pieces)
                 writer.close(False)
 
-            self.services.executor.submit(keep_and_close)
+            asyncio.ensure_future(keep_and_close())
 
     def on_finish(self) -> None:
         writer, self._writer = self._writer, None

@@ -116,6 +116,9 @@ class Job(Base):
     #: Cancelled with ``?keep_files=1``: what it wrote stays, listed and counted, instead of
     #: being removed with its partial output.
     keep_files: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    #: Cleared from the owner's list of jobs ("Clear finished"): the job, its history and its
+    #: files all stay (``GET jobs/{id}`` still answers it); only the list leaves it out.
+    dismissed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
     __table_args__ = (Index("ix_remotem_jobs_queue", "phase", "priority", "created"),)
 
@@ -145,6 +148,7 @@ class Job(Base):
             "attempts": self.attempts,
             "written": getattr(self, "written", None) or empty_written(),
             "keep_files": bool(self.keep_files),
+            "dismissed": bool(self.dismissed),
         }
 
 
@@ -186,6 +190,31 @@ class WrittenFile(Base):
     verified: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_remotem_written_verify", "verified"),)
+
+
+class JobEvent(Base):
+    """One line of a job's history: a change of phase (``kind`` "phase"), or a record its worker
+    logged while running it (``kind`` "log", bounded per job: :data:`.joblog.MAX_LOG_LINES`)."""
+
+    __tablename__ = "remotem_job_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(36), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(8))
+    #: The phase entered (phase events).
+    phase: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: DEBUG, INFO, WARNING, ERROR (log events).
+    level: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    def to_json(self) -> dict[str, Any]:
+        line: dict[str, Any] = {"at": self.at.isoformat(), "message": self.message}
+        if self.kind == "phase":
+            line["phase"] = self.phase
+        else:
+            line["level"] = self.level
+        return line
 
 
 class Checkpoint(Base):

@@ -76,6 +76,25 @@ class OutputWriter:
                         hint='Choose another output path, or set "overwrite": true in the output.',
                     )
 
+    def exists(self) -> bool:
+        """Whether any of :attr:`paths` is taken (a save there needs ``overwrite``)."""
+        return any(self.repository.exists(path) for path in self.paths)
+
+    def free_path(self, tries: int = 999) -> str | None:
+        """The output path, or the first of ``name-1.ext``, ``name-2.ext``, ... none of whose
+        files exists yet (None when all ``tries`` are taken): the name a save dialog suggests."""
+        folder, name = posixpath.split(self.spec.path)
+        stem, dot, ending = name.rpartition(".")
+        if not dot:
+            stem, ending = name, ""
+        for number in range(tries + 1):
+            candidate = name if number == 0 else f"{stem}-{number}{dot}{ending}"
+            path = posixpath.join(folder, candidate)
+            taken = [path + ".json", path] if self.spec.format == "npy" else [path]
+            if not any(self.repository.exists(p) for p in taken):
+                return path
+        return None
+
     def files(self, result: ReductionResult, record: dict[str, Any]) -> list[_File]:
         if self.spec.format == "hdf5":
             return [_File(self.spec.path, "hdf5", hdf5_bytes(result, record))]

@@ -20,7 +20,7 @@ from .. import render
 from ..errors import BadParameter
 from ..formats.jsonable import jsonable
 from ..formats.provenance import PROVENANCE_KEY
-from ..view_contract import ShownImage, display_of
+from ..view_contract import PictureOptions, ShownImage, calibration_of, display_of, picture_of
 from .provenance import hdf5_attributes
 
 
@@ -63,17 +63,36 @@ def png_bytes(array: np.ndarray, description: dict[str, Any], view: dict[str, An
     limits of the display ``shown`` names, the plane of a stack of detector images it names, and
     the centre-of-mass field as the viewer's colour wheel when that is what was shown (``field``:
     its shift_y and shift_x).  NaN is transparent, as on screen.  Without a view: gray, linear,
-    from the data's range, the first plane."""
+    from the data's range, the first plane.  The view's ``picture`` sets the size and adds a scale
+    bar (in the image's calibrated units) and a colour bar (the same colormap and limits)."""
     shown = shown or ShownImage("nav", None)
     text = {PROVENANCE_KEY: json.dumps(jsonable(description), sort_keys=True)}
+    options = picture_of(view)
     if shown.wheel and field is not None:
-        return render.encode_png(render.field_wheel(*field), text=text)
+        rgba = render.field_wheel(*field)
+        bar = _scale_bar(description, view, shown.display, rgba.shape[1]) if options.scale_bar else None
+        return render.encode_png(render.picture(rgba, options.size, bar), text=text)
     pages = _pages(array, "PNG")
     if not 0 <= shown.index < len(pages):
         raise BadParameter(f"The view shows image {shown.index} of a stack of {len(pages)}.",
                            hint="Select one of the result's detectors in the view.")
+    page = pages[shown.index]
     cmap, scaling, auto = display_of(view, shown.display)
-    return render.encode_png(render.draw(pages[shown.index], cmap, scaling, auto), text=text)
+    rgba = render.draw(page, cmap, scaling, auto)
+    if options == PictureOptions():
+        return render.encode_png(rgba, text=text)
+    one_row = np.asarray(array).ndim == 1
+    bar = _scale_bar(description, view, shown.display, page.shape[1]) if options.scale_bar and not one_row else None
+    colours = (cmap, render.resolved_scaling(page, scaling, auto)) if options.colour_bar else None
+    return render.encode_png(render.picture(rgba, options.size, bar, colours), text=text)
+
+
+def _scale_bar(description: dict[str, Any], view: dict[str, Any] | None, display: str,
+               width: int) -> render.ScaleBar | None:
+    """What a pixel of the saved image measures, from the view or the input's axes."""
+    source = (description.get("provenance") or {}).get("input") or {}
+    reciprocal = bool((description.get("attributes") or {}).get("fft"))
+    return calibration_of(view, display, source.get("axes") or [], source.get("nav_ndim"), width, reciprocal)
 
 
 def hspy_bytes(array: np.ndarray, name: str, record: dict[str, Any], attributes: dict[str, Any]) -> bytes:

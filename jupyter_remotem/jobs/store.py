@@ -46,6 +46,7 @@ from .models import (
     Base,
     Checkpoint,
     Job,
+    JobEvent,
     Phase,
     ThroughputRecord,
     WrittenFile,
@@ -59,6 +60,17 @@ class JobLost(Conflict):
 
     code = "job_lost"
     default_hint = "Another worker took the job over; this worker must stop working on it."
+
+
+#: Most log lines kept per job (its worker's records while running it); later ones are dropped.
+MAX_LOG_LINES = 500
+#: Longest log line kept, in characters.
+MAX_LOG_CHARS = 2000
+
+
+def _note_phase(session: Session, job_id: str, phase: str, message: str = "") -> None:
+    """A line of the job's history: it entered ``phase`` (with why, when there is a why)."""
+    session.add(JobEvent(job_id=job_id, at=utcnow(), kind="phase", phase=phase, message=message))
 
 
 #: Phases a job may be cancelled from without a worker's help.
@@ -108,7 +120,7 @@ def _engine(url: URL) -> Engine:
 
 
 #: Columns added after the first release: databases made before them get them on start-up.
-_LATER_COLUMNS = {"remotem_jobs": ("groups", "keep_files")}
+_LATER_COLUMNS = {"remotem_jobs": ("groups", "keep_files", "dismissed")}
 
 
 def _add_missing_columns(connection: Any) -> None:
@@ -216,6 +228,7 @@ class JobStore:
                 self._lock(session, f"pool:{group}")
                 require_fit(pool, self._pool_usage(session, group, pool.period_days, now), quote or {}, pool=group)
             session.add(job)
+            _note_phase(session, job.id, job.phase, "submitted")
         return job
 
     def _lock(self, session: Session, name: str) -> None:
@@ -236,13 +249,20 @@ class JobStore:
             raise NotFound(f"There is no job '{job_id}'.", hint="GET remotem/api/jobs lists your jobs.")
         return job
 
-    def list(self, owner: str | None, phases: Iterable[Phase | str] | None = None) -> list[Job]:
-        """Jobs of ``owner`` (everyone's for None), newest first."""
+    def list(self, owner: str | None, phases: Iterable[Phase | str] | None = None,
+             kinds: Iterable[str] | None = None, dismissed: bool | None = None) -> list[Job]:
+        """Jobs of ``owner`` (everyone's for None), newest first; ``dismissed=False`` leaves out
+        the jobs cleared from the list (:meth:`dismiss`), None keeps every job."""
         query = select(Job).order_by(Job.created.desc(), Job.id)
         if owner is not None:
             query = query.where(Job.owner == owner)
         if phases is not None:
             query = query.where(Job.phase.in_([Phase(p).value for p in phases]))
+        if kinds is not None:
+            query = query.where(Job.kind.in_(list(kinds)))
+        if dismissed is not None:
+            cleared = Job.dismissed.is_(True)
+            query = query.where(cleared if dismissed else ~cleared | Job.dismissed.is_(None))
         with self._read() as session:
             return ledger.attach_summaries(session, list(session.scalars(query)))
 
@@ -356,7 +376,10 @@ class JobStore:
             .execution_options(synchronize_session=False)
         )
         with self._write() as session:
-            return session.scalars(statement).one_or_none()
+            job = session.scalars(statement).one_or_none()
+            if job is not None:
+                _note_phase(session, job.id, Phase.EXECUTING.value, f"attempt {job.attempts}, worker {worker_id}")
+            return job
 
     def heartbeat(self, worker_id: str) -> int:
         """Mark the worker alive for every job it runs; the number of such jobs."""
@@ -408,6 +431,8 @@ class JobStore:
         )
         with self._write() as session:
             rows = session.execute(statement).all()
+            for job_id, phase in rows:
+                _note_phase(session, job_id, phase, "its worker stopped answering")
             aborted = [job_id for job_id, phase in rows if phase == Phase.ABORTED.value]
             if aborted:
                 self._drop_checkpoint_data(session, aborted)
@@ -454,6 +479,8 @@ class JobStore:
                 .values(phase=phase.value, worker_id=None, heartbeat=None, action=None)
                 .execution_options(synchronize_session=False)
             )
+            if result.rowcount == 1:
+                _note_phase(session, job_id, phase.value, "paused" if phase is Phase.SUSPENDED else "worker stopped")
             return result.rowcount == 1
 
     def finish(
@@ -489,6 +516,7 @@ class JobStore:
             )
             if result.rowcount != 1:
                 return False
+            _note_phase(session, job_id, phase.value, (error or {}).get("message") or "")
             self._drop_checkpoint_data(session, [job_id])
             if phase is Phase.COMPLETED:
                 # Runners record each file as they put it in place; this covers any result they
@@ -543,6 +571,8 @@ class JobStore:
                 else:
                     matched = session.scalar(select(func.count()).select_from(Job).where(*condition))
                 if matched:
+                    if values.get("phase"):
+                        _note_phase(session, job_id, values["phase"], f"{action} asked by the owner")
                     if values.get("phase") == Phase.ABORTED.value:
                         self._drop_checkpoint_data(session, [job_id])
                     break
@@ -559,6 +589,8 @@ class JobStore:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             ).rowcount
+            if matched and values.get("phase"):
+                _note_phase(session, job_id, values["phase"])
         job = self.get(job_id, owner)
         if not matched:
             raise Conflict(f"A job in phase {job.phase} cannot change to {values.get('phase')}.")
@@ -581,6 +613,7 @@ class JobStore:
         job = self.deletable(job_id, owner)
         with self._write() as session:
             session.execute(delete(Checkpoint).where(Checkpoint.job_id == job_id))
+            session.execute(delete(JobEvent).where(JobEvent.job_id == job_id))
             deleted = session.execute(
                 delete(Job).where(Job.id == job_id, Job.phase.in_([p.value for p in FINISHED]))
                 .execution_options(synchronize_session=False)
@@ -588,6 +621,53 @@ class JobStore:
             if deleted:
                 ledger.release(session, job_id, keep=keep_files)
         return job
+
+    def dismiss(self, owner: str, phases: Iterable[Phase | str] | None = None,
+                kinds: Iterable[str] | None = None) -> list[str]:
+        """Clear ``owner``'s finished jobs (of ``phases`` and ``kinds``, default all) from their
+        list: nothing is deleted, neither the jobs nor their files (a completed upload's file,
+        a reduction's result), and nothing they count against the quotas changes."""
+        finished = [p.value for p in FINISHED]
+        wanted = [Phase(p).value for p in phases] if phases is not None else finished
+        not_finished = sorted(set(wanted) - set(finished))
+        if not_finished:
+            raise BadParameter(f"Only finished jobs can be cleared, not {not_finished[0]} ones.",
+                               hint=f"Finished phases: {', '.join(sorted(finished))}.")
+        where = [Job.owner == owner, Job.phase.in_(wanted), Job.dismissed.is_(None) | ~Job.dismissed.is_(True)]
+        if kinds is not None:
+            where.append(Job.kind.in_(list(kinds)))
+        with self._write() as session:
+            ids = list(session.scalars(select(Job.id).where(*where)))
+            if ids:
+                session.execute(update(Job).where(Job.id.in_(ids), Job.phase.in_(finished)).values(dismissed=True)
+                                .execution_options(synchronize_session=False))
+        return ids
+
+    # -- history and log ------------------------------------------------------------------------
+    def append_log(self, job_id: str, lines: Iterable[tuple[datetime, str, str]]) -> int:
+        """Keep (time, level, message) log lines of the job, up to :data:`MAX_LOG_LINES` in all;
+        answers how many were kept."""
+        lines = list(lines)
+        if not lines:
+            return 0
+        with self._write() as session:
+            present = int(session.scalar(select(func.count()).select_from(JobEvent).where(
+                JobEvent.job_id == job_id, JobEvent.kind == "log")) or 0)
+            kept = lines[:max(MAX_LOG_LINES - present, 0)]
+            session.add_all(JobEvent(job_id=job_id, at=at, kind="log", level=level, message=message[:MAX_LOG_CHARS])
+                            for at, level, message in kept)
+        return len(kept)
+
+    def history(self, job_id: str, owner: str | None) -> dict[str, Any]:
+        """The job's phases with their times, and its log lines, oldest first (404 for a job
+        of someone else)."""
+        self.get(job_id, owner)
+        with self._read() as session:
+            events = list(session.scalars(select(JobEvent).where(JobEvent.job_id == job_id)
+                                          .order_by(JobEvent.at, JobEvent.id)))
+        log = [event.to_json() for event in events if event.kind == "log"]
+        return {"history": [event.to_json() for event in events if event.kind == "phase"], "log": log,
+                "log_truncated": len(log) >= MAX_LOG_LINES}
 
     def archive(self, job_id: str, owner: str) -> Job:
         """Mark a finished job ARCHIVED once its results were removed by the retention collector."""

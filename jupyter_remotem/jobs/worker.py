@@ -29,6 +29,7 @@ from ..compute.executor import Cancelled, Progress
 from ..compute.partitions import TARGET_BYTES
 from ..errors import BadParameter, RemotemError, StorageUnavailable
 from ..storage.registry import RepositoryRegistry
+from . import joblog
 from .cancel import clean_up_cancelled, clean_up_requeued
 from .copy_runner import run_copy_job
 from .models import Job, Phase, utcnow
@@ -227,7 +228,11 @@ class Worker:
         clean_up_requeued(self.store, self.repositories, requeued, self.options.scratch_dir)
 
     def execute(self, job: Job) -> None:
-        """Run one claimed job and record how it ended."""
+        """Run one claimed job and record how it ended; what is logged meanwhile is its log."""
+        with joblog.capturing(self.store, job.id, self.repositories):
+            self._execute(job)
+
+    def _execute(self, job: Job) -> None:
         monitor = _Monitor(self.store, job, self.worker_id, self.options.report_s)
         self._monitor = monitor
         if self._stopping.is_set():

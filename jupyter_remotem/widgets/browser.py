@@ -16,28 +16,23 @@ from typing import Any
 
 import ipywidgets
 
+from ..sizes import format_bytes
 from ._status import failure_html
+from ._style import whole_description
 from ._throttle import BackgroundWork, LatestWork
 
-UP = "\u2191 .."
-
-
-def _size(nbytes: Any) -> str:
-    if not isinstance(nbytes, (int, float)):
-        return ""
-    value = float(nbytes)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return ""  # pragma: no cover - the loop always returns
+#: The entry that goes up a folder. Plain text, like every label of the list: a ``<select>``
+#: draws its options in the system font, where pictographs (folder emoji) are empty boxes
+#: on machines without an emoji font.
+UP = ".. (up)"
 
 
 def entry_label(entry: dict[str, Any]) -> str:
-    """How a folder entry reads in the list: folders end in ``/``, files show size and format."""
+    """How a folder entry reads in the list: folders end in ``/``, files show size (in the
+    sidebar's binary units) and format."""
     if entry.get("type") == "directory":
-        return f"\U0001F4C1 {entry['name']}/"
-    details = ", ".join(p for p in (_size(entry.get("size")), entry.get("format") or "") if p)
+        return f"{entry['name']}/"
+    details = ", ".join(p for p in (format_bytes(entry.get("size")), entry.get("format") or "") if p)
     return f"{entry['name']}  ({details})" if details else entry["name"]
 
 
@@ -58,7 +53,7 @@ def describe_meta(meta: dict[str, Any]) -> str:
     rows = [("format", dataset.get("format")), ("array", dataset.get("dataset")),
             ("shape", tuple(dataset.get("shape") or ())), ("dtype", dataset.get("dtype_name") or dataset.get("dtype")),
             ("scan", tuple(dataset.get("nav_shape") or ())), ("frame", tuple(dataset.get("sig_shape") or ())),
-            ("size", _size(dataset.get("nbytes")))]
+            ("size", format_bytes(dataset.get("nbytes")))]
     table = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(str(v))}</td></tr>"
                     for k, v in rows if v not in (None, "", ()))
     axes_table = (f"<table><tr><th>axis</th><th>size</th><th>scale</th><th></th></tr>{axes}</table>"
@@ -84,13 +79,14 @@ class RepositoryBrowser(BackgroundWork, ipywidgets.VBox):
         self._work = LatestWork(self._failed, name="remotem-browser")
         self.path = path.strip("/")
 
-        self.repository = ipywidgets.Dropdown(description="repository")
+        self.repository = ipywidgets.Dropdown(description="repository", style=whole_description())
         self.location = ipywidgets.HTML()
         self.listing = ipywidgets.Select(options=[], rows=14, layout=ipywidgets.Layout(width="100%"))
-        self.array = ipywidgets.Dropdown(description="array", options=[], layout=ipywidgets.Layout(display="none"))
+        self.array = ipywidgets.Dropdown(description="array", options=[], style=whole_description(),
+                                         layout=ipywidgets.Layout(display="none"))
         self.details = ipywidgets.HTML()
-        self.open_button = ipywidgets.Button(description="Open", icon="folder-open", disabled=True,
-                                             button_style="primary")
+        # Words only: an icon font may not be loaded in the notebook's page (an empty box then).
+        self.open_button = ipywidgets.Button(description="Open", disabled=True, button_style="primary")
         self.status = ipywidgets.HTML()
         super().__init__(children=[
             self.repository, self.location,

@@ -40,6 +40,7 @@ from .. import render
 from . import geometry
 from ._panel import ImagePanel
 from ._status import failure_html
+from ._style import whole_description
 from ._throttle import BackgroundWork, LatestWork
 
 #: Outline and handle colours, one per detector (repeating).
@@ -200,14 +201,17 @@ class VirtualDetectorWidget(BackgroundWork, ipywidgets.VBox):
 
     def _build_controls(self, cmap: str, scale: str, frame_scale: str) -> None:
         narrow = ipywidgets.Layout(width="auto")
-        self.detector_choice = ipywidgets.Dropdown(description="detector", layout=narrow)
+        self.detector_choice = ipywidgets.Dropdown(description="detector", layout=narrow,
+                                                   style=whole_description())
         self._refresh_detector_choice()
         self.shape = ipywidgets.Dropdown(options=geometry.SHAPES, value=self._detectors[0]["shape"],
-                                         description="shape", layout=narrow)
-        self.cmap = ipywidgets.Dropdown(options=render.COLORMAPS, value=cmap, description="colormap", layout=narrow)
-        self.scale = ipywidgets.Dropdown(options=render.SCALES, value=scale, description="image", layout=narrow)
+                                         description="shape", layout=narrow, style=whole_description())
+        self.cmap = ipywidgets.Dropdown(options=render.COLORMAPS, value=cmap, description="colormap", layout=narrow,
+                                        style=whole_description())
+        self.scale = ipywidgets.Dropdown(options=render.SCALES, value=scale, description="image", layout=narrow,
+                                         style=whole_description())
         self.frame_scale = ipywidgets.Dropdown(options=render.SCALES, value=frame_scale, description="frame",
-                                               layout=narrow)
+                                               layout=narrow, style=whole_description())
         self.detector_choice.observe(self._on_detector_chosen, "value")
         self.shape.observe(self._on_shape_chosen, "value")
         self.cmap.observe(self._on_display_changed, "value")
@@ -224,6 +228,10 @@ class VirtualDetectorWidget(BackgroundWork, ipywidgets.VBox):
         chosen = self.detector_choice.value if self.detector_choice.value is not None else 0
         self.detector_choice.options = options
         self.detector_choice.value = min(chosen, len(options) - 1)
+        # The same number chosen again fires no change: the shape shown must follow the new
+        # detectors here (a ring replaced by a disk must not still say "ring").
+        if hasattr(self, "shape"):
+            self.shape.value = self._detectors[self.detector_choice.value]["shape"]
 
     # -- events (kernel thread) ------------------------------------------------------------
     def _on_handle_drag(self, _mark: Any, content: dict[str, Any]) -> None:

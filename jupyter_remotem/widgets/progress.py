@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets
 
 from ._status import ERROR_COLOUR, message_of
+from ._style import whole_description
 
 #: Phases after which a job never changes again (IVOA UWS).
 FINAL_PHASES = frozenset({"COMPLETED", "ERROR", "ABORTED", "ARCHIVED"})
@@ -85,10 +86,10 @@ class JobProgress(ipywidgets.VBox):
         self.interval = float(interval)
         request = job.info.get("request") or {}
         title = request.get("operation") or job.info.get("kind") or "job"
-        self.bar = ipywidgets.IntProgress(min=0, max=BAR_STEPS, description=str(title),
+        self.bar = ipywidgets.IntProgress(min=0, max=BAR_STEPS, description=str(title), style=whole_description(),
                                           layout=ipywidgets.Layout(width="60%"))
         self.label = ipywidgets.HTML()
-        self.cancel_button = ipywidgets.Button(description="Cancel", icon="stop", button_style="warning",
+        self.cancel_button = ipywidgets.Button(description="Cancel", button_style="warning",
                                                tooltip="Ask the worker to stop this job")
         self.cancel_button.on_click(lambda _button: self.cancel())
         #: The last failure to reach the server while watching (the job itself goes on).

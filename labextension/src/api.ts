@@ -131,6 +131,15 @@ export interface IMetaResponse {
   dataset: IDatasetInfo | null;
   /** Present for results of jobs: how they were made, and the view they were saved from. */
   provenance?: IProvenance | null;
+  /** The previews that apply to the array (the default first), as the server declares them. */
+  previews?: IPreviewChoice[];
+}
+
+/** A preview the server offers for an array: its kind, button label and tooltip. */
+export interface IPreviewChoice {
+  kind: PreviewKind;
+  label: string;
+  title: string;
 }
 
 /**
@@ -206,7 +215,16 @@ export interface IOperationInfo {
   contact?: string | null;
 }
 
-export type PreviewKind = 'bf' | 'adf' | 'haadf' | 'com' | 'sum' | 'frame';
+export type PreviewKind =
+  | 'bf'
+  | 'adf'
+  | 'haadf'
+  | 'com'
+  | 'sum'
+  | 'frame'
+  | 'image'
+  | 'first'
+  | 'middle';
 
 /**
  * Formats the server opens as datasets (metadata and previews).
@@ -417,6 +435,28 @@ export interface IJob {
   action?: string | null;
   /** Cancelled with `?keep_files=1`: what it wrote stayed (listed in `written`, counted). */
   keep_files?: boolean;
+  /** Cleared from the list ("Clear finished"); the job and its files stay. */
+  dismissed?: boolean;
+  /** Each phase it entered, oldest first (`GET jobs/{id}` only). */
+  history?: IJobHistoryLine[];
+  /** What its worker logged while running it, bounded (`GET jobs/{id}` only). */
+  log?: IJobLogLine[];
+  /** Lines were dropped from `log` (it reached its bound). */
+  log_truncated?: boolean;
+}
+
+/** A phase a job entered: when, and why when there is a why. */
+export interface IJobHistoryLine {
+  at: string;
+  phase: JobPhase;
+  message: string;
+}
+
+/** A record the job's worker logged while running it (secrets removed by the server). */
+export interface IJobLogLine {
+  at: string;
+  level: string;
+  message: string;
 }
 
 /**
@@ -454,6 +494,31 @@ export interface IJobOutput extends ILocation {
 export type JobRequest = ICopyRequest | IReductionJobRequest;
 
 /**
+ * The body of `POST saves`: a reduction job's, whose operation may also be `pick`
+ * and whose result may be the FFT (`fft`) of what is shown.
+ */
+export type SaveRequest = IReductionJobRequest;
+
+/**
+ * `POST saves?dry_run=1`: the quote and quota verdict, whether the save is done at
+ * once (`direct`, else by a job) and whether the output's name is taken.
+ */
+export interface ISaveDryRun extends IJobDryRun {
+  direct: boolean;
+  target: { exists: boolean; free_path: string | null };
+}
+
+/**
+ * `view.picture` (declared in `view_contract.py`): a saved PNG's size (longest side)
+ * and whether it has a scale bar and a colour bar.
+ */
+export interface IPictureOptions {
+  size?: number;
+  scaleBar?: boolean;
+  colourBar?: boolean;
+}
+
+/**
  * `GET views`: the view contract declared once by the server
  * (`jupyter_remotem/view_contract.py`).
  */
@@ -470,6 +535,8 @@ export interface IViewContract {
     lut: string;
   }>;
   scales: string[];
+  /** Sizes a saved picture may have ([smallest, largest]) and the one offered first. */
+  picture?: { sizes: [number, number]; default_size: number };
 }
 
 /**
@@ -773,6 +840,29 @@ export class RemotemAPI {
     return body.jobs ?? [];
   }
 
+  /**
+   * "Clear finished": the user's finished jobs (only of `kinds`, when given) leave the
+   * list. Nothing is deleted: not the jobs, not their result or uploaded files. Answers
+   * the ids cleared.
+   */
+  async clearFinishedJobs(
+    kinds?: ReadonlyArray<string>,
+    signal?: AbortSignal
+  ): Promise<string[]> {
+    let url = this.url(['jobs', 'clear']);
+    if (kinds && kinds.length) {
+      url +=
+        '?' + kinds.map(kind => `kind=${encodeURIComponent(kind)}`).join('&');
+    }
+    const body = await this._json<{ cleared: string[] }>(url, signal, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{}'
+    });
+    return body.cleared ?? [];
+  }
+
+  /** The job with its history and log. */
   getJob(id: string, signal?: AbortSignal): Promise<IJob> {
     return this._json<IJob>(this.url(['jobs', encodeURIComponent(id)]), signal);
   }
@@ -798,6 +888,41 @@ export class RemotemAPI {
   ): Promise<IJobDryRun> {
     const body = await this._json<IJobDryRun>(
       this.url(['jobs'], { dry_run: 1 }),
+      signal,
+      { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }
+    );
+    return { ...body, quote: body.quote ?? {} };
+  }
+
+  /**
+   * Save what is shown (`POST saves`): written at once when small (the answer is the
+   * finished job, `direct: true`), else queued as a job.
+   */
+  saveView(
+    request: SaveRequest,
+    signal?: AbortSignal
+  ): Promise<IJob & { direct?: boolean }> {
+    return this._json<IJob & { direct?: boolean }>(
+      this.url(['saves']),
+      signal,
+      {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify(request)
+      }
+    );
+  }
+
+  /**
+   * What saving would cost, whether it fits the quota and whether the name is taken
+   * (`POST saves?dry_run=1`).
+   */
+  async quoteSave(
+    request: SaveRequest,
+    signal?: AbortSignal
+  ): Promise<ISaveDryRun> {
+    const body = await this._json<ISaveDryRun>(
+      this.url(['saves'], { dry_run: 1 }),
       signal,
       { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }
     );

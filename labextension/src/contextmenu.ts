@@ -63,3 +63,60 @@ function treeItemAt(app: JupyterFrontEnd): ITreeItem | null {
     writable
   };
 }
+
+/** Rows of the tree that a context menu opens on. */
+const ROW_SELECTOR = '.jp-remotem-tree-item, .jp-remotem-repo-header';
+
+/**
+ * Open the context menu of a row from the keyboard (Shift+F10, the context-menu key), at
+ * the row's left edge, as a right-click there would.
+ */
+export function openRowMenu(row: HTMLElement): void {
+  const box = row.getBoundingClientRect();
+  row.dispatchEvent(
+    new MouseEvent('contextmenu', {
+      bubbles: true,
+      cancelable: true,
+      clientX: box.left + Math.min(24, box.width / 2),
+      clientY: box.bottom
+    })
+  );
+}
+
+/**
+ * Give focus back to the row a context menu was opened on when the menu closes without
+ * sending it elsewhere (Escape, a click outside): keyboard users keep their place.
+ */
+export function returnFocusAfterMenu(app: JupyterFrontEnd): void {
+  let row: HTMLElement | null = null;
+  document.addEventListener(
+    'contextmenu',
+    event => {
+      const target = event.target as Element | null;
+      row =
+        target?.closest?.<HTMLElement>(
+          `.jp-remotem-sidebar :is(${ROW_SELECTOR})`
+        ) ?? null;
+    },
+    true
+  );
+  app.contextMenu.menu.aboutToClose.connect(() => {
+    const opener = row;
+    row = null;
+    if (!opener) {
+      return;
+    }
+    // After the menu has detached and a command (a dialog) has taken focus, if any.
+    requestAnimationFrame(() => {
+      const active = document.activeElement;
+      const lost =
+        !active ||
+        active === document.body ||
+        !!active.closest('.lm-Menu') ||
+        !document.contains(active);
+      if (lost && opener.isConnected) {
+        opener.focus();
+      }
+    });
+  });
+}

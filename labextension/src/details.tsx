@@ -1,5 +1,6 @@
 /**
- * The details of a selected dataset: metadata, internal arrays, raw metadata and a preview.
+ * The details of a selected dataset: metadata, internal arrays, the file's own metadata as
+ * a searchable tree, and a preview of the kinds the server says apply to the data.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
@@ -9,6 +10,7 @@ import {
   IAxis,
   IDatasetInfo,
   IMetaResponse,
+  IPreviewChoice,
   isAbort,
   PreviewKind,
   RemotemAPI,
@@ -16,46 +18,9 @@ import {
 } from './api';
 import { formatBytes, formatShape } from './format';
 import { useTranslation } from './i18n';
+import { MetadataTree } from './metatree';
+import { isRetryable } from './retry';
 import { ErrorMessage, Spinner } from './widgets';
-
-/**
- * The preview kinds offered, in order, with their tooltips.
- */
-export function previewKinds(
-  trans: TranslationBundle
-): { kind: PreviewKind; label: string; title: string }[] {
-  return [
-    {
-      kind: 'bf',
-      label: trans.__('BF'),
-      title: trans.__('Virtual bright field')
-    },
-    {
-      kind: 'adf',
-      label: trans.__('ADF'),
-      title: trans.__('Virtual annular dark field')
-    },
-    {
-      kind: 'haadf',
-      label: trans.__('HAADF'),
-      title: trans.__('Virtual high-angle annular dark field')
-    },
-    { kind: 'com', label: trans.__('CoM'), title: trans.__('Centre of mass') },
-    {
-      kind: 'sum',
-      label: trans.__('Sum'),
-      title: trans.__('Sum of all diffraction frames')
-    },
-    {
-      kind: 'frame',
-      label: trans.__('Frame'),
-      title: trans.__('The first diffraction frame')
-    }
-  ];
-}
-
-/** Largest raw-metadata text rendered, in characters. */
-const RAW_LIMIT = 200_000;
 
 /** Requested edge length of preview images, in pixels. */
 const PREVIEW_SIZE = 256;
@@ -136,18 +101,25 @@ export function DatasetDetails(props: IDetailsProps): JSX.Element {
           </select>
         </label>
       )}
-      <Preview
-        api={api}
-        repository={repository}
-        path={path}
-        dataset={dataset}
-      />
+      {meta?.dataset && (meta.previews ?? []).length > 0 && (
+        <Preview
+          api={api}
+          repository={repository}
+          path={path}
+          dataset={dataset}
+          kinds={meta.previews!}
+        />
+      )}
       <section className="jp-remotem-meta" aria-busy={metaLoading}>
         {metaLoading && <Spinner label={trans.__('Reading metadata…')} />}
         {metaError && (
           <ErrorMessage
             error={metaError}
-            onRetry={() => setMetaAttempt(n => n + 1)}
+            onRetry={
+              isRetryable(metaError)
+                ? () => setMetaAttempt(n => n + 1)
+                : undefined
+            }
           />
         )}
         {meta?.dataset && <MetadataTable dataset={meta.dataset} />}
@@ -159,7 +131,12 @@ export function DatasetDetails(props: IDetailsProps): JSX.Element {
         {meta?.dataset && meta.dataset.axes?.length > 0 && (
           <AxesTable axes={meta.dataset.axes} />
         )}
-        {meta?.dataset && <RawMetadata metadata={meta.dataset.metadata} />}
+        {meta?.dataset && (
+          <MetadataTree
+            metadata={meta.dataset.metadata ?? {}}
+            label={trans.__('File metadata')}
+          />
+        )}
       </section>
     </div>
   );
@@ -263,46 +240,24 @@ function AxesTable(props: { axes: IAxis[] }): JSX.Element {
   );
 }
 
-function RawMetadata(props: {
-  metadata: Record<string, unknown>;
-}): JSX.Element {
-  const trans = useTranslation();
-  const [open, setOpen] = useState(false);
-  let text = '';
-  if (open) {
-    text = JSON.stringify(props.metadata ?? {}, null, 2);
-    if (text.length > RAW_LIMIT) {
-      text = text.slice(0, RAW_LIMIT) + '\n' + trans.__('… (truncated)');
-    }
-  }
-  return (
-    <details
-      className="jp-remotem-raw"
-      onToggle={event =>
-        setOpen((event.currentTarget as HTMLDetailsElement).open)
-      }
-    >
-      <summary>{trans.__('Raw metadata')}</summary>
-      {open && <pre className="jp-remotem-raw-json">{text}</pre>}
-    </details>
-  );
-}
-
 interface IPreviewProps {
   api: RemotemAPI;
   repository: string;
   path: string;
   dataset: string | null;
+  /** The previews that apply, the default first (from the metadata). */
+  kinds: IPreviewChoice[];
 }
 
 /**
  * A preview image with a kind selector. Object URLs are revoked when replaced.
  */
 function Preview(props: IPreviewProps): JSX.Element {
-  const { api, repository, path, dataset } = props;
+  const { api, repository, path, dataset, kinds } = props;
   const trans = useTranslation();
-  const kinds = previewKinds(trans);
-  const [kind, setKind] = useState<PreviewKind>('bf');
+  const [chosen, setKind] = useState<PreviewKind>(kinds[0].kind);
+  // Another array of the file may offer other kinds: fall back to its default.
+  const kind = kinds.some(k => k.kind === chosen) ? chosen : kinds[0].kind;
   const [image, setImage] = useState<{ url: string; kind: PreviewKind } | null>(
     null
   );
@@ -391,7 +346,12 @@ function Preview(props: IPreviewProps): JSX.Element {
           </div>
         )}
         {error && (
-          <ErrorMessage error={error} onRetry={() => setAttempt(n => n + 1)} />
+          <ErrorMessage
+            error={error}
+            onRetry={
+              isRetryable(error) ? () => setAttempt(n => n + 1) : undefined
+            }
+          />
         )}
       </div>
     </section>

@@ -23,6 +23,7 @@ import { isInside } from './tree';
 import { planFromInput } from './uploadplan';
 
 export namespace FileCommandIDs {
+  export const refresh = 'remotem:refresh-folder';
   export const uploadFiles = 'remotem:upload-files';
   export const uploadFolder = 'remotem:upload-folder';
   export const download = 'remotem:download';
@@ -93,6 +94,23 @@ export function registerFileCommands(
       }
     });
   };
+  app.commands.addCommand(FileCommandIDs.refresh, {
+    label: trans.__('Refresh'),
+    caption: trans.__(
+      'Read this folder again from the repository, keeping open folders open'
+    ),
+    describedBy: { args: ARGS },
+    execute: args => {
+      const target = item(args);
+      if (target) {
+        model.refreshFolder(
+          target.repository,
+          target.isFolder ? target.path : parentOf(target.path)
+        );
+      }
+    }
+  });
+
   app.commands.addCommand(FileCommandIDs.uploadFiles, {
     label: trans.__('Upload Files…'),
     caption: trans.__('Upload files from this computer into this folder'),
@@ -187,6 +205,8 @@ export function registerFileCommands(
   });
 
   const menu: Array<[string, string, number]> = [
+    [FileCommandIDs.refresh, FOLDER, 1],
+    [FileCommandIDs.refresh, HEADER, 1],
     [FileCommandIDs.uploadFiles, FOLDER, 20],
     [FileCommandIDs.uploadFiles, HEADER, 20],
     [FileCommandIDs.uploadFolder, FOLDER, 21],

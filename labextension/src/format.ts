@@ -100,3 +100,19 @@ export function describeSpeed(speed: {
     speed.class;
   return `${label}: ${parts.join(', ')}${when ? ` (measured ${when})` : ''}`;
 }
+
+/**
+ * A name split for an ellipsis in its middle: the head (which may be cut) and the tail
+ * (kept whole, so that 'scan_2024-05-03_grain_B_…_4.h5' still shows which of a series it
+ * is and its extension). Short names are all head.
+ */
+export function splitForMiddleEllipsis(
+  name: string,
+  tailLength = 10
+): [string, string] {
+  if (name.length <= 12) {
+    return [name, ''];
+  }
+  const tail = Math.min(tailLength, name.length - 4);
+  return [name.slice(0, -tail), name.slice(-tail)];
+}

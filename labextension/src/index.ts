@@ -9,10 +9,13 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 // The sidebar is added to the shell at start-up, so these load at once anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RemotemAPI, RemotemError } from './api';
-import { treeItemOf } from './contextmenu';
+import { returnFocusAfterMenu, treeItemOf } from './contextmenu';
 // Small, and its context-menu items must be there from the start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { registerFileCommands } from './filecommands';
+// The drive must be there when a restored layout reopens a file from it.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { registerFileOpening } from './fileopen';
 import { TRANSLATION_DOMAIN } from './i18n';
 import { remoteDataIcon, tokenIcon } from './icon';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -118,6 +121,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     registerFileCommands(app, { api, sidebar, trans });
+    registerFileOpening(app, { api, sidebar, trans });
+    returnFocusAfterMenu(app);
 
     app.commands.addCommand(CommandIDs.manageTokens, {
       label: trans.__('Personal API Tokens…'),

@@ -10,6 +10,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IJob, JobAction, RemotemAPI, RemotemError } from './api';
+import { IJobFilter, NO_FILTER, withoutCleared } from './jobfilter';
 import { isFinal, mergeJobs } from './jobstate';
 import { QuotaModel } from './quotaview';
 
@@ -60,6 +61,52 @@ export class JobsModel {
   /** The jobs, newest first; null until first loaded. */
   get jobs(): IJob[] | null {
     return this._jobs;
+  }
+
+  /** What the list shows (kept while the sidebar lives). */
+  get filter(): IJobFilter {
+    return this._filter;
+  }
+
+  set filter(filter: IJobFilter) {
+    if (
+      filter.phase === this._filter.phase &&
+      filter.kind === this._filter.kind
+    ) {
+      return;
+    }
+    this._filter = filter;
+    this._changed.emit();
+  }
+
+  /** The job whose details are open, if any. */
+  get expanded(): string | null {
+    return this._expanded;
+  }
+
+  set expanded(id: string | null) {
+    if (id !== this._expanded) {
+      this._expanded = id;
+      this._changed.emit();
+    }
+  }
+
+  /**
+   * "Clear finished": the finished jobs (of `kind`, unless 'all') leave the list, on
+   * the server too (`POST jobs/clear`); their files stay. Answers how many left.
+   */
+  async clearFinished(kind = 'all'): Promise<number> {
+    const cleared = await this.api.clearFinishedJobs(
+      kind === 'all' ? undefined : [kind]
+    );
+    if (this._jobs) {
+      this._jobs = withoutCleared(this._jobs, cleared);
+      if (this._expanded && cleared.includes(this._expanded)) {
+        this._expanded = null;
+      }
+      this._changed.emit();
+    }
+    return cleared.length;
   }
 
   /** Why the list could not be loaded, if it could not. */
@@ -328,6 +375,8 @@ export class JobsModel {
   }
 
   private _jobs: IJob[] | null = null;
+  private _filter: IJobFilter = NO_FILTER;
+  private _expanded: string | null = null;
   private _error: RemotemError | null = null;
   private _active = false;
   private _isDisposed = false;

@@ -13,8 +13,16 @@ import React, { useCallback, useState } from 'react';
 
 import { IJob, IJobResult, JobAction, RemotemError } from './api';
 import { formatBytes, formatDate } from './format';
-import { useRerenderOn } from './hooks';
+import { useSignalVersion } from './signalversion';
 import { useTranslation } from './i18n';
+import { JobDetails } from './jobdetails';
+import {
+  clearable,
+  filterJobs,
+  kindsOf,
+  PHASE_FILTERS,
+  PhaseFilter
+} from './jobfilter';
 import { JobsModel } from './jobsmodel';
 import { QuotaLine } from './quotaview';
 import {
@@ -51,6 +59,31 @@ function phaseLabel(trans: TranslationBundle, phase: string): string {
     ARCHIVED: trans.__('Archived')
   };
   return labels[phase] ?? phase;
+}
+
+function phaseFilterLabel(
+  trans: TranslationBundle,
+  filter: PhaseFilter
+): string {
+  const labels: Record<PhaseFilter, string> = {
+    all: trans.__('All phases'),
+    active: trans.__('Active'),
+    completed: trans.__('Completed'),
+    failed: trans.__('Failed'),
+    cancelled: trans.__('Cancelled')
+  };
+  return labels[filter];
+}
+
+function kindLabel(trans: TranslationBundle, kind: string): string {
+  const labels: Record<string, string> = {
+    all: trans.__('All kinds'),
+    reduction: trans.__('Reductions'),
+    transformation: trans.__('Transformations'),
+    copy: trans.__('Copies'),
+    upload: trans.__('Uploads')
+  };
+  return labels[kind] ?? kind;
 }
 
 function actionLabels(
@@ -265,11 +298,13 @@ export function JobRow(props: {
       ? trans.__('A temporary failure: starting the job again may work.')
       : null);
 
+  const open = model.expanded === job.id;
   return (
     <li
-      className="jp-remotem-job"
+      className={'jp-remotem-job' + (open ? ' jp-mod-expanded' : '')}
       data-job-id={job.id}
       data-phase={job.phase}
+      data-kind={job.kind}
       data-operation={operation}
       aria-label={trans.__(
         '%1 job, %2',
@@ -278,9 +313,17 @@ export function JobRow(props: {
       )}
     >
       <div className="jp-remotem-job-header">
-        <span className="jp-remotem-job-operation">
+        <button
+          className="jp-remotem-job-operation jp-remotem-job-toggle"
+          aria-expanded={open}
+          aria-controls={`jupyter-remotem-job-details-${job.id}`}
+          title={open ? trans.__('Hide details') : trans.__('Show details')}
+          onClick={() => {
+            model.expanded = open ? null : job.id;
+          }}
+        >
           {operationLabel(operation)}
-        </span>
+        </button>
         <span
           className="jp-remotem-badge jp-remotem-job-phase"
           data-phase={job.phase}
@@ -363,6 +406,9 @@ export function JobRow(props: {
         <ResultList results={job.results} onReveal={props.onReveal} />
       )}
       {actionError && <ErrorMessage error={actionError} />}
+      {open && (
+        <JobDetails api={model.api} job={job} onReveal={props.onReveal} />
+      )}
       <div className="jp-remotem-job-actions">
         {actionLabels(trans)
           .filter(({ action }) => shownActions(job.phase).includes(action))
@@ -399,11 +445,28 @@ export function JobsView(props: {
 }): JSX.Element {
   const { model, collapsed } = props;
   const trans = useTranslation();
-  useRerenderOn(model.changed);
+  useSignalVersion(model.changed);
   const jobs = model.jobs;
+  const filter = model.filter;
   const active = jobs ? jobs.filter(job => !isFinal(job.phase)).length : 0;
+  const shown = jobs ? filterJobs(jobs, filter) : null;
+  const kinds = jobs ? kindsOf(jobs) : [];
+  if (filter.kind !== 'all' && !kinds.includes(filter.kind)) {
+    kinds.push(filter.kind);
+  }
+  const finished = jobs ? clearable(jobs, filter.kind).length : 0;
+  const [clearing, setClearing] = useState(false);
+  const [clearError, setClearError] = useState<RemotemError | null>(null);
   const refresh = useCallback(() => {
     void model.refreshSoon();
+  }, [model]);
+  const clearFinished = useCallback(() => {
+    setClearing(true);
+    setClearError(null);
+    model
+      .clearFinished(model.filter.kind)
+      .catch(reason => setClearError(RemotemError.from(reason)))
+      .finally(() => setClearing(false));
   }, [model]);
   const Caret = collapsed ? caretRightIcon : caretDownIcon;
 
@@ -437,22 +500,81 @@ export function JobsView(props: {
         />
       </div>
       {!collapsed && <QuotaLine model={model.quota} />}
+      {!collapsed && jobs && jobs.length > 0 && (
+        <div
+          className="jp-remotem-jobs-filter"
+          role="group"
+          aria-label={trans.__('Filter jobs')}
+        >
+          <select
+            className="jp-remotem-jobs-phase-filter"
+            aria-label={trans.__('Show jobs in phase')}
+            value={filter.phase}
+            onChange={event => {
+              model.filter = {
+                ...model.filter,
+                phase: event.currentTarget.value as PhaseFilter
+              };
+            }}
+          >
+            {PHASE_FILTERS.map(phase => (
+              <option key={phase} value={phase}>
+                {phaseFilterLabel(trans, phase)}
+              </option>
+            ))}
+          </select>
+          <select
+            className="jp-remotem-jobs-kind-filter"
+            aria-label={trans.__('Show jobs of kind')}
+            value={filter.kind}
+            onChange={event => {
+              model.filter = {
+                ...model.filter,
+                kind: event.currentTarget.value
+              };
+            }}
+          >
+            {['all', ...kinds].map(kind => (
+              <option key={kind} value={kind}>
+                {kindLabel(trans, kind)}
+              </option>
+            ))}
+          </select>
+          <button
+            className="jp-Button jp-mod-minimal jp-remotem-jobs-clear"
+            disabled={clearing || finished === 0}
+            title={trans.__(
+              'Take completed, failed and cancelled jobs off the list; their files stay'
+            )}
+            onClick={clearFinished}
+          >
+            {clearing ? trans.__('Clearing…') : trans.__('Clear finished')}
+          </button>
+        </div>
+      )}
+      {!collapsed && clearError && <ErrorMessage error={clearError} />}
       <div
         className="jp-remotem-jobs-body"
         id="jupyter-remotem-jobs-list"
         hidden={collapsed}
       >
         <ListState
-          items={jobs}
+          items={shown}
           error={model.error}
           onRetry={refresh}
           loading={trans.__('Loading jobs…')}
           empty={
-            <div className="jp-remotem-note jp-remotem-jobs-empty">
-              {trans.__(
-                'No jobs. Right-click a file or folder and choose “Copy to…” to start one.'
-              )}
-            </div>
+            jobs && jobs.length > 0 ? (
+              <div className="jp-remotem-note jp-remotem-jobs-none-shown">
+                {trans.__('No jobs match the filter.')}
+              </div>
+            ) : (
+              <div className="jp-remotem-note jp-remotem-jobs-empty">
+                {trans.__(
+                  'No jobs. Right-click a file or folder and choose “Copy to…” to start one.'
+                )}
+              </div>
+            )
           }
         >
           {items => (

@@ -6,7 +6,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import React from 'react';
 
 import { IQuota, RemotemAPI } from './api';
-import { useRerenderOn } from './hooks';
+import { useSignalVersion } from './signalversion';
 import { useTranslation } from './i18n';
 import { quotaMeters } from './quota';
 
@@ -61,7 +61,7 @@ export class QuotaModel {
  */
 export function QuotaLine(props: { model: QuotaModel }): JSX.Element | null {
   const trans = useTranslation();
-  useRerenderOn(props.model.changed);
+  useSignalVersion(props.model.changed);
   const meters = quotaMeters(props.model.quota, trans);
   if (!meters.length) {
     return null;

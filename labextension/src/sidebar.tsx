@@ -14,17 +14,27 @@ import { Message } from '@lumino/messaging';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { SplitPanel } from '@lumino/widgets';
-import React, { useCallback } from 'react';
+import React, { useCallback, useRef } from 'react';
 
-import { IJob, IJobResult, IRepository, RemotemAPI, RemotemError } from './api';
+import {
+  IEntry,
+  IJob,
+  IJobResult,
+  IRepository,
+  isDataset,
+  RemotemAPI,
+  RemotemError
+} from './api';
 import { DatasetDetails } from './details';
 import { IDropped } from './dropzone';
-import { useRerenderOn } from './hooks';
+import { FileDetails } from './filedetails';
+import { DocumentFactory, openRoute } from './fileroutes';
+import { useRerenderOn, useRovingTabIndex } from './hooks';
 import { TRANSLATION_DOMAIN, TranslationContext, useTranslation } from './i18n';
 import { remoteDataIcon, tokenIcon } from './icon';
 import { JobsModel } from './jobsmodel';
 import { JobsView } from './jobsview';
-import { ISelection, ITreeFocus, RepositoryNode } from './tree';
+import { ISelection, ITreeFocus, RepositoryNode, ROW_SELECTOR } from './tree';
 import { IUploadTarget } from './uploadplan';
 import { IUploadItem, UploadsModel } from './uploads';
 import { UploadsView } from './uploadsview';
@@ -51,8 +61,16 @@ export class SidebarModel {
     return this._selection;
   }
 
-  /** Bumped on every user refresh: views remount their trees to drop caches. */
+  /** Bumped on every user refresh: the details remount to drop what they had read. */
   get generation(): number {
+    return this._generation;
+  }
+
+  /**
+   * Bumped on every user refresh: every open folder reloads in place, so the tree keeps
+   * what was unfolded and what was selected.
+   */
+  get reloadSerial(): number {
     return this._generation;
   }
 
@@ -88,6 +106,49 @@ export class SidebarModel {
   invalidate(repository: string, path: string): void {
     this._focus = { repository, path, serial: ++this._serial, reveal: false };
     this._changed.emit();
+  }
+
+  /**
+   * Reload a folder and the open folders below it ('' for a repository's root), keeping
+   * them open.
+   */
+  refreshFolder(repository: string, path: string): void {
+    this._focus = {
+      repository,
+      path,
+      serial: ++this._serial,
+      reveal: false,
+      subtree: true
+    };
+    this._changed.emit();
+  }
+
+  /**
+   * Open a file where it belongs: arrays and results in the dataset viewer, any other
+   * file in JupyterLab's own viewers (`openFileRequested`).
+   */
+  openEntry(repository: string, entry: IEntry): void {
+    const route = openRoute(entry);
+    if (!route) {
+      return;
+    }
+    if (route.kind === 'viewer') {
+      this.requestOpen(repository, entry.path);
+    } else {
+      this._openFileRequested.emit({
+        repository,
+        path: entry.path,
+        factory: route.factory
+      });
+    }
+  }
+
+  /** Someone asked to open a file that is not an array in JupyterLab's viewers. */
+  get openFileRequested(): ISignal<
+    this,
+    { repository: string; path: string; factory: DocumentFactory }
+  > {
+    return this._openFileRequested;
   }
 
   /** Someone asked to open a dataset (or a result) in the viewer. */
@@ -127,7 +188,7 @@ export class SidebarModel {
    */
   reload(): Promise<void> {
     this._generation++;
-    this._focus = null;
+    this._changed.emit();
     return this.refresh();
   }
 
@@ -142,6 +203,10 @@ export class SidebarModel {
   private _openRequested = new Signal<
     this,
     { repository: string; path: string }
+  >(this);
+  private _openFileRequested = new Signal<
+    this,
+    { repository: string; path: string; factory: DocumentFactory }
   >(this);
 }
 
@@ -173,9 +238,12 @@ function BrowserView(props: {
     [model]
   );
   const open = useCallback(
-    (repository: string, path: string) => model.requestOpen(repository, path),
+    (repository: string, entry: IEntry) => model.openEntry(repository, entry),
     [model]
   );
+  // On the browser area, which is there from the start (the tree comes with the list).
+  const treeRef = useRef<HTMLDivElement>(null);
+  useRovingTabIndex(treeRef, ROW_SELECTOR);
   const dropFiles = useCallback(
     (target: IUploadTarget, dropped: IDropped) => {
       void uploads.addDropped(target, dropped.entries, dropped.files);
@@ -206,6 +274,7 @@ function BrowserView(props: {
         />
       </div>
       <div
+        ref={treeRef}
         className="jp-remotem-browser"
         onDragOver={swallowFileDrop}
         onDrop={swallowFileDrop}
@@ -233,13 +302,14 @@ function BrowserView(props: {
             >
               {items.map(repository => (
                 <RepositoryNode
-                  key={`${model.generation}:${repository.name}`}
+                  key={repository.name}
                   api={model.api}
                   repository={repository}
                   selection={model.selection}
                   onSelect={select}
                   onOpen={open}
                   focus={model.focus}
+                  reloadSerial={model.reloadSerial}
                   onDropFiles={dropFiles}
                 />
               ))}
@@ -260,23 +330,41 @@ function DetailsView(props: { model: SidebarModel }): JSX.Element | null {
   if (!selection) {
     return null;
   }
+  const { entry, repository } = selection;
+  const key = `${model.generation}:${repository}:${entry.path}`;
+  const route = openRoute(entry);
+  const viewer = route?.kind === 'viewer';
   return (
     <>
       <button
-        className="jp-Button jp-mod-styled jp-mod-reject jp-remotem-open-viewer"
-        title={trans.__('Open %1 in the dataset viewer', selection.entry.path)}
-        onClick={() =>
-          model.requestOpen(selection.repository, selection.entry.path)
+        className={
+          'jp-Button jp-mod-styled jp-mod-reject ' +
+          (viewer ? 'jp-remotem-open-viewer' : 'jp-remotem-open-file')
         }
+        title={
+          viewer
+            ? trans.__('Open %1 in the dataset viewer', entry.path)
+            : trans.__('Open %1 in JupyterLab', entry.path)
+        }
+        onClick={() => model.openEntry(repository, entry)}
       >
-        {trans.__('Open in viewer')}
+        {viewer ? trans.__('Open in viewer') : trans.__('Open')}
       </button>
-      <DatasetDetails
-        key={`${model.generation}:${selection.repository}:${selection.entry.path}`}
-        api={model.api}
-        repository={selection.repository}
-        path={selection.entry.path}
-      />
+      {isDataset(entry) ? (
+        <DatasetDetails
+          key={key}
+          api={model.api}
+          repository={repository}
+          path={entry.path}
+        />
+      ) : (
+        <FileDetails
+          key={key}
+          api={model.api}
+          repository={repository}
+          entry={entry}
+        />
+      )}
     </>
   );
 }
@@ -369,7 +457,8 @@ export class RemotemSidebar extends SplitPanel {
       <DetailsView model={this.model} />
     );
     this._details.addClass('jp-remotem-details');
-    this._details.node.setAttribute('aria-label', trans.__('Dataset details'));
+    this._details.node.setAttribute('role', 'region');
+    this._details.node.setAttribute('aria-label', trans.__('File details'));
     this._details.hide();
 
     this.jobs = new JobsModel(api, () => this.isVisible);

@@ -19,14 +19,24 @@ import {
   RemotemAPI,
   RemotemError
 } from './api';
+import { openRowMenu } from './contextmenu';
 import { IDropped, useFileDrop } from './dropzone';
-import { describeSpeed, formatBytes, formatDate } from './format';
+import { openRoute } from './fileroutes';
+import {
+  describeSpeed,
+  formatBytes,
+  formatDate,
+  splitForMiddleEllipsis
+} from './format';
+import { shownRows } from './hooks';
 import { useTranslation } from './i18n';
+import { isRetryable } from './retry';
+import { keyAction, moveTarget } from './treekeys';
 import { IUploadTarget } from './uploadplan';
 import { ErrorMessage, Spinner } from './widgets';
 
 /**
- * What is selected in the tree: a dataset in a repository.
+ * What is selected in the tree: a file (a dataset or any other file) in a repository.
  */
 export interface ISelection {
   repository: string;
@@ -42,15 +52,22 @@ export interface ITreeFocus {
   path: string;
   serial: number;
   reveal: boolean;
+  /** Reload the folder `path` itself and every open folder below it (Refresh). */
+  subtree?: boolean;
 }
+
+/** The rows of the tree that keys move between (repository headers and entries). */
+export const ROW_SELECTOR = '.jp-remotem-focusable';
 
 interface ITreeProps {
   api: RemotemAPI;
   selection: ISelection | null;
   onSelect: (selection: ISelection) => void;
-  /** Open a dataset or a result in the viewer (double-click). */
-  onOpen?: (repository: string, path: string) => void;
+  /** Open a file (double-click, Enter): the viewer for arrays, JupyterLab's viewers for the rest. */
+  onOpen?: (repository: string, entry: IEntry) => void;
   focus?: ITreeFocus | null;
+  /** Bumped by Refresh: every open folder reloads, staying open. */
+  reloadSerial?: number;
   /** Files or folders from the desktop were dropped onto a folder or a repository. */
   onDropFiles?: (target: IUploadTarget, dropped: IDropped) => void;
 }
@@ -63,60 +80,67 @@ export function isInside(path: string, dir: string): boolean {
 }
 
 /**
- * Move keyboard focus to the previous/next visible row of the tree.
- */
-function moveFocus(current: HTMLElement, step: 1 | -1): void {
-  const tree = current.closest('.jp-remotem-browser');
-  if (!tree) {
-    return;
-  }
-  const rows = Array.from(
-    tree.querySelectorAll<HTMLElement>('.jp-remotem-focusable')
-  ).filter(row => row.offsetParent !== null);
-  const index = rows.indexOf(current);
-  const next = rows[index + step];
-  if (next) {
-    next.focus();
-  }
-}
-
-/**
- * Keyboard behaviour shared by all rows: Enter/Space activate, arrows move and fold.
+ * Keys on a row (the ARIA tree pattern, as JupyterLab's file browser): arrows move focus,
+ * and with it the selection, and fold; Enter opens; Space activates; Shift+F10 or the
+ * context-menu key opens the row's menu.
  */
 function rowKeyDown(
   event: React.KeyboardEvent<HTMLElement>,
-  actions: { activate: () => void; expand?: () => void; collapse?: () => void }
+  row: {
+    expandable: boolean;
+    expanded: boolean;
+    activate: () => void;
+    open: () => void;
+    expand?: () => void;
+    collapse?: () => void;
+  }
 ): void {
   if (event.target !== event.currentTarget) {
     return;
   }
-  switch (event.key) {
-    case 'Enter':
-    case ' ':
-      event.preventDefault();
-      actions.activate();
-      break;
-    case 'ArrowDown':
-      event.preventDefault();
-      moveFocus(event.currentTarget, 1);
-      break;
-    case 'ArrowUp':
-      event.preventDefault();
-      moveFocus(event.currentTarget, -1);
-      break;
-    case 'ArrowRight':
-      if (actions.expand) {
-        event.preventDefault();
-        actions.expand();
-      }
-      break;
-    case 'ArrowLeft':
-      if (actions.collapse) {
-        event.preventDefault();
-        actions.collapse();
-      }
-      break;
+  const action = keyAction(event, row);
+  if (!action) {
+    return;
   }
+  event.preventDefault();
+  const current = event.currentTarget;
+  if ('move' in action) {
+    const tree = current.closest('.jp-remotem-repos');
+    if (!tree) {
+      return;
+    }
+    const rows = shownRows(tree, ROW_SELECTOR);
+    const levels = rows.map(element => Number(element.dataset.level ?? 1));
+    const target = moveTarget(levels, rows.indexOf(current), action.move);
+    if (target >= 0) {
+      rows[target].focus();
+      rows[target].scrollIntoView({ block: 'nearest' });
+    }
+  } else if ('expand' in action) {
+    row.expand?.();
+  } else if ('collapse' in action) {
+    row.collapse?.();
+  } else if ('open' in action) {
+    row.open();
+  } else if ('activate' in action) {
+    row.activate();
+  } else if ('menu' in action) {
+    openRowMenu(current);
+  }
+}
+
+/**
+ * A file or folder name that keeps its end in view: when the row is too narrow the middle
+ * gives way to an ellipsis; the whole name is in the tooltip.
+ */
+function EntryName(props: { name: string }): JSX.Element {
+  const [head, tail] = splitForMiddleEllipsis(props.name);
+  return (
+    <span className="jp-remotem-name" title={props.name}>
+      <span className="jp-remotem-name-head">{head}</span>
+      {tail && <span className="jp-remotem-name-tail">{tail}</span>}
+    </span>
+  );
 }
 
 function Caret(props: { expandable: boolean; expanded: boolean }): JSX.Element {
@@ -197,11 +221,17 @@ export function RepositoryNode(
           (drop.over ? ' jp-mod-dropTarget' : '')
         }
         {...drop.handlers}
-        tabIndex={0}
+        tabIndex={-1}
+        data-level={1}
+        data-expanded={String(expanded)}
+        aria-label={trans.__('Repository %1', repository.name)}
         onClick={toggle}
         onKeyDown={event =>
           rowKeyDown(event, {
+            expandable: true,
+            expanded,
             activate: toggle,
+            open: toggle,
             expand,
             collapse: () => setExpanded(false)
           })
@@ -267,9 +297,13 @@ function DirectoryChildren(props: IDirectoryProps): JSX.Element {
   // Reload when something inside this folder changed (a copy landed there).
   const focus = props.focus;
   const reload =
-    focus && focus.repository === repositoryName && isInside(focus.path, path)
+    focus &&
+    focus.repository === repositoryName &&
+    (isInside(focus.path, path) ||
+      (focus.subtree && (path === focus.path || isInside(path, focus.path))))
       ? focus.serial
       : 0;
+  const reloadAll = props.reloadSerial ?? 0;
 
   useEffect(() => {
     const controller = new AbortController();
@@ -285,14 +319,19 @@ function DirectoryChildren(props: IDirectoryProps): JSX.Element {
         }
       });
     return () => controller.abort();
-  }, [api, repositoryName, path, attempt, reload]);
+  }, [api, repositoryName, path, attempt, reload, reloadAll]);
 
   const indent = { paddingLeft: `${depth * 12 + 4}px` };
   let content: JSX.Element;
   if (error) {
     content = (
       <li className="jp-remotem-tree-status" style={indent}>
-        <ErrorMessage error={error} onRetry={() => setAttempt(n => n + 1)} />
+        <ErrorMessage
+          error={error}
+          onRetry={
+            isRetryable(error) ? () => setAttempt(n => n + 1) : undefined
+          }
+        />
       </li>
     );
   } else if (entries === null) {
@@ -335,7 +374,9 @@ function sortEntries(entries: IEntry[]): IEntry[] {
 }
 
 /**
- * One row of a file tree: a folder, a dataset or another file.
+ * One row of a file tree: a folder, a dataset or another file. Every file can be
+ * selected (its details show) and opened: arrays in the viewer, other files in
+ * JupyterLab's own viewers.
  */
 function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
   const { entry, depth, selection, onSelect, onOpen, repositoryName } = props;
@@ -347,19 +388,25 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
   const rowRef = useRef<HTMLDivElement>(null);
   const focus = props.focus;
   const selected =
-    dataset &&
+    !folder &&
     selection !== null &&
     selection.repository === repositoryName &&
     selection.entry.path === entry.path;
+
+  const select = useCallback(() => {
+    if (!folder) {
+      onSelect({ repository: repositoryName, entry });
+    }
+  }, [folder, onSelect, repositoryName, entry]);
 
   const activate = useCallback(() => {
     if (folder) {
       setOpened(true);
       setExpanded(value => !value);
-    } else if (dataset) {
-      onSelect({ repository: repositoryName, entry });
+    } else {
+      select();
     }
-  }, [folder, dataset, onSelect, repositoryName, entry]);
+  }, [folder, select]);
 
   useEffect(() => {
     if (!focus?.reveal || focus.repository !== repositoryName) {
@@ -369,9 +416,7 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
       setOpened(true);
       setExpanded(true);
     } else if (focus.path === entry.path) {
-      if (dataset) {
-        onSelect({ repository: repositoryName, entry });
-      }
+      select();
       // After the details (if any) have taken their share of the sidebar.
       const frame = requestAnimationFrame(() => {
         rowRef.current?.scrollIntoView({ block: 'nearest' });
@@ -381,6 +426,19 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
     }
     // Only a new request to reveal acts, not re-renders.
   }, [focus]);
+
+  // A row selected from elsewhere (the viewer, a reveal) or whose details just took
+  // part of the sidebar stays in sight.
+  useEffect(() => {
+    if (!selected) {
+      return;
+    }
+    // After the split panel has laid out the details.
+    const frame = requestAnimationFrame(() =>
+      rowRef.current?.scrollIntoView({ block: 'nearest' })
+    );
+    return () => cancelAnimationFrame(frame);
+  }, [selected]);
 
   const { onDropFiles, writable } = props;
   const drop = useFileDrop(
@@ -395,12 +453,15 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
     )
   );
 
-  const openable = dataset || !!entry.result;
+  const route = openRoute(entry);
   const open = useCallback(() => {
-    if (openable && onOpen) {
-      onOpen(repositoryName, entry.path);
+    if (folder) {
+      setOpened(true);
+      setExpanded(value => !value);
+    } else if (onOpen) {
+      onOpen(repositoryName, entry);
     }
-  }, [openable, onOpen, repositoryName, entry.path]);
+  }, [folder, onOpen, repositoryName, entry]);
 
   const icon: LabIcon = folder ? folderIcon : fileIcon;
   const size = folder ? '' : formatBytes(entry.size);
@@ -426,31 +487,42 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
       role="treeitem"
       aria-level={depth + 1}
       aria-expanded={folder ? expanded : undefined}
-      aria-selected={dataset ? selected : undefined}
+      aria-selected={folder ? undefined : selected}
     >
       <div
         ref={rowRef}
         className={
           'jp-remotem-tree-item jp-remotem-focusable' +
           (selected ? ' jp-mod-selected' : '') +
-          (kind === 'file' ? ' jp-remotem-plain' : '') +
           (drop.over ? ' jp-mod-dropTarget' : '')
         }
         {...(folder ? drop.handlers : {})}
         data-path={entry.path}
         data-kind={kind}
+        data-level={depth + 1}
         data-format={entry.format ?? ''}
         data-expanded={folder ? String(expanded) : undefined}
         data-result={entry.result ? entry.result.job_id : undefined}
-        data-openable={openable ? 'true' : undefined}
-        tabIndex={0}
+        data-openable={route?.kind === 'viewer' ? 'true' : undefined}
+        data-opens={route?.kind}
+        tabIndex={-1}
         title={tooltip}
+        aria-label={entry.name}
         style={{ paddingLeft: `${depth * 12 + 4}px` }}
         onClick={activate}
+        onFocus={event => {
+          // Arrows move the selection with focus, and the details follow.
+          if (event.target === event.currentTarget && !selected) {
+            select();
+          }
+        }}
         onDoubleClick={open}
         onKeyDown={event =>
           rowKeyDown(event, {
+            expandable: folder,
+            expanded,
             activate,
+            open,
             expand: folder
               ? () => {
                   setOpened(true);
@@ -463,7 +535,7 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
       >
         <Caret expandable={folder} expanded={expanded} />
         <icon.react tag="span" className="jp-remotem-icon" />
-        <span className="jp-remotem-name">{entry.name}</span>
+        <EntryName name={entry.name} />
         {entry.format && (
           <span
             className={

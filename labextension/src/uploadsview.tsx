@@ -6,7 +6,7 @@
 import React from 'react';
 
 import { formatBytes } from './format';
-import { useRerenderOn } from './hooks';
+import { useSignalVersion } from './signalversion';
 import { useTranslation } from './i18n';
 import { IUploadItem, UploadsModel } from './uploads';
 import { isExists } from './uploadplan';
@@ -122,7 +122,7 @@ export function UploadsView(props: {
 }): JSX.Element | null {
   const { model } = props;
   const trans = useTranslation();
-  useRerenderOn(model.changed);
+  useSignalVersion(model.changed);
   const items = model.items;
   if (!items.length) {
     return null;

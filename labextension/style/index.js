@@ -1,3 +1,6 @@
 import './base.css';
 import './viewer.css';
 import './viewer-panel.css';
+import './viewer-display.css';
+import './tree.css';
+import './jobs.css';

@@ -36,7 +36,8 @@ CANVAS_PIXELS = """([view, width, height]) => {
 
 
 def is_job_submission(request) -> bool:
-    return request.method == "POST" and urlparse(request.url).path.endswith("/remotem/api/jobs")
+    """A save: ``POST saves`` (at once when small, else it queues the job)."""
+    return request.method == "POST" and urlparse(request.url).path.endswith("/remotem/api/saves")
 
 
 def save_from_viewer(page, viewer: str, fmt: str, target: str) -> dict:
@@ -48,6 +49,10 @@ def save_from_viewer(page, viewer: str, fmt: str, target: str) -> dict:
     dialog.locator(".jp-remotem-save-format").select_option(fmt)
     dialog.locator(".jp-remotem-save-repository").select_option("demo")
     dialog.locator(".jp-remotem-save-path").fill(target)
+    if fmt == "png":  # one pixel per value, nothing drawn over it: the canvas's own pixels
+        dialog.locator(".jp-remotem-save-size").fill("")
+        dialog.locator(".jp-remotem-save-scalebar").uncheck()
+        dialog.locator(".jp-remotem-save-colourbar").uncheck()
     with page.expect_response(lambda r: is_job_submission(r.request)) as submitted:
         dialog.locator(".jp-mod-accept").click()
     assert submitted.value.status == 201, submitted.value.text()

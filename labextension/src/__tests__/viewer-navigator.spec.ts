@@ -176,6 +176,25 @@ describe('results offered as navigation image', () => {
     });
   });
 
+  it('offer a file written again by a later job once, as the newest job', () => {
+    const written = [
+      { repository: 'demo', path: 'results/bf.npy', format: 'npy' }
+    ];
+    const jobs = [
+      job('newer', { results: written }),
+      job('older', { results: written }),
+      job('other', {
+        results: [{ repository: 'notebooks', path: 'results/bf.npy' }]
+      })
+    ];
+    expect(
+      navCandidates(jobs, source).map(c => [c.jobId, c.repository])
+    ).toEqual([
+      ['newer', 'demo'],
+      ['other', 'notebooks']
+    ]);
+  });
+
   it('leave out other datasets, unfinished jobs, copies and transformations', () => {
     const written = [{ repository: 'demo', path: 'x.npy', format: 'npy' }];
     const jobs = [

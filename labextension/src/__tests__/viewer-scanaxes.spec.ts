@@ -141,4 +141,8 @@ describe('views by the number of scan axes', () => {
     expect(pickParams([3, 2], 4)).toEqual({ position: [0, 0, 2, 3] });
     expect(pickParams([3, 2], 2)).toEqual({ y: 2, x: 3 });
   });
+
+  it('picks a single image (no scan axis) at no position', () => {
+    expect(pickParams([0, 0], 0)).toEqual({ position: [] });
+  });
 });

@@ -85,6 +85,7 @@ export function DisplayControls(props: IDisplayControlsProps): JSX.Element {
         <select
           className="jp-RemotemViewer-select jp-mod-styled"
           data-testid="colormap-select"
+          aria-label={trans.__('Colour map')}
           value={cmap}
           onChange={event => props.onCmap(event.target.value as ColormapName)}
         >
@@ -100,6 +101,7 @@ export function DisplayControls(props: IDisplayControlsProps): JSX.Element {
         <select
           className="jp-RemotemViewer-select jp-mod-styled"
           data-testid="scale-select"
+          aria-label={trans.__('Scale')}
           value={scaling.mode}
           onChange={event => update({ mode: event.target.value as ScaleMode })}
         >
@@ -150,6 +152,7 @@ export function DisplayControls(props: IDisplayControlsProps): JSX.Element {
           <input
             type="checkbox"
             data-testid="symmetric-toggle"
+            aria-label={trans.__('Centre the limits on zero')}
             checked={scaling.symmetric}
             onChange={event => update({ symmetric: event.target.checked })}
           />
@@ -160,6 +163,7 @@ export function DisplayControls(props: IDisplayControlsProps): JSX.Element {
         className="jp-Button jp-mod-styled jp-mod-reject jp-RemotemViewer-auto"
         data-testid="auto-button"
         title={trans.__('Set the limits from the data')}
+        aria-label={trans.__('Set the limits from the data')}
         disabled={!props.data}
         onClick={() => update({})}
       >

@@ -18,6 +18,7 @@ import {
 import { NumberField } from './NumberField';
 import { formatValue } from './scalebar';
 import { IScaling } from './scaling';
+import { useTheme } from './theme';
 
 /** Number of histogram bins drawn. */
 const BINS = 128;
@@ -26,6 +27,10 @@ export interface IHistogramControlProps {
   data: ArrayLike<number> | null;
   scaling: IScaling;
   onChange: (s: IScaling) => void;
+  /** The limits survive a new image (shown as a pressed pin). */
+  pinned?: boolean;
+  /** Pin or unpin the limits; without it no pin is offered. */
+  onPinned?: (pinned: boolean) => void;
 }
 
 function drawHistogram(
@@ -60,6 +65,8 @@ export function HistogramControl(props: IHistogramControlProps): JSX.Element {
   const { data, scaling, onChange } = props;
   const trans = useTranslation();
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  // The bars take the text colour of the theme.
+  const theme = useTheme();
   const trackRef = useRef<HTMLDivElement>(null);
   const dragging = useRef<'vmin' | 'vmax' | null>(null);
   // The axis follows the data and the limits; while a handle is dragged it
@@ -92,7 +99,7 @@ export function HistogramControl(props: IHistogramControlProps): JSX.Element {
     if (canvasRef.current) {
       drawHistogram(canvasRef.current, counts);
     }
-  }, [counts, width]);
+  }, [counts, width, theme]);
 
   const valueAtPointer = (clientX: number): number => {
     const rect = trackRef.current!.getBoundingClientRect();
@@ -176,7 +183,11 @@ export function HistogramControl(props: IHistogramControlProps): JSX.Element {
   const left = axisFraction(axis, scaling.vmin) * 100;
   const right = axisFraction(axis, scaling.vmax) * 100;
   return (
-    <div className="jp-RemotemViewer-histogram" data-testid="histogram">
+    <div
+      className="jp-RemotemViewer-histogram"
+      data-testid="histogram"
+      data-pinned={props.pinned ? 'true' : 'false'}
+    >
       <div className="jp-RemotemViewer-histTrack" ref={trackRef}>
         <canvas
           ref={canvasRef}
@@ -196,6 +207,29 @@ export function HistogramControl(props: IHistogramControlProps): JSX.Element {
         <span className="jp-RemotemViewer-histAxis">
           {axis.log ? trans.__('log') : ''}
         </span>
+        {props.onPinned && (
+          <button
+            className={
+              'jp-Button jp-mod-styled jp-mod-reject jp-RemotemViewer-pin' +
+              (props.pinned ? ' jp-mod-active' : '')
+            }
+            data-testid="pin-limits"
+            aria-pressed={!!props.pinned}
+            aria-label={trans.__('Pin the limits for every new image')}
+            title={
+              props.pinned
+                ? trans.__(
+                    'Pinned: these limits stay for every new image. Press to let them follow each image.'
+                  )
+                : trans.__(
+                    'The limits follow each new image. Press to keep them for every image.'
+                  )
+            }
+            onClick={() => props.onPinned?.(!props.pinned)}
+          >
+            {props.pinned ? trans.__('Pinned') : trans.__('Pin')}
+          </button>
+        )}
         {limitField('vmax')}
       </div>
     </div>

@@ -20,6 +20,8 @@ import React, {
 
 import { useTranslation } from '../i18n';
 import { Spinner } from '../widgets';
+import { imageAxisTicks, IPlacedTick } from './axisticks';
+import { ColourBar, ColourWheelLegend } from './colorbar';
 import { ColormapName } from './colormaps';
 import { handles, Point, rectangleOutline, Shape } from './geometry';
 import {
@@ -44,6 +46,7 @@ import {
   scaleBar
 } from './scalebar';
 import { IScaling, renderRGBA } from './scaling';
+import { useTheme } from './theme';
 import {
   fitViewport,
   imageToScreen,
@@ -79,7 +82,15 @@ export interface IImageViewProps {
   /** The image is a coarse (subsampled) approximation still being refined. */
   stale?: boolean;
   className?: string;
+  /**
+   * The legend under the image: a colour bar of the scaling (the default), the
+   * colour wheel of a vector field (the default with `rgba`), or none.
+   */
+  legend?: 'colourBar' | 'wheel' | 'none';
 }
+
+/** The least screen distance between two axis ticks, per axis. */
+const TICK_SPACING = { x: 48, y: 32 };
 
 /** Preferred scale bar length in screen pixels. */
 const SCALE_BAR_PX = 96;
@@ -279,6 +290,36 @@ export function readoutText(
   return text;
 }
 
+/** How near an end of its axis a tick's label stops being centred on it. */
+const TICK_EDGE_PX = 14;
+
+/**
+ * The class of an axis tick: labels at the ends of an axis align inwards, so
+ * that they are not cut in half by the edge.
+ */
+function tickClass(position: number, length: number): string {
+  const edge =
+    position < TICK_EDGE_PX
+      ? ' jp-mod-start'
+      : position > length - TICK_EDGE_PX
+        ? ' jp-mod-end'
+        : '';
+  return 'jp-RemotemViewer-tick' + edge;
+}
+
+/**
+ * The units of the axes as the corner of the plot says them ("nm", or "x: nm,
+ * y: mrad" when they differ); "px" without a calibration.
+ */
+export function axisUnits(calibration?: {
+  x: IAxisCalibration;
+  y: IAxisCalibration;
+}): string {
+  const x = calibration?.x.units || 'px';
+  const y = calibration?.y.units || 'px';
+  return x === y ? x : `x: ${x}, y: ${y}`;
+}
+
 export function ImageView(props: IImageViewProps): JSX.Element {
   const { image, scaling, cmap, calibration } = props;
   const trans = useTranslation();
@@ -293,6 +334,7 @@ export function ImageView(props: IImageViewProps): JSX.Element {
   // Whether the user zoomed or panned since the last fit: if so, resizing
   // the view keeps the zoom instead of fitting again.
   const userView = useRef(false);
+  const theme = useTheme();
   const bitmap = useColouredBitmap(image, scaling, cmap, props.rgba ?? null);
 
   const tool: Tool = props.tool ?? 'pick';
@@ -397,7 +439,7 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       }
     });
     return () => cancelAnimationFrame(frame);
-  }, [bitmap, viewport, size, props.shapes, props.marker, props.line]);
+  }, [bitmap, viewport, size, props.shapes, props.marker, props.line, theme]);
 
   // The current view for the native wheel listener.
   const latest = useRef(viewport);
@@ -562,6 +604,29 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       ? scaleBar(calibration.x, viewport.scale, SCALE_BAR_PX)
       : null;
   const readout = readoutText(image, hover, calibration);
+  const ticks: { x: IPlacedTick[]; y: IPlacedTick[] } =
+    image && viewport
+      ? {
+          x: imageAxisTicks(
+            calibration?.x,
+            viewport.scale,
+            viewport.offsetX,
+            image.width,
+            size.width,
+            TICK_SPACING.x
+          ),
+          y: imageAxisTicks(
+            calibration?.y,
+            viewport.scale,
+            viewport.offsetY,
+            image.height,
+            size.height,
+            TICK_SPACING.y
+          )
+        }
+      : { x: [], y: [] };
+  const units = axisUnits(calibration);
+  const legend = props.legend ?? (props.rgba ? 'wheel' : 'colourBar');
   const classes = ['jp-RemotemViewer-image', props.className ?? '']
     .join(' ')
     .trim();
@@ -575,67 +640,116 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       data-offset-y={viewport?.offsetY}
       data-image-size={image ? `${image.width}x${image.height}` : undefined}
       data-rgba={props.rgba ? 'true' : undefined}
+      data-overlays={(props.shapes ?? []).length}
+      data-units={units}
     >
-      <div className="jp-RemotemViewer-imageArea" ref={containerRef}>
-        <canvas
-          ref={canvasRef}
-          className="jp-RemotemViewer-canvas"
-          data-testid="image-canvas"
-          role="img"
-          aria-label={props.label}
-          aria-describedby={helpId}
-          tabIndex={0}
-          style={{ cursor: drag.current?.kind === 'pan' ? 'grabbing' : cursor }}
-          onPointerDown={onPointerDown}
-          onPointerMove={onPointerMove}
-          onPointerUp={onPointerUp}
-          onPointerCancel={onPointerUp}
-          onPointerLeave={() => {
-            if (!drag.current) {
-              setHover(null);
-            }
-          }}
-          onDoubleClick={event => {
-            event.preventDefault();
-            fit();
-          }}
-          onContextMenu={event => {
-            if (drag.current) {
+      <div className="jp-RemotemViewer-plotArea">
+        <div
+          className="jp-RemotemViewer-axis jp-RemotemViewer-axisY"
+          data-testid="axis-y"
+          aria-hidden="true"
+        >
+          {ticks.y.map(tick => (
+            <span
+              key={tick.value}
+              className={tickClass(tick.position, size.height)}
+              data-testid="axis-tick"
+              style={{ top: `${tick.position}px` }}
+            >
+              {tick.label}
+            </span>
+          ))}
+        </div>
+        <div className="jp-RemotemViewer-imageArea" ref={containerRef}>
+          <canvas
+            ref={canvasRef}
+            className="jp-RemotemViewer-canvas"
+            data-testid="image-canvas"
+            role="img"
+            aria-label={props.label}
+            aria-describedby={helpId}
+            tabIndex={0}
+            style={{
+              cursor: drag.current?.kind === 'pan' ? 'grabbing' : cursor
+            }}
+            onPointerDown={onPointerDown}
+            onPointerMove={onPointerMove}
+            onPointerUp={onPointerUp}
+            onPointerCancel={onPointerUp}
+            onPointerLeave={() => {
+              if (!drag.current) {
+                setHover(null);
+              }
+            }}
+            onDoubleClick={event => {
               event.preventDefault();
-            }
-          }}
-          onKeyDown={onKeyDown}
-        />
-        {bar && (
-          <div
-            className="jp-RemotemViewer-scaleBar"
-            data-testid="scale-bar"
-            aria-label={trans.__('Scale bar: %1', bar.label)}
-          >
+              fit();
+            }}
+            onContextMenu={event => {
+              if (drag.current) {
+                event.preventDefault();
+              }
+            }}
+            onKeyDown={onKeyDown}
+          />
+          {bar && (
             <div
-              className="jp-RemotemViewer-scaleBarLine"
-              style={{ width: `${bar.screenPx}px` }}
-            />
-            <span>{bar.label}</span>
-          </div>
-        )}
-        {props.stale && (
-          <span
-            className="jp-RemotemViewer-badge"
-            data-testid="image-stale"
-            title={trans.__(
-              'A coarse preview from a subset of the scan; the exact image follows.'
-            )}
-          >
-            {trans.__('coarse')}
-          </span>
-        )}
-        {props.busy && (
-          <div className="jp-RemotemViewer-busy" data-testid="image-busy">
-            <Spinner label={trans.__('Computing…')} />
-          </div>
-        )}
+              className="jp-RemotemViewer-scaleBar"
+              data-testid="scale-bar"
+              aria-label={trans.__('Scale bar: %1', bar.label)}
+            >
+              <div
+                className="jp-RemotemViewer-scaleBarLine"
+                style={{ width: `${bar.screenPx}px` }}
+              />
+              <span>{bar.label}</span>
+            </div>
+          )}
+          {props.stale && (
+            <span
+              className="jp-RemotemViewer-badge"
+              data-testid="image-stale"
+              title={trans.__(
+                'A coarse preview from a subset of the scan; the exact image follows.'
+              )}
+            >
+              {trans.__('coarse')}
+            </span>
+          )}
+          {props.busy && (
+            <div className="jp-RemotemViewer-busy" data-testid="image-busy">
+              <Spinner label={trans.__('Computing…')} />
+            </div>
+          )}
+        </div>
+        <span
+          className="jp-RemotemViewer-axisUnits"
+          data-testid="axis-units"
+          title={trans.__('Units of the axes')}
+        >
+          {units}
+        </span>
+        <div
+          className="jp-RemotemViewer-axis jp-RemotemViewer-axisX"
+          data-testid="axis-x"
+          aria-hidden="true"
+        >
+          {ticks.x.map(tick => (
+            <span
+              key={tick.value}
+              className={tickClass(tick.position, size.width)}
+              data-testid="axis-tick"
+              style={{ left: `${tick.position}px` }}
+            >
+              {tick.label}
+            </span>
+          ))}
+        </div>
       </div>
+      {legend === 'colourBar' && image && (
+        <ColourBar cmap={cmap} scaling={scaling} />
+      )}
+      {legend === 'wheel' && <ColourWheelLegend />}
       <div className="jp-RemotemViewer-readout" data-testid="image-readout">
         {readout || '\u00a0'}
       </div>

@@ -40,3 +40,28 @@ export function imageCalibration(
   const y = part.length >= 2 ? axisCalibration(part[part.length - 2]) : x;
   return x && y ? { x, y } : undefined;
 }
+
+/** Where the calibration an editor shows comes from. */
+export type CalibrationOrigin = 'user' | 'metadata' | 'none';
+
+/**
+ * The per-pixel calibration an image is drawn with, to show in its editor: the
+ * user's override, else the metadata's x axis (a frame calibrated 0.4 nm per
+ * pixel shows 0.4 and nm), else nothing.
+ */
+export function shownCalibration(
+  override: ICalibration | null,
+  metadata: { x: IAxisCalibration } | undefined
+): { scale: number | null; units: string; origin: CalibrationOrigin } {
+  if (override) {
+    return { scale: override.scale, units: override.units, origin: 'user' };
+  }
+  if (metadata) {
+    return {
+      scale: metadata.x.scale,
+      units: metadata.x.units,
+      origin: 'metadata'
+    };
+  }
+  return { scale: null, units: '', origin: 'none' };
+}

@@ -77,6 +77,10 @@ export function ViewerControls(props: {
   onChange: (patch: Partial<IViewState>) => void;
   /** Choose a saved result as the navigation image (opens a dialog). */
   onChooseResult: () => void;
+  /** Finds the CoM centre automatically (shown with the CoM parameters). */
+  autoCentre?: React.ReactNode;
+  /** Show a 3-D array as a stack of images instead (absent: it cannot be one). */
+  onShowAsImages?: () => void;
 }): JSX.Element {
   const { state, geometry, navRank, operations, onChange } = props;
   const views = navViews(navRank);
@@ -188,6 +192,7 @@ export function ViewerControls(props: {
           state={state}
           wheelReason={views.comWheel}
           onChange={onChange}
+          autoCentre={props.autoCentre}
         />
       )}
       <fieldset className="jp-remotem-viewer-group">
@@ -257,6 +262,20 @@ export function ViewerControls(props: {
           ))}
         </div>
       </fieldset>
+      {props.onShowAsImages && (
+        <fieldset className="jp-remotem-viewer-group">
+          <legend>{trans.__('Shown as')}</legend>
+          <button
+            className="jp-Button jp-mod-minimal jp-remotem-viewer-as-images"
+            title={trans.__(
+              'Show these frames as a stack of images, with a slider (no detectors)'
+            )}
+            onClick={props.onShowAsImages}
+          >
+            {trans.__('a stack of images')}
+          </button>
+        </fieldset>
+      )}
       <fieldset className="jp-remotem-viewer-group">
         <legend>{trans.__('FFT')}</legend>
         <label>
@@ -289,6 +308,7 @@ function ComControls(props: {
   /** Why the colour wheel cannot be shown, or null. */
   wheelReason: string | null;
   onChange: (patch: Partial<IViewState>) => void;
+  autoCentre?: React.ReactNode;
 }): JSX.Element {
   const { state, onChange } = props;
   const trans = useTranslation();
@@ -334,6 +354,7 @@ function ComControls(props: {
         step={0.5}
         onCommit={set('cy')}
       />
+      {props.autoCentre}
       <ComNumber
         label={trans.__('rotation °')}
         title={trans.__('Rotation of the scan against the detector')}

@@ -96,3 +96,31 @@ export function colourWheel(y: IImage, x: IImage): Uint8ClampedArray {
   }
   return out;
 }
+
+/**
+ * The legend of `colourWheel`: a disc of `size` × `size` pixels whose every
+ * point is the vector from the centre to it (x to the right, y down, as on the
+ * image), coloured by the very function that colours the field; transparent
+ * outside the disc.
+ */
+export function wheelLegend(size: number): Uint8ClampedArray {
+  const n = Math.max(1, Math.round(size));
+  const centre = (n - 1) / 2;
+  // The rim passes through pixel centres, so that it is at full brightness.
+  const radius = centre;
+  const x = new Float64Array(n * n);
+  const y = new Float64Array(n * n);
+  for (let row = 0; row < n; row++) {
+    for (let col = 0; col < n; col++) {
+      const dx = col - centre;
+      const dy = row - centre;
+      const inside = Math.hypot(dx, dy) <= radius;
+      x[row * n + col] = inside ? dx : NaN;
+      y[row * n + col] = inside ? dy : NaN;
+    }
+  }
+  return colourWheel(
+    { width: n, height: n, data: y },
+    { width: n, height: n, data: x }
+  );
+}

@@ -9,18 +9,21 @@ import { ISignal, Signal } from '@lumino/signaling';
 import {
   IDatasetInfo,
   IJob,
-  IJobDryRun,
   IJobOutput,
   IOperationInfo,
+  IPictureOptions,
   IReductionJobRequest,
   IReductionRequest,
   IRepository,
   isAbort,
+  ISaveDryRun,
   RemotemAPI,
   RemotemError
 } from '../api';
 import { isFinal } from '../jobstate';
 import { installColormaps } from './colormaps';
+import { followNewImage, switchSpace } from './display';
+import { DataKind, dataKind } from './imagemode';
 import { colourWheel, expandCoarse, inferStep } from './images';
 import { JobWatch } from './jobwatch';
 import { fitResult, IResultFit, resultLocationText } from './navresult';
@@ -33,6 +36,7 @@ import {
   frameRequest,
   frameSlice,
   geometryOf,
+  IDisplay,
   IGeometry,
   INavResult,
   ISource,
@@ -244,13 +248,15 @@ export class ViewerModel {
       };
       this._dataset = meta.dataset;
       this._geometry = geometry;
-      this._state = supportedState(
-        this._restored !== null
-          ? readViewState(this._restored, geometry)
-          : provenance && origin
-            ? stateFromProvenance(provenance, geometry)
-            : defaultViewState(geometry),
-        meta.dataset.nav_shape.length
+      this._state = this._shownAs(
+        supportedState(
+          this._restored !== null
+            ? readViewState(this._restored, geometry)
+            : provenance && origin
+              ? stateFromProvenance(provenance, geometry)
+              : this._firstState(meta.dataset, geometry),
+          meta.dataset.nav_shape.length
+        )
       );
     } catch (reason) {
       if (!isAbort(reason)) {
@@ -273,12 +279,17 @@ export class ViewerModel {
     if (!this._state || !this._geometry) {
       return;
     }
-    const next = supportedState({ ...this._state, ...patch }, this._navRank);
+    const next = this._shownAs(
+      supportedState({ ...this._state, ...patch }, this._navRank)
+    );
     next.cursor = clampCursor(next.cursor, this._geometry);
     if (patch.mode !== undefined) {
       this._navResultError = null;
     }
+    const shownBefore = this._imageKeys();
+    const before = this._state;
     this._state = next;
+    this._followNewImages(before, shownBefore, patch);
     const navKey = this._navKey();
     if (navKey !== this._lastNavKey) {
       this.refreshNavigation();
@@ -290,6 +301,57 @@ export class ViewerModel {
     }
     this._touch();
     this._stateChanged.emit();
+  }
+
+  /**
+   * What identifies the navigation image and the frame on screen: when one changes,
+   * a new image is shown.
+   */
+  private _imageKeys(): { nav: string; frame: string } {
+    const channel = this._navigationPlan()?.channel ?? 0;
+    return {
+      nav: JSON.stringify([this._navKey(), channel]),
+      frame: this._frameKey()
+    };
+  }
+
+  /**
+   * The displays for the images the state now asks for: a switch between real space
+   * and FFT swaps in that space's display; any new image lets unpinned limits follow
+   * it. A display the patch sets itself is the user's choice and stays.
+   */
+  private _followNewImages(
+    before: IViewState,
+    shownBefore: { nav: string; frame: string },
+    patch: Partial<IViewState>
+  ): void {
+    const state = this._state!;
+    const defaults = defaultViewState(this._geometry!);
+    const shown = this._imageKeys();
+    const displayOf = (which: 'nav' | 'frame') => {
+      const fftKey = which === 'nav' ? 'navFft' : 'frameFft';
+      if (patch[which] !== undefined) {
+        return state[which];
+      }
+      if (state[fftKey] !== before[fftKey]) {
+        const { shown: display, aside } = switchSpace(
+          state[which],
+          this._asideDisplays[which],
+          state[fftKey],
+          defaults[which]
+        );
+        this._asideDisplays[which] = aside;
+        return display;
+      }
+      return shown[which] !== shownBefore[which]
+        ? followNewImage(state[which])
+        : state[which];
+    };
+    this._state = {
+      ...state,
+      nav: displayOf('nav'),
+      frame: displayOf('frame')
+    };
   }
 
   /**
@@ -337,7 +399,8 @@ export class ViewerModel {
     if (
       state.mode === 'result' &&
       state.navResult &&
-      !navViews(this._navRank).navigation
+      !navViews(this._navRank).navigation &&
+      this.dataKind === 'scan'
     ) {
       this._refreshResult(state.navResult);
       return;
@@ -511,24 +574,33 @@ export class ViewerModel {
   async quote(
     output: IJobOutput,
     what: SaveWhat,
-    signal?: AbortSignal
-  ): Promise<IJobDryRun> {
+    signal?: AbortSignal,
+    picture?: IPictureOptions
+  ): Promise<ISaveDryRun> {
     // Async, so that a refusal of what cannot be saved rejects rather than throws.
-    return this.api.quoteJob(this._saveRequest(output, what), signal);
+    return this.api.quoteSave(this._saveRequest(output, what, picture), signal);
   }
 
   /**
    * Submit a job writing what is shown; the viewer follows it.
    */
-  async submit(output: IJobOutput, what: SaveWhat): Promise<IJob> {
-    const job = await this.api.submitJob(this._saveRequest(output, what));
+  async submit(
+    output: IJobOutput,
+    what: SaveWhat,
+    picture?: IPictureOptions
+  ): Promise<IJob> {
+    // Saved at once when small (a picked frame, an FFT), else queued as a job.
+    const job = await this.api.saveView(
+      this._saveRequest(output, what, picture)
+    );
     this._follow(job);
     return job;
   }
 
   private _saveRequest(
     output: IJobOutput,
-    what: SaveWhat
+    what: SaveWhat,
+    picture?: IPictureOptions
   ): IReductionJobRequest {
     const shown = this._state?.navResult;
     if (what === 'nav' && this._state?.mode === 'result' && shown) {
@@ -543,7 +615,9 @@ export class ViewerModel {
     if (!request) {
       throw new RemotemError('Nothing to save yet.', 0, 'invalid', null);
     }
-    return request;
+    return output.format === 'png' && picture
+      ? { ...request, view: { ...request.view, picture } }
+      : request;
   }
 
   /**
@@ -647,6 +721,37 @@ export class ViewerModel {
     this._touch();
   }
 
+  /**
+   * What the dataset is shown as: a scan of frames (the 4-D viewer), one image, or a
+   * stack of images (the image viewer); see `imagemode.ts`.
+   */
+  get dataKind(): DataKind {
+    return this._dataset
+      ? dataKind(this._dataset, this._state?.stack ?? null)
+      : 'scan';
+  }
+
+  /**
+   * The state as the dataset's kind allows: an image or a stack of images has no
+   * scan region (its frames are not diffraction patterns of a scan).
+   */
+  private _shownAs(state: IViewState): IViewState {
+    const kind = this._dataset ? dataKind(this._dataset, state.stack) : 'scan';
+    return kind === 'scan' ? state : { ...state, roi: null };
+  }
+
+  /**
+   * The state a dataset seen for the first time starts with: an image (or a stack of
+   * them) is drawn like a navigation image (gray, linear), not like a diffraction
+   * frame (log scale).
+   */
+  private _firstState(dataset: IDatasetInfo, geometry: IGeometry): IViewState {
+    const state = defaultViewState(geometry);
+    return dataKind(dataset) === 'scan'
+      ? state
+      : { ...state, frame: { ...state.nav } };
+  }
+
   /** The number of scan axes (0 before the metadata is read). */
   private get _navRank(): number {
     return this._dataset?.nav_shape.length ?? 0;
@@ -660,7 +765,7 @@ export class ViewerModel {
     if (!this._source || !this._state || !this._geometry) {
       return null;
     }
-    if (navViews(this._navRank).navigation) {
+    if (navViews(this._navRank).navigation || this.dataKind !== 'scan') {
       return null;
     }
     return navigationRequest(this._source, this._state, this._geometry);
@@ -811,6 +916,11 @@ export class ViewerModel {
   private _frame: IFrame = { image: null, error: null, busy: false };
   private _lastNavKey = '';
   private _lastFrameKey = '';
+  /** The display of each image's other space (real or FFT), once it was shown. */
+  private _asideDisplays: { nav: IDisplay | null; frame: IDisplay | null } = {
+    nav: null,
+    frame: null
+  };
   private _watch: JobWatch | null = null;
   private _jobError: RemotemError | null = null;
   private _disposed = false;

@@ -42,13 +42,16 @@ function formatOf(path: string, said: string | null | undefined): string {
 
 /**
  * The array files that the user's finished reduction jobs on `source` wrote, newest
- * job first (as the server lists them). Sidecars, pictures and TIFFs are left out.
+ * job first (as the server lists them). Sidecars, pictures and TIFFs are left out,
+ * and a file written again by a later job (a save over the same name) is offered
+ * once, as its newest job.
  */
 export function navCandidates(
   jobs: ReadonlyArray<IJob>,
   source: ISource
 ): INavCandidate[] {
   const candidates: INavCandidate[] = [];
+  const offered = new Set<string>();
   for (const job of jobs) {
     const request = job.request ?? {};
     const dataset = request.dataset ?? null;
@@ -63,7 +66,9 @@ export function navCandidates(
     }
     for (const result of job.results ?? []) {
       const format = formatOf(result.path, result.format);
-      if (NAVIGABLE_FORMATS.includes(format)) {
+      const key = resultLocationText({ ...result, dataset: null });
+      if (NAVIGABLE_FORMATS.includes(format) && !offered.has(key)) {
+        offered.add(key);
         candidates.push({
           repository: result.repository,
           path: result.path,

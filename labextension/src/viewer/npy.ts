@@ -258,3 +258,45 @@ export function toImage(array: INDArray, index = 0): IImage {
   }
   return { width, height, data: out };
 }
+
+/**
+ * The `.npy` bytes of a table: a 1-D structured array with one little-endian
+ * float64 field per column, so `numpy.load` gives named columns
+ * (`table['distance (nm)']`). Format 1.0, or 3.0 (a UTF-8 header) when a name
+ * needs it; the data starts 64-byte aligned.
+ */
+export function tableNpy(columns: string[], rows: number[][]): Uint8Array {
+  if (rows.some(row => row.length !== columns.length)) {
+    throw new Error(`Every row needs ${columns.length} values.`);
+  }
+  const name = (c: string) =>
+    `'${c.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const descr = columns.map(c => `(${name(c)}, '<f8')`).join(', ');
+  const text = `{'descr': [${descr}], 'fortran_order': False, 'shape': (${rows.length},), }`;
+  const utf8 = new TextEncoder().encode(text);
+  const wide = utf8.length !== text.length;
+  const prefix = wide ? 12 : 10;
+  const total = Math.ceil((prefix + utf8.length + 1) / 64) * 64;
+  const headerLength = total - prefix;
+  const bytes = new Uint8Array(total + rows.length * columns.length * 8);
+  bytes.set(MAGIC, 0);
+  bytes[6] = wide ? 3 : 1;
+  bytes[7] = 0;
+  const view = new DataView(bytes.buffer);
+  if (wide) {
+    view.setUint32(8, headerLength, true);
+  } else {
+    view.setUint16(8, headerLength, true);
+  }
+  bytes.set(utf8, prefix);
+  bytes.fill(0x20, prefix + utf8.length, total - 1);
+  bytes[total - 1] = 0x0a;
+  let at = total;
+  for (const row of rows) {
+    for (const v of row) {
+      view.setFloat64(at, v, true);
+      at += 8;
+    }
+  }
+  return bytes;
+}

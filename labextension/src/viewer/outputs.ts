@@ -1,7 +1,7 @@
 /**
  * Names, endings and places of saved results (pure, so unit-testable).
  */
-import type { IRepository, OutputFormat } from '../api';
+import type { IPictureOptions, IRepository, OutputFormat } from '../api';
 import type { SaveWhat } from './model';
 
 /** Output formats offered, with their file endings. */
@@ -21,6 +21,10 @@ export interface ISaveValue {
   path: string;
   format: OutputFormat;
   what: SaveWhat;
+  /** The user chose to replace the file of that name. */
+  replace?: boolean;
+  /** Size, scale bar and colour bar of a PNG (`view.picture`). */
+  picture?: IPictureOptions;
 }
 
 /**
@@ -55,4 +59,100 @@ export function saveTargets(repositories: IRepository[]): IRepository[] {
   return repositories
     .filter(repository => repository.writable)
     .sort((a, b) => Number(!!b.home) - Number(!!a.home));
+}
+
+/** The folder part of `path` ("" at the top), with its trailing slash. */
+export function folderOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash >= 0 ? path.slice(0, slash + 1) : '';
+}
+
+/** The name part of `path`. */
+export function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * `path` with the name of `suggested` (its folder kept) and the ending of `format`:
+ * what the path becomes when another result is chosen.
+ */
+export function renamed(
+  path: string,
+  suggested: string,
+  format: OutputFormat
+): string {
+  return withEnding(folderOf(path) + nameOf(suggested), format);
+}
+
+/** Where the last save went: a repository and a folder in it. */
+export interface ISavePlace {
+  repository: string;
+  folder: string;
+}
+
+const PLACE_KEY = 'jupyter-remotem:last-save-place';
+
+/**
+ * The repository and folder of the last save, kept in the browser (across reloads
+ * and viewers), or null.
+ */
+export function lastSavePlace(
+  storage: Storage | null = safeStorage()
+): ISavePlace | null {
+  try {
+    const raw = storage?.getItem(PLACE_KEY);
+    const place = raw ? (JSON.parse(raw) as Partial<ISavePlace>) : null;
+    return place &&
+      typeof place.repository === 'string' &&
+      typeof place.folder === 'string'
+      ? { repository: place.repository, folder: place.folder }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remember where a save went (its repository and the folder of `path`). */
+export function rememberSavePlace(
+  repository: string,
+  path: string,
+  storage: Storage | null = safeStorage()
+): void {
+  try {
+    storage?.setItem(
+      PLACE_KEY,
+      JSON.stringify({ repository, folder: folderOf(path) })
+    );
+  } catch {
+    // No storage (private mode, quota): the next save starts beside the dataset.
+  }
+}
+
+/**
+ * The first value of a save dialog: `initial`, moved to the last save's repository
+ * and folder when that repository is still among `targets`.
+ */
+export function placedInitial(
+  initial: ISaveValue,
+  targets: IRepository[],
+  place: ISavePlace | null
+): ISaveValue {
+  if (place && targets.some(t => t.name === place.repository)) {
+    return {
+      ...initial,
+      repository: place.repository,
+      path: place.folder + nameOf(initial.path)
+    };
+  }
+  return targets.some(t => t.name === initial.repository)
+    ? initial
+    : { ...initial, repository: targets[0]?.name ?? '' };
+}
+
+function safeStorage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
 }

@@ -11,23 +11,30 @@ import { IRepository } from '../api';
 import { formatShape } from '../format';
 import { useTranslation } from '../i18n';
 import { ErrorMessage, Spinner } from '../widgets';
+import { AutoCentreButton } from './AutoCentreButton';
 import { imageCalibration } from './calibration';
+import { CalibrationEditor } from './CalibrationEditor';
 import { ViewerControls } from './controls';
 import { DisplayControls } from './DisplayControls';
-import { chooseScaling, effectiveScaling } from './display';
+import { chooseScaling, effectiveScaling, setPinned } from './display';
 import { Point, Shape } from './geometry';
 import { RemoteHint, UnavailableOperations } from './hints';
+import { GeometryEditor } from './GeometryEditor';
 import { HistogramControl } from './HistogramControl';
+import { canBeStack, planeCount } from './imagemode';
+import { ImageModeControls } from './ImageModeControls';
 import { ImageView } from './ImageView';
 import { Tool } from './interaction';
 import { JobStatus } from './jobstatus';
 import { SaveWhat, ViewerModel } from './model';
 import { askForNavResult } from './navdialog';
 import { resultLocationText } from './navresult';
-import { IImage } from './npy';
-import { lineProfile } from './profile';
-import { ProfilePlot } from './ProfilePlot';
+import { bandOutline } from './profile';
+import { ProfileSection } from './ProfileSection';
+import { reciprocalCalibration } from './reciprocal';
 import { indexRange, navViews, rangeOf } from './scanaxes';
+import type { FrameAxes } from './geometryunits';
+import type { IAxisCalibration } from './scalebar';
 import { ScanPlot } from './ScanPlot';
 import { suggestedPath } from './outputs';
 import { askToSave } from './save';
@@ -58,6 +65,19 @@ function resultLabel(state: IViewState): string {
   const index = state.detectors.findIndex(d => d.id === state.selected);
   const detector = state.detectors[Math.max(0, index)];
   return detector ? detector.shape.kind : 'detector';
+}
+
+/**
+ * The name of what a save writes: the navigation image's label, or the frame's
+ * (with the scan position of a picked one); an FFT says so.
+ */
+function saveLabel(state: IViewState, what: SaveWhat): string {
+  if (what === 'frame') {
+    const [x, y] = state.cursor.map(Math.round);
+    const position = state.roi ? 'roi' : `x${x}-y${y}`;
+    return `frame-${position}${state.frameFft ? '-fft' : ''}`;
+  }
+  return `${resultLabel(state)}${state.navFft ? '-fft' : ''}`;
 }
 
 export function ViewerPanel(props: {
@@ -96,12 +116,23 @@ export function ViewerPanel(props: {
           repository: own?.writable
             ? own.name
             : (repositories.find(r => r.home)?.name ?? ''),
-          path: suggestedPath(source.path, resultLabel(state), 'hdf5'),
+          path: suggestedPath(
+            source.path,
+            saveLabel(state, initialWhat),
+            'hdf5'
+          ),
           format: 'hdf5',
           what: initialWhat
         },
-        quote: (output, what, signal) => model.quote(output, what, signal),
-        submit: (output, what) => model.submit(output, what)
+        nameFor: what =>
+          suggestedPath(
+            source.path,
+            saveLabel(model.state ?? state, what),
+            'hdf5'
+          ),
+        quote: (output, what, signal, picture) =>
+          model.quote(output, what, signal, picture),
+        submit: (output, what, picture) => model.submit(output, what, picture)
       });
     },
     [model, trans]
@@ -148,6 +179,9 @@ export function ViewerPanel(props: {
     );
   }
   const job = model.job;
+  // A 2-D array or a stack of images: the image viewer, without what needs a scan.
+  const kind = model.dataKind;
+  const imageMode = kind !== 'scan';
   const tooLargeNote = trans.__(
     'The whole dataset is too large to compute interactively: a job computes it and writes the result.'
   );
@@ -156,6 +190,7 @@ export function ViewerPanel(props: {
       className="jp-remotem-viewer"
       data-status="ready"
       data-mode={state.mode}
+      data-kind={kind}
     >
       <div className="jp-remotem-viewer-header">
         <span
@@ -175,31 +210,63 @@ export function ViewerPanel(props: {
         )}
         <button
           className="jp-Button jp-mod-styled jp-mod-accept jp-remotem-viewer-save"
-          onClick={() => void save(null).catch(() => undefined)}
+          onClick={() =>
+            void save(null, imageMode ? 'frame' : 'nav').catch(() => undefined)
+          }
         >
           {trans.__('Save result…')}
         </button>
       </div>
-      <ViewerControls
-        state={state}
-        geometry={geometry}
-        navRank={dataset.nav_shape.length}
-        operations={model.operations}
-        tool={tool}
-        onTool={setTool}
-        onChange={update}
-        onChooseResult={() => void chooseResult().catch(() => undefined)}
-      />
+      {imageMode ? (
+        <ImageModeControls
+          state={state}
+          kind={kind}
+          dataset={dataset}
+          planes={planeCount(dataset)}
+          tool={tool}
+          onTool={setTool}
+          onChange={update}
+        />
+      ) : (
+        <ViewerControls
+          state={state}
+          geometry={geometry}
+          navRank={dataset.nav_shape.length}
+          operations={model.operations}
+          tool={tool}
+          onTool={setTool}
+          onChange={update}
+          onChooseResult={() => void chooseResult().catch(() => undefined)}
+          autoCentre={
+            <AutoCentreButton
+              api={model.api}
+              source={source}
+              operations={model.operations}
+              onCentre={beam => {
+                const com = model.state?.com ?? state.com;
+                update({ com: { ...com, cx: beam.cx, cy: beam.cy } });
+              }}
+            />
+          }
+          onShowAsImages={
+            canBeStack(dataset) ? () => update({ stack: 'images' }) : undefined
+          }
+        />
+      )}
       <RemoteHint
         api={model.api}
         repository={source.repository}
         path={source.path}
         dataset={source.dataset}
-        settled={model.navigation.exact && !model.navigation.busy}
+        settled={
+          imageMode
+            ? !model.frame.busy
+            : model.navigation.exact && !model.navigation.busy
+        }
         copying={!!job && job.kind === 'copy' && job.phase !== 'COMPLETED'}
         onCopy={home => void model.copyTo(home).catch(() => undefined)}
       />
-      <UnavailableOperations operations={model.operations} />
+      {!imageMode && <UnavailableOperations operations={model.operations} />}
       {job && (
         <JobStatus
           job={job}
@@ -209,17 +276,20 @@ export function ViewerPanel(props: {
         />
       )}
       <div className="jp-remotem-viewer-views">
-        <NavigationSection
-          model={model}
-          state={state}
-          tool={tool}
-          onChange={update}
-          onRunAsJob={() => void save(tooLargeNote).catch(() => undefined)}
-        />
+        {!imageMode && (
+          <NavigationSection
+            model={model}
+            state={state}
+            tool={tool}
+            onChange={update}
+            onRunAsJob={() => void save(tooLargeNote).catch(() => undefined)}
+          />
+        )}
         <FrameSection
           model={model}
           state={state}
           tool={tool}
+          imageMode={imageMode}
           onChange={update}
           onRunAsJob={() =>
             void save(tooLargeNote, 'frame').catch(() => undefined)
@@ -228,7 +298,15 @@ export function ViewerPanel(props: {
       </div>
       {/* Shown while the line tool is on, so that the layout does not move mid-drag. */}
       {(state.line || tool === 'line') && (
-        <Profile model={model} state={state} />
+        <ProfileSection
+          model={model}
+          state={state}
+          onChange={update}
+          onClose={() => {
+            update({ line: null });
+            setTool('pick');
+          }}
+        />
       )}
     </div>
   );
@@ -242,6 +320,8 @@ function DisplayPanel(props: {
   data: ArrayLike<number> | null;
   diverging: boolean;
   calibration: ICalibration | null;
+  /** What the metadata says, shown until the user calibrates. */
+  metadataCalibration: { x: IAxisCalibration } | undefined;
   onChange: (display: IDisplay) => void;
   onCalibration: (calibration: ICalibration | null) => void;
 }): JSX.Element {
@@ -261,66 +341,16 @@ function DisplayPanel(props: {
         data={data}
         scaling={scaling}
         onChange={next => props.onChange(chooseScaling(display, next, data))}
+        pinned={!!display.pinned}
+        onPinned={pinned => props.onChange(setPinned(display, pinned, data))}
       />
       <CalibrationEditor
+        key={JSON.stringify([props.calibration, props.metadataCalibration])}
         calibration={props.calibration}
+        metadata={props.metadataCalibration}
         onChange={props.onCalibration}
       />
     </div>
-  );
-}
-
-/**
- * A user calibration (scale per pixel and units) overriding the metadata.
- */
-function CalibrationEditor(props: {
-  calibration: ICalibration | null;
-  onChange: (calibration: ICalibration | null) => void;
-}): JSX.Element {
-  const trans = useTranslation();
-  const [scale, setScale] = useState(String(props.calibration?.scale ?? ''));
-  const [units, setUnits] = useState(props.calibration?.units ?? '');
-  const apply = () => {
-    const value = Number(scale);
-    props.onChange(
-      scale.trim() && value > 0 && isFinite(value)
-        ? { scale: value, units: units.trim() }
-        : null
-    );
-  };
-  return (
-    <details className="jp-remotem-viewer-calibration">
-      <summary>
-        {props.calibration
-          ? trans.__(
-              'Calibration: %1 %2 per pixel (yours)',
-              props.calibration.scale,
-              props.calibration.units
-            )
-          : trans.__('Calibration: from the metadata')}
-      </summary>
-      <label>
-        {trans.__('per pixel')}
-        <input
-          className="jp-mod-styled jp-remotem-viewer-number"
-          type="number"
-          value={scale}
-          onChange={event => setScale(event.target.value)}
-        />
-      </label>
-      <label>
-        {trans.__('units')}
-        <input
-          className="jp-mod-styled jp-remotem-viewer-units"
-          type="text"
-          value={units}
-          onChange={event => setUnits(event.target.value)}
-        />
-      </label>
-      <button className="jp-Button jp-mod-minimal" onClick={apply}>
-        {trans.__('Apply')}
-      </button>
-    </details>
   );
 }
 
@@ -360,6 +390,8 @@ interface ISectionProps {
   tool: Tool;
   onChange: (patch: Partial<IViewState>) => void;
   onRunAsJob: () => void;
+  /** The frame is an image of its own (a 2-D array, a stack of images). */
+  imageMode?: boolean;
 }
 
 function NavigationSection(props: ISectionProps): JSX.Element {
@@ -369,16 +401,24 @@ function NavigationSection(props: ISectionProps): JSX.Element {
   const dataset = model.dataset!;
   const image = nav.image;
   const data = image?.data ?? null;
-  const shapes = state.roi
-    ? [{ id: 'roi', shape: state.roi, color: ROI_COLOR, selected: true }]
-    : [];
+  // An FFT is not in scan coordinates: the scan region is not drawn on it.
+  const shapes =
+    state.roi && !state.navFft
+      ? [{ id: 'roi', shape: state.roi, color: ROI_COLOR, selected: true }]
+      : [];
   const showField =
     state.mode === 'com' && state.comField === 'field' && !!nav.field;
   const navRank = dataset.nav_shape.length;
   const views = navViews(navRank);
-  const calibration = state.navFft
-    ? undefined
-    : imageCalibration(dataset, 'nav', state.navCalibration);
+  const realCalibration = imageCalibration(
+    dataset,
+    'nav',
+    state.navCalibration
+  );
+  const calibration =
+    state.navFft && image
+      ? reciprocalCalibration(realCalibration, image.width, image.height)
+      : realCalibration;
   const shownResult =
     state.mode === 'result' && state.navResult ? state.navResult : null;
   return (
@@ -445,8 +485,16 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           scaling={effectiveScaling(state.nav, data)}
           cmap={state.nav.cmap}
           calibration={calibration}
-          shapes={shapes}
-          onShapeChange={(_, shape: Shape) => onChange({ roi: shape })}
+          shapes={[...profileBand(state, 'nav'), ...shapes]}
+          onShapeChange={
+            state.navFft
+              ? undefined
+              : (id: string, shape: Shape) => {
+                  if (id !== PROFILE_BAND) {
+                    onChange({ roi: shape });
+                  }
+                }
+          }
           marker={state.navFft ? null : state.cursor}
           onPick={(point: Point) => onChange({ cursor: point })}
           line={state.lineOn === 'nav' ? state.line : null}
@@ -506,6 +554,7 @@ function NavigationSection(props: ISectionProps): JSX.Element {
         data={data}
         diverging={isSigned(state)}
         calibration={state.navCalibration}
+        metadataCalibration={imageCalibration(dataset, 'nav', null)}
         onChange={display => onChange({ nav: display })}
         onCalibration={navCalibration => onChange({ navCalibration })}
       />
@@ -609,6 +658,9 @@ function FrameSection(props: ISectionProps): JSX.Element {
   }, [state.mode, state.com, state.detectors, state.selected]);
 
   const onShapeChange = (id: string, shape: Shape) => {
+    if (id === PROFILE_BAND) {
+      return;
+    }
     if (id === 'com') {
       if (shape.kind === 'disk' || shape.kind === 'point') {
         onChange({
@@ -629,18 +681,38 @@ function FrameSection(props: ISectionProps): JSX.Element {
   };
 
   const navRank = dataset.nav_shape.length;
-  const caption = state.roi
-    ? trans.__('%1 of the frames in the scan region', state.roiStat)
-    : navRank === 1
-      ? trans.__('Frame at index %1', state.cursor[0])
-      : trans.__('Frame at x=%1, y=%2', state.cursor[0], state.cursor[1]);
-  const calibration = state.frameFft
-    ? undefined
-    : imageCalibration(dataset, 'sig', state.frameCalibration);
+  const caption = props.imageMode
+    ? navRank === 1
+      ? trans.__(
+          'Image %1 of %2',
+          state.cursor[0],
+          `0–${dataset.nav_shape[0] - 1}`
+        )
+      : trans.__('Image')
+    : state.roi
+      ? trans.__('%1 of the frames in the scan region', state.roiStat)
+      : navRank === 1
+        ? trans.__('Frame at index %1', state.cursor[0])
+        : trans.__('Frame at x=%1, y=%2', state.cursor[0], state.cursor[1]);
+  const realCalibration = imageCalibration(
+    dataset,
+    'sig',
+    state.frameCalibration
+  );
+  const calibration =
+    state.frameFft && frame.image
+      ? reciprocalCalibration(
+          realCalibration,
+          frame.image.width,
+          frame.image.height
+        )
+      : realCalibration;
   return (
     <section
       className="jp-remotem-viewer-frame"
-      aria-label={trans.__('Detector frame')}
+      aria-label={
+        props.imageMode ? trans.__('Image') : trans.__('Detector frame')
+      }
       data-busy={frame.busy}
     >
       <div className="jp-remotem-viewer-caption" aria-live="polite">
@@ -652,19 +724,39 @@ function FrameSection(props: ISectionProps): JSX.Element {
         scaling={effectiveScaling(state.frame, data)}
         cmap={state.frame.cmap}
         calibration={calibration}
-        shapes={shapes}
-        onShapeChange={onShapeChange}
+        // Detectors live in the frame's coordinates, not in its FFT's.
+        shapes={
+          state.frameFft
+            ? []
+            : [
+                ...profileBand(state, 'frame'),
+                ...(props.imageMode ? [] : shapes)
+              ]
+        }
+        onShapeChange={state.frameFft ? undefined : onShapeChange}
         onSelectShape={id => {
-          if (id !== 'com') {
+          if (id !== 'com' && id !== PROFILE_BAND) {
             onChange({ selected: id });
           }
         }}
         line={state.lineOn === 'frame' ? state.line : null}
         onLineChange={line => onChange({ line, lineOn: 'frame' })}
         tool={props.tool === 'pick' ? 'pick' : props.tool}
-        label={trans.__('Detector frame: drag detectors and their handles')}
+        label={
+          props.imageMode
+            ? trans.__('Image')
+            : trans.__('Detector frame: drag detectors and their handles')
+        }
         busy={frame.busy}
       />
+      {!state.frameFft && !props.imageMode && (
+        <SelectedGeometry
+          shapes={shapes}
+          axes={realCalibration}
+          sig={model.geometry?.sig ?? [1, 1]}
+          onShapeChange={onShapeChange}
+        />
+      )}
       {frame.error && (
         <ErrorMessage
           error={frame.error}
@@ -682,6 +774,7 @@ function FrameSection(props: ISectionProps): JSX.Element {
         data={data}
         diverging={false}
         calibration={state.frameCalibration}
+        metadataCalibration={imageCalibration(dataset, 'sig', null)}
         onChange={display => onChange({ frame: display })}
         onCalibration={frameCalibration => onChange({ frameCalibration })}
       />
@@ -689,34 +782,64 @@ function FrameSection(props: ISectionProps): JSX.Element {
   );
 }
 
-function Profile(props: {
-  model: ViewerModel;
-  state: IViewState;
-}): JSX.Element {
-  const { model, state } = props;
-  const image: IImage | null =
-    state.lineOn === 'nav' ? model.navigation.image : model.frame.image;
-  const line = state.line;
-  const profile = useMemo(
-    () => (image && line ? lineProfile(image, line[0], line[1]) : null),
-    [image, line]
-  );
-  const dataset = model.dataset!;
-  const calibration = imageCalibration(
-    dataset,
-    state.lineOn === 'nav' ? 'nav' : 'sig',
-    state.lineOn === 'nav' ? state.navCalibration : state.frameCalibration
-  );
-  const scaled =
-    profile && calibration
-      ? {
-          distance: profile.distance.map(d => d * calibration.x.scale),
-          values: profile.values
+/** The colour of the band a line profile averages over. */
+const BAND_COLOR = '#ffeb3b';
+
+/**
+ * The band a wide line profile averages over, drawn as an outline on the image the
+ * line is on (nothing for a width of 1).
+ */
+function profileBand(
+  state: IViewState,
+  on: 'nav' | 'frame'
+): { id: string; shape: Shape; color: string; selected: boolean }[] {
+  if (!state.line || state.lineOn !== on) {
+    return [];
+  }
+  const outline = bandOutline(state.line[0], state.line[1], state.lineWidth);
+  return outline
+    ? [
+        {
+          id: PROFILE_BAND,
+          shape: { kind: 'polygon', vertices: outline },
+          color: BAND_COLOR,
+          selected: false
         }
-      : profile;
+      ]
+    : [];
+}
+
+/** The id of the profile band among a view's overlays (not editable). */
+const PROFILE_BAND = 'profile-band';
+
+/**
+ * The numbers of the shape whose handles are active on the frame (the selected
+ * detector, or the CoM centre).
+ */
+function SelectedGeometry(props: {
+  shapes: { id: string; shape: Shape; selected?: boolean }[];
+  axes: FrameAxes;
+  sig: [number, number];
+  onShapeChange: (id: string, shape: Shape) => void;
+}): JSX.Element | null {
+  const trans = useTranslation();
+  const chosen = props.shapes.find(s => s.selected);
+  if (!chosen) {
+    return null;
+  }
+  const [height, width] = props.sig;
   return (
-    <section className="jp-remotem-viewer-profile">
-      <ProfilePlot profile={scaled} units={calibration?.x.units || undefined} />
-    </section>
+    <GeometryEditor
+      key={chosen.id}
+      shape={chosen.shape}
+      axes={props.axes}
+      bounds={{ width, height }}
+      label={
+        chosen.id === 'com'
+          ? trans.__('Centre of mass: reference centre')
+          : trans.__('Detector %1', chosen.id)
+      }
+      onChange={shape => props.onShapeChange(chosen.id, shape)}
+    />
   );
 }

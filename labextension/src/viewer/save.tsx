@@ -1,16 +1,19 @@
 /**
- * "Save result…": where (any writable repository, the notebook folder first), under
- * which name and in which format the shown result is written. The write itself is
- * a job, so that even a whole-dataset result never blocks the page.
+ * "Save result…": where (any writable repository; the last save's repository and
+ * folder first), under which name and in which format the shown result is written.
+ * The server saves it at once when it is small (a picked frame, an FFT, an image)
+ * and as a job otherwise, so that even a whole-dataset result never blocks the page.
+ * A name already taken is said before submitting, with "Replace" and a free name.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
 import {
-  IJobDryRun,
   IJobOutput,
+  IPictureOptions,
   IRepository,
+  ISaveDryRun,
   OutputFormat,
   RemotemError
 } from '../api';
@@ -23,7 +26,19 @@ import {
 import { useTranslation } from '../i18n';
 import { ChoiceField, PathField } from '../widgets';
 import type { SaveWhat } from './model';
-import { ISaveValue, saveTargets, withEnding } from './outputs';
+import {
+  ISaveValue,
+  lastSavePlace,
+  nameOf,
+  placedInitial,
+  rememberSavePlace,
+  renamed,
+  saveTargets,
+  withEnding
+} from './outputs';
+
+/** The picture size offered first, when the server does not say. */
+const DEFAULT_PICTURE_SIZE = 512;
 
 function SaveForm(props: {
   repositories: IRepository[];
@@ -32,19 +47,22 @@ function SaveForm(props: {
   note: string | null;
   error: RemotemError | null;
   quote: SaveQuote | null;
+  nameFor: ((what: SaveWhat) => string) | null;
   onChange: (value: ISaveValue) => void;
 }): JSX.Element {
   const trans = useTranslation();
   const [value, setValue] = useState<ISaveValue>(props.initial);
   useEffect(() => props.onChange(value), [value]);
-  const { quote } = props;
+  const { quote, nameFor } = props;
   const path = value.path.trim();
-  const { refusal, form } = useQuotaVerdict(
+  const { dryRun, refusal, form } = useQuotaVerdict(
     quote && path && value.repository
-      ? signal => quote(outputOf(value), value.what, signal)
+      ? signal => quote(outputOf(value), value.what, signal, value.picture)
       : null,
     JSON.stringify(value)
   );
+  const target = (dryRun as ISaveDryRun | null)?.target ?? null;
+  const taken = !!target?.exists && !value.replace;
   return (
     <div className="jp-remotem-save-form" ref={form}>
       {props.note && <div className="jp-remotem-note">{props.note}</div>}
@@ -57,7 +75,16 @@ function SaveForm(props: {
             { value: 'nav', label: trans.__('Navigation image') },
             { value: 'frame', label: trans.__('Frame') }
           ]}
-          onChange={what => setValue(current => ({ ...current, what }))}
+          onChange={what =>
+            setValue(current => ({
+              ...current,
+              what,
+              replace: false,
+              path: nameFor
+                ? renamed(current.path, nameFor(what), current.format)
+                : current.path
+            }))
+          }
         />
       )}
       <ChoiceField
@@ -71,15 +98,49 @@ function SaveForm(props: {
             : repository.name
         }))}
         onChange={repository =>
-          setValue(current => ({ ...current, repository }))
+          setValue(current => ({ ...current, repository, replace: false }))
         }
       />
       <PathField
         label={trans.__('Path')}
         className="jp-remotem-save-path"
         value={value.path}
-        onChange={path => setValue(current => ({ ...current, path }))}
+        onChange={path =>
+          setValue(current => ({ ...current, path, replace: false }))
+        }
       />
+      {taken && (
+        <div className="jp-remotem-save-exists" role="alert">
+          <span>{trans.__('“%1” already exists.', nameOf(path))}</span>
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-warn jp-remotem-save-replace"
+            onClick={() => setValue(current => ({ ...current, replace: true }))}
+          >
+            {trans.__('Replace')}
+          </button>
+          {target?.free_path && (
+            <button
+              type="button"
+              className="jp-Button jp-mod-styled jp-remotem-save-free"
+              onClick={() =>
+                setValue(current => ({
+                  ...current,
+                  path: target.free_path ?? current.path,
+                  replace: false
+                }))
+              }
+            >
+              {trans.__('Save as %1', nameOf(target.free_path))}
+            </button>
+          )}
+        </div>
+      )}
+      {value.replace && (
+        <div className="jp-remotem-note jp-remotem-save-replacing">
+          {trans.__('The existing “%1” will be replaced.', nameOf(path))}
+        </div>
+      )}
       <ChoiceField<OutputFormat>
         label={trans.__('Format')}
         className="jp-remotem-save-format"
@@ -99,6 +160,12 @@ function SaveForm(props: {
           }))
         }
       />
+      {value.format === 'png' && (
+        <PictureFields
+          picture={value.picture ?? {}}
+          onChange={picture => setValue(current => ({ ...current, picture }))}
+        />
+      )}
       <Refusals
         refusal={refusal}
         error={props.error}
@@ -109,19 +176,77 @@ function SaveForm(props: {
 }
 
 /**
- * Asks the server whether the job writing `output` fits the quota (a dry run).
+ * A PNG's size (longest side, pixels), scale bar and colour bar.
+ */
+function PictureFields(props: {
+  picture: IPictureOptions;
+  onChange: (picture: IPictureOptions) => void;
+}): JSX.Element {
+  const trans = useTranslation();
+  const { picture } = props;
+  return (
+    <fieldset className="jp-remotem-save-picture">
+      <label className="jp-remotem-field">
+        <span>{trans.__('Size (longest side, px)')}</span>
+        <input
+          className="jp-mod-styled jp-remotem-save-size"
+          type="number"
+          min={16}
+          max={8192}
+          step={1}
+          value={picture.size ?? ''}
+          onChange={event => {
+            const size = Math.round(Number(event.target.value));
+            props.onChange({
+              ...picture,
+              size: Number.isFinite(size) && size > 0 ? size : undefined
+            });
+          }}
+        />
+      </label>
+      <label className="jp-remotem-check">
+        <input
+          type="checkbox"
+          className="jp-remotem-save-scalebar"
+          checked={!!picture.scaleBar}
+          onChange={event =>
+            props.onChange({ ...picture, scaleBar: event.target.checked })
+          }
+        />
+        {trans.__('Scale bar')}
+      </label>
+      <label className="jp-remotem-check">
+        <input
+          type="checkbox"
+          className="jp-remotem-save-colourbar"
+          checked={!!picture.colourBar}
+          onChange={event =>
+            props.onChange({ ...picture, colourBar: event.target.checked })
+          }
+        />
+        {trans.__('Colour bar')}
+      </label>
+    </fieldset>
+  );
+}
+
+/**
+ * Asks the server whether saving `output` fits the quota and whether its name is
+ * taken (a dry run).
  */
 export type SaveQuote = (
   output: IJobOutput,
   what: SaveWhat,
-  signal: AbortSignal
-) => Promise<IJobDryRun>;
+  signal: AbortSignal,
+  picture?: IPictureOptions
+) => Promise<ISaveDryRun>;
 
 function outputOf(value: ISaveValue): IJobOutput {
   return {
     repository: value.repository,
     path: value.path.trim(),
-    format: value.format
+    format: value.format,
+    ...(value.replace ? { overwrite: true } : {})
   };
 }
 
@@ -136,9 +261,17 @@ export async function askToSave<T>(options: {
   initial: ISaveValue;
   frameAvailable: boolean;
   note?: string | null;
-  /** Tells before submitting that a job would not fit the quota. */
+  /** Tells before submitting that a job would not fit the quota, or the name is taken. */
   quote?: SaveQuote;
-  submit: (output: IJobOutput, what: SaveWhat) => Promise<T>;
+  /** The suggested name (a path) of each result, followed when the Result changes. */
+  nameFor?: (what: SaveWhat) => string;
+  /** The picture size offered first for a PNG. */
+  pictureSize?: number;
+  submit: (
+    output: IJobOutput,
+    what: SaveWhat,
+    picture?: IPictureOptions
+  ) => Promise<T>;
 }): Promise<T | null> {
   const { trans } = options;
   const targets = saveTargets(options.repositories);
@@ -146,11 +279,18 @@ export async function askToSave<T>(options: {
     await explainNoWritableRepository(trans);
     return null;
   }
-  let value: ISaveValue = targets.some(
-    t => t.name === options.initial.repository
-  )
-    ? options.initial
-    : { ...options.initial, repository: targets[0].name };
+  let value: ISaveValue = placedInitial(
+    {
+      ...options.initial,
+      picture: options.initial.picture ?? {
+        size: options.pictureSize ?? DEFAULT_PICTURE_SIZE,
+        scaleBar: true,
+        colourBar: false
+      }
+    },
+    targets,
+    lastSavePlace()
+  );
   let error: RemotemError | null = null;
   for (;;) {
     const props = {
@@ -159,6 +299,7 @@ export async function askToSave<T>(options: {
       frameAvailable: options.frameAvailable,
       note: options.note ?? null,
       quote: options.quote ?? null,
+      nameFor: options.nameFor ?? null,
       error
     };
     const body = new FormBody<ISaveValue>(
@@ -186,7 +327,13 @@ export async function askToSave<T>(options: {
       continue;
     }
     try {
-      return await options.submit(outputOf(value), value.what);
+      const answer = await options.submit(
+        outputOf(value),
+        value.what,
+        value.format === 'png' ? value.picture : undefined
+      );
+      rememberSavePlace(value.repository, path);
+      return answer;
     } catch (reason) {
       error = RemotemError.from(reason);
     }

@@ -69,7 +69,8 @@ export function supportedState(state: IViewState, navRank: number): IViewState {
 
 /**
  * The `pick` parameters of the frame at the cursor: `{y, x}` for a 2-D scan, the
- * full position otherwise (earlier axes of a higher scan at their first index).
+ * full position otherwise (earlier axes of a higher scan at their first index; none
+ * for a single image).
  */
 export function pickParams(
   cursor: [number, number],
@@ -81,6 +82,10 @@ export function pickParams(
   }
   if (navRank === 1) {
     return { position: [x] };
+  }
+  if (navRank === 0) {
+    // A single image is its own frame.
+    return { position: [] };
   }
   return { position: [...new Array(Math.max(0, navRank - 2)).fill(0), y, x] };
 }

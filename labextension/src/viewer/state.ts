@@ -14,6 +14,8 @@ import {
   ShapeKind,
   toServerSpec
 } from './geometry';
+import type { StackChoice } from './imagemode';
+import { MAX_PROFILE_WIDTH } from './profile';
 import { fromRangeSpec, pickParams, rangeSpec } from './scanaxes';
 import type { IScaling } from './scaling';
 import { DEFAULT_SCALING } from './scaling';
@@ -91,6 +93,11 @@ export interface IDisplay {
   scaling: IScaling;
   /** Limits follow each new image (until the user sets them). */
   auto: boolean;
+  /**
+   * The user's limits survive a new image (another result, plane or frame);
+   * unpinned, they hold for the image they were set on only.
+   */
+  pinned?: boolean;
 }
 
 /** Parameters of the centre of mass. */
@@ -131,6 +138,10 @@ export interface IViewState {
   /** A line drawn for a profile, and on which image. */
   line: [Point, Point] | null;
   lineOn: 'nav' | 'frame';
+  /** Pixels across the line that its profile averages (1: the line only). */
+  lineWidth: number;
+  /** A 3-D array seen as a stack of images or as a 1-D scan (null: as declared). */
+  stack: StackChoice;
   /** The saved result shown in mode 'result' (kept when another mode is chosen). */
   navResult: INavResult | null;
 }
@@ -174,16 +185,24 @@ export function defaultViewState(geometry: IGeometry): IViewState {
     roiStat: 'mean',
     navFft: false,
     frameFft: false,
-    nav: { cmap: 'gray', scaling: { ...DEFAULT_SCALING }, auto: true },
+    nav: {
+      cmap: 'gray',
+      scaling: { ...DEFAULT_SCALING },
+      auto: true,
+      pinned: false
+    },
     frame: {
       cmap: 'inferno',
       scaling: { ...DEFAULT_SCALING, mode: 'log' },
-      auto: true
+      auto: true,
+      pinned: false
     },
     navCalibration: null,
     frameCalibration: null,
     line: null,
     lineOn: 'frame',
+    lineWidth: 1,
+    stack: null,
     navResult: null
   };
 }
@@ -391,7 +410,8 @@ function readDisplay(value: unknown, fallback: IDisplay): IDisplay {
   return {
     cmap: isColormapName(value.cmap) ? value.cmap : fallback.cmap,
     scaling,
-    auto: typeof value.auto === 'boolean' ? value.auto : fallback.auto
+    auto: typeof value.auto === 'boolean' ? value.auto : fallback.auto,
+    pinned: typeof value.pinned === 'boolean' ? value.pinned : fallback.pinned
   };
 }
 
@@ -501,6 +521,15 @@ export function readViewState(value: unknown, geometry: IGeometry): IViewState {
     frameCalibration: readCalibration(value.frameCalibration),
     line,
     lineOn: value.lineOn === 'nav' ? 'nav' : 'frame',
+    lineWidth:
+      typeof value.lineWidth === 'number' &&
+      Number.isInteger(value.lineWidth) &&
+      value.lineWidth >= 1 &&
+      value.lineWidth <= MAX_PROFILE_WIDTH
+        ? value.lineWidth
+        : 1,
+    stack:
+      value.stack === 'images' || value.stack === 'scan' ? value.stack : null,
     navResult
   };
 }

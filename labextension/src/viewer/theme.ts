@@ -1,0 +1,36 @@
+/**
+ * The page's theme, for canvases: CSS restyles the page when JupyterLab changes
+ * theme, but a canvas keeps the pixels it was drawn with (and a view hidden while
+ * the new theme's styles load has nothing drawn at all), so canvases redraw when
+ * the theme changes.
+ */
+import { useEffect, useState } from 'react';
+
+/** The attributes JupyterLab sets on the body for the current theme. */
+const THEME_ATTRIBUTES = ['data-jp-theme-name', 'data-jp-theme-light'];
+
+/** The current theme's name ('' before JupyterLab sets one). */
+export function currentTheme(): string {
+  return typeof document === 'undefined'
+    ? ''
+    : (document.body.dataset.jpThemeName ?? '');
+}
+
+/**
+ * The theme's name, updated when it changes (a dependency for redrawing).
+ */
+export function useTheme(): string {
+  const [theme, setTheme] = useState(currentTheme);
+  useEffect(() => {
+    if (typeof MutationObserver === 'undefined') {
+      return;
+    }
+    const observer = new MutationObserver(() => setTheme(currentTheme()));
+    observer.observe(document.body, {
+      attributes: true,
+      attributeFilter: THEME_ATTRIBUTES
+    });
+    return () => observer.disconnect();
+  }, []);
+  return theme;
+}
