@@ -92,9 +92,12 @@ def test_sidebar_browses_demo_repository_and_previews_a_scan(page, lab_server) -
     assert bf_src and bf_src.startswith("blob:")
     assert image.evaluate("img => img.naturalWidth") > 0
 
-    # The raw metadata expands into JSON.
-    details.locator(".jp-remotem-raw summary").click()
-    expect(details.locator(".jp-remotem-raw-json")).to_have_text(re.compile(r"^[\[{]"))
+    # The file's metadata is a tree whose branches open and close.
+    branch = details.locator(".jp-remotem-metatree .jp-remotem-meta-branch").first
+    expect(branch).to_be_visible()
+    opened = branch.get_attribute("aria-expanded")
+    branch.click()
+    expect(branch).not_to_have_attribute("aria-expanded", opened)
 
     # Another preview kind: a new PNG replaces the old image and loads.
     adf = details.locator('.jp-remotem-kind[data-kind="adf"]')
@@ -114,7 +117,6 @@ def test_sidebar_browses_demo_repository_and_previews_a_scan(page, lab_server) -
     assert page.errors == []
 
     # Widen the sidebar (the date column appears) and record it.
-    details.locator(".jp-remotem-raw summary").click()
     widen_left_area(page, 160)
     expect(sidebar.locator(".jp-remotem-tree-item .jp-remotem-date").first).to_be_visible()
     page.wait_for_function(PREVIEW_LOADED, arg=adf_src)
