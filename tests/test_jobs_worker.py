@@ -39,6 +39,7 @@ from _jobs import (  # noqa: F401  (fixtures and helpers)
 from _postgres import database_url, postgres_server_url  # noqa: F401  (fixtures)
 
 from jupyter_remotem.compute.partitions import cluster_partition_bytes
+from jupyter_remotem.jobs.rate import SteadyRate
 from jupyter_remotem.jobs.requests import JobRequest
 
 
@@ -176,6 +177,38 @@ def test_results_carry_their_provenance(sqlite_url, place, workers, store_for):
     assert store.get(h5_job, "alice").results == [
         {"repository": "out", "path": "com.h5", "size": (place["out"] / "com.h5").stat().st_size, "format": "hdf5"}]
     assert leftovers(place["out"]) == []
+
+
+@pytest.mark.timeout(120)
+def test_a_throttled_job_records_the_rate_of_its_work_not_of_its_waits(sqlite_url, place, workers, store_for):
+    """The throughput record decides whether an interactive view runs (``interactive_limit``): a
+    job slowed by the read-rate limit, or by its first partition's fixed costs, must not make the
+    repository look slow for every viewer afterwards."""
+    store = store_for(sqlite_url)
+    assert store.throughput("virtual_detector", "demo") is None
+    job_id = submit(store, "throttled.h5")
+    started = time.monotonic()
+    workers.run_once(sqlite_url, "w", "--max-read-rate", str(SLOW))
+    elapsed = time.monotonic() - started
+    assert phase_of(store, job_id) == "COMPLETED"
+    assert elapsed >= SCAN_BYTES / SLOW * 0.9, "the limit held the job back"
+    recorded = store.throughput("virtual_detector", "demo")
+    assert recorded is not None
+    # Held to SLOW, the whole job read at about SLOW; its work alone ran many times faster.
+    assert recorded > 5 * SLOW, (recorded, SLOW)
+
+
+def test_the_steady_rate_leaves_out_the_first_partition_and_the_waits(monkeypatch):
+    """One partition is all fixed costs (opening, compiling): no figure to judge later views by."""
+    clock = iter([10.0, 12.5])  # the two partitions finish at these times
+    monkeypatch.setattr("jupyter_remotem.jobs.rate.time.perf_counter", lambda: next(clock))
+    rate = SteadyRate()
+    rate.paused(5.0)  # before the clock starts: not counted
+    rate.done(100)
+    assert (rate.nbytes, rate.seconds) == (0, 0.0)
+    rate.paused(0.5)
+    rate.done(300)
+    assert (rate.nbytes, rate.seconds) == (300, 2.0)
 
 
 def test_failing_job_reports_why_and_leaves_other_results_alone(sqlite_url, place, workers, store_for):

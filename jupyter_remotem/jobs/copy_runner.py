@@ -167,8 +167,10 @@ def run_copy_job(context: JobContext) -> Outcome:
         )
     result = {"repository": target.name, "path": request.target.path, "size": manifest.total_bytes,
               "format": "copy", "files": counts.get("done", 0)}
-    return Outcome([result], "copy", target.name, manifest.total_bytes, time.perf_counter() - started,
-                   len(manifest.items), resumed)
+    # A copy's whole time is its work (reading, writing, verifying): all of it is its rate.
+    seconds = time.perf_counter() - started
+    return Outcome([result], "copy", target.name, manifest.total_bytes, seconds, len(manifest.items), resumed,
+                   manifest.total_bytes, seconds)
 
 
 def discard_copy_partials(registry: RepositoryRegistry, job: Job, owns_manifest: bool) -> list[str]:

@@ -28,6 +28,7 @@ from .checkpoints import decode_partial, encode_partial
 from .models import Job
 from .output import OutputWriter
 from .provenance import provenance
+from .rate import SteadyRate
 from .requests import JobRequest
 from .store import JobStore
 
@@ -76,6 +77,9 @@ class Outcome:
     seconds: float
     partitions: int
     resumed: int
+    #: The steady part of the work (see :mod:`.rate`): what the throughput record holds.
+    steady_bytes: int = 0
+    steady_seconds: float = 0.0
 
 
 class Throttle:
@@ -87,13 +91,17 @@ class Throttle:
         self.started = time.monotonic()
         self.nbytes = 0
 
-    def after(self, nbytes: int) -> None:
+    def after(self, nbytes: int) -> float:
+        """Wait as long as the rate asks; the seconds waited."""
         if not self.rate:
-            return
+            return 0.0
         self.nbytes += nbytes
         delay = self.nbytes / self.rate - (time.monotonic() - self.started)
-        if delay > 0:
-            self.cancel.wait(delay)
+        if delay <= 0:
+            return 0.0
+        waited = time.monotonic()
+        self.cancel.wait(delay)
+        return time.monotonic() - waited
 
 
 def resumable(store: JobStore, job_id: str, partitions: list[Partition], plan: Plan) -> dict[int, Any]:
@@ -157,14 +165,17 @@ def run_reduction_job(context: JobContext) -> Outcome:
             frames = sum(p.n_frames for p in partitions if p.index in resumed)
             context.progress(Progress(frames, sum(p.n_frames for p in partitions), 0, 0.0, frames))
         throttle = Throttle(context.max_read_rate, context.cancel)
+        steady = SteadyRate()
         read = 0
 
         def on_partial(partition: Partition, partial: Any) -> None:
             nonlocal read
+            nbytes = partition.n_frames * dataset.frame_nbytes
+            steady.done(nbytes)
             context.store.record_checkpoint(job.id, context.worker_id, partition.index, partition.start,
                                             partition.stop, encode_partial(partial))
-            read += partition.n_frames * dataset.frame_nbytes
-            throttle.after(partition.n_frames * dataset.frame_nbytes)
+            read += nbytes
+            steady.paused(throttle.after(nbytes))
 
         ref = dataset_ref(source_repository, reduction) if client else None
         if client is not None:
@@ -178,4 +189,4 @@ def run_reduction_job(context: JobContext) -> Outcome:
         raise Cancelled("Stopped before the result was written.")
     results = writer.write(result, record)
     return Outcome(results, operation.name, source_repository.name, read, time.perf_counter() - started,
-                   len(partitions), len(resumed))
+                   len(partitions), len(resumed), steady.nbytes, steady.seconds)

@@ -31,6 +31,7 @@ from ..storage.registry import RepositoryRegistry
 from .models import Job
 from .output import OutputWriter
 from .provenance import hdf5_attributes, provenance
+from .rate import SteadyRate
 from .requests import OutputSpec
 from .runner import JobContext, Outcome, Throttle, start_job
 from .store import JobStore
@@ -116,6 +117,7 @@ def run_transformation_job(context: JobContext) -> Outcome:
         if resumed:  # progress continues from the slabs already written, never from zero
             context.progress(Progress(resumed, total, 0, 0.0, resumed))
         throttle = Throttle(context.max_read_rate, context.cancel)
+        steady = SteadyRate()
         for slab in slabs:
             if slab.index in done:
                 continue
@@ -127,8 +129,9 @@ def run_transformation_job(context: JobContext) -> Outcome:
             nbytes = slab.partition.n_frames * dataset.frame_nbytes
             finished += slab.partition.n_frames
             read += nbytes
+            steady.done(nbytes)
             context.progress(Progress(finished, total, read, time.perf_counter() - started, resumed))
-            throttle.after(nbytes)
+            steady.paused(throttle.after(nbytes))
     if context.cancel.is_set():
         raise Cancelled("Stopped before the result was put in place.")
     if local is None:
@@ -141,5 +144,5 @@ def run_transformation_job(context: JobContext) -> Outcome:
     result = {"repository": writer.repository.name, "path": request.output.path, "size": size, "format": "hdf5",
               "dataset": "/" + DATASET, "shape": list(plan.out_shape), "dtype": plan.out_dtype.str}
     return Outcome([result], operation.name, source_repository.name, read, time.perf_counter() - started,
-                   len(slabs), len(done))
+                   len(slabs), len(done), steady.nbytes, steady.seconds)
 

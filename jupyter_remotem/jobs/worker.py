@@ -275,9 +275,9 @@ class Worker:
         if outcome is not None:
             store.finish(job.id, Phase.COMPLETED, results=outcome.results, worker_id=me, progress=progress)
             quote = (job.quote or {}).get("seconds")
-            if outcome.bytes_read:
-                store.record_throughput(outcome.operation, outcome.repository, outcome.bytes_read,
-                                        outcome.seconds, quote)
+            if outcome.steady_bytes and outcome.steady_seconds > 0:  # the work's own rate (see .rate)
+                store.record_throughput(outcome.operation, outcome.repository, outcome.steady_bytes,
+                                        outcome.steady_seconds, quote)
             log.info("worker %s: job %s COMPLETED (%d partitions, %d resumed)", me, job.id,
                      outcome.partitions, outcome.resumed)
             return
