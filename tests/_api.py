@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+import pytest
 from urllib.parse import quote
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -91,3 +93,35 @@ def stop_started_worker(serverapp: Any) -> None:
     if process is not None and process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+#: The phases a job ends in.
+FINAL_PHASES = frozenset({"COMPLETED", "ERROR", "ABORTED"})
+
+
+async def job_finished(jp_fetch: Any, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    """The job once it has ended (polled until it has)."""
+
+    async def done() -> Any:
+        job = (await call(jp_fetch, "GET", "jobs", job_id))[1]
+        return job if job["phase"] in FINAL_PHASES else None
+
+    return await wait_until(done, f"job {job_id} to finish", timeout=timeout)
+
+
+class WithServerWorker:
+    """Base of test classes whose server runs its own detached job worker (``start_worker``);
+    the worker outlives the server on purpose, so each test ends it.  A subclass is collected
+    when its name starts with ``Test``; it may depend on a ``repositories`` fixture."""
+
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, start_worker=True)
+
+    @pytest.fixture(autouse=True)
+    def stop_worker(self, jp_serverapp):
+        yield
+        stop_started_worker(jp_serverapp)
+
+    async def finished(self, jp_fetch: Any, job_id: str) -> dict[str, Any]:
+        return await job_finished(jp_fetch, job_id)

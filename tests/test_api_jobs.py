@@ -9,7 +9,7 @@ import signal
 import h5py
 import numpy as np
 import pytest
-from _api import call, server_config, stop_started_worker, wait_until
+from _api import WithServerWorker, call, server_config, wait_until
 
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
 
@@ -114,17 +114,8 @@ async def test_unknown_phase_and_action_are_400(jp_fetch):
     assert (await call(jp_fetch, "POST", "jobs", job["id"], "explode"))[0] == 400
 
 
-class TestWithWorker:
+class TestWithWorker(WithServerWorker):
     """The server starts a detached worker, which outlives requests; the test stops it."""
-
-    @pytest.fixture
-    def jp_server_config(self, repositories):
-        return server_config(repositories, start_worker=True)
-
-    @pytest.fixture(autouse=True)
-    def stop_worker(self, jp_serverapp):
-        yield
-        stop_started_worker(jp_serverapp)
 
     async def wait_for_phase(self, jp_fetch, job_id, phases, timeout=120):
         async def in_phase():

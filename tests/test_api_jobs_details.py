@@ -7,7 +7,7 @@ import base64
 import json
 
 import pytest
-from _api import call, server_config, stop_started_worker, wait_until
+from _api import WithServerWorker, call
 
 from jupyter_remotem.jobs.joblog import redact
 from jupyter_remotem.jobs.models import Phase
@@ -143,24 +143,8 @@ def test_log_lines_lose_their_secrets():
     assert "minio:9000/bucket" in cleaned, "what is not secret stays readable"
 
 
-class TestWithWorker:
+class TestWithWorker(WithServerWorker):
     """The server's detached worker runs the jobs; the test stops it."""
-
-    @pytest.fixture
-    def jp_server_config(self, repositories):
-        return server_config(repositories, start_worker=True)
-
-    @pytest.fixture(autouse=True)
-    def stop_worker(self, jp_serverapp):
-        yield
-        stop_started_worker(jp_serverapp)
-
-    async def finished(self, jp_fetch, job_id):
-        async def done():
-            job = (await call(jp_fetch, "GET", "jobs", job_id))[1]
-            return job if job["phase"] in ("COMPLETED", "ERROR", "ABORTED") else None
-
-        return await wait_until(done, f"job {job_id} to finish", timeout=120)
 
     async def test_a_completed_and_a_failed_job_tell_their_story(self, jp_fetch, jp_serverapp):
         code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _api import call, encoded, get, server_config, stop_started_worker, wait_until
+from _api import WithServerWorker, call, encoded, get
 from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
 from _hostile_files import INSIDE, OUTSIDE, SECRET, SHAPE, expected_inside, write_outside, write_repository
 from _services import S3_BUCKET, s3_repository
@@ -132,22 +132,7 @@ async def test_a_linked_dataset_is_read_from_the_file_it_lives_in(jp_fetch, host
     np.testing.assert_array_equal(np.load(io.BytesIO(response.body)), expected_inside("link_inside.h5"))
 
 
-class TestJobsAndCopies:
-    @pytest.fixture
-    def jp_server_config(self, repositories):
-        return server_config(repositories, start_worker=True)
-
-    @pytest.fixture(autouse=True)
-    def stop_worker(self, jp_serverapp):
-        yield
-        stop_started_worker(jp_serverapp)
-
-    async def finished(self, jp_fetch, job_id):
-        async def done():
-            job = (await call(jp_fetch, "GET", "jobs", job_id))[1]
-            return job if job["phase"] in {"COMPLETED", "ERROR", "ABORTED"} else None
-
-        return await wait_until(done, f"job {job_id} to finish", timeout=120)
+class TestJobsAndCopies(WithServerWorker):
 
     async def test_a_job_never_reads_outside_and_an_inside_job_completes(self, jp_fetch, tmp_path):
         output = {"repository": "results", "format": "npy"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
+from ..sizes import format_bytes
 from .connection import LinkMeasurements
 from .errors import RemotemWarning
 
@@ -33,13 +34,6 @@ class Thresholds:
     piece_bytes: int = 16 << 20
 
 
-def _size(nbytes: float) -> str:
-    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if nbytes >= factor:
-            return f"{nbytes / factor:.1f} {unit}"
-    return f"{int(nbytes)} bytes"
-
-
 def warn_if_large(nbytes: int, what: str, link: LinkMeasurements, thresholds: Thresholds,
                   repository_bytes_s: float | None) -> None:
     """Warn before moving ``nbytes`` when that is large or expected to be slow."""
@@ -47,7 +41,7 @@ def warn_if_large(nbytes: int, what: str, link: LinkMeasurements, thresholds: Th
     if nbytes > thresholds.large_transfer_bytes or (seconds is not None and seconds > thresholds.slow_transfer_s):
         eta = f", about {seconds:.0f} s at the measured speed" if seconds is not None else ""
         warnings.warn(
-            f"{what} moves {_size(nbytes)} to this kernel{eta}. Reduce it remotely first (virtual_detector, com, "
+            f"{what} moves {format_bytes(nbytes)} to this kernel{eta}. Reduce it remotely first (virtual_detector, com, "
             "frame_stats, a crop or bin) or select less.",
             RemotemWarning, stacklevel=4,
         )
@@ -71,7 +65,7 @@ class LocalAdvisor:
         if download is not None and download < spent:
             self.advised = True
             warnings.warn(
-                f"This dataset is {_size(nbytes)}: downloading it once takes about {download:.2f} s at the measured "
+                f"This dataset is {format_bytes(nbytes)}: downloading it once takes about {download:.2f} s at the measured "
                 f"speed, while its last {len(self.round_trip_s)} remote reductions spent {spent:.2f} s in round trips. "
                 "Working locally would be faster: local = ds.to_local() runs the same methods in this kernel.",
                 RemotemWarning, stacklevel=4,

@@ -19,17 +19,16 @@ from typing import Any
 
 from ..compute.executor import Progress
 from ..compute.operations import get_operation
-from ..compute.reductions import (DEFAULT_THROUGHPUT, ReductionRequest, ReductionResult, ReductionStats,
-                                  bytes_per_frame, reduce_dataset)
+from ..compute.reductions import (DEFAULT_THROUGHPUT, ReductionResult, ReductionStats, bytes_per_frame,
+                                  reduce_dataset)
 from ..compute.roi import roi_indices
 from ..errors import BadParameter, RemotemError, TooLarge
 from ..formats.dataset import Dataset
 from ..storage.repository import Repository
-from ..view_contract import check_view
 from .models import Phase
 from .output import OutputWriter
 from .provenance import provenance
-from .requests import JobRequest, OutputSpec, check_priority
+from .requests import JobRequest
 from .store import JobStore
 from .worker import progress_json
 
@@ -44,13 +43,7 @@ class DirectSaveRequest(JobRequest):
 
     @classmethod
     def from_json(cls, body: Any) -> DirectSaveRequest:
-        if not isinstance(body, dict):
-            raise BadParameter("The request body must be a JSON object.")
-        body = dict(body)
-        output = OutputSpec.from_json(body.pop("output", None))
-        priority = check_priority(body.pop("priority", 0))
-        view = check_view(body.pop("view", None))
-        reduction = ReductionRequest.from_json(body)
+        reduction, output, priority, view = cls.parts(body)
         if reduction.step != 1 or reduction.coarse:
             raise BadParameter("'step' and 'coarse' are for previews; a saved result reads every frame.",
                                hint="Leave them out, or use a crop/bin step in 'pipeline'.")

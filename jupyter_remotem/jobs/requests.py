@@ -93,15 +93,20 @@ class JobRequest:
     #: the provenance so that reopening the result restores the view (:mod:`..view_contract`).
     view: dict[str, Any] | None = None
 
-    @classmethod
-    def from_json(cls, body: Any) -> JobRequest:
+    @staticmethod
+    def parts(body: Any) -> tuple[ReductionRequest, OutputSpec, int, dict[str, Any] | None]:
+        """The checked pieces of a body: what ``POST jobs`` and ``POST saves`` share."""
         if not isinstance(body, dict):
             raise BadParameter("The request body must be a JSON object.")
         body = dict(body)
         output = OutputSpec.from_json(body.pop("output", None))
         priority = check_priority(body.pop("priority", 0))
         view = check_view(body.pop("view", None))
-        reduction = ReductionRequest.from_json(body)
+        return ReductionRequest.from_json(body), output, priority, view
+
+    @classmethod
+    def from_json(cls, body: Any) -> JobRequest:
+        reduction, output, priority, view = cls.parts(body)
         if reduction.step != 1 or reduction.coarse or reduction.fft:
             raise BadParameter("'step', 'coarse' and 'fft' are for interactive previews; a job reads every frame.",
                                hint="Leave them out of the job, or use a crop/bin step in 'pipeline'.")

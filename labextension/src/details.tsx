@@ -20,7 +20,7 @@ import { formatBytes, formatShape } from './format';
 import { useTranslation } from './i18n';
 import { MetadataTree } from './metatree';
 import { isRetryable } from './retry';
-import { ErrorMessage, Spinner } from './widgets';
+import { ErrorMessage, FactsTable, Spinner } from './widgets';
 
 /** Requested edge length of preview images, in pixels. */
 const PREVIEW_SIZE = 256;
@@ -175,20 +175,7 @@ function MetadataTable(props: { dataset: IDatasetInfo }): JSX.Element {
       d.chunks ? formatShape(d.chunks) : trans.__('contiguous')
     ]
   ];
-  return (
-    <table className="jp-remotem-meta-table">
-      <tbody>
-        {rows
-          .filter(([, , value]) => value !== '')
-          .map(([key, label, value]) => (
-            <tr key={key} data-key={key}>
-              <th scope="row">{label}</th>
-              <td>{value}</td>
-            </tr>
-          ))}
-      </tbody>
-    </table>
-  );
+  return <FactsTable rows={rows} />;
 }
 
 function formatNumber(value: number | null | undefined): string {

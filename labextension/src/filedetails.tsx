@@ -12,7 +12,7 @@ import { formatBytes, formatDate } from './format';
 import { useTranslation } from './i18n';
 import { MetadataTree } from './metatree';
 import { isRetryable } from './retry';
-import { ErrorMessage } from './widgets';
+import { ErrorMessage, FactsTable } from './widgets';
 
 /** Largest picture shown as a thumbnail in the details, in bytes. */
 const THUMBNAIL_BYTES = 8 * 1024 * 1024;
@@ -123,18 +123,7 @@ export function FileDetails(props: IFileDetailsProps): JSX.Element {
         (entry.size ?? 0) <= THUMBNAIL_BYTES && (
           <Thumbnail api={api} repository={repository} entry={entry} />
         )}
-      <table className="jp-remotem-meta-table">
-        <tbody>
-          {rows
-            .filter(([, , value]) => value !== '')
-            .map(([key, label, value]) => (
-              <tr key={key} data-key={key}>
-                <th scope="row">{label}</th>
-                <td>{value}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      <FactsTable rows={rows} />
       {error && (
         <ErrorMessage
           error={error}

@@ -142,3 +142,26 @@ export function IconButton(props: {
     </button>
   );
 }
+
+/**
+ * A two-column table of facts about a file or a dataset: `[key, label, value]` rows,
+ * the empty ones left out; each row carries its key as `data-key` for tests and styles.
+ */
+export function FactsTable(props: {
+  rows: [string, string, string][];
+}): JSX.Element {
+  return (
+    <table className="jp-remotem-meta-table">
+      <tbody>
+        {props.rows
+          .filter(([, , value]) => value !== '')
+          .map(([key, label, value]) => (
+            <tr key={key} data-key={key}>
+              <th scope="row">{label}</th>
+              <td>{value}</td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  );
+}

@@ -5,10 +5,13 @@ keeps what was unfolded and selected."""
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 
 import pytest
 from _lab import SIDEBAR, open_sidebar, wait_for_main_area_focus
+from _viewer import wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -16,11 +19,21 @@ ACTIVE_PATH = "() => document.activeElement?.dataset?.path ?? document.activeEle
 TAB_STOPS = f"""() => Array.from(document.querySelectorAll('{SIDEBAR} .jp-remotem-repos [tabindex="0"]')).length"""
 
 
+#: The focused control when it has no accessible name (nothing to read out), else ''.
+UNLABELLED_FOCUS = """() => {
+  const e = document.activeElement;
+  if (!e || !e.matches('button, input, select, textarea')) { return ''; }
+  const named = e.getAttribute('aria-label') || e.getAttribute('title') || e.getAttribute('aria-labelledby')
+    || (e.labels && e.labels.length) || (e.textContent || '').trim() || e.closest('label');
+  return named ? '' : e.outerHTML.slice(0, 160);
+}"""
+
+
 def _active_path(page) -> str:
     return page.evaluate(ACTIVE_PATH)
 
 
-def test_keyboard_only_walk_from_the_tree_to_the_viewer(page, lab_server) -> None:
+def test_keyboard_only_walk_from_the_tree_to_a_saved_result(page, lab_server, demo_data) -> None:
     from playwright.sync_api import expect
 
     sidebar = open_sidebar(page, lab_server)
@@ -87,6 +100,44 @@ def test_keyboard_only_walk_from_the_tree_to_the_viewer(page, lab_server) -> Non
     viewer = page.locator("#jp-main-dock-panel .jp-RemotemViewer:visible")
     expect(viewer).to_be_visible(timeout=60_000)
     expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text="scan.h5")).to_have_count(1)
+
+    # Tab through the viewer's labelled controls to "Save…", and save with the keyboard alone.
+    selector = '#jp-main-dock-panel .jp-RemotemViewer[data-path="scan.h5"]'
+    wait_settled(page, selector)
+    page.locator(f"{selector} .jp-remotem-viewer-nav").focus()
+    for _ in range(200):
+        if page.evaluate("() => document.activeElement?.classList.contains('jp-remotem-viewer-save')"):
+            break
+        unlabelled = page.evaluate(UNLABELLED_FOCUS)
+        assert not unlabelled, f"a control without a name: {unlabelled}"
+        page.keyboard.press("Tab")
+    else:
+        raise AssertionError("Save… is not reachable with Tab")
+    page.keyboard.press("Enter")
+    dialog = page.locator(".jp-Dialog")
+    path_field = dialog.locator(".jp-remotem-save-path")
+    expect(path_field).to_be_visible()
+    for _ in range(30):
+        if page.evaluate("() => document.activeElement?.classList.contains('jp-remotem-save-path')"):
+            break
+        page.keyboard.press("Tab")
+    else:
+        raise AssertionError("the file name is not reachable with Tab")
+    target = f"keyboard-{uuid.uuid4().hex[:6]}.h5"
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type(target)
+    expect(path_field).to_have_value(target)
+    expect(dialog.locator(".jp-remotem-save-exists")).to_have_count(0)
+    with page.expect_response(lambda r: r.request.method == "POST" and "/remotem/api/saves" in r.url
+                              and "dry_run" not in r.url) as saved:
+        page.keyboard.press("Enter")
+    assert saved.value.status in (201, 202), saved.value.text()
+    assert json.loads(saved.value.request.post_data)["output"]["path"] == target
+    expect(dialog).to_have_count(0)
+    job = saved.value.json()
+    expect(page.locator(f'{selector} .jp-remotem-viewer-job[data-job-id="{job["id"]}"]')).to_have_attribute(
+        "data-phase", "COMPLETED", timeout=120_000)
+    assert (demo_data / target).stat().st_size > 0
     assert page.errors == []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import uuid
 from urllib.parse import urlparse
 
@@ -33,6 +34,21 @@ CANVAS_PIXELS = """([view, width, height]) => {
   }
   return {pixels: out, scale};
 }"""
+
+
+def settled_canvas(page, view: str, width: int, height: int) -> dict:
+    """The canvas's pixels once drawn and still: the job's row appearing above the viewer
+    resizes the canvas, which is blank until its next frame is drawn."""
+    deadline = time.monotonic() + 30
+    last = None
+    while True:
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        shown = page.evaluate(CANVAS_PIXELS, [view, width, height])
+        drawn = any(pixel[3] for pixel in shown["pixels"])
+        if drawn and shown == last:
+            return shown
+        last = shown
+        assert time.monotonic() < deadline, "the canvas never settled"
 
 
 def is_job_submission(request) -> bool:
@@ -83,7 +99,7 @@ def test_saved_png_has_the_canvas_pixels_and_hspy_holds_the_shown_curl(page, lab
         saved = np.asarray(picture.convert("RGBA"))
     assert saved.shape == (height, width, 4)
 
-    shown = page.evaluate(CANVAS_PIXELS, [nav_view, width, height])
+    shown = settled_canvas(page, nav_view, width, height)
     canvas = np.array(shown["pixels"], dtype=np.uint8).reshape(height, width, 4)
     # The cursor's marker is drawn over the image: leave out the pixels it may cover.
     cursor = body["view"]["cursor"]

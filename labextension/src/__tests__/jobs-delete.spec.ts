@@ -7,18 +7,12 @@ import {
   deletedByJob,
   deleteMessage
 } from '../jobstate';
+import { job as baseJob } from './jobfixtures';
 
 const trans = nullTranslator.load('jupyterlab');
 
 function job(partial: Partial<IJob>): IJob {
-  return {
-    id: 'j1',
-    phase: 'COMPLETED',
-    kind: 'copy',
-    request: {},
-    created: '2026-11-22T10:00:00+00:00',
-    ...partial
-  };
+  return baseJob({ phase: 'COMPLETED', ...partial });
 }
 
 const copyResult = [

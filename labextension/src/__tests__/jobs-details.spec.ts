@@ -10,17 +10,7 @@ import {
   withoutCleared
 } from '../jobfilter';
 import { signalVersion } from '../signalversion';
-
-function job(partial: Partial<IJob>): IJob {
-  return {
-    id: 'j1',
-    phase: 'QUEUED',
-    kind: 'copy',
-    request: {},
-    created: '2026-11-22T10:00:00+00:00',
-    ...partial
-  };
-}
+import { job } from './jobfixtures';
 
 const jobs = [
   job({ id: 'running', phase: 'EXECUTING', kind: 'reduction' }),

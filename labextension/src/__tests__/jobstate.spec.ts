@@ -1,4 +1,3 @@
-import type { IJob } from '../api';
 import {
   allowedActions,
   defaultCopyPath,
@@ -17,17 +16,7 @@ import {
   shownActions,
   throughputOf
 } from '../jobstate';
-
-function job(partial: Partial<IJob>): IJob {
-  return {
-    id: 'j1',
-    phase: 'QUEUED',
-    kind: 'copy',
-    request: {},
-    created: '2026-11-22T10:00:00+00:00',
-    ...partial
-  };
-}
+import { job } from './jobfixtures';
 
 describe('formatDuration', () => {
   it('says less than a second', () => {

@@ -7,6 +7,7 @@
 import React from 'react';
 
 import { useTranslation } from '../i18n';
+import { PointerTools } from './PointerTools';
 import { canBeStack, DataKind } from './imagemode';
 import { Tool } from './interaction';
 import { IViewState } from './state';
@@ -71,31 +72,12 @@ export function ImageModeControls(props: {
           </span>
         </fieldset>
       )}
-      <fieldset className="jp-remotem-viewer-group">
-        <legend>{trans.__('Pointer')}</legend>
-        <div role="radiogroup" aria-label={trans.__('Pointer tool')}>
-          {(
-            [
-              ['line', trans.__('Line profile')],
-              ['pan', trans.__('Pan')]
-            ] as [Tool, string][]
-          ).map(([tool, label]) => (
-            <button
-              key={tool}
-              role="radio"
-              aria-checked={props.tool === tool}
-              data-tool={tool}
-              className={
-                'jp-remotem-viewer-tool' +
-                (props.tool === tool ? ' jp-mod-active' : '')
-              }
-              onClick={() => props.onTool(props.tool === tool ? 'pick' : tool)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
-      </fieldset>
+      <PointerTools
+        tools={['line', 'pan']}
+        tool={props.tool}
+        onTool={props.onTool}
+        toggles
+      />
       <fieldset className="jp-remotem-viewer-group">
         <legend>{trans.__('FFT')}</legend>
         <label>

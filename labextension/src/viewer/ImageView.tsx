@@ -297,6 +297,37 @@ const TICK_EDGE_PX = 14;
  * The class of an axis tick: labels at the ends of an axis align inwards, so
  * that they are not cut in half by the edge.
  */
+/** One axis beside the image: its ticks placed along `length` pixels. */
+function Axis(props: {
+  direction: 'x' | 'y';
+  ticks: IPlacedTick[];
+  length: number;
+}): JSX.Element {
+  const { direction, ticks, length } = props;
+  return (
+    <div
+      className={`jp-RemotemViewer-axis jp-RemotemViewer-axis${direction.toUpperCase()}`}
+      data-testid={`axis-${direction}`}
+      aria-hidden="true"
+    >
+      {ticks.map(tick => (
+        <span
+          key={tick.value}
+          className={tickClass(tick.position, length)}
+          data-testid="axis-tick"
+          style={
+            direction === 'y'
+              ? { top: `${tick.position}px` }
+              : { left: `${tick.position}px` }
+          }
+        >
+          {tick.label}
+        </span>
+      ))}
+    </div>
+  );
+}
+
 function tickClass(position: number, length: number): string {
   const edge =
     position < TICK_EDGE_PX
@@ -644,22 +675,7 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       data-units={units}
     >
       <div className="jp-RemotemViewer-plotArea">
-        <div
-          className="jp-RemotemViewer-axis jp-RemotemViewer-axisY"
-          data-testid="axis-y"
-          aria-hidden="true"
-        >
-          {ticks.y.map(tick => (
-            <span
-              key={tick.value}
-              className={tickClass(tick.position, size.height)}
-              data-testid="axis-tick"
-              style={{ top: `${tick.position}px` }}
-            >
-              {tick.label}
-            </span>
-          ))}
-        </div>
+        <Axis direction="y" ticks={ticks.y} length={size.height} />
         <div className="jp-RemotemViewer-imageArea" ref={containerRef}>
           <canvas
             ref={canvasRef}
@@ -729,22 +745,7 @@ export function ImageView(props: IImageViewProps): JSX.Element {
         >
           {units}
         </span>
-        <div
-          className="jp-RemotemViewer-axis jp-RemotemViewer-axisX"
-          data-testid="axis-x"
-          aria-hidden="true"
-        >
-          {ticks.x.map(tick => (
-            <span
-              key={tick.value}
-              className={tickClass(tick.position, size.width)}
-              data-testid="axis-tick"
-              style={{ left: `${tick.position}px` }}
-            >
-              {tick.label}
-            </span>
-          ))}
-        </div>
+        <Axis direction="x" ticks={ticks.x} length={size.width} />
       </div>
       {legend === 'colourBar' && image && (
         <ColourBar cmap={cmap} scaling={scaling} />

@@ -10,6 +10,7 @@ import React from 'react';
 
 import { IOperationInfo } from '../api';
 import { useTranslation } from '../i18n';
+import { PointerTools } from './PointerTools';
 import { defaultShape, ShapeKind } from './geometry';
 import { unavailableReason } from './hints';
 import { Tool } from './interaction';
@@ -236,32 +237,11 @@ export function ViewerControls(props: {
           ))}
         </select>
       </fieldset>
-      <fieldset className="jp-remotem-viewer-group">
-        <legend>{trans.__('Pointer')}</legend>
-        <div role="radiogroup" aria-label={trans.__('Pointer tool')}>
-          {(
-            [
-              ['pick', trans.__('Pick')],
-              ['line', trans.__('Line profile')],
-              ['pan', trans.__('Pan')]
-            ] as [Tool, string][]
-          ).map(([tool, label]) => (
-            <button
-              key={tool}
-              role="radio"
-              aria-checked={props.tool === tool}
-              data-tool={tool}
-              className={
-                'jp-remotem-viewer-tool' +
-                (props.tool === tool ? ' jp-mod-active' : '')
-              }
-              onClick={() => props.onTool(tool)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
-      </fieldset>
+      <PointerTools
+        tools={['pick', 'line', 'pan']}
+        tool={props.tool}
+        onTool={props.onTool}
+      />
       {props.onShowAsImages && (
         <fieldset className="jp-remotem-viewer-group">
           <legend>{trans.__('Shown as')}</legend>
