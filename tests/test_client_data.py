@@ -142,7 +142,7 @@ async def test_pieces_shrink_to_the_servers_limit(client, scan):
 async def test_large_transfers_warn(client, scan):
     client.thresholds.large_transfer_bytes = 1024 * 1024
     ds = await in_thread(client.open, "demo", "scan.h5")
-    with pytest.warns(RemotemWarning, match="MB"):
+    with pytest.warns(RemotemWarning, match=r"moves 1\.50 MiB"):
         got = await in_thread(ds.__getitem__, (slice(0, 4),))
     np.testing.assert_array_equal(got, scan[:4])
     with warnings.catch_warnings():

@@ -374,6 +374,57 @@ describe('ImageView', () => {
   });
 });
 
+describe('ImageView and the theme', () => {
+  const image = { width: 8, height: 8, data: new Float64Array(64) };
+  /** The image area's width: 0 while JupyterLab hides the shell. */
+  const setWidth = (value: number) =>
+    Object.defineProperty(HTMLElement.prototype, 'clientWidth', {
+      configurable: true,
+      get: () => value
+    });
+
+  /** Set the theme attribute as JupyterLab does, then let the frames run. */
+  async function theme(name: string): Promise<void> {
+    await act(async () => {
+      document.body.dataset.jpThemeName = name;
+      await new Promise(resolve => setTimeout(resolve, 20));
+    });
+    // The redraw's frame is queued when React commits, at the end of act.
+    await act(async () => {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    });
+  }
+
+  afterEach(() => {
+    setWidth(256);
+    delete document.body.dataset.jpThemeName;
+  });
+
+  it('keeps its picture while hidden and redraws for a new theme once shown', async () => {
+    await render(
+      <ImageView image={image} scaling={scaling()} cmap="gray" label="View" />
+    );
+    const canvas = byTestId<HTMLCanvasElement>('image-canvas');
+    const screen = contexts.find(c => c.count('drawImage') > 0)!;
+    const drawn = screen.count('drawImage');
+    const cleared = screen.count('clearRect');
+    const pixels = canvas.width;
+    expect(pixels).toBeGreaterThan(0);
+
+    // JupyterLab hides the shell while the theme's styles load.
+    setWidth(0);
+    await theme('JupyterLab Dark');
+    expect(canvas.width).toBe(pixels);
+    expect(screen.count('clearRect')).toBe(cleared);
+    expect(screen.count('drawImage')).toBe(drawn);
+
+    // Shown again: the next theme report redraws the picture.
+    setWidth(256);
+    await theme('JupyterLab Light');
+    expect(screen.count('drawImage')).toBe(drawn + 1);
+  });
+});
+
 describe('ScanPlot', () => {
   const values = Float64Array.from({ length: 11 }, (_, i) => i * i);
 

@@ -428,6 +428,16 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       return;
     }
     const frame = requestAnimationFrame(() => {
+      // A view hidden for a moment (JupyterLab hides the whole shell while a
+      // theme's styles load) keeps its last picture: resizing the canvas to
+      // nothing would clear it, and nothing may redraw it once it is shown.
+      const element = containerRef.current;
+      if (
+        element &&
+        (element.clientWidth === 0 || element.clientHeight === 0)
+      ) {
+        return;
+      }
       const ratio = window.devicePixelRatio || 1;
       const width = Math.round(size.width * ratio);
       const height = Math.round(size.height * ratio);

@@ -25,12 +25,22 @@ export function useTheme(): string {
     if (typeof MutationObserver === 'undefined') {
       return;
     }
-    const observer = new MutationObserver(() => setTheme(currentTheme()));
+    // JupyterLab sets the attributes, hides the shell and shows it again in
+    // the next animation frame: the change is reported from a frame callback
+    // queued after that one, so the redraw happens on a visible view.
+    let frame = 0;
+    const observer = new MutationObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => setTheme(currentTheme()));
+    });
     observer.observe(document.body, {
       attributes: true,
       attributeFilter: THEME_ATTRIBUTES
     });
-    return () => observer.disconnect();
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+    };
   }, []);
   return theme;
 }
