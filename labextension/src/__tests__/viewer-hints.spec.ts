@@ -33,6 +33,20 @@ describe('the remote-or-local hint says what the server measured', () => {
     expect(shown.title).toContain('measured on earlier jobs');
   });
 
+  it('names the data as the viewer shows it: a scan, an image or a stack', () => {
+    expect(adviceText(trans, advice({}), 'image')!.text).toBe(
+      'Reading this 1.00 GiB image remotely takes under a second; copying it to your notebook folder would take ~1 s once.'
+    );
+    expect(adviceText(trans, advice({ copy: null }), 'stack')!.text).toBe(
+      'Reading this 1.00 GiB image stack remotely takes under a second per pass.'
+    );
+    const unknown = advice({ remote: timed(null, 'default') });
+    expect(adviceText(trans, unknown, 'image')!.text).toBe(
+      'This 1.00 GiB image is small enough to copy to your notebook folder.'
+    );
+    expect(adviceText(trans, unknown, 'scan')!.text).toContain(' scan ');
+  });
+
   it('says nothing when there is nothing to offer or the data is local', () => {
     expect(adviceText(trans, null)).toBeNull();
     expect(

@@ -13,6 +13,7 @@ import { IAdvice, IOperationInfo, ITimed, RemotemAPI } from '../api';
 import { formatBytes } from '../format';
 import { useTranslation } from '../i18n';
 import { formatDuration } from '../jobstate';
+import type { DataKind } from './imagemode';
 
 /**
  * "~12 s", or "under a second".
@@ -38,41 +39,107 @@ function basisText(trans: TranslationBundle, timed: ITimed): string {
 }
 
 /**
- * The sentence (and its tooltip) for the server's advice, or null when there is
- * nothing worth saying.
+ * The advice in words for data shown as `kind`: whole sentences, for the
+ * translators. `pass` and `copy` are rough times, null when not known.
+ */
+function adviceSentence(
+  trans: TranslationBundle,
+  kind: DataKind,
+  size: string,
+  pass: string | null,
+  copy: string | null
+): string {
+  if (pass === null) {
+    switch (kind) {
+      case 'image':
+        return trans.__(
+          'This %1 image is small enough to copy to your notebook folder.',
+          size
+        );
+      case 'stack':
+        return trans.__(
+          'This %1 image stack is small enough to copy to your notebook folder.',
+          size
+        );
+      default:
+        return trans.__(
+          'This %1 scan is small enough to copy to your notebook folder.',
+          size
+        );
+    }
+  }
+  if (copy === null) {
+    switch (kind) {
+      case 'image':
+        return trans.__('Reading this %1 image remotely takes %2.', size, pass);
+      case 'stack':
+        return trans.__(
+          'Reading this %1 image stack remotely takes %2 per pass.',
+          size,
+          pass
+        );
+      default:
+        return trans.__(
+          'Reading this %1 scan remotely takes %2 per pass.',
+          size,
+          pass
+        );
+    }
+  }
+  switch (kind) {
+    case 'image':
+      return trans.__(
+        'Reading this %1 image remotely takes %2; copying it to your notebook folder would take %3 once.',
+        size,
+        pass,
+        copy
+      );
+    case 'stack':
+      return trans.__(
+        'Reading this %1 image stack remotely takes %2 per pass; copying it to your notebook folder would take %3 once.',
+        size,
+        pass,
+        copy
+      );
+    default:
+      return trans.__(
+        'Reading this %1 scan remotely takes %2 per pass; copying it to your notebook folder would take %3 once.',
+        size,
+        pass,
+        copy
+      );
+  }
+}
+
+/**
+ * The sentence (and its tooltip) for the server's advice on data shown as `kind`,
+ * or null when there is nothing worth saying.
  */
 export function adviceText(
   trans: TranslationBundle,
-  advice: IAdvice | null
+  advice: IAdvice | null,
+  kind: DataKind = 'scan'
 ): { text: string; title: string } | null {
   if (!advice || !advice.applies || (!advice.offer_copy && !advice.slower)) {
     return null;
   }
-  const size = formatBytes(advice.bytes);
   const remote = advice.remote;
   const copy = advice.copy;
-  if (remote?.seconds === null || remote?.seconds === undefined) {
-    return {
-      text: trans.__(
-        'This %1 scan is small enough to copy to your notebook folder.',
-        size
-      ),
-      title: ''
-    };
+  const known = (timed: ITimed | null | undefined) =>
+    timed?.seconds === null || timed?.seconds === undefined
+      ? null
+      : roughly(trans, timed.seconds);
+  const pass = known(remote);
+  const text = adviceSentence(
+    trans,
+    kind,
+    formatBytes(advice.bytes),
+    pass,
+    pass === null ? null : known(copy)
+  );
+  if (pass === null || !remote) {
+    return { text, title: '' };
   }
-  const text =
-    copy?.seconds !== null && copy?.seconds !== undefined
-      ? trans.__(
-          'Reading this %1 scan remotely takes %2 per pass; copying it to your notebook folder would take %3 once.',
-          size,
-          roughly(trans, remote.seconds),
-          roughly(trans, copy.seconds)
-        )
-      : trans.__(
-          'Reading this %1 scan remotely takes %2 per pass.',
-          size,
-          roughly(trans, remote.seconds)
-        );
   const title = [
     trans.__('Pass: %1', basisText(trans, remote)),
     copy ? trans.__('copy: %1', basisText(trans, copy)) : ''
@@ -92,6 +159,8 @@ export function RemoteHint(props: {
   repository: string;
   path: string;
   dataset: string | null;
+  /** What the viewer shows the data as, for the words. */
+  kind: DataKind;
   settled: boolean;
   onCopy: (home: string) => void;
   copying: boolean;
@@ -110,7 +179,7 @@ export function RemoteHint(props: {
       .catch(() => undefined); // no advice is better than a wrong one
     return () => controller.abort();
   }, [api, repository, path, dataset, settled]);
-  const shown = adviceText(trans, advice);
+  const shown = adviceText(trans, advice, props.kind);
   if (!advice || !shown) {
     return null;
   }

@@ -258,6 +258,7 @@ export function ViewerPanel(props: {
         repository={source.repository}
         path={source.path}
         dataset={source.dataset}
+        kind={kind}
         settled={
           imageMode
             ? !model.frame.busy
