@@ -58,6 +58,14 @@ describe('shapeAt', () => {
     expect(shapeAt(overlapping, screen(60, 2), viewport)).toBeNull();
   });
 
+  it('lets the pointer through a shape that is only drawn', () => {
+    const band = [{ id: 'band', shape: disk, fixed: true }];
+    expect(shapeAt(band, screen(20, 20), viewport)).toBeNull();
+    // A press on it picks the pixel under it, as the pick tool does elsewhere.
+    const press = beginDrag(context({ screen: screen(20, 20), shapes: band }));
+    expect(press.state?.kind).toBe('pick');
+  });
+
   it('grabs handles within a fixed screen distance at any zoom', () => {
     // 6 screen px at scale 4 = 1.5 image px from the radius handle.
     expect(

@@ -65,7 +65,7 @@ export interface IImageViewProps {
   /** Axis calibrations, for the scale bar and the physical readout. */
   calibration?: { x: IAxisCalibration; y: IAxisCalibration };
   /** Editable overlays (detectors on a frame, the ROI on a scan image). */
-  shapes?: { id: string; shape: Shape; color: string; selected?: boolean }[];
+  shapes?: (IOverlayShape & { color: string })[];
   /** `final` is false while dragging (live) and true on release. */
   onShapeChange?: (id: string, shape: Shape, final: boolean) => void;
   onSelectShape?: (id: string) => void;

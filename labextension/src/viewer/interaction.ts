@@ -22,6 +22,11 @@ export interface IOverlayShape {
   id: string;
   shape: Shape;
   selected?: boolean;
+  /**
+   * Drawn only (the band a line profile averages over): the pointer goes
+   * through it, so a press on it picks the pixel instead of grabbing it.
+   */
+  fixed?: boolean;
 }
 
 /** Which interactions the owner of the view has wired up. */
@@ -90,7 +95,10 @@ export function shapeAt(
     ...shapes.filter(s => s.selected),
     ...shapes.filter(s => !s.selected).reverse()
   ];
-  for (const { id, shape } of order) {
+  for (const { id, shape, fixed } of order) {
+    if (fixed) {
+      continue;
+    }
     const handle = hitTest(shape, p, tolerance);
     if (handle) {
       return { id, handle, shape };

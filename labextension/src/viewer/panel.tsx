@@ -24,7 +24,7 @@ import { HistogramControl } from './HistogramControl';
 import { canBeStack, planeCount } from './imagemode';
 import { ImageModeControls } from './ImageModeControls';
 import { ImageView } from './ImageView';
-import { Tool } from './interaction';
+import { IOverlayShape, Tool } from './interaction';
 import { JobStatus } from './jobstatus';
 import { SaveWhat, ViewerModel } from './model';
 import { askForNavResult } from './navdialog';
@@ -490,11 +490,7 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           onShapeChange={
             state.navFft
               ? undefined
-              : (id: string, shape: Shape) => {
-                  if (id !== PROFILE_BAND) {
-                    onChange({ roi: shape });
-                  }
-                }
+              : (_id: string, shape: Shape) => onChange({ roi: shape })
           }
           marker={state.navFft ? null : state.cursor}
           onPick={(point: Point) => onChange({ cursor: point })}
@@ -659,9 +655,6 @@ function FrameSection(props: ISectionProps): JSX.Element {
   }, [state.mode, state.com, state.detectors, state.selected]);
 
   const onShapeChange = (id: string, shape: Shape) => {
-    if (id === PROFILE_BAND) {
-      return;
-    }
     if (id === 'com') {
       if (shape.kind === 'disk' || shape.kind === 'point') {
         onChange({
@@ -736,7 +729,7 @@ function FrameSection(props: ISectionProps): JSX.Element {
         }
         onShapeChange={state.frameFft ? undefined : onShapeChange}
         onSelectShape={id => {
-          if (id !== 'com' && id !== PROFILE_BAND) {
+          if (id !== 'com') {
             onChange({ selected: id });
           }
         }}
@@ -793,7 +786,7 @@ const BAND_COLOR = '#ffeb3b';
 function profileBand(
   state: IViewState,
   on: 'nav' | 'frame'
-): { id: string; shape: Shape; color: string; selected: boolean }[] {
+): (IOverlayShape & { color: string })[] {
   if (!state.line || state.lineOn !== on) {
     return [];
   }
@@ -804,7 +797,7 @@ function profileBand(
           id: PROFILE_BAND,
           shape: { kind: 'polygon', vertices: outline },
           color: BAND_COLOR,
-          selected: false
+          fixed: true
         }
       ]
     : [];
