@@ -2,6 +2,8 @@ import React from 'react';
 import { act } from 'react';
 
 import { DisplayControls } from '../viewer/DisplayControls';
+import { GeometryEditor } from '../viewer/GeometryEditor';
+import { Shape } from '../viewer/geometry';
 import { HistogramControl } from '../viewer/HistogramControl';
 import { IImageViewProps, ImageView } from '../viewer/ImageView';
 import { ProfilePlot } from '../viewer/ProfilePlot';
@@ -422,6 +424,66 @@ describe('ImageView and the theme', () => {
     setWidth(256);
     await theme('JupyterLab Light');
     expect(screen.count('drawImage')).toBe(drawn + 1);
+  });
+});
+
+describe('GeometryEditor', () => {
+  it('edits a polygon detector vertex by vertex', async () => {
+    const polygon: Shape = {
+      kind: 'polygon',
+      vertices: [
+        [10, 10],
+        [40, 12],
+        [25, 30]
+      ]
+    };
+    const onChange = jest.fn();
+    await render(
+      <GeometryEditor
+        shape={polygon}
+        axes={undefined}
+        bounds={{ width: 64, height: 48 }}
+        label="Detector d1"
+        onChange={onChange}
+      />
+    );
+    const fields = Array.from(
+      container.querySelectorAll<HTMLInputElement>(
+        '.jp-remotem-viewer-geometry-field'
+      )
+    );
+    expect(fields.map(f => f.getAttribute('aria-label'))).toEqual([
+      'x1 (px)',
+      'y1 (px)',
+      'x2 (px)',
+      'y2 (px)',
+      'x3 (px)',
+      'y3 (px)'
+    ]);
+    expect(fields.map(f => f.value)).toEqual([
+      '10',
+      '10',
+      '40',
+      '12',
+      '25',
+      '30'
+    ]);
+    change(fields[5], '33.5');
+    key(fields[5], 'Enter');
+    expect(onChange).toHaveBeenCalledWith({
+      kind: 'polygon',
+      vertices: [
+        [10, 10],
+        [40, 12],
+        [25, 33.5]
+      ]
+    });
+    change(fields[0], '70');
+    key(fields[0], 'Enter');
+    expect(onChange).toHaveBeenCalledTimes(1);
+    expect(container.querySelector('[role="alert"]')!.textContent).toMatch(
+      /x1 must lie on the frame/
+    );
   });
 });
 

@@ -137,6 +137,49 @@ describe('detector geometry typed as numbers', () => {
       /width must be larger than 0/
     );
   });
+
+  it('types a polygon vertex by vertex, in either unit, kept on the frame', () => {
+    const polygon: Shape = {
+      kind: 'polygon',
+      vertices: [
+        [10, 10],
+        [40, 12],
+        [25, 30]
+      ]
+    };
+    const texts = geometryTexts(polygon, MRAD, 'calibrated');
+    expect(Object.keys(texts)).toEqual(['x1', 'y1', 'x2', 'y2', 'x3', 'y3']);
+    expect(texts.x2).toBe(String(-8 + 40 * 0.25));
+    expect(texts.y3).toBe(String(-6 + 30 * 0.3));
+    // The third vertex to 0 mrad, 0 mrad: pixel (32, 20); the others stay exact.
+    const moved = applyGeometry(
+      polygon,
+      { ...texts, x3: '0', y3: '0' },
+      MRAD,
+      'calibrated',
+      BOUNDS
+    );
+    expect(moved).toEqual({
+      shape: {
+        kind: 'polygon',
+        vertices: [
+          [10, 10],
+          [40, 12],
+          [32, 20]
+        ]
+      }
+    });
+    const off = applyGeometry(
+      polygon,
+      { ...geometryTexts(polygon, MRAD, 'px'), y2: '60' },
+      MRAD,
+      'px',
+      BOUNDS
+    );
+    expect('problem' in off && off.problem).toMatch(
+      /y2 must lie on the frame, between 0 px and 47 px, not 60 px/
+    );
+  });
 });
 
 /** A smooth image with structure in both directions. */

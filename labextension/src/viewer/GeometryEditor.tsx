@@ -1,6 +1,6 @@
 /**
- * The selected detector (or the CoM centre) as numbers: centre, radii or corner and
- * size, typed in pixels or in the frame's calibrated units, applied on Enter or on
+ * The selected detector (or the CoM centre) as numbers: centre, radii, corner and
+ * size, or a polygon's vertices, typed in pixels or in the frame's calibrated units, applied on Enter or on
  * "Apply"; what cannot be a detector is refused with the reason.
  */
 import React, { useEffect, useState } from 'react';
@@ -57,6 +57,12 @@ export function GeometryEditor(
     width: trans.__('width'),
     height: trans.__('height')
   };
+  // A polygon's vertex coordinates are named by their keys: x1, y1, x2…
+  const nameOf = (key: string) => names[key] ?? key;
+  const shownNames: Record<string, string> = {};
+  for (const field of fields) {
+    shownNames[field.key] = nameOf(field.key);
+  }
   if (!fields.length) {
     return null;
   }
@@ -67,7 +73,7 @@ export function GeometryEditor(
       axes,
       shownUnit,
       props.bounds,
-      names
+      shownNames
     );
     if ('problem' in answer) {
       setProblem(answer.problem);
@@ -105,13 +111,13 @@ export function GeometryEditor(
       </select>
       {fields.map(field => (
         <label key={field.key}>
-          {names[field.key]}
+          {nameOf(field.key)}
           <input
             className="jp-mod-styled jp-remotem-viewer-number jp-remotem-viewer-geometry-field"
             type="text"
             inputMode="decimal"
             data-key={field.key}
-            aria-label={`${names[field.key]} (${unitName(shownUnit, axes, field.axis)})`}
+            aria-label={`${nameOf(field.key)} (${unitName(shownUnit, axes, field.axis)})`}
             value={texts[field.key] ?? ''}
             onChange={event => {
               const text = event.target.value;

@@ -52,9 +52,47 @@ const FIELDS: Record<string, IGeometryField[]> = {
   ]
 };
 
-/** The numbers a shape is typed as; none for a polygon (its vertices are dragged). */
+/**
+ * The numbers a shape is typed as; a polygon's are its vertices' positions,
+ * `x1, y1, x2, y2…` (numbered from 1, as the user counts them).
+ */
 export function geometryFields(shape: Shape): IGeometryField[] {
+  if (shape.kind === 'polygon') {
+    const fields: IGeometryField[] = [];
+    shape.vertices.forEach((_, i) => {
+      fields.push({ key: `x${i + 1}`, axis: 'x', length: false });
+      fields.push({ key: `y${i + 1}`, axis: 'y', length: false });
+    });
+    return fields;
+  }
   return FIELDS[shape.kind] ?? [];
+}
+
+/** A shape's numbers by field key (in pixels). */
+function shapeValues(shape: Shape): Record<string, number> {
+  if (shape.kind === 'polygon') {
+    const values: Record<string, number> = {};
+    shape.vertices.forEach(([x, y], i) => {
+      values[`x${i + 1}`] = x;
+      values[`y${i + 1}`] = y;
+    });
+    return values;
+  }
+  return shape as unknown as Record<string, number>;
+}
+
+/** The shape with its numbers replaced by `values` (in pixels, by field key). */
+function withValues(shape: Shape, values: Record<string, number>): Shape {
+  if (shape.kind === 'polygon') {
+    return {
+      ...shape,
+      vertices: shape.vertices.map((_, i) => [
+        values[`x${i + 1}`],
+        values[`y${i + 1}`]
+      ])
+    };
+  }
+  return { ...shape, ...values } as Shape;
 }
 
 /** Whether values can be typed in calibrated units: both axes have units. */
@@ -116,7 +154,7 @@ export function geometryTexts(
   axes: FrameAxes,
   unit: GeometryUnit
 ): Record<string, string> {
-  const record = shape as unknown as Record<string, number>;
+  const record = shapeValues(shape);
   const texts: Record<string, string> = {};
   for (const field of geometryFields(shape)) {
     texts[field.key] = formatGeometry(
@@ -147,7 +185,7 @@ export function applyGeometry(
     const field = fields.find(f => f.key === key)!;
     return `${formatGeometry(toUnit(pixels, field, axes, unit))} ${unitName(unit, axes, field.axis)}`;
   };
-  const record = shape as unknown as Record<string, number>;
+  const record = shapeValues(shape);
   const before = geometryTexts(shape, axes, unit);
   for (const field of fields) {
     const text = texts[field.key] ?? '';
@@ -186,5 +224,5 @@ export function applyGeometry(
       problem: `The inner radius (${shown('ri', values.ri)}) must be smaller than the outer radius (${shown('ro', values.ro)}).`
     };
   }
-  return { shape: { ...shape, ...values } as Shape };
+  return { shape: withValues(shape, values) };
 }
