@@ -3,7 +3,6 @@ import { act } from 'react';
 
 import { DisplayControls } from '../viewer/DisplayControls';
 import { GeometryEditor } from '../viewer/GeometryEditor';
-import { Shape } from '../viewer/geometry';
 import { HistogramControl } from '../viewer/HistogramControl';
 import { IImageViewProps, ImageView } from '../viewer/ImageView';
 import { ProfilePlot } from '../viewer/ProfilePlot';
@@ -11,6 +10,7 @@ import { ScanPlot } from '../viewer/ScanPlot';
 import { DEFAULT_SCALING, IScaling } from '../viewer/scaling';
 import { installColormaps } from '../viewer/colormaps';
 import { servedContract } from './servedcontract';
+import { TRIANGLE } from './shapefixtures';
 
 // The server's colour maps, as the viewer model installs them on load.
 beforeAll(() => installColormaps(servedContract().colormaps));
@@ -429,14 +429,7 @@ describe('ImageView and the theme', () => {
 
 describe('GeometryEditor', () => {
   it('edits a polygon detector vertex by vertex', async () => {
-    const polygon: Shape = {
-      kind: 'polygon',
-      vertices: [
-        [10, 10],
-        [40, 12],
-        [25, 30]
-      ]
-    };
+    const polygon = TRIANGLE;
     const onChange = jest.fn();
     await render(
       <GeometryEditor

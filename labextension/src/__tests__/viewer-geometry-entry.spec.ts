@@ -25,6 +25,7 @@ import {
 } from '../viewer/profile';
 import { defaultViewState, readViewState } from '../viewer/state';
 import { servedContract, serverVerdict } from './servedcontract';
+import { TRIANGLE } from './shapefixtures';
 
 declare const require: (name: string) => any;
 declare const process: { env: Record<string, string | undefined> };
@@ -139,14 +140,7 @@ describe('detector geometry typed as numbers', () => {
   });
 
   it('types a polygon vertex by vertex, in either unit, kept on the frame', () => {
-    const polygon: Shape = {
-      kind: 'polygon',
-      vertices: [
-        [10, 10],
-        [40, 12],
-        [25, 30]
-      ]
-    };
+    const polygon = TRIANGLE;
     const texts = geometryTexts(polygon, MRAD, 'calibrated');
     expect(Object.keys(texts)).toEqual(['x1', 'y1', 'x2', 'y2', 'x3', 'y3']);
     expect(texts.x2).toBe(String(-8 + 40 * 0.25));
