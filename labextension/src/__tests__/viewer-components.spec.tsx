@@ -427,6 +427,47 @@ describe('ImageView and the theme', () => {
   });
 });
 
+describe('ImageView coming into view', () => {
+  it('redraws when its canvas is shown again', async () => {
+    const callbacks: ((entries: { isIntersecting: boolean }[]) => void)[] = [];
+    (window as any).IntersectionObserver = class {
+      constructor(callback: (entries: { isIntersecting: boolean }[]) => void) {
+        callbacks.push(callback);
+      }
+      observe() {}
+      disconnect() {}
+    };
+    try {
+      const image = { width: 8, height: 8, data: new Float64Array(64) };
+      await render(
+        <ImageView image={image} scaling={scaling()} cmap="gray" label="View" />
+      );
+      const screen = contexts.find(c => c.count('drawImage') > 0)!;
+      const drawn = screen.count('drawImage');
+      expect(callbacks).toHaveLength(1);
+      // Hidden: nothing to draw on.
+      await act(async () => {
+        callbacks[0]([{ isIntersecting: false }]);
+        await new Promise(resolve => setTimeout(resolve, 5));
+      });
+      await act(async () => {
+        await new Promise(resolve => setTimeout(resolve, 5));
+      });
+      expect(screen.count('drawImage')).toBe(drawn);
+      await act(async () => {
+        callbacks[0]([{ isIntersecting: true }]);
+        await new Promise(resolve => setTimeout(resolve, 5));
+      });
+      await act(async () => {
+        await new Promise(resolve => setTimeout(resolve, 5));
+      });
+      expect(screen.count('drawImage')).toBe(drawn + 1);
+    } finally {
+      delete (window as any).IntersectionObserver;
+    }
+  });
+});
+
 describe('GeometryEditor', () => {
   it('edits a polygon detector vertex by vertex', async () => {
     const polygon = TRIANGLE;

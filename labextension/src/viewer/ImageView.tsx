@@ -401,6 +401,24 @@ export function ImageView(props: IImageViewProps): JSX.Element {
     return () => observer.disconnect();
   }, []);
 
+  // Redraw whenever the canvas comes into view again: whatever hid it (a tab
+  // behind another, the shell hidden while a theme loads, a collapsed panel),
+  // the picture is then drawn on what is really shown.
+  const [shown, setShown] = useState(0);
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas || typeof IntersectionObserver === 'undefined') {
+      return;
+    }
+    const observer = new IntersectionObserver(entries => {
+      if (entries.some(entry => entry.isIntersecting)) {
+        setShown(count => count + 1);
+      }
+    });
+    observer.observe(canvas);
+    return () => observer.disconnect();
+  }, []);
+
   const fit = useCallback(() => {
     userView.current = false;
     setViewport(
@@ -480,7 +498,16 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       }
     });
     return () => cancelAnimationFrame(frame);
-  }, [bitmap, viewport, size, props.shapes, props.marker, props.line, theme]);
+  }, [
+    bitmap,
+    viewport,
+    size,
+    props.shapes,
+    props.marker,
+    props.line,
+    theme,
+    shown
+  ]);
 
   // The current view for the native wheel listener.
   const latest = useRef(viewport);
