@@ -217,10 +217,34 @@ class TestLargeSavesGoThroughAJob:
         code, job = await call(jp_fetch, "POST", "saves", body=dict(PICK, output=output("f.npy")))
         assert code == 201 and job["direct"] is True, job
 
-    async def test_a_large_fft_is_refused_with_the_reason(self, jp_fetch):
-        code, refused = await call(jp_fetch, "POST", "saves", body=dict(RING, fft=True, output=output("f.npy")))
-        assert code == 413 and refused["error"]["code"] == "too_large", refused
-        assert "interactive limit" in refused["error"]["message"]
+    async def test_a_large_fft_runs_as_a_job_and_is_the_fft_of_the_whole_image(self, jp_fetch, results_dir):
+        async def saved(body, path):
+            code, job = await call(jp_fetch, "POST", "saves", body=dict(body, output=output(path)))
+            assert code == 202 and job["direct"] is False, job
+
+            async def finished():
+                current = (await call(jp_fetch, "GET", "jobs", job["id"]))[1]
+                return current if current["phase"] in ("COMPLETED", "ERROR") else None
+
+            done = await wait_until(finished, f"the queued save of {path}", timeout=120)
+            assert done["phase"] == "COMPLETED", done
+            return done
+
+        job = await saved(dict(RING, fft=True), "f.npy")
+        assert job["request"]["fft"] is True, job
+        await saved(RING, "image.npy")
+        image = np.load(results_dir / "image.npy")
+        # numpy's own, over the scan axes (the last axis is the one detector).
+        expected = np.abs(np.fft.fftshift(np.fft.fft2(image, axes=(0, 1)), axes=(0, 1)))
+        np.testing.assert_allclose(np.load(results_dir / "f.npy"), expected, rtol=1e-9, atol=1e-6)
+        sidecar = json.loads((results_dir / "f.npy.json").read_text())
+        assert sidecar["provenance"]["request"]["fft"] is True
+
+    async def test_a_transformation_takes_no_fft(self, jp_fetch):
+        body = {"repository": "demo", "path": "scan.h5", "operation": "crop", "params": {"nav": [[0, 2], [0, 2]]},
+                "fft": True, "output": output("c.h5")}
+        code, refused = await call(jp_fetch, "POST", "jobs", body=body)
+        assert code == 400 and "fft" in refused["error"]["message"], refused
 
 
 class TestDirectSavesCountAgainstTheQuota:
@@ -237,3 +261,16 @@ class TestDirectSavesCountAgainstTheQuota:
         assert list(results_dir.iterdir()) == []
         code, jobs = await call(jp_fetch, "GET", "jobs")
         assert jobs["jobs"] == []
+
+
+
+class TestDirectSavesCountTheirComputingTime:
+    async def test_a_direct_save_counts_from_when_its_computation_began(self, jp_fetch, jp_serverapp, results_dir):
+        services = jp_serverapp.web_app.settings["remotem"]
+        code, job = await call(jp_fetch, "POST", "saves", body=dict(RING, output=output("ring.npy")))
+        assert code == 201 and job["direct"] is True, job
+        assert job["started"] is not None and job["created"] <= job["ended"], job
+        # Computing began before the record was made: the record's start says so.
+        assert job["started"] < job["created"], job
+        usage = services.jobs.usage(job["owner"], 30)
+        assert usage.compute_s > 0, usage

@@ -106,6 +106,8 @@ class ReductionRequest:
                                 "operation": self.operation, "params": self.params, "roi": self.roi}
         if self.pipeline:
             body["pipeline"] = list(self.pipeline)
+        if self.fft:
+            body["fft"] = True
         return body
 
 

@@ -1,7 +1,7 @@
 """``POST saves``: save what a viewer shows — at once when it is small, as a job when it is not.
 
-The body is a job's (the reduction, ``output``, ``view``); unlike ``POST jobs`` its operation may
-answer at once (``pick``) and its result may be an FFT (``fft``).  Within the interactive limit
+The body is a job's (the reduction, ``output``, ``view``, ``fft`` for the FFT of the image); unlike
+``POST jobs`` its operation may answer at once (``pick``).  Within the interactive limit
 the server computes and writes it while the request waits and answers the finished job (201,
 phase COMPLETED, see :mod:`..jobs.direct_save`); beyond it the same request is queued for the
 workers and the queued job answered (202).  ``?dry_run=1`` answers the quote, the quota's
@@ -52,6 +52,7 @@ class SavesHandler(JobsBase):
             self.write_json(dict(job.to_json(), direct=False))
             return
         self.cancel = threading.Event()
+        began = utcnow()  # the work counts against the compute quota, as a job's would
         result, record, stats = await self.run_blocking(
             direct_save.compute, source, request, self.owner, services.datasets, self.cancel)
 
@@ -60,7 +61,7 @@ class SavesHandler(JobsBase):
             job = jobs.create(self.owner, request.kind, request.to_json(), quote=quote, phase=Phase.HELD,
                               destruction=utcnow() + timedelta(days=services.retention_days),
                               limits=services.limits_of(user), groups=services.groups_of(user),
-                              pools=services.pools_of(user))
+                              pools=services.pools_of(user), started=began)
             direct_save.write(jobs, target, request, job.id, result, record(job.id), stats)
             return jobs.get(job.id, self.owner)
 

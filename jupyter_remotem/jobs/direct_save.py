@@ -8,7 +8,7 @@ user's jobs, counted against their storage, expired by retention and deleted wit
 the server computes it while the request waits, as ``POST reductions`` would.  The job record is
 made only once the result is computed (so a refused or failed computation leaves nothing), held
 while its files are written, and finished at once.  What would take longer than the
-interactive limit goes to the workers instead (:func:`needs_job`), where that is possible.
+interactive limit goes to the workers instead (:func:`needs_job`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..compute.operations import get_operation
 from ..compute.reductions import (DEFAULT_THROUGHPUT, ReductionResult, ReductionStats, bytes_per_frame,
                                   reduce_dataset)
 from ..compute.roi import roi_indices
-from ..errors import BadParameter, RemotemError, TooLarge
+from ..errors import BadParameter, RemotemError
 from ..formats.dataset import Dataset
 from ..storage.repository import Repository
 from .models import Phase
@@ -39,7 +39,7 @@ DIRECT_WORKER = "server"
 @dataclass(frozen=True)
 class DirectSaveRequest(JobRequest):
     """The body of ``POST saves``: a job request whose operation may also be one that answers at
-    once (``pick``) and whose result may be the FFT of what the operation computes (``fft``)."""
+    once (``pick``)."""
 
     @classmethod
     def from_json(cls, body: Any) -> DirectSaveRequest:
@@ -52,12 +52,6 @@ class DirectSaveRequest(JobRequest):
             raise BadParameter(f"'{operation.name}' writes a new dataset as large as its input: it runs as a job.",
                                hint="Submit it with POST remotem/api/jobs.")
         return cls(reduction, output, priority, view)
-
-    def to_json(self) -> dict[str, Any]:
-        body = super().to_json()
-        if self.reduction.fft:
-            body["fft"] = True
-        return body
 
     def as_job(self) -> JobRequest:
         """The same request for the workers (:class:`JobRequest` refuses what only a direct save can do)."""
@@ -83,20 +77,10 @@ def estimate(dataset: Dataset, request: DirectSaveRequest, throughput: float | N
 
 
 def needs_job(request: DirectSaveRequest, quote: dict[str, Any], interactive_limit_s: float) -> bool:
-    """Whether this save takes longer than a request may wait, so that a worker must do it.
-    One frame (a pick) is always read at once; an FFT, which only a direct save computes, is
-    refused then, saying why."""
+    """Whether this save takes longer than a request may wait, so that a worker must do it
+    (its FFT too, taken once the image is complete).  One frame (a pick) is always read at once."""
     reduction = request.reduction
-    if get_operation(reduction.operation).plan is None or quote["seconds"] <= interactive_limit_s:
-        return False
-    if reduction.fft:
-        raise TooLarge(
-            f"The FFT of this {reduction.operation} reads {quote['bytes_read'] / 1e6:,.1f} MB, about "
-            f"{quote['seconds']:.3g} s at this repository's speed; the interactive limit is "
-            f"{interactive_limit_s:.3g} s.",
-            hint="Save the image itself (without FFT), which runs as a job, or restrict it with an ROI.",
-            estimate_s=quote["seconds"], bytes=quote["bytes_read"])
-    return True
+    return get_operation(reduction.operation).plan is not None and quote["seconds"] > interactive_limit_s
 
 
 def compute(source_repository: Repository, request: DirectSaveRequest, owner: str, datasets: Any = None,
@@ -109,8 +93,6 @@ def compute(source_repository: Repository, request: DirectSaveRequest, owner: st
     with reduction.opened(source_repository, datasets) as dataset:
         result, stats = reduce_dataset(dataset, reduction, None, math.inf, cancel)
         template = provenance(request, owner, "", DIRECT_WORKER, entry, dataset, executor="direct")
-    if reduction.fft:
-        template["request"]["fft"] = True
 
     def record(job_id: str) -> dict[str, Any]:
         return dict(template, job_id=job_id)

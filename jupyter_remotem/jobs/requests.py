@@ -107,10 +107,13 @@ class JobRequest:
     @classmethod
     def from_json(cls, body: Any) -> JobRequest:
         reduction, output, priority, view = cls.parts(body)
-        if reduction.step != 1 or reduction.coarse or reduction.fft:
-            raise BadParameter("'step', 'coarse' and 'fft' are for interactive previews; a job reads every frame.",
+        if reduction.step != 1 or reduction.coarse:
+            raise BadParameter("'step' and 'coarse' are for interactive previews; a job reads every frame.",
                                hint="Leave them out of the job, or use a crop/bin step in 'pipeline'.")
         operation = get_operation(reduction.operation)
+        if reduction.fft and operation.kind == "transformation":
+            raise BadParameter(f"'{operation.name}' writes a new dataset; 'fft' is for images the viewer shows.",
+                               hint="Leave 'fft' out, or save the FFT of a reduction's image.")
         if operation.plan is None:
             raise BadParameter(f"'{reduction.operation}' answers at once; it needs no job.",
                                hint="Use POST remotem/api/reductions.")

@@ -20,7 +20,7 @@ from ..compute.cluster import ClusterManager
 from ..compute.executor import Cancelled, Progress, run_plan
 from ..compute.operations import Operation, Plan, get_operation
 from ..compute.partitions import TARGET_BYTES, Partition, cluster_partition_bytes, dataset_partitions
-from ..compute.reductions import dataset_ref
+from ..compute.reductions import dataset_ref, fft_result
 from ..compute.roi import roi_indices
 from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Entry, Repository
@@ -183,6 +183,8 @@ def run_reduction_job(context: JobContext) -> Outcome:
                      client.scheduler.address)
         result = run_plan(dataset, plan, partitions, visited, progress=context.progress,
                           cancel=context.cancel, resumed=resumed, on_partial=on_partial, client=client, ref=ref)
+        if reduction.fft:  # of the whole image, once every partition is in
+            result = fft_result(result)
         executor = f"dask {client.scheduler.address}" if client is not None else "inline"
         record = provenance(request, job.owner, job.id, context.worker_id, source, dataset, executor)
     if context.cancel.is_set():

@@ -192,8 +192,12 @@ class JobStore:
         limits: Limits | None = None,
         groups: Iterable[str] = (),
         pools: dict[str, Limits] | None = None,
+        started: datetime | None = None,
     ) -> Job:
         """A new job, QUEUED for the workers (or PENDING, to be started with :meth:`run`).
+
+        ``started`` is for work the server did before the record was made (a direct save,
+        computed while its request waited): it counts as compute time from then.
 
         With ``limits``, the job is admitted only if its ``quote`` fits them next to what the
         owner already uses and reserves (else :class:`~.quotas.QuotaExceeded`), checked in the
@@ -217,6 +221,7 @@ class JobStore:
             results=[],
             attempts=0,
             groups=sorted(set(groups)) or None,
+            started=started,
         )
         with self._write() as session:
             now = utcnow()
