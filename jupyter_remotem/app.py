@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from .auth.tokens import TokenStore
 from .compute.cluster import ClusterManager
 from .compute.preview import PreviewService
 from .formats.dataset_cache import DatasetCache
+from .jobs.models import utcnow
 from .jobs.store import JobStore, default_database_url
 from .jobs.supervisor import WorkerSupervisor
 from .jobs.worker import STALE_AFTER_S
@@ -66,6 +68,8 @@ class Services:
     limits: RequestLimits = field(default_factory=RequestLimits)
     #: Opened datasets kept warm between interactive reductions (formats/dataset_cache.py).
     datasets: DatasetCache = field(default_factory=DatasetCache)
+    #: When this server started: direct saves held since before then were interrupted.
+    started: datetime = field(default_factory=utcnow)
 
     @cached_property
     def speeds(self) -> MeasuredSpeeds:

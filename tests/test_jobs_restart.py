@@ -67,3 +67,40 @@ def test_job_survives_a_server_restart(home, demo_dir):
         stop_group(second.process)
     scan = np.load(demo_dir / "scan.npy").astype(np.float64)
     np.testing.assert_allclose(np.load(results / "stats.npy"), scan.reshape(-1, *scan.shape[2:]).mean(axis=0))
+
+
+def test_a_direct_save_a_server_stop_interrupted_ends_with_the_reason_and_leaves_no_temporary_file(home, demo_dir):
+    """The server stopped between a direct save's record and its files: the next one ends it."""
+    from jupyter_remotem.jobs.models import Phase
+    from jupyter_remotem.jobs.output import temporary_name
+    from jupyter_remotem.jobs.store import JobStore
+
+    results = home / "results"
+    results.mkdir()
+    url = f"sqlite:///{home / 'jobs.sqlite'}"
+    request = {"repository": "demo", "path": "scan.npy", "dataset": None, "operation": "frame_stats",
+               "params": {}, "roi": None,
+               "output": {"repository": "results", "path": "stats.npy", "format": "npy", "overwrite": False}}
+    # What the stopped server left: the held record and a half-written temporary file.
+    store = JobStore(url)
+    held = store.create("ada", "reduction", request, phase=Phase.HELD)
+    partial = results / temporary_name("stats.npy", held.id)
+    partial.write_bytes(b"\x93NUMPY half")
+    store.close()
+    config = {
+        "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}},
+        "RemotemApp": {
+            "repositories": [{"name": "demo", "url": str(demo_dir)},
+                             {"name": "results", "url": str(results), "writable": True}],
+            "generate_demo_data": False, "owner": "ada", "job_database_url": url,
+        },
+    }
+    server = start_server(home, config)
+    try:
+        job = wait(lambda: (lambda j: j if j["phase"] != "HELD" else None)(
+            server.request("GET", f"remotem/api/jobs/{held.id}")[1]), "the interrupted save to end")
+        assert job["phase"] == "ERROR" and job["error"]["code"] == "interrupted", job
+        assert not partial.exists(), "its temporary file is removed"
+        assert list(results.iterdir()) == []
+    finally:
+        stop_group(server.process)

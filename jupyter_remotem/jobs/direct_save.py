@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ..compute.executor import Progress
@@ -28,7 +29,7 @@ from ..storage.repository import Repository
 from .models import Phase
 from .output import OutputWriter
 from .provenance import provenance
-from .requests import JobRequest
+from .requests import JobRequest, OutputSpec
 from .store import JobStore
 from .worker import progress_json
 
@@ -119,3 +120,28 @@ def write(store: JobStore, target: Repository, request: DirectSaveRequest, job_i
     store.finish(job_id, Phase.COMPLETED, results=results,
                  progress=progress_json(Progress(frames, frames, stats.bytes_read, stats.elapsed_s)))
     return results
+
+
+#: What an interrupted direct save's job says.
+INTERRUPTED = {"code": "interrupted", "kind": "fatal",
+               "message": "The server stopped while this result was being saved; nothing was kept.",
+               "hint": "Save it again."}
+
+
+def end_interrupted(store: JobStore, registry: Any, owner: str, before: datetime) -> list[str]:
+    """End ``owner``'s direct saves held since before ``before`` (this server's start): a server
+    that stops between the record and its files leaves the job HELD, and no worker will ever
+    finish it.  Its temporary files go; it ends ERROR, saying so.  Uploads (HELD too, while their
+    client sends bytes) are not direct saves: :mod:`.uploads` looks after them."""
+    ended = []
+    for job in store.list(owner, [Phase.HELD], kinds=["reduction"]):
+        if job.created >= before:
+            continue
+        try:
+            spec = OutputSpec.from_json((job.request or {}).get("output"))
+            OutputWriter(registry.get(spec.repository), spec, job.id).discard()
+        except RemotemError:  # an output that cannot be named, a repository gone: nothing to remove
+            pass
+        if store.finish(job.id, Phase.ERROR, error=INTERRUPTED):
+            ended.append(job.id)
+    return ended

@@ -3,7 +3,8 @@
 * Tell JupyterHub's idle culler the server is busy while this user's jobs are queued or running
   (jupyter_server reports every settings key ending in ``_last_activity``).
 * Requeue jobs whose worker died and start a worker when jobs wait and none is alive
-  (:mod:`.recovery`, which also runs on its own, shorter interval).
+  (:mod:`.recovery`, which also runs on its own, shorter interval); end direct saves a
+  server stop interrupted (:func:`.direct_save.end_interrupted`).
 * Remove results past their destruction time and mark those jobs ARCHIVED.
 * End uploads left unfinished for ``upload_expiry_days`` (:mod:`.uploads`).
 * Check recorded files against the storage (each every ten minutes or so), so that files
@@ -17,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .direct_save import end_interrupted
 from .models import Phase, utcnow
 from .recovery import recover
 from .retention import collect_expired, verify_written
@@ -44,6 +46,8 @@ def recover_jobs(services: Any) -> None:
     try:
         recover(services.jobs, services.supervisor, services.registry, services.server_owner,
                 services.supervisor.stale_after_s)
+        for job_id in end_interrupted(services.jobs, services.registry, services.server_owner, services.started):
+            log.warning("jupyter_remotem: direct save %s was interrupted by a server stop; ended", job_id)
     except Exception:  # recovery must never take the server down; the next look tries again
         log.exception("jupyter_remotem: job recovery failed")
     finally:
