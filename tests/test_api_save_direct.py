@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 import pytest
-from _api import call, server_config, stop_started_worker, wait_until
+from _api import call, job_finished, server_config, stop_started_worker
 from PIL import Image
 
 from jupyter_remotem import render
@@ -206,12 +206,7 @@ class TestLargeSavesGoThroughAJob:
         assert code == 200 and dry["direct"] is False, dry
         code, job = await call(jp_fetch, "POST", "saves", body=dict(RING, output=output("ring.npy")))
         assert code == 202 and job["direct"] is False and job["phase"] in ("QUEUED", "EXECUTING", "COMPLETED"), job
-
-        async def finished():
-            current = (await call(jp_fetch, "GET", "jobs", job["id"]))[1]
-            return current if current["phase"] in ("COMPLETED", "ERROR") else None
-
-        done = await wait_until(finished, "the queued save", timeout=120)
+        done = await job_finished(jp_fetch, job["id"])
         assert done["phase"] == "COMPLETED", done
         assert (results_dir / "ring.npy").exists()
         code, job = await call(jp_fetch, "POST", "saves", body=dict(PICK, output=output("f.npy")))
@@ -221,12 +216,7 @@ class TestLargeSavesGoThroughAJob:
         async def saved(body, path):
             code, job = await call(jp_fetch, "POST", "saves", body=dict(body, output=output(path)))
             assert code == 202 and job["direct"] is False, job
-
-            async def finished():
-                current = (await call(jp_fetch, "GET", "jobs", job["id"]))[1]
-                return current if current["phase"] in ("COMPLETED", "ERROR") else None
-
-            done = await wait_until(finished, f"the queued save of {path}", timeout=120)
+            done = await job_finished(jp_fetch, job["id"])
             assert done["phase"] == "COMPLETED", done
             return done
 
