@@ -158,6 +158,13 @@ async def test_the_client_manages_files(jp_fetch, folders, jp_http_port, jp_base
             job = c.upload(local, "work", "inbox/local.bin")
             assert job.status == "COMPLETED" and job.kind == "upload"
             assert (folders / "work" / "inbox" / "local.bin").read_bytes() == local.read_bytes()
+            strong = c.upload(local, "work", "inbox/strong.bin", checksum="sha256", whole_file_checksum=True)
+            assert strong.status == "COMPLETED"
+            assert (folders / "work" / "inbox" / "strong.bin").read_bytes() == local.read_bytes()
+            with pytest.raises(ValueError, match="crc64"):
+                c.upload(local, "work", "inbox/never.bin", checksum="crc64")
+            assert not (folders / "work" / "inbox" / "never.bin").exists()
+            assert [job.status for job in c.jobs() if job.kind == "upload"].count("HELD") == 0
             c.mkdir("work", "more")
             c.mv("work", "inbox/local.bin", "more/renamed.bin")
             back = c.download("work", "more/renamed.bin", tmp_path / "back.bin")

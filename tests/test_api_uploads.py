@@ -183,12 +183,32 @@ async def test_a_whole_file_checksum_is_verified(jp_fetch, folders):
     assert (folders / "inbox" / "checked.bin").read_bytes() == data
 
 
+async def test_a_crc32_chunk_checksum_is_verified(jp_fetch, folders):
+    """CRC-32 (the client's default) as tus sends it: the 4 bytes big-endian, base64."""
+    import zlib
+
+    def crc32(data: bytes) -> str:
+        return "crc32 " + base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+    data = random_bytes(200_003, seed=9)
+    created = await create(jp_fetch, len(data), repository="inbox", path="crc.bin")
+    uid = upload_id(created)
+    corrupted = bytes([data[0] ^ 1]) + data[1:100_000]
+    check_error(await patch(jp_fetch, uid, 0, corrupted, crc32(data[:100_000])), 460)
+    assert (await tus(jp_fetch, "HEAD", uid)).headers["Upload-Offset"] == "0"
+    check_error(await patch(jp_fetch, uid, 0, data[:10], "crc32 " + base64.b64encode(b"12345").decode()), 400)
+    assert (await patch(jp_fetch, uid, 0, data[:100_000], crc32(data[:100_000]))).code == 204
+    assert (await patch(jp_fetch, uid, 100_000, data[100_000:], crc32(data[100_000:]))).code == 204
+    assert (folders / "inbox" / "crc.bin").read_bytes() == data
+
+
 async def test_options_describe_the_server(jp_fetch):
     response = await jp_fetch("remotem", "api", "uploads", method="OPTIONS", raise_error=False)
     assert response.code == 204
     assert response.headers["Tus-Version"] == "1.0.0"
     assert set(response.headers["Tus-Extension"].split(",")) >= {"creation", "termination", "checksum"}
     assert int(response.headers["Tus-Max-Size"]) > 0
+    assert response.headers["Tus-Checksum-Algorithm"].split(",") == ["crc32", "sha256", "sha1", "md5"]
 
 
 class TestRemoteTargets:

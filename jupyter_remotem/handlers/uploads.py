@@ -32,6 +32,7 @@ from typing import Any
 
 from tornado import web
 
+from ..checksums import CHECKSUMS
 from ..errors import (
     BadParameter,
     ChecksumMismatch,
@@ -155,7 +156,7 @@ class UploadsHandler(UploadsBase):
         self.set_header("Tus-Version", TUS_VERSION)
         self.set_header("Tus-Extension", EXTENSIONS)
         self.set_header("Tus-Max-Size", str(self.services.max_upload_bytes))
-        self.set_header("Tus-Checksum-Algorithm", "sha256,sha1,md5")
+        self.set_header("Tus-Checksum-Algorithm", ",".join(CHECKSUMS))
         self.set_status(204)
         self.finish()
 

@@ -25,17 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..checksums import CHECKSUMS, digest_size, new_hasher
 from ..errors import BadParameter, ChecksumMismatch, Conflict
 from . import paths
 from .repository import Repository
 
-#: Checksum algorithms of tus's checksum extension that are accepted (chunk and whole file).
-CHECKSUMS = ("sha256", "sha1", "md5")
 PARTIAL_INFIX = ".remotem-upload-"
 
 
 def parse_checksum(header: str | None, what: str) -> tuple[str, bytes] | None:
-    """``"sha1 <base64 digest>"`` (tus's Upload-Checksum) as (algorithm, digest), or None."""
+    """``"crc32 <base64 digest>"`` (tus's Upload-Checksum) as (algorithm, digest), or None."""
     if not header:
         return None
     algorithm, _, encoded = header.strip().partition(" ")
@@ -48,8 +47,8 @@ def parse_checksum(header: str | None, what: str) -> tuple[str, bytes] | None:
     except ValueError:
         raise BadParameter(f"{what}: the digest must be base64.", hint="For example 'sha256 " +
                            base64.b64encode(hashlib.sha256(b"").digest()).decode() + "'.") from None
-    if len(digest) != hashlib.new(algorithm).digest_size:
-        raise BadParameter(f"{what}: a {algorithm} digest has {hashlib.new(algorithm).digest_size} bytes.")
+    if len(digest) != digest_size(algorithm):
+        raise BadParameter(f"{what}: a {algorithm} digest has {digest_size(algorithm)} bytes.")
     return algorithm, digest
 
 
@@ -98,7 +97,7 @@ class UploadPlace:
             stream.truncate(offset)
 
     def digest(self, algorithm: str) -> bytes:
-        hasher = hashlib.new(algorithm)
+        hasher = new_hasher(algorithm)
         with open(self.partial_file, "rb") as stream:
             while chunk := stream.read(8 * 1024**2):
                 hasher.update(chunk)
@@ -142,7 +141,7 @@ class RunningDigests:
             known = self._digests.get(upload_id)
         if known is not None and known[0] == offset and known[1].name == algorithm:
             return known[1].copy()
-        return hashlib.new(algorithm) if offset == 0 else None
+        return new_hasher(algorithm) if offset == 0 else None
 
     def keep(self, upload_id: str, offset: int, hasher: Any) -> None:
         with self._lock:
@@ -167,7 +166,7 @@ class ChunkWriter:
         self.checksum = checksum
         self.received = 0
         self.too_long = False
-        self._hasher = hashlib.new(checksum[0]) if checksum else None
+        self._hasher = new_hasher(checksum[0]) if checksum else None
         self._whole = whole
         self._digests = digests
         self._fd = os.open(place.partial_file, os.O_WRONLY | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
