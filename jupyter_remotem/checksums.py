@@ -4,8 +4,9 @@ the notebook client and the ``OPTIONS`` answer that tells other tus clients.
 CRC-32 is there because it is what integrity checks of bulk transfers use by default (the
 object stores' own upload checksums among them): it catches the accidental corruption a chunk
 checksum is for, at several GB/s, where SHA-256 runs at about 1.5 GB/s and, hashed on both
-sides of a link, caps an upload well below the speed of the link itself.  The SHA family stays
-for whoever wants a cryptographic digest (the lab's WebCrypto sends SHA-256).
+sides of a link, caps an upload well below the speed of the link itself.  SHA-256 and SHA-1 stay for whoever
+wants a cryptographic digest (the lab's WebCrypto sends SHA-256), MD5 for clients that only
+speak it.
 """
 
 from __future__ import annotations
