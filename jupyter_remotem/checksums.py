@@ -3,8 +3,10 @@ the notebook client and the ``OPTIONS`` answer that tells other tus clients.
 
 CRC-32 is there because it is what integrity checks of bulk transfers use by default (the
 object stores' own upload checksums among them): it catches the accidental corruption a chunk
-checksum is for, at several GB/s, where SHA-256 runs at about 1.5 GB/s and, hashed on both
-sides of a link, caps an upload well below the speed of the link itself.  SHA-256 and SHA-1 stay for whoever
+checksum is for.  It is computed by ISA-L (``isal``: carry-less multiplication, about 15 GB/s
+on one core, where zlib's runs at about 2 GB/s and SHA-256 at about 1.4 GB/s): a digest made
+on both sides of a link at zlib's or SHA-256's speed caps an upload well below the speed of
+the link itself, at ISA-L's it costs a few per cent.  SHA-256 and SHA-1 stay for whoever
 wants a cryptographic digest (the lab's WebCrypto sends SHA-256), MD5 for clients that only
 speak it.
 """
@@ -12,8 +14,9 @@ speak it.
 from __future__ import annotations
 
 import hashlib
-import zlib
 from typing import Any, Protocol
+
+from isal import isal_zlib
 
 
 class Hasher(Protocol):
@@ -28,8 +31,8 @@ class Hasher(Protocol):
 
 
 class Crc32:
-    """zlib's CRC-32 with hashlib's interface; its digest is the 4 bytes big-endian (as tus
-    servers that offer ``crc32`` send it).  zlib lets go of the GIL for large pieces."""
+    """CRC-32 (zlib's polynomial, ISA-L's code) with hashlib's interface; its digest is the 4
+    bytes big-endian (as tus servers that offer ``crc32`` send it)."""
 
     name = "crc32"
     digest_size = 4
@@ -38,7 +41,7 @@ class Crc32:
         self._value = value
 
     def update(self, data: bytes) -> None:
-        self._value = zlib.crc32(data, self._value)
+        self._value = isal_zlib.crc32(data, self._value)
 
     def digest(self) -> bytes:
         return self._value.to_bytes(4, "big")

@@ -6,6 +6,7 @@ same from the notebook client (``c.upload``, ``c.download``, ``c.mkdir``, ``c.mv
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import io
 import json
@@ -13,9 +14,11 @@ import os
 import shutil
 import subprocess
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
+import requests
 
 from _api import call, encoded, server_config
 
@@ -214,3 +217,47 @@ async def test_deleting_or_moving_an_uploaded_file_in_the_tree_keeps_the_quota_t
     assert quota["usage"]["storage_bytes"] == 0, quota
     code, job = await call(jp_fetch, "GET", "jobs", job_id)
     assert job["written"]["files"] == 0, job["written"]
+
+
+async def test_the_client_resumes_an_interrupted_chunked_upload(jp_fetch, folders, jp_http_port, jp_base_url,
+                                                                tmp_path, jp_auth_header):
+    """A network failure after two of six chunks: called again, the client asks the server
+    where it stopped and sends only the last four (each with its CRC-32), and the file is whole."""
+    import jupyter_remotem as remotem
+
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+
+    def work() -> None:
+        c = remotem.connect(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", token)
+        session, sent, link = c.connection.session, [], {"down_after": 2}
+        patch = session.patch
+
+        def watched(url, data=None, **kwargs):
+            """What each PATCH sends; the link goes down before the third of the first call."""
+            if len(sent) == link["down_after"]:
+                raise requests.ConnectionError("the link went down")
+            sent.append((int(kwargs["headers"]["Upload-Offset"]), bytes(data), kwargs["headers"]["Upload-Checksum"]))
+            return patch(url, data=data, **kwargs)
+
+        try:
+            local = tmp_path / "chunked.bin"
+            local.write_bytes(os.urandom(5 * MiB + 7))
+            session.patch = watched
+            with pytest.raises(requests.ConnectionError):
+                c.upload(local, "work", "inbox/chunked.bin", chunk_bytes=MiB)
+            assert not (folders / "work" / "inbox" / "chunked.bin").exists()
+            link["down_after"] = None
+            job = c.upload(local, "work", "inbox/chunked.bin", chunk_bytes=MiB)
+            assert job.status == "COMPLETED"
+            assert (folders / "work" / "inbox" / "chunked.bin").read_bytes() == local.read_bytes()
+            assert [offset for offset, _, _ in sent] == [0, MiB, 2 * MiB, 3 * MiB, 4 * MiB, 5 * MiB]
+            whole = local.read_bytes()
+            for offset, chunk, header in sent:
+                assert chunk == whole[offset:offset + MiB]
+                assert header == "crc32 " + base64.b64encode(zlib.crc32(chunk).to_bytes(4, "big")).decode()
+            with pytest.raises(ValueError, match="chunk_bytes"):
+                c.upload(local, "work", "inbox/none.bin", chunk_bytes=0)
+        finally:
+            c.close()
+
+    await asyncio.to_thread(work)

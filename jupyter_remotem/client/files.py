@@ -68,6 +68,8 @@ def upload(client: Client, local: str | os.PathLike[str], repository: str, path:
     interrupted upload and its resumption, which size and modification time (what decides
     whether to resume) do not show."""
     new_hasher(checksum)  # an unknown algorithm is refused before anything is sent
+    if chunk_bytes < 1:
+        raise ValueError(f"chunk_bytes must be at least 1, not {chunk_bytes}")
     source = Path(local)
     size = source.stat().st_size
     session, connection = client.connection.session, client.connection
@@ -94,15 +96,19 @@ def upload(client: Client, local: str | os.PathLike[str], repository: str, path:
         url = urljoin(connection.address.url, created.headers["Location"])
         record.write_text(json.dumps(dict(wanted, url=url)))
         offset = 0
-    with open(source, "rb") as stream, ThreadPoolExecutor(1, thread_name_prefix="remotem-upload") as reader:
+    # The next chunk is read and hashed while this one is sent, into the other of two buffers
+    # made once: a fresh buffer per chunk would cost the kernel a page fault per 4 KiB.
+    buffers = [memoryview(bytearray(min(chunk_bytes, size))) for _ in range(2 if size > chunk_bytes else 1)]
+    turn = 0
+    with open(source, "rb", buffering=0) as stream, ThreadPoolExecutor(1, thread_name_prefix="remotem-upload") as reader:
         stream.seek(offset)
-        # The next chunk is read and hashed (hashlib lets go of the GIL) while this one is sent.
-        following = reader.submit(_read_chunk, stream, min(chunk_bytes, size - offset), checksum)
+        following = reader.submit(_read_chunk, stream, buffers[turn], min(chunk_bytes, size - offset), checksum)
         while offset < size:
             chunk, digest = following.result()
             sent = offset + len(chunk)
             if sent < size:
-                following = reader.submit(_read_chunk, stream, min(chunk_bytes, size - sent), checksum)
+                turn = (turn + 1) % len(buffers)
+                following = reader.submit(_read_chunk, stream, buffers[turn], min(chunk_bytes, size - sent), checksum)
             answer = _checked(session.patch(url, data=chunk, timeout=connection.timeout, headers={
                 **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
                 "Upload-Checksum": f"{checksum} {digest}"}))
@@ -110,14 +116,19 @@ def upload(client: Client, local: str | os.PathLike[str], repository: str, path:
             if offset != sent:  # the server kept less (it cannot, with a checksum): resend from there
                 following.result()  # the read under way ends before the stream moves
                 stream.seek(offset)
-                following = reader.submit(_read_chunk, stream, min(chunk_bytes, size - offset), checksum)
+                following = reader.submit(_read_chunk, stream, buffers[turn], min(chunk_bytes, size - offset),
+                                          checksum)
     record.unlink(missing_ok=True)
     return client.connection.get_json("jobs", url.rstrip("/").rsplit("/", 1)[-1])
 
 
-def _read_chunk(stream: Any, count: int, algorithm: str) -> tuple[bytes, str]:
-    """The next ``count`` bytes of ``stream`` and their checksum (base64, as tus sends it)."""
-    chunk = stream.read(count)
+def _read_chunk(stream: Any, buffer: memoryview, count: int, algorithm: str) -> tuple[memoryview, str]:
+    """The next ``count`` bytes of ``stream``, read into ``buffer``, and their checksum (base64,
+    as tus sends it)."""
+    filled = 0
+    while filled < count and (got := stream.readinto(buffer[filled:count])):
+        filled += got
+    chunk = buffer[:filled]
     hasher = new_hasher(algorithm)
     hasher.update(chunk)
     return chunk, base64.b64encode(hasher.digest()).decode()

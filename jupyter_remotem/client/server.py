@@ -145,14 +145,18 @@ class Client:
 
     # -- files where they live (see :mod:`.files`) ------------------------------------------
     def upload(self, local: str | os.PathLike[str], repository: str | None = None, path: str | None = None,
-               overwrite: bool = False, checksum: str = "crc32", whole_file_checksum: bool = False) -> Job:
+               overwrite: bool = False, checksum: str = "crc32", whole_file_checksum: bool = False,
+               chunk_bytes: int = files.CHUNK_BYTES) -> Job:
         """Upload a local file (default target: the home repository, under its name); call it again
         after an interruption and only the rest is sent.  Answers the upload's job.  Each chunk is
         verified with ``checksum`` (``"crc32"``, or ``"sha256"``, ``"sha1"``, ``"md5"``);
-        ``whole_file_checksum`` also verifies the whole file's SHA-256 at the end."""
+        ``whole_file_checksum`` also verifies the whole file's SHA-256 at the end.  Smaller
+        ``chunk_bytes`` lose less to an interruption on a poor link (each chunk takes two
+        buffers of memory); larger ones lose less time between requests."""
         target = path or Path(local).name
         return Job(self, files.upload(self, local, repository or self.home_repository(required=True), target,
-                                      overwrite, whole_file_checksum=whole_file_checksum, checksum=checksum))
+                                      overwrite, chunk_bytes=chunk_bytes, whole_file_checksum=whole_file_checksum,
+                                      checksum=checksum))
 
     def download(self, repository: str, path: str, local: str | os.PathLike[str] | None = None) -> Path:
         """Download a file (resuming a ``.part`` left by an interrupted one) or a folder as a zip."""

@@ -21,6 +21,7 @@ import hashlib
 import os
 import posixpath
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,12 @@ class RunningDigests:
         return known[1].digest() if known is not None and known[0] == offset else None
 
 
+#: Threads that hash the pieces of uploads while other threads write them (hashlib and ISA-L
+#: let go of the GIL); a writer waits for its piece's digest, so each digest sees its pieces
+#: in order.
+HASHING = ThreadPoolExecutor(2, thread_name_prefix="remotem-upload-hash")
+
+
 class ChunkWriter:
     """Appends one request's bytes to the partial file, hashing them as they come: for the
     chunk's checksum (tus ``Upload-Checksum``) and, with ``whole``, for the whole file's."""
@@ -173,19 +180,30 @@ class ChunkWriter:
 
     def write(self, pieces: bytes | list[bytes]) -> None:
         """Append ``pieces`` (one, or several in order: written in one system call, not joined
-        first) and hash them."""
+        first) and hash them meanwhile, in a thread of :data:`HASHING`: the digest costs no
+        time of its own unless it is slower than the disk."""
         pieces = [pieces] if isinstance(pieces, bytes) else pieces
         count = sum(len(piece) for piece in pieces)
         if self.start + self.received + count > self.length:
             self.too_long = True
             return
-        _write_all(self._fd, pieces, count)
+        hashing = HASHING.submit(self._hash, pieces) if self._hasher or self._whole else None
+        try:
+            _write_all(self._fd, pieces, count)
+        except BaseException:
+            self._whole = None  # hashed bytes the file may lack: the end reads the file instead
+            raise
+        finally:
+            if hashing is not None:
+                hashing.result()
+        self.received += count
+
+    def _hash(self, pieces: list[bytes]) -> None:
         for piece in pieces:
             if self._hasher is not None:
                 self._hasher.update(piece)
             if self._whole is not None:
                 self._whole.update(piece)
-        self.received += count
 
     def _kept(self) -> int:
         offset = self.place.offset()
