@@ -220,10 +220,11 @@ async def test_deleting_or_moving_an_uploaded_file_in_the_tree_keeps_the_quota_t
 
 
 async def test_the_client_resumes_an_interrupted_chunked_upload(jp_fetch, folders, jp_http_port, jp_base_url,
-                                                                tmp_path, jp_auth_header):
+                                                                tmp_path, jp_auth_header, monkeypatch):
     """A network failure after two of six chunks: called again, the client asks the server
     where it stopped and sends only the last four (each with its CRC-32), and the file is whole."""
     import jupyter_remotem as remotem
+    from jupyter_remotem.client import files
 
     token = jp_auth_header["Authorization"].split(" ", 1)[1]
 
@@ -255,6 +256,14 @@ async def test_the_client_resumes_an_interrupted_chunked_upload(jp_fetch, folder
             for offset, chunk, header in sent:
                 assert chunk == whole[offset:offset + MiB]
                 assert header == "crc32 " + base64.b64encode(zlib.crc32(chunk).to_bytes(4, "big")).decode()
+            # Chunks start small and double up to chunk_bytes.
+            sent.clear()
+            monkeypatch.setattr(files, "FIRST_CHUNK_BYTES", 256 * 1024)
+            c.upload(local, "work", "inbox/ramped.bin", chunk_bytes=MiB)
+            assert (folders / "work" / "inbox" / "ramped.bin").read_bytes() == whole
+            kiB = 1024
+            assert [offset for offset, _, _ in sent] == [0, 256 * kiB, 768 * kiB, 1792 * kiB, 2816 * kiB, 3840 * kiB,
+                                                        4864 * kiB]
             with pytest.raises(ValueError, match="chunk_bytes"):
                 c.upload(local, "work", "inbox/none.bin", chunk_bytes=0)
         finally:

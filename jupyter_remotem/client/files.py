@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from .server import Client
 
 CHUNK_BYTES = 64 * 1024**2
+#: The first chunk of an upload (see :func:`_chunk_sizes`).
+FIRST_CHUNK_BYTES = 4 * 1024**2
 #: One read of a download's body (see :func:`_save_body`).
 DOWNLOAD_READ_BYTES = 8 * 1024**2
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -97,18 +100,23 @@ def upload(client: Client, local: str | os.PathLike[str], repository: str, path:
         record.write_text(json.dumps(dict(wanted, url=url)))
         offset = 0
     # The next chunk is read and hashed while this one is sent, into the other of two buffers
-    # made once: a fresh buffer per chunk would cost the kernel a page fault per 4 KiB.
+    # made once: a fresh buffer per chunk would cost the kernel a page fault per 4 KiB.  Chunks
+    # start small and double up to ``chunk_bytes``, so the first bytes leave at once.
     buffers = [memoryview(bytearray(min(chunk_bytes, size))) for _ in range(2 if size > chunk_bytes else 1)]
-    turn = 0
+    turn, sizes = 0, _chunk_sizes(chunk_bytes)
     with open(source, "rb", buffering=0) as stream, ThreadPoolExecutor(1, thread_name_prefix="remotem-upload") as reader:
+
+        def read_ahead(position: int) -> Any:
+            return reader.submit(_read_chunk, stream, buffers[turn], min(next(sizes), size - position), checksum)
+
         stream.seek(offset)
-        following = reader.submit(_read_chunk, stream, buffers[turn], min(chunk_bytes, size - offset), checksum)
+        following = read_ahead(offset)
         while offset < size:
             chunk, digest = following.result()
             sent = offset + len(chunk)
             if sent < size:
                 turn = (turn + 1) % len(buffers)
-                following = reader.submit(_read_chunk, stream, buffers[turn], min(chunk_bytes, size - sent), checksum)
+                following = read_ahead(sent)
             answer = _checked(session.patch(url, data=chunk, timeout=connection.timeout, headers={
                 **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
                 "Upload-Checksum": f"{checksum} {digest}"}))
@@ -116,10 +124,17 @@ def upload(client: Client, local: str | os.PathLike[str], repository: str, path:
             if offset != sent:  # the server kept less (it cannot, with a checksum): resend from there
                 following.result()  # the read under way ends before the stream moves
                 stream.seek(offset)
-                following = reader.submit(_read_chunk, stream, buffers[turn], min(chunk_bytes, size - offset),
-                                          checksum)
+                following = read_ahead(offset)
     record.unlink(missing_ok=True)
     return client.connection.get_json("jobs", url.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _chunk_sizes(largest: int) -> Iterator[int]:
+    """:data:`FIRST_CHUNK_BYTES`, then twice as many each time, up to ``largest``."""
+    size = min(FIRST_CHUNK_BYTES, largest)
+    while True:
+        yield size
+        size = min(2 * size, largest)
 
 
 def _read_chunk(stream: Any, buffer: memoryview, count: int, algorithm: str) -> tuple[memoryview, str]:
