@@ -69,8 +69,9 @@ def test_job_survives_a_server_restart(home, demo_dir):
     np.testing.assert_allclose(np.load(results / "stats.npy"), scan.reshape(-1, *scan.shape[2:]).mean(axis=0))
 
 
-def test_a_direct_save_a_server_stop_interrupted_ends_with_the_reason_and_leaves_no_temporary_file(home, demo_dir):
-    """The server stopped between a direct save's record and its files: the next one ends it."""
+def test_a_direct_save_a_server_stop_interrupted_ends_with_the_reason_and_leaves_nothing(home, demo_dir):
+    """The server stopped between a direct save's record and the end of its files: the next one
+    ends it, and removes what it wrote (a published file, a half-written one), and only that."""
     from jupyter_remotem.jobs.models import Phase
     from jupyter_remotem.jobs.output import temporary_name
     from jupyter_remotem.jobs.store import JobStore
@@ -81,11 +82,18 @@ def test_a_direct_save_a_server_stop_interrupted_ends_with_the_reason_and_leaves
     request = {"repository": "demo", "path": "scan.npy", "dataset": None, "operation": "frame_stats",
                "params": {}, "roi": None,
                "output": {"repository": "results", "path": "stats.npy", "format": "npy", "overwrite": False}}
-    # What the stopped server left: the held record and a half-written temporary file.
+    # What the stopped server left: the held record, its NPY's sidecar already in place and
+    # recorded, the NPY half-written under its temporary name; and a file of someone else's.
     store = JobStore(url)
     held = store.create("ada", "reduction", request, phase=Phase.HELD)
+    published = results / "stats.npy.json"
+    published.write_bytes(b'{"job_id": "..."}')
+    stat = published.stat()
+    store.record_written(held.id, [{"repository": "results", "path": "stats.npy.json", "kind": "file",
+                                    "format": "json", "size": stat.st_size, "mtime": stat.st_mtime}])
     partial = results / temporary_name("stats.npy", held.id)
     partial.write_bytes(b"\x93NUMPY half")
+    (results / "other.npy").write_bytes(b"kept")
     store.close()
     config = {
         "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}},
@@ -101,6 +109,9 @@ def test_a_direct_save_a_server_stop_interrupted_ends_with_the_reason_and_leaves
             server.request("GET", f"remotem/api/jobs/{held.id}")[1]), "the interrupted save to end")
         assert job["phase"] == "ERROR" and job["error"]["code"] == "interrupted", job
         assert not partial.exists(), "its temporary file is removed"
-        assert list(results.iterdir()) == []
+        assert not published.exists(), "the file it had published is removed"
+        assert [p.name for p in results.iterdir()] == ["other.npy"]
+        code, usage = server.request("GET", "remotem/api/quota")
+        assert code == 200 and usage["usage"]["storage_bytes"] == 0, usage
     finally:
         stop_group(server.process)

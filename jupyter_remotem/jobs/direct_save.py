@@ -29,7 +29,8 @@ from ..storage.repository import Repository
 from .models import Phase
 from .output import OutputWriter
 from .provenance import provenance
-from .requests import JobRequest, OutputSpec
+from .requests import JobRequest
+from .retention import remove_written
 from .store import JobStore
 from .worker import progress_json
 
@@ -131,17 +132,16 @@ INTERRUPTED = {"code": "interrupted", "kind": "fatal",
 def end_interrupted(store: JobStore, registry: Any, owner: str, before: datetime) -> list[str]:
     """End ``owner``'s direct saves held since before ``before`` (this server's start): a server
     that stops between the record and its files leaves the job HELD, and no worker will ever
-    finish it.  Its temporary files go; it ends ERROR, saying so.  Uploads (HELD too, while their
-    client sends bytes) are not direct saves: :mod:`.uploads` looks after them."""
+    finish it.  What it wrote goes — its temporary files, and the files it had already put in
+    place and recorded (an output of several files may be half published) — so that its
+    error's "nothing was kept" holds and no storage is counted for it; it ends ERROR, saying
+    so.  Uploads (HELD too, while their client sends bytes) are not direct saves:
+    :mod:`.uploads` looks after them."""
     ended = []
     for job in store.list(owner, [Phase.HELD], kinds=["reduction"]):
         if job.created >= before:
             continue
-        try:
-            spec = OutputSpec.from_json((job.request or {}).get("output"))
-            OutputWriter(registry.get(spec.repository), spec, job.id).discard()
-        except RemotemError:  # an output that cannot be named, a repository gone: nothing to remove
-            pass
+        remove_written(store, registry, job)
         if store.finish(job.id, Phase.ERROR, error=INTERRUPTED):
             ended.append(job.id)
     return ended
