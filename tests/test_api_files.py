@@ -237,7 +237,7 @@ async def test_the_client_resumes_an_interrupted_chunked_upload(jp_fetch, folder
             """What each PATCH sends; the link goes down before the third of the first call."""
             if len(sent) == link["down_after"]:
                 raise requests.ConnectionError("the link went down")
-            sent.append((int(kwargs["headers"]["Upload-Offset"]), bytes(data), kwargs["headers"]["Upload-Checksum"]))
+            sent.append((int(kwargs["headers"]["Upload-Offset"]), len(data), kwargs["headers"]["Upload-Checksum"]))
             return patch(url, data=data, **kwargs)
 
         try:
@@ -253,8 +253,9 @@ async def test_the_client_resumes_an_interrupted_chunked_upload(jp_fetch, folder
             assert (folders / "work" / "inbox" / "chunked.bin").read_bytes() == local.read_bytes()
             assert [offset for offset, _, _ in sent] == [0, MiB, 2 * MiB, 3 * MiB, 4 * MiB, 5 * MiB]
             whole = local.read_bytes()
-            for offset, chunk, header in sent:
-                assert chunk == whole[offset:offset + MiB]
+            for offset, length, header in sent:
+                assert length == min(MiB, len(whole) - offset)
+                chunk = whole[offset:offset + length]
                 assert header == "crc32 " + base64.b64encode(zlib.crc32(chunk).to_bytes(4, "big")).decode()
             # Chunks start small and double up to chunk_bytes.
             sent.clear()
@@ -270,3 +271,21 @@ async def test_the_client_resumes_an_interrupted_chunked_upload(jp_fetch, folder
             c.close()
 
     await asyncio.to_thread(work)
+
+
+def test_an_upload_body_refuses_a_file_that_got_shorter(tmp_path):
+    """A local file cut short while it is sent ends the request with an error: the server, short
+    of Content-Length, keeps nothing of that chunk, where padding would have sent bytes that
+    were never in the file."""
+    from jupyter_remotem.client.files import _FileRange
+
+    local = tmp_path / "shrinking.bin"
+    local.write_bytes(os.urandom(3 * MiB))
+    with _FileRange(local, MiB, 2 * MiB) as body:
+        assert len(body) == 2 * MiB
+        assert bytes(body.read()) == local.read_bytes()[MiB:2 * MiB]
+        with open(local, "r+b") as stream:
+            stream.truncate(2 * MiB + MiB // 2)
+        assert len(bytes(body.read())) == MiB // 2
+        with pytest.raises(OSError, match="shorter"):
+            body.read()

@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 
 from ..checksums import new_hasher
 from .connection import path_in_url
+from .interrupt import BODY_BLOCK_BYTES
 from .errors import NotFound, error_from_answer
 
 if TYPE_CHECKING:
@@ -47,9 +48,9 @@ def _checked(response: Any) -> Any:
 
 def _sha256(path: Path) -> bytes:
     hasher = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            hasher.update(chunk)
+    with _FileRange(path, 0, path.stat().st_size) as body:
+        while block := body.read():
+            hasher.update(block)
     return hasher.digest()
 
 
@@ -99,32 +100,31 @@ def upload(client: Client, local: str | os.PathLike[str], repository: str, path:
         url = urljoin(connection.address.url, created.headers["Location"])
         record.write_text(json.dumps(dict(wanted, url=url)))
         offset = 0
-    # The next chunk is read and hashed while this one is sent, into the other of two buffers
-    # made once: a fresh buffer per chunk would cost the kernel a page fault per 4 KiB.  Chunks
-    # start small and double up to ``chunk_bytes``, so the first bytes leave at once.
-    buffers = [memoryview(bytearray(min(chunk_bytes, size))) for _ in range(2 if size > chunk_bytes else 1)]
-    turn, sizes = 0, _chunk_sizes(chunk_bytes)
-    with open(source, "rb", buffering=0) as stream, ThreadPoolExecutor(1, thread_name_prefix="remotem-upload") as reader:
+    # Each chunk streams from the file through a small buffer (no copy of the chunk in memory);
+    # its checksum, which the request's headers carry, is made by another thread while the
+    # chunk before it is sent.  Chunks start small and double up to ``chunk_bytes``, so the
+    # first bytes leave at once.
+    sizes = _chunk_sizes(chunk_bytes)
+    with ThreadPoolExecutor(1, thread_name_prefix="remotem-upload") as digester:
 
-        def read_ahead(position: int) -> Any:
-            return reader.submit(_read_chunk, stream, buffers[turn], min(next(sizes), size - position), checksum)
+        def digest_ahead(position: int) -> tuple[int, Any]:
+            count = min(next(sizes), size - position)
+            return count, digester.submit(_digest_of, source, position, count, checksum)
 
-        stream.seek(offset)
-        following = read_ahead(offset)
+        count, digest = digest_ahead(offset)
         while offset < size:
-            chunk, digest = following.result()
-            sent = offset + len(chunk)
-            if sent < size:
-                turn = (turn + 1) % len(buffers)
-                following = read_ahead(sent)
-            answer = _checked(session.patch(url, data=chunk, timeout=connection.timeout, headers={
-                **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
-                "Upload-Checksum": f"{checksum} {digest}"}))
+            sent = offset + count
+            body = _FileRange(source, offset, count)
+            following = digest_ahead(sent) if sent < size else None
+            with body:
+                answer = _checked(session.patch(url, data=body, timeout=connection.timeout, headers={
+                    **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
+                    "Upload-Checksum": f"{checksum} {digest.result()}"}))
             offset = int(answer.headers["Upload-Offset"])
             if offset != sent:  # the server kept less (it cannot, with a checksum): resend from there
-                following.result()  # the read under way ends before the stream moves
-                stream.seek(offset)
-                following = read_ahead(offset)
+                following = digest_ahead(offset) if offset < size else None
+            if following is not None:
+                count, digest = following
     record.unlink(missing_ok=True)
     return client.connection.get_json("jobs", url.rstrip("/").rsplit("/", 1)[-1])
 
@@ -137,16 +137,45 @@ def _chunk_sizes(largest: int) -> Iterator[int]:
         size = min(2 * size, largest)
 
 
-def _read_chunk(stream: Any, buffer: memoryview, count: int, algorithm: str) -> tuple[memoryview, str]:
-    """The next ``count`` bytes of ``stream``, read into ``buffer``, and their checksum (base64,
-    as tus sends it)."""
-    filled = 0
-    while filled < count and (got := stream.readinto(buffer[filled:count])):
-        filled += got
-    chunk = buffer[:filled]
+class _FileRange:
+    """``count`` bytes of a file from ``start``, as a request body: read block by block into
+    one reused buffer that stays in the CPU's cache (the socket copies each block before the
+    next read), where reading a whole chunk into memory first would pass over every byte once
+    more, and fault in fresh memory for it."""
+
+    def __init__(self, path: Path, start: int, count: int) -> None:
+        self._stream = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by __exit__)
+        self._stream.seek(start)
+        self._left = count
+        self._buffer = memoryview(bytearray(min(count, BODY_BLOCK_BYTES)))
+
+    def __len__(self) -> int:  # requests sends it as Content-Length
+        return self._left
+
+    def read(self, wanted: int = -1) -> memoryview | bytes:
+        count = min(self._left, len(self._buffer) if wanted is None or wanted < 0 else wanted, len(self._buffer))
+        if count <= 0:
+            return b""
+        got = self._stream.readinto(self._buffer[:count])
+        if not got:
+            raise OSError(f"{self._stream.name} became shorter while it was being uploaded")
+        self._left -= got
+        return self._buffer[:got]
+
+    def __enter__(self) -> _FileRange:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stream.close()
+
+
+def _digest_of(path: Path, start: int, count: int, algorithm: str) -> str:
+    """The checksum (base64, as tus sends it) of ``count`` bytes of the file from ``start``."""
     hasher = new_hasher(algorithm)
-    hasher.update(chunk)
-    return chunk, base64.b64encode(hasher.digest()).decode()
+    with _FileRange(path, start, count) as body:
+        while block := body.read():
+            hasher.update(block)
+    return base64.b64encode(hasher.digest()).decode()
 
 
 def download(client: Client, repository: str, path: str, local: str | os.PathLike[str] | None = None) -> Path:
