@@ -13,7 +13,8 @@ of threads, and rows can be generated and written one block at a time.
 
 Conventions of the written files (see :func:`generate`): ``scan.raw`` is described by
 ``scan.raw.json``; ``scan.mib`` comes with ``scan.hdr``; ``scan.blo`` holds the counts scaled to
-uint8 by :func:`to_uint8`.
+uint8 by :func:`to_uint8`; ``virtual_images.tif`` is not the scan but a small stack of images made
+from it (:func:`virtual_images`), as image files usually come.
 """
 
 from __future__ import annotations
@@ -418,6 +419,32 @@ def _write_mib(target: Path, gen: ScanGenerator) -> None:
     )
 
 
+#: The images of ``virtual_images.tif``: bright field inside the direct beam, annular dark
+#: field around it, and the total counts (:func:`virtual_images`).
+VIRTUAL_IMAGES = ("bright_field", "annular_dark_field", "total")
+
+
+def virtual_images(data: np.ndarray, spec: ScanSpec) -> np.ndarray:
+    """A stack of real-space images of the scan, float32 ``(3, *scan_shape)``: what a user
+    exports from a 4D-STEM session and what TIFF stacks usually hold (see :data:`VIRTUAL_IMAGES`)."""
+    sy, sx = spec.frame_shape
+    y, x = np.mgrid[:sy, :sx]
+    radius = np.hypot(y - sy / 2, x - sx / 2)
+    frames = np.asarray(data, dtype=np.float32)
+    bright = np.tensordot(frames, (radius <= sx / 10).astype(np.float32), axes=([2, 3], [0, 1]))
+    dark = np.tensordot(frames, ((radius > sx / 8) & (radius <= sx / 2.5)).astype(np.float32), axes=([2, 3], [0, 1]))
+    return np.stack([bright, dark, frames.sum(axis=(2, 3))]).astype(np.float32)
+
+
+def _write_tiff(target: Path, data: np.ndarray, spec: ScanSpec) -> None:
+    """An ImageJ stack calibrated in nm (the scan step), so viewers show real-space images."""
+    import tifffile
+
+    step = spec.scan_step_nm
+    tifffile.imwrite(target, virtual_images(data, spec), imagej=True, resolution=(1 / step, 1 / step),
+                     metadata={"axes": "CYX", "unit": "nm", "mode": "grayscale", "Labels": list(VIRTUAL_IMAGES)})
+
+
 def _write_dm4(target: Path, data: np.ndarray, spec: ScanSpec) -> None:
     from .formats.dm4_writer import image_tree, write_dm4
 
@@ -460,6 +487,8 @@ shift and Poisson noise.  The same counts are stored in every format:
   scan.mib (+.hdr)    Quantum Detectors Merlin, 12-bit
   scan.blo            NanoMegas blockfile, counts // 4 clipped to uint8
   scan.dm4            DigitalMicrograph 4
+  virtual_images.tif  not the counts: an ImageJ TIFF stack of three images made from them
+                      (bright field, annular dark field, total), float32, calibrated in nm
   large/scan_large.h5 (only with --size large) a 2 GiB scan for speed tests
 
 Regenerate with:  jupyter remotem demo-data DIR [--size small|large]
@@ -510,6 +539,7 @@ def _outputs(spec: ScanSpec, large: ScanSpec | None) -> list[Output]:
         Output("scan.mib", lambda p: _write_mib(p, gen), companions=("scan.hdr",)),
         Output("scan.blo", lambda p: _write_blo(p, data(), spec)),
         Output("scan.dm4", lambda p: _write_dm4(p, data(), spec)),
+        Output("virtual_images.tif", lambda p: _write_tiff(p, data(), spec)),
     ]
     if large is not None:
         big = ScanGenerator(large)

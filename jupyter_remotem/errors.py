@@ -83,7 +83,7 @@ class ChecksumMismatch(RemotemError):
 
 class UnsupportedFormat(RemotemError):
     status, code = 415, "unsupported_format"
-    default_hint = "Supported: HDF5, NPY, raw with a .json sidecar, Zarr, .hspy, .zspy, .mib, .dm3/.dm4, .blo."
+    default_hint = "Supported: HDF5, NPY, raw with a .json sidecar, Zarr, .hspy, .zspy, .mib, .dm3/.dm4, .blo, TIFF."
 
 
 class CorruptFile(RemotemError):

@@ -36,6 +36,9 @@ def kinds_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with h5py.File(root / "result.h5", "w") as f:
         f.create_dataset("intensity", data=stack)
     tifffile.imwrite(root / "picture.tif", _gradient(32, 32))
+    # An ImageJ stack as microscopes write it: the same planes, calibrated, pixels compressed.
+    tifffile.imwrite(root / "stack.tif", stack, imagej=True, resolution=(1 / 0.5, 1 / 0.5),
+                     metadata={"axes": "ZYX", "spacing": 2.0, "unit": "nm"}, compression="zlib")
     (root / "README.txt").write_text("A folder of results.\n")
     (root / "positions.csv").write_text("y,x\n1,2\n3,4\n")
     (root / "view.json").write_text(json.dumps({"cmap": "viridis"}))
@@ -80,7 +83,7 @@ async def test_a_2d_array_offers_its_image_and_no_virtual_detectors(jp_fetch):
         assert "image" in error["hint"]
 
 
-@pytest.mark.parametrize("name", ["stack.npy", "result.h5"])
+@pytest.mark.parametrize("name", ["stack.npy", "result.h5", "stack.tif"])
 async def test_a_stack_of_2d_images_offers_its_planes(jp_fetch, name):
     meta = await get_json(jp_fetch, "repositories", "kinds", "meta", name)
     assert [choice["kind"] for choice in meta["previews"]] == ["first", "middle"]
@@ -111,6 +114,44 @@ async def test_the_planes_of_a_stack_are_different_pictures(jp_fetch):
     assert first_pixels.std() > 30 and middle_pixels.std() > 30
     # The middle plane is the first one negated: its picture is (nearly) the inverse.
     assert np.corrcoef(first_pixels.ravel(), middle_pixels.ravel())[0, 1] < -0.9
+
+
+async def test_a_tiff_stack_is_a_dataset_with_its_calibration_planes_and_data(jp_fetch, kinds_dir):
+    meta = await get_json(jp_fetch, "repositories", "kinds", "meta", "stack.tif")
+    assert meta["entry"]["format"] == "tiff"
+    assert meta["arrays"] == [{"path": "/", "shape": [3, 48, 64], "dtype": "<f4", "chunks": [1, 48, 64],
+                               "compression": "adobe_deflate"}]
+    dataset = meta["dataset"]
+    assert (dataset["format"], dataset["nav_shape"], dataset["sig_shape"]) == ("tiff", [3], [48, 64])
+    assert [(a["name"], a["scale"], a["units"]) for a in dataset["axes"]] == [
+        ("z", 2.0, "nm"), ("y", 0.5, "nm"), ("x", 0.5, "nm")]
+    first = await get(jp_fetch, "repositories", "kinds", "preview", "stack.tif", kind="first", size=64)
+    middle = await get(jp_fetch, "repositories", "kinds", "preview", "stack.tif", kind="middle", size=64)
+    assert first.code == middle.code == 200
+    assert np.corrcoef(_gray(first.body).ravel(), _gray(middle.body).ravel())[0, 1] < -0.9
+    response = await get(jp_fetch, "repositories", "kinds", "data", "stack.tif", slice="1:,::7,5")
+    assert response.code == 200, response.body[:300]
+    truth = tifffile.imread(kinds_dir / "stack.tif")
+    np.testing.assert_array_equal(np.load(io.BytesIO(response.body)), truth[1:, ::7, 5])
+    picture = await get_json(jp_fetch, "repositories", "kinds", "meta", "picture.tif")
+    assert [choice["kind"] for choice in picture["previews"]] == ["image"]
+    assert picture["dataset"]["shape"] == [32, 32]
+
+
+async def test_a_tiff_whose_pages_differ_is_a_client_error(jp_fetch, kinds_dir):
+    with tifffile.TiffWriter(kinds_dir / "mixed.tif") as writer:
+        writer.write(_gradient(32, 32), metadata=None)
+        writer.write(_gradient(20, 32), metadata=None)  # not a reduced copy (a pyramid level)
+    try:
+        for endpoint in ("meta", "preview"):
+            error = await get_error(jp_fetch, 415, "repositories", "kinds", endpoint, "mixed.tif")
+            assert "differ in shape or type" in error["message"] and "one shape" in error["hint"]
+        (kinds_dir / "cut.tif").write_bytes((kinds_dir / "stack.tif").read_bytes()[:2000])
+        error = await get_error(jp_fetch, 422, "repositories", "kinds", "meta", "cut.tif")
+        assert "cut.tif" in error["message"]
+    finally:
+        (kinds_dir / "mixed.tif").unlink()
+        (kinds_dir / "cut.tif").unlink(missing_ok=True)
 
 
 async def test_files_that_are_not_arrays_answer_meta_without_retrying_forever(jp_fetch):

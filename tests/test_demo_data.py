@@ -71,6 +71,7 @@ def test_demo_tree_has_every_format_and_some_folders():
         "scan.hdr",
         "scan.blo",
         "scan.dm4",
+        "virtual_images.tif",
         "README.txt",
         "notes/acquisition.md",
     ]:

@@ -1,8 +1,10 @@
 """A finished reduction job's output file, brought into the kernel as arrays.
 
-Formats the server opens as datasets (HDF5, NPY, ``.hspy``) come over ``GET data``; pictures and
-TIFF stacks (which are outputs, not datasets the server reads) can be read only when they were
-written to the notebooks' home repository, i.e. onto this machine's disk.
+HDF5, NPY and ``.hspy`` results come over ``GET data``.  PNG pictures are not arrays the server
+serves, and TIFF results are read here with tifffile, exactly as written; both can be read only
+when they were written to the notebooks' home repository, i.e. onto this machine's disk.  (The
+server does open TIFF stacks as datasets too, :mod:`jupyter_remotem.formats.tiff`, so a TIFF
+result elsewhere can be opened with ``client.open`` like any dataset.)
 """
 
 from __future__ import annotations

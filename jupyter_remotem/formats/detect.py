@@ -32,8 +32,8 @@ DIRECTORY_FORMATS = {"zarr", "zspy"}
 
 
 def detect_format(name: str, is_directory: bool = False) -> str | None:
-    """Return the format key for ``name`` (a dataset format, or "json", "image" or "tiff" for
-    files the lab shows otherwise), or None when it is none of these: the lab opens such files,
+    """Return the format key for ``name`` (a dataset format, "tiff" included, or "json" or "image"
+    for files the lab shows otherwise), or None when it is none of these: the lab opens such files,
     by their extension, in JupyterLab's own viewers (text in the editor, CSV as a table)."""
     lower = name.lower().rstrip("/")
     for suffix, fmt in SUFFIX_FORMATS.items():

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UnsupportedFormat
-from . import blockfile, dm, hdf5, hyperspy, mib, npy, raw, zarr_store
+from . import blockfile, dm, hdf5, hyperspy, mib, npy, raw, tiff, zarr_store
 from .boundary import converted_errors
 from .dataset import Dataset
 from .detect import detect_format
@@ -30,6 +30,7 @@ OPENERS: dict[str, Opener] = {
     "mib": mib.open_mib,
     "dm": dm.open_dm,
     "blo": blockfile.open_blo,
+    "tiff": tiff.open_tiff,
 }
 
 #: Container formats list their arrays without opening each one.
@@ -38,6 +39,7 @@ LISTERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "hspy": hdf5.list_hdf5,
     "zarr": zarr_store.list_zarr,
     "zspy": zarr_store.list_zarr,
+    "tiff": tiff.list_tiff,  # one array, or several images an OME or tifffile file declares
 }
 
 LABELS = {
@@ -50,6 +52,7 @@ LABELS = {
     "mib": "Merlin MIB",
     "dm": "DigitalMicrograph",
     "blo": "blockfile",
+    "tiff": "TIFF",
 }
 
 
