@@ -123,6 +123,7 @@ async def test_a_tiff_stack_is_a_dataset_with_its_calibration_planes_and_data(jp
                                "compression": "adobe_deflate"}]
     dataset = meta["dataset"]
     assert (dataset["format"], dataset["nav_shape"], dataset["sig_shape"]) == ("tiff", [3], [48, 64])
+    assert dataset["frame_kind"] == "image", "its pages are pictures: a viewer shows a stack, not a scan"
     assert [(a["name"], a["scale"], a["units"]) for a in dataset["axes"]] == [
         ("z", 2.0, "nm"), ("y", 0.5, "nm"), ("x", 0.5, "nm")]
     first = await get(jp_fetch, "repositories", "kinds", "preview", "stack.tif", kind="first", size=64)

@@ -85,6 +85,10 @@ class Dataset(ScanGeometry):
     internal_path: str | None = None
     axes: list[Axis] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: What the format says a frame is: "image" (a picture, e.g. a TIFF page), or None when it
+    #: says nothing (a viewer then goes by the frame axes' units: a 3-D array may be a line
+    #: scan of diffraction patterns or a stack of images).
+    frame_kind: str | None = None
 
 
     @property
@@ -128,4 +132,5 @@ class Dataset(ScanGeometry):
             "nbytes": self.nbytes,
             "axes": [axis.to_json() for axis in self.axes],
             "metadata": self.metadata,
+            "frame_kind": self.frame_kind,
         }

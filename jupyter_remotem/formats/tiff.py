@@ -654,6 +654,7 @@ def open_tiff(repository: Repository, path: str, dataset: str | None = None) -> 
             internal_path=None if len(tif.series) == 1 else _series_path(tif, index),
             axes=axes_of(geometry, calibration_of(tif, series, index)),
             metadata=_metadata(tif, series, index, geometry, path, warnings, decoded),
+            frame_kind="image",
         )
     except BaseException:
         close_tiff(tif)

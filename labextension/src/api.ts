@@ -121,6 +121,8 @@ export interface IDatasetInfo {
   nbytes: number;
   axes: IAxis[];
   metadata: Record<string, unknown>;
+  /** What the format says a frame is ('image': a picture, e.g. a TIFF page), or null. */
+  frame_kind?: 'image' | string | null;
 }
 
 export interface IMetaResponse {
@@ -238,7 +240,8 @@ export const DATASET_FORMATS: ReadonlyArray<string> = [
   'zspy',
   'mib',
   'dm',
-  'blo'
+  'blo',
+  'tiff'
 ];
 
 /**

@@ -130,3 +130,27 @@ def test_a_2d_array_is_one_image_and_a_plain_3d_npy_switches_between_scan_and_st
     expect(page.locator(f'{series} [data-testid="scan-plot"]')).to_have_attribute("data-points", "10",
                                                                                   timeout=60_000)
     assert page.errors == []
+
+
+def test_a_tiff_stack_without_calibration_opens_as_a_stack_of_its_pages(page, lab_server, demo_data) -> None:
+    """A TIFF's pages are pictures (the server says ``frame_kind: image``), so even a stack
+    with no units opens in the image viewer, and each plane is the page tifffile reads."""
+    import tifffile
+    from playwright.sync_api import expect
+
+    name = f"pages-{uuid.uuid4().hex[:8]}.tif"
+    pages = np.random.default_rng(7).integers(0, 60_000, (5, 33, 17), dtype=np.uint16)
+    tifffile.imwrite(demo_data / name, pages)
+    try:
+        viewer = open_from_palette(page, lab_server, name)
+        wait_image(page, viewer)
+        expect(page.locator(f"{viewer} .jp-remotem-viewer")).to_have_attribute("data-kind", "stack")
+        expect_no_scan_tools(page, viewer)
+        slider = page.locator(f"{viewer} .jp-remotem-viewer-plane-slider")
+        with page.expect_response(lambda r: f"/repositories/demo/data/{name}" in r.url) as answered:
+            slider.fill("3")
+        assert answered.value.status == 200
+        np.testing.assert_array_equal(np.load(io.BytesIO(answered.value.body())), tifffile.imread(demo_data / name)[3])
+        assert page.errors == []
+    finally:
+        (demo_data / name).unlink()

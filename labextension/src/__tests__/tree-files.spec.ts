@@ -60,7 +60,6 @@ describe('where a file opens', () => {
     expect(factory('positions.csv', 'csv')).toBe('CSVTable');
     expect(factory('positions.TSV', 'tsv')).toBe('TSVTable');
     expect(factory('photo.JPG', 'image')).toBe('Image');
-    expect(factory('plain.tif', 'tiff')).toBe('Image');
   });
 
   it('opens a saved PNG as a picture, a saved TIFF in the viewer', () => {
@@ -70,6 +69,15 @@ describe('where a file opens', () => {
       factory: 'Image'
     });
     expect(openRoute(entry('bf.tif', { result }, 'tiff'))).toEqual({
+      kind: 'viewer'
+    });
+  });
+
+  it('opens any TIFF in the viewer: the server reads it as an image or a stack', () => {
+    expect(openRoute(entry('stack.tif', {}, 'tiff'))).toEqual({
+      kind: 'viewer'
+    });
+    expect(openRoute(entry('photo.TIFF', {}, 'tiff'))).toEqual({
       kind: 'viewer'
     });
   });

@@ -433,6 +433,18 @@ describe('which viewer a dataset opens in', () => {
     expect(planeCount(info([40, 32, 32], 1))).toBe(40);
     expect(planeCount(info([32, 32], 0))).toBe(1);
   });
+
+  it('is a stack for a format whose frames are pictures, uncalibrated too', () => {
+    const tiff = {
+      ...info([7, 33, 17], 1),
+      format: 'tiff',
+      frame_kind: 'image'
+    };
+    expect(declaredStack(tiff)).toBe('images');
+    expect(dataKind(tiff)).toBe('stack');
+    expect(dataKind(tiff, 'scan')).toBe('scan');
+    expect(dataKind({ ...tiff, shape: [33, 17], nav_shape: [] })).toBe('image');
+  });
 });
 
 describe('the calibration an editor shows', () => {

@@ -9,8 +9,10 @@
  * an image. A 3-D array is either a line scan of diffraction frames or a stack of
  * images, which only its declaration tells apart: frame axes calibrated in a length
  * (nm, Å, µm: real space) or HyperSpy's metadata make it a stack; diffraction units
- * (mrad, 1/nm) or a diffraction signal type make it a scan; an undeclared one (a
- * plain .npy) opens as a scan, and the user may switch it (kept in the view state).
+ * (mrad, 1/nm) or a diffraction signal type make it a scan; a format whose frames
+ * are pictures (TIFF: the server's `frame_kind` 'image') makes it a stack; an
+ * undeclared one (a plain .npy) opens as a scan, and the user may switch it (kept
+ * in the view state).
  * Pure functions only, so that all of it is unit-testable.
  */
 import type { IDatasetInfo } from '../api';
@@ -53,6 +55,9 @@ export function declaredStack(dataset: IDatasetInfo): 'images' | 'scan' | null {
   const type = signalType(dataset);
   if (type && DIFFRACTION.test(type)) {
     return 'scan';
+  }
+  if (dataset.frame_kind === 'image') {
+    return 'images';
   }
   const axes = dataset.axes ?? [];
   const frame = axes.slice(axes.length - dataset.sig_shape.length);
