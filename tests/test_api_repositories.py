@@ -121,8 +121,10 @@ async def test_symlinks_out_of_the_root_are_invisible(jp_fetch):
 
 async def test_meta_describes_each_demo_format(jp_fetch):
     tree = await get_json(jp_fetch, "repositories", "demo", "tree", "")
-    datasets = [entry for entry in tree["entries"] if entry["format"] not in (None, "json")]
+    datasets = [entry for entry in tree["entries"] if entry["format"] not in (None, "json", "tiff")]
     assert {entry["format"] for entry in datasets} >= {"hdf5", "npy", "raw", "zarr", "hspy", "zspy", "mib", "blo"}
+    # The TIFF is a stack of images made from the scan (bright field, dark field, total).
+    images = (await get_json(jp_fetch, "repositories", "demo", "meta", "virtual_images.tif"))["dataset"]
     shapes = {}
     for entry in datasets:
         body = await get_json(jp_fetch, "repositories", "demo", "meta", entry["path"])
@@ -134,6 +136,8 @@ async def test_meta_describes_each_demo_format(jp_fetch):
         assert len(dataset["axes"]) in (0, 4)
         shapes[entry["name"]] = tuple(dataset["shape"])
     assert len(set(shapes.values())) == 1, shapes  # every demo file holds the same scan
+    scan = next(iter(shapes.values()))
+    assert (images["frame_kind"], images["shape"]) == ("image", [3, *scan[:2]])
 
 
 async def test_meta_lists_hdf5_arrays_and_opens_one_by_internal_path(jp_fetch):

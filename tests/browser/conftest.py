@@ -274,7 +274,8 @@ def page(browser, request: pytest.FixtureRequest):
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.errors = []  # uncaught page errors, checked by tests
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.error_stacks = []  # and where each was raised
+    page.on("pageerror", lambda error: (page.errors.append(str(error)), page.error_stacks.append(error.stack or "")))
     pending: dict[object, str] = {}
     page.on("request", lambda r: pending.__setitem__(r, f"{r.method} {r.url}"))
     page.on("requestfinished", lambda r: pending.pop(r, None))

@@ -283,10 +283,16 @@ def test_a_large_upload_waits_out_the_network_going_away_and_resumes(page, files
     row = sidebar.locator('.jp-remotem-upload[data-path="offline/large.bin"]')
     expect(row).to_have_attribute("data-state", "uploading")
     wait_for_partial(files_lab.scratch / "offline", "large.bin", CHUNK_BYTES)
+    assert page.errors == []
     page.context.set_offline(True)
     expect(row).to_have_attribute("data-state", "interrupted", timeout=30_000)
     expect(row.locator(".jp-remotem-upload-state")).to_contain_text("resumes when the network is back")
     page.context.set_offline(False)
+    # JupyterLab's own workspace save, when it falls in the offline time, fails uncaught in
+    # its core; nothing of this extension may.
+    while page.errors and page.errors[0] == "Failed to fetch" and "jlab_core" in page.error_stacks[0] \
+            and ".save (" in page.error_stacks[0]:
+        del page.errors[0], page.error_stacks[0]
     expect(row).to_have_attribute("data-state", "done", timeout=120_000)
     assert int(row.get_attribute("data-resumed-from")) >= CHUNK_BYTES
     assert sha256(files_lab.scratch / "offline" / "large.bin") == digest
