@@ -92,7 +92,7 @@ async def test_png_of_a_reduction(jp_fetch):
         (request(params={"detectors": []}), 400, "detectors"),
         (request(params={"detectors": [{"shape": "disk", "cx": 1}]}), 400, "r"),
         (request(operation="pick", params={"y": 99, "x": 0}), 400, "outside"),
-        (request(operation="com", params={"r": -2}), 400, "positive"),
+        (request(operation="com", params={"r": -2}), 400, "must be a number > 0"),
         (request(roi={"shape": "hexagon"}), 400, "hexagon"),
         (request(path="missing.h5"), 404, "missing"),
         (dict(request(), repository="private"), 404, "private"),

@@ -249,7 +249,7 @@ def job_body(operation: str, params: Any, output: str = "t.h5", **extra: Any) ->
         (job_body("crop", {"nav": [[5, 5], [0, 10]]}), "empty"),
         (job_body("crop", {"nav": [[0, 10]]}), "one entry per axis"),
         (job_body("crop", {"sig": [[0, 1.5], None]}), "integer"),
-        (job_body("crop", {"navigation": [[0, 1], [0, 1]]}), "unknown parameters"),
+        (job_body("crop", {"navigation": [[0, 1], [0, 1]]}), "unknown parameter for crop: navigation"),
         (job_body("bin", {"nav": [0, 2]}), "between 1 and 32"),
         (job_body("bin", {"sig": [2, 2], "reduce": "median"}), "reduce"),
         (job_body("cast", {"dtype": "uint8"}), "clip"),

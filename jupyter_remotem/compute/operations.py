@@ -20,6 +20,8 @@ import numpy as np
 from ..errors import BadParameter
 from ..formats.dataset import Dataset
 from ..kernels import FrameMoments, com_fields, com_from_sums, com_sums
+from ..kernels.transform import CAST_DTYPES
+from .declarations import FRAME, REQUIRED, SCAN, SINGLE, Dim, Output, Parameter, ParamsValidator, result_bytes
 from .mask_cache import MASK_SETS
 from .params import check_detectors, empty_reason, require_data
 from .params import number as _number
@@ -64,9 +66,18 @@ class Plan:
     def finish(self, combined: Any, visited: np.ndarray | None) -> ReductionResult:
         raise NotImplementedError
 
+    #: The operation's declared outputs (set by :meth:`Operation.plan_for`).
+    outputs: tuple[Output, ...] = ()
+
+    def extra_shape(self, output: str) -> tuple[int, ...]:
+        """The sizes of ``output``'s declared extra axes (a detector index, bins), which only
+        the parameters tell."""
+        return ()
+
     def bytes_out(self, single_array: bool = False) -> int:
-        """Bytes of the result: every array (HDF5), or the largest one (formats holding one)."""
-        return 0
+        """Bytes of the result from its declared outputs: every array (HDF5), or the largest
+        one (formats holding one)."""
+        return result_bytes(self.outputs, self, self.extra_shape, single_array)
 
 
 def _frames_not_2d(dataset: Dataset) -> str | None:
@@ -109,8 +120,8 @@ class VirtualDetectorPlan(Plan):
     def finish(self, combined: np.ndarray, visited: np.ndarray | None) -> ReductionResult:
         return ReductionResult({"intensity": combined.reshape(self.nav_shape + (self.masks.k,))}, "intensity")
 
-    def bytes_out(self, single_array: bool = False) -> int:
-        return math.prod(self.nav_shape) * self.masks.k * 8
+    def extra_shape(self, output: str) -> tuple[int, ...]:
+        return (self.masks.k,)
 
 
 class CenterOfMassPlan(Plan):
@@ -123,8 +134,6 @@ class CenterOfMassPlan(Plan):
         self.cx = _number(params, "cx", (width - 1) / 2)
         self.cy = _number(params, "cy", (height - 1) / 2)
         self.r = _number(params, "r", None)
-        if self.r is not None and self.r <= 0:
-            raise BadParameter("Parameter 'r' must be positive.")
         self.scan_rotation = _number(params, "scan_rotation", 0.0)
         self.flip_y = bool(params.get("flip_y", False))
 
@@ -142,9 +151,6 @@ class CenterOfMassPlan(Plan):
             arrays.update(com_fields(centres, self.cy, self.cx, self.scan_rotation, self.flip_y))
         primary = "magnitude" if "magnitude" in arrays else "com_y"
         return ReductionResult(arrays, primary, {"cx": self.cx, "cy": self.cy, "r": self.r})
-
-    def bytes_out(self, single_array: bool = False) -> int:
-        return math.prod(self.nav_shape) * 8 * (1 if single_array else 7)
 
 
 class FrameStatsPlan(Plan):
@@ -174,9 +180,6 @@ class FrameStatsPlan(Plan):
         }
         return ReductionResult(arrays, "mean", {"count": int(combined.count)})
 
-    def bytes_out(self, single_array: bool = False) -> int:
-        return math.prod(self.sig_shape) * 8 * (1 if single_array else 5)
-
 
 class DirectBeamPlan(FrameStatsPlan):
     """The direct beam of the mean frame over the scan (or an ROI): the centre and radius of its
@@ -194,12 +197,24 @@ class DirectBeamPlan(FrameStatsPlan):
         return ReductionResult({"beam": np.array([beam.cx, beam.cy, beam.r]), "mean": mean}, "beam",
                                {"count": int(combined.count)})
 
-    def bytes_out(self, single_array: bool = False) -> int:
-        return 3 * 8 if single_array else 3 * 8 + math.prod(self.sig_shape) * 8
+    def extra_shape(self, output: str) -> tuple[int, ...]:
+        return (3,) if output == "beam" else ()
+
+
+def _com_fields_need(geometry: Any) -> bool:
+    return len(geometry.nav_shape) in (1, 2)
+
+
+_PIXELS = "px"
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_PER_AXIS = {"type": ["array", "null"]}
 
 
 @dataclass(frozen=True)
 class Operation:
+    """One operation, declared once: what it is, what it takes (:attr:`parameters`, served as
+    a JSON Schema), what it gives (:attr:`outputs`), how it runs (:attr:`plan`) and on what."""
+
     name: str
     kind: str  # "reduction" or "transformation"
     description: str
@@ -208,46 +223,140 @@ class Operation:
     unavailable: str | None = None
     #: Why it cannot run on a given dataset (None when it can).
     requires: Callable[[Dataset], str | None] | None = None
+    parameters: tuple[Parameter, ...] = ()
+    #: The arrays of a reduction's result; a transformation's result is a dataset.
+    outputs: tuple[Output, ...] = ()
+    #: The output a format holding one array writes, unless the view names another.
+    primary: str | None = None
+
+    @property
+    def validate(self) -> ParamsValidator:
+        """``validate(params)``: the parameters checked against :attr:`parameters` (a precise
+        400 otherwise), with their defaults filled in."""
+        return ParamsValidator(self.name, self.parameters)
 
     def plan_for(self, dataset: Dataset, params: dict[str, Any]) -> Plan | TransformPlan:
         """The validated plan; an empty dataset is refused first, with its reason, before any
         parameter is checked against axes of size zero."""
         assert self.plan is not None, f"{self.name} has no plan"
         require_data(dataset.shape, dataset.nav_ndim, "transform" if self.kind == "transformation" else "reduce")
-        return self.plan(dataset, params)
+        plan = self.plan(dataset, self.validate(params))
+        if isinstance(plan, Plan):
+            plan.outputs = self.outputs
+        return plan
 
     def availability(self, dataset: Dataset | None) -> dict[str, Any]:
-        """Whether this operation can run (on ``dataset``, when given), and if not, why."""
+        """Whether this operation can run (on ``dataset``, when given), and if not, why; with
+        its declaration (parameters as a JSON Schema, outputs, primary output)."""
         reason = self.unavailable
         if reason is None and dataset is not None:
             reason = empty_reason(dataset.shape, dataset.nav_ndim)
             if reason is None and self.requires is not None:
                 reason = self.requires(dataset)
         return {"name": self.name, "kind": self.kind, "description": self.description,
-                "available": reason is None, "reason": reason}
+                "available": reason is None, "reason": reason, **self.declaration()}
+
+    def declaration(self) -> dict[str, Any]:
+        return {"parameters": self.validate.schema(), "outputs": [output.to_json() for output in self.outputs],
+                "primary": self.primary}
 
 
-OPERATIONS: dict[str, Operation] = {
-    op.name: op
-    for op in (
-        Operation("virtual_detector", "reduction", "Masked sums: bright field, ADF, any drawn detector.",
-                  VirtualDetectorPlan, requires=_frames_not_2d),
-        Operation("com", "reduction", "Centre of mass, shifts, magnitude, divergence and curl.", CenterOfMassPlan,
-                  requires=_frames_not_2d),
-        Operation("frame_stats", "reduction", "Sum, mean, std, min and max frame over the scan or an ROI.",
-                  FrameStatsPlan),
-        Operation("direct_beam", "reduction",
-                  "Centre and radius of the direct beam (the brightest disk) in the mean frame, [cx, cy, r].",
-                  DirectBeamPlan, requires=_frames_not_2d),
-        Operation("pick", "reduction", "One frame at a scan position.", None),
-        Operation("crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan,
-                  requires=_no_scan),
-        Operation("bin", "transformation", "A new dataset binned over scan and/or detector pixels (sum or mean).",
-                  bin_plan, requires=_no_scan),
-        Operation("cast", "transformation", "A new dataset in another dtype, optionally scaled, offset, clipped.",
-                  cast_plan, requires=_no_scan),
-    )
-}
+OPERATIONS: dict[str, Operation] = {}
+
+
+def register(operation: Operation) -> Operation:
+    """Make ``operation`` known to every front door (the REST API, ``GET operations``, jobs,
+    the client and the viewer read this registry); answers it."""
+    if operation.kind not in ("reduction", "transformation"):
+        raise ValueError(f"an operation is a reduction or a transformation, not {operation.kind!r}")
+    if operation.kind == "reduction" and operation.outputs and operation.primary not in {
+            output.name for output in operation.outputs}:
+        raise ValueError(f"{operation.name}: primary {operation.primary!r} is not one of its outputs")
+    OPERATIONS[operation.name] = operation
+    return operation
+
+
+def unregister(name: str) -> None:
+    OPERATIONS.pop(name, None)
+
+
+for _operation in (
+    Operation(
+        "virtual_detector", "reduction", "Masked sums: bright field, ADF, any drawn detector.",
+        VirtualDetectorPlan, requires=_frames_not_2d,
+        parameters=(Parameter("detectors", {"type": "array", "minItems": 1, "items": {"type": "object"}},
+                              "the detectors: shapes in frame pixels (disk, ring, rectangle, polygon, point) "
+                              "or weights masks", REQUIRED),),
+        outputs=(Output("intensity", SCAN, "the sum within each detector at each scan position",
+                        (Dim("detector", description="the detectors, in the order given"),)),),
+        primary="intensity"),
+    Operation(
+        "com", "reduction", "Centre of mass, shifts, magnitude, divergence and curl.", CenterOfMassPlan,
+        requires=_frames_not_2d,
+        parameters=(
+            Parameter("cx", _NUMBER_OR_NULL, "x of the reference centre (default: the frame's centre)", None, _PIXELS),
+            Parameter("cy", _NUMBER_OR_NULL, "y of the reference centre (default: the frame's centre)", None, _PIXELS),
+            Parameter("r", {"type": ["number", "null"], "exclusiveMinimum": 0},
+                      "radius of the disk the centre of mass is taken in (default: the whole frame)", None, _PIXELS),
+            Parameter("scan_rotation", {"type": "number"}, "rotation of the scan against the detector", 0.0, "deg"),
+            Parameter("flip_y", {"type": "boolean"}, "whether the detector's y axis is flipped", False),
+        ),
+        outputs=(
+            Output("com_y", SCAN, "y of each frame's centre of mass", unit=_PIXELS),
+            Output("com_x", SCAN, "x of each frame's centre of mass", unit=_PIXELS),
+            *(Output(name, SCAN, text, unit=unit, when=_com_fields_need, when_text="a 1-D or 2-D scan")
+              for name, text, unit in (
+                  ("shift_y", "y of the shift from the reference centre, in scan coordinates", _PIXELS),
+                  ("shift_x", "x of the shift from the reference centre, in scan coordinates", _PIXELS),
+                  ("magnitude", "length of the shift", _PIXELS),
+                  ("divergence", "divergence of the shift field", None),
+                  ("curl", "curl of the shift field", None))),
+        ),
+        primary="magnitude"),
+    Operation(
+        "frame_stats", "reduction", "Sum, mean, std, min and max frame over the scan or an ROI.", FrameStatsPlan,
+        outputs=tuple(Output(name, FRAME, f"the {text} over the scan positions visited")
+                      for name, text in (("sum", "sum of the frames"), ("mean", "mean frame"),
+                                         ("std", "standard deviation of each pixel"), ("max", "maximum of each pixel"),
+                                         ("min", "minimum of each pixel"))),
+        primary="mean"),
+    Operation(
+        "direct_beam", "reduction",
+        "Centre and radius of the direct beam (the brightest disk) in the mean frame, [cx, cy, r].",
+        DirectBeamPlan, requires=_frames_not_2d,
+        outputs=(Output("beam", SINGLE, "[cx, cy, r] of the direct beam", (Dim("cx, cy, r", _PIXELS),)),
+                 Output("mean", FRAME, "the mean frame it was found on")),
+        primary="beam"),
+    Operation(
+        "pick", "reduction", "One frame at a scan position.", None,
+        parameters=(
+            Parameter("position", {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                      "the scan indices of the frame, one per scan axis"),
+            Parameter("y", {"type": "integer", "minimum": 0}, "the scan row (with x, instead of position)"),
+            Parameter("x", {"type": "integer", "minimum": 0}, "the scan column (with y, instead of position)"),
+        ),
+        outputs=(Output("frame", FRAME, "the frame as stored"),), primary="frame"),
+    Operation(
+        "crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan,
+        requires=_no_scan,
+        parameters=(Parameter("nav", _PER_AXIS, "a half-open [start, stop] per scan axis (null: all of it)"),
+                    Parameter("sig", _PER_AXIS, "a half-open [start, stop] per frame axis (null: all of it)"))),
+    Operation(
+        "bin", "transformation", "A new dataset binned over scan and/or detector pixels (sum or mean).",
+        bin_plan, requires=_no_scan,
+        parameters=(Parameter("nav", _PER_AXIS, "the bin factor per scan axis (null: 1)"),
+                    Parameter("sig", _PER_AXIS, "the bin factor per frame axis (null: 1)"),
+                    Parameter("reduce", {"enum": ["mean", "sum"]}, "how the pixels of a bin combine", "mean"))),
+    Operation(
+        "cast", "transformation", "A new dataset in another dtype, optionally scaled, offset, clipped.",
+        cast_plan, requires=_no_scan,
+        parameters=(Parameter("dtype", {"enum": list(CAST_DTYPES)}, "the new dtype", REQUIRED),
+                    Parameter("scale", {"type": "number"}, "multiplies each value first", 1.0),
+                    Parameter("offset", {"type": "number"}, "then added to each value", 0.0),
+                    Parameter("clip", {"type": "boolean"}, "clamp to the new dtype's range (without it, a cast "
+                              "that may overflow is refused)", False))),
+):
+    register(_operation)
 
 
 def get_operation(name: Any) -> Operation:

@@ -31,16 +31,6 @@ def integer(value: Any, what: str) -> int:
     return value
 
 
-def known_keys(params: dict[str, Any], allowed: set[str], operation: str) -> None:
-    """Refuse misspelt parameters instead of ignoring them."""
-    unknown = set(params) - allowed
-    if unknown:
-        raise BadParameter(
-            f"Unknown parameters for {operation}: {', '.join(sorted(unknown))}.",
-            hint=f"{operation} takes: {', '.join(sorted(allowed))}.",
-        )
-
-
 def polygon_vertices(specs: Sequence[Any]) -> int:
     """Vertices of the polygons among ``specs`` (counted without looking inside them)."""
     return sum(len(spec["vertices"]) for spec in specs

@@ -181,7 +181,7 @@ def reduce_dataset(
     dataset = subsampled(full, step)
     started = time.perf_counter()
     if operation.name == "pick":
-        result = _pick(dataset, request.params)
+        result = _pick(dataset, operation.validate(request.params))
         stats = ReductionStats(1, dataset.frame_nbytes, time.perf_counter() - started, 0.0, step)
     else:
         plan = operation.plan_for(dataset, request.params)
