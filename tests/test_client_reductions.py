@@ -66,6 +66,14 @@ async def test_results_as_xarray_carry_coordinates_and_units(client):
     assert stats["kx"].attrs["units"] == "mrad"
     com = await in_thread(ds.com, 32, 32, as_xarray=True)
     assert com["curl"].dims == ("scan_y", "scan_x")
+    # Names and units as the server declares the outputs, the same for the data in this kernel.
+    assert com["com_x"].attrs["units"] == "px" and "units" not in com["curl"].attrs
+    from jupyter_remotem.client.local import local as in_kernel
+
+    block = await in_thread(lambda: np.asarray(ds[:4, :5]))  # not on the server's own event loop
+    local = in_kernel(block, 2)
+    assert (await in_thread(local.virtual_detector, [DISK, RING], as_xarray=True)).dims == image.dims
+    assert (await in_thread(local.com, 32, 32, as_xarray=True))["com_x"].attrs["units"] == "px"
     frame = await in_thread(ds.pick, 2, 5, as_xarray=True)
     assert frame.dims == ("ky", "kx") and frame.attrs["position"] == [2, 5]
     coarse = await in_thread(ds.virtual_detector, DISK, step=4, as_xarray=True)

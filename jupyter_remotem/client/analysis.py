@@ -23,10 +23,6 @@ from .pipeline import Step
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-#: Operations whose answer is one array, by the name of that array.
-SINGLE_ARRAY = {"virtual_detector": "intensity", "pick": "frame"}
-
-
 @dataclass
 class Reduced:
     """The arrays of one reduction, as either side computed them."""
@@ -59,6 +55,16 @@ class Analysis(ABC):
     @abstractmethod
     def _chained(self, step: Step) -> Self:
         """The same dataset with one more pipeline step."""
+
+    @abstractmethod
+    def _declaration(self, operation: str) -> dict[str, Any] | None:
+        """What ``operation`` takes and gives, as the server declares it (``GET operations``:
+        ``parameters``, ``outputs``, ``primary``); None when it is not declared."""
+
+    def _single_array(self, operation: str) -> str | None:
+        """The name of the one array ``operation`` answers, when its declaration has one."""
+        outputs = (self._declaration(operation) or {}).get("outputs") or []
+        return outputs[0]["name"] if len(outputs) == 1 else None
 
     # -- geometry ----------------------------------------------------------------------------
     @property
@@ -169,11 +175,13 @@ class Analysis(ABC):
 
     # -- answers -----------------------------------------------------------------------------
     def _present(self, reduced: Reduced, field: str | None, as_xarray: bool) -> Any:
-        name = field or SINGLE_ARRAY.get(reduced.operation)
+        name = field or self._single_array(reduced.operation)
         if as_xarray:
             from .interop import reduction_to_xarray
 
-            return reduction_to_xarray(reduced, self.geometry.subsampled(reduced.step), name)
+            outputs = (self._declaration(reduced.operation) or {}).get("outputs") or []
+            return reduction_to_xarray(reduced, self.geometry.subsampled(reduced.step), name,
+                                       {output["name"]: output for output in outputs})
         if name is not None:
             return reduced.arrays[name]
         return dict(reduced.arrays)

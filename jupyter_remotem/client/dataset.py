@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .advice import LocalAdvisor, warn_if_large
-from .analysis import SINGLE_ARRAY, Analysis, Reduced
+from .analysis import Analysis, Reduced
 from .connection import npy_array, path_in_url
 from .errors import BadRequest, OperationUnavailable, TooLarge
 from .geometry import Geometry
@@ -97,6 +97,9 @@ class RemoteDataset(Analysis):
         if self._operations is None:
             self._operations = self.client.operations(self.repository, self.path, self.dataset)
         return self._operations
+
+    def _declaration(self, operation: str) -> dict[str, Any] | None:
+        return next((op for op in self.operations() if op.get("name") == operation), None)
 
     def _check_available(self, name: str) -> None:
         entry = next((op for op in self.operations() if op.get("name") == name), None)
@@ -185,7 +188,7 @@ class RemoteDataset(Analysis):
         connection = self.client.connection
         started = time.perf_counter()
         try:
-            wanted = field or SINGLE_ARRAY.get(operation)
+            wanted = field or self._single_array(operation)
             if wanted is not None:
                 response = connection.request("POST", "reductions", params={"format": "npy", "field": wanted},
                                               body=body)

@@ -73,28 +73,42 @@ def array_to_xarray(array: np.ndarray, geometry: Geometry, metadata: dict[str, A
                         attrs={"metadata": metadata or {}})
 
 
-def _dims_for(name: str, array: np.ndarray, geometry: Geometry, fft: bool) -> tuple[list[str], list[Axis]]:
-    """Which axes a result array lies on: the scan (plus e.g. a detector axis) or the frame."""
+def _dims_for(name: str, array: np.ndarray, geometry: Geometry, fft: bool,
+              declared: dict[str, Any] | None) -> tuple[list[str], list[Axis]]:
+    """Which axes a result array lies on: as its declaration says (over the scan, the frame or
+    neither, then its further named axes), or guessed from its shape for an undeclared one."""
+    places = {"scan": geometry.nav_axes, "frame": geometry.sig_axes, "single": ()}
+    if declared is not None and declared.get("place") in places:
+        axes = tuple(places[declared["place"]])
+        extra = [dim["name"] for dim in declared.get("dims") or []]
+        if array.shape[:len(axes)] == tuple(a.size for a in axes) and array.ndim == len(axes) + len(extra):
+            if fft:
+                return [f"freq_{a.name}" for a in axes] + extra, []
+            return [a.name for a in axes] + extra, list(axes)
     nav, sig = geometry.nav_axes, geometry.sig_axes
     for axes in (nav, sig):
         n = len(axes)
         if n and array.shape[:n] == tuple(a.size for a in axes):
-            extra = [f"{name}_{i}" if array.ndim - n > 1 else ("detector" if name == "intensity" else f"{name}_index")
-                     for i in range(array.ndim - n)]
+            extra = [f"{name}_{i}" if array.ndim - n > 1 else f"{name}_index" for i in range(array.ndim - n)]
             if fft:
                 return [f"freq_{a.name}" for a in axes] + extra, []
             return [a.name for a in axes] + extra, list(axes)
     return [f"{name}_dim{i}" for i in range(array.ndim)], []
 
 
-def reduction_to_xarray(reduced: Reduced, geometry: Geometry, field: str | None) -> Any:
-    """One array as a DataArray, or all arrays as a Dataset, with coordinates and units from the axes."""
+def reduction_to_xarray(reduced: Reduced, geometry: Geometry, field: str | None,
+                        declared: dict[str, dict[str, Any]] | None = None) -> Any:
+    """One array as a DataArray, or all arrays as a Dataset, with coordinates and units from
+    the axes, and dims named as the operation declares its outputs (``declared``, by name)."""
     import xarray as xr
 
     def one(name: str) -> Any:
         array = reduced.arrays[name]
-        dims, axes = _dims_for(name, array, geometry, reduced.fft)
+        dims, axes = _dims_for(name, array, geometry, reduced.fft, (declared or {}).get(name))
         attrs = {"operation": reduced.operation, "step": reduced.step, **reduced.attributes}
+        unit = ((declared or {}).get(name) or {}).get("unit")
+        if unit:
+            attrs["units"] = unit
         return xr.DataArray(array, dims=dims, coords=_coords(axes), name=name, attrs=attrs)
 
     if field is not None:

@@ -57,6 +57,13 @@ class LocalDataset(Analysis):
         return LocalDataset(self.array, self.source_geometry.nav_ndim, axes=self.source_geometry.axes,
                             metadata=self._metadata, name=self.name, pipeline=self.pipeline + (step,))
 
+    def _declaration(self, operation: str) -> dict[str, Any] | None:
+        """The same declarations the server serves: this process runs the server's kernels."""
+        from ..compute.operations import OPERATIONS
+
+        declared = OPERATIONS.get(operation)
+        return declared.declaration() if declared is not None else None
+
     # -- data --------------------------------------------------------------------------------
     def to_numpy(self) -> np.ndarray:
         """The array after the pipeline (computed by the transformation kernels when chained)."""

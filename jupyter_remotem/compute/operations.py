@@ -324,7 +324,8 @@ for _operation in (
         "direct_beam", "reduction",
         "Centre and radius of the direct beam (the brightest disk) in the mean frame, [cx, cy, r].",
         DirectBeamPlan, requires=_frames_not_2d,
-        outputs=(Output("beam", SINGLE, "[cx, cy, r] of the direct beam", (Dim("cx, cy, r", _PIXELS),)),
+        outputs=(Output("beam", SINGLE, "[cx, cy, r] of the direct beam",
+                        (Dim("quantity", description="cx, cy and r, in that order"),), unit=_PIXELS),
                  Output("mean", FRAME, "the mean frame it was found on")),
         primary="beam"),
     Operation(
