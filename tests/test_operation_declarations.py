@@ -27,6 +27,7 @@ EXAMPLES = {
     "frame_stats": {},
     "direct_beam": {},
     "pick": {"position": [2, 3]},
+    "radial_profile": {"bins": 4, "sectors": 3},
 }
 
 

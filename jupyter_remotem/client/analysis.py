@@ -132,6 +132,25 @@ class Analysis(ABC):
         return self._present(self._run("com", params, roi, field=field, step=step, coarse=coarse, fft=False),
                              field, as_xarray)
 
+    def radial_profile(self, cx: float | None = None, cy: float | None = None, *, bins: int = 32,
+                       sectors: int = 1, r_min: float = 0.0, r_max: float | None = None, angle_offset: float = 0.0,
+                       roi: dict[str, Any] | None = None, field: str | None = "profile", step: int = 1,
+                       coarse: bool = False, as_xarray: bool = False) -> Any:
+        """Mean intensity of every frame over ``bins`` rings of equal width around ``(cx, cy)``
+        (default: the frame centre), from ``r_min`` to ``r_max`` pixels (default: the farthest
+        pixel), cut into ``sectors`` of equal angle from ``angle_offset`` degrees (from +x
+        towards +y): ``nav_shape + (sectors, bins)``, NaN where a bin holds no pixel.
+        ``field="radius"`` gives the rings' middle radii, ``"pixels"`` their pixel counts, and
+        ``field=None`` all three.
+        """
+        params: dict[str, Any] = {"bins": int(bins), "sectors": int(sectors), "r_min": float(r_min),
+                                  "angle_offset": float(angle_offset)}
+        for name, value in (("cx", cx), ("cy", cy), ("r_max", r_max)):
+            if value is not None:
+                params[name] = float(value)
+        return self._present(self._run("radial_profile", params, roi, field=field, step=step, coarse=coarse,
+                                       fft=False), field, as_xarray)
+
     def frame_stats(self, roi: dict[str, Any] | None = None, *, field: str | None = None,
                     as_xarray: bool = False) -> Any:
         """Mean, sum, std, max and min frame over the scan (or the positions in ``roi``).

@@ -201,6 +201,12 @@ class DirectBeamPlan(FrameStatsPlan):
         return (3,) if output == "beam" else ()
 
 
+def _radial_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+    from .radial import RadialProfilePlan  # it builds on this module's Plan
+
+    return RadialProfilePlan(dataset, params)
+
+
 def _com_fields_need(geometry: Any) -> bool:
     return len(geometry.nav_shape) in (1, 2)
 
@@ -328,6 +334,29 @@ for _operation in (
                         (Dim("quantity", description="cx, cy and r, in that order"),), unit=_PIXELS),
                  Output("mean", FRAME, "the mean frame it was found on")),
         primary="beam"),
+    Operation(
+        "radial_profile", "reduction",
+        "Mean intensity over rings around a centre, optionally in azimuthal sectors, at every scan position.",
+        lambda dataset, params: _radial_plan(dataset, params), requires=_frames_not_2d,
+        parameters=(
+            Parameter("cx", _NUMBER_OR_NULL, "x of the centre (default: the frame's centre)", None, _PIXELS),
+            Parameter("cy", _NUMBER_OR_NULL, "y of the centre (default: the frame's centre)", None, _PIXELS),
+            Parameter("r_min", {"type": "number", "minimum": 0}, "inner edge of the first ring", 0.0, _PIXELS),
+            Parameter("r_max", {"type": ["number", "null"], "exclusiveMinimum": 0},
+                      "outer edge of the last ring (default: the farthest pixel)", None, _PIXELS),
+            Parameter("bins", {"type": "integer", "minimum": 1, "maximum": 4096}, "rings of equal width", 32),
+            Parameter("sectors", {"type": "integer", "minimum": 1, "maximum": 360},
+                      "azimuthal sectors of equal angle", 1),
+            Parameter("angle_offset", {"type": "number"}, "where the first sector starts, from +x towards +y",
+                      0.0, "deg"),
+        ),
+        outputs=(
+            Output("profile", SCAN, "the mean intensity in each sector of each ring (NaN: no pixel)",
+                   (Dim("sector"), Dim("radius", _PIXELS))),
+            Output("radius", SINGLE, "the middle radius of each ring", (Dim("radius", _PIXELS),), unit=_PIXELS),
+            Output("pixels", SINGLE, "the pixels in each sector of each ring", (Dim("sector"), Dim("radius", _PIXELS))),
+        ),
+        primary="profile"),
     Operation(
         "pick", "reduction", "One frame at a scan position.", None,
         parameters=(
