@@ -53,7 +53,8 @@ def test_the_profile_is_numpys(shape, params):
     r_max = params.get("r_max") or max(np.hypot(px - cx, py - cy) for px in (0, width - 1) for py in (0, height - 1))
     expected = reference(frames, cx, cy, params.get("r_min", 0.0), r_max, params["bins"], params.get("sectors", 1),
                          params.get("angle_offset", 0.0))
-    np.testing.assert_allclose(result.arrays["profile"], expected, rtol=1e-9, atol=1e-9)
+    # float32 pixels are added in float32 over runs of at most 128 (kernels/labels.py): within 1e-5.
+    np.testing.assert_allclose(result.arrays["profile"], expected, rtol=1e-5, atol=1e-9)
     edges = np.linspace(params.get("r_min", 0.0), r_max, params["bins"] + 1)
     np.testing.assert_allclose(result.arrays["radius"], (edges[1:] + edges[:-1]) / 2)
     if "r_min" not in params and "r_max" not in params:

@@ -11,13 +11,15 @@ import numpy as np
 
 from ..errors import BadParameter
 from ..formats.dataset import Dataset
+from ..kernels.labels import Labels
 from ..kernels.radial import bin_labels, default_max_radius, label_sums
 from .operations import Plan, ReductionResult
 
 
 class RadialProfilePlan(Plan):
     """The label image of the rings and sectors is made once per request; each partition is
-    one pass over its frames (:func:`..kernels.radial.label_sums`)."""
+    one pass over its frames (:func:`..kernels.radial.label_sums`).  Picklable (plans travel to
+    cluster workers)."""
 
     def __init__(self, dataset: Dataset, params: dict[str, Any]) -> None:
         super().__init__(dataset)
@@ -38,14 +40,15 @@ class RadialProfilePlan(Plan):
         self.rings, self.sectors = int(params["bins"]), int(params["sectors"])
         self.angle_offset = float(params["angle_offset"])
         self.edges = np.linspace(r_min, r_max, self.rings + 1)
-        self.labels = bin_labels(self.cx, self.cy, self.edges, self.sectors, self.angle_offset, self.sig_shape)
-        self.pixels = np.bincount(self.labels[self.labels >= 0], minlength=self.rings * self.sectors)
+        labels = bin_labels(self.cx, self.cy, self.edges, self.sectors, self.angle_offset, self.sig_shape)
+        self.pixels = np.bincount(labels[labels >= 0], minlength=self.rings * self.sectors)
+        self.labels = Labels.of_image(labels, self.rings * self.sectors)
 
     def extra_shape(self, output: str) -> tuple[int, ...]:
         return (self.sectors, self.rings) if output in ("profile", "pixels") else (self.rings,)
 
     def process(self, frames: np.ndarray) -> np.ndarray:
-        sums = label_sums(frames, self.labels, self.rings * self.sectors)
+        sums = label_sums(frames, self.labels, self.sig_shape)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.pixels > 0, sums / self.pixels, np.nan)
 

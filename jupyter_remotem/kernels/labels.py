@@ -82,6 +82,16 @@ class Labels:
         disjoint = bool(np.all(sets.sum(axis=1) == 1)) and bool(np.all(sets.sum(axis=0) == 1))
         return cls(start, length, atom, int(unique.size), member_start, members, disjoint, int(covered_px.size))
 
+    @classmethod
+    def of_image(cls, label_of_pixel: np.ndarray, k: int) -> Labels:
+        """Labels of ``k`` disjoint masks given as one label image (each pixel's mask, -1 for
+        none): what a radial binning makes at once, with no ``(k, pixels)`` stack to cut."""
+        atom_of_pixel = np.asarray(label_of_pixel, np.int64)
+        start, length, atom = _runs_of(atom_of_pixel)
+        everyone = np.arange(k, dtype=np.int64)
+        return cls(start, length, atom, k, np.arange(k + 1, dtype=np.int64), everyone, True,
+                   int(np.count_nonzero(atom_of_pixel >= 0)))
+
     @property
     def runs(self) -> int:
         return int(self.start.size)
