@@ -28,6 +28,7 @@ EXAMPLES = {
     "direct_beam": {},
     "pick": {"position": [2, 3]},
     "radial_profile": {"bins": 4, "sectors": 3},
+    "crystallinity": {"r_in": 1, "r_out": 3, "beam_r": 2},
 }
 
 

@@ -151,6 +151,22 @@ class Analysis(ABC):
         return self._present(self._run("radial_profile", params, roi, field=field, step=step, coarse=coarse,
                                        fft=False), field, as_xarray)
 
+    def crystallinity(self, r_in: float, r_out: float, *, beam_r: float | None = None,
+                      beam_cx: float | None = None, beam_cy: float | None = None,
+                      roi: dict[str, Any] | None = None, step: int = 1, coarse: bool = False,
+                      as_xarray: bool = False) -> Any:
+        """The magnitude of each frame's 2-D Fourier transform summed over the frequencies
+        ``r_in <= |k| <= r_out`` (pixels of the transform), after zeroing a disk of ``beam_r``
+        pixels around ``(beam_cx, beam_cy)`` (default: the frame centre) when given: one value
+        per scan position, high where the scan is crystalline (LiberTEM's crystallinity map).
+        """
+        params: dict[str, Any] = {"r_in": float(r_in), "r_out": float(r_out)}
+        for name, value in (("beam_r", beam_r), ("beam_cx", beam_cx), ("beam_cy", beam_cy)):
+            if value is not None:
+                params[name] = float(value)
+        return self._present(self._run("crystallinity", params, roi, field="crystallinity", step=step,
+                                       coarse=coarse, fft=False), "crystallinity", as_xarray)
+
     def frame_stats(self, roi: dict[str, Any] | None = None, *, field: str | None = None,
                     as_xarray: bool = False) -> Any:
         """Mean, sum, std, max and min frame over the scan (or the positions in ``roi``).

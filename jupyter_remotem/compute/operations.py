@@ -207,6 +207,12 @@ def _radial_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
     return RadialProfilePlan(dataset, params)
 
 
+def _crystallinity_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+    from .fourier import CrystallinityPlan  # it builds on this module's Plan
+
+    return CrystallinityPlan(dataset, params)
+
+
 def _com_fields_need(geometry: Any) -> bool:
     return len(geometry.nav_shape) in (1, 2)
 
@@ -357,6 +363,24 @@ for _operation in (
             Output("pixels", SINGLE, "the pixels in each sector of each ring", (Dim("sector"), Dim("radius", _PIXELS))),
         ),
         primary="profile"),
+    Operation(
+        "crystallinity", "reduction",
+        "The Fourier magnitude of each frame summed over a ring of spatial frequencies: where the scan is "
+        "crystalline.",
+        lambda dataset, params: _crystallinity_plan(dataset, params), requires=_frames_not_2d,
+        parameters=(
+            Parameter("r_in", {"type": "number", "minimum": 0},
+                      "inner radius of the ring, in pixels of the frame's Fourier transform", REQUIRED, _PIXELS),
+            Parameter("r_out", {"type": "number", "exclusiveMinimum": 0},
+                      "outer radius of the ring, in pixels of the frame's Fourier transform", REQUIRED, _PIXELS),
+            Parameter("beam_r", {"type": ["number", "null"], "exclusiveMinimum": 0},
+                      "radius of the direct beam, set to zero before the transform (default: nothing masked)", None,
+                      _PIXELS),
+            Parameter("beam_cx", _NUMBER_OR_NULL, "x of the direct beam (default: the frame's centre)", None, _PIXELS),
+            Parameter("beam_cy", _NUMBER_OR_NULL, "y of the direct beam (default: the frame's centre)", None, _PIXELS),
+        ),
+        outputs=(Output("crystallinity", SCAN, "the sum of |FFT| over the ring at each scan position"),),
+        primary="crystallinity"),
     Operation(
         "pick", "reduction", "One frame at a scan position.", None,
         parameters=(

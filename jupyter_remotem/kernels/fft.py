@@ -18,3 +18,37 @@ def fft_magnitude(array: np.ndarray) -> np.ndarray:
         fill = data[finite].mean() if finite.any() else 0.0
         data = np.where(finite, data, fill)
     return np.abs(np.fft.fftshift(np.fft.fft2(data, axes=(0, 1)), axes=(0, 1)))
+
+
+#: Bytes of complex spectra made at once by :func:`ring_magnitude_sums` (frames are batched).
+SPECTRA_BYTES = 64 * 1024**2
+
+
+def frequency_radius(sig_shape: tuple[int, int]) -> np.ndarray:
+    """Each element's distance, in frequency pixels, from the zero frequency of an unshifted
+    ``fft2`` of frames of ``sig_shape`` (what ``fftshift`` would put at ``(h // 2, w // 2)``)."""
+    height, width = sig_shape
+    ky, kx = (np.where(np.arange(n) < (n + 1) // 2, np.arange(n), np.arange(n) - n) for n in (height, width))
+    # Integer frequencies (what fftfreq(n) * n is, without its rounding), so a ring's edge is exact.
+    return np.hypot(ky[:, None].astype(np.float64), kx[None, :].astype(np.float64))
+
+
+def ring_magnitude_sums(frames: np.ndarray, ring: np.ndarray, zeroed: np.ndarray | None = None) -> np.ndarray:
+    """For each frame, the sum of ``|fft2(frame)|`` over the frequencies in ``ring`` (a boolean
+    ``sig_shape`` mask over the unshifted spectrum), after setting the pixels of ``zeroed`` to
+    zero (the direct beam, whose edge would ring over every frequency).  float32 frames (and
+    integers of up to 16 bits) are transformed in single precision, others in double; a frame
+    holding NaN gives NaN."""
+    n = len(frames)
+    height, width = frames.shape[1:]
+    dtype = np.float32 if frames.dtype == np.float32 or (frames.dtype.kind in "iub" and frames.dtype.itemsize <= 2) \
+        else np.float64
+    out = np.empty(n, np.float64)
+    batch = max(1, SPECTRA_BYTES // (height * width * 2 * np.dtype(dtype).itemsize))
+    for lo in range(0, n, batch):
+        block = frames[lo:lo + batch].astype(dtype, copy=True)
+        if zeroed is not None:
+            block[:, zeroed] = 0
+        spectra = np.abs(np.fft.fft2(block))
+        out[lo:lo + batch] = spectra[:, ring].sum(axis=1, dtype=np.float64)
+    return out
