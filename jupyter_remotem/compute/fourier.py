@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import BadParameter
 from ..formats.dataset import Dataset
-from ..kernels.fft import frequency_radius, ring_magnitude_sums
+from ..kernels.fft import frequency_radius, half_spectrum_weights, ring_magnitude_sums
 from ..kernels.masks import disk
 from .operations import Plan, ReductionResult
 
@@ -30,6 +30,7 @@ class CrystallinityPlan(Plan):
             raise BadParameter(f"No frequency of a {height} × {width} transform lies between r_in {self.r_in:g} "
                                f"and r_out {self.r_out:g}.",
                                hint=f"The largest radius is {frequencies.max():.1f} pixels.")
+        self.weights = half_spectrum_weights(self.ring)
         self.zeroed = None
         if params.get("beam_r") is not None:
             cx = params["beam_cx"] if params.get("beam_cx") is not None else (width - 1) / 2
@@ -37,7 +38,7 @@ class CrystallinityPlan(Plan):
             self.zeroed = disk(cx, cy, float(params["beam_r"]), (height, width))
 
     def process(self, frames: np.ndarray) -> np.ndarray:
-        return ring_magnitude_sums(frames, self.ring, self.zeroed)
+        return ring_magnitude_sums(frames, self.weights, self.zeroed)
 
     def finish(self, combined: np.ndarray, visited: np.ndarray | None) -> ReductionResult:
         result = combined.reshape(self.nav_shape).astype(np.float64)

@@ -33,22 +33,39 @@ def frequency_radius(sig_shape: tuple[int, int]) -> np.ndarray:
     return np.hypot(ky[:, None].astype(np.float64), kx[None, :].astype(np.float64))
 
 
-def ring_magnitude_sums(frames: np.ndarray, ring: np.ndarray, zeroed: np.ndarray | None = None) -> np.ndarray:
-    """For each frame, the sum of ``|fft2(frame)|`` over the frequencies in ``ring`` (a boolean
-    ``sig_shape`` mask over the unshifted spectrum), after setting the pixels of ``zeroed`` to
-    zero (the direct beam, whose edge would ring over every frequency).  float32 frames (and
-    integers of up to 16 bits) are transformed in single precision, others in double; a frame
-    holding NaN gives NaN."""
+def half_spectrum_weights(ring: np.ndarray) -> np.ndarray:
+    """``ring`` (a mask over the full unshifted spectrum of real frames) as weights over the half
+    spectrum ``rfft2`` gives: each kept column but the zero and Nyquist ones stands for itself
+    and its mirror image, whose magnitude is the same."""
+    height, width = ring.shape
+    half = width // 2 + 1
+    weights = ring[:, :half].astype(np.float64)
+    mirrored = np.ones(half, bool)
+    mirrored[0] = False
+    if width % 2 == 0:
+        mirrored[-1] = False
+    weights[:, mirrored] *= 2
+    return weights
+
+
+def ring_magnitude_sums(frames: np.ndarray, weights: np.ndarray, zeroed: np.ndarray | None = None) -> np.ndarray:
+    """For each frame, the sum of ``|fft2(frame)|`` over a ring of frequencies, given as
+    :func:`half_spectrum_weights` (real frames need only half the spectrum: ``rfft2``, half the
+    work), after setting the pixels of ``zeroed`` to zero (the direct beam, whose edge would
+    ring over every frequency).  float32 frames (and integers of up to 16 bits) are transformed
+    in single precision, others in double; a frame holding NaN gives NaN."""
     n = len(frames)
     height, width = frames.shape[1:]
     dtype = np.float32 if frames.dtype == np.float32 or (frames.dtype.kind in "iub" and frames.dtype.itemsize <= 2) \
         else np.float64
     out = np.empty(n, np.float64)
     batch = max(1, SPECTRA_BYTES // (height * width * 2 * np.dtype(dtype).itemsize))
+    kept = np.flatnonzero(weights.ravel())
+    factors = weights.ravel()[kept]
     for lo in range(0, n, batch):
         block = frames[lo:lo + batch].astype(dtype, copy=True)
         if zeroed is not None:
             block[:, zeroed] = 0
-        spectra = np.abs(np.fft.fft2(block))
-        out[lo:lo + batch] = spectra[:, ring].sum(axis=1, dtype=np.float64)
+        spectra = np.fft.rfft2(block).reshape(len(block), -1)[:, kept]
+        out[lo:lo + batch] = np.abs(spectra) @ factors
     return out
