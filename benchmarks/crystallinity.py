@@ -12,24 +12,14 @@ operation; run it with ``--libertem-python`` once its environment is installed (
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from _timing import best
 
 from jupyter_remotem.compute.reductions import reduce_array
 
 SIG = (128, 128)
 PARAMS = {"r_in": 10, "r_out": 40, "beam_r": 12}
-
-
-def best(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def numpy_way(frames: np.ndarray) -> np.ndarray:

@@ -12,10 +12,10 @@ so there is no page cache to go cold.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numba
 import numpy as np
+from _timing import best
 
 from jupyter_remotem import kernels
 from jupyter_remotem.kernels import MaskSet
@@ -31,16 +31,6 @@ def detectors(k: int, rng: np.random.Generator) -> np.ndarray:
     if k == 3:
         return np.stack([kernels.disk(*c, 15, SIG), kernels.ring(*c, 20, 45, SIG), kernels.ring(*c, 45, 64, SIG)])
     return rng.random((k,) + SIG, dtype=np.float32)
-
-
-def best(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

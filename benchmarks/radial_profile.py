@@ -14,24 +14,14 @@ no page cache goes cold.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from _timing import best
 
 from jupyter_remotem.compute.reductions import reduce_array
 from jupyter_remotem.kernels.radial import bin_labels, default_max_radius
 
 SIG = (128, 128)
-
-
-def best(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def numpy_bincount(flat: np.ndarray, labels: np.ndarray, bins: int) -> np.ndarray:

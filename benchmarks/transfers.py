@@ -28,19 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _server import jupyter_server  # noqa: E402
+from _timing import best  # noqa: E402
 
 
 def _metadata(**values: str) -> str:
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
-
-
-def _best(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def _interleaved(contenders: list[tuple[str, Callable[[], None]]], rounds: int) -> dict[str, float]:
@@ -75,8 +67,8 @@ def memory_copy_gb_s(nbytes: int) -> float:
 
     source = np.ones(nbytes // 8, np.float64)
     target = np.empty_like(source)
-    best = _best(lambda: np.copyto(target, source), 3)
-    return nbytes / best / 1e9
+    elapsed = best(lambda: np.copyto(target, source), 3, warm_up=False)
+    return nbytes / elapsed / 1e9
 
 
 def main() -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
-
-import pytest
 from urllib.parse import quote
+
+import numpy as np
+import pytest
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -125,3 +130,27 @@ class WithServerWorker:
 
     async def finished(self, jp_fetch: Any, job_id: str) -> dict[str, Any]:
         return await job_finished(jp_fetch, job_id)
+
+
+@contextmanager
+def npy_in(folder: Path, prefix: str, array: np.ndarray) -> Iterator[str]:
+    """``array`` saved as a fresh ``.npy`` in ``folder`` (a repository's root) while the block runs;
+    answers its name."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}.npy"
+    np.save(folder / name, array)
+    try:
+        yield name
+    finally:
+        (folder / name).unlink()
+
+
+def refusal(operation: str, params: dict[str, Any], shape: tuple[int, ...] = (2, 2, 16, 16)) -> str:
+    """The message (lower case) with which ``operation`` refuses ``params`` on a scan of ``shape``."""
+    from jupyter_remotem.compute.reductions import reduce_array
+    from jupyter_remotem.errors import BadParameter
+
+    try:
+        reduce_array(np.ones(shape), operation, params, nav_ndim=len(shape) - 2)
+    except BadParameter as refused:
+        return refused.message.lower()
+    raise AssertionError(f"{operation} accepted {params}")

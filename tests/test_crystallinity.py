@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 
 import numpy as np
 import pytest
-from _api import api_path, call
+from _api import api_path, call, npy_in
 from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
 
 from jupyter_remotem.compute.reductions import reduce_array
-from jupyter_remotem.errors import BadParameter
 
 
 def reference(frames: np.ndarray, r_in: float, r_out: float, beam: tuple[float, float, float] | None = None):
@@ -60,25 +58,11 @@ def test_a_lattice_stands_out_from_noise_and_nan_stays_in_its_frame():
     assert result[1, 1] > 3 * finite.max()
 
 
-@pytest.mark.parametrize(("params", "words"), [
-    ({"r_in": 5, "r_out": 5}, "r_out > r_in"),
-    ({"r_in": 30, "r_out": 40}, "no frequency"),
-    ({"r_out": 4}, "crystallinity needs 'r_in'"),
-    ({"r_in": 1, "r_out": 4, "beam_r": 0}, "parameter 'beam_r' of crystallinity must be a number > 0"),
-])
-def test_bad_parameters_say_what_is_wrong(params, words):
-    with pytest.raises(BadParameter) as refused:
-        reduce_array(np.ones((2, 2, 16, 16)), "crystallinity", params, nav_ndim=2)
-    assert words in refused.value.message.lower()
-
-
 @pytest.fixture
 def scan_file(demo_dir):
-    name = f"crystal-{uuid.uuid4().hex[:8]}.npy"
     frames = np.random.default_rng(8).poisson(30, (5, 6, 24, 20)).astype(np.uint16)
-    np.save(demo_dir / name, frames)
-    yield name, frames
-    (demo_dir / name).unlink()
+    with npy_in(demo_dir, "crystal", frames) as name:
+        yield name, frames
 
 
 async def test_over_rest_and_in_the_client(jp_fetch, client, scan_file):  # noqa: F811

@@ -13,7 +13,7 @@ import uuid
 
 import numpy as np
 import pytest
-from _api import api_path, call
+from _api import api_path, call, refusal
 
 from jupyter_remotem.compute.declarations import FRAME, SCAN, SINGLE, Output, Parameter
 from jupyter_remotem.compute.operations import OPERATIONS, Operation, Plan, ReductionResult, register, unregister
@@ -98,6 +98,22 @@ async def test_bad_parameters_are_refused_naming_the_parameter_and_what_it_takes
     assert code == 400, body
     assert words in body["error"]["message"].lower(), body
     assert body["error"]["hint"].startswith(f"{operation} takes"), body
+
+
+@pytest.mark.parametrize(("operation", "params", "words"), [
+    ("radial_profile", {"r_min": 5.0, "r_max": 5.0}, "r_max > r_min"),
+    ("radial_profile", {"bins": 0}, "parameter 'bins' of radial_profile must be an integer ≥ 1"),
+    ("radial_profile", {"sectors": 1.5}, "parameter 'sectors' of radial_profile must be an integer"),
+    ("radial_profile", {"r_min": -1}, "must be a number ≥ 0"),
+    ("crystallinity", {"r_in": 5, "r_out": 5}, "r_out > r_in"),
+    ("crystallinity", {"r_in": 30, "r_out": 40}, "no frequency"),
+    ("crystallinity", {"r_out": 4}, "crystallinity needs 'r_in'"),
+    ("crystallinity", {"r_in": 1, "r_out": 4, "beam_r": 0}, "parameter 'beam_r' of crystallinity must be a number > 0"),
+])
+def test_what_the_schema_and_the_plan_refuse_says_why(operation, params, words):
+    """The schema's refusals, and the plan's (what depends on the frame: the rings, the
+    frequencies a transform has), read alike."""
+    assert words in refusal(operation, params)
 
 
 async def test_get_operations_serves_each_declaration(jp_fetch):

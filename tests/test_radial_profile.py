@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 
 import numpy as np
 import pytest
-from _api import api_path, call
+from _api import api_path, call, npy_in
 from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
 
 from jupyter_remotem.compute.reductions import reduce_array
-from jupyter_remotem.errors import BadParameter
 
 
 def reference(frames: np.ndarray, cx: float, cy: float, r_min: float, r_max: float, bins: int, sectors: int,
@@ -100,25 +98,11 @@ def test_positions_outside_the_roi_are_nan():
     np.testing.assert_allclose(profile[visited], expected[visited])
 
 
-@pytest.mark.parametrize(("params", "words"), [
-    ({"r_min": 5.0, "r_max": 5.0}, "r_max > r_min"),
-    ({"bins": 0}, "parameter 'bins' of radial_profile must be an integer ≥ 1"),
-    ({"sectors": 1.5}, "parameter 'sectors' of radial_profile must be an integer"),
-    ({"r_min": -1}, "must be a number ≥ 0"),
-])
-def test_bad_parameters_say_what_they_take(params, words):
-    with pytest.raises(BadParameter) as refused:
-        reduce_array(np.ones((2, 2, 8, 8)), "radial_profile", params, nav_ndim=2)
-    assert words in refused.value.message.lower()
-
-
 @pytest.fixture
 def scan_file(demo_dir):
-    name = f"radial-{uuid.uuid4().hex[:8]}.npy"
     frames = np.random.default_rng(9).poisson(20, (6, 7, 24, 20)).astype(np.uint16)
-    np.save(demo_dir / name, frames)
-    yield name, frames
-    (demo_dir / name).unlink()
+    with npy_in(demo_dir, "radial", frames) as name:
+        yield name, frames
 
 
 async def test_through_the_rest_api_and_get_operations(jp_fetch, scan_file):
