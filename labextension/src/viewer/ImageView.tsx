@@ -416,7 +416,20 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       }
     });
     observer.observe(canvas);
-    return () => observer.disconnect();
+    // A theme change restyles the page after its CSS loads, which JupyterLab marks on the
+    // body: draw again then (and once more on the next frame, after the layout settles).
+    const themes = new MutationObserver(() => {
+      setShown(count => count + 1);
+      requestAnimationFrame(() => setShown(count => count + 1));
+    });
+    themes.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
+    });
+    return () => {
+      observer.disconnect();
+      themes.disconnect();
+    };
   }, []);
 
   const fit = useCallback(() => {
