@@ -30,6 +30,7 @@ import h5py
 
 from ..errors import CorruptFile, NotFound, UnsupportedFormat
 from ..storage.containment import OutsideRepository, resolve_reference
+from .hdf5_gc import guard as guard_collection
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository
@@ -49,6 +50,7 @@ def open_file(repository: Repository, path: str) -> Handle:
     if local is not None:
         handle = h5py.File(local, "r")
         return handle, handle.close
+    guard_collection()  # before h5py first calls back into a remote file object
     fileobj = repository.open(path, "rb")
     try:
         handle = h5py.File(fileobj, "r")

@@ -50,9 +50,10 @@ def _record(value: Any) -> dict[str, Any] | None:
 
 
 def _from_hdf5(repository: Repository, path: str) -> dict[str, Any] | None:
-    import h5py
+    from .hdf5_links import open_file  # h5py only when an HDF5 file is asked about
 
-    with repository.open(path) as raw, h5py.File(raw, "r") as f:
+    f, close = open_file(repository, path)
+    try:
         if PROVENANCE_KEY in f.attrs:
             return _record(f.attrs[PROVENANCE_KEY])
         experiments = f.get("Experiments")
@@ -60,7 +61,9 @@ def _from_hdf5(repository: Repository, path: str) -> dict[str, Any] | None:
             original = experiments[name].get("original_metadata")
             if original is not None and PROVENANCE_KEY in original.attrs:
                 return _record(original.attrs[PROVENANCE_KEY])
-    return None
+        return None
+    finally:
+        close()
 
 
 def _from_tiff(repository: Repository, path: str) -> dict[str, Any] | None:
