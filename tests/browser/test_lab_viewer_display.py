@@ -34,6 +34,27 @@ CANVAS_DRAWN = """selector => {
 }"""
 
 
+# What a canvas and its area say about themselves, for a failure's message.
+CANVAS_STATE = """selector => {
+  const canvas = document.querySelector(selector);
+  if (!canvas) {
+    return 'no canvas';
+  }
+  const area = canvas.parentElement;
+  return `picture ${canvas.dataset.picture}, canvas ${canvas.width}x${canvas.height}, ` +
+    `area ${area.clientWidth}x${area.clientHeight}, theme ${document.body.dataset.jpThemeName}`;
+}"""
+
+
+def _wait_drawn(page, canvas: str) -> None:
+    from playwright.sync_api import TimeoutError
+
+    try:
+        page.wait_for_function(CANVAS_DRAWN, arg=canvas, timeout=15_000)
+    except TimeoutError:
+        raise AssertionError(f"{canvas} stayed blank: {page.evaluate(CANVAS_STATE, canvas)}") from None
+
+
 def _section(viewer: str, name: str) -> str:
     return f"{viewer} .jp-remotem-viewer-{name}"
 
@@ -264,7 +285,7 @@ def test_both_images_are_drawn_after_switching_to_the_dark_theme_and_back(page, 
     try:
         _change_theme(page, "JupyterLab Dark")
         for canvas in canvases:
-            page.wait_for_function(CANVAS_DRAWN, arg=canvas, timeout=15_000)
+            _wait_drawn(page, canvas)
         expect(page.locator(f"{viewer} .jp-remotem-error")).to_have_count(0)
         # The axes take the theme's text colour: light on the dark background.
         colour = page.locator(f'{viewer} .jp-remotem-viewer-nav [data-testid="axis-x"]').evaluate(
@@ -277,4 +298,4 @@ def test_both_images_are_drawn_after_switching_to_the_dark_theme_and_back(page, 
         # The theme is a user setting of the shared server: the light theme again for the other tests.
         _change_theme(page, "JupyterLab Light")
     for canvas in canvases:
-        page.wait_for_function(CANVAS_DRAWN, arg=canvas, timeout=15_000)
+        _wait_drawn(page, canvas)

@@ -426,9 +426,14 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       attributes: true,
       attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
     });
+    // The browser may drop a canvas's pixels (its graphics process restarted, memory was
+    // short): it gives the context back empty, to be drawn again.
+    const restored = () => setShown(count => count + 1);
+    canvas.addEventListener('contextrestored', restored);
     return () => {
       observer.disconnect();
       themes.disconnect();
+      canvas.removeEventListener('contextrestored', restored);
     };
   }, []);
 
@@ -467,6 +472,7 @@ export function ImageView(props: IImageViewProps): JSX.Element {
         element &&
         (element.clientWidth === 0 || element.clientHeight === 0)
       ) {
+        canvas.dataset.picture = 'kept';
         return;
       }
       const ratio = window.devicePixelRatio || 1;
@@ -482,6 +488,9 @@ export function ImageView(props: IImageViewProps): JSX.Element {
       }
       context.setTransform(ratio, 0, 0, ratio, 0, 0);
       context.clearRect(0, 0, size.width, size.height);
+      // What the canvas shows, for whoever checks it: 'drawn', 'empty' (no image or no size
+      // yet) or 'kept' (hidden, the last picture kept).
+      canvas.dataset.picture = bitmap && viewport ? 'drawn' : 'empty';
       if (!bitmap || !viewport) {
         return;
       }
