@@ -475,6 +475,17 @@ export function ImageView(props: IImageViewProps): JSX.Element {
         canvas.dataset.picture = 'kept';
         return;
       }
+      // The size the view was last measured at may be stale: after the shell was hidden
+      // and shown again (a theme change) the resize observer need not report the area's
+      // size again. Draw only at the size really shown; a stale one is measured anew.
+      if (
+        element &&
+        (element.clientWidth !== size.width ||
+          element.clientHeight !== size.height)
+      ) {
+        setSize({ width: element.clientWidth, height: element.clientHeight });
+        return;
+      }
       const ratio = window.devicePixelRatio || 1;
       const width = Math.round(size.width * ratio);
       const height = Math.round(size.height * ratio);
