@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 
-from .detect import detect_format
+from .registry import detect_format
 from .raw import sidecar_paths
 
 

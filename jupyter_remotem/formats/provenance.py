@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from ..storage.repository import Repository
+from .registry import detect_format
 
 #: HDF5 attribute, HyperSpy ``original_metadata`` entry and PNG text chunk holding the record.
 PROVENANCE_KEY = "remotem_provenance"
@@ -21,18 +22,18 @@ _HEADER_BYTES = 1 << 20
 
 def read_provenance(repository: Repository, path: str) -> dict[str, Any] | None:
     """The provenance record of a result file, or None for files that have none."""
-    lower = path.lower()
+    fmt = detect_format(path)
     try:
-        if lower.endswith((".h5", ".hdf5", ".hspy", ".nxs")):
+        if fmt in ("hdf5", "hspy"):
             return _from_hdf5(repository, path)
-        if lower.endswith(".npy"):
+        if fmt == "npy":
             if not repository.exists(path + ".json"):
                 return None
             with repository.open(path + ".json") as f:
                 return _record(json.load(f).get("provenance"))
-        if lower.endswith((".tif", ".tiff")):
+        if fmt == "tiff":
             return _from_tiff(repository, path)
-        if lower.endswith(".png"):
+        if fmt == "image" and path.lower().endswith(".png"):  # the one picture format with text chunks
             return _from_png(repository, path)
     except (OSError, ValueError, KeyError, AttributeError, TypeError):
         return None

@@ -7,6 +7,7 @@ from typing import Any
 from .advice import AdviceHandler
 from .base import NotFoundHandler
 from .download import DownloadHandler
+from .formats import FormatsHandler
 from .jobs import (
     JobActionHandler,
     JobEventsHandler,
@@ -41,6 +42,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/download{_PATH}", DownloadHandler),
         (rf"{API}/operations/?", OperationsHandler),
         (rf"{API}/views/?", ViewsHandler),
+        (rf"{API}/formats/?", FormatsHandler),
         (rf"{API}/quota/?", QuotaHandler),
         (rf"{API}/tokens/?", TokensHandler),
         (rf"{API}/tokens/(?P<token_id>[0-9a-fA-F-]{{1,64}})/?", TokenHandler),

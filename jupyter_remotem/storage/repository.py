@@ -17,7 +17,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from ..errors import BadParameter, Forbidden, NotFound, RemotemError, StorageUnavailable
-from ..formats.detect import DIRECTORY_FORMATS, detect_format
+from ..formats.registry import detect_format, opens_as_dataset
 from . import paths
 from .containment import ContainedLocalFileSystem, OutsideRepository
 
@@ -78,6 +78,8 @@ class Entry:
                 datetime.fromtimestamp(self.mtime, tz=timezone.utc).isoformat() if self.mtime else None
             ),
             "format": self.format,
+            # Whether it opens in the viewer (a folder of a folder format does; any other expands).
+            "dataset": opens_as_dataset(self.format, self.type == "directory"),
         }
 
 
@@ -182,8 +184,6 @@ class Repository:
         name = rel.rsplit("/", 1)[-1] if rel else self.name
         is_dir = info.get("type") == "directory"
         fmt = detect_format(name, is_directory=is_dir)
-        if is_dir and fmt not in DIRECTORY_FORMATS:
-            fmt = None
         size = info.get("size")
         return Entry(
             name=name,

@@ -55,9 +55,6 @@ export interface IAdvice {
   copy: ITimed | null;
 }
 
-export type DatasetFormat =
-  'hdf5' | 'npy' | 'raw' | 'zarr' | 'hspy' | 'zspy' | 'mib' | 'dm' | 'blo';
-
 export interface IEntry {
   name: string;
   path: string;
@@ -65,8 +62,10 @@ export interface IEntry {
   size: number | null;
   mtime: number | null;
   modified: string | null;
-  /** A dataset format, another known kind of file ('json', 'image'…), or null. */
-  format: DatasetFormat | string | null;
+  /** The format's key in the server's `GET formats` ('hdf5', 'tiff', 'image'…), or null. */
+  format: string | null;
+  /** Whether it opens in the viewer (the server's formats decide), rather than as a folder or a document. */
+  dataset: boolean;
   /** Set when the file is the result of one of the caller's jobs. */
   result?: IResultBadge | null;
 }
@@ -229,45 +228,16 @@ export type PreviewKind =
   | 'middle';
 
 /**
- * Formats the server opens as datasets (metadata and previews).
- */
-export const DATASET_FORMATS: ReadonlyArray<string> = [
-  'hdf5',
-  'npy',
-  'raw',
-  'zarr',
-  'hspy',
-  'zspy',
-  'mib',
-  'dm',
-  'blo',
-  'tiff'
-];
-
-/**
- * Formats whose directories are datasets, not folders.
- */
-export const DIRECTORY_DATASET_FORMATS: ReadonlyArray<string> = [
-  'zarr',
-  'zspy'
-];
-
-/**
  * Whether an entry opens as a dataset (details + preview) rather than a folder.
  */
-export function isDataset(entry: IEntry): boolean {
-  if (!entry.format || !DATASET_FORMATS.includes(entry.format)) {
-    return false;
-  }
-  return (
-    entry.type === 'file' || DIRECTORY_DATASET_FORMATS.includes(entry.format)
-  );
+export function isDataset(entry: Pick<IEntry, 'dataset'>): boolean {
+  return entry.dataset === true;
 }
 
 /**
  * Whether an entry is a folder that expands.
  */
-export function isFolder(entry: IEntry): boolean {
+export function isFolder(entry: Pick<IEntry, 'type' | 'dataset'>): boolean {
   return entry.type === 'directory' && !isDataset(entry);
 }
 

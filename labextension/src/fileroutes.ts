@@ -92,12 +92,12 @@ export function factoryFor(name: string): DocumentFactory {
  * open in the dataset viewer.
  */
 export function openRoute(
-  entry: Pick<IEntry, 'name' | 'type' | 'format' | 'result'>
+  entry: Pick<IEntry, 'name' | 'type' | 'format' | 'dataset' | 'result'>
 ): OpenRoute | null {
-  if (isFolder(entry as IEntry)) {
+  if (isFolder(entry)) {
     return null;
   }
-  if (isDataset(entry as IEntry)) {
+  if (isDataset(entry)) {
     return { kind: 'viewer' };
   }
   const picture = isPicture(entry.name);

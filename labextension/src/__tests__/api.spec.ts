@@ -16,6 +16,7 @@ function entry(partial: Partial<IEntry>): IEntry {
     mtime: null,
     modified: null,
     format: null,
+    dataset: false,
     ...partial
   };
 }
@@ -49,22 +50,23 @@ describe('RemotemAPI.url', () => {
 });
 
 describe('dataset or folder', () => {
-  it('treats zarr and zspy directories as datasets', () => {
-    const zarr = entry({ type: 'directory', format: 'zarr' });
+  // The server's formats decide (its listing's `dataset`); the lab keeps no list of its own.
+  it('opens a folder the server calls a dataset (Zarr) in the viewer', () => {
+    const zarr = entry({ type: 'directory', format: 'zarr', dataset: true });
     expect(isDataset(zarr)).toBe(true);
     expect(isFolder(zarr)).toBe(false);
   });
 
-  it('treats other directories as folders', () => {
+  it('expands other folders', () => {
     const folder = entry({ type: 'directory', format: null });
     expect(isFolder(folder)).toBe(true);
     expect(isDataset(folder)).toBe(false);
   });
 
-  it('does not open files of non-dataset formats', () => {
-    expect(isDataset(entry({ format: 'hdf5' }))).toBe(true);
+  it('opens files as datasets only when the server says so', () => {
+    expect(isDataset(entry({ format: 'hdf5', dataset: true }))).toBe(true);
     expect(isDataset(entry({ format: 'json' }))).toBe(false);
-    expect(isDataset(entry({ format: null }))).toBe(false);
+    expect(isDataset(entry({ format: 'tiff', dataset: false }))).toBe(false);
   });
 });
 

@@ -33,17 +33,20 @@ function entry(
     mtime: 1_700_000_000,
     modified: '2023-11-14T22:13:20+00:00',
     format,
+    dataset: false,
     ...extra
   };
 }
 
 describe('where a file opens', () => {
   it('opens arrays in the dataset viewer', () => {
-    expect(openRoute(entry('scan.h5', {}, 'hdf5'))).toEqual({
+    expect(openRoute(entry('scan.h5', { dataset: true }, 'hdf5'))).toEqual({
       kind: 'viewer'
     });
     expect(
-      openRoute(entry('scan.zarr', { type: 'directory' }, 'zarr'))
+      openRoute(
+        entry('scan.zarr', { type: 'directory', dataset: true }, 'zarr')
+      )
     ).toEqual({ kind: 'viewer' });
   });
 
@@ -74,10 +77,10 @@ describe('where a file opens', () => {
   });
 
   it('opens any TIFF in the viewer: the server reads it as an image or a stack', () => {
-    expect(openRoute(entry('stack.tif', {}, 'tiff'))).toEqual({
+    expect(openRoute(entry('stack.tif', { dataset: true }, 'tiff'))).toEqual({
       kind: 'viewer'
     });
-    expect(openRoute(entry('photo.TIFF', {}, 'tiff'))).toEqual({
+    expect(openRoute(entry('photo.TIFF', { dataset: true }, 'tiff'))).toEqual({
       kind: 'viewer'
     });
   });

@@ -41,7 +41,8 @@ function meta(path: string, extra: Partial<IMetaResponse> = {}): IMetaResponse {
       size: 1,
       mtime: null,
       modified: null,
-      format: 'hdf5'
+      format: 'hdf5',
+      dataset: true
     },
     arrays: null,
     dataset: {
