@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import render
+from .detector_shapes import DRAWN, FIELDS, shapes_json
 from .errors import BadParameter
 
 VERSION = 1
@@ -29,12 +30,11 @@ VERSION = 1
 NAV_MODES = ("detector", "sum", "com", "result")
 COM_FIELDS = ("magnitude", "field", "divergence", "curl", "shift_x", "shift_y")
 ROI_STATS = ("sum", "mean", "std")
-SHAPE_KINDS = ("disk", "ring", "rectangle", "point", "polygon")
+SHAPE_KINDS = DRAWN
 #: Operations whose result is the frame (shown in the ``frame`` display); others are the navigation image.
 FRAME_OPERATIONS = ("pick", "frame_stats")
-#: The fields each shape kind needs.
-SHAPE_FIELDS = {"disk": ("cx", "cy", "r"), "ring": ("cx", "cy", "ri", "ro"),
-                "rectangle": ("x", "y", "width", "height"), "point": ("cx", "cy"), "polygon": ("vertices",)}
+#: The fields each shape kind drawn on an image needs.
+SHAPE_FIELDS = {kind: FIELDS[kind] for kind in DRAWN}
 
 DEFAULT_SCALING = {"mode": "linear", "vmin": 0, "vmax": 1, "gamma": 0.5, "percentiles": [1, 99],
                    "symmetric": False}
@@ -62,8 +62,8 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] = (), nullable
 
 def _shape(nullable: bool = False) -> dict[str, Any]:
     return _object(
-        {"kind": {"enum": list(SHAPE_KINDS)}, **{name: _NUMBER for name in
-                                                 ("cx", "cy", "r", "ri", "ro", "x", "y", "width", "height")},
+        {"kind": {"enum": list(SHAPE_KINDS)},
+         **{name: _NUMBER for kind in SHAPE_KINDS for name in SHAPE_FIELDS[kind] if name != "vertices"},
          "vertices": {"type": "array", "items": _POINT}},
         required=("kind",), nullable=nullable,
         allOf=[{"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
@@ -161,7 +161,7 @@ class InvalidView(BadParameter):
 def contract() -> dict[str, Any]:
     """What ``GET views`` answers: the schema, the colormaps (with their tables) and the scales."""
     return {"version": VERSION, "schema": SCHEMA, "colormaps": render.colormaps_json(),
-            "scales": list(render.SCALES), "displays": DEFAULT_DISPLAYS,
+            "scales": list(render.SCALES), "displays": DEFAULT_DISPLAYS, "shapes": shapes_json(),
             "picture": {"sizes": list(render.PICTURE_SIZES), "default_size": DEFAULT_PICTURE_SIZE}}
 
 

@@ -29,20 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from ..detector_shapes import FIELDS, LENGTHS
 from ..errors import BadParameter
 
-#: Keys each detector shape expects, in the order used in hints.
-SPEC_KEYS: dict[str, tuple[str, ...]] = {
-    "disk": ("cx", "cy", "r"),
-    "ring": ("cx", "cy", "ri", "ro"),
-    "rectangle": ("x", "y", "width", "height"),
-    "point": ("cx", "cy"),
-    "polygon": ("vertices",),
-    "weights": ("values",),
-}
-
-#: Parameters that are lengths and so must not be negative.
-_LENGTHS = frozenset({"r", "ri", "ro", "width", "height"})
+#: Keys each detector shape expects, in the order used in hints, and those that are lengths.
+SPEC_KEYS = FIELDS
+_LENGTHS = LENGTHS
 
 #: Largest detector frame we build masks for (pixels); guards memory against absurd JSON.
 MAX_SIG_PIXELS = 1 << 26

@@ -23,10 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from ..detector_shapes import DRAWN, FIELDS
+
 Detector = dict[str, Any]
 
 #: Shapes the widgets can draw and drag (``weights`` masks have no geometry to drag).
-SHAPES = ("disk", "ring", "rectangle", "point", "polygon")
+SHAPES = DRAWN
 #: Smallest radius and the smallest gap between a ring's radii, in pixels, so a drag can never
 #: produce a detector the server refuses (``ri <= ro``) or one that covers nothing by accident.
 MIN_RADIUS = 0.5
@@ -95,8 +97,7 @@ def check_detectors(detectors: Sequence[Mapping[str, Any]]) -> list[Detector]:
     The server checks values thoroughly; this early check only makes sure the widget can draw
     and drag what it was given, with a message that names the missing piece.
     """
-    keys = {"disk": ("cx", "cy", "r"), "ring": ("cx", "cy", "ri", "ro"),
-            "rectangle": ("x", "y", "width", "height"), "point": ("cx", "cy"), "polygon": ("vertices",)}
+    keys = {shape: FIELDS[shape] for shape in SHAPES}
     checked = []
     if not detectors:
         raise ValueError("Give at least one detector, e.g. {'shape': 'disk', 'cx': 32, 'cy': 32, 'r': 8}.")
