@@ -29,6 +29,7 @@ EXAMPLES = {
     "pick": {"position": [2, 3]},
     "radial_profile": {"bins": 4, "sectors": 3},
     "crystallinity": {"r_in": 1, "r_out": 3, "beam_r": 2},
+    "fem": {"ri": 1, "ro": 4},
 }
 
 
@@ -109,6 +110,9 @@ async def test_bad_parameters_are_refused_naming_the_parameter_and_what_it_takes
     ("crystallinity", {"r_in": 30, "r_out": 40}, "no frequency"),
     ("crystallinity", {"r_out": 4}, "crystallinity needs 'r_in'"),
     ("crystallinity", {"r_in": 1, "r_out": 4, "beam_r": 0}, "parameter 'beam_r' of crystallinity must be a number > 0"),
+    ("fem", {"ri": 3, "ro": 2}, "ro > ri"),
+    ("fem", {"ri": 1, "ro": 2, "cx": -50}, "holds no pixel"),
+    ("fem", {"ri": "1", "ro": 2}, "parameter 'ri' of fem must be a number"),
 ])
 def test_what_the_schema_and_the_plan_refuse_says_why(operation, params, words):
     """The schema's refusals, and the plan's (what depends on the frame: the rings, the

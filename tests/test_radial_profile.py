@@ -135,3 +135,6 @@ async def test_the_client_gives_the_same_profile_remotely_and_locally(client, sc
         0, np.hypot(9.5, 11.5), 5)[:-1]) / 2)
     labelled = await in_thread(remote.radial_profile, bins=4, sectors=2, as_xarray=True)
     assert labelled.dims[-2:] == ("sector", "radius")
+    everything = await in_thread(remote.radial_profile, bins=4, sectors=2, field=None, as_xarray=True)
+    np.testing.assert_allclose(everything["profile"].coords["radius"].values, radii)
+    assert everything["profile"].coords["radius"].attrs["units"] == "px"

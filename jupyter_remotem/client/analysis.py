@@ -167,6 +167,22 @@ class Analysis(ABC):
         return self._present(self._run("crystallinity", params, roi, field="crystallinity", step=step,
                                        coarse=coarse, fft=False), "crystallinity", as_xarray)
 
+    def fem(self, ri: float, ro: float, *, cx: float | None = None, cy: float | None = None,
+            field: str | None = "std", roi: dict[str, Any] | None = None, step: int = 1, coarse: bool = False,
+            as_xarray: bool = False) -> Any:
+        """Fluctuation electron microscopy over the ring ``ri < d <= ro`` around ``(cx, cy)``
+        (default: the frame centre): at each scan position the standard deviation (``std``, the
+        default ``field``) and the mean (``mean``) of the ring's pixels, and ``variance``, the
+        normalised variance ``<I^2> / <I>^2 - 1`` of that mean over the scan.  ``field=None``
+        returns all three (a dict, or an ``xarray.Dataset`` with ``as_xarray``).
+        """
+        params: dict[str, Any] = {"ri": float(ri), "ro": float(ro)}
+        for name, value in (("cx", cx), ("cy", cy)):
+            if value is not None:
+                params[name] = float(value)
+        return self._present(self._run("fem", params, roi, field=field, step=step, coarse=coarse, fft=False),
+                             field, as_xarray)
+
     def frame_stats(self, roi: dict[str, Any] | None = None, *, field: str | None = None,
                     as_xarray: bool = False) -> Any:
         """Mean, sum, std, max and min frame over the scan (or the positions in ``roi``).

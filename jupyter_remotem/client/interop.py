@@ -109,7 +109,15 @@ def reduction_to_xarray(reduced: Reduced, geometry: Geometry, field: str | None,
         unit = ((declared or {}).get(name) or {}).get("unit")
         if unit:
             attrs["units"] = unit
-        return xr.DataArray(array, dims=dims, coords=_coords(axes), name=name, attrs=attrs)
+        coords = _coords(axes)
+        # A declared axis with a coordinate output (a profile's radius) gets its values.
+        for dim in ((declared or {}).get(name) or {}).get("dims") or []:
+            values = reduced.arrays.get(dim.get("coordinate") or "")
+            if dim["name"] in dims and values is not None and np.ndim(values) == 1 \
+                    and len(values) == array.shape[dims.index(dim["name"])]:
+                coords[dim["name"]] = xr.Variable(dim["name"], np.asarray(values),
+                                                  attrs={"units": dim["unit"]} if dim.get("unit") else {})
+        return xr.DataArray(array, dims=dims, coords=coords, name=name, attrs=attrs)
 
     if field is not None:
         return one(field)

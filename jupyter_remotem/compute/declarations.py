@@ -60,9 +60,16 @@ class Dim:
     name: str
     unit: str | None = None
     description: str = ""
+    #: An index of separate results (one per detector, per sector), not a coordinate: files
+    #: that navigate and show put it among the navigation axes, never on the signal.
+    index: bool = False
+    #: The single output holding this axis's coordinate values (the radius of each ring), which
+    #: calibrates it in files when they are evenly spaced.
+    coordinate: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit, "description": self.description}
+        return {"name": self.name, "unit": self.unit, "description": self.description, "index": self.index,
+                "coordinate": self.coordinate}
 
 
 @dataclass(frozen=True)

@@ -213,11 +213,19 @@ def _crystallinity_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
     return CrystallinityPlan(dataset, params)
 
 
+def _fem_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+    from .fem import FemPlan  # it builds on this module's Plan
+
+    return FemPlan(dataset, params)
+
+
 def _com_fields_need(geometry: Any) -> bool:
     return len(geometry.nav_shape) in (1, 2)
 
 
 _PIXELS = "px"
+_SECTOR = Dim("sector", description="the azimuthal sectors, from angle_offset", index=True)
+_RADIUS = Dim("radius", _PIXELS, "the rings, from r_min out", coordinate="radius")
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _PER_AXIS = {"type": ["array", "null"]}
 
@@ -300,7 +308,7 @@ for _operation in (
                               "the detectors: shapes in frame pixels (disk, ring, rectangle, polygon, point) "
                               "or weights masks", REQUIRED),),
         outputs=(Output("intensity", SCAN, "the sum within each detector at each scan position",
-                        (Dim("detector", description="the detectors, in the order given"),)),),
+                        (Dim("detector", description="the detectors, in the order given", index=True),)),),
         primary="intensity"),
     Operation(
         "com", "reduction", "Centre of mass, shifts, magnitude, divergence and curl.", CenterOfMassPlan,
@@ -337,7 +345,7 @@ for _operation in (
         "Centre and radius of the direct beam (the brightest disk) in the mean frame, [cx, cy, r].",
         DirectBeamPlan, requires=_frames_not_2d,
         outputs=(Output("beam", SINGLE, "[cx, cy, r] of the direct beam",
-                        (Dim("quantity", description="cx, cy and r, in that order"),), unit=_PIXELS),
+                        (Dim("quantity", description="cx, cy and r, in that order", index=True),), unit=_PIXELS),
                  Output("mean", FRAME, "the mean frame it was found on")),
         primary="beam"),
     Operation(
@@ -358,9 +366,9 @@ for _operation in (
         ),
         outputs=(
             Output("profile", SCAN, "the mean intensity in each sector of each ring (NaN: no pixel)",
-                   (Dim("sector"), Dim("radius", _PIXELS))),
-            Output("radius", SINGLE, "the middle radius of each ring", (Dim("radius", _PIXELS),), unit=_PIXELS),
-            Output("pixels", SINGLE, "the pixels in each sector of each ring", (Dim("sector"), Dim("radius", _PIXELS))),
+                   (_SECTOR, _RADIUS)),
+            Output("radius", SINGLE, "the middle radius of each ring", (_RADIUS,), unit=_PIXELS),
+            Output("pixels", SINGLE, "the pixels in each sector of each ring", (_SECTOR, _RADIUS)),
         ),
         primary="profile"),
     Operation(
@@ -381,6 +389,26 @@ for _operation in (
         ),
         outputs=(Output("crystallinity", SCAN, "the sum of |FFT| over the ring at each scan position"),),
         primary="crystallinity"),
+    Operation(
+        "fem", "reduction",
+        "Fluctuation electron microscopy: the spread of each frame's intensity within a ring, and the normalised "
+        "variance of the ring's mean intensity over the scan.",
+        lambda dataset, params: _fem_plan(dataset, params), requires=_frames_not_2d,
+        parameters=(
+            Parameter("cx", _NUMBER_OR_NULL, "x of the ring's centre (default: the frame's centre)", None, _PIXELS),
+            Parameter("cy", _NUMBER_OR_NULL, "y of the ring's centre (default: the frame's centre)", None, _PIXELS),
+            Parameter("ri", {"type": "number", "minimum": 0}, "inner radius of the ring (open: ri < d)", REQUIRED,
+                      _PIXELS),
+            Parameter("ro", {"type": "number", "exclusiveMinimum": 0}, "outer radius of the ring (d <= ro)", REQUIRED,
+                      _PIXELS),
+        ),
+        outputs=(
+            Output("std", SCAN, "the standard deviation of the ring's pixels at each scan position"),
+            Output("mean", SCAN, "the mean of the ring's pixels at each scan position"),
+            Output("variance", SINGLE, "<I^2> / <I>^2 - 1 of the ring's mean intensity I over the scan "
+                   "(NaN positions left out)"),
+        ),
+        primary="std"),
     Operation(
         "pick", "reduction", "One frame at a scan position.", None,
         parameters=(

@@ -116,7 +116,8 @@ class OutputWriter:
         if self.spec.format == "tiff":
             return [_File(self.spec.path, "tiff", tiff_bytes(array, description))]
         if self.spec.format == "hspy":
-            return [_File(self.spec.path, "hspy", hspy_bytes(array, name, record, result.attributes))]
+            return [_File(self.spec.path, "hspy", hspy_bytes(array, name, record, result.attributes,
+                                                                    result.arrays))]
         if self.spec.format == "png":
             if shown is not None and name != shown.array:
                 shown = ShownImage(shown.display, name)

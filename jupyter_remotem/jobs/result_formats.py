@@ -22,6 +22,7 @@ from ..formats.jsonable import jsonable
 from ..formats.provenance import PROVENANCE_KEY
 from ..view_contract import PictureOptions, ShownImage, calibration_of, display_of, picture_of
 from .provenance import hdf5_attributes
+from .result_axes import declared_output, hdf5_dims, hyperspy_layout
 
 
 def hdf5_bytes(result: Any, record: dict[str, Any]) -> bytes:
@@ -29,7 +30,13 @@ def hdf5_bytes(result: Any, record: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         for name, array in result.arrays.items():
-            f.create_dataset(name, data=np.asarray(array))
+            stored = f.create_dataset(name, data=np.asarray(array))
+            output = declared_output(record["operation"], name)
+            for axis, (label, unit) in enumerate(hdf5_dims(output, stored.shape, record["input"],
+                                                          bool(result.attributes.get("fft")))):
+                stored.dims[axis].label = label
+            if output is not None and output.unit:
+                stored.attrs["units"] = output.unit
         f.attrs.update(hdf5_attributes(record))
         f.attrs["primary"] = result.primary
         f.attrs["result_attributes"] = json.dumps(jsonable(result.attributes), sort_keys=True)
@@ -95,20 +102,18 @@ def _scale_bar(description: dict[str, Any], view: dict[str, Any] | None, display
     return calibration_of(view, display, source.get("axes") or [], source.get("nav_ndim"), width, reciprocal)
 
 
-def hspy_bytes(array: np.ndarray, name: str, record: dict[str, Any], attributes: dict[str, Any]) -> bytes:
-    """A HyperSpy file: a Signal2D (one image, or a stack of detector images) with calibrated
-    axes, so ``hs.load`` shows it with scale bars, and the provenance in ``original_metadata``."""
+def hspy_bytes(array: np.ndarray, name: str, record: dict[str, Any], attributes: dict[str, Any],
+               coordinates: dict[str, Any] | None = None) -> bytes:
+    """A HyperSpy file with the axes the operation declares for the array (:mod:`.result_axes`):
+    calibrated, navigating where they index results, so ``hs.load`` shows it with scale bars; the
+    provenance in ``original_metadata``.  ``coordinates``: the result's other arrays, which
+    calibrate declared axes (a profile's radius)."""
     from rsciio.hspy import file_writer
 
-    data = np.asarray(array)
-    axes = result_axes(data.shape, record["input"].get("axes") or [], record["input"].get("nav_ndim"),
-                       reciprocal=bool(attributes.get("fft")))
-    if data.ndim == 3:  # scan × detectors: detectors navigate, images are the signal
-        data = np.moveaxis(data, -1, 0)
-        axes = [{"name": "detector", "size": data.shape[0], "scale": 1.0, "offset": 0.0, "units": "",
-                 "navigate": True}] + axes[:2]
+    data, axes = hyperspy_layout(array, declared_output(record["operation"], name), record["input"],
+                                 reciprocal=bool(attributes.get("fft")), coordinates=coordinates)
     signal = {
-        "data": np.ascontiguousarray(data),
+        "data": data,
         "axes": axes,
         "metadata": {
             "General": {"title": f"{record['operation']} {name}", "original_filename": record["input"]["path"]},
@@ -128,21 +133,6 @@ def hspy_bytes(array: np.ndarray, name: str, record: dict[str, Any], attributes:
         path = Path(folder) / "result.hspy"
         file_writer(str(path), signal, compression=None, show_progressbar=False)
         return path.read_bytes()
-
-
-def result_axes(shape: tuple[int, ...], source_axes: list[dict[str, Any]], nav_ndim: int | None,
-                reciprocal: bool = False) -> list[dict[str, Any]]:
-    """Calibrated axes of a result's leading dimensions: the scan's when the result is per scan
-    position, the detector's when it is a frame; pixels otherwise (and for an FFT)."""
-    nav = source_axes[:nav_ndim] if nav_ndim is not None else []
-    sig = source_axes[nav_ndim:] if nav_ndim is not None else []
-    for candidate in (nav, sig):
-        sizes = [axis["size"] for axis in candidate]
-        if not reciprocal and candidate and tuple(sizes) == tuple(shape[: len(sizes)]):
-            return [dict(axis, navigate=False) for axis in candidate]
-    names = ("y", "x")
-    return [{"name": names[i] if i < 2 else f"axis{i}", "size": n, "scale": 1.0, "offset": 0.0,
-             "units": "1/px" if reciprocal else "px", "navigate": False} for i, n in enumerate(shape[:2])]
 
 
 def _pages(array: np.ndarray, what: str) -> np.ndarray:
