@@ -1,4 +1,4 @@
-"""The newer reductions (``radial_profile``, ``crystallinity``, ``fem``) as durable jobs: the HDF5
+"""The newer reductions (``radial_profile``, ``crystallinity``, ``fem``, ``blobs``) as durable jobs: the HDF5
 result holds every declared array, equal to the interactive answer, and opens in h5py; the
 ``.hspy`` result holds the primary array and opens in HyperSpy."""
 
@@ -16,6 +16,7 @@ CASES = {
     "radial_profile": {"bins": 6, "sectors": 2},
     "crystallinity": {"r_in": 2, "r_out": 9, "beam_r": 4},
     "fem": {"ri": 4, "ro": 14},
+    "blobs": {"radius": 3, "n_peaks": 6},
 }
 
 

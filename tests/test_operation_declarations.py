@@ -30,6 +30,7 @@ EXAMPLES = {
     "radial_profile": {"bins": 4, "sectors": 3},
     "crystallinity": {"r_in": 1, "r_out": 3, "beam_r": 2},
     "fem": {"ri": 1, "ro": 4},
+    "blobs": {"radius": 2, "n_peaks": 3},
 }
 
 
@@ -113,6 +114,8 @@ async def test_bad_parameters_are_refused_naming_the_parameter_and_what_it_takes
     ("fem", {"ri": 3, "ro": 2}, "ro > ri"),
     ("fem", {"ri": 1, "ro": 2, "cx": -50}, "holds no pixel"),
     ("fem", {"ri": "1", "ro": 2}, "parameter 'ri' of fem must be a number"),
+    ("blobs", {"radius": 50}, "does not fit"),
+    ("blobs", {"radius": 2, "min_distance": 0.5}, "parameter 'min_distance' of blobs must be a number ≥ 1"),
 ])
 def test_what_the_schema_and_the_plan_refuse_says_why(operation, params, words):
     """The schema's refusals, and the plan's (what depends on the frame: the rings, the

@@ -213,6 +213,12 @@ def _crystallinity_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
     return CrystallinityPlan(dataset, params)
 
 
+def _blobs_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+    from .blobs import BlobsPlan  # it builds on this module's Plan
+
+    return BlobsPlan(dataset, params)
+
+
 def _fem_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
     from .fem import FemPlan  # it builds on this module's Plan
 
@@ -226,6 +232,7 @@ def _com_fields_need(geometry: Any) -> bool:
 _PIXELS = "px"
 _SECTOR = Dim("sector", description="the azimuthal sectors, from angle_offset", index=True)
 _RADIUS = Dim("radius", _PIXELS, "the rings, from r_min out", coordinate="radius")
+_PEAK = Dim("peak", description="the disks of a frame, strongest first", index=True)
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _PER_AXIS = {"type": ["array", "null"]}
 
@@ -409,6 +416,27 @@ for _operation in (
                    "(NaN positions left out)"),
         ),
         primary="std"),
+    Operation(
+        "blobs", "reduction",
+        "The diffraction disks in every frame: positions refined to a fraction of a pixel by template correlation, "
+        "their strength, and how many there are.",
+        lambda dataset, params: _blobs_plan(dataset, params), requires=_frames_not_2d,
+        parameters=(
+            Parameter("radius", {"type": "number", "exclusiveMinimum": 0, "maximum": 1024},
+                      "radius of the disks to find", REQUIRED, _PIXELS),
+            Parameter("n_peaks", {"type": "integer", "minimum": 1, "maximum": 256}, "most disks kept per frame", 16),
+            Parameter("min_distance", {"type": ["number", "null"], "minimum": 1},
+                      "least distance between two disks (default: the radius)", None, _PIXELS),
+            Parameter("threshold", {"type": "number", "minimum": 0, "maximum": 1},
+                      "weakest disk kept, as a fraction of the frame's strongest", 0.2),
+        ),
+        outputs=(
+            Output("count", SCAN, "the disks found at each scan position (NaN: a frame holding NaN)"),
+            Output("positions", SCAN, "x and y of each disk, strongest first (NaN beyond the count)",
+                   (_PEAK, Dim("coordinate", _PIXELS, "x, then y, in detector pixels", index=True)), unit=_PIXELS),
+            Output("strength", SCAN, "the template correlation of each disk (NaN beyond the count)", (_PEAK,)),
+        ),
+        primary="count"),
     Operation(
         "pick", "reduction", "One frame at a scan position.", None,
         parameters=(

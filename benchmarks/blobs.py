@@ -1,0 +1,66 @@
+"""``blobs`` on an in-memory 4D-STEM stack of disk patterns, against plain scipy in the same run.
+
+    python benchmarks/blobs.py [--frames 2048] [--repeat 3]
+
+Prints frames per second (best of ``--repeat``) for float32 and uint16 128 × 128 frames holding
+a lattice of disks, through the server's reduction path (``reduce_array``), beside scipy doing
+the same in the obvious way, frame by frame: ``scipy.signal.fftconvolve`` with the template,
+``scipy.ndimage.maximum_filter`` for the local maxima, the strongest kept.  LiberTEM's
+blobfinder (``libertem_blobfinder``) is the anchor of this operation; it is not installed here.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from _timing import best
+from scipy.ndimage import maximum_filter
+from scipy.signal import fftconvolve
+
+from jupyter_remotem.compute.reductions import reduce_array
+from jupyter_remotem.kernels.blobs import template_kernel
+
+SIG = (128, 128)
+PARAMS = {"radius": 4.0, "n_peaks": 16, "threshold": 0.2}
+
+
+def lattice(rng: np.random.Generator, n: int) -> np.ndarray:
+    y, x = np.indices(SIG)
+    frame = np.zeros(SIG)
+    for cy in range(14, 120, 20):
+        for cx in range(14, 120, 20):
+            frame += 100 * (np.hypot(x - cx, y - cy) <= PARAMS["radius"])
+    return frame[None] + rng.normal(10, 2, (n,) + SIG)
+
+
+def scipy_way(frames: np.ndarray) -> list[np.ndarray]:
+    kernel = template_kernel(PARAMS["radius"])[::-1, ::-1]
+    size = 2 * int(PARAMS["radius"]) + 1
+    found = []
+    for frame in frames.reshape((-1,) + SIG):
+        c = fftconvolve(frame.astype(np.float64), kernel, mode="same")
+        ys, xs = np.nonzero((c == maximum_filter(c, size=size)) & (c > PARAMS["threshold"] * c.max()))
+        found.append(np.argsort(-c[ys, xs])[: PARAMS["n_peaks"]])
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=2048)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    side = int(np.sqrt(args.frames))
+    print(f"{side * side} frames of {SIG[0]} x {SIG[1]}, 36 disks of radius {PARAMS['radius']:g} px each, "
+          f"best of {args.repeat}; frames per second")
+    for dtype in (np.float32, np.uint16):
+        data = lattice(rng, side * side).astype(dtype).reshape((side, side) + SIG)
+        ours = best(lambda: reduce_array(data, "blobs", PARAMS, nav_ndim=2), args.repeat)
+        plain = best(lambda: scipy_way(data), args.repeat)
+        n = side * side
+        print(f"{np.dtype(dtype).name}: ours {n / ours:8.0f}  scipy {n / plain:8.0f}  ours / scipy {plain / ours:4.1f}x")
+
+
+if __name__ == "__main__":
+    main()
