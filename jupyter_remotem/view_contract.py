@@ -27,7 +27,7 @@ from .errors import BadParameter
 
 VERSION = 1
 
-NAV_MODES = ("detector", "sum", "com", "result")
+NAV_MODES = ("detector", "sum", "com", "operation", "result")
 COM_FIELDS = ("magnitude", "field", "divergence", "curl", "shift_x", "shift_y")
 ROI_STATS = ("sum", "mean", "std")
 SHAPE_KINDS = DRAWN
@@ -122,6 +122,13 @@ SCHEMA: dict[str, Any] = {
         "com": _object({"cx": _NUMBER, "cy": _NUMBER, "r": {"type": ["number", "null"]},
                         "scan_rotation": _NUMBER, "flip_y": {"type": "boolean"}}),
         "comField": {"enum": list(COM_FIELDS), "default": "magnitude"},
+        "operation": _object({"name": {"type": "string", "minLength": 1},
+                              "params": {"type": "object", "description": "as GET operations declares them"},
+                              "field": {"type": "string", "minLength": 1,
+                                        "description": "the array shown: one value per scan position"},
+                              "required": {"type": "array", "items": {"type": "string"}}},
+                             required=("name", "params", "field"), nullable=True,
+                             description="the declared reduction shown in mode 'operation'"),
         "cursor": _POINT,
         "roi": _shape(nullable=True),
         "roiStat": {"enum": list(ROI_STATS), "default": "mean"},
@@ -234,6 +241,9 @@ def shown_image(view: dict[str, Any] | None, operation: str, params: dict[str, A
                 index = ids.index(view["selected"])
         count = len((params or {}).get("detectors") or []) or 1
         return ShownImage("nav", "intensity", index if index < count else 0)
+    chosen = view.get("operation") if view.get("mode") == "operation" else None
+    if isinstance(chosen, dict) and chosen.get("name") == operation and isinstance(chosen.get("field"), str):
+        return ShownImage("nav", chosen["field"])
     return ShownImage("nav", None)
 
 

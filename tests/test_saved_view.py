@@ -13,7 +13,7 @@ from _results import jp_server_config, repositories, stop_worker  # noqa: F401 -
 from PIL import Image
 
 from jupyter_remotem import render
-from jupyter_remotem.view_contract import check_view, shown_image
+from jupyter_remotem.view_contract import InvalidView, check_view, shown_image
 
 RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
@@ -144,6 +144,14 @@ def test_the_shown_image_follows_the_view():
     assert shown_image({}, "frame_stats").display == "frame"
     assert shown_image({"comField": "field"}, "com").wheel
     assert check_view({"note": "kept", "nav": {"cmap": "twilight"}}) is not None
+    # A declared reduction chosen in the viewer's "More…" list: its chosen array is the one shown.
+    chosen = {"mode": "operation", "operation": {"name": "fem", "params": {"ri": 2, "ro": 9}, "field": "mean",
+                                                 "required": ["ri", "ro"]}}
+    assert check_view(chosen) == chosen
+    assert shown_image(chosen, "fem").array == "mean"
+    assert shown_image(chosen, "crystallinity").array is None  # another operation's view says nothing of it
+    with pytest.raises(InvalidView):
+        check_view({"mode": "operation", "operation": {"name": "fem", "params": {}}})  # no array named
 
 
 def test_drawing_matches_the_viewers_scaling_rules():

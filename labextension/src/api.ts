@@ -214,6 +214,38 @@ export interface IOperationInfo {
   reason: string | null;
   /** Whom to ask to make it available remotely (unavailable operations, when configured). */
   contact?: string | null;
+  /** Its parameters as a JSON Schema (defaults, ranges, `x-unit`s), as the server declares them. */
+  parameters?: {
+    type?: string;
+    properties?: Record<string, IParameterSchema>;
+    required?: string[];
+  };
+  /** The arrays of its result. */
+  outputs?: IOperationOutput[];
+  /** The array it calls its main result. */
+  primary?: string | null;
+}
+
+/** The JSON Schema of one parameter of an operation. */
+export interface IParameterSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  'x-unit'?: string;
+}
+
+/** One array of an operation's result: over the scan, the frame or neither, and further axes. */
+export interface IOperationOutput {
+  name: string;
+  place: 'scan' | 'frame' | 'single' | string;
+  description: string;
+  dims?: { name: string; unit: string | null }[];
+  unit?: string | null;
 }
 
 export type PreviewKind =

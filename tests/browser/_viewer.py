@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -150,3 +151,33 @@ def notebook_file(server, path: str) -> dict:
 
 
 # The colour wheel: the navigation view showing RGBA pixels (with zoom, marker and region).
+
+
+def image_point(page, view: str, x: float, y: float) -> tuple[float, float]:
+    """Screen position of image pixel (x, y), from the zoom and offset the view reports."""
+    locator = page.locator(view)
+    scale = float(locator.get_attribute("data-scale"))
+    offset_x = float(locator.get_attribute("data-offset-x"))
+    offset_y = float(locator.get_attribute("data-offset-y"))
+    box = locator.locator('[data-testid="image-canvas"]').bounding_box()
+    return box["x"] + offset_x + x * scale, box["y"] + offset_y + y * scale
+
+
+def hover_pixel(page, view: str, x: int, y: int) -> tuple[float, float]:
+    """Put the pointer on pixel (x, y), as the view's readout confirms. The layout
+    may still move while the viewer settles (a caption appears, a scroll bar comes), so the
+    position is computed again until the readout names that pixel; the screen point is returned."""
+    from playwright.sync_api import expect
+
+    readout = page.locator(f'{view} [data-testid="image-readout"]')
+    attempts = 20
+    for attempt in range(attempts):
+        point = image_point(page, view, x, y)  # pixel centres sit at whole image coordinates
+        page.mouse.move(*point)
+        try:
+            expect(readout).to_have_text(re.compile(rf"^x {x}, y {y} = "), timeout=1_000)
+            return point
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -5,7 +5,7 @@
  * copy of it. Needs `python` with jupyter_remotem on PATH (`PATH=.venv/bin:$PATH
  * jlpm test`; REMOTEM_PYTHON overrides).
  */
-import type { IViewContract } from '../api';
+import type { IOperationInfo, IViewContract } from '../api';
 
 declare const require: (name: string) => any;
 declare const process: { env: Record<string, string | undefined> };
@@ -14,11 +14,16 @@ let served: IViewContract | null = null;
 
 function python(code: string, input?: string): string {
   const { execFileSync } = require('child_process');
-  return execFileSync(process.env.REMOTEM_PYTHON ?? 'python', ['-c', code], {
-    input,
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024
-  });
+  // -P: not the working directory on sys.path (jest's `coverage/` folder would shadow the package).
+  return execFileSync(
+    process.env.REMOTEM_PYTHON ?? 'python',
+    ['-P', '-c', code],
+    {
+      input,
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024
+    }
+  );
 }
 
 export function servedContract(): IViewContract {
@@ -49,4 +54,26 @@ export function serverVerdict(view: unknown): string | null {
     JSON.stringify(view)
   );
   return JSON.parse(out) as string | null;
+}
+
+let operations: IOperationInfo[] | null = null;
+
+/**
+ * Every operation as `GET operations` declares it on a dataset it can run on (name,
+ * kind, description, parameters' JSON Schema, outputs, primary).
+ */
+export function servedOperations(): IOperationInfo[] {
+  if (!operations) {
+    operations = JSON.parse(
+      python(
+        [
+          'import json',
+          'from jupyter_remotem.compute.operations import OPERATIONS',
+          'print(json.dumps([{"name": n, "kind": op.kind, "description": op.description, "available": True,',
+          '                   "reason": None, **op.declaration()} for n, op in OPERATIONS.items()]))'
+        ].join('\n')
+      )
+    ) as IOperationInfo[];
+  }
+  return operations;
 }

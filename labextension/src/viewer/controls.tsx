@@ -10,6 +10,8 @@ import React from 'react';
 
 import { IOperationInfo } from '../api';
 import { useTranslation } from '../i18n';
+import { OperationForm } from './OperationForm';
+import { defaultChoice, navigationOperations } from './operationmode';
 import { PointerTools } from './PointerTools';
 import { defaultShape, ShapeKind } from './geometry';
 import { unavailableReason } from './hints';
@@ -58,9 +60,9 @@ function roiStatNames(trans: TranslationBundle): Record<RoiStat, string> {
 }
 
 /** The navigation modes computed live, each by an operation of the server. */
-type LiveMode = Exclude<NavMode, 'result'>;
+type LiveMode = Exclude<NavMode, 'result' | 'operation'>;
 
-/** The operation behind each live navigation mode. */
+/** The operation behind each live navigation mode of the viewer's own. */
 const MODE_OPERATION: Record<LiveMode, string> = {
   detector: 'virtual_detector',
   sum: 'virtual_detector',
@@ -94,6 +96,10 @@ export function ViewerControls(props: {
   ];
   const [sh, sw] = geometry.sig;
   const [nh, nw] = geometry.nav;
+  // Declared reductions that answer an image of the scan, each a navigation mode.
+  const more = navigationOperations(operations);
+  const shownOperation =
+    more.find(op => op.name === state.operation?.name) ?? null;
 
   const addDetector = (kind: ShapeKind) => {
     const id = nextDetectorId(state.detectors);
@@ -150,6 +156,41 @@ export function ViewerControls(props: {
               </button>
             );
           })}
+          {more.length > 0 && (
+            <select
+              className={
+                'jp-remotem-select jp-remotem-viewer-mode-operation' +
+                (state.mode === 'operation' ? ' jp-mod-active' : '')
+              }
+              aria-label={trans.__('Other reductions')}
+              data-testid="operation-mode"
+              value={
+                state.mode === 'operation' ? (state.operation?.name ?? '') : ''
+              }
+              onChange={event => {
+                const chosen = more.find(op => op.name === event.target.value);
+                if (chosen) {
+                  const kept =
+                    state.operation?.name === chosen.name
+                      ? state.operation
+                      : null;
+                  onChange({
+                    mode: 'operation',
+                    operation: kept ?? defaultChoice(chosen)
+                  });
+                }
+              }}
+            >
+              <option value="" disabled>
+                {trans.__('More…')}
+              </option>
+              {more.map(op => (
+                <option key={op.name} value={op.name} title={op.description}>
+                  {op.name}
+                </option>
+              ))}
+            </select>
+          )}
           <button
             role="radio"
             aria-checked={state.mode === 'result'}
@@ -172,7 +213,7 @@ export function ViewerControls(props: {
           </button>
         </div>
       </fieldset>
-      {state.mode !== 'com' && (
+      {state.mode !== 'com' && state.mode !== 'operation' && (
         <fieldset className="jp-remotem-viewer-group">
           <legend>{trans.__('Add detector')}</legend>
           {DETECTOR_KINDS.map(kind => (
@@ -187,6 +228,13 @@ export function ViewerControls(props: {
             </button>
           ))}
         </fieldset>
+      )}
+      {state.mode === 'operation' && shownOperation && state.operation && (
+        <OperationForm
+          operation={shownOperation}
+          choice={state.operation}
+          onChange={operation => onChange({ operation })}
+        />
       )}
       {state.mode === 'com' && (
         <ComControls

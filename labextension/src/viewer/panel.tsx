@@ -62,6 +62,9 @@ function resultLabel(state: IViewState): string {
   if (state.mode === 'sum') {
     return 'sum';
   }
+  if (state.mode === 'operation' && state.operation) {
+    return `${state.operation.name}-${state.operation.field}`;
+  }
   const index = state.detectors.findIndex(d => d.id === state.selected);
   const detector = state.detectors[Math.max(0, index)];
   return detector ? detector.shape.kind : 'detector';
@@ -643,7 +646,7 @@ function FrameSection(props: ISectionProps): JSX.Element {
         r !== null ? { kind: 'disk', cx, cy, r } : { kind: 'point', cx, cy };
       return [{ id: 'com', shape, color: COM_COLOR, selected: true }];
     }
-    if (state.mode === 'sum') {
+    if (state.mode === 'sum' || state.mode === 'operation') {
       return [];
     }
     return state.detectors.map((detector, index) => ({

@@ -15,6 +15,12 @@ import {
   toServerSpec
 } from './geometry';
 import type { StackChoice } from './imagemode';
+import {
+  IOperationChoice,
+  missingParameters,
+  readOperationChoice,
+  requestParams
+} from './operationmode';
 import { MAX_PROFILE_WIDTH } from './profile';
 import { fromRangeSpec, pickParams, rangeSpec } from './scanaxes';
 import type { IScaling } from './scaling';
@@ -24,12 +30,13 @@ import { DEFAULT_SCALING } from './scaling';
  * What the navigation image shows: a live reduction (a virtual detector, the sum, the
  * centre of mass) or a result array saved earlier (`navResult`).
  */
-export type NavMode = 'detector' | 'sum' | 'com' | 'result';
+export type NavMode = 'detector' | 'sum' | 'com' | 'operation' | 'result';
 
 export const NAV_MODES: ReadonlyArray<NavMode> = [
   'detector',
   'sum',
   'com',
+  'operation',
   'result'
 ];
 
@@ -144,6 +151,8 @@ export interface IViewState {
   stack: StackChoice;
   /** The saved result shown in mode 'result' (kept when another mode is chosen). */
   navResult: INavResult | null;
+  /** The declared reduction shown in mode 'operation' (kept when another mode is chosen). */
+  operation: IOperationChoice | null;
 }
 
 /** Frame and scan sizes as [height, width]. */
@@ -203,7 +212,8 @@ export function defaultViewState(geometry: IGeometry): IViewState {
     lineOn: 'frame',
     lineWidth: 1,
     stack: null,
-    navResult: null
+    navResult: null,
+    operation: null
   };
 }
 
@@ -258,6 +268,21 @@ export function navigationRequest(
     roi: null,
     ...(state.navFft ? { fft: true } : {})
   };
+  if (state.mode === 'operation') {
+    // A declared reduction; it waits until the form holds its required parameters.
+    if (!state.operation || missingParameters(state.operation).length) {
+      return null;
+    }
+    return {
+      request: {
+        ...base,
+        operation: state.operation.name,
+        params: requestParams(state.operation.params)
+      },
+      fields: [state.operation.field],
+      channel: 0
+    };
+  }
   if (state.mode === 'com') {
     return {
       request: { ...base, operation: 'com', params: { ...state.com } },
@@ -489,9 +514,13 @@ export function readViewState(value: unknown, geometry: IGeometry): IViewState {
       ? ([value.line[0], value.line[1]] as [Point, Point])
       : null;
   const navResult = readNavResult(value.navResult);
+  const operation = readOperationChoice(value.operation);
   const mode = pick(value.mode, NAV_MODES, fallback.mode);
-  // Mode 'result' needs a result to show.
-  const shown = mode === 'result' && !navResult ? fallback.mode : mode;
+  // Modes 'result' and 'operation' need a result or an operation to show.
+  const shown =
+    (mode === 'result' && !navResult) || (mode === 'operation' && !operation)
+      ? fallback.mode
+      : mode;
   return {
     mode: shown,
     detectors: chosen,
@@ -530,7 +559,8 @@ export function readViewState(value: unknown, geometry: IGeometry): IViewState {
         : 1,
     stack:
       value.stack === 'images' || value.stack === 'scan' ? value.stack : null,
-    navResult
+    navResult,
+    operation
   };
 }
 

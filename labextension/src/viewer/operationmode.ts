@@ -1,0 +1,170 @@
+/**
+ * The navigation mode of any reduction the server declares (`GET operations`): those
+ * whose result holds an image over the scan (one value per position) appear in the
+ * viewer, with a form made from their parameters' JSON Schema. A reduction added on the
+ * server shows here without a change to the viewer. Pure functions only.
+ */
+import type {
+  IOperationInfo,
+  IOperationOutput,
+  IParameterSchema
+} from '../api';
+
+/** Reductions with a navigation mode of their own (detectors, sum, centre of mass). */
+const OWN_MODES: ReadonlySet<string> = new Set(['virtual_detector', 'com']);
+
+/** The reduction behind the navigation image, its parameters and the array shown. */
+export interface IOperationChoice {
+  name: string;
+  params: Record<string, unknown>;
+  field: string;
+  /** The parameters the operation requires (the request waits until they are given). */
+  required: string[];
+}
+
+/** One field of an operation's form. */
+export interface IFormField {
+  name: string;
+  kind: 'number' | 'integer' | 'boolean' | 'choice';
+  /** The field may be left empty (null: the server's default). */
+  nullable: boolean;
+  required: boolean;
+  description: string;
+  unit: string | null;
+  options: string[];
+  minimum: number | null;
+  maximum: number | null;
+}
+
+function types(schema: IParameterSchema): string[] {
+  const type = schema.type;
+  return Array.isArray(type) ? type : type ? [type] : [];
+}
+
+/** The arrays of an operation that are one value per scan position (an image of the scan). */
+export function scanImages(operation: IOperationInfo): string[] {
+  return (operation.outputs ?? [])
+    .filter(output => output.place === 'scan' && !(output.dims ?? []).length)
+    .map(output => output.name);
+}
+
+/** The declaration of one of an operation's outputs. */
+export function outputOf(
+  operation: IOperationInfo,
+  name: string
+): IOperationOutput | null {
+  return (operation.outputs ?? []).find(output => output.name === name) ?? null;
+}
+
+/**
+ * The reductions the viewer offers as navigation modes besides its own: those that
+ * can run on the dataset and answer an image of the scan.
+ */
+export function navigationOperations(
+  operations: ReadonlyArray<IOperationInfo> | null
+): IOperationInfo[] {
+  return (operations ?? []).filter(
+    operation =>
+      operation.kind === 'reduction' &&
+      operation.available &&
+      !OWN_MODES.has(operation.name) &&
+      scanImages(operation).length > 0
+  );
+}
+
+/** The form of an operation: one field per parameter it declares, in its order. */
+export function formFields(operation: IOperationInfo): IFormField[] {
+  const schema = operation.parameters;
+  const required = new Set(schema?.required ?? []);
+  const fields: IFormField[] = [];
+  for (const [name, p] of Object.entries(schema?.properties ?? {})) {
+    const kinds = types(p);
+    const kind: IFormField['kind'] | null = Array.isArray(p.enum)
+      ? 'choice'
+      : kinds.includes('integer')
+        ? 'integer'
+        : kinds.includes('number')
+          ? 'number'
+          : kinds.includes('boolean')
+            ? 'boolean'
+            : null;
+    if (kind === null) {
+      continue; // lists and objects (detectors, masks) need an editor of their own
+    }
+    const bound = (value: unknown) =>
+      typeof value === 'number' ? value : null;
+    fields.push({
+      name,
+      kind,
+      nullable: kinds.includes('null'),
+      required: required.has(name),
+      description: p.description ?? '',
+      unit: p['x-unit'] ?? null,
+      options: Array.isArray(p.enum) ? p.enum.map(String) : [],
+      minimum: bound(p.minimum ?? p.exclusiveMinimum),
+      maximum: bound(p.maximum ?? p.exclusiveMaximum)
+    });
+  }
+  return fields;
+}
+
+/** An operation chosen anew: its declared defaults, its primary array (or the first image). */
+export function defaultChoice(operation: IOperationInfo): IOperationChoice {
+  const params: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(
+    operation.parameters?.properties ?? {}
+  )) {
+    if (p.default !== undefined && p.default !== null) {
+      params[name] = p.default;
+    }
+  }
+  const images = scanImages(operation);
+  const primary = operation.primary ?? null;
+  return {
+    name: operation.name,
+    params,
+    field: primary && images.includes(primary) ? primary : images[0],
+    required: [...(operation.parameters?.required ?? [])]
+  };
+}
+
+/** The required parameters still to be given: the request waits for them. */
+export function missingParameters(choice: IOperationChoice): string[] {
+  return choice.required.filter(
+    name => choice.params[name] === undefined || choice.params[name] === null
+  );
+}
+
+/** The parameters without the empty ones (the server fills in its defaults). */
+export function requestParams(
+  params: Record<string, unknown>
+): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== '') {
+      given[name] = value;
+    }
+  }
+  return given;
+}
+
+/** A choice read back from untrusted JSON (the layout store, a saved view), or null. */
+export function readOperationChoice(value: unknown): IOperationChoice | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return null;
+  }
+  const v = value as Record<string, unknown>;
+  if (typeof v.name !== 'string' || !v.name || typeof v.field !== 'string') {
+    return null;
+  }
+  const params =
+    typeof v.params === 'object' &&
+    v.params !== null &&
+    !Array.isArray(v.params)
+      ? (v.params as Record<string, unknown>)
+      : {};
+  const required = Array.isArray(v.required)
+    ? v.required.filter((name): name is string => typeof name === 'string')
+    : [];
+  return { name: v.name, params: { ...params }, field: v.field, required };
+}

@@ -1,0 +1,87 @@
+"""Declared reductions as navigation modes, in a real JupyterLab: ``fem`` is chosen from the
+viewer's "More…" list (which the server's ``GET operations`` fills), its form asks for the ring,
+the navigation image is the server's answer (its values under the pointer are numpy's), and the
+choice survives a reload."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from _viewer import SCAN, canvas_of, hover_pixel, is_reduction, open_scan_from_tree, saved_viewer_state, wait_settled
+
+pytestmark = pytest.mark.browser
+
+CANVAS_DRAWN = """selector => {
+  const canvas = document.querySelector(selector);
+  if (!canvas || !canvas.width || !canvas.height) return false;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) return true;
+  return false;
+}"""
+
+
+def _reference_std(demo_data, ri: float, ro: float) -> np.ndarray:
+    frames = np.load(demo_data / "scan.npy").astype(np.float64)
+    height, width = frames.shape[-2:]
+    y, x = np.indices((height, width))
+    d = np.hypot(x - (width - 1) / 2, y - (height - 1) / 2)
+    return frames[..., (d > ri) & (d <= ro)].std(axis=-1)
+
+
+def _type(page, field, text: str) -> None:
+    field.fill(text)
+    field.press("Enter")
+
+
+def test_a_declared_reduction_is_a_navigation_mode_with_a_form_from_its_schema(page, lab_server, demo_data) -> None:
+    from playwright.sync_api import expect
+
+    viewer = open_scan_from_tree(page, lab_server)
+    modes = page.locator(f'{viewer} [data-testid="operation-mode"]')
+    names = modes.locator("option").all_inner_texts()
+    assert {"fem", "crystallinity", "blobs"} <= set(names), names
+    assert "virtual_detector" not in names and "com" not in names
+    modes.select_option("fem")
+    form = page.locator(f'{viewer} .jp-remotem-viewer-operation[data-operation="fem"]')
+    expect(form).to_be_visible()
+    expect(form.locator('[data-testid="operation-missing"]')).to_contain_text("ri, ro")
+    # The add-detector tools belong to the detector modes.
+    expect(page.locator(f'{viewer} .jp-remotem-viewer-add')).to_have_count(0)
+
+    _type(page, form.locator('[data-testid="operation-param-ri"]'), "4")
+    with page.expect_request(lambda request: is_reduction(request)
+                             and json.loads(request.post_data or "{}").get("operation") == "fem") as asked:
+        _type(page, form.locator('[data-testid="operation-param-ro"]'), "14")
+    body = json.loads(asked.value.post_data)
+    assert body["params"] == {"ri": 4, "ro": 14}, body
+    expect(form.locator('[data-testid="operation-missing"]')).to_have_count(0)
+    wait_settled(page, viewer)
+    page.wait_for_function(CANVAS_DRAWN, arg=canvas_of(viewer, "nav"))
+
+    expected = _reference_std(demo_data, 4, 14)
+    nav_view = f'{viewer} .jp-remotem-viewer-nav [data-testid="image-view"]'
+    readout = page.locator(f'{nav_view} [data-testid="image-readout"]')
+    for x, y in ((3, 2), (20, 11)):
+        hover_pixel(page, nav_view, x, y)
+        value = float(re.match(rf"^x {x}, y {y} = (\S+)", readout.inner_text()).group(1))
+        assert value == pytest.approx(expected[y, x], rel=2e-3), (x, y, value, expected[y, x])
+
+    # The array shown can be the other image of the scan fem answers.
+    field = form.locator('[data-testid="operation-field"]')
+    field.select_option("mean")
+    wait_settled(page, viewer)
+
+    # The workspace keeps the choice (with the view contract's fields), and a reload brings back
+    # the same mode, form values and array.
+    args = saved_viewer_state(lab_server, f"demo:{SCAN}",
+                              lambda a: ((a.get("view") or {}).get("operation") or {}).get("field") == "mean")
+    assert args["view"]["mode"] == "operation", args
+    assert args["view"]["operation"]["params"] == {"ri": 4, "ro": 14} and args["view"]["operation"]["name"] == "fem"
+    page.reload()
+    form = page.locator(f'{viewer} .jp-remotem-viewer-operation[data-operation="fem"]')
+    expect(form).to_be_visible(timeout=60_000)
+    expect(form.locator('[data-testid="operation-param-ro"]')).to_have_value("14")
+    expect(form.locator('[data-testid="operation-field"]')).to_have_value("mean")
