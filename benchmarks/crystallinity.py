@@ -5,8 +5,8 @@
 Prints GB/s of input (best of ``--repeat``) for float32 and uint16 128 × 128 frames through the
 server's reduction path (``reduce_array``), beside numpy doing the same in the obvious way: the
 direct beam zeroed, ``np.abs(np.fft.fftshift(np.fft.fft2(frames)))`` of the whole stack in
-double precision, and the ring summed.  LiberTEM's ``CrystallinityUDF`` is the anchor of this
-operation; run it with ``--libertem-python`` once its environment is installed (not here).
+double precision, and the ring summed; and LiberTEM's ``CrystallinityUDF`` (the anchor) with
+``--libertem-python``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _libertem_run import add_argument, interpreter, seconds
 from _timing import best
 
 from jupyter_remotem.compute.reductions import reduce_array
@@ -37,7 +38,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=3)
+    add_argument(parser)
     args = parser.parse_args()
+    libertem = interpreter(args.libertem_python)
     rng = np.random.default_rng(0)
     print(f"{args.mib} MiB of {SIG[0]} x {SIG[1]} frames, best of {args.repeat}; GB/s of input")
     for dtype in (np.float32, np.uint16):
@@ -45,8 +48,12 @@ def main() -> None:
         data = (rng.random((side, side) + SIG, dtype=np.float32) * 1000).astype(dtype)
         ours = best(lambda: reduce_array(data, "crystallinity", PARAMS, nav_ndim=2), args.repeat)
         plain = best(lambda: numpy_way(data), args.repeat)
-        print(f"{np.dtype(dtype).name}: ours {data.nbytes / ours / 1e9:6.3f}  numpy {data.nbytes / plain / 1e9:6.3f}  "
-              f"ours / numpy {plain / ours:4.1f}x")
+        theirs = seconds(libertem, "crystallinity", data, PARAMS, args.repeat)
+        line = (f"{np.dtype(dtype).name}: ours {data.nbytes / ours / 1e9:6.3f}  numpy {data.nbytes / plain / 1e9:6.3f}  "
+                f"ours / numpy {plain / ours:4.1f}x")
+        if theirs is not None:
+            line += f"  LiberTEM {data.nbytes / theirs / 1e9:6.3f}  ours / LiberTEM {theirs / ours:4.2f}x"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,7 @@ Prints GB/s of input (best of ``--repeat``) for float32 and uint16 256 × 256 fr
 server's reduction path (``reduce_array``), beside numpy doing the same in the obvious way:
 ``frames[:, ring]`` gathered, then ``.std(axis=1)`` and ``.mean(axis=1)`` in double precision.
 The memory-read bound of the machine (``np.sum`` of the stack's bytes as int64, one pass) is
-printed beside them.  LiberTEM's ``FEMUDF`` is the anchor of this operation; it is not installed
-here.
+printed beside them, and LiberTEM's ``FEMUDF`` (the anchor) with ``--libertem-python``.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _libertem_run import add_argument, interpreter, seconds
 from _timing import best
 
 from jupyter_remotem.compute.reductions import reduce_array
@@ -36,7 +36,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=3)
+    add_argument(parser)
     args = parser.parse_args()
+    libertem = interpreter(args.libertem_python)
     rng = np.random.default_rng(0)
     print(f"{args.mib} MiB of {SIG[0]} x {SIG[1]} frames, ring {PARAMS['ri']} < d <= {PARAMS['ro']} px, "
           f"best of {args.repeat}; GB/s of input")
@@ -46,9 +48,13 @@ def main() -> None:
         ours = best(lambda: reduce_array(data, "fem", PARAMS, nav_ndim=2), args.repeat)
         plain = best(lambda: numpy_way(data), args.repeat)
         bound = best(lambda: data.reshape(-1).view(np.int64).sum(), args.repeat)
+        theirs = seconds(libertem, "fem", data, PARAMS, args.repeat)
         gb = data.nbytes / 1e9
-        print(f"{np.dtype(dtype).name}: ours {gb / ours:6.2f}  numpy {gb / plain:6.2f}  memory read {gb / bound:6.2f}  "
-              f"ours / numpy {plain / ours:5.1f}x")
+        line = (f"{np.dtype(dtype).name}: ours {gb / ours:6.2f}  numpy {gb / plain:6.2f}  memory read {gb / bound:6.2f}  "
+                f"ours / numpy {plain / ours:5.1f}x")
+        if theirs is not None:
+            line += f"  LiberTEM {gb / theirs:6.2f}  ours / LiberTEM {theirs / ours:4.1f}x"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+"""Running LiberTEM's own UDFs (:mod:`_libertem_udfs`) from a benchmark, in LiberTEM's environment:
+an interpreter given with ``--libertem-python`` (or ``$LIBERTEM_PYTHON``), this one if it has
+``libertem``; without either the LiberTEM column is left out and the script says so."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def add_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--libertem-python", default=os.environ.get("LIBERTEM_PYTHON"),
+                        help="an interpreter with libertem (and libertem_blobfinder) installed")
+
+
+def interpreter(given: str | None) -> str | None:
+    if given:
+        return given
+    try:
+        import libertem  # noqa: F401
+    except ImportError:
+        print("LiberTEM: not installed here (pass --libertem-python)")
+        return None
+    return sys.executable
+
+
+def seconds(python: str | None, operation: str, data: np.ndarray, params: dict, repeat: int) -> float | None:
+    """LiberTEM's best seconds for ``operation`` on ``data`` (the faster of its inline and
+    threads executors), None without LiberTEM."""
+    if python is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="remotem-libertem-") as folder:
+        path = Path(folder) / "data.npy"
+        np.save(path, data)
+        done = subprocess.run([python, str(Path(__file__).with_name("_libertem_udfs.py")), operation, str(path),
+                               str(repeat), json.dumps(params)], capture_output=True, text=True, check=True)
+    return min(json.loads(done.stdout.strip().splitlines()[-1]).values())
