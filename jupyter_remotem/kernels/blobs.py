@@ -21,8 +21,8 @@ from numba import prange
 
 from ._jit import jit, parallel_jit
 
-#: Bytes of complex spectra made at once (frames are correlated in batches of this size).
-SPECTRA_BYTES = 64 * 1024**2
+#: Bytes of complex spectra made at once: a few frames at a time, so the spectra stay in cache.
+SPECTRA_BYTES = 2 * 1024**2
 
 
 def template_kernel(radius: float) -> np.ndarray:

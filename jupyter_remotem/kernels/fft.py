@@ -20,8 +20,10 @@ def fft_magnitude(array: np.ndarray) -> np.ndarray:
     return np.abs(np.fft.fftshift(np.fft.fft2(data, axes=(0, 1)), axes=(0, 1)))
 
 
-#: Bytes of complex spectra made at once by :func:`ring_magnitude_sums` (frames are batched).
-SPECTRA_BYTES = 64 * 1024**2
+#: Bytes of complex spectra made at once by :func:`ring_magnitude_sums`: frames are transformed
+#: a few at a time, so that the spectra stay in the core's cache (scipy's pocketfft over a large
+#: batch, and numpy's at any size, run several times slower).
+SPECTRA_BYTES = 2 * 1024**2
 
 
 def frequency_radius(sig_shape: tuple[int, int]) -> np.ndarray:
@@ -58,14 +60,15 @@ def ring_magnitude_sums(frames: np.ndarray, weights: np.ndarray, zeroed: np.ndar
     height, width = frames.shape[1:]
     dtype = np.float32 if frames.dtype == np.float32 or (frames.dtype.kind in "iub" and frames.dtype.itemsize <= 2) \
         else np.float64
+    from scipy.fft import rfft2
+
     out = np.empty(n, np.float64)
     batch = max(1, SPECTRA_BYTES // (height * width * 2 * np.dtype(dtype).itemsize))
-    kept = np.flatnonzero(weights.ravel())
-    factors = weights.ravel()[kept]
+    factors = weights.ravel().astype(dtype)
     for lo in range(0, n, batch):
         block = frames[lo:lo + batch].astype(dtype, copy=True)
         if zeroed is not None:
             block[:, zeroed] = 0
-        spectra = np.fft.rfft2(block).reshape(len(block), -1)[:, kept]
+        spectra = rfft2(block, axes=(-2, -1), workers=1).reshape(len(block), -1)
         out[lo:lo + batch] = np.abs(spectra) @ factors
     return out
