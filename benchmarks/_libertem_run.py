@@ -42,3 +42,11 @@ def seconds(python: str | None, operation: str, data: np.ndarray, params: dict, 
         done = subprocess.run([python, str(Path(__file__).with_name("_libertem_udfs.py")), operation, str(path),
                                str(repeat), json.dumps(params)], capture_output=True, text=True, check=True)
     return min(json.loads(done.stdout.strip().splitlines()[-1]).values())
+
+
+def column(theirs: float | None, ours: float, amount: float, digits: int = 2) -> str:
+    """The LiberTEM figures of a result line (``amount`` of work per second, and ours against
+    it), or nothing without LiberTEM."""
+    if theirs is None:
+        return ""
+    return f"  LiberTEM {amount / theirs:8.{digits}f}  ours / LiberTEM {theirs / ours:4.2f}x"

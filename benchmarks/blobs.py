@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _libertem_run import add_argument, interpreter, seconds
+from _libertem_run import add_argument, column, interpreter, seconds
 from _timing import best
 from scipy.ndimage import maximum_filter
 from scipy.signal import fftconvolve
@@ -68,9 +68,7 @@ def main() -> None:
         theirs = seconds(libertem, "blobs", data, dict(PARAMS, lattice=LATTICE), args.repeat)
         n = side * side
         line = f"{np.dtype(dtype).name}: ours {n / ours:8.0f}  scipy {n / plain:8.0f}  ours / scipy {plain / ours:4.1f}x"
-        if theirs is not None:
-            line += f"  LiberTEM {n / theirs:8.0f}  ours / LiberTEM {theirs / ours:4.2f}x"
-        print(line)
+        print(line + column(theirs, ours, n, 0))
 
 
 if __name__ == "__main__":

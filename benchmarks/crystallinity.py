@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _libertem_run import add_argument, interpreter, seconds
+from _libertem_run import add_argument, column, interpreter, seconds
 from _timing import best
 
 from jupyter_remotem.compute.reductions import reduce_array
@@ -51,9 +51,7 @@ def main() -> None:
         theirs = seconds(libertem, "crystallinity", data, PARAMS, args.repeat)
         line = (f"{np.dtype(dtype).name}: ours {data.nbytes / ours / 1e9:6.3f}  numpy {data.nbytes / plain / 1e9:6.3f}  "
                 f"ours / numpy {plain / ours:4.1f}x")
-        if theirs is not None:
-            line += f"  LiberTEM {data.nbytes / theirs / 1e9:6.3f}  ours / LiberTEM {theirs / ours:4.2f}x"
-        print(line)
+        print(line + column(theirs, ours, data.nbytes / 1e9, 3))
 
 
 if __name__ == "__main__":

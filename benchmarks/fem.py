@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _libertem_run import add_argument, interpreter, seconds
+from _libertem_run import add_argument, column, interpreter, seconds
 from _timing import best
 
 from jupyter_remotem.compute.reductions import reduce_array
@@ -52,9 +52,7 @@ def main() -> None:
         gb = data.nbytes / 1e9
         line = (f"{np.dtype(dtype).name}: ours {gb / ours:6.2f}  numpy {gb / plain:6.2f}  memory read {gb / bound:6.2f}  "
                 f"ours / numpy {plain / ours:5.1f}x")
-        if theirs is not None:
-            line += f"  LiberTEM {gb / theirs:6.2f}  ours / LiberTEM {theirs / ours:4.1f}x"
-        print(line)
+        print(line + column(theirs, ours, gb, 2))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-from _api import call, wait_until
-from _results import jp_server_config, repositories, stop_worker  # noqa: F401 - fixtures
+from _api import call
+from _results import jp_server_config, repositories, run_job, stop_worker  # noqa: F401 - fixtures
 from PIL import Image
 
 from jupyter_remotem.kernels import from_spec
@@ -33,16 +33,7 @@ async def save(jp_fetch, path, fmt, **extra):
             "params": {"detectors": [RING, DISK]}, "view": VIEW,
             "output": {"repository": "results", "path": path, "format": fmt}}
     body.update(extra)
-    code, job = await call(jp_fetch, "POST", "jobs", body=body)
-    assert code == 201, job
-
-    async def finished():
-        current = (await call(jp_fetch, "GET", "jobs", job["id"]))[1]
-        return current if current["phase"] in ("COMPLETED", "ERROR") else None
-
-    done = await wait_until(finished, f"job {job['id']} to finish", timeout=120)
-    assert done["phase"] == "COMPLETED", done
-    return done
+    return await run_job(jp_fetch, body)
 
 
 def images(scan):

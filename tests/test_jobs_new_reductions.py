@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _api import call, wait_until
-from _results import jp_server_config, repositories, stop_worker  # noqa: F401 - fixtures
+from _results import jp_server_config, repositories, run_job, stop_worker  # noqa: F401 - fixtures
 
 from jupyter_remotem.compute.operations import OPERATIONS
 from jupyter_remotem.compute.reductions import reduce_array
@@ -21,18 +20,9 @@ CASES = {
 
 
 async def _run(jp_fetch, operation: str, path: str, fmt: str) -> dict:
-    body = {"repository": "demo", "path": "scan.npy", "operation": operation, "params": CASES[operation],
-            "output": {"repository": "results", "path": path, "format": fmt}}
-    code, job = await call(jp_fetch, "POST", "jobs", body=body)
-    assert code == 201, job
-
-    async def finished():
-        current = (await call(jp_fetch, "GET", "jobs", job["id"]))[1]
-        return current if current["phase"] in ("COMPLETED", "ERROR") else None
-
-    done = await wait_until(finished, f"job {job['id']} to finish", timeout=120)
-    assert done["phase"] == "COMPLETED", done
-    return done
+    return await run_job(jp_fetch, {"repository": "demo", "path": "scan.npy", "operation": operation,
+                                    "params": CASES[operation],
+                                    "output": {"repository": "results", "path": path, "format": fmt}})
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import json
 
 import numpy as np
 import pytest
-from _api import call, wait_until
-from _results import jp_server_config, repositories, stop_worker  # noqa: F401 - fixtures
+from _api import call
+from _results import jp_server_config, repositories, run_job, stop_worker  # noqa: F401 - fixtures
 from PIL import Image
 
 from jupyter_remotem import render
@@ -19,19 +19,6 @@ RING = {"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
 DETECTORS = [{"id": "d1", "shape": {"kind": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}},
              {"id": "d2", "shape": {"kind": "disk", "cx": 32, "cy": 32, "r": 9}}]
-
-
-async def run_job(jp_fetch, body):
-    code, job = await call(jp_fetch, "POST", "jobs", body=body)
-    assert code == 201, job
-
-    async def finished():
-        current = (await call(jp_fetch, "GET", "jobs", job["id"]))[1]
-        return current if current["phase"] in ("COMPLETED", "ERROR") else None
-
-    done = await wait_until(finished, f"job {job['id']} to finish", timeout=120)
-    assert done["phase"] == "COMPLETED", done
-    return done
 
 
 async def interactive(jp_fetch, operation, params):

@@ -20,16 +20,7 @@ import {
   readViewState
 } from '../viewer/state';
 import { servedOperations, serverVerdict } from './servedcontract';
-
-interface IRoot {
-  render(element: JSX.Element): void;
-  unmount(): void;
-}
-declare const require: (name: string) => any;
-const { createRoot } = require('react-dom/client') as {
-  createRoot: (container: Element) => IRoot;
-};
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+import { createRoot, IRoot } from './reactroot';
 
 const geometry: IGeometry = { nav: [8, 10], sig: [32, 32] };
 const source = { repository: 'demo', path: 'scan.h5', dataset: null };

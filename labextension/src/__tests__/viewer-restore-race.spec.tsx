@@ -8,17 +8,7 @@ import React, { useLayoutEffect } from 'react';
 import { act } from 'react';
 
 import { useModelVersion } from '../viewer/usemodel';
-
-interface IRoot {
-  render(element: JSX.Element): void;
-  unmount(): void;
-}
-declare const require: (name: string) => any;
-const { createRoot } = require('react-dom/client') as {
-  createRoot: (container: Element) => IRoot;
-};
-
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+import { createRoot } from './reactroot';
 
 /** A model as the panel sees it: busy until its answer arrives. */
 class LoadingModel {

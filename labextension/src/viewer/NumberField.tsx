@@ -8,14 +8,23 @@ import React, { useEffect, useState } from 'react';
 import { formatValue } from './scalebar';
 
 export interface INumberFieldProps {
-  value: number;
+  /** The value shown; null shows an empty field. */
+  value: number | null;
   label: string;
   testId: string;
   onCommit: (value: number) => void;
+  /** Called when the field is emptied (without it, an empty field reverts). */
+  onClear?: () => void;
   /** Accepted range, inclusive (default: any finite number). */
   min?: number;
   max?: number;
+  /** Only whole numbers are accepted. */
+  integer?: boolean;
   className?: string;
+  /** The tooltip (default: the label). */
+  title?: string;
+  placeholder?: string;
+  required?: boolean;
 }
 
 /**
@@ -38,12 +47,17 @@ export function parseNumber(
 }
 
 export function NumberField(props: INumberFieldProps): JSX.Element {
-  const [text, setText] = useState(formatValue(props.value));
-  useEffect(() => setText(formatValue(props.value)), [props.value]);
+  const shown = props.value === null ? '' : formatValue(props.value);
+  const [text, setText] = useState(shown);
+  useEffect(() => setText(shown), [shown]);
   const commit = () => {
+    if (text.trim() === '' && props.onClear) {
+      props.onClear();
+      return;
+    }
     const value = parseNumber(text, props.min, props.max);
-    if (value === null) {
-      setText(formatValue(props.value));
+    if (value === null || (props.integer && !Number.isInteger(value))) {
+      setText(shown);
     } else {
       props.onCommit(value);
     }
@@ -54,7 +68,9 @@ export function NumberField(props: INumberFieldProps): JSX.Element {
       type="text"
       inputMode="decimal"
       aria-label={props.label}
-      title={props.label}
+      aria-required={props.required}
+      title={props.title ?? props.label}
+      placeholder={props.placeholder}
       data-testid={props.testId}
       value={text}
       onChange={event => setText(event.target.value)}

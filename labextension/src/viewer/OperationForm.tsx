@@ -4,11 +4,11 @@
  * several images of the scan. Values are committed on Enter or when a field loses
  * focus; an empty field is the server's default (or, when required, still to give).
  */
-import React, { useEffect, useState } from 'react';
+import React from 'react';
 
 import type { IOperationInfo } from '../api';
 import { useTranslation } from '../i18n';
-import { parseNumber } from './NumberField';
+import { NumberField } from './NumberField';
 import {
   formFields,
   IFormField,
@@ -17,7 +17,6 @@ import {
   outputOf,
   scanImages
 } from './operationmode';
-import { formatValue } from './scalebar';
 
 function ParameterInput(props: {
   field: IFormField;
@@ -26,9 +25,6 @@ function ParameterInput(props: {
 }): JSX.Element {
   const { field, value, onCommit } = props;
   const trans = useTranslation();
-  const shown = typeof value === 'number' ? formatValue(value) : '';
-  const [text, setText] = useState(shown);
-  useEffect(() => setText(shown), [shown]);
   const label = field.unit ? `${field.name} (${field.unit})` : field.name;
   const title =
     field.description + (field.required ? '' : ' — may be left empty');
@@ -65,47 +61,21 @@ function ParameterInput(props: {
       </label>
     );
   }
-  const commit = () => {
-    if (text.trim() === '') {
-      onCommit(null);
-      return;
-    }
-    const number = parseNumber(
-      text,
-      field.minimum ?? -Infinity,
-      field.maximum ?? Infinity
-    );
-    if (
-      number === null ||
-      (field.kind === 'integer' && !Number.isInteger(number))
-    ) {
-      setText(shown); // not a value the parameter takes: back to the last one
-    } else {
-      onCommit(number);
-    }
-  };
   return (
     <label title={title}>
       {label}
-      <input
-        className={
-          'jp-mod-styled jp-RemotemViewer-number' +
-          (field.required && value === undefined ? ' jp-mod-missing' : '')
-        }
-        type="text"
-        inputMode="decimal"
-        aria-label={label}
-        aria-required={field.required}
-        data-testid={`operation-param-${field.name}`}
+      <NumberField
+        value={typeof value === 'number' ? value : null}
+        label={label}
+        title={title}
+        testId={`operation-param-${field.name}`}
+        min={field.minimum ?? undefined}
+        max={field.maximum ?? undefined}
+        integer={field.kind === 'integer'}
+        required={field.required}
         placeholder={field.required ? '' : trans.__('default')}
-        value={text}
-        onChange={event => setText(event.target.value)}
-        onBlur={commit}
-        onKeyDown={event => {
-          if (event.key === 'Enter') {
-            commit();
-          }
-        }}
+        onCommit={onCommit}
+        onClear={() => onCommit(null)}
       />
     </label>
   );
