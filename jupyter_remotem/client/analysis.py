@@ -240,6 +240,19 @@ class Analysis(ABC):
         """Values as ``dtype`` after ``value * scale + offset`` (``clip`` clamps to its range).  Lazy."""
         return self._chained(chain.cast_step(dtype, scale, offset, clip))
 
+    def flip(self, axis: str) -> Self:
+        """Frames mirrored: ``"x"`` left and right, ``"y"`` top and bottom.  Lazy."""
+        return self._chained(chain.flip_step(axis))
+
+    def rotate(self, quarter_turns: int = 1) -> Self:
+        """Frames turned counter-clockwise by ``quarter_turns`` (as ``np.rot90``; -1 turns
+        clockwise); a quarter turn swaps their axes.  Lazy."""
+        return self._chained(chain.rotate_step(quarter_turns))
+
+    def transpose(self) -> Self:
+        """Frames transposed: x and y trade places, with their calibrations.  Lazy."""
+        return self._chained(chain.transpose_step())
+
     # -- answers -----------------------------------------------------------------------------
     def _present(self, reduced: Reduced, field: str | None, as_xarray: bool) -> Any:
         name = field or self._single_array(reduced.operation)

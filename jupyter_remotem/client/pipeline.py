@@ -44,6 +44,29 @@ def cast_step(dtype: Any, scale: float = 1.0, offset: float = 0.0, clip: bool = 
                                             "offset": float(offset), "clip": bool(clip)}}
 
 
+def flip_step(axis: str) -> Step:
+    """Frames mirrored: ``"x"`` left and right, ``"y"`` top and bottom."""
+    if axis not in ("x", "y"):
+        raise BadRequest(f"flip axis must be 'x' or 'y', not {axis!r}.")
+    return {"operation": "flip", "params": {"axis": axis}}
+
+
+def rotate_step(quarter_turns: int) -> Step:
+    """Frames turned counter-clockwise by ``quarter_turns`` (1, 2 or 3; as ``np.rot90``)."""
+    turns = int(quarter_turns) % 4
+    if turns == 0 or turns != quarter_turns % 4:
+        raise BadRequest(f"rotate takes 1, 2 or 3 quarter turns (-1 for clockwise), not {quarter_turns!r}.")
+    return {"operation": "rotate", "params": {"quarter_turns": turns}}
+
+
+def transpose_step() -> Step:
+    return {"operation": "transpose", "params": {}}
+
+
+#: The steps that swap a frame's two axes.
+_SWAPPING = {("rotate", 1), ("rotate", 3), ("transpose", None)}
+
+
 def _per_axis(value: Any, count: int, what: str, pair: bool = False) -> list[Any] | None:
     """A per-axis list; a single factor (or, for crops, a single ``(start, stop)``) means every axis."""
     if value is None:
@@ -70,6 +93,15 @@ def geometry_after(geometry: Geometry, step: Step) -> Geometry:
     params = step["params"]
     if step["operation"] == "cast":
         return replace(geometry, dtype=np.dtype(params["dtype"]))
+    if step["operation"] in ("flip", "rotate", "transpose"):
+        if len(geometry.sig_shape) != 2:
+            raise BadRequest(f"Frames are turned on their two axes; these frames have shape "
+                             f"{list(geometry.sig_shape)}.")
+        if (step["operation"], params.get("quarter_turns")) not in _SWAPPING:
+            return geometry
+        axes = list(geometry.axes)
+        axes[-2], axes[-1] = axes[-1], axes[-2]
+        return Geometry(tuple(a.size for a in axes), geometry.dtype, geometry.nav_ndim, tuple(axes))
     nav, sig = params.get("nav") or [None] * geometry.nav_ndim, params.get("sig") or [None] * len(geometry.sig_shape)
     axes = []
     for axis, entry in zip(geometry.axes, list(nav) + list(sig)):

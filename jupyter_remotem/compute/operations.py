@@ -25,7 +25,7 @@ from .declarations import FRAME, REQUIRED, SCAN, SINGLE, Dim, Output, Parameter,
 from .mask_cache import MASK_SETS
 from .params import check_detectors, empty_reason, require_data
 from .params import number as _number
-from .transformations import TransformPlan, bin_plan, cast_plan, crop_plan
+from .transformations import TransformPlan, bin_plan, cast_plan, crop_plan, flip_plan, rotate_plan, transpose_plan
 
 
 @dataclass
@@ -465,6 +465,19 @@ for _operation in (
                     Parameter("offset", {"type": "number"}, "then added to each value", 0.0),
                     Parameter("clip", {"type": "boolean"}, "clamp to the new dtype's range (without it, a cast "
                               "that may overflow is refused)", False))),
+    Operation(
+        "flip", "transformation", "A new dataset of the frames mirrored: left and right (x) or top and bottom (y).",
+        flip_plan, requires=_frames_not_2d,
+        parameters=(Parameter("axis", {"enum": ["x", "y"]}, "the frame axis reversed", REQUIRED),)),
+    Operation(
+        "rotate", "transformation",
+        "A new dataset of the frames turned counter-clockwise by quarter turns (as numpy.rot90, row 0 at the top).",
+        rotate_plan, requires=_frames_not_2d,
+        parameters=(Parameter("quarter_turns", {"type": "integer", "enum": [1, 2, 3]}, "how many quarter turns",
+                              REQUIRED),)),
+    Operation(
+        "transpose", "transformation", "A new dataset of the frames transposed: x and y trade places.",
+        transpose_plan, requires=_frames_not_2d),
 ):
     register(_operation)
 

@@ -1,8 +1,9 @@
-"""Transformations: operations that make a new dataset as large as their input (crop, bin, cast).
+"""Transformations: operations that make a new dataset from their input (crop, bin, cast, and the
+turns of frames: flip, rotate by quarter turns, transpose).
 
 Each is described by one :class:`TransformPlan`: a *window* per axis (the index range kept: the
-crop, or the part of the axis that whole bins cover), *bin factors* per axis, and an optional
-*cast*.  The plan is validated against the dataset's shape when it is made, so a bad request is a
+crop, or the part of the axis that whole bins cover), *bin factors* per axis, an optional
+*cast* and an optional *turn* of the frames (:data:`..kernels.transform.TURNS`), in that order.  The plan is validated against the dataset's shape when it is made, so a bad request is a
 400 before any job exists.
 
 A job walks the first scan axis in *slabs* (whole rows of a 2-D scan): each slab of the input
@@ -22,7 +23,8 @@ import numpy as np
 from ..errors import BadParameter
 from ..formats.axes import pixel_axes
 from ..formats.dataset import Axis, Dataset
-from ..kernels.transform import bin_block, binned_dtype, cast_block, cast_overflows
+from ..kernels.transform import SWAPPING_TURNS, bin_block, binned_dtype, cast_block, cast_overflows, turn_block, \
+    turned_shape
 from .params import integer, number
 from .partitions import Partition
 
@@ -49,7 +51,8 @@ class TransformPlan:
     """A validated transformation of one dataset (see module docstring)."""
 
     def __init__(self, dataset: Dataset, window: list[tuple[int, int]] | None = None,
-                 factors: list[int] | None = None, reduce: str = "mean", cast: Cast | None = None) -> None:
+                 factors: list[int] | None = None, reduce: str = "mean", cast: Cast | None = None,
+                 turn: str | None = None) -> None:
         if dataset.nav_ndim < 1:
             raise BadParameter(
                 f"Transformations need at least one scan axis; this dataset of shape {dataset.shape} has none.",
@@ -63,7 +66,12 @@ class TransformPlan:
         self.factors = factors or [1] * ndim
         self.reduce = reduce
         self.cast = cast
-        self.out_shape = tuple((hi - lo) // f for (lo, hi), f in zip(self.window, self.factors))
+        self.turn = turn
+        if turn is not None and len(dataset.sig_shape) != 2:
+            raise BadParameter(f"Frames are turned on their two axes; these frames have shape {list(dataset.sig_shape)}.",
+                               hint="Choose a dataset whose last two axes are the detector.")
+        binned = tuple((hi - lo) // f for (lo, hi), f in zip(self.window, self.factors))
+        self.out_shape = binned[:self.nav_ndim] + turned_shape(binned[self.nav_ndim:], turn)
         dtype = dataset.dtype
         if any(f > 1 for f in self.factors):
             dtype = binned_dtype(dtype, reduce, math.prod(self.factors))
@@ -73,8 +81,10 @@ class TransformPlan:
         self.axes = [
             Axis(axis.name, size, axis.scale * f, axis.offset + axis.scale * (lo + (f - 1) / 2), axis.units,
                  axis.navigate)
-            for axis, size, (lo, _), f in zip(self._input_axes(dataset), self.out_shape, self.window, self.factors)
+            for axis, size, (lo, _), f in zip(self._input_axes(dataset), binned, self.window, self.factors)
         ]
+        if turn in SWAPPING_TURNS:  # the frame's axes trade places (a mirror keeps them)
+            self.axes[-2], self.axes[-1] = self.axes[-1], self.axes[-2]
 
     @staticmethod
     def _input_axes(dataset: Dataset) -> list[Axis]:
@@ -143,7 +153,7 @@ class TransformPlan:
                                                                                    math.prod(self.factors)))
         if self.cast is not None:
             block = cast_block(block, self.cast.dtype, self.cast.scale, self.cast.offset, self.cast.clip)
-        return np.ascontiguousarray(block, dtype=self.out_dtype)
+        return np.ascontiguousarray(turn_block(block, self.turn), dtype=self.out_dtype)
 
 
 # -- parameters --------------------------------------------------------------------------------
@@ -225,3 +235,18 @@ def cast_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
             hint='Set "clip": true to clamp values to the range of the new dtype, or choose a wider dtype.',
         )
     return TransformPlan(dataset, cast=cast)
+
+
+def flip_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
+    """``{"axis": "x" | "y"}``: frames mirrored left and right, or top and bottom."""
+    return TransformPlan(dataset, turn=f"flip_{params['axis']}")
+
+
+def rotate_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
+    """``{"quarter_turns": 1 | 2 | 3}``: frames turned counter-clockwise, as ``np.rot90``."""
+    return TransformPlan(dataset, turn=f"rot{90 * int(params['quarter_turns'])}")
+
+
+def transpose_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
+    """Frames transposed: x and y trade places (with their calibrations)."""
+    return TransformPlan(dataset, turn="transpose")

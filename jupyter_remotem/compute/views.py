@@ -1,4 +1,4 @@
-"""Lazy views of a dataset: a chain of crop/bin/cast steps, or a subsampled scan.
+"""Lazy views of a dataset: a chain of crop/bin/cast/turn steps, or a subsampled scan.
 
 A notebook writes ``ds.crop(...).bin(2).virtual_detector(...)`` and expects the reduction to run
 next to the data in one request, without an intermediate file.  A view is a :class:`Dataset`
@@ -30,11 +30,11 @@ from ..formats.axes import pixel_axes
 from ..formats.dataset import Axis, Dataset
 from ..formats.readers import BaseReader
 from ..formats.selection import Selection
-from ..kernels.transform import bin_block, binned_dtype, cast_block
+from ..kernels.transform import bin_block, binned_dtype, cast_block, turn_block, turned_shape
 from .transformations import TransformPlan
 
 #: Steps a pipeline may hold: the transformations, which all describe themselves as a TransformPlan.
-PIPELINE_OPERATIONS = ("crop", "bin", "cast")
+PIPELINE_OPERATIONS = ("crop", "bin", "cast", "flip", "rotate", "transpose")
 #: Frames a coarse pass aims to read.
 COARSE_FRAMES = 4096
 
@@ -58,6 +58,8 @@ class Stage:
     dtype: np.dtype
     nav_shape: tuple[int, ...]
     sig_shape: tuple[int, ...]
+    #: A flip, quarter turn or transpose of the frames, last (:data:`..kernels.transform.TURNS`).
+    turn: str | None = None
 
     @property
     def box(self) -> int:
@@ -86,10 +88,10 @@ class Stage:
         if self.binning:
             dtype = binned_dtype(block.dtype, self.reduce, self.box * math.prod(self.sig_factors))
             block = bin_block(block, (1, self.box, *self.sig_factors), self.reduce, dtype)
-        block = block.reshape((n,) + self.sig_shape)
+        block = block.reshape((n,) + turned_shape(self.sig_shape, self.turn))
         if self.cast is not None:
             block = cast_block(block, self.cast.dtype, self.cast.scale, self.cast.offset, self.cast.clip)
-        return np.asarray(block, dtype=self.dtype)
+        return np.ascontiguousarray(turn_block(block, self.turn), dtype=self.dtype)
 
 
 class ViewReader(BaseReader):
@@ -141,13 +143,14 @@ class ViewReader(BaseReader):
 
 def _view(source: Dataset, nav_groups: list[np.ndarray], sig_window: list[tuple[int, int]],
           sig_factors: list[int], reduce: str, cast: Any, dtype: np.dtype, axes: list[Axis],
-          step: dict[str, Any]) -> Dataset:
+          step: dict[str, Any], turn: str | None = None) -> Dataset:
     """``source`` seen through one more step; a view's stages are extended, never nested."""
+    binned = tuple((hi - lo) // f for (lo, hi), f in zip(sig_window, sig_factors))
     stage = Stage(
         input_nav_shape=source.nav_shape, nav_groups=tuple(nav_groups),
         sig_keep=tuple(slice(lo, hi) for lo, hi in sig_window), sig_factors=tuple(sig_factors), reduce=reduce,
         cast=cast, dtype=np.dtype(dtype), nav_shape=tuple(len(g) for g in nav_groups),
-        sig_shape=tuple((hi - lo) // f for (lo, hi), f in zip(sig_window, sig_factors)),
+        sig_shape=turned_shape(binned, turn), turn=turn,
     )
     if isinstance(source.reader, ViewReader):
         reader = ViewReader(source.reader.base, [*source.reader.stages, stage])
@@ -173,7 +176,7 @@ def transformed(source: Dataset, plan: TransformPlan, step: dict[str, Any]) -> D
     groups = [lo + np.arange(size)[:, None] * f + np.arange(f)[None, :]
               for (lo, _), size, f in zip(plan.window[:nav], plan.out_shape[:nav], plan.factors[:nav])]
     return _view(source, groups, plan.window[nav:], plan.factors[nav:], plan.reduce, plan.cast, plan.out_dtype,
-                 plan.axes, step)
+                 plan.axes, step, plan.turn)
 
 
 def subsampled(source: Dataset, step: int) -> Dataset:

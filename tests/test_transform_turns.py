@@ -1,0 +1,110 @@
+"""Flips, quarter turns and transposes of frames (``flip``, ``rotate``, ``transpose``): as lazy
+pipeline steps under any reduction, as jobs writing a new dataset (which h5py reads back as
+numpy's ``rot90``/``flip``/``swapaxes`` of the source, with the frame's calibrated axes swapped
+where the frame turns), in the client, and refused clearly where they cannot apply."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+from _api import call
+from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
+from _results import jp_server_config, repositories, run_job, stop_worker  # noqa: F401 - fixtures
+
+from jupyter_remotem.compute.reductions import reduce_array
+from jupyter_remotem.errors import BadParameter
+
+TURNS = [
+    ("flip", {"axis": "x"}, lambda a: a[..., ::-1]),
+    ("flip", {"axis": "y"}, lambda a: a[..., ::-1, :]),
+    ("rotate", {"quarter_turns": 1}, lambda a: np.rot90(a, 1, axes=(-2, -1))),
+    ("rotate", {"quarter_turns": 2}, lambda a: np.rot90(a, 2, axes=(-2, -1))),
+    ("rotate", {"quarter_turns": 3}, lambda a: np.rot90(a, 3, axes=(-2, -1))),
+    ("transpose", {}, lambda a: np.swapaxes(a, -1, -2)),
+]
+IDS = ["flip_x", "flip_y", "rot90", "rot180", "rot270", "transpose"]
+
+
+@pytest.mark.parametrize(("operation", "params", "numpy_way"), TURNS, ids=IDS)
+def test_a_turned_view_reduces_like_numpys_turned_frames(operation, params, numpy_way):
+    rng = np.random.default_rng(len(IDS))
+    frames = rng.integers(0, 4000, (3, 4, 5, 7), dtype=np.uint16)  # odd, unequal frame sides
+    turned = numpy_way(frames)
+    pipeline = [{"operation": operation, "params": params}]
+    stats = reduce_array(frames, "frame_stats", {}, nav_ndim=2, pipeline=pipeline).arrays
+    np.testing.assert_allclose(stats["mean"], turned.reshape(-1, *turned.shape[-2:]).mean(axis=0))
+    np.testing.assert_array_equal(stats["max"], turned.reshape(-1, *turned.shape[-2:]).max(axis=0))
+    # An off-centre detector on the turned frames sums the turned pixels it covers.
+    h, w = turned.shape[-2:]
+    disk = {"shape": "rectangle", "x": 0, "y": 0, "width": w - 2, "height": 1}
+    sums = reduce_array(frames, "virtual_detector", {"detectors": [disk]}, nav_ndim=2, pipeline=pipeline)
+    np.testing.assert_array_equal(sums.arrays["intensity"][..., 0], turned[..., 0:2, 0:w - 1].sum(axis=(-2, -1)))
+
+
+def test_turns_chain_with_crops_and_bins_in_order():
+    frames = np.arange(2 * 3 * 8 * 6, dtype=np.float32).reshape(2, 3, 8, 6)
+    pipeline = [{"operation": "crop", "params": {"nav": None, "sig": [[1, 7], [0, 5]]}},
+                {"operation": "rotate", "params": {"quarter_turns": 1}},
+                {"operation": "bin", "params": {"sig": [1, 2], "reduce": "sum"}},
+                {"operation": "flip", "params": {"axis": "y"}}]
+    expected = np.rot90(frames[..., 1:7, 0:5], 1, axes=(-2, -1))  # (5, 6)
+    expected = expected.reshape(2, 3, 5, 3, 2).sum(axis=-1)[..., ::-1, :]
+    got = reduce_array(frames, "frame_stats", {}, nav_ndim=2, pipeline=pipeline).arrays["sum"]
+    np.testing.assert_allclose(got, expected.sum(axis=(0, 1)))
+
+
+@pytest.mark.parametrize(("operation", "params", "fragment"), [
+    ("flip", {"axis": "z"}, "Parameter 'axis' of flip must be one of 'x', 'y'"),
+    ("rotate", {"quarter_turns": 4}, "Parameter 'quarter_turns' of rotate must be one of 1, 2, 3"),
+    ("rotate", {}, "rotate needs 'quarter_turns'"),
+    ("transpose", {"axes": [1, 0]}, "transpose"),
+])
+def test_bad_turns_are_refused(operation, params, fragment):
+    with pytest.raises(BadParameter, match=fragment):
+        reduce_array(np.zeros((2, 2, 4, 4), np.float32), "frame_stats", {}, nav_ndim=2,
+                     pipeline=[{"operation": operation, "params": params}])
+
+
+def test_frames_that_are_not_images_cannot_turn():
+    with pytest.raises(BadParameter, match="two axes|2-D detector frames"):
+        reduce_array(np.zeros((3, 4, 5), np.float32), "frame_stats", {}, nav_ndim=2,
+                     pipeline=[{"operation": "transpose", "params": {}}])
+
+
+@pytest.mark.parametrize(("operation", "params", "numpy_way"), [TURNS[2], TURNS[1], TURNS[5]],
+                         ids=["rot90", "flip_y", "transpose"])
+async def test_a_job_writes_the_turned_dataset_with_its_axes(jp_fetch, tmp_path, demo_dir, operation, params,
+                                                             numpy_way):
+    name = f"{operation}_{'_'.join(map(str, params.values())) or 'frames'}.h5"
+    await run_job(jp_fetch, {"repository": "demo", "path": "scan.h5", "operation": operation, "params": params,
+                             "output": {"repository": "results", "path": name}})
+    with h5py.File(tmp_path / "results" / name, "r") as f:
+        np.testing.assert_array_equal(f["data"][()], numpy_way(np.load(demo_dir / "scan.npy")))
+    code, source = await call(jp_fetch, "GET", "repositories", "demo", "meta", "scan.h5")
+    code, meta = await call(jp_fetch, "GET", "repositories", "results", "meta", name)
+    assert code == 200, meta
+    before = [(a["name"], a["size"], a["scale"]) for a in source["dataset"]["axes"]]
+    after = [(a["name"], a["size"], a["scale"]) for a in meta["dataset"]["axes"]]
+    swapped = operation in ("rotate", "transpose") and params.get("quarter_turns", 1) % 2 == 1
+    assert after == (before[:2] + [before[3], before[2]] if swapped else before)
+
+
+async def test_in_the_client(jp_fetch, client, demo_dir):  # noqa: F811
+    from jupyter_remotem.client.errors import BadRequest
+    from jupyter_remotem.client.local import local
+
+    ds = await in_thread(client.open, "demo", "scan.npy")
+    turned = ds.crop(sig=[(0, 60), None]).rotate(1)
+    assert turned.sig_shape == (64, 60) and turned.geometry.axes[-1].size == 60
+    assert ds.rotate(-1).pipeline[-1]["params"] == {"quarter_turns": 3}
+    frames = np.rot90(np.load(demo_dir / "scan.npy")[..., 0:60, :], 1, axes=(-2, -1))
+    mean = await in_thread(turned.frame_stats, field="mean")
+    np.testing.assert_allclose(mean, frames.reshape(-1, 64, 60).mean(axis=0), rtol=1e-6)
+    # The same chain on a local array gives the same frames.
+    here = local(np.load(demo_dir / "scan.npy"), 2).crop(sig=[(0, 60), None]).rotate(1).frame_stats(field="mean")
+    np.testing.assert_allclose(here, mean, rtol=1e-6)
+    with pytest.raises(BadRequest, match="1, 2 or 3"):
+        ds.rotate(4)
+    with pytest.raises(BadRequest, match="'x' or 'y'"):
+        ds.flip("z")
