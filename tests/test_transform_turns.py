@@ -108,3 +108,95 @@ async def test_in_the_client(jp_fetch, client, demo_dir):  # noqa: F811
         ds.rotate(4)
     with pytest.raises(BadRequest, match="'x' or 'y'"):
         ds.flip("z")
+
+
+# -- Fourier transforms of frames ---------------------------------------------------------------
+def _band(shape: tuple[int, int], r_in: float, r_out: float) -> np.ndarray:
+    ky = np.fft.fftfreq(shape[0]) * shape[0]
+    kx = np.fft.fftfreq(shape[1]) * shape[1]
+    k = np.hypot(np.round(ky)[:, None], np.round(kx)[None, :])
+    return (k >= r_in) & (k <= r_out)
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (8, 6), (2, 9)])
+@pytest.mark.parametrize("precision", ["single", "double"])
+def test_fft_frames_are_numpys_shifted_spectra(shape, precision):
+    rng = np.random.default_rng(sum(shape))
+    frames = (rng.random((2, 3) + shape) * 1000).astype(np.uint16)
+    spectra = np.fft.fftshift(np.fft.fft2(frames.astype(np.float64)), axes=(-2, -1))
+    rtol = 1e-12 if precision == "double" else 2e-5
+    for output, expected, dtype in (("magnitude", np.abs(spectra), "float"), ("complex", spectra, "complex")):
+        step = [{"operation": "fft", "params": {"output": output, "precision": precision}}]
+        if output == "complex":
+            # Complex frames are data to keep, not to reduce: the lazy view reads them back as they are.
+            from jupyter_remotem.compute.views import apply_pipeline
+            from jupyter_remotem.formats.memory import array_dataset
+
+            with apply_pipeline(array_dataset(frames, nav_ndim=2), step) as view:
+                got = view.read((slice(None),) * 4)
+                assert got.dtype.kind == "c" and got.dtype.itemsize == (16 if precision == "double" else 8)
+        else:
+            got = reduce_array(frames, "frame_stats", {}, nav_ndim=2, pipeline=step).arrays["max"]
+            expected = expected.reshape(-1, *shape).max(axis=0)
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+
+
+def test_a_fourier_filter_keeps_the_band_and_nothing_else():
+    rng = np.random.default_rng(2)
+    y, x = np.indices((24, 30))
+    low = np.cos(2 * np.pi * (2 * x / 30 + 1 * y / 24))  # |k| = sqrt(5) = 2.2
+    high = np.cos(2 * np.pi * (9 * x / 30))  # |k| = 9
+    frames = np.stack([low + high + rng.normal(0, 0.01, (24, 30)) for _ in range(4)]).reshape(2, 2, 24, 30)
+    expected = np.real(np.fft.ifft2(np.fft.fft2(frames) * _band((24, 30), 0, 4)))
+    step = [{"operation": "fourier_filter", "params": {"r_out": 4, "precision": "double"}}]
+    got = reduce_array(frames, "frame_stats", {}, nav_ndim=2, pipeline=step).arrays["mean"]
+    np.testing.assert_allclose(got, expected.reshape(-1, 24, 30).mean(axis=0), atol=1e-10)
+    # The low wave passes, the high one is gone.
+    np.testing.assert_allclose(got, low + got.mean() - low.mean(), atol=0.02)
+    band = [{"operation": "fourier_filter", "params": {"r_in": 8, "r_out": 10}}]
+    only_high = reduce_array(frames, "frame_stats", {}, nav_ndim=2, pipeline=band).arrays["mean"]
+    np.testing.assert_allclose(only_high, high, atol=0.02)
+
+
+def test_nan_stays_in_its_frames_transform():
+    frames = np.ones((1, 3, 8, 8), np.float32)
+    frames[0, 1, 2, 2] = np.nan
+    step = [{"operation": "fft", "params": {}}]
+    from jupyter_remotem.compute.views import apply_pipeline
+    from jupyter_remotem.formats.memory import array_dataset
+
+    with apply_pipeline(array_dataset(frames, nav_ndim=2), step) as view:
+        got = view.read((slice(None),) * 4)
+    assert np.isnan(got[0, 1]).all() and np.isfinite(got[0, [0, 2]]).all()
+
+
+async def test_a_job_writes_the_spectra_with_reciprocal_axes(jp_fetch, tmp_path, demo_dir):
+    await run_job(jp_fetch, {"repository": "demo", "path": "scan.h5", "operation": "fft", "params": {},
+                             "output": {"repository": "results", "path": "spectra.h5"}})
+    source = np.load(demo_dir / "scan.npy").astype(np.float32)
+    with h5py.File(tmp_path / "results" / "spectra.h5", "r") as f:
+        np.testing.assert_allclose(f["data"][:2], np.abs(np.fft.fftshift(np.fft.fft2(source[:2]), axes=(-2, -1))),
+                                   rtol=2e-4, atol=1e-2)
+        assert f["data"].dtype == np.float32
+    code, source_meta = await call(jp_fetch, "GET", "repositories", "demo", "meta", "scan.h5")
+    code, meta = await call(jp_fetch, "GET", "repositories", "results", "meta", "spectra.h5")
+    assert code == 200, meta
+    for before, after in zip(source_meta["dataset"]["axes"][2:], meta["dataset"]["axes"][2:]):
+        assert after["name"] == f"freq_{before['name']}" and after["units"] == f"1/{before['units']}"
+        assert after["scale"] == pytest.approx(1 / (before["size"] * before["scale"]))
+        assert after["offset"] == pytest.approx(-(before["size"] // 2) * after["scale"])
+
+
+async def test_fourier_steps_in_the_client(jp_fetch, client, demo_dir):  # noqa: F811
+    from jupyter_remotem.client.errors import BadRequest
+
+    ds = await in_thread(client.open, "demo", "scan.npy")
+    spectra = ds.fft()
+    assert spectra.dtype == np.float32 and spectra.geometry.axes[-1].name.startswith("freq_")
+    assert ds.fft("complex", "double").dtype == np.complex128
+    smooth = await in_thread(ds.fourier_filter(6).frame_stats, field="mean")
+    frames = np.load(demo_dir / "scan.npy").astype(np.float64)
+    expected = np.real(np.fft.ifft2(np.fft.fft2(frames) * _band(frames.shape[-2:], 0, 6))).reshape(-1, 64, 64)
+    np.testing.assert_allclose(smooth, expected.mean(axis=0), rtol=1e-4, atol=1e-3)
+    with pytest.raises(BadRequest, match="r_in < r_out"):
+        ds.fourier_filter(2, r_in=3)

@@ -253,6 +253,16 @@ class Analysis(ABC):
         """Frames transposed: x and y trade places, with their calibrations.  Lazy."""
         return self._chained(chain.transpose_step())
 
+    def fft(self, output: str = "magnitude", precision: str = "single") -> Self:
+        """Each frame's Fourier transform, the zero frequency in the middle: its ``magnitude``
+        or ``complex``; float32 (complex64) unless ``precision="double"``.  Lazy."""
+        return self._chained(chain.fft_step(output, precision))
+
+    def fourier_filter(self, r_out: float, r_in: float = 0.0, precision: str = "single") -> Self:
+        """Frames with only the spatial frequencies ``r_in <= |k| <= r_out`` (pixels of the
+        transform) kept, transformed back: a low-pass with ``r_in=0``, else a band-pass.  Lazy."""
+        return self._chained(chain.fourier_filter_step(r_out, r_in, precision))
+
     # -- answers -----------------------------------------------------------------------------
     def _present(self, reduced: Reduced, field: str | None, as_xarray: bool) -> Any:
         name = field or self._single_array(reduced.operation)

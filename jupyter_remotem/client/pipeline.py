@@ -63,6 +63,39 @@ def transpose_step() -> Step:
     return {"operation": "transpose", "params": {}}
 
 
+def fft_step(output: str = "magnitude", precision: str = "single") -> Step:
+    if output not in ("magnitude", "complex") or precision not in ("single", "double"):
+        raise BadRequest(f"fft takes output 'magnitude' or 'complex' and precision 'single' or 'double', not "
+                         f"{output!r}, {precision!r}.")
+    return {"operation": "fft", "params": {"output": output, "precision": precision}}
+
+
+def fourier_filter_step(r_out: float, r_in: float = 0.0, precision: str = "single") -> Step:
+    if not float(r_out) > float(r_in) >= 0:
+        raise BadRequest(f"fourier_filter needs 0 <= r_in < r_out, not r_in {r_in!r}, r_out {r_out!r}.")
+    if precision not in ("single", "double"):
+        raise BadRequest(f"fourier_filter precision is 'single' or 'double', not {precision!r}.")
+    return {"operation": "fourier_filter", "params": {"r_in": float(r_in), "r_out": float(r_out),
+                                                      "precision": precision}}
+
+
+def _fourier(geometry: Geometry, step: Step) -> Geometry:
+    """The server's rule (``compute.transformations.frame_axes``): float32/complex64 unless double
+    precision; after ``fft`` the frame's axes in reciprocal units, zero frequency in the middle."""
+    params = step["params"]
+    double = params.get("precision") == "double"
+    complex_ = step["operation"] == "fft" and params.get("output") == "complex"
+    dtype = np.dtype((np.complex128 if double else np.complex64) if complex_ else (np.float64 if double else np.float32))
+    axes = list(geometry.axes)
+    if step["operation"] == "fft":
+        for i in (-2, -1):
+            a = axes[i]
+            step_ = 1.0 / (a.size * a.scale) if a.scale else 1.0
+            axes[i] = replace(a, name=f"freq_{a.name}", scale=step_, offset=-(a.size // 2) * step_,
+                              units=f"1/{a.units}" if a.units else "1/px")
+    return Geometry(geometry.shape, dtype, geometry.nav_ndim, tuple(axes))
+
+
 #: The steps that swap a frame's two axes.
 _SWAPPING = {("rotate", 1), ("rotate", 3), ("transpose", None)}
 
@@ -93,10 +126,12 @@ def geometry_after(geometry: Geometry, step: Step) -> Geometry:
     params = step["params"]
     if step["operation"] == "cast":
         return replace(geometry, dtype=np.dtype(params["dtype"]))
-    if step["operation"] in ("flip", "rotate", "transpose"):
+    if step["operation"] in ("flip", "rotate", "transpose", "fft", "fourier_filter"):
         if len(geometry.sig_shape) != 2:
-            raise BadRequest(f"Frames are turned on their two axes; these frames have shape "
+            raise BadRequest(f"{step['operation']} works on frames of two axes; these frames have shape "
                              f"{list(geometry.sig_shape)}.")
+        if step["operation"] in ("fft", "fourier_filter"):
+            return _fourier(geometry, step)
         if (step["operation"], params.get("quarter_turns")) not in _SWAPPING:
             return geometry
         axes = list(geometry.axes)

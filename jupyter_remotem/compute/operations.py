@@ -25,7 +25,17 @@ from .declarations import FRAME, REQUIRED, SCAN, SINGLE, Dim, Output, Parameter,
 from .mask_cache import MASK_SETS
 from .params import check_detectors, empty_reason, require_data
 from .params import number as _number
-from .transformations import TransformPlan, bin_plan, cast_plan, crop_plan, flip_plan, rotate_plan, transpose_plan
+from .transformations import (
+    TransformPlan,
+    bin_plan,
+    cast_plan,
+    crop_plan,
+    fft_plan,
+    flip_plan,
+    fourier_filter_plan,
+    rotate_plan,
+    transpose_plan,
+)
 
 
 @dataclass
@@ -233,6 +243,8 @@ _PIXELS = "px"
 _SECTOR = Dim("sector", description="the azimuthal sectors, from angle_offset", index=True)
 _RADIUS = Dim("radius", _PIXELS, "the rings, from r_min out", coordinate="radius")
 _PEAK = Dim("peak", description="the disks of a frame, strongest first", index=True)
+_PRECISION = Parameter("precision", {"enum": ["single", "double"]},
+                       "float32 / complex64 (single) or float64 / complex128 (double) transforms", "single")
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _PER_AXIS = {"type": ["array", "null"]}
 
@@ -478,6 +490,23 @@ for _operation in (
     Operation(
         "transpose", "transformation", "A new dataset of the frames transposed: x and y trade places.",
         transpose_plan, requires=_frames_not_2d),
+    Operation(
+        "fft", "transformation",
+        "A new dataset of each frame's Fourier transform, the zero frequency in the middle: its magnitude, or complex.",
+        fft_plan, requires=_frames_not_2d,
+        parameters=(Parameter("output", {"enum": ["magnitude", "complex"]}, "the magnitude (real) or the complex "
+                              "spectrum", "magnitude"),
+                    _PRECISION)),
+    Operation(
+        "fourier_filter", "transformation",
+        "A new dataset of the frames band-passed in Fourier space: only the spatial frequencies in a ring kept, "
+        "transformed back.",
+        fourier_filter_plan, requires=_frames_not_2d,
+        parameters=(Parameter("r_in", {"type": "number", "minimum": 0}, "the lowest frequency kept (0: a low-pass)",
+                              0.0, _PIXELS),
+                    Parameter("r_out", {"type": "number", "exclusiveMinimum": 0}, "the highest frequency kept",
+                              REQUIRED, _PIXELS),
+                    _PRECISION)),
 ):
     register(_operation)
 

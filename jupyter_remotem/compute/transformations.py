@@ -1,9 +1,10 @@
-"""Transformations: operations that make a new dataset from their input (crop, bin, cast, and the
-turns of frames: flip, rotate by quarter turns, transpose).
+"""Transformations: operations that make a new dataset from their input (crop, bin, cast, and what
+is done to each frame: flip, rotate by quarter turns, transpose, Fourier transform, Fourier filter).
 
 Each is described by one :class:`TransformPlan`: a *window* per axis (the index range kept: the
 crop, or the part of the axis that whole bins cover), *bin factors* per axis, an optional
-*cast* and an optional *turn* of the frames (:data:`..kernels.transform.TURNS`), in that order.  The plan is validated against the dataset's shape when it is made, so a bad request is a
+*cast* and an optional *frame operation* (:class:`..kernels.frame_ops.FrameOp`), in that order.
+The plan is validated against the dataset's shape when it is made, so a bad request is a
 400 before any job exists.
 
 A job walks the first scan axis in *slabs* (whole rows of a 2-D scan): each slab of the input
@@ -23,8 +24,8 @@ import numpy as np
 from ..errors import BadParameter
 from ..formats.axes import pixel_axes
 from ..formats.dataset import Axis, Dataset
-from ..kernels.transform import SWAPPING_TURNS, bin_block, binned_dtype, cast_block, cast_overflows, turn_block, \
-    turned_shape
+from ..kernels.frame_ops import FrameOp
+from ..kernels.transform import bin_block, binned_dtype, cast_block, cast_overflows
 from .params import integer, number
 from .partitions import Partition
 
@@ -52,7 +53,7 @@ class TransformPlan:
 
     def __init__(self, dataset: Dataset, window: list[tuple[int, int]] | None = None,
                  factors: list[int] | None = None, reduce: str = "mean", cast: Cast | None = None,
-                 turn: str | None = None) -> None:
+                 frame_op: FrameOp | None = None) -> None:
         if dataset.nav_ndim < 1:
             raise BadParameter(
                 f"Transformations need at least one scan axis; this dataset of shape {dataset.shape} has none.",
@@ -66,16 +67,20 @@ class TransformPlan:
         self.factors = factors or [1] * ndim
         self.reduce = reduce
         self.cast = cast
-        self.turn = turn
-        if turn is not None and len(dataset.sig_shape) != 2:
-            raise BadParameter(f"Frames are turned on their two axes; these frames have shape {list(dataset.sig_shape)}.",
+        self.frame_op = frame_op
+        if frame_op is not None and len(dataset.sig_shape) != 2:
+            raise BadParameter(f"{frame_op.kind} works on frames of two axes; these frames have shape "
+                               f"{list(dataset.sig_shape)}.",
                                hint="Choose a dataset whose last two axes are the detector.")
         binned = tuple((hi - lo) // f for (lo, hi), f in zip(self.window, self.factors))
-        self.out_shape = binned[:self.nav_ndim] + turned_shape(binned[self.nav_ndim:], turn)
+        sig = binned[self.nav_ndim:]
+        self.out_shape = binned[:self.nav_ndim] + (frame_op.shape(sig) if frame_op else sig)
         dtype = dataset.dtype
         if any(f > 1 for f in self.factors):
             dtype = binned_dtype(dtype, reduce, math.prod(self.factors))
         self.out_dtype = np.dtype(cast.dtype if cast else dtype)
+        if frame_op is not None:
+            self.out_dtype = frame_op.dtype(self.out_dtype)
         #: Calibrated output axes: a crop shifts offsets, binning multiplies scales and puts a binned
         #: pixel at the centre of the pixels it gathers (as HyperSpy's ``rebin``).
         self.axes = [
@@ -83,8 +88,8 @@ class TransformPlan:
                  axis.navigate)
             for axis, size, (lo, _), f in zip(self._input_axes(dataset), binned, self.window, self.factors)
         ]
-        if turn in SWAPPING_TURNS:  # the frame's axes trade places (a mirror keeps them)
-            self.axes[-2], self.axes[-1] = self.axes[-1], self.axes[-2]
+        if frame_op is not None:
+            self.axes[-2:] = frame_axes(self.axes[-2:], frame_op)
 
     @staticmethod
     def _input_axes(dataset: Dataset) -> list[Axis]:
@@ -153,7 +158,9 @@ class TransformPlan:
                                                                                    math.prod(self.factors)))
         if self.cast is not None:
             block = cast_block(block, self.cast.dtype, self.cast.scale, self.cast.offset, self.cast.clip)
-        return np.ascontiguousarray(turn_block(block, self.turn), dtype=self.out_dtype)
+        if self.frame_op is not None:
+            block = self.frame_op.apply(block)
+        return np.ascontiguousarray(block, dtype=self.out_dtype)
 
 
 # -- parameters --------------------------------------------------------------------------------
@@ -239,14 +246,51 @@ def cast_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
 
 def flip_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
     """``{"axis": "x" | "y"}``: frames mirrored left and right, or top and bottom."""
-    return TransformPlan(dataset, turn=f"flip_{params['axis']}")
+    return TransformPlan(dataset, frame_op=FrameOp(f"flip_{params['axis']}"))
 
 
 def rotate_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
     """``{"quarter_turns": 1 | 2 | 3}``: frames turned counter-clockwise, as ``np.rot90``."""
-    return TransformPlan(dataset, turn=f"rot{90 * int(params['quarter_turns'])}")
+    return TransformPlan(dataset, frame_op=FrameOp(f"rot{90 * int(params['quarter_turns'])}"))
 
 
 def transpose_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
     """Frames transposed: x and y trade places (with their calibrations)."""
-    return TransformPlan(dataset, turn="transpose")
+    return TransformPlan(dataset, frame_op=FrameOp("transpose"))
+
+
+def fft_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
+    """``{"output": "magnitude" | "complex", "precision": "single" | "double"}``: each frame's
+    Fourier transform, the zero frequency in the middle."""
+    if dataset.dtype.kind not in "biuf":
+        raise BadParameter(f"fft transforms integer and float frames, not {dataset.dtype}.")
+    return TransformPlan(dataset, frame_op=FrameOp("fft", output=params["output"], precision=params["precision"]))
+
+
+def fourier_filter_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
+    """``{"r_in": 0, "r_out": 12, "precision": "single"}``: each frame with only the spatial
+    frequencies ``r_in <= |k| <= r_out`` kept (pixels of the transform), back in real space."""
+    if dataset.dtype.kind not in "biuf":
+        raise BadParameter(f"fourier_filter works on integer and float frames, not {dataset.dtype}.")
+    r_in, r_out = float(params["r_in"]), float(params["r_out"])
+    if not r_out > r_in:
+        raise BadParameter(f"fourier_filter needs r_out > r_in; got r_in {r_in:g}, r_out {r_out:g}.",
+                           hint="Both are radii in pixels of the frame's Fourier transform; r_in 0 is a low-pass.")
+    return TransformPlan(dataset, frame_op=FrameOp("fourier_filter", precision=params["precision"], r_in=r_in,
+                                                   r_out=r_out))
+
+
+def frame_axes(axes: list[Axis], frame_op: FrameOp) -> list[Axis]:
+    """The frame's two axes after ``frame_op``: swapped by a quarter turn or a transpose (with their
+    calibrations); in reciprocal units after a Fourier transform (a step of ``1 / (n * scale)``,
+    the zero frequency at the middle pixel), as the viewer's FFT shows them."""
+    if frame_op.swaps_axes:
+        return [axes[1], axes[0]]
+    if frame_op.kind != "fft":
+        return list(axes)
+    out = []
+    for axis in axes:
+        step = 1.0 / (axis.size * axis.scale) if axis.scale else 1.0
+        units = f"1/{axis.units}" if axis.units else "1/px"
+        out.append(Axis(f"freq_{axis.name}", axis.size, step, -(axis.size // 2) * step, units, axis.navigate))
+    return out

@@ -1,4 +1,5 @@
-"""Lazy views of a dataset: a chain of crop/bin/cast/turn steps, or a subsampled scan.
+"""Lazy views of a dataset: a chain of transformation steps (crop, bin, cast, and what is done to
+each frame), or a subsampled scan.
 
 A notebook writes ``ds.crop(...).bin(2).virtual_detector(...)`` and expects the reduction to run
 next to the data in one request, without an intermediate file.  A view is a :class:`Dataset`
@@ -30,11 +31,12 @@ from ..formats.axes import pixel_axes
 from ..formats.dataset import Axis, Dataset
 from ..formats.readers import BaseReader
 from ..formats.selection import Selection
-from ..kernels.transform import bin_block, binned_dtype, cast_block, turn_block, turned_shape
+from ..kernels.frame_ops import FrameOp
+from ..kernels.transform import bin_block, binned_dtype, cast_block
 from .transformations import TransformPlan
 
 #: Steps a pipeline may hold: the transformations, which all describe themselves as a TransformPlan.
-PIPELINE_OPERATIONS = ("crop", "bin", "cast", "flip", "rotate", "transpose")
+PIPELINE_OPERATIONS = ("crop", "bin", "cast", "flip", "rotate", "transpose", "fft", "fourier_filter")
 #: Frames a coarse pass aims to read.
 COARSE_FRAMES = 4096
 
@@ -58,8 +60,8 @@ class Stage:
     dtype: np.dtype
     nav_shape: tuple[int, ...]
     sig_shape: tuple[int, ...]
-    #: A flip, quarter turn or transpose of the frames, last (:data:`..kernels.transform.TURNS`).
-    turn: str | None = None
+    #: What is done to each frame last (a turn, a Fourier transform or filter).
+    frame_op: FrameOp | None = None
 
     @property
     def box(self) -> int:
@@ -88,10 +90,13 @@ class Stage:
         if self.binning:
             dtype = binned_dtype(block.dtype, self.reduce, self.box * math.prod(self.sig_factors))
             block = bin_block(block, (1, self.box, *self.sig_factors), self.reduce, dtype)
-        block = block.reshape((n,) + turned_shape(self.sig_shape, self.turn))
+        sig = self.frame_op.shape(self.sig_shape) if self.frame_op else self.sig_shape  # (a swap undoes itself)
+        block = block.reshape((n,) + sig)
         if self.cast is not None:
             block = cast_block(block, self.cast.dtype, self.cast.scale, self.cast.offset, self.cast.clip)
-        return np.ascontiguousarray(turn_block(block, self.turn), dtype=self.dtype)
+        if self.frame_op is not None:
+            block = self.frame_op.apply(block)
+        return np.ascontiguousarray(block, dtype=self.dtype)
 
 
 class ViewReader(BaseReader):
@@ -143,14 +148,14 @@ class ViewReader(BaseReader):
 
 def _view(source: Dataset, nav_groups: list[np.ndarray], sig_window: list[tuple[int, int]],
           sig_factors: list[int], reduce: str, cast: Any, dtype: np.dtype, axes: list[Axis],
-          step: dict[str, Any], turn: str | None = None) -> Dataset:
+          step: dict[str, Any], frame_op: FrameOp | None = None) -> Dataset:
     """``source`` seen through one more step; a view's stages are extended, never nested."""
     binned = tuple((hi - lo) // f for (lo, hi), f in zip(sig_window, sig_factors))
     stage = Stage(
         input_nav_shape=source.nav_shape, nav_groups=tuple(nav_groups),
         sig_keep=tuple(slice(lo, hi) for lo, hi in sig_window), sig_factors=tuple(sig_factors), reduce=reduce,
         cast=cast, dtype=np.dtype(dtype), nav_shape=tuple(len(g) for g in nav_groups),
-        sig_shape=turned_shape(binned, turn), turn=turn,
+        sig_shape=frame_op.shape(binned) if frame_op else binned, frame_op=frame_op,
     )
     if isinstance(source.reader, ViewReader):
         reader = ViewReader(source.reader.base, [*source.reader.stages, stage])
@@ -176,7 +181,7 @@ def transformed(source: Dataset, plan: TransformPlan, step: dict[str, Any]) -> D
     groups = [lo + np.arange(size)[:, None] * f + np.arange(f)[None, :]
               for (lo, _), size, f in zip(plan.window[:nav], plan.out_shape[:nav], plan.factors[:nav])]
     return _view(source, groups, plan.window[nav:], plan.factors[nav:], plan.reduce, plan.cast, plan.out_dtype,
-                 plan.axes, step, plan.turn)
+                 plan.axes, step, plan.frame_op)
 
 
 def subsampled(source: Dataset, step: int) -> Dataset:

@@ -1,4 +1,4 @@
-"""Binning, casting and turning of blocks of data: the arithmetic of the transformations, nothing else.
+"""Binning and casting of blocks of data: the arithmetic of the transformations, nothing else.
 
 Both are memory-bound single passes that numpy already runs at memory speed (a reshape is a view,
 the sums are vectorised), so there is no numba here.  Every rule that decides a value lives in
@@ -106,32 +106,3 @@ def cast_block(block: np.ndarray, target: np.dtype, scale: float = 1.0, offset: 
             data_lo, data_hi = value_range(data.dtype)
             data = np.clip(data, max(lo, data_lo), min(hi, data_hi))
     return data.astype(target)
-
-
-#: Quarter turns and mirrors of frames, as numpy does them on the last two axes (rows, columns):
-#: ``rot90`` is ``np.rot90(frame)``, a quarter turn counter-clockwise as an image is shown (row 0
-#: at the top); ``flip_x`` mirrors left and right, ``flip_y`` top and bottom.
-TURNS = ("flip_x", "flip_y", "rot90", "rot180", "rot270", "transpose")
-#: The turns after which a frame's height is its width.
-SWAPPING_TURNS = frozenset({"rot90", "rot270", "transpose"})
-
-
-def turned_shape(sig_shape: tuple[int, ...], turn: str | None) -> tuple[int, ...]:
-    """The frame shape after ``turn``."""
-    if turn in SWAPPING_TURNS:
-        return tuple(sig_shape[:-2]) + (sig_shape[-1], sig_shape[-2])
-    return tuple(sig_shape)
-
-
-def turn_block(block: np.ndarray, turn: str | None) -> np.ndarray:
-    """``block`` (frames on its last two axes) turned; a view where numpy gives one."""
-    if turn is None:
-        return block
-    if turn == "flip_x":
-        return block[..., ::-1]
-    if turn == "flip_y":
-        return block[..., ::-1, :]
-    if turn == "transpose":
-        return np.swapaxes(block, -1, -2)
-    quarter = {"rot90": 1, "rot180": 2, "rot270": 3}[turn]
-    return np.rot90(block, quarter, axes=(-2, -1))
