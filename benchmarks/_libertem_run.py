@@ -20,6 +20,23 @@ def add_argument(parser: argparse.ArgumentParser) -> None:
                         help="an interpreter with libertem (and libertem_blobfinder) installed")
 
 
+def arguments(doc: str, size: str, default: int) -> tuple[argparse.Namespace, str | None]:
+    """The options of a benchmark against LiberTEM: its size (``--mib``, ``--frames``), ``--repeat``
+    and ``--libertem-python``; with the interpreter that has LiberTEM, if any."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(f"--{size}", type=int, default=default)
+    parser.add_argument("--repeat", type=int, default=3)
+    add_argument(parser)
+    args = parser.parse_args()
+    return args, interpreter(args.libertem_python)
+
+
+def random_stack(rng: np.random.Generator, mib: int, sig: tuple[int, int], dtype: type) -> np.ndarray:
+    """A square scan of about ``mib`` MiB of random frames (values up to 1000) in ``dtype``."""
+    side = int(np.sqrt(mib * 1024**2 // (sig[0] * sig[1] * np.dtype(dtype).itemsize)))
+    return (rng.random((side, side) + sig, dtype=np.float32) * 1000).astype(dtype)
+
+
 def interpreter(given: str | None) -> str | None:
     if given:
         return given

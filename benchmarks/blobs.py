@@ -13,10 +13,8 @@ only refines them in every frame: less work than finding them in every frame, as
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from _libertem_run import add_argument, column, interpreter, seconds
+from _libertem_run import arguments, column, seconds
 from _timing import best
 from scipy.ndimage import maximum_filter
 from scipy.signal import fftconvolve
@@ -51,12 +49,7 @@ def scipy_way(frames: np.ndarray) -> list[np.ndarray]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=2048)
-    parser.add_argument("--repeat", type=int, default=3)
-    add_argument(parser)
-    args = parser.parse_args()
-    libertem = interpreter(args.libertem_python)
+    args, libertem = arguments(__doc__, "frames", 2048)
     rng = np.random.default_rng(0)
     side = int(np.sqrt(args.frames))
     print(f"{side * side} frames of {SIG[0]} x {SIG[1]}, 36 disks of radius {PARAMS['radius']:g} px each, "

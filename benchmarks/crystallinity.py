@@ -11,10 +11,8 @@ double precision, and the ring summed; and LiberTEM's ``CrystallinityUDF`` (the 
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from _libertem_run import add_argument, column, interpreter, seconds
+from _libertem_run import arguments, column, random_stack, seconds
 from _timing import best
 
 from jupyter_remotem.compute.reductions import reduce_array
@@ -35,17 +33,11 @@ def numpy_way(frames: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mib", type=int, default=256)
-    parser.add_argument("--repeat", type=int, default=3)
-    add_argument(parser)
-    args = parser.parse_args()
-    libertem = interpreter(args.libertem_python)
+    args, libertem = arguments(__doc__, "mib", 256)
     rng = np.random.default_rng(0)
     print(f"{args.mib} MiB of {SIG[0]} x {SIG[1]} frames, best of {args.repeat}; GB/s of input")
     for dtype in (np.float32, np.uint16):
-        side = int(np.sqrt(args.mib * 1024**2 // (SIG[0] * SIG[1] * np.dtype(dtype).itemsize)))
-        data = (rng.random((side, side) + SIG, dtype=np.float32) * 1000).astype(dtype)
+        data = random_stack(rng, args.mib, SIG, dtype)
         ours = best(lambda: reduce_array(data, "crystallinity", PARAMS, nav_ndim=2), args.repeat)
         plain = best(lambda: numpy_way(data), args.repeat)
         theirs = seconds(libertem, "crystallinity", data, PARAMS, args.repeat)
