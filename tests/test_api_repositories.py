@@ -44,7 +44,7 @@ async def test_speed_probe_fills_in_without_blocking_the_listing(jp_fetch):
 
 async def test_unauthenticated_requests_are_refused(http_server_client, jp_base_url, jp_auth_header):
     for path in ("repositories", "repositories/demo/tree/", "repositories/demo/meta/scan.npy",
-                 "repositories/demo/preview/scan.npy?kind=bf", "nothing/here"):
+                 "repositories/demo/preview/scan.npy?kind=bf", "formats", "views", "operations", "nothing/here"):
         response = await raw_get(http_server_client, jp_base_url, jp_auth_header, path, auth=False)
         assert response.code == 403, path
         error = json.loads(response.body)["error"]

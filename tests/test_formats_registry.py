@@ -69,6 +69,14 @@ async def test_get_formats_serves_the_declarations(jp_fetch) -> None:
                     "lists_arrays": True, "remote": BY_KEY["zarr"].remote}
 
 
+async def test_get_formats_takes_nothing_else(jp_fetch) -> None:
+    from _api import get_error
+
+    error = await get_error(jp_fetch, 404, "formats", "hdf5", "..", "..", "etc")
+    assert error["code"] and error["message"] and error["hint"]
+    assert (await get_json(jp_fetch, "formats", ignored="x" * 10_000))["formats"]
+
+
 async def test_listing_entries_say_whether_they_open_as_datasets(jp_fetch, demo_dir) -> None:
     (demo_dir / "notes" / "folder.h5").mkdir(exist_ok=True)
     (demo_dir / "notes" / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n")

@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from _lab import ARTIFACTS, keep_screenshot
 from _viewer import SCAN, canvas_of, hover_pixel, is_reduction, open_scan_from_tree, saved_viewer_state, wait_settled
 
 pytestmark = pytest.mark.browser
@@ -68,6 +69,9 @@ def test_a_declared_reduction_is_a_navigation_mode_with_a_form_from_its_schema(p
         hover_pixel(page, nav_view, x, y)
         value = float(re.match(rf"^x {x}, y {y} = (\S+)", readout.inner_text()).group(1))
         assert value == pytest.approx(expected[y, x], rel=2e-3), (x, y, value, expected[y, x])
+
+    page.locator(f"{viewer} .jp-remotem-viewer").screenshot(path=str(ARTIFACTS / "viewer-operation.png"))
+    keep_screenshot("viewer-operation.png")
 
     # The array shown can be the other image of the scan fem answers.
     field = form.locator('[data-testid="operation-field"]')

@@ -9,23 +9,12 @@ import { ProfilePlot } from '../viewer/ProfilePlot';
 import { ScanPlot } from '../viewer/ScanPlot';
 import { DEFAULT_SCALING, IScaling } from '../viewer/scaling';
 import { installColormaps } from '../viewer/colormaps';
+import { createRoot, IRoot } from './reactroot';
 import { servedContract } from './servedcontract';
 import { TRIANGLE } from './shapefixtures';
 
 // The server's colour maps, as the viewer model installs them on load.
 beforeAll(() => installColormaps(servedContract().colormaps));
-
-// react-dom has no type declarations in this project: type the part used.
-interface IRoot {
-  render(element: JSX.Element): void;
-  unmount(): void;
-}
-declare const require: (name: string) => any;
-const { createRoot } = require('react-dom/client') as {
-  createRoot: (container: Element) => IRoot;
-};
-
-(globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
 
 /**
  * A 2-D context that records what is drawn (jsdom has no canvas): enough to
