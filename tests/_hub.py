@@ -118,10 +118,17 @@ class Hub:
                      self.log)
 
     def _server_ready(self, user: str) -> bool:
+        """Ready once the server answers and remotem in it does: a server whose extension failed to
+        load still answers Jupyter's own API, and would fail every test later with a bare 404."""
         model = self.api("GET", f"users/{user}").json()
         if not model.get("servers", {}).get("", {}).get("ready"):
             return False
-        return self.request("GET", f"user/{user}/api/status", self.tokens[user]).status_code == 200
+        if self.request("GET", f"user/{user}/api/status", self.tokens[user]).status_code != 200:
+            return False
+        remotem = self.user_api(user, "GET", "repositories")
+        if remotem.status_code != 200:
+            raise RuntimeError(f"{user}'s server runs without remotem ({remotem.status_code}):\n{_tail(self.log)}")
+        return True
 
 
 def hub_config(workdir: Path, ports: dict[str, int], service_token: str, users: dict[str, list[str]],

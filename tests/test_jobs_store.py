@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import sqlite3
 import threading
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -255,3 +258,37 @@ def test_a_database_made_before_job_groups_gains_the_column_and_keeps_its_jobs(d
         assert upgraded.pool_usage("team", 30).results == 0
     finally:
         upgraded.close()
+
+
+def _open_new_stores_together(directory: str, rounds: int, barrier: Any, failures: Any) -> None:
+    """In a separate process: for each round, open the round's new SQLite store at the same
+    moment as the other processes."""
+    for number in range(rounds):
+        barrier.wait()
+        try:
+            JobStore(f"sqlite:///{directory}/round{number}.sqlite").close()
+        except Exception as error:  # noqa: BLE001 - reported to the test, which fails on it
+            failures.put(f"round {number}: {error}")
+
+
+def test_servers_starting_together_on_a_new_sqlite_file_all_open_it(tmp_path):
+    """A hub's servers share one job database; on a new file, their first connections switch it to
+    WAL at the same moment, which SQLite refuses at once rather than waiting."""
+    context = multiprocessing.get_context("spawn")
+    processes, rounds = 4, 40
+    barrier, failures = context.Barrier(processes), context.Queue()
+    started = [context.Process(target=_open_new_stores_together, args=(str(tmp_path), rounds, barrier, failures))
+               for _ in range(processes)]
+    for process in started:
+        process.start()
+    for process in started:
+        process.join(timeout=120)
+    assert [process.exitcode for process in started] == [0] * processes
+    reported = []
+    while not failures.empty():
+        reported.append(failures.get())
+    assert reported == []
+    for number in range(rounds):
+        with sqlite3.connect(tmp_path / f"round{number}.sqlite") as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert "remotem_jobs" in {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}

@@ -11,6 +11,7 @@ someone else is reported as not found, exactly like a job that does not exist.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import uuid
 import zlib
@@ -98,17 +99,18 @@ def _engine(url: URL) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
+    database = url.database if url.database and url.database != ":memory:" else None
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, issue BEGIN, so writers can ask for IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        _use_write_ahead_log(cursor, database)
         # With WAL this stays consistent after a crash; a power cut may lose the last checkpoints,
         # which are then recomputed.
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -117,6 +119,22 @@ def _engine(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _use_write_ahead_log(cursor: Any, database: str | None) -> None:
+    """Ask for WAL, which a database keeps once switched.  SQLite answers "database is locked" at
+    once, without waiting on its busy handler, when two processes make that switch together (a
+    hub's servers starting side by side on a new shared file), so it is asked under a lock file
+    beside the database.  Connections are pooled, so this runs seldom."""
+    if database is None:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        return
+    with open(f"{database}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 #: Columns added after the first release: databases made before them get them on start-up.
