@@ -1,4 +1,4 @@
-"""The newer reductions (``radial_profile``, ``crystallinity``, ``fem``, ``blobs``) as durable jobs: the HDF5
+"""The newer reductions (``radial_profile``, ``crystallinity``, ``fem``, ``blobs``, ``decomposition``) as durable jobs: the HDF5
 result holds every declared array, equal to the interactive answer, and opens in h5py; the
 ``.hspy`` result holds the primary array and opens in HyperSpy."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _api import call
 from _results import jp_server_config, repositories, run_job, stop_worker  # noqa: F401 - fixtures
 
 from jupyter_remotem.compute.operations import OPERATIONS
@@ -16,6 +17,7 @@ CASES = {
     "crystallinity": {"r_in": 2, "r_out": 9, "beam_r": 4},
     "fem": {"ri": 4, "ro": 14},
     "blobs": {"radius": 3, "n_peaks": 6},
+    "decomposition": {"components": 3},
 }
 
 
@@ -52,7 +54,11 @@ async def test_the_hspy_result_opens_in_hyperspy_as_the_primary_array(jp_fetch, 
     await _run(jp_fetch, operation, f"{operation}.hspy", "hspy")
     signal = hs.load(tmp_path / "results" / f"{operation}.hspy")
     expected = answers[operation]
-    np.testing.assert_allclose(signal.data, expected.arrays[expected.primary], rtol=1e-6, equal_nan=True)
+    primary = expected.arrays[expected.primary]
+    if operation == "decomposition":  # one score image per component: the component navigates
+        primary = np.moveaxis(primary, -1, 0)
+        assert [axis.name for axis in signal.axes_manager.navigation_axes] == ["component"]
+    np.testing.assert_allclose(signal.data, primary, rtol=1e-6, equal_nan=True)
 
 
 async def test_a_radial_profile_in_hyperspy_is_a_profile_over_calibrated_radius_per_position_and_sector(
@@ -79,3 +85,15 @@ async def test_a_radial_profile_in_hyperspy_is_a_profile_over_calibrated_radius_
         labels = [dim.label for dim in f["profile"].dims]
         assert labels[2:] == ["sector", "radius"] and len(labels) == 4
         assert [dim.label for dim in f["radius"].dims] == ["radius"] and f["radius"].attrs["units"] == "px"
+
+
+async def test_a_quote_of_a_decomposition_reads_the_data_twice(jp_fetch, demo_dir):
+    """Components first, then each frame's scores: two passes, and the quote says so."""
+    scan = np.load(demo_dir / "scan.npy", mmap_mode="r")
+    body = {"repository": "demo", "path": "scan.npy", "operation": "decomposition", "params": {"components": 3},
+            "output": {"repository": "results", "path": "pca.h5", "format": "hdf5"}}
+    code, quoted = await call(jp_fetch, "POST", "jobs", body=body, dry_run=1)
+    assert code == 200, quoted
+    assert quoted["quote"]["bytes_read"] == 2 * scan.nbytes
+    job = await run_job(jp_fetch, body)
+    assert job["progress"]["done"] == job["progress"]["total"] == 2 * scan.shape[0] * scan.shape[1]

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -138,8 +138,7 @@ class _Collector:
 
     def result(self, dataset: Dataset, visited: np.ndarray | None) -> ReductionResult:
         """The plan's answer from everything added so far."""
-        empty = np.zeros((0,) + dataset.sig_shape, dtype=dataset.dtype)
-        return self.plan.finish(self.combined(lambda: self.plan.process(empty)), visited)
+        return self.plan.finish(self.combined(lambda: self.plan.process(_no_frames(dataset))), visited)
 
     def combined(self, sample: Callable[[], Any]) -> Any:
         if self.plan.partial_kind == "position":
@@ -161,36 +160,71 @@ def run_plan(
     cancel: threading.Event | None = None,
     client: Any = None,
     ref: DatasetRef | None = None,
-    resumed: Mapping[int, Any] | None = None,
+    resumed: Mapping[int, Any] | Callable[[list[Partition], Plan], Mapping[int, Any]] | None = None,
     on_partial: Callable[[Partition, Any], None] | None = None,
 ) -> ReductionResult:
-    """Run ``plan`` over ``partitions``; on ``client`` (a distributed Client) when given.
+    """Run ``plan`` over ``partitions``, pass after pass (see :attr:`Plan.passes`); on ``client``
+    (a distributed Client) when given.
 
-    ``resumed`` maps partition indices to partial results computed earlier (checkpoints of a
-    job); those partitions are not read again.  ``on_partial`` sees every newly computed partial
-    before the next partition starts, which is where a job stores its checkpoint.
+    ``resumed`` gives partial results computed earlier (checkpoints of a job), by partition
+    index; those partitions are not read again.  It is a mapping, or for plans of several passes
+    a function of each pass's partitions and plan.  Partitions of the k-th further pass are
+    numbered after those of the one before, so each pass's partials keep their own indices.
+    ``on_partial`` sees every newly computed partial before the next partition starts, which is
+    where a job stores its checkpoint.
     """
+    passes = max(1, plan.passes)
+    tally = _Tally(sum(p.n_frames for p in partitions) * passes, dataset.frame_nbytes, progress)
+    stride = max((p.index for p in partitions), default=-1) + 1
+    current, number = plan, 0
+    while True:
+        numbered = partitions if number == 0 else [replace(p, index=p.index + number * stride) for p in partitions]
+        earlier = resumed(numbered, current) if callable(resumed) else (resumed or {}) if number == 0 else {}
+        collector = _run_pass(dataset, current, numbered, earlier, tally, cancel, client, ref, on_partial)
+        following = current.next_pass(collector.combined(lambda: current.process(_no_frames(dataset))))
+        if following is None:
+            return collector.result(dataset, visited)
+        following.outputs = current.outputs
+        current, number = following, number + 1
+
+
+def _no_frames(dataset: Dataset) -> np.ndarray:
+    return np.zeros((0,) + dataset.sig_shape, dtype=dataset.dtype)
+
+
+class _Tally:
+    """Frames done over every pass of a run, for its progress reports."""
+
+    def __init__(self, total: int, frame_nbytes: int, progress: Callable[[Progress], None] | None) -> None:
+        self.total, self.frame_nbytes, self.progress = total, frame_nbytes, progress
+        self.done = self.skipped = 0
+        self.started = time.perf_counter()
+
+    def add(self, frames: int, resumed: bool = False) -> None:
+        self.done += frames
+        if resumed:
+            self.skipped += frames
+        elif self.progress is not None:
+            self.progress(Progress(self.done, self.total, (self.done - self.skipped) * self.frame_nbytes,
+                                   time.perf_counter() - self.started, self.skipped))
+
+
+def _run_pass(dataset: Dataset, plan: Plan, partitions: list[Partition], resumed: Mapping[int, Any], tally: _Tally,
+              cancel: threading.Event | None, client: Any, ref: DatasetRef | None,
+              on_partial: Callable[[Partition, Any], None] | None) -> _Collector:
+    """One pass of ``plan`` over ``partitions``: their partials, collected."""
     collector = _Collector(plan, dataset.n_frames)
-    resumed = resumed or {}
-    total = sum(p.n_frames for p in partitions)
-    started = time.perf_counter()
-    done = skipped = 0
     for partition in partitions:
         if partition.index in resumed:
             collector.add(partition, resumed[partition.index])
-            done += partition.n_frames
-            skipped += partition.n_frames
+            tally.add(partition.n_frames, resumed=True)
     todo = [p for p in partitions if p.index not in resumed]
 
     def report(partition: Partition, partial: Any) -> None:
-        nonlocal done
         collector.add(partition, partial)
         if on_partial is not None:
             on_partial(partition, partial)
-        done += partition.n_frames
-        if progress is not None:
-            elapsed = time.perf_counter() - started
-            progress(Progress(done, total, (done - skipped) * dataset.frame_nbytes, elapsed, skipped))
+        tally.add(partition.n_frames)
 
     def check_cancel() -> None:
         if cancel is not None and cancel.is_set():
@@ -219,5 +253,4 @@ def run_plan(
                 report(futures[future], future.result())
         finally:
             client.cancel(list(futures))
-
-    return collector.result(dataset, visited)
+    return collector

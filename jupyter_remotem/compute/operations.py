@@ -52,6 +52,9 @@ class Plan:
 
     #: "position": partial results are (n, ...) arrays placed by scan index; "merge": merged.
     partial_kind = "position"
+    #: How many times the plan reads the data: a plan that needs something of all the frames
+    #: before it can answer for each (a decomposition's components) hands over to a next pass.
+    passes = 1
 
     def __init__(self, dataset: Dataset) -> None:
         require_data(dataset.shape, dataset.nav_ndim, "reduce")
@@ -75,6 +78,11 @@ class Plan:
 
     def finish(self, combined: Any, visited: np.ndarray | None) -> ReductionResult:
         raise NotImplementedError
+
+    def next_pass(self, combined: Any) -> Plan | None:
+        """The plan of the following pass over the same frames, made from this pass's combined
+        partials (then its ``finish`` answers), or None when this pass answers."""
+        return None
 
     #: The operation's declared outputs (set by :meth:`Operation.plan_for`).
     outputs: tuple[Output, ...] = ()
@@ -229,6 +237,12 @@ def _blobs_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
     return BlobsPlan(dataset, params)
 
 
+def _decomposition_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+    from .decomposition import DecompositionPlan  # it builds on this module's Plan
+
+    return DecompositionPlan(dataset, params)
+
+
 def _fem_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
     from .fem import FemPlan  # it builds on this module's Plan
 
@@ -242,6 +256,7 @@ def _com_fields_need(geometry: Any) -> bool:
 _PIXELS = "px"
 _SECTOR = Dim("sector", description="the azimuthal sectors, from angle_offset", index=True)
 _RADIUS = Dim("radius", _PIXELS, "the rings, from r_min out", coordinate="radius")
+_COMPONENT = Dim("component", description="the principal components, strongest first", index=True)
 _PEAK = Dim("peak", description="the disks of a frame, strongest first", index=True)
 _PRECISION = Parameter("precision", {"enum": ["single", "double"]},
                        "float32 / complex64 (single) or float64 / complex128 (double) transforms", "single")
@@ -449,6 +464,25 @@ for _operation in (
             Output("strength", SCAN, "the template correlation of each disk (NaN beyond the count)", (_PEAK,)),
         ),
         primary="count"),
+    Operation(
+        "decomposition", "reduction",
+        "Principal components of the frames (PCA), streamed in two passes: the strongest patterns, each frame's "
+        "scores along them, the variance each explains, and the first three scores as colours.",
+        _decomposition_plan,
+        parameters=(Parameter("components", {"type": "integer", "minimum": 1, "maximum": 64},
+                              "how many principal components", 8),),
+        outputs=(
+            Output("scores", SCAN, "each frame's coordinate along each component (NaN: a frame holding NaN, or "
+                   "outside the ROI)", (_COMPONENT,)),
+            Output("rgb", SCAN, "the first three scores as red, green and blue, each stretched over its 0.5 to "
+                   "99.5 percentiles", (Dim("channel", description="red, green, blue", index=True),), dtype="uint8"),
+            Output("components", FRAME, "the components: unit frames, strongest first", (_COMPONENT,)),
+            Output("mean", FRAME, "the mean frame the components are taken about"),
+            Output("variance", SINGLE, "the variance of the scores along each component", (_COMPONENT,)),
+            Output("variance_ratio", SINGLE, "the fraction of all the frames' variance each component explains",
+                   (_COMPONENT,)),
+        ),
+        primary="scores"),
     Operation(
         "pick", "reduction", "One frame at a scan position.", None,
         parameters=(

@@ -188,7 +188,7 @@ def reduce_dataset(
         check_result_bytes(plan.bytes_out(), operation.name)
         visited = roi_indices(request.roi, dataset.nav_shape)
         frames = dataset.n_frames if visited is None else len(visited)
-        bytes_read = frames * bytes_per_frame(dataset)
+        bytes_read = frames * bytes_per_frame(dataset) * plan.passes
         estimate = bytes_read / (throughput or DEFAULT_THROUGHPUT)
         if estimate > interactive_limit_s:
             raise TooLarge(

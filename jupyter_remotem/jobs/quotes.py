@@ -34,7 +34,7 @@ def quote_reduction(speeds: MeasuredSpeeds, repository: Repository, request: Job
         else:
             visited = roi_indices(reduction.roi, dataset.nav_shape)
             frames = dataset.n_frames if visited is None else len(visited)
-            bytes_read = frames * bytes_per_frame(dataset)
+            bytes_read = frames * bytes_per_frame(dataset) * plan.passes
             bytes_written = plan.bytes_out(single_array=request.output.format != "hdf5")
     speed = speeds.operation(reduction.operation, repository)
     return dict(_timed(speed, bytes_read), bytes_read=bytes_read, bytes_written=bytes_written)

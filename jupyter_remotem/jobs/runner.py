@@ -163,7 +163,7 @@ def run_reduction_job(context: JobContext) -> Outcome:
         resumed = resumable(context.store, job.id, partitions, plan)
         if resumed:  # a resumed job's progress continues from its checkpoints, never from zero
             frames = sum(p.n_frames for p in partitions if p.index in resumed)
-            context.progress(Progress(frames, sum(p.n_frames for p in partitions), 0, 0.0, frames))
+            context.progress(Progress(frames, sum(p.n_frames for p in partitions) * plan.passes, 0, 0.0, frames))
         throttle = Throttle(context.max_read_rate, context.cancel)
         steady = SteadyRate()
         read = 0
@@ -181,8 +181,12 @@ def run_reduction_job(context: JobContext) -> Outcome:
         if client is not None:
             log.info("job %s: %d partitions on the Dask cluster at %s", job.id, len(partitions),
                      client.scheduler.address)
+        def earlier(numbered: list[Partition], current: Plan) -> dict[int, Any]:
+            """Each pass's checkpoints (a later pass's partitions are numbered after the first's)."""
+            return resumed if current is plan else resumable(context.store, job.id, numbered, current)
+
         result = run_plan(dataset, plan, partitions, visited, progress=context.progress,
-                          cancel=context.cancel, resumed=resumed, on_partial=on_partial, client=client, ref=ref)
+                          cancel=context.cancel, resumed=earlier, on_partial=on_partial, client=client, ref=ref)
         if reduction.fft:  # of the whole image, once every partition is in
             result = fft_result(result)
         executor = f"dask {client.scheduler.address}" if client is not None else "inline"
