@@ -157,7 +157,8 @@ export interface IProvenance {
  * One step of a lazy pipeline applied to a dataset before a reduction.
  */
 export interface IPipelineStep {
-  operation: 'crop' | 'bin' | 'cast';
+  /** A transformation the server chains (`GET operations`, kind "transformation"). */
+  operation: string;
   params: Record<string, unknown>;
 }
 

@@ -77,3 +77,37 @@ export function servedOperations(): IOperationInfo[] {
   }
   return operations;
 }
+
+/** What the server says when it refuses a request (`{"error": {...}}` and the status). */
+export interface IServedRefusal {
+  status: number;
+  code: string;
+  message: string;
+  hint: string | null;
+}
+
+/**
+ * The server's verdict on the body of a `POST jobs` for a reduction or a
+ * transformation, as far as it goes without opening the data (the request's shape,
+ * its output, which steps chain, every step's parameters against its schema): null
+ * when it is accepted, else the refusal (status, code, message and hint) it answers.
+ */
+export function servedJobRefusal(body: unknown): IServedRefusal | null {
+  const out = python(
+    [
+      'import json, sys',
+      'from jupyter_remotem.errors import RemotemError',
+      'from jupyter_remotem.compute.operations import get_operation',
+      'from jupyter_remotem.jobs.requests import JobRequest',
+      'try:',
+      '    request = JobRequest.from_json(json.load(sys.stdin)).reduction',
+      '    for step in [*request.pipeline, {"operation": request.operation, "params": request.params}]:',
+      '        get_operation(step["operation"]).validate(step["params"])',
+      '    print("null")',
+      'except RemotemError as error:',
+      '    print(json.dumps(dict(error.to_json()["error"], status=error.status)))'
+    ].join('\n'),
+    JSON.stringify(body)
+  );
+  return JSON.parse(out) as IServedRefusal | null;
+}

@@ -239,4 +239,45 @@ describe('the form', () => {
       'mean'
     ]);
   });
+
+  it('sends a declared choice as declared: a number stays a number', () => {
+    const operation: IOperationInfo = {
+      name: 'toy_order',
+      kind: 'reduction',
+      description: 'A toy',
+      available: true,
+      reason: null,
+      parameters: {
+        type: 'object',
+        properties: { order: { enum: [0, 1, 3], default: 1 } }
+      },
+      outputs: [{ name: 'value', place: 'scan', description: 'v', dims: [] }],
+      primary: 'value'
+    };
+    let choice = defaultChoice(operation);
+    const draw = () =>
+      act(() =>
+        root.render(
+          <OperationForm
+            operation={operation}
+            choice={choice}
+            onChange={next => {
+              choice = next;
+              draw();
+            }}
+          />
+        )
+      );
+    draw();
+    const select = container.querySelector<HTMLSelectElement>(
+      '[data-testid="operation-param-order"]'
+    )!;
+    expect(select.value).toBe('1');
+    act(() => {
+      select.value = '3';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(choice.params.order).toBe(3);
+    expect(select.value).toBe('3');
+  });
 });

@@ -48,8 +48,11 @@ function ParameterInput(props: {
         <select
           className="jp-remotem-select"
           data-testid={`operation-param-${field.name}`}
-          value={typeof value === 'string' ? value : ''}
-          onChange={event => onCommit(event.target.value || null)}
+          value={value === null || value === undefined ? '' : String(value)}
+          onChange={event => {
+            const chosen = field.options.indexOf(event.target.value);
+            onCommit(chosen < 0 ? null : field.values[chosen]);
+          }}
         >
           {!field.required && <option value="">—</option>}
           {field.options.map(option => (

@@ -19,11 +19,13 @@ import { treeItemOf } from '../contextmenu';
 import { TRANSLATION_DOMAIN } from '../i18n';
 import { RemotemSidebar } from '../sidebar';
 import { parseLocation } from './state';
+import { transformDataset } from './transformdialog';
 import { IViewerArgs, viewerKey, ViewerWidget } from './widget';
 
 export namespace ViewerCommandIDs {
   export const open = 'remotem:open-viewer';
   export const openAt = 'remotem:open-viewer-at';
+  export const transform = 'remotem:viewer-transform';
 }
 
 export function registerViewer(
@@ -150,9 +152,26 @@ export function registerViewer(
       }
     }
   });
+  // "Transform…" of the viewer in front, as its toolbar button does.
+  app.commands.addCommand(ViewerCommandIDs.transform, {
+    label: trans.__('Transform Dataset…'),
+    caption: trans.__(
+      'Write the dataset of the current viewer transformed, as a new dataset'
+    ),
+    describedBy: { args: { type: 'object', properties: {} } },
+    isEnabled: () => !!tracker.currentWidget?.model.source,
+    execute: () => {
+      const widget = tracker.currentWidget;
+      return widget ? transformDataset(widget.model, trans) : null;
+    }
+  });
   if (palette) {
     palette.addItem({
       command: ViewerCommandIDs.openAt,
+      category: trans.__('Remote Data')
+    });
+    palette.addItem({
+      command: ViewerCommandIDs.transform,
       category: trans.__('Remote Data')
     });
   }

@@ -17,6 +17,7 @@ import {
   IRepository,
   isAbort,
   ISaveDryRun,
+  JobRequest,
   RemotemAPI,
   RemotemError
 } from '../api';
@@ -618,6 +619,16 @@ export class ViewerModel {
     return output.format === 'png' && picture
       ? { ...request, view: { ...request.view, picture } }
       : request;
+  }
+
+  /**
+   * Submit a job (a chain of transformations written as a new dataset, say); the
+   * viewer follows it, and the Jobs section lists it.
+   */
+  async runJob(request: JobRequest): Promise<IJob> {
+    const job = await this.api.submitJob(request);
+    this._follow(job);
+    return job;
   }
 
   /**

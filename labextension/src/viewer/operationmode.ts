@@ -31,7 +31,10 @@ export interface IFormField {
   required: boolean;
   description: string;
   unit: string | null;
+  /** A choice's values as text (what the select shows) ... */
   options: string[];
+  /** ... and as declared (numbers stay numbers): what the request sends. */
+  values: unknown[];
   minimum: number | null;
   maximum: number | null;
 }
@@ -101,6 +104,7 @@ export function formFields(operation: IOperationInfo): IFormField[] {
       description: p.description ?? '',
       unit: p['x-unit'] ?? null,
       options: Array.isArray(p.enum) ? p.enum.map(String) : [],
+      values: Array.isArray(p.enum) ? [...p.enum] : [],
       minimum: bound(p.minimum ?? p.exclusiveMinimum),
       maximum: bound(p.maximum ?? p.exclusiveMaximum)
     });

@@ -38,6 +38,7 @@ import type { IAxisCalibration } from './scalebar';
 import { ScanPlot } from './ScanPlot';
 import { suggestedPath } from './outputs';
 import { askToSave } from './save';
+import { transformDataset } from './transformdialog';
 import { ICalibration, IDisplay, INavResult, IViewState } from './state';
 import { detectorColor, DetectorTabs } from './tabs';
 import { useModelVersion } from './usemodel';
@@ -211,6 +212,17 @@ export function ViewerPanel(props: {
             {trans.__('reopened from %1', model.result.path)}
           </span>
         )}
+        <button
+          className="jp-Button jp-mod-styled jp-remotem-viewer-transform"
+          title={trans.__(
+            'Write the dataset transformed (cropped, binned, rotated…) as a new one, by a job'
+          )}
+          onClick={() =>
+            void transformDataset(model, trans).catch(() => undefined)
+          }
+        >
+          {trans.__('Transform…')}
+        </button>
         <button
           className="jp-Button jp-mod-styled jp-mod-accept jp-remotem-viewer-save"
           onClick={() =>
