@@ -44,6 +44,24 @@ async def test_dry_run_quotes_without_creating_a_job(jp_fetch, demo_dir):
     assert listing["jobs"] == []
 
 
+async def test_a_taken_output_name_is_told_by_the_dry_run_and_refused_before_any_job(jp_fetch, tmp_path):
+    """A dialog learns from the quote that the name is taken (and a free one); submitting anyway
+    without "overwrite" is a 409 at once, not a job that fails after the work."""
+    code, quote = await call(jp_fetch, "POST", "jobs", body=reduction_job(output="taken.h5"), dry_run=1)
+    assert code == 200 and quote["target"] == {"exists": False, "free_path": "taken.h5"}, quote
+    (tmp_path / "results" / "taken.h5").write_bytes(b"kept")
+    code, quote = await call(jp_fetch, "POST", "jobs", body=reduction_job(output="taken.h5"), dry_run=1)
+    assert quote["target"] == {"exists": True, "free_path": "taken-1.h5"}, quote
+    code, refused = await call(jp_fetch, "POST", "jobs", body=reduction_job(output="taken.h5"))
+    assert code == 409 and refused["error"]["code"] == "conflict" and refused["error"]["hint"], refused
+    assert (await call(jp_fetch, "GET", "jobs"))[1]["jobs"] == []
+    assert (tmp_path / "results" / "taken.h5").read_bytes() == b"kept"
+    job = reduction_job(output="taken.h5")
+    job["output"]["overwrite"] = True
+    code, queued = await call(jp_fetch, "POST", "jobs", body=job)
+    assert code == 201, queued
+
+
 async def test_submit_list_filter_cancel_and_delete(jp_fetch):
     code, job = await call(jp_fetch, "POST", "jobs", body=reduction_job(priority=3))
     assert code == 201, job

@@ -15,6 +15,7 @@ from ..errors import BadParameter, Conflict, Forbidden
 from ..jobs.cancel import clean_up_cancelled
 from ..jobs.copy_request import CopyRequest
 from ..jobs.models import KINDS, Phase, utcnow
+from ..jobs.output import OutputWriter
 from ..jobs.quotes import quote_copy, quote_reduction
 from ..jobs.requests import JobRequest
 from ..jobs.retention import delete_files_of
@@ -77,15 +78,26 @@ class JobsHandler(JobsBase):
     async def post(self) -> None:
         body = self.json_body()
         dry_run = self.get_query_argument("dry_run", "0") not in ("0", "", "false")
+        writer: OutputWriter | None = None  # a copy's targets are checked file by file as it runs
         if isinstance(body, dict) and body.get("operation") == "copy":
             kind, stored, quote, priority = await self.run_blocking(self._prepare_copy, body)
         else:
-            kind, stored, quote, priority = await self.run_blocking(self._prepare_reduction, body)
+            kind, stored, quote, priority, writer = await self.run_blocking(self._prepare_reduction, body)
         services = self.services
         if dry_run:
-            fit = await self.run_blocking(services.quota_of, self.current_user, quote)
-            self.write_json({"quote": quote, "kind": kind, "quota": fit})
+            def answer() -> dict[str, Any]:
+                verdict: dict[str, Any] = {"quote": quote, "kind": kind,
+                                           "quota": services.quota_of(self.current_user, quote)}
+                if writer is not None:  # so that a dialog can warn before it submits
+                    exists = writer.exists()
+                    verdict["target"] = {"exists": exists,
+                                         "free_path": writer.free_path() if exists else writer.spec.path}
+                return verdict
+
+            self.write_json(await self.run_blocking(answer))
             return
+        if writer is not None:  # taken without "overwrite": 409 now, not an ERROR job later
+            await self.run_blocking(writer.check)
         user = self.current_user
         job = await self.run_blocking(
             lambda: services.jobs.create(
@@ -105,12 +117,12 @@ class JobsHandler(JobsBase):
         self.set_status(201)
         self.write_json(job.to_json())
 
-    def _prepare_reduction(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
+    def _prepare_reduction(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int, OutputWriter]:
         request = JobRequest.from_json(body)
         source = self.repository(request.reduction.repository)
-        self.writable(request.output.repository)
+        target = self.writable(request.output.repository)
         quote = quote_reduction(self.services.speeds, source, request)
-        return request.kind, request.to_json(), quote, request.priority
+        return request.kind, request.to_json(), quote, request.priority, OutputWriter(target, request.output, "check")
 
     def _prepare_copy(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
         request = CopyRequest.from_json(body)

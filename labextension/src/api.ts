@@ -584,6 +584,8 @@ export interface IJobDryRun {
   quote: IJobQuote;
   kind?: string;
   quota?: (IQuota & { fits: boolean; reason: string | null }) | null;
+  /** Whether the output's name is taken, and the first free `name-N.ext`. */
+  target?: { exists: boolean; free_path: string | null };
 }
 
 /**

@@ -446,6 +446,40 @@ describe('the dialog', () => {
     expect(shown.querySelector('.jp-remotem-error')).toBeNull();
   });
 
+  it('says when the name is taken and offers the free one, or replacing it', async () => {
+    const quote = jest.fn(
+      async (request: IReductionJobRequest, _signal: AbortSignal) => ({
+        ...dryRun,
+        target:
+          request.output.path === 'scans/scan_rotate.h5'
+            ? { exists: true, free_path: 'scans/scan_rotate-1.h5' }
+            : { exists: false, free_path: request.output.path }
+      })
+    );
+    draw(servedOperations(), quote);
+    const rotate = addStep('rotate');
+    choose(find('[data-testid="transform-param-quarter_turns"]', rotate), '0');
+    await settle();
+    const taken = find('.jp-remotem-transform-taken');
+    expect(taken.textContent).toMatch(/scans\/scan_rotate\.h5 exists in demo/);
+    act(() =>
+      find<HTMLButtonElement>('[data-testid="transform-free-name"]').click()
+    );
+    expect(value.path).toBe('scans/scan_rotate-1.h5');
+    await settle();
+    expect(container.querySelector('.jp-remotem-transform-taken')).toBeNull();
+    type(find('input.jp-remotem-transform-path'), 'scans/scan_rotate.h5');
+    await settle();
+    expect(
+      container.querySelector('.jp-remotem-transform-taken')
+    ).not.toBeNull();
+    act(() =>
+      find<HTMLInputElement>('.jp-remotem-transform-overwrite').click()
+    );
+    expect(value.overwrite).toBe(true);
+    expect(container.querySelector('.jp-remotem-transform-taken')).toBeNull();
+  });
+
   it('shows a 400 of the server as it says it, with its hint', async () => {
     const quote = servedQuote();
     draw(servedOperations(), quote);

@@ -310,6 +310,9 @@ export function TransformForm(props: ITransformFormProps): JSX.Element {
     JSON.stringify(request)
   );
   const refusal = quotaRefusal(dryRun);
+  // The name is taken: replace it (ticked), or take the free name offered.
+  const taken =
+    dryRun?.target?.exists && !value.overwrite ? dryRun.target : null;
   const incomplete = value.steps.findIndex(step => {
     const operation = operations.find(op => op.name === step.operation);
     if (!operation) {
@@ -326,7 +329,9 @@ export function TransformForm(props: ITransformFormProps): JSX.Element {
         ? trans.__('Choose where to write the new dataset.')
         : quoteError?.status === 400
           ? quoteError.message
-          : refusal;
+          : taken
+            ? trans.__('%1 exists: replace it, or choose another name.', path)
+            : refusal;
   const form = useBlockedAccept<HTMLDivElement>(blocked);
 
   // Focus follows the step added, moved or removed (keyboard users stay in place).
@@ -539,6 +544,26 @@ export function TransformForm(props: ITransformFormProps): JSX.Element {
           />
           {trans.__('Replace a file of that name')}
         </label>
+        {taken && (
+          <p className="jp-remotem-transform-taken" role="status">
+            {trans.__('%1 exists in %2.', path, value.repository)}{' '}
+            {taken.free_path && (
+              <button
+                type="button"
+                className="jp-mod-styled jp-mod-reject"
+                data-testid="transform-free-name"
+                onClick={() =>
+                  setValue(current => ({
+                    ...current,
+                    path: taken.free_path ?? current.path
+                  }))
+                }
+              >
+                {trans.__('Use %1', taken.free_path)}
+              </button>
+            )}
+          </p>
+        )}
       </fieldset>
       <div
         className="jp-remotem-transform-quote"
