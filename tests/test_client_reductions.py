@@ -265,3 +265,27 @@ async def test_remotem_open_connects_from_the_kernel_environment(kernel_env, sca
         np.testing.assert_array_equal(await in_thread(ds.pick, 1, 2), scan[1, 2])
     finally:
         ds.client.close()
+
+
+async def test_decomposition_through_the_client_is_numpys_pca_remotely_and_locally(client, scan):
+    """The leading components of the demo scan, remote and local: numpy's SVD of the centred
+    frames (up to the sign convention: each component's largest entry is positive)."""
+    ds = await in_thread(client.open, "demo", "scan.h5")
+    remote = await in_thread(ds.decomposition, 3, field=None)
+    local = remotem.local(scan).decomposition(3, field=None)
+    frames = scan.reshape(-1, scan.shape[2] * scan.shape[3]).astype(np.float64)
+    centred = frames - frames.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    ratio = singular**2 / (singular**2).sum()
+    for result in (remote, local):
+        assert set(result) == {"scores", "rgb", "components", "mean", "variance", "variance_ratio"}
+        assert result["scores"].shape == (*scan.shape[:2], 3) and result["rgb"].dtype == np.uint8
+        components = result["components"].reshape(-1, 3).T
+        for k in range(3):
+            expected = vt[k] * np.sign(vt[k][np.argmax(np.abs(vt[k]))])
+            assert abs(components[k] @ expected) > 0.999, k
+        np.testing.assert_allclose(result["variance_ratio"], ratio[:3], rtol=1e-3)
+        np.testing.assert_allclose(result["mean"], frames.mean(axis=0).reshape(scan.shape[2:]), rtol=1e-5)
+    np.testing.assert_allclose(remote["scores"], local["scores"], rtol=1e-4, atol=1e-4 * np.abs(local["scores"]).max())
+    named = await in_thread(ds.decomposition, 2, field="scores", as_xarray=True)
+    assert named.dims[-1] == "component" and named.shape[-1] == 2

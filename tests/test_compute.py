@@ -153,6 +153,27 @@ def test_local_cluster_gives_the_same_answer_as_inline(demo_repo, cluster_client
                 np.testing.assert_array_equal(again.arrays[key], value, err_msg=key)
 
 
+def test_a_two_pass_plan_on_the_cluster_answers_as_inline_and_counts_both_passes(demo_repo, cluster_client):
+    """A decomposition reads every frame twice (sketch, then scores): the cluster's answer is
+    the inline one (the same seeded sketch), and progress ends at twice the frames."""
+    from jupyter_remotem.compute.operations import OPERATIONS
+
+    with open_dataset(demo_repo, "scan.h5") as ds:
+        parts = make_partitions(ds.n_frames, ds.frame_nbytes, target_bytes=ds.frame_nbytes * 100)
+        ref = DatasetRef(demo_repo.config, "scan.h5")
+        plan = OPERATIONS["decomposition"].plan_for(ds, {"components": 3})
+        assert plan.passes == 2
+        inline_progress, distributed_progress = [], []
+        inline = run_plan(ds, plan, parts, progress=inline_progress.append)
+        distributed = run_plan(ds, plan, parts, client=cluster_client, ref=ref, progress=distributed_progress.append)
+        for progress in (inline_progress, distributed_progress):
+            assert progress[-1].frames_done == progress[-1].frames_total == 2 * ds.n_frames
+            assert [p.frames_done for p in progress] == sorted(p.frames_done for p in progress)
+        assert set(distributed.arrays) == set(inline.arrays)
+        for key, value in inline.arrays.items():
+            np.testing.assert_allclose(distributed.arrays[key], value, rtol=1e-5, atol=1e-5, err_msg=key)
+
+
 @pytest.mark.parametrize("name", ["scan.npy", "scan.raw", "scan_contiguous.h5", "scan.h5"])
 def test_partitions_of_uncompressed_local_files_are_zero_copy_views(demo_repo, scan, name):
     from jupyter_remotem.compute.executor import read_partition

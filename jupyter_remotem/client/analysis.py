@@ -199,6 +199,19 @@ class Analysis(ABC):
         return self._present(self._run("blobs", params, roi, field=field, step=step, coarse=coarse, fft=False),
                              field, as_xarray)
 
+    def decomposition(self, components: int = 8, *, field: str | None = "scores", roi: dict[str, Any] | None = None,
+                      step: int = 1, coarse: bool = False, as_xarray: bool = False) -> Any:
+        """Principal components of the frames (PCA), computed next to the data in two streamed
+        passes: ``scores`` (each position's coordinate along each component, the default
+        ``field``), ``rgb`` (the first three scores as an 8-bit colour image), ``components``
+        (unit frames, strongest first, signed so the largest entry is positive), the ``mean``
+        frame, and the ``variance`` and ``variance_ratio`` each component explains.
+        ``field=None`` returns them all.
+        """
+        params = {"components": int(components)}
+        return self._present(self._run("decomposition", params, roi, field=field, step=step, coarse=coarse,
+                                       fft=False), field, as_xarray)
+
     def frame_stats(self, roi: dict[str, Any] | None = None, *, field: str | None = None,
                     as_xarray: bool = False) -> Any:
         """Mean, sum, std, max and min frame over the scan (or the positions in ``roi``).

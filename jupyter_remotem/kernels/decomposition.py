@@ -53,9 +53,9 @@ def sketch_frames(frames: np.ndarray, rank: int) -> Sketch:
     if len(data) == 0:
         return Sketch.empty(pixels)
     mean = data.mean(axis=0)
-    centred = data - mean
-    total = float(np.einsum("ij,ij->", centred, centred))
-    return Sketch(len(data), mean, _reduce_rows(centred, rank), total)
+    data -= mean  # in place: ``data`` is this function's own float64 copy
+    total = float(np.einsum("ij,ij->", data, data))
+    return Sketch(len(data), mean, _reduce_rows(data, rank), total)
 
 
 def merge_sketches(a: Sketch, b: Sketch, rank: int) -> Sketch:
@@ -79,19 +79,43 @@ def _reduce_rows(rows: np.ndarray, rank: int) -> np.ndarray:
         return rows
     if len(rows) > 2 * rank + 1 and rows.shape[1] > 2 * rank + 1:
         rows = _range_rows(rows, rank)
+    if 4 * len(rows) <= rows.shape[1]:
+        # Few rows of many pixels: the scaled right singular vectors are ``Vᵀ rows`` for the
+        # eigenvectors ``V`` of the small Gram matrix (a few times faster than an SVD of the
+        # wide matrix; directions far below the strongest lose precision, and carry as little
+        # of the scatter).
+        _, vectors = np.linalg.eigh(rows @ rows.T)
+        return (vectors[:, ::-1][:, :rank].T @ rows)
     _, singular, right = scipy.linalg.svd(rows, full_matrices=False, lapack_driver="gesdd")
     return singular[:rank, None] * right[:rank]
 
 
+def _orthonormal_span(block: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the columns of a tall ``block`` for a power iteration, by a
+    Cholesky QR (matrix products, far faster than Householder's QR on tall blocks); Householder's
+    when the columns are too near dependent for a Cholesky factor."""
+    try:
+        upper = np.linalg.cholesky(block.T @ block).T
+    except np.linalg.LinAlgError:
+        return np.linalg.qr(block)[0]
+    basis = scipy.linalg.solve_triangular(upper, block.T, trans="T", lower=False).T
+    return basis if np.all(np.isfinite(basis)) else np.linalg.qr(block)[0]
+
+
 def _range_rows(rows: np.ndarray, rank: int) -> np.ndarray:
     """``Qᵀ rows`` for an orthonormal ``Q`` spanning the strongest ``2 rank`` left directions:
-    the same scatter matrix up to the part a randomised range finder misses."""
+    the same scatter matrix up to the part a randomised range finder misses.  The last basis
+    comes from Householder's QR, so that ``Q`` is orthonormal to working precision and the
+    scatter is kept exactly within its span."""
     width = min(2 * rank, len(rows))
     probe = np.random.default_rng(0).standard_normal((rows.shape[1], width))
-    basis, _ = np.linalg.qr(rows @ probe)
-    for _ in range(POWER_ITERATIONS):
-        basis, _ = np.linalg.qr(rows.T @ basis)
-        basis, _ = np.linalg.qr(rows @ basis)
+    basis = _orthonormal_span(rows @ probe)
+    for iteration in range(POWER_ITERATIONS):
+        basis = _orthonormal_span(rows.T @ basis)
+        if iteration == POWER_ITERATIONS - 1:
+            basis, _ = np.linalg.qr(rows @ basis)
+        else:
+            basis = _orthonormal_span(rows @ basis)
     return basis.T @ rows
 
 
@@ -129,8 +153,9 @@ def scores(frames: np.ndarray, components: Components) -> np.ndarray:
     """Each frame's coordinates along the components, (n, k); NaN for a frame holding a
     non-finite value (left out of the fit too)."""
     flat = np.asarray(frames).reshape(len(frames), math.prod(np.shape(frames)[1:])).astype(np.float64)
-    projected = (flat - components.mean) @ components.vectors.T
-    projected[~np.isfinite(flat).all(axis=1)] = np.nan
+    # (x - mean) V = x V - mean V: no second frame-sized temporary
+    projected = flat @ components.vectors.T - components.mean @ components.vectors.T
+    projected[~np.isfinite(projected).all(axis=1)] = np.nan
     return projected
 
 
