@@ -36,6 +36,21 @@ def test_truncated_hdf5_is_corrupt(local, tmp_path):
     assert "cut.h5" in error.value.message and error.value.status == 422
 
 
+def test_a_chunk_that_does_not_decompress_is_corrupt_with_what_to_do(local, tmp_path):
+    frames = np.random.default_rng(4).poisson(2, (4, 5, 16, 16)).astype("uint16")
+    with h5py.File(tmp_path / "damaged.h5", "w") as f:
+        chunk = f.create_dataset("data", data=frames, chunks=(1, 5, 16, 16), compression="gzip").id.get_chunk_info(2)
+    with open(tmp_path / "damaged.h5", "r+b") as raw:
+        raw.seek(chunk.byte_offset + 8)
+        raw.write(bytes(range(32)))
+    with open_dataset(local, "damaged.h5") as ds:
+        assert np.array_equal(ds.read((slice(0, 2),)), frames[:2])  # the sound chunks still read
+        with pytest.raises(CorruptFile) as error:
+            ds.read((slice(2, 3),))
+    assert "damaged.h5" in error.value.message and error.value.status == 422
+    assert "copy it again" in error.value.hint
+
+
 def test_truncated_hdf5_is_corrupt_remotely_too(tmp_path):
     write_h5(tmp_path / "full.h5", data=np.arange(200_000, dtype="<f4").reshape(100, 2000))
     repository = memory_repository()

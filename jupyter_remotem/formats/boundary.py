@@ -20,6 +20,12 @@ def summary(error: BaseException, limit: int = 240) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+#: What to do about a file its own library cannot decode (a chunk that fails to decompress, a
+#: header that lies): the bytes are wrong, so retrying cannot help.
+DAMAGED = ("The file may be damaged or only partly copied: check it with the format's own tool "
+           "(h5dump, tifffile, zarr) and copy it again from its source.")
+
+
 @contextmanager
 def converted_errors(path: str, label: str, action: str = "read") -> Iterator[None]:
     """Let our own errors through; turn everything else into a 4xx with the file named."""
@@ -37,4 +43,4 @@ def converted_errors(path: str, label: str, action: str = "read") -> Iterator[No
             hint="The file's header may be corrupt, or the request is too large; ask for a smaller part.",
         ) from error
     except Exception as error:
-        raise CorruptFile(f"Could not {action} '{path}' as {label}: {summary(error)}") from error
+        raise CorruptFile(f"Could not {action} '{path}' as {label}: {summary(error)}", hint=DAMAGED) from error

@@ -7,6 +7,8 @@ import base64
 import re
 import uuid
 
+import h5py
+import numpy as np
 import pytest
 import requests
 from _lab import ARTIFACTS, api, keep_screenshot, open_sidebar
@@ -26,10 +28,22 @@ def jobs_api(lab_server):
     return lab_server
 
 
-def reduction(output: str) -> dict:
-    return {"repository": "demo", "path": "scan.h5", "operation": "virtual_detector",
+def reduction(output: str, source: str = "scan.h5") -> dict:
+    return {"repository": "demo", "path": source, "operation": "virtual_detector",
             "params": {"detectors": [{"shape": "disk", "cx": 32, "cy": 32, "r": 8}]},
             "output": {"repository": "demo", "path": output, "format": "hdf5"}}
+
+
+def damaged_scan(path) -> None:
+    """A scan whose header is sound and one compressed chunk is not: accepted when the job is
+    submitted (only the header is read), refused by the worker when it reaches that chunk."""
+    with h5py.File(path, "w") as f:
+        frames = np.random.default_rng(3).poisson(3, (8, 8, 64, 64)).astype("uint16")
+        data = f.create_dataset("data", data=frames, chunks=(1, 8, 64, 64), compression="gzip")
+        chunk = data.id.get_chunk_info(5)
+    with open(path, "r+b") as raw:
+        raw.seek(chunk.byte_offset + 16)
+        raw.write(bytes(range(64)))
 
 
 def tus_upload(server, path: str, data: bytes) -> str:
@@ -46,15 +60,25 @@ def tus_upload(server, path: str, data: bytes) -> str:
     return upload_id
 
 
-def test_details_filter_and_clear_finished_keep_every_file(page, jobs_api) -> None:
+@pytest.fixture
+def damaged(demo_data):
+    """A damaged scan in the demo repository, for this test only (other tests list the demo files)."""
+    name = f"damaged-{uuid.uuid4().hex[:8]}.h5"
+    damaged_scan(demo_data / name)
+    yield name
+    (demo_data / name).unlink(missing_ok=True)
+
+
+def test_details_filter_and_clear_finished_keep_every_file(page, jobs_api, damaged) -> None:
     from playwright.sync_api import expect
 
     tag = uuid.uuid4().hex[:8]
     done_output, upload_path = f"details-{tag}.h5", f"uploaded-{tag}.bin"
+    failed_output = f"damaged-{tag}-vd.h5"
     completed = api(jobs_api, "POST", "jobs", json=reduction(done_output))
     assert completed.status_code == 201, completed.text
-    # Its output exists already: the worker refuses it before computing, with a hint.
-    failed = api(jobs_api, "POST", "jobs", json=reduction("scan.h5"))
+    # Its input breaks only where the worker reads it: the job fails, telling why and what to do.
+    failed = api(jobs_api, "POST", "jobs", json=reduction(failed_output, source=damaged))
     assert failed.status_code == 201, failed.text
     uploaded = tus_upload(jobs_api, upload_path, b"0123456789" * 100)
     done_id, failed_id = completed.json()["id"], failed.json()["id"]
@@ -95,8 +119,8 @@ def test_details_filter_and_clear_finished_keep_every_file(page, jobs_api) -> No
     failed_row.locator(".jp-remotem-job-toggle").click()
     expect(done_row.locator(".jp-remotem-job-details")).to_have_count(0)  # one open at a time
     error = failed_row.locator('.jp-remotem-job-details [data-section="error"]')
-    expect(error.locator(".jp-remotem-error-message")).to_contain_text("already exists")
-    expect(error.locator(".jp-remotem-error-hint")).to_contain_text("overwrite")
+    expect(error.locator(".jp-remotem-error-message")).to_contain_text(f"Could not read '{damaged}'")
+    expect(error.locator(".jp-remotem-error-hint")).to_contain_text("copy it again from its source")
     expect(failed_row.locator(".jp-remotem-job-history li").last).to_have_attribute("data-phase", "ERROR")
 
     # Filters: by phase group, then by kind.
@@ -124,6 +148,7 @@ def test_details_filter_and_clear_finished_keep_every_file(page, jobs_api) -> No
     listing = api(jobs_api, "GET", "repositories/demo/tree/").json()
     sizes = {entry["name"]: entry.get("size") for entry in listing["entries"]}
     assert done_output in sizes and sizes[done_output] > 0, sorted(sizes)
+    assert failed_output not in sizes, sorted(sizes)  # the failed job left nothing behind
     assert sizes.get(upload_path) == 1000, sorted(sizes)
     assert api(jobs_api, "GET", f"jobs/{done_id}").json()["dismissed"] is True
     assert page.errors == []
