@@ -35,6 +35,29 @@ EXAMPLES = {
 }
 
 
+class _Sum:
+    """``apply``'s example: the sum of every pixel of every frame, one number."""
+
+    def process(self, frames):
+        return float(frames.sum())
+
+    def merge(self, a, b):
+        return a + b
+
+
+def _user_code(function) -> dict:
+    import base64
+
+    import cloudpickle
+
+    from jupyter_remotem.compute.user_functions import environment
+
+    return {"function": base64.b64encode(cloudpickle.dumps(function)).decode(), "environment": environment()}
+
+
+EXAMPLES.update(map=_user_code(lambda frame: float(frame.max())), apply=_user_code(_Sum()))
+
+
 def test_every_operation_declares_a_valid_schema_and_its_outputs():
     import jsonschema
 

@@ -212,6 +212,41 @@ class Analysis(ABC):
         return self._present(self._run("decomposition", params, roi, field=field, step=step, coarse=coarse,
                                        fft=False), field, as_xarray)
 
+    def map(self, function: Any, *, roi: dict[str, Any] | None = None, step: int = 1, coarse: bool = False,
+            name: str | None = None, as_xarray: bool = False) -> Any:
+        """``function(frame)`` on every frame, next to the data: its answer (a number, or an
+        array of the same shape for every frame) at each scan position, ``nav_shape +
+        answer.shape`` (NaN outside ``roi``).  The function is tried on the first frame first,
+        so a function that fails, or answers something that is not numbers, is refused before
+        any work.  Remote data runs it on the server's executor (pickled by value with
+        cloudpickle; the server checks that its Python, cloudpickle and numpy match this
+        kernel's), interactively when it is quick and otherwise as a durable job whose result
+        is returned when it ends; local data runs the same code here.  Only a logged-in
+        session may send code: a personal token is refused (403).
+        """
+        from .functions import code_params
+
+        params = code_params(function, name)
+        return self._present(self._run_code("map", params, roi, step=step, coarse=coarse), "result", as_xarray)
+
+    def apply(self, udf: Any, *, roi: dict[str, Any] | None = None, step: int = 1, coarse: bool = False,
+              name: str | None = None) -> Any:
+        """Your own reduction of blocks of frames, merged over the scan as a LiberTEM UDF's
+        merge is: ``udf.process(frames)`` (``frames`` of shape ``(n,) + frame``) gives a partial,
+        ``udf.merge(a, b)`` combines two (in any order), and ``udf.finish(partial)``, when
+        defined, shapes the answer, which must be numbers.  Runs like :meth:`map`.
+        """
+        from .functions import code_params
+
+        params = code_params(udf, name)
+        return self._run_code("apply", params, roi, step=step, coarse=coarse).arrays["result"]
+
+    def _run_code(self, operation: str, params: dict[str, Any], roi: dict[str, Any] | None, *,
+                  step: int, coarse: bool) -> Reduced:
+        """A user function's run; remote data turns one too slow for an interactive answer into
+        a job."""
+        return self._run(operation, params, roi, field="result", step=step, coarse=coarse, fft=False)
+
     def frame_stats(self, roi: dict[str, Any] | None = None, *, field: str | None = None,
                     as_xarray: bool = False) -> Any:
         """Mean, sum, std, max and min frame over the scan (or the positions in ``roi``).

@@ -206,6 +206,31 @@ class RemoteDataset(Analysis):
                              self.client.repository_bytes_s(self.repository))
         return Reduced(operation, arrays, primary, int(stats.get("step") or 1), {}, fft)
 
+    def _run_code(self, operation: str, params: dict[str, Any], roi: dict[str, Any] | None, *,
+                  step: int, coarse: bool) -> Reduced:
+        """Interactive when the server says it is quick; otherwise a durable job in the home
+        repository, waited for (with its progress bar), whose result is returned."""
+        try:
+            return super()._run_code(operation, params, roi, step=step, coarse=coarse)
+        except TooLarge as error:
+            if step != 1 or coarse or self.client.home_repository() is None:
+                raise
+            import warnings
+
+            from .errors import RemotemWarning
+            from .functions import default_output
+
+            output = default_output(params, operation)
+            job = self.submit(operation, params, output=output, roi=roi)
+            warnings.warn(f"{error.message} Running it as job {job.id} instead, writing {output} in "
+                          f"'{self.client.home_repository()}'; "
+                          "interrupting this cell leaves the job running (client.jobs() lists it).",
+                          RemotemWarning, stacklevel=4)
+            job.wait()
+            answer = job.result()
+            arrays = answer if isinstance(answer, dict) else {"result": answer}
+            return Reduced(operation, {"result": np.asarray(arrays["result"])}, "result", 1, {}, False)
+
     def _suggest_job(self, error: TooLarge, operation: str, params: dict[str, Any],
                      roi: dict[str, Any] | None) -> TooLarge:
         """The server's 413, with the notebook way to run the same work as a job."""

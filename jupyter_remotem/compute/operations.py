@@ -55,6 +55,10 @@ class Plan:
     #: How many times the plan reads the data: a plan that needs something of all the frames
     #: before it can answer for each (a decomposition's components) hands over to a next pass.
     passes = 1
+    #: Seconds of computing per frame when the plan has measured them itself (a user's function,
+    #: timed on the first frame); quotes and the interactive limit take the larger of that and
+    #: the time to read the frames.
+    seconds_per_frame = 0.0
 
     def __init__(self, dataset: Dataset) -> None:
         require_data(dataset.shape, dataset.nav_ndim, "reduce")
@@ -249,6 +253,28 @@ def _fem_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
     return FemPlan(dataset, params)
 
 
+def _map_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+    from .user_functions import MapPlan  # it builds on this module's Plan
+
+    return MapPlan(dataset, params)
+
+
+def _apply_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+    from .user_functions import ApplyPlan  # it builds on this module's Plan
+
+    return ApplyPlan(dataset, params)
+
+
+#: What every user function sends besides itself (the client fills them in).
+_USER_CODE = (
+    Parameter("function", {"type": "string", "minLength": 1},
+              "the function (map) or object (apply), pickled by value with cloudpickle, in base64", REQUIRED),
+    Parameter("environment", {"type": "object"}, "the python, cloudpickle and numpy versions that pickled it; "
+              "a different Python minor version or cloudpickle or numpy major version is refused", REQUIRED),
+    Parameter("name", {"type": ["string", "null"], "maxLength": 200}, "what to call it in results and job lists"),
+)
+
+
 def _com_fields_need(geometry: Any) -> bool:
     return len(geometry.nav_shape) in (1, 2)
 
@@ -282,6 +308,9 @@ class Operation:
     outputs: tuple[Output, ...] = ()
     #: The output a format holding one array writes, unless the view names another.
     primary: str | None = None
+    #: It runs a function sent by the client (only a logged-in session may send one; no form
+    #: in the viewer can make one).
+    takes_code: bool = False
 
     @property
     def validate(self) -> ParamsValidator:
@@ -312,7 +341,7 @@ class Operation:
 
     def declaration(self) -> dict[str, Any]:
         return {"parameters": self.validate.schema(), "outputs": [output.to_json() for output in self.outputs],
-                "primary": self.primary}
+                "primary": self.primary, "takes_code": self.takes_code}
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -483,6 +512,20 @@ for _operation in (
                    (_COMPONENT,)),
         ),
         primary="scores"),
+    Operation(
+        "map", "reduction",
+        "Your own function of one frame, run next to the data on every frame: its answer (a number or an array "
+        "of the same shape for every frame) at each scan position.",
+        _map_plan, parameters=_USER_CODE, takes_code=True,
+        outputs=(Output("result", SCAN, "what the function answers for each frame (further axes: the shape it "
+                        "answers; NaN outside the ROI)"),),
+        primary="result"),
+    Operation(
+        "apply", "reduction",
+        "Your own object with process(frames) and merge(a, b) (and optionally finish(partial)), run next to the "
+        "data on blocks of frames and merged over the scan, as a LiberTEM UDF's merge does.",
+        _apply_plan, parameters=_USER_CODE, takes_code=True,
+        outputs=(Output("result", SINGLE, "the merged (and finished) answer"),), primary="result"),
     Operation(
         "pick", "reduction", "One frame at a scan position.", None,
         parameters=(

@@ -189,7 +189,7 @@ def reduce_dataset(
         visited = roi_indices(request.roi, dataset.nav_shape)
         frames = dataset.n_frames if visited is None else len(visited)
         bytes_read = frames * bytes_per_frame(dataset) * plan.passes
-        estimate = bytes_read / (throughput or DEFAULT_THROUGHPUT)
+        estimate = max(bytes_read / (throughput or DEFAULT_THROUGHPUT), frames * plan.passes * plan.seconds_per_frame)
         if estimate > interactive_limit_s:
             raise TooLarge(
                 f"This {operation.name} reads {bytes_read / 1e9:.1f} GB, about {math.ceil(estimate)} s at "

@@ -26,6 +26,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from .. import limits as request_limits
+from ..auth.code_senders import mark_request
 from ..auth.tokens import PREFIX, presented
 from ..errors import BadParameter, RemotemError, StorageUnavailable, TooLarge, Unauthorized, from_http_status
 from ..storage.repository import Repository
@@ -92,6 +93,7 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         if self.request.query and secret_in_query(self.request.query):
             self._refuse_secret_in_url()
         secret = presented(self.request.headers.get("Authorization"))
+        mark_request(from_token=secret is not None)
         if secret is None:
             await super().prepare()
             return

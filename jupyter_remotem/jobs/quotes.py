@@ -36,8 +36,12 @@ def quote_reduction(speeds: MeasuredSpeeds, repository: Repository, request: Job
             frames = dataset.n_frames if visited is None else len(visited)
             bytes_read = frames * bytes_per_frame(dataset) * plan.passes
             bytes_written = plan.bytes_out(single_array=request.output.format != "hdf5")
+            computing = frames * plan.passes * plan.seconds_per_frame  # a user function's own pace
     speed = speeds.operation(reduction.operation, repository)
-    return dict(_timed(speed, bytes_read), bytes_read=bytes_read, bytes_written=bytes_written)
+    quote = dict(_timed(speed, bytes_read), bytes_read=bytes_read, bytes_written=bytes_written)
+    if operation.kind != "transformation" and computing > quote["seconds"]:
+        quote.update(seconds=computing, basis="function")
+    return quote
 
 
 def quote_copy(speeds: MeasuredSpeeds, source: Repository, target: Repository, total_bytes: int,

@@ -46,7 +46,7 @@ class Speed:
     """A throughput and where it comes from."""
 
     bytes_s: float | None
-    basis: str  # "measured", "history", "probe" or "default"
+    basis: str  # "measured", "history", "probe" or "default" (quotes: also "function", a map timed itself)
 
     def seconds(self, nbytes: int) -> float | None:
         return nbytes / self.bytes_s if self.bytes_s else None

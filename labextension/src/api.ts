@@ -29,12 +29,13 @@ export interface IRepository {
 
 /**
  * A time the server predicts, at the speed it measured (`basis`: "measured" for
- * recent passes, "history" for finished jobs, else "probe" or "default").
+ * recent passes, "history" for finished jobs, else "probe" or "default"; a user's
+ * function is "function": timed on the first frame).
  */
 export interface ITimed {
   seconds: number | null;
   throughput_bytes_s: number | null;
-  basis: 'measured' | 'history' | 'probe' | 'default';
+  basis: 'measured' | 'history' | 'probe' | 'default' | 'function';
 }
 
 /**
@@ -215,6 +216,8 @@ export interface IOperationInfo {
   reason: string | null;
   /** Whom to ask to make it available remotely (unavailable operations, when configured). */
   contact?: string | null;
+  /** It runs a function sent from a notebook (`map`, `apply`): no form can make one. */
+  takes_code?: boolean;
   /** Its parameters as a JSON Schema (defaults, ranges, `x-unit`s), as the server declares them. */
   parameters?: {
     type?: string;

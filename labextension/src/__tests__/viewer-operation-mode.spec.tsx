@@ -52,6 +52,18 @@ describe('the modes the server declares', () => {
     expect(names).not.toContain('radial_profile');
   });
 
+  it('leave out those that run a function sent from a notebook', () => {
+    const map = served('map');
+    expect(map.takes_code).toBe(true);
+    expect(map.outputs?.map(output => output.place)).toEqual(['scan']);
+    const names = navigationOperations(servedOperations()).map(op => op.name);
+    expect(names).not.toContain('map');
+    expect(names).not.toContain('apply');
+    expect(
+      navigationOperations([{ ...map, name: 'copy_of_map', takes_code: false }])
+    ).toHaveLength(1);
+  });
+
   it('include an operation the server declares at runtime, with its form', () => {
     const toy: IOperationInfo = {
       name: 'toy_brightness',

@@ -33,6 +33,8 @@ function basisText(trans: TranslationBundle, timed: ITimed): string {
       return trans.__('measured on earlier jobs');
     case 'probe':
       return trans.__('estimated from a short speed test');
+    case 'function':
+      return trans.__('your function, timed on the first frame');
     default:
       return trans.__('a rough estimate: nothing measured yet');
   }

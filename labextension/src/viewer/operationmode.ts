@@ -61,7 +61,8 @@ export function outputOf(
 
 /**
  * The reductions the viewer offers as navigation modes besides its own: those that
- * can run on the dataset and answer an image of the scan.
+ * can run on the dataset and answer an image of the scan, and take no code (a user's
+ * function comes from a notebook).
  */
 export function navigationOperations(
   operations: ReadonlyArray<IOperationInfo> | null
@@ -70,6 +71,7 @@ export function navigationOperations(
     operation =>
       operation.kind === 'reduction' &&
       operation.available &&
+      !operation.takes_code &&
       !OWN_MODES.has(operation.name) &&
       scanImages(operation).length > 0
   );
