@@ -289,3 +289,19 @@ async def test_decomposition_through_the_client_is_numpys_pca_remotely_and_local
     np.testing.assert_allclose(remote["scores"], local["scores"], rtol=1e-4, atol=1e-4 * np.abs(local["scores"]).max())
     named = await in_thread(ds.decomposition, 2, field="scores", as_xarray=True)
     assert named.dims[-1] == "component" and named.shape[-1] == 2
+
+
+async def test_nmf_through_the_client_answers_alike_remotely_and_locally_and_fits_the_frames(client, scan):
+    """NMF of the demo scan: non-negative scores and components that rebuild the frames better
+    than their mean does, the same next to the data as in this process."""
+    ds = await in_thread(client.open, "demo", "scan.h5")
+    remote = await in_thread(ds.decomposition, 3, method="nmf", iterations=4, field=None)
+    local = remotem.local(scan).decomposition(3, method="nmf", iterations=4, field=None)
+    frames = scan.reshape(-1, scan.shape[2] * scan.shape[3]).astype(np.float64)
+    for result in (remote, local):
+        scores, components = result["scores"].reshape(-1, 3), result["components"].reshape(-1, 3).T
+        assert (scores >= 0).all() and (components >= 0).all()
+        fitted = np.linalg.norm(frames - scores @ components)
+        assert fitted < np.linalg.norm(frames - frames.mean(axis=0)), "three parts fit better than the mean"
+    for name in ("scores", "components"):
+        np.testing.assert_allclose(remote[name], local[name], rtol=1e-6, atol=1e-6 * np.abs(local[name]).max())

@@ -153,21 +153,25 @@ def test_local_cluster_gives_the_same_answer_as_inline(demo_repo, cluster_client
                 np.testing.assert_array_equal(again.arrays[key], value, err_msg=key)
 
 
-def test_a_two_pass_plan_on_the_cluster_answers_as_inline_and_counts_both_passes(demo_repo, cluster_client):
-    """A decomposition reads every frame twice (sketch, then scores): the cluster's answer is
-    the inline one (the same seeded sketch), and progress ends at twice the frames."""
+@pytest.mark.parametrize(("params", "passes"), [({"components": 3}, 2),
+                                                ({"components": 3, "method": "nmf", "iterations": 2}, 4)])
+def test_a_plan_of_several_passes_on_the_cluster_answers_as_inline_and_counts_every_pass(demo_repo, cluster_client,
+                                                                                         params, passes):
+    """A decomposition reads every frame twice (sketch, then scores), an NMF once more per
+    iteration: the cluster's answer is the inline one (the same seeded sketch), and progress
+    ends at the frames times the passes."""
     from jupyter_remotem.compute.operations import OPERATIONS
 
     with open_dataset(demo_repo, "scan.h5") as ds:
         parts = make_partitions(ds.n_frames, ds.frame_nbytes, target_bytes=ds.frame_nbytes * 100)
         ref = DatasetRef(demo_repo.config, "scan.h5")
-        plan = OPERATIONS["decomposition"].plan_for(ds, {"components": 3})
-        assert plan.passes == 2
+        plan = OPERATIONS["decomposition"].plan_for(ds, params)
+        assert plan.passes == passes
         inline_progress, distributed_progress = [], []
         inline = run_plan(ds, plan, parts, progress=inline_progress.append)
         distributed = run_plan(ds, plan, parts, client=cluster_client, ref=ref, progress=distributed_progress.append)
         for progress in (inline_progress, distributed_progress):
-            assert progress[-1].frames_done == progress[-1].frames_total == 2 * ds.n_frames
+            assert progress[-1].frames_done == progress[-1].frames_total == passes * ds.n_frames
             assert [p.frames_done for p in progress] == sorted(p.frames_done for p in progress)
         assert set(distributed.arrays) == set(inline.arrays)
         for key, value in inline.arrays.items():

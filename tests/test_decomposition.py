@@ -208,3 +208,84 @@ async def test_over_rest_the_components_and_scores_are_numpys(jp_fetch, demo_dir
     code, answer = await call(jp_fetch, "POST", "reductions", body=dict(body, params={"components": "many"}))
     assert code == 400 and "components" in answer["error"]["message"]
 
+
+
+# -- NMF ---------------------------------------------------------------------------------------
+def parts_scan(nav: tuple[int, ...], side: int, seed: int, noise: float = 1e-3):
+    """Frames that are non-negative mixtures of three blobs (phases): truth to recover."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:side, :side]
+    centres = [(0.25, 0.25, 8), (0.7, 0.35, 8), (0.5, 0.75, 10)]
+    parts = np.stack([np.exp(-((yy - cy * side) ** 2 + (xx - cx * side) ** 2) / width)
+                      for cy, cx, width in centres]).reshape(3, -1)
+    weights = rng.gamma(1.0, 1.0, (int(np.prod(nav)), 3))
+    frames = weights @ parts + rng.normal(0, noise, (len(weights), side * side))
+    return frames.reshape(nav + (side, side)), parts / np.linalg.norm(parts, axis=1, keepdims=True)
+
+
+def run_nmf(frames, nav_ndim, k, iterations, per_partition, roi=None):
+    dataset = array_dataset(frames, nav_ndim)
+    plan = OPERATIONS["decomposition"].plan_for(dataset, {"components": k, "method": "nmf",
+                                                          "iterations": iterations})
+    visited = roi_indices(roi, dataset.nav_shape)
+    parts = make_partitions(dataset.n_frames, dataset.frame_nbytes, visited,
+                            target_bytes=per_partition * dataset.frame_nbytes)
+    progress = []
+    return run_plan(dataset, plan, parts, visited, progress=progress.append), plan, progress
+
+
+def test_nmf_finds_the_parts_the_frames_are_mixed_from_and_scores_are_scipys_nnls():
+    from scipy.optimize import nnls
+
+    frames, truth = parts_scan((15, 17), 21, seed=2)  # odd shapes, partitions cut mid-row
+    result, plan, progress = run_nmf(frames, 2, 3, 40, 19)
+    assert plan.passes == 42 and progress[-1].frames_done == progress[-1].frames_total == 42 * 15 * 17
+    found = as_rows(result.arrays["components"])
+    assert (found >= 0).all()
+    np.testing.assert_allclose(np.linalg.norm(found, axis=1), 1.0, rtol=1e-12)
+    match = np.abs(found @ truth.T).max(axis=0)
+    assert (match > 0.998).all(), match  # overlapping parts: NMF converges on them slowly
+    scores = result.arrays["scores"].reshape(-1, 3)
+    assert (scores >= 0).all() and result.attributes["method"] == "nmf"
+    flat = np.maximum(frames.reshape(len(scores), -1), 0)
+    for i in range(0, len(scores), 37):
+        reference, _ = nnls(found.T, flat[i])
+        np.testing.assert_allclose(scores[i], reference, rtol=1e-6, atol=1e-8 * reference.max())
+    error = np.linalg.norm(flat - scores @ found) / np.linalg.norm(flat)
+    assert error < 5e-3 and result.attributes["relative_error"] == pytest.approx(error, rel=0.05)
+    assert result.arrays["rgb"].shape == (15, 17, 3) and result.arrays["rgb"].dtype == np.uint8
+
+
+def test_nmf_is_the_same_over_any_partitions_and_counts_negatives_as_zero():
+    frames, _ = parts_scan((6, 7), 9, seed=4, noise=0.05)  # noise makes some pixels negative
+    assert (frames < 0).any()
+    one, _, _ = run_nmf(frames, 2, 3, 6, 10_000)
+    many, _, _ = run_nmf(frames, 2, 3, 6, 4)
+    clipped, _, _ = run_nmf(np.maximum(frames, 0), 2, 3, 6, 5)
+    for name in ("scores", "components", "variance"):
+        np.testing.assert_allclose(many.arrays[name], one.arrays[name], rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(clipped.arrays[name], one.arrays[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_nmf_leaves_frames_holding_nan_and_outside_the_roi_out_and_scores_them_nan():
+    frames, _ = parts_scan((8, 9), 10, seed=6)
+    frames[2, 3, 4, 4] = np.nan
+    roi = {"shape": "rectangle", "x": 1, "y": 1, "width": 6, "height": 5}
+    result, _, _ = run_nmf(frames, 2, 2, 5, 7, roi)
+    scores = result.arrays["scores"]
+    inside = np.zeros((8, 9), bool)
+    inside[roi_indices(roi, (8, 9)) // 9, roi_indices(roi, (8, 9)) % 9] = True
+    assert np.isnan(scores[2, 3]).all() and np.isnan(scores[~inside]).all()
+    usable = inside.copy()
+    usable[2, 3] = False
+    assert np.isfinite(scores[usable]).all() and (scores[usable] >= 0).all()
+    assert result.attributes["frames"] == usable.sum()
+
+
+def test_nmf_parameters_are_checked():
+    dataset = array_dataset(np.ones((3, 4, 5, 5)), 2)
+    with pytest.raises(BadParameter, match="method"):
+        OPERATIONS["decomposition"].plan_for(dataset, {"method": "ica"})
+    with pytest.raises(BadParameter, match="iterations"):
+        OPERATIONS["decomposition"].plan_for(dataset, {"method": "nmf", "iterations": 0})
+    assert OPERATIONS["decomposition"].plan_for(dataset, {"components": 2}).passes == 2

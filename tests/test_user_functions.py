@@ -203,6 +203,15 @@ class TestSlowFunctions(WithServerWorker):
         with h5py.File(written[0]) as f:
             np.testing.assert_array_equal(f["result"][()], answer)
 
+    async def test_an_apply_job_checkpoints_any_partial_and_writes_its_result(self, jp_fetch, scan, tmp_path):
+        body = dict(reduction("apply", packed(Total())), output={"repository": "home", "path": "mean.h5"})
+        status, job = await call(jp_fetch, "POST", "jobs", body=body)
+        assert status == 201, job
+        ended = await job_finished(jp_fetch, job["id"])
+        assert ended["phase"] == "COMPLETED", ended
+        with h5py.File(tmp_path / "home" / "mean.h5") as f:
+            np.testing.assert_allclose(f["result"][()], scan.astype(np.float64).mean(axis=(0, 1)), rtol=1e-12)
+
     async def test_a_function_failing_midway_ends_its_job_in_error_and_writes_nothing(self, jp_fetch, scan,
                                                                                        tmp_path):
         threshold = float(np.sort(scan.reshape(len(scan) * scan.shape[1], -1).max(axis=1))[-3])

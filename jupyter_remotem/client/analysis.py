@@ -199,16 +199,20 @@ class Analysis(ABC):
         return self._present(self._run("blobs", params, roi, field=field, step=step, coarse=coarse, fft=False),
                              field, as_xarray)
 
-    def decomposition(self, components: int = 8, *, field: str | None = "scores", roi: dict[str, Any] | None = None,
+    def decomposition(self, components: int = 8, *, method: str = "pca", iterations: int = 10,
+                      field: str | None = "scores", roi: dict[str, Any] | None = None,
                       step: int = 1, coarse: bool = False, as_xarray: bool = False) -> Any:
-        """Principal components of the frames (PCA), computed next to the data in two streamed
-        passes: ``scores`` (each position's coordinate along each component, the default
-        ``field``), ``rgb`` (the first three scores as an 8-bit colour image), ``components``
-        (unit frames, strongest first, signed so the largest entry is positive), the ``mean``
-        frame, and the ``variance`` and ``variance_ratio`` each component explains.
-        ``field=None`` returns them all.
+        """Principal components of the frames (``method="pca"``, two streamed passes) or a
+        non-negative factorisation (``"nmf"``: parts that add up, such as phases, refined over
+        ``iterations`` further passes), computed next to the data: ``scores`` (each position's
+        coordinate along each component, the default ``field``), ``rgb`` (the first three
+        scores as an 8-bit colour image), ``components`` (unit frames; PCA's strongest first,
+        signed so the largest entry is positive), the ``mean`` frame, and the ``variance`` and
+        ``variance_ratio`` of each component's scores.  ``field=None`` returns them all.
         """
-        params = {"components": int(components)}
+        params: dict[str, Any] = {"components": int(components), "method": method}
+        if method == "nmf":
+            params["iterations"] = int(iterations)
         return self._present(self._run("decomposition", params, roi, field=field, step=step, coarse=coarse,
                                        fft=False), field, as_xarray)
 

@@ -495,11 +495,17 @@ for _operation in (
         primary="count"),
     Operation(
         "decomposition", "reduction",
-        "Principal components of the frames (PCA), streamed in two passes: the strongest patterns, each frame's "
-        "scores along them, the variance each explains, and the first three scores as colours.",
+        "Principal components of the frames (PCA, in two passes) or a non-negative factorisation (NMF, in "
+        "passes that refine it): the strongest patterns, each frame's scores along them, the variance each "
+        "explains, and the first three scores as colours.",
         _decomposition_plan,
         parameters=(Parameter("components", {"type": "integer", "minimum": 1, "maximum": 64},
-                              "how many principal components", 8),),
+                              "how many components", 8),
+                    Parameter("method", {"enum": ["pca", "nmf"]}, "principal components (signed, orthogonal) or "
+                              "a non-negative factorisation (parts that add up: phases, grains)", "pca"),
+                    Parameter("iterations", {"type": "integer", "minimum": 1, "maximum": 200},
+                              "NMF only: passes over the data refining the components (each reads every frame)",
+                              10)),
         outputs=(
             Output("scores", SCAN, "each frame's coordinate along each component (NaN: a frame holding NaN, or "
                    "outside the ROI)", (_COMPONENT,)),

@@ -25,6 +25,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -209,6 +210,28 @@ class MapPlan(_UserCode, Plan):
                                {"function": self.name})
 
 
+@dataclass
+class UserPartial:
+    """A user's partial result as a job can checkpoint it (an array of bytes, see
+    :mod:`..jobs.checkpoints`): pickled with cloudpickle, since it may be any object.  Loading
+    it runs no more code than the job's own function does."""
+
+    pickled: np.ndarray  # uint8; empty: no frame seen yet
+
+    @classmethod
+    def of(cls, value: Any) -> UserPartial:
+        import cloudpickle
+
+        if value is None:
+            return cls(np.zeros(0, np.uint8))
+        return cls(np.frombuffer(cloudpickle.dumps(value), np.uint8).copy())
+
+    def value(self) -> Any:
+        import cloudpickle
+
+        return cloudpickle.loads(self.pickled.tobytes()) if len(self.pickled) else None
+
+
 class ApplyPlan(_UserCode, Plan):
     """A user's object with ``process(frames)`` (a partial from a block of frames, shape
     ``(n,) + frame``) and ``merge(a, b)``; ``finish(partial)`` shapes the answer when present.
@@ -234,18 +257,20 @@ class ApplyPlan(_UserCode, Plan):
         except Exception as error:
             raise _failed(error, f"{method}()") from None
 
-    def empty_partial(self) -> Any:
-        return None
+    def empty_partial(self) -> UserPartial:
+        return UserPartial.of(None)
 
-    def process(self, frames: np.ndarray) -> Any:
-        return self._call("process", frames) if len(frames) else None
+    def process(self, frames: np.ndarray) -> UserPartial:
+        return UserPartial.of(self._call("process", frames) if len(frames) else None)
 
-    def merge(self, a: Any, b: Any) -> Any:
-        if a is None or b is None:
-            return b if a is None else a
-        return self._call("merge", a, b)
+    def merge(self, a: UserPartial, b: UserPartial) -> UserPartial:
+        first, second = a.value(), b.value()
+        if first is None or second is None:
+            return b if first is None else a
+        return UserPartial.of(self._call("merge", first, second))
 
-    def finish(self, combined: Any, visited: np.ndarray | None) -> ReductionResult:
+    def finish(self, partial: UserPartial, visited: np.ndarray | None) -> ReductionResult:
+        combined = partial.value()
         if combined is None:
             raise FunctionFailed("apply saw no frame: the ROI holds no scan position.",
                                  hint="Widen the ROI, or leave it out.")
