@@ -46,15 +46,18 @@ def scan(rng, nav: tuple[int, ...], sig: tuple[int, int], radius: float, n: int,
     return np.stack(frames).reshape(nav + sig), truth
 
 
-def test_the_correlation_is_scipys():
+@pytest.mark.parametrize(("template", "ring_width"), [("disk", None), ("ring", None), ("ring", 2.0),
+                                                      ("gaussian", None)])
+def test_the_correlation_is_scipys(template, ring_width):
     from scipy.ndimage import correlate as scipy_correlate
 
     rng = np.random.default_rng(1)
     frames = rng.random((3, 17, 23)).astype(np.float32)
-    spectrum, padded = template_spectrum(2.5, (17, 23))
+    spectrum, padded = template_spectrum(2.5, (17, 23), template, ring_width)
     ours = correlate(frames, spectrum, padded)
-    kernel = template_kernel(2.5)
-    assert kernel.shape == (2 * reach(2.5) + 1,) * 2 and abs(kernel.sum()) < 1e-9
+    kernel = template_kernel(2.5, template, ring_width)
+    assert kernel.shape == (2 * reach(2.5, template, ring_width) + 1,) * 2 and abs(kernel.sum()) < 1e-9
+    assert kernel[kernel.shape[0] // 2, kernel.shape[1] // 2] != 0 or template == "ring"
     for frame, mine in zip(frames, ours):
         expected = scipy_correlate(frame.astype(np.float64), kernel, mode="constant", cval=0.0)
         np.testing.assert_allclose(mine, expected, atol=2e-4 * np.abs(expected).max())
@@ -77,6 +80,35 @@ def test_disks_are_found_within_half_a_pixel_of_their_centres(sig, radius, n):
     errors = np.array(errors)
     assert errors.max() < 0.5, errors.max()
     assert np.median(errors) < 0.15, np.median(errors)
+
+
+def rings(shape, centres, radius, width, height=100.0):
+    """Hollow disks: the rim of ``width`` at ``radius``, the inside dark (a rim-only pattern)."""
+    return disks(shape, centres, radius + width / 2, height) - disks(shape, centres, radius - width / 2, height)
+
+
+@pytest.mark.parametrize(("template", "render"), [
+    ("ring", lambda shape, centres: rings(shape, centres, 5.0, 2.0)),
+    ("gaussian", lambda shape, centres: sum(
+        100 * np.exp(-((np.arange(shape[0])[:, None] - cy) ** 2 + (np.arange(shape[1])[None, :] - cx) ** 2) / 12.5)
+        for cx, cy in centres)),
+])
+def test_hollow_rings_and_blurred_spots_are_found_by_their_templates(template, render):
+    rng = np.random.default_rng(5)
+    sig, truth = (56, 60), []
+    frames = []
+    for _ in range(4):
+        centres = [(rng.uniform(10, 20), rng.uniform(10, 20)), (rng.uniform(38, 48), rng.uniform(32, 44))]
+        frames.append(render(sig, centres) + rng.normal(20, 1, sig))
+        truth.append(centres)
+    result = reduce_array(np.stack(frames), "blobs", {"radius": 5, "n_peaks": 4, "template": template,
+                                                      "threshold": 0.5}, nav_ndim=1)
+    assert result.attributes["template"] == template
+    for index, centres in enumerate(truth):
+        assert result.arrays["count"][index] == 2, (template, index)
+        found = result.arrays["positions"][index][:2]
+        for cx, cy in centres:
+            assert np.hypot(found[:, 0] - cx, found[:, 1] - cy).min() < 0.5, (template, index, found, centres)
 
 
 def test_strength_is_ordered_and_the_threshold_and_n_peaks_cut():
@@ -112,6 +144,10 @@ def test_empty_nan_and_roi_frames():
     ({}, "needs 'radius'"),
     ({"radius": 2, "n_peaks": 0}, "n_peaks"),
     ({"radius": 2, "threshold": 1.5}, "threshold"),
+    ({"radius": 2, "template": "square"}, "template"),
+    ({"radius": 2, "ring_width": 1}, "ring_width shapes the 'ring' template"),
+    ({"radius": 2, "template": "ring", "ring_width": 4}, "no inside"),
+    ({"radius": 12, "template": "ring", "ring_width": 22}, "does not fit"),  # a disk of 12 px would
 ])
 def test_bad_parameters_are_refused(params, fragment):
     from jupyter_remotem.errors import BadParameter

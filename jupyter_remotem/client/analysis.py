@@ -184,18 +184,24 @@ class Analysis(ABC):
                              field, as_xarray)
 
     def blobs(self, radius: float, *, n_peaks: int = 16, min_distance: float | None = None,
-              threshold: float = 0.2, field: str | None = "count", roi: dict[str, Any] | None = None,
+              threshold: float = 0.2, template: str = "disk", ring_width: float | None = None,
+              field: str | None = "count", roi: dict[str, Any] | None = None,
               step: int = 1, coarse: bool = False, as_xarray: bool = False) -> Any:
         """The diffraction disks of about ``radius`` pixels in every frame (LiberTEM's
         blobfinder): ``count`` per scan position (the default ``field``), ``positions`` (x, y of
         at most ``n_peaks`` disks, strongest first, refined to a fraction of a pixel; NaN beyond
         the count) and their ``strength``.  Disks weaker than ``threshold`` times the frame's
         strongest, or nearer than ``min_distance`` (default: the radius) to a stronger one, are
-        left out.  ``field=None`` returns all three.
+        left out.  ``template`` says what a disk looks like: ``"disk"`` (against a dark ring
+        around it), ``"ring"`` (its rim only, ``ring_width`` pixels wide: disks with an uneven
+        inside) or ``"gaussian"`` (blurred spots).  ``field=None`` returns all three.
         """
-        params: dict[str, Any] = {"radius": float(radius), "n_peaks": int(n_peaks), "threshold": float(threshold)}
+        params: dict[str, Any] = {"radius": float(radius), "n_peaks": int(n_peaks), "threshold": float(threshold),
+                                  "template": template}
         if min_distance is not None:
             params["min_distance"] = float(min_distance)
+        if ring_width is not None:
+            params["ring_width"] = float(ring_width)
         return self._present(self._run("blobs", params, roi, field=field, step=step, coarse=coarse, fft=False),
                              field, as_xarray)
 

@@ -26,12 +26,22 @@ class BlobsPlan(Plan):
         distance = params.get("min_distance")
         self.min_distance = max(1, int(round(float(distance) if distance is not None else self.radius)))
         self.threshold = float(params["threshold"])
+        self.template = str(params.get("template") or "disk")
+        width_given = params.get("ring_width")
+        self.ring_width = float(width_given) if width_given is not None else None
+        if self.ring_width is not None and self.template != "ring":
+            raise BadParameter(f"ring_width shapes the 'ring' template; this search uses '{self.template}'.",
+                               hint='Leave ring_width out, or set "template": "ring".')
+        if self.ring_width is not None and self.ring_width >= 2 * self.radius:
+            raise BadParameter(f"A ring {self.ring_width:g} px wide around a radius of {self.radius:g} px leaves no "
+                               "inside to weigh it against.", hint="Make ring_width less than twice the radius.")
         height, width = self.sig_shape
-        if reach(self.radius) >= min(height, width):
-            raise BadParameter(f"A template of radius {self.radius:g} px (reaching {reach(self.radius)} px with its "
-                               f"ring) does not fit frames of {height} × {width}.",
+        extent = reach(self.radius, self.template, self.ring_width)
+        if extent >= min(height, width):
+            raise BadParameter(f"A {self.template} template of radius {self.radius:g} px (reaching {extent} px) "
+                               f"does not fit frames of {height} × {width}.",
                                hint="Give the radius of the disks in the frames, in detector pixels.")
-        self.spectrum, self.padded = template_spectrum(self.radius, (height, width))
+        self.spectrum, self.padded = template_spectrum(self.radius, (height, width), self.template, self.ring_width)
 
     def extra_shape(self, output: str) -> tuple[int, ...]:
         return {"positions": (self.n_peaks, 2), "strength": (self.n_peaks,)}.get(output, ())
@@ -54,4 +64,5 @@ class BlobsPlan(Plan):
              "positions": positions.reshape(self.nav_shape + (k, 2)),
              "strength": rows[:, 1 + 2 * k:].reshape(self.nav_shape + (k,))},
             "count",
-            {"radius": self.radius, "min_distance": self.min_distance, "threshold": self.threshold})
+            {"radius": self.radius, "min_distance": self.min_distance, "threshold": self.threshold,
+             "template": self.template})

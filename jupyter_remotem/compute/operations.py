@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import BadParameter
 from ..formats.dataset import Dataset
 from ..kernels import FrameMoments, com_fields, com_from_sums, com_sums
+from ..kernels.blobs import TEMPLATES as BLOB_TEMPLATES
 from ..kernels.transform import CAST_DTYPES
 from .declarations import FRAME, REQUIRED, SCAN, SINGLE, Dim, Output, Parameter, ParamsValidator, result_bytes
 from .mask_cache import MASK_SETS
@@ -485,6 +486,12 @@ for _operation in (
                       "least distance between two disks (default: the radius)", None, _PIXELS),
             Parameter("threshold", {"type": "number", "minimum": 0, "maximum": 1},
                       "weakest disk kept, as a fraction of the frame's strongest", 0.2),
+            Parameter("template", {"enum": list(BLOB_TEMPLATES)},
+                      "what a disk looks like: a disk against a dark ring around it, its rim only (an uneven "
+                      "inside), or a Gaussian (a blurred spot)", "disk"),
+            Parameter("ring_width", {"type": ["number", "null"], "exclusiveMinimum": 0},
+                      "width of the rim the ring template weighs (default: a quarter of the radius, at least 1)",
+                      None, _PIXELS),
         ),
         outputs=(
             Output("count", SCAN, "the disks found at each scan position (NaN: a frame holding NaN)"),

@@ -1,9 +1,12 @@
-"""Finding diffraction disks: correlate each frame with a disk template, keep the strongest local
+"""Finding diffraction disks: correlate each frame with a template, keep the strongest local
 maxima, refine each to a fraction of a pixel — the job of LiberTEM's blobfinder.
 
-The template is a disk of ones with a ring of negative weight around it (out to 1.5 radii), the
-whole summing to zero: a flat background correlates to zero, and the correlation peaks where a
-disk of about that radius sits.  Correlation runs through real FFTs of zero-padded frames
+Templates (:data:`TEMPLATES`) sum to zero, so a flat background correlates to zero and the
+correlation peaks where a disk of about that radius sits: ``disk`` is a disk of ones with a ring
+of negative weight around it (out to 1.5 radii; LiberTEM's background-subtracted circle);
+``ring`` weighs only the disk's rim, ``ring_width`` wide, against the inside and the outside (for
+disks whose inside varies: thick samples, dynamical contrast, hollow rings); ``gaussian`` is a
+Gaussian of standard deviation half the radius less its mean (for blurred spots).  Correlation runs through real FFTs of zero-padded frames
 (``scipy.fft``, single precision, frames batched to bound the spectra's memory), so a disk near
 the edge is not confused with one on the opposite side.  Maxima are the pixels equal to the
 maximum of their ``(2 * min_distance + 1)``-square neighbourhood and above ``threshold`` times
@@ -25,23 +28,47 @@ from ._jit import jit, parallel_jit
 SPECTRA_BYTES = 2 * 1024**2
 
 
-def template_kernel(radius: float) -> np.ndarray:
-    """The template as a small centred kernel ``(2p + 1)²`` (``p`` = :func:`reach`): ones within
-    ``radius``, negative weights out to 1.5 radii, summing to zero."""
-    p = reach(radius)
-    y, x = np.indices((2 * p + 1, 2 * p + 1), dtype=np.float64) - p
-    d = np.hypot(y, x)
-    inside = d <= radius
-    around = (d > radius) & (d <= 1.5 * radius)
-    kernel = np.zeros_like(d)
-    kernel[inside] = 1.0
-    if around.any():
-        kernel[around] = -inside.sum() / around.sum()
+#: The templates a search can correlate with (see the module docstring).
+TEMPLATES = ("disk", "ring", "gaussian")
+
+
+def _balanced(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    """Ones on ``positive``, and on ``negative`` the weight that makes the whole sum to zero."""
+    kernel = np.zeros(positive.shape)
+    kernel[positive] = 1.0
+    if negative.any():
+        kernel[negative] = -positive.sum() / negative.sum()
     return kernel
 
 
-def reach(radius: float) -> int:
+def template_kernel(radius: float, template: str = "disk", ring_width: float | None = None) -> np.ndarray:
+    """The template as a small centred kernel ``(2p + 1)²`` (``p`` = :func:`reach`), summing to
+    zero (see the module docstring)."""
+    p = reach(radius, template, ring_width)
+    y, x = np.indices((2 * p + 1, 2 * p + 1), dtype=np.float64) - p
+    d = np.hypot(y, x)
+    if template == "disk":
+        return _balanced(d <= radius, (d > radius) & (d <= 1.5 * radius))
+    if template == "ring":
+        half = _ring_width(radius, ring_width) / 2
+        rim = (d > radius - half) & (d <= radius + half)
+        return _balanced(rim, (d <= p) & ~rim)
+    if template == "gaussian":
+        support = d <= 1.5 * radius
+        kernel = np.where(support, np.exp(-(d**2) / (2 * (radius / 2) ** 2)), 0.0)
+        kernel[support] -= kernel[support].mean()
+        return kernel
+    raise ValueError(f"unknown template {template!r}")
+
+
+def _ring_width(radius: float, ring_width: float | None) -> float:
+    return float(ring_width) if ring_width is not None else max(1.0, radius / 4)
+
+
+def reach(radius: float, template: str = "disk", ring_width: float | None = None) -> int:
     """How far the template reaches from its centre, in whole pixels."""
+    if template == "ring":
+        return int(math.ceil(max(1.5 * radius, radius + _ring_width(radius, ring_width) / 2 + 1)))
     return int(math.ceil(1.5 * radius))
 
 
@@ -51,14 +78,15 @@ def _padded_shape(sig_shape: tuple[int, int], p: int) -> tuple[int, int]:
     return next_fast_len(sig_shape[0] + p, real=True), next_fast_len(sig_shape[1] + p, real=True)
 
 
-def template_spectrum(radius: float, sig_shape: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+def template_spectrum(radius: float, sig_shape: tuple[int, int], template: str = "disk",
+                      ring_width: float | None = None) -> tuple[np.ndarray, tuple[int, int]]:
     """The conjugate half spectrum of the template wrapped around the origin of the padded frame."""
     from scipy.fft import rfft2
 
-    p = reach(radius)
+    p = reach(radius, template, ring_width)
     shape = _padded_shape(sig_shape, p)
     wrapped = np.zeros(shape, np.float32)
-    kernel = template_kernel(radius).astype(np.float32)
+    kernel = template_kernel(radius, template, ring_width).astype(np.float32)
     for dy in range(-p, p + 1):
         for dx in range(-p, p + 1):
             wrapped[dy % shape[0], dx % shape[1]] = kernel[dy + p, dx + p]
