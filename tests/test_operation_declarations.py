@@ -32,6 +32,7 @@ EXAMPLES = {
     "fem": {"ri": 1, "ro": 4},
     "blobs": {"radius": 2, "n_peaks": 3},
     "decomposition": {"components": 4},
+    "neighbour_correlation": {},
 }
 
 

@@ -205,6 +205,16 @@ class Analysis(ABC):
         return self._present(self._run("blobs", params, roi, field=field, step=step, coarse=coarse, fft=False),
                              field, as_xarray)
 
+    def neighbour_correlation(self, *, field: str | None = "correlation", roi: dict[str, Any] | None = None,
+                              step: int = 1, coarse: bool = False, as_xarray: bool = False) -> Any:
+        """How alike each frame is to its neighbours on the scan (left, right, above, below):
+        ``correlation``, the mean Pearson correlation with them (the default ``field``; near 1
+        inside a grain, lower at boundaries), and ``difference``, the mean RMS difference.
+        ``field=None`` returns both.
+        """
+        return self._present(self._run("neighbour_correlation", {}, roi, field=field, step=step, coarse=coarse,
+                                       fft=False), field, as_xarray)
+
     def decomposition(self, components: int = 8, *, method: str = "pca", iterations: int = 10,
                       field: str | None = "scores", roi: dict[str, Any] | None = None,
                       step: int = 1, coarse: bool = False, as_xarray: bool = False) -> Any:

@@ -103,12 +103,25 @@ def read_partition(dataset: Dataset, partition: Partition) -> np.ndarray:
     return dataset.read_frames(np.arange(partition.start, partition.stop, dtype=np.int64))
 
 
+def partition_partial(dataset: Dataset, plan: Plan, partition: Partition) -> Any:
+    """``plan``'s partial of one partition; a plan that looks at each frame's neighbours on the
+    scan (:attr:`Plan.frames_around`) also gets the frames that many positions before and
+    after the partition, read with it."""
+    around = plan.frames_around
+    if not around:
+        return plan.process(read_partition(dataset, partition))
+    first, last = max(0, partition.start - around), min(dataset.n_frames, partition.stop + around)
+    block = dataset.read_frames(np.arange(first, last, dtype=np.int64))
+    wanted = partition.selected if partition.selected is not None else np.arange(partition.start, partition.stop)
+    return plan.process_around(block, first, np.asarray(wanted, dtype=np.int64))
+
+
 def process_partition(ref: DatasetRef, plan: Plan, partition: Partition) -> Any:
     """One task on a cluster worker."""
     from ..kernels import limit_threads
 
     with limit_threads(1):
-        return plan.process(read_partition(ref.open(), partition))
+        return partition_partial(ref.open(), plan, partition)
 
 
 def _indices(partition: Partition) -> np.ndarray | slice:
@@ -233,7 +246,7 @@ def _run_pass(dataset: Dataset, plan: Plan, partitions: list[Partition], resumed
     if client is None:
         for partition in todo:
             check_cancel()
-            report(partition, plan.process(read_partition(dataset, partition)))
+            report(partition, partition_partial(dataset, plan, partition))
     else:
         from distributed import as_completed
 

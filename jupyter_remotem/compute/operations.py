@@ -60,6 +60,10 @@ class Plan:
     #: timed on the first frame); quotes and the interactive limit take the larger of that and
     #: the time to read the frames.
     seconds_per_frame = 0.0
+    #: Scan positions before and after each frame the plan looks at (a map comparing every frame
+    #: with its neighbours); the executors then call :meth:`process_around` instead of
+    #: :meth:`process`.
+    frames_around = 0
 
     def __init__(self, dataset: Dataset) -> None:
         require_data(dataset.shape, dataset.nav_ndim, "reduce")
@@ -68,6 +72,11 @@ class Plan:
         self.dtype = dataset.dtype
 
     def process(self, frames: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def process_around(self, block: np.ndarray, first: int, indices: np.ndarray) -> Any:
+        """The partial of the frames at flat scan ``indices``, given ``block``: the frames from
+        flat index ``first`` on, reaching :attr:`frames_around` beyond the first and last."""
         raise NotImplementedError
 
     def empty_partial(self) -> Any:
@@ -252,6 +261,12 @@ def _fem_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
     from .fem import FemPlan  # it builds on this module's Plan
 
     return FemPlan(dataset, params)
+
+
+def _neighbour_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+    from .neighbours import NeighbourPlan  # it builds on this module's Plan
+
+    return NeighbourPlan(dataset, params)
 
 
 def _map_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
@@ -500,6 +515,18 @@ for _operation in (
             Output("strength", SCAN, "the template correlation of each disk (NaN beyond the count)", (_PEAK,)),
         ),
         primary="count"),
+    Operation(
+        "neighbour_correlation", "reduction",
+        "How alike each frame is to its neighbours on the scan (left, right, above, below): high inside a grain "
+        "or a phase, low at its boundaries, defects and jumps.",
+        _neighbour_plan, requires=_no_scan,
+        outputs=(
+            Output("correlation", SCAN, "the mean Pearson correlation of the frame with each neighbour (NaN: a "
+                   "frame holding NaN or without variation)"),
+            Output("difference", SCAN, "the mean root-mean-square difference between the frame and each "
+                   "neighbour, in the data's units"),
+        ),
+        primary="correlation"),
     Operation(
         "decomposition", "reduction",
         "Principal components of the frames (PCA, in two passes) or a non-negative factorisation (NMF, in "
