@@ -1,7 +1,7 @@
 """LiberTEM's own UDFs for the newer reductions, run in LiberTEM's environment.
 
 Usage: python _libertem_udfs.py OPERATION PATH REPEATS PARAMS_JSON
-    OPERATION: fem | crystallinity | blobs; PATH: a .npy stack (scan_y, scan_x, h, w).
+    OPERATION: fem | crystallinity | blobs | map; PATH: a .npy stack (scan_y, scan_x, h, w).
 Prints one JSON line: the best seconds of each executor (``inline``, ``threads``), the dataset
 held in memory as a LiberTEM user holding a stack in a notebook would.
 """
@@ -34,7 +34,19 @@ def udfs(operation: str, params: dict, sig: tuple[int, int]) -> list:
         # The blobfinder refines peaks it is given (found once, e.g. on the sum frame): the known lattice.
         peaks = np.array([(y, x) for y in params["lattice"] for x in params["lattice"]])
         return [FullFrameCorrelationUDF(peaks=peaks, match_pattern=BackgroundSubtraction(radius=params["radius"]))]
+    if operation == "map":
+        from libertem.udf.auto import AutoUDF  # what ctx.map(dataset, f) runs
+
+        return [AutoUDF(f=FUNCTIONS[params["function"]])]
     raise ValueError(operation)
+
+
+#: The per-frame functions ``benchmarks/user_functions.py`` maps, by name (the same code on both sides).
+FUNCTIONS = {
+    "max": lambda frame: frame.max(),
+    "centre_sum": lambda frame: frame[56:72, 56:72].sum(),
+    "profile": lambda frame: frame.sum(axis=0)[::8],
+}
 
 
 def main() -> None:

@@ -21,22 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..formats.dataset import Dataset
+from ..kernels.neighbours import frame_sums
 from .operations import Plan, ReductionResult
-
-#: Frames whose normalised copies are made at once (float32), bounding the working memory.
-ROWS_AT_ONCE = 512
-
-
-def normalised(flat: np.ndarray) -> np.ndarray:
-    """Rows centred and scaled to unit length (float32), so that a dot product of two is their
-    Pearson correlation; NaN for a row holding NaN or without variation."""
-    rows = flat.astype(np.float64)
-    rows -= rows.mean(axis=1, keepdims=True)
-    length = np.sqrt(np.einsum("ij,ij->i", rows, rows))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rows /= np.where(length > 0, length, np.nan)[:, None]
-    return rows.astype(np.float32)
-
 
 class NeighbourPlan(Plan):
     """Per position: the mean correlation and RMS difference with its (up to four) neighbours."""
@@ -64,38 +50,32 @@ class NeighbourPlan(Plan):
         return self.process_around(frames, 0, np.arange(len(frames), dtype=np.int64))
 
     def process_around(self, block: np.ndarray, first: int, indices: np.ndarray) -> np.ndarray:
-        flat = np.asarray(block).reshape(len(block), math.prod(self.sig_shape))
-        out = np.full((len(indices), 2), np.nan)
-        for start in range(0, len(indices), ROWS_AT_ONCE):
-            part = indices[start:start + ROWS_AT_ONCE]
-            out[start:start + len(part)] = self._compare(flat, first, part)
-        return out
-
-    def _compare(self, flat: np.ndarray, first: int, indices: np.ndarray) -> np.ndarray:
-        local = indices - first
-        lo = max(0, int(local.min()) - self.frames_around)
-        hi = min(len(flat), int(local.max()) + self.frames_around + 1)
-        window = flat[lo:hi]
-        unit = normalised(window)
-        values = window.astype(np.float32)
-        finite = np.isfinite(values).all(axis=1)
-        here = local - lo
-        correlation, difference = np.zeros(len(indices)), np.zeros(len(indices))
-        counted_r, counted_d = np.zeros(len(indices)), np.zeros(len(indices))
+        pixels = math.prod(self.sig_shape)
+        flat = np.asarray(block).reshape(len(block), pixels)
+        sums = frame_sums(flat, self.width)  # each frame once, beside its right and lower neighbours
+        total, squares = sums[:, 0], sums[:, 1]
+        spread = squares - total**2 / pixels  # p times the variance
+        finite = np.isfinite(total)
+        here = indices - first
+        correlation, difference = np.zeros(len(here)), np.zeros(len(here))
+        counted_r, counted_d = np.zeros(len(here)), np.zeros(len(here))
         for offset, exists in self._offsets(indices):
             there = here + offset
-            ok = exists & (there >= 0) & (there < len(window))
+            ok = exists & (there >= 0) & (there < len(flat))
             ok[ok] &= finite[there[ok]]
-            if not ok.any():
-                continue
             a, b = here[ok], there[ok]
-            r = np.einsum("ij,ij->i", unit[a], unit[b], dtype=np.float64)
-            d = np.sqrt(np.mean(np.square(values[a] - values[b], dtype=np.float64), axis=1))
-            valid_r = np.isfinite(r)
-            correlation[np.flatnonzero(ok)[valid_r]] += r[valid_r]
-            counted_r[np.flatnonzero(ok)[valid_r]] += 1
-            difference[ok] += d
-            counted_d[ok] += 1
+            lower = np.minimum(a, b)  # the pair's dot product is kept with its earlier frame
+            dot = sums[lower, 2] if abs(offset) == 1 else sums[lower, 3]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = (dot - total[a] * total[b] / pixels) / np.sqrt(spread[a] * spread[b])
+                r = np.where((spread[a] > 0) & (spread[b] > 0), np.clip(r, -1.0, 1.0), np.nan)
+            d = np.sqrt(np.maximum(squares[a] + squares[b] - 2 * dot, 0.0) / pixels)
+            where = np.flatnonzero(ok)
+            valid = np.isfinite(r)
+            correlation[where[valid]] += r[valid]
+            counted_r[where[valid]] += 1
+            difference[where] += d
+            counted_d[where] += 1
         with np.errstate(invalid="ignore", divide="ignore"):
             answer = np.stack([correlation / counted_r, difference / counted_d], axis=1)
         answer[~finite[here]] = np.nan
