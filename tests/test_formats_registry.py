@@ -1,4 +1,4 @@
-"""Formats declared once (``formats/registry.py``) and served: ``GET formats``, the ``dataset``
+"""Formats declared once (``file_formats.py``) and served: ``GET formats``, the ``dataset``
 flag of every listing entry (the lab keeps no list of its own), detection and opening."""
 
 from __future__ import annotations
@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from _api import get_json
 
-from jupyter_remotem.formats import open_dataset
-from jupyter_remotem.formats.registry import (
+from jupyter_remotem.file_formats import (
     BY_KEY,
     DATASET_FORMATS,
     FORMATS,
@@ -16,7 +15,22 @@ from jupyter_remotem.formats.registry import (
     opener_of,
     opens_as_dataset,
 )
+from jupyter_remotem.formats import open_dataset
 from jupyter_remotem.storage.repository import Repository, RepositoryConfig
+
+
+def test_storage_knows_formats_without_importing_the_readers() -> None:
+    """The format table sits outside both packages: storage lists and copies files by it while
+    no reader (h5py, zarr, rosettasciio) is imported, and there is no storage ⇄ formats cycle."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, jupyter_remotem.storage.repository, jupyter_remotem.storage.transfer, "
+             "jupyter_remotem.storage.registry, jupyter_remotem.file_formats, jupyter_remotem.companions; "
+             "print(sorted(m for m in sys.modules if m.startswith(('jupyter_remotem.formats', 'h5py', 'zarr', "
+             "'rsciio'))))")
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert answer.stdout.strip() == "[]", answer.stdout
 
 
 def test_keys_and_suffixes_name_one_format_each() -> None:

@@ -10,7 +10,7 @@ stacks, ImageJ hyperstacks, OME-TIFF, tiled or compressed images).
 from __future__ import annotations
 
 from .dataset import ArrayReader, Axis, Dataset
-from .registry import detect_format
+from ..file_formats import detect_format
 from .open import format_of, list_arrays, open_dataset
 
 __all__ = ["ArrayReader", "Axis", "Dataset", "detect_format", "format_of", "list_arrays", "open_dataset"]

@@ -37,10 +37,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..companions import sidecar_paths
 from ..errors import RemotemError
 from .dataset import Dataset
 from .open import open_dataset
-from .raw import sidecar_paths
 from .readers import BaseReader, ChunkTableReader, OffsetReader
 
 if TYPE_CHECKING:

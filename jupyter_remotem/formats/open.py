@@ -1,6 +1,6 @@
 """Entry points: open one array of a file as a :class:`~.dataset.Dataset`, or list its arrays.
 
-Dispatch is by name, through the declarations of :mod:`.registry`; every format module runs inside
+Dispatch is by name, through the declarations of :mod:`..file_formats`; every format module runs inside
 :func:`~.boundary.converted_errors`, so a bad file yields 404/415/422, never a 500.
 """
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UnsupportedFormat
 from .boundary import converted_errors
 from .dataset import Dataset
-from .registry import BY_KEY, detect_format, lister_of, opener_of
+from ..file_formats import BY_KEY, detect_format, lister_of, opener_of
 
 if TYPE_CHECKING:
     from ..storage.repository import Repository

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from ..storage.repository import Repository
-from .registry import detect_format
+from ..file_formats import detect_format
 
 #: HDF5 attribute, HyperSpy ``original_metadata`` entry and PNG text chunk holding the record.
 PROVENANCE_KEY = "remotem_provenance"

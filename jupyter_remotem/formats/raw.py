@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..companions import sidecar_paths
 from ..errors import BadParameter, CorruptFile, UnsupportedFormat
 from .axes import axes_from_attrs, default_nav_ndim
 from .dataset import Axis, Dataset
@@ -29,11 +30,6 @@ if TYPE_CHECKING:
 
 KNOWN_KEYS = {"shape", "dtype", "offset", "nav_ndim", "frame_stride", "axes"}
 SIDECAR_LIMIT = 1024 * 1024
-
-
-def sidecar_paths(path: str) -> list[str]:
-    stem, _ = posixpath.splitext(path)
-    return [path + ".json", stem + ".json"]
 
 
 def example(path: str) -> str:

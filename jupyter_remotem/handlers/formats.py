@@ -1,11 +1,11 @@
-"""``GET formats``: the file formats the server knows (:mod:`..formats.registry`) — how each is
+"""``GET formats``: the file formats the server knows (:mod:`..file_formats`) — how each is
 recognised, what the lab does with it and how it is read on remote storage."""
 
 from __future__ import annotations
 
 from tornado import web
 
-from ..formats.registry import formats_json
+from ..file_formats import formats_json
 from .base import RemotemHandler
 
 

@@ -17,7 +17,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from ..errors import BadParameter, Forbidden, NotFound, RemotemError, StorageUnavailable
-from ..formats.registry import detect_format, opens_as_dataset
+from ..file_formats import detect_format, opens_as_dataset
 from . import paths
 from .containment import ContainedLocalFileSystem, OutsideRepository
 

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import BadParameter, Conflict, Forbidden, NotFound, RemotemError
-from ..formats.companions import companions_of, renamed_companion
+from ..companions import companions_of, renamed_companion
 from . import paths
 from .repository import Repository
 
@@ -85,7 +85,7 @@ def plan_copy(source: Repository, source_path: str, target: Repository, target_p
         raise BadParameter("The copy needs a target path inside the target repository.")
     if entry.type == "file":
         items = [CopyItem(entry.path, target_rel, entry.size or 0)]
-        # A data file travels with the files that describe it (formats/companions.py).
+        # A data file travels with the files that describe it (companions.py).
         for companion in companions_of(entry.path):
             if companion != entry.path and source.exists(companion):
                 items.append(CopyItem(companion, renamed_companion(entry.path, companion, target_rel),

@@ -6,8 +6,10 @@ and list it, and how it is read where the data lives.  Everything else derives f
 format detection in folder listings, the openers, the labels in error messages, the ``dataset``
 flag of listing entries and ``GET formats`` for the lab and scripts.
 
-Openers are named, not imported (``"hdf5:open_hdf5"`` in this package): storage detects formats
-for every listing and must not import h5py, zarr or rosettasciio to do it.
+Openers are named, not imported (``"hdf5:open_hdf5"`` in :mod:`.formats`): storage detects
+formats for every listing and must not import h5py, zarr or rosettasciio to do it.  So this table
+lies outside both packages and imports neither: :mod:`.storage` and :mod:`.formats` both read it,
+and neither needs the other to know what a file is.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
+
+#: The package whose modules the openers and listers are named in.
+READERS = "jupyter_remotem.formats"
 
 Kind = Literal["dataset", "picture", "record"]
 
@@ -108,7 +113,7 @@ def opens_as_dataset(fmt: str | None, is_directory: bool) -> bool:
 @cache
 def _function(reference: str) -> Callable[..., Any]:
     module, name = reference.split(":")
-    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    return getattr(importlib.import_module(f"{READERS}.{module}"), name)
 
 
 def opener_of(key: str) -> Callable[..., Any] | None:

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import posixpath
 
-from .registry import detect_format
-from .raw import sidecar_paths
+from .file_formats import detect_format
+
+
+def sidecar_paths(path: str) -> list[str]:
+    """Where a raw file's JSON description may lie: ``scan.raw.json``, then ``scan.json``."""
+    stem, _ = posixpath.splitext(path)
+    return [path + ".json", stem + ".json"]
 
 
 def companions_of(path: str) -> list[str]:
