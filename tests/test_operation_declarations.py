@@ -207,3 +207,22 @@ async def test_an_operation_added_at_run_time_is_served_validated_and_run(jp_fet
                             body={"repository": "demo", "path": "scan.npy", "operation": name,
                                   "params": {"floor": "high"}})
     assert code == 400 and f"parameter 'floor' of {name} must be a number" in body["error"]["message"].lower()
+
+
+async def test_copy_is_declared_like_every_operation_and_refused_where_it_does_not_run(jp_fetch):
+    """``copy`` is served with its request's schema, its declared keys bound what a copy request
+    takes, and asking for it as a reduction says where it runs instead."""
+    status, answer = await call(jp_fetch, "GET", "operations")
+    assert status == 200
+    copy = {operation["name"]: operation for operation in answer["operations"]}["copy"]
+    assert copy["kind"] == "copy" and copy["available"] is True
+    assert set(copy["parameters"]["properties"]) == {"source", "target", "overwrite", "priority"}
+    assert copy["parameters"]["required"] == ["source", "target"]
+    status, refused = await call(jp_fetch, "POST", "reductions", body={
+        "repository": "demo", "path": "scan.h5", "operation": "copy", "params": {}})
+    assert status == 400 and "POST remotem/api/jobs" in refused["error"]["hint"], refused
+    status, refused = await call(jp_fetch, "POST", "jobs", body={
+        "operation": "copy", "source": {"repository": "demo", "path": "scan.h5"},
+        "target": {"repository": "demo", "path": "x.h5"}, "speed": "fast"})
+    assert status == 400 and "speed" in refused["error"]["message"], refused
+    assert "overwrite, priority, source, target" in refused["error"]["hint"]

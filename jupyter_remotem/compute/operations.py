@@ -327,6 +327,8 @@ class Operation:
     #: It runs a function sent by the client (only a logged-in session may send one; no form
     #: in the viewer can make one).
     takes_code: bool = False
+    #: Where an operation without a plan runs instead (a copy: its own job request).
+    runs_as: str | None = None
 
     @property
     def validate(self) -> ParamsValidator:
@@ -337,7 +339,9 @@ class Operation:
     def plan_for(self, dataset: Dataset, params: dict[str, Any]) -> Plan | TransformPlan:
         """The validated plan; an empty dataset is refused first, with its reason, before any
         parameter is checked against axes of size zero."""
-        assert self.plan is not None, f"{self.name} has no plan"
+        if self.plan is None:  # pick answers without one; a copy moves files, not arrays
+            raise BadParameter(f"'{self.name}' does not run on a dataset's frames here.",
+                               hint=self.runs_as or "Ask for it where the API documents it.")
         require_data(dataset.shape, dataset.nav_ndim, "transform" if self.kind == "transformation" else "reduce")
         plan = self.plan(dataset, self.validate(params))
         if isinstance(plan, Plan):
@@ -361,13 +365,16 @@ class Operation:
 
 
 OPERATIONS: dict[str, Operation] = {}
+#: What an operation makes: arrays (a reduction), a new dataset (a transformation), or files moved
+#: as they are from one repository to another (a copy).
+KINDS = ("reduction", "transformation", "copy")
 
 
 def register(operation: Operation) -> Operation:
     """Make ``operation`` known to every front door (the REST API, ``GET operations``, jobs,
     the client and the viewer read this registry); answers it."""
-    if operation.kind not in ("reduction", "transformation"):
-        raise ValueError(f"an operation is a reduction or a transformation, not {operation.kind!r}")
+    if operation.kind not in KINDS:
+        raise ValueError(f"an operation is one of {', '.join(KINDS)}, not {operation.kind!r}")
     if operation.kind == "reduction" and operation.outputs and operation.primary not in {
             output.name for output in operation.outputs}:
         raise ValueError(f"{operation.name}: primary {operation.primary!r} is not one of its outputs")
@@ -575,6 +582,22 @@ for _operation in (
             Parameter("x", {"type": "integer", "minimum": 0}, "the scan column (with y, instead of position)"),
         ),
         outputs=(Output("frame", FRAME, "the frame as stored"),), primary="frame"),
+    Operation(
+        "copy", "copy",
+        "A file or folder copied to another repository (or another place in the same one), as a job: each file "
+        "checked as it lands, what is already there and the same skipped, a data file's companions taken along.",
+        None, runs_as='POST remotem/api/jobs with {"operation": "copy", "source": {"repository", "path"}, '
+                      '"target": {"repository", "path"}}.',
+        parameters=(
+            Parameter("source", {"type": "object", "required": ["repository"],
+                                 "properties": {"repository": {"type": "string"}, "path": {"type": "string"}}},
+                      "what to copy: a repository and a path in it (a file or a folder; empty: all of it)", REQUIRED),
+            Parameter("target", {"type": "object", "required": ["repository", "path"],
+                                 "properties": {"repository": {"type": "string"}, "path": {"type": "string"}}},
+                      "where it goes: a writable repository and a path in it", REQUIRED),
+            Parameter("overwrite", {"type": "boolean"}, "replace files that exist at the target and differ", False),
+            Parameter("priority", {"type": "integer"}, "higher runs first", 0),
+        )),
     Operation(
         "crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan,
         requires=_no_scan,

@@ -36,9 +36,13 @@ class CopyRequest:
     def from_json(cls, body: Any) -> CopyRequest:
         if not isinstance(body, dict):
             raise BadParameter("The request body must be a JSON object.")
-        unknown = set(body) - {"operation", "source", "target", "priority", "overwrite"}
+        from ..compute.operations import OPERATIONS
+
+        declared = {parameter.name for parameter in OPERATIONS["copy"].parameters}  # GET operations serves them
+        unknown = set(body) - {"operation"} - declared
         if unknown:
-            raise BadParameter(f"Unknown keys in the copy request: {', '.join(sorted(unknown))}.")
+            raise BadParameter(f"Unknown keys in the copy request: {', '.join(sorted(unknown))}.",
+                               hint=f"A copy takes: {', '.join(sorted(declared))}.")
         from .requests import check_priority
 
         priority = check_priority(body.get("priority", 0))
