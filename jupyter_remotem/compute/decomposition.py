@@ -85,6 +85,16 @@ class DecompositionPlan(Plan):
         return ScoresPlan(self, found)
 
 
+def _visited_only(combined: np.ndarray, visited: np.ndarray | None) -> np.ndarray:
+    """Each frame's scores as float64, NaN for the frames outside the ROI."""
+    per_frame = np.array(combined, dtype=np.float64)
+    if visited is not None:
+        outside = np.ones(len(per_frame), bool)
+        outside[visited] = False
+        per_frame[outside] = np.nan
+    return per_frame
+
+
 def _follow(plan: Plan, first: DecompositionPlan) -> None:
     """A later pass sees the data and answers as the first one declared."""
     plan.nav_shape, plan.sig_shape, plan.dtype = first.nav_shape, first.sig_shape, first.dtype
@@ -131,11 +141,7 @@ class NmfScoresPlan(Plan):
 
     def finish(self, combined: np.ndarray, visited: np.ndarray | None) -> ReductionResult:
         k = len(self.components)
-        per_frame = np.array(combined, dtype=np.float64)
-        if visited is not None:
-            outside = np.ones(len(per_frame), bool)
-            outside[visited] = False
-            per_frame[outside] = np.nan
+        per_frame = _visited_only(combined, visited)
         score_map = per_frame.reshape(self.nav_shape + (k,))
         finite = per_frame[np.isfinite(per_frame).all(axis=1)]
         variance = finite.var(axis=0, ddof=1) if len(finite) > 1 else np.zeros(k)
@@ -170,11 +176,7 @@ class ScoresPlan(Plan):
     def finish(self, combined: np.ndarray, visited: np.ndarray | None) -> ReductionResult:
         fitted = self.components
         k = len(fitted.vectors)
-        per_frame = np.array(combined, dtype=np.float64)
-        if visited is not None:
-            outside = np.ones(len(per_frame), bool)
-            outside[visited] = False
-            per_frame[outside] = np.nan
+        per_frame = _visited_only(combined, visited)
         score_map = per_frame.reshape(self.nav_shape + (k,))
         return ReductionResult(
             {"scores": score_map,

@@ -10,6 +10,7 @@ Transformations (crop, bin, cast) make a new dataset instead; their plans live i
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -233,52 +234,15 @@ class DirectBeamPlan(FrameStatsPlan):
         return (3,) if output == "beam" else ()
 
 
-def _radial_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
-    from .radial import RadialProfilePlan  # it builds on this module's Plan
+def _built_on_plan(module: str, name: str) -> Callable[[Dataset, dict[str, Any]], Plan]:
+    """The plan class ``name`` of ``module`` (in this package), imported on first use: those
+    modules build on this one's :class:`Plan`, so they cannot be imported before it."""
 
-    return RadialProfilePlan(dataset, params)
+    def plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)(dataset, params)
 
-
-def _crystallinity_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
-    from .fourier import CrystallinityPlan  # it builds on this module's Plan
-
-    return CrystallinityPlan(dataset, params)
-
-
-def _blobs_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
-    from .blobs import BlobsPlan  # it builds on this module's Plan
-
-    return BlobsPlan(dataset, params)
-
-
-def _decomposition_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
-    from .decomposition import DecompositionPlan  # it builds on this module's Plan
-
-    return DecompositionPlan(dataset, params)
-
-
-def _fem_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
-    from .fem import FemPlan  # it builds on this module's Plan
-
-    return FemPlan(dataset, params)
-
-
-def _neighbour_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
-    from .neighbours import NeighbourPlan  # it builds on this module's Plan
-
-    return NeighbourPlan(dataset, params)
-
-
-def _map_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
-    from .user_functions import MapPlan  # it builds on this module's Plan
-
-    return MapPlan(dataset, params)
-
-
-def _apply_plan(dataset: Dataset, params: dict[str, Any]) -> Plan:
-    from .user_functions import ApplyPlan  # it builds on this module's Plan
-
-    return ApplyPlan(dataset, params)
+    plan.__qualname__ = plan.__name__ = name
+    return plan
 
 
 #: What every user function sends besides itself (the client fills them in).
@@ -437,7 +401,7 @@ for _operation in (
     Operation(
         "radial_profile", "reduction",
         "Mean intensity over rings around a centre, optionally in azimuthal sectors, at every scan position.",
-        lambda dataset, params: _radial_plan(dataset, params), requires=_frames_not_2d,
+        _built_on_plan("radial", "RadialProfilePlan"), requires=_frames_not_2d,
         parameters=(
             Parameter("cx", _NUMBER_OR_NULL, "x of the centre (default: the frame's centre)", None, _PIXELS),
             Parameter("cy", _NUMBER_OR_NULL, "y of the centre (default: the frame's centre)", None, _PIXELS),
@@ -461,7 +425,7 @@ for _operation in (
         "crystallinity", "reduction",
         "The Fourier magnitude of each frame summed over a ring of spatial frequencies: where the scan is "
         "crystalline.",
-        lambda dataset, params: _crystallinity_plan(dataset, params), requires=_frames_not_2d,
+        _built_on_plan("fourier", "CrystallinityPlan"), requires=_frames_not_2d,
         parameters=(
             Parameter("r_in", {"type": "number", "minimum": 0},
                       "inner radius of the ring, in pixels of the frame's Fourier transform", REQUIRED, _PIXELS),
@@ -479,7 +443,7 @@ for _operation in (
         "fem", "reduction",
         "Fluctuation electron microscopy: the spread of each frame's intensity within a ring, and the normalised "
         "variance of the ring's mean intensity over the scan.",
-        lambda dataset, params: _fem_plan(dataset, params), requires=_frames_not_2d,
+        _built_on_plan("fem", "FemPlan"), requires=_frames_not_2d,
         parameters=(
             Parameter("cx", _NUMBER_OR_NULL, "x of the ring's centre (default: the frame's centre)", None, _PIXELS),
             Parameter("cy", _NUMBER_OR_NULL, "y of the ring's centre (default: the frame's centre)", None, _PIXELS),
@@ -499,7 +463,7 @@ for _operation in (
         "blobs", "reduction",
         "The diffraction disks in every frame: positions refined to a fraction of a pixel by template correlation, "
         "their strength, and how many there are.",
-        lambda dataset, params: _blobs_plan(dataset, params), requires=_frames_not_2d,
+        _built_on_plan("blobs", "BlobsPlan"), requires=_frames_not_2d,
         parameters=(
             Parameter("radius", {"type": "number", "exclusiveMinimum": 0, "maximum": 1024},
                       "radius of the disks to find", REQUIRED, _PIXELS),
@@ -526,7 +490,7 @@ for _operation in (
         "neighbour_correlation", "reduction",
         "How alike each frame is to its neighbours on the scan (left, right, above, below): high inside a grain "
         "or a phase, low at its boundaries, defects and jumps.",
-        _neighbour_plan, requires=_no_scan,
+        _built_on_plan("neighbours", "NeighbourPlan"), requires=_no_scan,
         outputs=(
             Output("correlation", SCAN, "the mean Pearson correlation of the frame with each neighbour (NaN: a "
                    "frame holding NaN or without variation)"),
@@ -539,7 +503,7 @@ for _operation in (
         "Principal components of the frames (PCA, in two passes) or a non-negative factorisation (NMF, in "
         "passes that refine it): the strongest patterns, each frame's scores along them, the variance each "
         "explains, and the first three scores as colours.",
-        _decomposition_plan,
+        _built_on_plan("decomposition", "DecompositionPlan"),
         parameters=(Parameter("components", {"type": "integer", "minimum": 1, "maximum": 64},
                               "how many components", 8),
                     Parameter("method", {"enum": ["pca", "nmf"]}, "principal components (signed, orthogonal) or "
@@ -563,7 +527,7 @@ for _operation in (
         "map", "reduction",
         "Your own function of one frame, run next to the data on every frame: its answer (a number or an array "
         "of the same shape for every frame) at each scan position.",
-        _map_plan, parameters=_USER_CODE, takes_code=True,
+        _built_on_plan("user_functions", "MapPlan"), parameters=_USER_CODE, takes_code=True,
         outputs=(Output("result", SCAN, "what the function answers for each frame (further axes: the shape it "
                         "answers; NaN outside the ROI)"),),
         primary="result"),
@@ -571,7 +535,7 @@ for _operation in (
         "apply", "reduction",
         "Your own object with process(frames) and merge(a, b) (and optionally finish(partial)), run next to the "
         "data on blocks of frames and merged over the scan, as a LiberTEM UDF's merge does.",
-        _apply_plan, parameters=_USER_CODE, takes_code=True,
+        _built_on_plan("user_functions", "ApplyPlan"), parameters=_USER_CODE, takes_code=True,
         outputs=(Output("result", SINGLE, "the merged (and finished) answer"),), primary="result"),
     Operation(
         "pick", "reduction", "One frame at a scan position.", None,
