@@ -200,3 +200,88 @@ async def test_fourier_steps_in_the_client(jp_fetch, client, demo_dir):  # noqa:
     np.testing.assert_allclose(smooth, expected.mean(axis=0), rtol=1e-4, atol=1e-3)
     with pytest.raises(BadRequest, match="r_in < r_out"):
         ds.fourier_filter(2, r_in=3)
+
+
+# -- turns of the scan ----------------------------------------------------------------------------
+SCAN_TURNS = [
+    ("flip", {"axis": "x"}, lambda a: a[:, ::-1]),
+    ("flip", {"axis": "y"}, lambda a: a[::-1]),
+    ("rotate", {"quarter_turns": 1}, lambda a: np.rot90(a, 1, axes=(0, 1))),
+    ("rotate", {"quarter_turns": 2}, lambda a: np.rot90(a, 2, axes=(0, 1))),
+    ("rotate", {"quarter_turns": 3}, lambda a: np.rot90(a, 3, axes=(0, 1))),
+    ("transpose", {}, lambda a: np.swapaxes(a, 0, 1)),
+]
+
+
+@pytest.mark.parametrize(("operation", "params", "numpy_way"), SCAN_TURNS, ids=IDS)
+def test_a_turned_scan_is_numpys_turned_positions(operation, params, numpy_way):
+    from jupyter_remotem.compute.operations import get_operation
+    from jupyter_remotem.compute.views import apply_pipeline
+    from jupyter_remotem.formats.memory import array_dataset
+
+    rng = np.random.default_rng(3)
+    frames = rng.integers(0, 60000, (5, 7, 3, 2), dtype=np.uint16)  # odd, unequal scan sides; 1 × 2 frames
+    step = {"operation": operation, "params": {**params, "on": "scan"}}
+    expected = numpy_way(frames)
+    with apply_pipeline(array_dataset(frames, nav_ndim=2), [step]) as view:
+        np.testing.assert_array_equal(view.read((slice(None),) * 4), expected)
+        np.testing.assert_array_equal(view.read((slice(1, 3), 2, slice(None), 1)), expected[1:3, 2, :, 1])
+    # A reduction over the turned scan answers per turned position.
+    sums = reduce_array(frames, "virtual_detector", {"detectors": [{"shape": "rectangle", "x": 0, "y": 0,
+                                                                    "width": 2, "height": 3}]},
+                        nav_ndim=2, pipeline=[step]).arrays["intensity"][..., 0]
+    np.testing.assert_array_equal(sums, expected.sum(axis=(-2, -1), dtype=np.int64))
+    # A job writes whole output rows from slabs whose frames it reads in file order.
+    dataset = array_dataset(frames, nav_ndim=2)
+    plan = get_operation(operation).plan_for(dataset, step["params"])
+    slabs = plan.slabs(target_bytes=3 * frames[0, 0].nbytes)
+    assert all(np.all(np.diff(slab.partition.selected) > 0) for slab in slabs)
+    written = np.concatenate([plan.apply(dataset.read_frames(slab.partition.selected), slab) for slab in slabs])
+    np.testing.assert_array_equal(written, expected)
+
+
+def test_scan_turns_where_they_cannot_apply_are_refused():
+    one_axis = np.arange(6 * 4, dtype=np.float32).reshape(6, 2, 2)
+    flipped = reduce_array(one_axis, "frame_stats", {}, nav_ndim=1,
+                           pipeline=[{"operation": "flip", "params": {"axis": "x", "on": "scan"}}])
+    np.testing.assert_array_equal(flipped.arrays["max"], one_axis.max(axis=0))
+    with pytest.raises(BadParameter, match="can only be flipped along it"):
+        reduce_array(one_axis, "frame_stats", {}, nav_ndim=1,
+                     pipeline=[{"operation": "rotate", "params": {"quarter_turns": 1, "on": "scan"}}])
+    with pytest.raises(BadParameter, match=r"turns two scan axes; this scan has shape \[2, 3, 4\]"):
+        reduce_array(np.zeros((2, 3, 4, 2, 2), np.float32), "frame_stats", {}, nav_ndim=3,
+                     pipeline=[{"operation": "transpose", "params": {"on": "scan"}}])
+    with pytest.raises(BadParameter, match="Parameter 'on' of flip must be one of 'frame', 'scan'"):
+        reduce_array(one_axis, "frame_stats", {}, nav_ndim=1,
+                     pipeline=[{"operation": "flip", "params": {"axis": "x", "on": "both"}}])
+
+
+async def test_a_job_turns_the_scan_with_its_axes(jp_fetch, tmp_path, demo_dir):
+    await run_job(jp_fetch, {"repository": "demo", "path": "scan.h5", "operation": "rotate",
+                             "params": {"quarter_turns": 1, "on": "scan"},
+                             "output": {"repository": "results", "path": "turned_scan.h5"}})
+    with h5py.File(tmp_path / "results" / "turned_scan.h5", "r") as f:
+        np.testing.assert_array_equal(f["data"][()], np.rot90(np.load(demo_dir / "scan.npy"), 1, axes=(0, 1)))
+    code, source = await call(jp_fetch, "GET", "repositories", "demo", "meta", "scan.h5")
+    code, meta = await call(jp_fetch, "GET", "repositories", "results", "meta", "turned_scan.h5")
+    assert code == 200, meta
+    before = [(a["name"], a["size"], a["scale"]) for a in source["dataset"]["axes"]]
+    after = [(a["name"], a["size"], a["scale"]) for a in meta["dataset"]["axes"]]
+    assert after == [before[1], before[0]] + before[2:]
+
+
+async def test_scan_turns_in_the_client(jp_fetch, client, demo_dir):  # noqa: F811
+    from jupyter_remotem.client.errors import BadRequest
+    from jupyter_remotem.client.local import local
+
+    source = np.load(demo_dir / "scan.npy")
+    ds = await in_thread(client.open, "demo", "scan.npy")
+    turned = await in_thread(lambda: ds.crop(nav=[(0, 5), None]).transpose(on="scan"))
+    assert turned.nav_shape == (source.shape[1], 5) and turned.pipeline[-1]["params"] == {"on": "scan"}
+    remote = await in_thread(turned.virtual_detector, [{"shape": "disk", "cx": 32, "cy": 32, "r": 8}])
+    here = local(source, 2).crop(nav=[(0, 5), None]).transpose(on="scan")
+    assert here.nav_shape == turned.nav_shape
+    np.testing.assert_allclose(remote, here.virtual_detector([{"shape": "disk", "cx": 32, "cy": 32, "r": 8}]))
+    assert ds.flip("x").pipeline[-1]["params"] == {"axis": "x"}
+    with pytest.raises(BadRequest, match="'frame' or the 'scan'"):
+        ds.flip("x", on="both")

@@ -308,18 +308,20 @@ class Analysis(ABC):
         """Values as ``dtype`` after ``value * scale + offset`` (``clip`` clamps to its range).  Lazy."""
         return self._chained(chain.cast_step(dtype, scale, offset, clip))
 
-    def flip(self, axis: str) -> Self:
-        """Frames mirrored: ``"x"`` left and right, ``"y"`` top and bottom.  Lazy."""
-        return self._chained(chain.flip_step(axis))
+    def flip(self, axis: str, on: str = "frame") -> Self:
+        """Frames mirrored: ``"x"`` left and right, ``"y"`` top and bottom; ``on="scan"``
+        mirrors the scan instead (the positions of the frames).  Lazy."""
+        return self._chained(chain.flip_step(axis, on))
 
-    def rotate(self, quarter_turns: int = 1) -> Self:
-        """Frames turned counter-clockwise by ``quarter_turns`` (as ``np.rot90``; -1 turns
-        clockwise); a quarter turn swaps their axes.  Lazy."""
-        return self._chained(chain.rotate_step(quarter_turns))
+    def rotate(self, quarter_turns: int = 1, on: str = "frame") -> Self:
+        """Frames (or with ``on="scan"`` the scan) turned counter-clockwise by ``quarter_turns``
+        (as ``np.rot90``; -1 turns clockwise); a quarter turn swaps their axes.  Lazy."""
+        return self._chained(chain.rotate_step(quarter_turns, on))
 
-    def transpose(self) -> Self:
-        """Frames transposed: x and y trade places, with their calibrations.  Lazy."""
-        return self._chained(chain.transpose_step())
+    def transpose(self, on: str = "frame") -> Self:
+        """Frames (or with ``on="scan"`` the scan) transposed: x and y trade places, with their
+        calibrations.  Lazy."""
+        return self._chained(chain.transpose_step(on))
 
     def fft(self, output: str = "magnitude", precision: str = "single") -> Self:
         """Each frame's Fourier transform, the zero frequency in the middle: its ``magnitude``
@@ -330,6 +332,34 @@ class Analysis(ABC):
         """Frames with only the spatial frequencies ``r_in <= |k| <= r_out`` (pixels of the
         transform) kept, transformed back: a low-pass with ``r_in=0``, else a band-pass.  Lazy."""
         return self._chained(chain.fourier_filter_step(r_out, r_in, precision))
+
+    def affine(self, matrix: Any = ((1.0, 0.0), (0.0, 1.0)), offset: Any = (0.0, 0.0), order: int = 1,
+               fill: float = 0.0) -> Self:
+        """Frames resampled through an affine map, as ``scipy.ndimage.affine_transform``: output
+        pixel ``(row, column)`` takes the input at ``matrix @ (row, column) + offset``,
+        interpolated to ``order`` (0 nearest, 1 linear, 3 cubic), ``fill`` outside.  Lazy."""
+        return self._chained(chain.affine_step(matrix, offset, order, fill))
+
+    def polar(self, cx: float | None = None, cy: float | None = None, r_max: float | None = None,
+              n_radius: int | None = None, n_angle: int = 360, order: int = 1, fill: float = 0.0) -> Self:
+        """Frames on angle (rows, ``360 / n_angle`` degrees apart from +x towards +y) and radius
+        (columns, 0 to ``r_max``, ``n_radius`` of them) about ``(cx, cy)`` (default: the
+        centre; ``r_max`` the farthest pixel).  Lazy."""
+        return self._chained(chain.polar_step(cx, cy, r_max, n_radius, n_angle, order, fill))
+
+    def mask_crop(self, polygon: Any = None, mask: Any = None, fill: float = 0.0) -> Self:
+        """Frames cropped to a free-form region, ``polygon`` ``[(x, y), ...]`` in pixels (pixel
+        centres inside are kept) or a boolean ``mask`` of the frame's shape: outside set to
+        ``fill``, the bounding box kept.  Lazy (a region of the scan is a job's, or an ROI)."""
+        return self._chained(chain.mask_crop_step(polygon, mask, fill))
+
+    def flatfield(self, dark: Any = None, flat: Any = None, normalise: bool = True, precision: str = "single",
+                  fill: float | None = None) -> Self:
+        """Frames corrected with references, ``(frame - dark) / (flat - dark)`` (times the mean
+        of ``flat - dark`` when ``normalise``): each ``"repository:path"`` of a frame or of a
+        stack (averaged) on the server, or the frame itself.  Pixels without a usable reference
+        become ``fill`` (NaN).  Lazy."""
+        return self._chained(chain.flatfield_step(dark, flat, normalise, precision, fill))
 
     # -- answers -----------------------------------------------------------------------------
     def _present(self, reduced: Reduced, field: str | None, as_xarray: bool) -> Any:

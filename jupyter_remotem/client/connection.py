@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import numpy as np
 import requests
 
 from .discovery import ServerAddress
-from .errors import Interrupted, Unavailable, error_from_answer
+from .errors import BadRequest, Interrupted, Unavailable, error_from_answer
 from .interrupt import InterruptibleAdapter, current
 
 T = TypeVar("T")
@@ -181,8 +181,21 @@ def npy_array(response: requests.Response) -> np.ndarray:
     return np.load(io.BytesIO(response.content), allow_pickle=False)
 
 
+#: The longest query string sent: servers and proxies drop longer URLs without an answer.
+MAX_QUERY_BYTES = 16 * 1024
+
+
 def _query(params: dict[str, Any]) -> dict[str, str]:
-    return {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in params.items() if v is not None}
+    query = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in params.items()
+             if v is not None}
+    size = len(urlencode(query))
+    if size > MAX_QUERY_BYTES:
+        raise BadRequest(f"This request's URL would carry {size / 1024:.0f} kB of parameters, more than the "
+                         f"{MAX_QUERY_BYTES // 1024} kB a URL safely holds.",
+                         "A pipeline step with a large inline array (a mask, a reference frame) cannot travel in "
+                         "a URL: save the array in a repository and name it as 'repository:path', or draw the "
+                         "region as a polygon.", code="query_too_long")
+    return query
 
 
 def _float_header(response: requests.Response, name: str) -> float:

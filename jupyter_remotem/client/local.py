@@ -19,7 +19,7 @@ from .advice import warn_if_large
 from .analysis import Analysis, Reduced
 from .errors import BadRequest, Unavailable
 from .geometry import Axis, Geometry
-from .pipeline import Step, geometry_of
+from .pipeline import Step, geometry_of, knows_geometry
 
 if TYPE_CHECKING:
     from .dataset import RemoteDataset
@@ -35,7 +35,8 @@ class LocalDataset(Analysis):
                                                  [a if isinstance(a, Axis) else Axis.from_json(a) for a in axes]
                                                  if axes is not None else None)
         self.pipeline = tuple(pipeline)
-        self._geometry = geometry_of(self.source_geometry, self.pipeline)
+        self._geometry = (geometry_of(self.source_geometry, self.pipeline) if knows_geometry(self.pipeline)
+                          else _viewed_geometry(self.array, self.source_geometry.nav_ndim, self.pipeline))
         self._metadata = dict(metadata or {})
         self.name = name
 
@@ -139,6 +140,19 @@ def _transformed(array: np.ndarray, nav_ndim: int, pipeline: tuple[Step, ...]) -
 
     with apply_pipeline(array_dataset(array, nav_ndim), list(pipeline)) as view:
         return view.read((slice(None),) * len(view.shape))
+
+
+def _viewed_geometry(array: Any, nav_ndim: int, pipeline: tuple[Step, ...]) -> Geometry:
+    """The geometry of ``array`` through ``pipeline`` as the server's views make it (nothing read)."""
+    from ..compute.views import apply_pipeline
+    from ..errors import RemotemError
+    from ..formats.memory import array_dataset
+
+    try:
+        with apply_pipeline(array_dataset(array, nav_ndim), list(pipeline)) as view:
+            return Geometry.from_meta(view.describe())
+    except RemotemError as error:
+        raise BadRequest(error.message, error.hint) from None
 
 
 def local(array: Any, nav_ndim: int | None = None, *, axes: Any = None,

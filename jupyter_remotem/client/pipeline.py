@@ -44,23 +44,30 @@ def cast_step(dtype: Any, scale: float = 1.0, offset: float = 0.0, clip: bool = 
                                             "offset": float(offset), "clip": bool(clip)}}
 
 
-def flip_step(axis: str) -> Step:
-    """Frames mirrored: ``"x"`` left and right, ``"y"`` top and bottom."""
+def _on(params: dict[str, Any], on: str) -> dict[str, Any]:
+    """``params`` of a turn of the frames (the default) or of the scan."""
+    if on not in ("frame", "scan"):
+        raise BadRequest(f"A turn is 'on' the 'frame' or the 'scan', not {on!r}.")
+    return {**params, "on": "scan"} if on == "scan" else params
+
+
+def flip_step(axis: str, on: str = "frame") -> Step:
+    """Frames (or the scan) mirrored: ``"x"`` left and right, ``"y"`` top and bottom."""
     if axis not in ("x", "y"):
         raise BadRequest(f"flip axis must be 'x' or 'y', not {axis!r}.")
-    return {"operation": "flip", "params": {"axis": axis}}
+    return {"operation": "flip", "params": _on({"axis": axis}, on)}
 
 
-def rotate_step(quarter_turns: int) -> Step:
-    """Frames turned counter-clockwise by ``quarter_turns`` (1, 2 or 3; as ``np.rot90``)."""
+def rotate_step(quarter_turns: int, on: str = "frame") -> Step:
+    """Frames (or the scan) turned counter-clockwise by ``quarter_turns`` (1, 2 or 3; as ``np.rot90``)."""
     turns = int(quarter_turns) % 4
     if turns == 0 or turns != quarter_turns % 4:
         raise BadRequest(f"rotate takes 1, 2 or 3 quarter turns (-1 for clockwise), not {quarter_turns!r}.")
-    return {"operation": "rotate", "params": {"quarter_turns": turns}}
+    return {"operation": "rotate", "params": _on({"quarter_turns": turns}, on)}
 
 
-def transpose_step() -> Step:
-    return {"operation": "transpose", "params": {}}
+def transpose_step(on: str = "frame") -> Step:
+    return {"operation": "transpose", "params": _on({}, on)}
 
 
 def fft_step(output: str = "magnitude", precision: str = "single") -> Step:
@@ -77,6 +84,70 @@ def fourier_filter_step(r_out: float, r_in: float = 0.0, precision: str = "singl
         raise BadRequest(f"fourier_filter precision is 'single' or 'double', not {precision!r}.")
     return {"operation": "fourier_filter", "params": {"r_in": float(r_in), "r_out": float(r_out),
                                                       "precision": precision}}
+
+
+def affine_step(matrix: Any = ((1.0, 0.0), (0.0, 1.0)), offset: Any = (0.0, 0.0), order: int = 1,
+                fill: float = 0.0) -> Step:
+    return {"operation": "affine", "params": {"matrix": _floats(matrix, "affine matrix"),
+                                              "offset": _floats(offset, "affine offset"),
+                                              "order": int(order), "fill": float(fill)}}
+
+
+def polar_step(cx: float | None = None, cy: float | None = None, r_max: float | None = None,
+               n_radius: int | None = None, n_angle: int = 360, order: int = 1, fill: float = 0.0) -> Step:
+    return {"operation": "polar", "params": {
+        "cx": _optional_float(cx), "cy": _optional_float(cy), "r_max": _optional_float(r_max),
+        "n_radius": None if n_radius is None else int(n_radius), "n_angle": int(n_angle), "order": int(order),
+        "fill": float(fill)}}
+
+
+def mask_crop_step(polygon: Any = None, mask: Any = None, fill: float = 0.0) -> Step:
+    """A region of the frames: ``polygon`` ``[(x, y), ...]`` in pixels, or a boolean ``mask``."""
+    if (polygon is None) == (mask is None):
+        raise BadRequest("mask_crop needs either a polygon or a mask (not both).")
+    return {"operation": "mask_crop", "params": {
+        "polygon": None if polygon is None else _floats(polygon, "mask_crop polygon"),
+        "mask": None if mask is None else np.asarray(mask).astype(bool).tolist(), "on": "frame",
+        "fill": float(fill)}}
+
+
+def flatfield_step(dark: Any = None, flat: Any = None, normalise: bool = True, precision: str = "single",
+                   fill: float | None = None) -> Step:
+    """``dark``/``flat``: ``"repository:path"`` of a reference frame (or stack), or the frame itself."""
+    if dark is None and flat is None:
+        raise BadRequest("flatfield needs a dark reference, a flat one, or both.")
+    return {"operation": "flatfield", "params": {
+        "dark": _reference(dark), "flat": _reference(flat), "normalise": bool(normalise), "precision": precision,
+        "fill": _optional_float(fill)}}
+
+
+def _floats(value: Any, what: str) -> Any:
+    try:
+        return np.asarray(value, dtype=np.float64).tolist()
+    except (TypeError, ValueError):
+        raise BadRequest(f"{what} must be numbers, not {value!r}.") from None
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _reference(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    return np.where(np.isfinite(frame := np.asarray(value, np.float64)), frame, np.nan).tolist()
+
+
+#: The steps whose geometry this module works out itself (on the frames).  A chain holding any
+#: other step (a turn of the scan, the server's resampling, masking and correcting
+#: transformations) takes its geometry from the
+#: server, which knows its own rules: ``GET meta`` with the pipeline, or the same views locally.
+LOCAL_GEOMETRY = frozenset({"crop", "bin", "cast", "flip", "rotate", "transpose", "fft", "fourier_filter"})
+
+
+def knows_geometry(pipeline: list[Step] | tuple[Step, ...]) -> bool:
+    return all(step["operation"] in LOCAL_GEOMETRY and step["params"].get("on", "frame") == "frame"
+               for step in pipeline)
 
 
 def _fourier(geometry: Geometry, step: Step) -> Geometry:

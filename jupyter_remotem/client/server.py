@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,9 +88,12 @@ class Client:
             parts.append(path_in_url(path))
         return self.connection.get_json(*parts)["entries"]
 
-    def meta(self, repository: str, path: str, dataset: str | None = None) -> dict[str, Any]:
-        """The server's description of one file (``GET meta``)."""
-        return self.connection.get_json("repositories", repository, "meta", path_in_url(path), dataset=dataset)
+    def meta(self, repository: str, path: str, dataset: str | None = None,
+             pipeline: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The server's description of one file (``GET meta``); with ``pipeline``, of the
+        dataset seen through those steps (the server's own shape, dtype and axes rules)."""
+        return self.connection.get_json("repositories", repository, "meta", path_in_url(path), dataset=dataset,
+                                        pipeline=json.dumps(pipeline) if pipeline else None)
 
     def open(self, repository: str, path: str, dataset: str | None = None) -> RemoteDataset:
         """A dataset (lazy: only its description is read); ``dataset`` picks an array inside the file."""

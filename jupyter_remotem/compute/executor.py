@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import RemotemError
+from ..errors import NotFound, RemotemError
 from ..formats import open_dataset
 from ..formats.dataset import Dataset
 from ..storage.repository import Repository, RepositoryConfig
 from .operations import Plan, ReductionResult
 from .partitions import Partition
+from .transformations import readable_repositories, referenced_repositories, reset_repositories, use_repositories
 from .views import apply_pipeline
 
 
@@ -41,10 +42,13 @@ class DatasetRef:
     path: str
     dataset: str | None = None
     pipeline: tuple[dict[str, Any], ...] = ()
+    #: The other repositories the pipeline reads reference frames from (a flat field), as the
+    #: process that checked the user's access to them resolved them.
+    references: tuple[RepositoryConfig, ...] = ()
 
     def key(self) -> str:
-        return json.dumps([asdict(self.repository), self.path, self.dataset, self.pipeline], sort_keys=True,
-                          default=str)
+        return json.dumps([asdict(self.repository), self.path, self.dataset, self.pipeline,
+                           [asdict(config) for config in self.references]], sort_keys=True, default=str)
 
     def open(self) -> Dataset:
         """The dataset, opened once per worker process and kept for the following partitions."""
@@ -52,12 +56,33 @@ class DatasetRef:
         with _open_lock:
             dataset = _open_datasets.pop(key, None)
             if dataset is None:
-                dataset = apply_pipeline(open_dataset(Repository(self.repository), self.path, self.dataset),
-                                         list(self.pipeline))
+                token = use_repositories(self._reference)
+                try:
+                    dataset = apply_pipeline(open_dataset(Repository(self.repository), self.path, self.dataset),
+                                             list(self.pipeline))
+                finally:
+                    reset_repositories(token)
             _open_datasets[key] = dataset
             while len(_open_datasets) > 16:
                 _open_datasets.pop(next(iter(_open_datasets))).close()
             return dataset
+
+
+    def _reference(self, name: str) -> Repository:
+        for config in self.references:
+            if config.name == name:
+                return Repository(config)
+        raise NotFound(f"Repository '{name}' is not among those this job may read.")
+
+
+def dataset_ref_with_references(repository: RepositoryConfig, path: str, dataset: str | None,
+                                pipeline: tuple[dict[str, Any], ...]) -> DatasetRef:
+    """A :class:`DatasetRef` carrying the repositories its pipeline names, resolved through what
+    :func:`use_repositories` allows in this process (the request's user, the job's owner)."""
+    names = referenced_repositories(pipeline)
+    readable = readable_repositories()
+    configs = tuple(readable(name).config for name in sorted(names)) if readable is not None and names else ()
+    return DatasetRef(repository, path, dataset, tuple(pipeline), configs)
 
 
 _open_datasets: dict[str, Dataset] = {}

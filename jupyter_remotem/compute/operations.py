@@ -28,13 +28,19 @@ from .mask_cache import MASK_SETS
 from .params import check_detectors, empty_reason, require_data
 from .params import number as _number
 from .transformations import (
+    POLAR_MAX_ANGLES,
+    POLAR_MAX_RADII,
     TransformPlan,
     bin_plan,
     cast_plan,
     crop_plan,
     fft_plan,
     flip_plan,
+    affine_plan,
+    flatfield_plan,
     fourier_filter_plan,
+    mask_crop_plan,
+    polar_plan,
     rotate_plan,
     transpose_plan,
 )
@@ -116,6 +122,13 @@ class Plan:
 def _frames_not_2d(dataset: Dataset) -> str | None:
     if len(dataset.sig_shape) != 2:
         return f"it needs 2-D detector frames; this dataset's frames have shape {list(dataset.sig_shape)}"
+    return None
+
+
+def _frames_or_scan_2d(dataset: Dataset) -> str | None:
+    if len(dataset.sig_shape) != 2 and dataset.nav_ndim not in (1, 2):
+        return (f"it turns 2-D frames or a scan of one or two axes; this dataset of shape {list(dataset.shape)} has "
+                "neither")
     return None
 
 
@@ -268,6 +281,13 @@ _PRECISION = Parameter("precision", {"enum": ["single", "double"]},
                        "float32 / complex64 (single) or float64 / complex128 (double) transforms", "single")
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _PER_AXIS = {"type": ["array", "null"]}
+_PAIR = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"}}
+_MATRIX = {"type": "array", "minItems": 2, "maxItems": 2, "items": _PAIR}
+_ORDER = Parameter("order", {"enum": [0, 1, 3]}, "the interpolation: 0 nearest pixel, 1 linear, 3 cubic spline", 1)
+_FILL = Parameter("fill", {"type": "number"}, "the value where the map falls outside the frame", 0.0)
+_REFERENCE = {"type": ["string", "array", "null"]}
+_TURNED = Parameter("on", {"enum": ["frame", "scan"]}, "what turns: each frame, or the scan (the positions of the "
+                    "frames)", "frame")
 
 
 @dataclass(frozen=True)
@@ -293,6 +313,9 @@ class Operation:
     takes_code: bool = False
     #: Where an operation without a plan runs instead (a copy: its own job request).
     runs_as: str | None = None
+    #: A transformation that may be a lazy step of a ``pipeline``: it makes each output frame
+    #: from input frames alone, so a view computes it on the way to any reduction.
+    chains: bool = False
 
     @property
     def validate(self) -> ParamsValidator:
@@ -325,7 +348,7 @@ class Operation:
 
     def declaration(self) -> dict[str, Any]:
         return {"parameters": self.validate.schema(), "outputs": [output.to_json() for output in self.outputs],
-                "primary": self.primary, "takes_code": self.takes_code}
+                "primary": self.primary, "takes_code": self.takes_code, "chains": self.chains}
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -564,40 +587,41 @@ for _operation in (
         )),
     Operation(
         "crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan,
-        requires=_no_scan,
+        requires=_no_scan, chains=True,
         parameters=(Parameter("nav", _PER_AXIS, "a half-open [start, stop] per scan axis (null: all of it)"),
                     Parameter("sig", _PER_AXIS, "a half-open [start, stop] per frame axis (null: all of it)"))),
     Operation(
         "bin", "transformation", "A new dataset binned over scan and/or detector pixels (sum or mean).",
-        bin_plan, requires=_no_scan,
+        bin_plan, requires=_no_scan, chains=True,
         parameters=(Parameter("nav", _PER_AXIS, "the bin factor per scan axis (null: 1)"),
                     Parameter("sig", _PER_AXIS, "the bin factor per frame axis (null: 1)"),
                     Parameter("reduce", {"enum": ["mean", "sum"]}, "how the pixels of a bin combine", "mean"))),
     Operation(
         "cast", "transformation", "A new dataset in another dtype, optionally scaled, offset, clipped.",
-        cast_plan, requires=_no_scan,
+        cast_plan, requires=_no_scan, chains=True,
         parameters=(Parameter("dtype", {"enum": list(CAST_DTYPES)}, "the new dtype", REQUIRED),
                     Parameter("scale", {"type": "number"}, "multiplies each value first", 1.0),
                     Parameter("offset", {"type": "number"}, "then added to each value", 0.0),
                     Parameter("clip", {"type": "boolean"}, "clamp to the new dtype's range (without it, a cast "
                               "that may overflow is refused)", False))),
     Operation(
-        "flip", "transformation", "A new dataset of the frames mirrored: left and right (x) or top and bottom (y).",
-        flip_plan, requires=_frames_not_2d,
-        parameters=(Parameter("axis", {"enum": ["x", "y"]}, "the frame axis reversed", REQUIRED),)),
+        "flip", "transformation", "A new dataset of the frames (or the scan) mirrored: left and right (x) or top and bottom (y).",
+        flip_plan, requires=_frames_or_scan_2d, chains=True,
+        parameters=(Parameter("axis", {"enum": ["x", "y"]}, "the axis reversed", REQUIRED), _TURNED)),
     Operation(
         "rotate", "transformation",
-        "A new dataset of the frames turned counter-clockwise by quarter turns (as numpy.rot90, row 0 at the top).",
-        rotate_plan, requires=_frames_not_2d,
+        "A new dataset of the frames (or the scan) turned counter-clockwise by quarter turns (as numpy.rot90, row 0 "
+        "at the top).",
+        rotate_plan, requires=_frames_or_scan_2d, chains=True,
         parameters=(Parameter("quarter_turns", {"type": "integer", "enum": [1, 2, 3]}, "how many quarter turns",
-                              REQUIRED),)),
+                              REQUIRED), _TURNED)),
     Operation(
-        "transpose", "transformation", "A new dataset of the frames transposed: x and y trade places.",
-        transpose_plan, requires=_frames_not_2d),
+        "transpose", "transformation", "A new dataset of the frames (or the scan) transposed: x and y trade places.",
+        transpose_plan, requires=_frames_or_scan_2d, chains=True, parameters=(_TURNED,)),
     Operation(
         "fft", "transformation",
         "A new dataset of each frame's Fourier transform, the zero frequency in the middle: its magnitude, or complex.",
-        fft_plan, requires=_frames_not_2d,
+        fft_plan, requires=_frames_not_2d, chains=True,
         parameters=(Parameter("output", {"enum": ["magnitude", "complex"]}, "the magnitude (real) or the complex "
                               "spectrum", "magnitude"),
                     _PRECISION)),
@@ -605,12 +629,63 @@ for _operation in (
         "fourier_filter", "transformation",
         "A new dataset of the frames band-passed in Fourier space: only the spatial frequencies in a ring kept, "
         "transformed back.",
-        fourier_filter_plan, requires=_frames_not_2d,
+        fourier_filter_plan, requires=_frames_not_2d, chains=True,
         parameters=(Parameter("r_in", {"type": "number", "minimum": 0}, "the lowest frequency kept (0: a low-pass)",
                               0.0, _PIXELS),
                     Parameter("r_out", {"type": "number", "exclusiveMinimum": 0}, "the highest frequency kept",
                               REQUIRED, _PIXELS),
                     _PRECISION)),
+    Operation(
+        "affine", "transformation",
+        "A new dataset of the frames resampled through an affine map (scipy.ndimage.affine_transform): output pixel "
+        "(row, column) takes the input at matrix @ (row, column) + offset.",
+        affine_plan, requires=_frames_not_2d, chains=True,
+        parameters=(Parameter("matrix", _MATRIX, "the 2 × 2 matrix, in (row, column) order", [[1.0, 0.0], [0.0, 1.0]]),
+                    Parameter("offset", _PAIR, "added after the matrix: [row, column]", [0.0, 0.0], _PIXELS),
+                    _ORDER, _FILL)),
+    Operation(
+        "polar", "transformation",
+        "A new dataset of the frames on angle (rows, from +x towards +y) and radius (columns) about a centre, "
+        "interpolated (scipy.ndimage.map_coordinates).",
+        polar_plan, requires=_frames_not_2d, chains=True,
+        parameters=(
+            Parameter("cx", _NUMBER_OR_NULL, "x of the centre (default: the frame's centre)", None, _PIXELS),
+            Parameter("cy", _NUMBER_OR_NULL, "y of the centre (default: the frame's centre)", None, _PIXELS),
+            Parameter("r_max", {"type": ["number", "null"], "exclusiveMinimum": 0},
+                      "the largest radius, the last column (default: the farthest pixel)", None, _PIXELS),
+            Parameter("n_radius", {"type": ["integer", "null"], "minimum": 2, "maximum": POLAR_MAX_RADII},
+                      "columns from radius 0 to r_max (default: one per pixel of radius)", None),
+            Parameter("n_angle", {"type": "integer", "minimum": 1, "maximum": POLAR_MAX_ANGLES},
+                      "rows over the full turn", 360),
+            _ORDER, _FILL)),
+    Operation(
+        "mask_crop", "transformation",
+        "A new dataset cropped to a free-form region of the frames or of the scan (a polygon or a mask): outside it "
+        "set to a fill value, its bounding box kept.",
+        mask_crop_plan, requires=_no_scan, chains=True,
+        parameters=(
+            Parameter("polygon", {"type": ["array", "null"], "items": _PAIR},
+                      "the region's outline, [[x, y], ...] in pixels (pixel centres inside are kept)", None, _PIXELS),
+            Parameter("mask", {"type": ["array", "null"], "items": {"type": "array"}},
+                      "the region as booleans shaped as the frame (or the scan), instead of a polygon", None),
+            Parameter("on", {"enum": ["frame", "scan"]}, "whether the region is drawn on the frames or on the scan "
+                      "(a scan region is for jobs: a pipeline takes frame regions)", "frame"),
+            Parameter("fill", {"type": "number"}, "the value outside the region (it must fit the dtype)", 0.0))),
+    Operation(
+        "flatfield", "transformation",
+        "A new dataset of the frames corrected with reference frames: (frame - dark) / (flat - dark), scaled back "
+        "to counts; pixels without a usable reference become the fill value.",
+        flatfield_plan, requires=_frames_not_2d, chains=True,
+        parameters=(
+            Parameter("dark", _REFERENCE, "the dark reference: 'repository:path' of a frame or a stack (averaged), "
+                      "or the frame itself", None),
+            Parameter("flat", _REFERENCE, "the flat (gain) reference, as the dark one; without it only the dark is "
+                      "subtracted", None),
+            Parameter("normalise", {"type": "boolean"}, "multiply by the mean of flat - dark, so counts keep their "
+                      "scale", True),
+            _PRECISION,
+            Parameter("fill", _NUMBER_OR_NULL, "the value of pixels without a usable reference (default: NaN)",
+                      None))),
 ):
     register(_operation)
 

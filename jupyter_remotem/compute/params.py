@@ -16,9 +16,9 @@ from ..errors import BadParameter, TooLarge
 
 def number(params: dict[str, Any], key: str, default: float | None = None) -> float | None:
     """``params[key]`` as a finite float (``default`` when absent or null)."""
-    value = params.get(key, default)
+    value = params.get(key)
     if value is None:
-        return None
+        return default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise BadParameter(f"Parameter '{key}' must be a finite number, not {value!r}.")
     return float(value)

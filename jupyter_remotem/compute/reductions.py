@@ -23,7 +23,7 @@ from ..formats.dataset import Dataset
 from ..formats.dataset_cache import DatasetCache
 from ..kernels.fft import fft_magnitude
 from ..storage.repository import Repository
-from .executor import DatasetRef, run_plan
+from .executor import DatasetRef, dataset_ref_with_references, run_plan
 from .operations import ReductionResult, get_operation
 from .params import check_result_bytes, require_data
 from .partitions import dataset_partitions
@@ -222,7 +222,7 @@ def fft_result(result: ReductionResult) -> ReductionResult:
 
 
 def dataset_ref(repository: Repository, request: ReductionRequest) -> DatasetRef:
-    return DatasetRef(repository.config, request.path, request.dataset, request.pipeline)
+    return dataset_ref_with_references(repository.config, request.path, request.dataset, tuple(request.pipeline))
 
 
 def reduce_array(array: np.ndarray, operation: str, params: dict[str, Any], nav_ndim: int | None = None,

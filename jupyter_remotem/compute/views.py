@@ -33,10 +33,18 @@ from ..formats.readers import BaseReader
 from ..formats.selection import Selection
 from ..kernels.frame_ops import FrameOp
 from ..kernels.transform import bin_block, binned_dtype, cast_block
+from .scan_turns import ScanTurn
 from .transformations import TransformPlan
 
-#: Steps a pipeline may hold: the transformations, which all describe themselves as a TransformPlan.
-PIPELINE_OPERATIONS = ("crop", "bin", "cast", "flip", "rotate", "transpose", "fft", "fourier_filter")
+
+
+def pipeline_operations() -> list[str]:
+    """Steps a pipeline may hold: the transformations declared to chain (``Operation.chains``),
+    which all describe themselves as a TransformPlan."""
+    from .operations import OPERATIONS
+
+    return [name for name, operation in OPERATIONS.items() if operation.chains]
+
 #: Frames a coarse pass aims to read.
 COARSE_FRAMES = 4096
 
@@ -62,6 +70,9 @@ class Stage:
     sig_shape: tuple[int, ...]
     #: What is done to each frame last (a turn, a Fourier transform or filter).
     frame_op: FrameOp | None = None
+    #: The scan flipped or turned: output positions map to source positions through it (and
+    #: ``nav_groups`` are the identity).
+    nav_turn: ScanTurn | None = None
 
     @property
     def box(self) -> int:
@@ -69,11 +80,18 @@ class Stage:
         return math.prod(g.shape[1] for g in self.nav_groups)
 
     @property
+    def binned_sig_shape(self) -> tuple[int, ...]:
+        """Each frame after the crop and the binning, before the frame operation."""
+        return tuple((keep.stop - keep.start) // f for keep, f in zip(self.sig_keep, self.sig_factors))
+
+    @property
     def binning(self) -> bool:
         return self.box > 1 or any(f > 1 for f in self.sig_factors)
 
     def input_indices(self, flat: np.ndarray) -> np.ndarray:
         """Flat input indices of the output frames ``flat``: ``box`` per frame, frame-major."""
+        if self.nav_turn is not None:
+            return self.nav_turn.source_indices(flat)
         out_position = np.unravel_index(flat, self.nav_shape)
         # Input positions of every output frame: the outer product of each axis' group.
         per_axis = [group[index] for group, index in zip(self.nav_groups, out_position)]
@@ -90,8 +108,7 @@ class Stage:
         if self.binning:
             dtype = binned_dtype(block.dtype, self.reduce, self.box * math.prod(self.sig_factors))
             block = bin_block(block, (1, self.box, *self.sig_factors), self.reduce, dtype)
-        sig = self.frame_op.shape(self.sig_shape) if self.frame_op else self.sig_shape  # (a swap undoes itself)
-        block = block.reshape((n,) + sig)
+        block = block.reshape((n,) + self.binned_sig_shape)
         if self.cast is not None:
             block = cast_block(block, self.cast.dtype, self.cast.scale, self.cast.offset, self.cast.clip)
         if self.frame_op is not None:
@@ -148,14 +165,15 @@ class ViewReader(BaseReader):
 
 def _view(source: Dataset, nav_groups: list[np.ndarray], sig_window: list[tuple[int, int]],
           sig_factors: list[int], reduce: str, cast: Any, dtype: np.dtype, axes: list[Axis],
-          step: dict[str, Any], frame_op: FrameOp | None = None) -> Dataset:
+          step: dict[str, Any], frame_op: FrameOp | None = None, nav_turn: ScanTurn | None = None) -> Dataset:
     """``source`` seen through one more step; a view's stages are extended, never nested."""
     binned = tuple((hi - lo) // f for (lo, hi), f in zip(sig_window, sig_factors))
     stage = Stage(
         input_nav_shape=source.nav_shape, nav_groups=tuple(nav_groups),
         sig_keep=tuple(slice(lo, hi) for lo, hi in sig_window), sig_factors=tuple(sig_factors), reduce=reduce,
-        cast=cast, dtype=np.dtype(dtype), nav_shape=tuple(len(g) for g in nav_groups),
-        sig_shape=frame_op.shape(binned) if frame_op else binned, frame_op=frame_op,
+        cast=cast, dtype=np.dtype(dtype),
+        nav_shape=nav_turn.out_shape if nav_turn else tuple(len(g) for g in nav_groups),
+        sig_shape=frame_op.shape(binned) if frame_op else binned, frame_op=frame_op, nav_turn=nav_turn,
     )
     if isinstance(source.reader, ViewReader):
         reader = ViewReader(source.reader.base, [*source.reader.stages, stage])
@@ -177,11 +195,16 @@ def source_frame_nbytes(dataset: Dataset) -> int:
 
 def transformed(source: Dataset, plan: TransformPlan, step: dict[str, Any]) -> Dataset:
     """The view of ``source`` that a crop, bin or cast ``plan`` describes."""
+    if plan.nav_mask is not None:
+        raise BadParameter(f"A pipeline's {step['operation']} cannot blank scan positions: a view keeps every "
+                           "frame of its scan box.",
+                           hint="Draw the region on the scan as the reduction's ROI instead, or run mask_crop "
+                                "with \"on\": \"scan\" as a job.")
     nav = source.nav_ndim
     groups = [lo + np.arange(size)[:, None] * f + np.arange(f)[None, :]
               for (lo, _), size, f in zip(plan.window[:nav], plan.out_shape[:nav], plan.factors[:nav])]
     return _view(source, groups, plan.window[nav:], plan.factors[nav:], plan.reduce, plan.cast, plan.out_dtype,
-                 plan.axes, step, plan.frame_op)
+                 plan.axes, step, plan.frame_op, plan.scan_turn)
 
 
 def subsampled(source: Dataset, step: int) -> Dataset:
@@ -221,9 +244,10 @@ def check_pipeline(value: Any) -> list[dict[str, Any]]:
         if not isinstance(step, dict) or set(step) - {"operation", "params"}:
             raise BadParameter(f"Pipeline step {position} must be an object with 'operation' and 'params'.")
         operation = step.get("operation")
-        if operation not in PIPELINE_OPERATIONS:
+        chained = pipeline_operations()
+        if operation not in chained:
             raise BadParameter(f"Pipeline step {position}: {operation!r} cannot be chained.",
-                               hint=f"Steps may be {', '.join(PIPELINE_OPERATIONS)}.")
+                               hint=f"Steps may be {', '.join(chained)}.")
         params = step.get("params") or {}
         if not isinstance(params, dict):
             raise BadParameter(f"Pipeline step {position}: 'params' must be an object.")

@@ -27,6 +27,7 @@ from tornado import web
 
 from .. import limits as request_limits
 from ..auth.code_senders import mark_request
+from ..compute.transformations import use_repositories
 from ..auth.tokens import PREFIX, presented
 from ..errors import BadParameter, RemotemError, StorageUnavailable, TooLarge, Unauthorized, from_http_status
 from ..storage.repository import Repository
@@ -94,6 +95,7 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
             self._refuse_secret_in_url()
         secret = presented(self.request.headers.get("Authorization"))
         mark_request(from_token=secret is not None)
+        use_repositories(self.repository)  # reference frames a request names: only what its user may read
         if secret is None:
             await super().prepare()
             return

@@ -86,10 +86,11 @@ class TreeHandler(RemotemHandler):
         self.finish()
 
 
-def describe(repo: Repository, path: str, dataset: str | None) -> dict[str, Any]:
-    """Metadata of one file: its listing entry, the arrays inside, the chosen array's geometry,
-    the previews that apply to it (the default first), and for a saved result, the provenance
-    that reopens it."""
+def describe(repo: Repository, path: str, dataset: str | None,
+             pipeline: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Metadata of one file: its listing entry, the arrays inside, the chosen array's geometry
+    (seen through ``pipeline`` when given: what a chained dataset is, nothing read), the previews
+    that apply to it (the default first), and for a saved result, the provenance that reopens it."""
     entry = repo.info(path)
     result: dict[str, Any] = {"repository": repo.name, "path": entry.path, "entry": entry.to_json(), "previews": []}
     if entry.type == "file":
@@ -104,7 +105,7 @@ def describe(repo: Repository, path: str, dataset: str | None) -> dict[str, Any]
             raise
         result.update(arrays=None, dataset=None)  # a saved picture: its provenance is what matters
         return result
-    with open_dataset(repo, entry.path, dataset) as ds:
+    with apply_pipeline(open_dataset(repo, entry.path, dataset), pipeline or []) as ds:
         result["dataset"] = ds.describe()
         result["previews"] = [kind.to_json() for kind in kinds_for(ds)]
     return result
@@ -115,7 +116,8 @@ class MetaHandler(RemotemHandler):
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)
         dataset = self.get_query_argument("dataset", None) or None
-        self.write_json(await self.run_blocking(describe, repo, path or "", dataset))
+        pipeline = check_pipeline(self.query_json("pipeline"))
+        self.write_json(await self.run_blocking(describe, repo, path or "", dataset, pipeline))
 
 
 class PreviewHandler(RemotemHandler):

@@ -22,6 +22,7 @@ from ..compute.operations import Operation, Plan, get_operation
 from ..compute.partitions import TARGET_BYTES, Partition, cluster_partition_bytes, dataset_partitions
 from ..compute.reductions import dataset_ref, fft_result
 from ..compute.roi import roi_indices
+from ..compute.transformations import use_repositories
 from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Entry, Repository
 from .checkpoints import decode_partial, encode_partial
@@ -135,6 +136,9 @@ def start_job(context: JobContext) -> JobStart:
     check the output can be written before any work is done."""
     request = JobRequest.from_json(context.job.request)
     spec = request.reduction
+    # Reference frames the request names: the repositories were checked for its owner when it
+    # was submitted, as its source was.
+    use_repositories(context.repositories.get)
     source_repository = context.repositories.get(spec.repository)
     writer = OutputWriter(context.repositories.get(request.output.repository), request.output, context.job.id,
                           recorder=context.recorder)

@@ -10,11 +10,18 @@ spectrum with the zero frequency in the middle of the frame (``fftshift``), as i
 complex; ``fourier_filter`` keeps the frequencies ``r_in <= |k| <= r_out`` (in pixels of the
 transform, ``|k|`` of the integer frequencies) and transforms back to real frames.  A NaN in a
 frame spreads over all of that frame's transform (and nowhere else).
+
+The geometric and corrective operations carry more than a few numbers, each in its own class:
+:class:`AffineOp` (an affine resampling of the frame, scipy's ``affine_transform``),
+:class:`PolarOp` (the frame on radius and angle, scipy's ``map_coordinates``), :class:`MaskOp`
+(pixels outside a region set to a fill value) and :class:`FlatfieldOp` (dark and flat-field
+correction with reference frames the plan loaded once).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +32,8 @@ TURNS = ("flip_x", "flip_y", "rot90", "rot180", "rot270", "transpose")
 #: The turns after which a frame's height is its width.
 SWAPPING = frozenset({"rot90", "rot270", "transpose"})
 FOURIER = ("fft", "fourier_filter")
+#: Interpolation orders of the resampling operations: nearest (0), linear (1), cubic spline (3).
+ORDERS = (0, 1, 3)
 #: Bytes of spectra made at once.
 SPECTRA_BYTES = 2 * 1024**2
 
@@ -95,3 +104,160 @@ class FrameOp:
                 spectra = rfft2(part, axes=(-2, -1), workers=1) * keep
                 out[lo:lo + per] = irfft2(spectra, s=(height, width), axes=(-2, -1), workers=1)
         return out.reshape(block.shape)
+
+
+# -- geometry, masks and corrections of frames -------------------------------------------------
+def resampled_dtype(dtype: np.dtype) -> np.dtype:
+    """What interpolated frames are: float32, or float64 from 64-bit data (as a binned mean)."""
+    return np.dtype(np.float64 if np.dtype(dtype).itemsize >= 8 else np.float32)
+
+
+def _resample(frames: np.ndarray, out: np.ndarray, order: int, one: Callable[..., None]) -> None:
+    """``one(frame, output=..., order=..., prefilter=...)`` per frame, in ``out``'s dtype (a frame
+    of integers is cast once, not inside scipy for every output pixel).  A cubic spline is
+    prefiltered as scipy does by default, so the answer is scipy's own."""
+    for i, frame in enumerate(frames):
+        one(np.asarray(frame, out.dtype), output=out[i], order=order, prefilter=order > 1)
+
+
+@dataclass(frozen=True)
+class AffineOp(FrameOp):
+    """Each frame resampled through an affine map, as ``scipy.ndimage.affine_transform`` does it:
+    output pixel ``o`` (row, column) takes the input at ``matrix @ o + offset``, interpolated to
+    ``order`` (0 nearest, 1 linear, 3 cubic spline), ``fill`` where that lies outside the frame
+    (scipy's ``mode="constant"``).  The frame keeps its shape; values are float32 (float64 from
+    64-bit data).  A NaN spoils only the output pixels that take something of it."""
+
+    kind: str = "affine"
+    matrix: tuple[tuple[float, float], tuple[float, float]] = ((1.0, 0.0), (0.0, 1.0))
+    offset: tuple[float, float] = (0.0, 0.0)
+    order: int = 1
+    fill: float = 0.0
+
+    def __post_init__(self) -> None:
+        assert self.kind == "affine" and self.order in ORDERS, (self.kind, self.order)
+
+    def dtype(self, dtype: np.dtype) -> np.dtype:
+        return resampled_dtype(dtype)
+
+    def apply(self, block: np.ndarray) -> np.ndarray:
+        from scipy.ndimage import affine_transform
+
+        height, width = block.shape[-2:]
+        frames = block.reshape((-1, height, width))
+        out = np.empty(frames.shape, self.dtype(block.dtype))
+        matrix, offset = np.asarray(self.matrix, np.float64), np.asarray(self.offset, np.float64)
+        _resample(frames, out, self.order, lambda frame, **kw: affine_transform(
+            frame, matrix, offset, mode="constant", cval=self.fill, **kw))
+        return out.reshape(block.shape)
+
+
+@dataclass(frozen=True)
+class PolarOp(FrameOp):
+    """Each frame resampled onto angle (rows) and radius (columns) about ``(cx, cy)``: row ``i``
+    is the angle ``i * 360 / n_angle`` degrees from +x towards +y (y grows down the frame, as the
+    radial profile's sectors), column ``j`` the radius ``j * r_max / (n_radius - 1)`` pixels.  The
+    frame's value there is interpolated by ``scipy.ndimage.map_coordinates`` to ``order``,
+    ``fill`` beyond the frame.  Values are float32 (float64 from 64-bit data)."""
+
+    kind: str = "polar"
+    cx: float = 0.0
+    cy: float = 0.0
+    r_max: float = 1.0
+    n_radius: int = 2
+    n_angle: int = 360
+    order: int = 1
+    fill: float = 0.0
+
+    def __post_init__(self) -> None:
+        assert self.kind == "polar" and self.order in ORDERS and self.n_radius >= 2 and self.n_angle >= 1, self
+
+    @property
+    def radius_step(self) -> float:
+        """Pixels between two columns."""
+        return self.r_max / (self.n_radius - 1)
+
+    @property
+    def angle_step(self) -> float:
+        """Degrees between two rows."""
+        return 360.0 / self.n_angle
+
+    def shape(self, sig_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(sig_shape[:-2]) + (self.n_angle, self.n_radius)
+
+    def dtype(self, dtype: np.dtype) -> np.dtype:
+        return resampled_dtype(dtype)
+
+    def coordinates(self) -> np.ndarray:
+        """``(2, n_angle, n_radius)``: the row and the column sampled for each output pixel."""
+        radii = np.arange(self.n_radius) * self.radius_step
+        angles = np.deg2rad(np.arange(self.n_angle) * self.angle_step)
+        return np.stack([self.cy + np.sin(angles)[:, None] * radii[None, :],
+                         self.cx + np.cos(angles)[:, None] * radii[None, :]])
+
+    def apply(self, block: np.ndarray) -> np.ndarray:
+        from scipy.ndimage import map_coordinates
+
+        height, width = block.shape[-2:]
+        frames = block.reshape((-1, height, width))
+        out = np.empty((len(frames), self.n_angle, self.n_radius), self.dtype(block.dtype))
+        coordinates = self.coordinates()
+        _resample(frames, out, self.order, lambda frame, **kw: map_coordinates(
+            frame, coordinates, mode="constant", cval=self.fill, **kw))
+        return out.reshape(block.shape[:-2] + (self.n_angle, self.n_radius))
+
+
+@dataclass(frozen=True, eq=False)
+class MaskOp(FrameOp):
+    """The pixels outside ``keep`` (a boolean frame) set to ``fill``; shape and dtype stay (the
+    plan checked that ``fill`` fits the dtype)."""
+
+    kind: str = "mask"
+    keep: np.ndarray | None = None
+    fill: float = 0.0
+
+    __eq__ = object.__eq__  # the mask is an array: an operation equals itself only
+    __hash__ = object.__hash__
+
+    def __post_init__(self) -> None:
+        assert self.kind == "mask" and self.keep is not None and self.keep.dtype == bool
+
+    def apply(self, block: np.ndarray) -> np.ndarray:
+        assert self.keep is not None
+        out = np.array(block)  # a copy: the block may be the source's own memory
+        out[..., ~self.keep] = self.fill
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class FlatfieldOp(FrameOp):
+    """``(frame - dark) * gain`` in float32 (``precision`` "single") or float64 ("double"), where
+    the plan made ``gain`` = ``1 / (flat - dark)`` from the reference frames, times the mean of
+    ``flat - dark`` when normalised (either reference may be None: nothing subtracted, nothing
+    multiplied); the pixels in ``bad`` (no usable gain or dark) become ``fill``.  A NaN in a frame
+    stays in its pixel."""
+
+    kind: str = "flatfield"
+    dark: np.ndarray | None = None
+    gain: np.ndarray | None = None
+    bad: np.ndarray | None = None
+    fill: float = math.nan
+
+    __eq__ = object.__eq__  # the references are arrays: an operation equals itself only
+    __hash__ = object.__hash__
+
+    def __post_init__(self) -> None:
+        assert self.kind == "flatfield" and self.precision in ("single", "double"), (self.kind, self.precision)
+
+    def dtype(self, dtype: np.dtype) -> np.dtype:
+        return np.dtype(np.float64 if self.precision == "double" else np.float32)
+
+    def apply(self, block: np.ndarray) -> np.ndarray:
+        out = np.array(block, dtype=self.dtype(block.dtype))  # a copy, corrected in place
+        if self.dark is not None:
+            out -= self.dark
+        if self.gain is not None:
+            out *= self.gain
+        if self.bad is not None and self.bad.any():
+            out[..., self.bad] = self.fill
+        return out
