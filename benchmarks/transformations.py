@@ -4,9 +4,10 @@ scipy / numpy doing the same to the whole in-memory stack in the same run.
 
     python benchmarks/transformations.py [--mib 128] [--repeat 3]
 
-The views call scipy.ndimage for the resampling, so the ratio shows what the view's partitioned
-reading costs on top (near 1× is the goal); masks, flat fields and scan turns are numpy on both
-sides.  Prints MB/s of input (best of ``--repeat``), the ratio, and the largest difference.
+Nearest and linear resampling gather taps worked out once per transform (numba, in parallel over
+frames) where scipy.ndimage works out every coordinate again for every frame; masks, flat fields
+and scan turns are numpy on both sides, so there the ratio is what the view's partitioned reading
+costs.  Prints MB/s of input (best of ``--repeat``), the ratio, and the largest difference.
 """
 
 from __future__ import annotations

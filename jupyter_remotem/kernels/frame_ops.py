@@ -21,12 +21,13 @@ correction with reference frames the plan loaded once).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from .fft import frequency_radius
+from .resample import Taps, gather, taps
 
 TURNS = ("flip_x", "flip_y", "rot90", "rot180", "rot270", "transpose")
 #: The turns after which a frame's height is its width.
@@ -112,16 +113,50 @@ def resampled_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float64 if np.dtype(dtype).itemsize >= 8 else np.float32)
 
 
-def _resample(frames: np.ndarray, out: np.ndarray, order: int, one: Callable[..., None]) -> None:
-    """``one(frame, output=..., order=..., prefilter=...)`` per frame, in ``out``'s dtype (a frame
-    of integers is cast once, not inside scipy for every output pixel).  A cubic spline is
-    prefiltered as scipy does by default, so the answer is scipy's own."""
-    for i, frame in enumerate(frames):
-        one(np.asarray(frame, out.dtype), output=out[i], order=order, prefilter=order > 1)
+class _Resampling(FrameOp):
+    """What the affine and polar resamplings share: the input coordinates of every output pixel
+    are the same for all frames, so nearest and linear sampling gather precomputed taps
+    (:mod:`.resample`, scipy's answers); a cubic spline, which needs each frame prefiltered, is
+    scipy's own per frame."""
+
+    order: int
+    fill: float
+
+    def coordinates(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The input ``(rows, cols)`` sampled for each output pixel of a frame of ``shape``."""
+        raise NotImplementedError
+
+    def out_frame(self, shape: tuple[int, int]) -> tuple[int, int]:
+        return shape
+
+    def dtype(self, dtype: np.dtype) -> np.dtype:
+        return resampled_dtype(dtype)
+
+    def apply(self, block: np.ndarray) -> np.ndarray:
+        height, width = block.shape[-2:]
+        out_frame = self.out_frame((height, width))
+        frames = block.reshape((-1, height * width))
+        out = np.empty((len(frames), out_frame[0] * out_frame[1]), self.dtype(block.dtype))
+        if self.order <= 1:
+            gather(frames, _taps_of(self, (height, width)), self.fill, out)
+        else:
+            from scipy.ndimage import map_coordinates
+
+            where = np.stack(self.coordinates((height, width))).reshape(2, -1)
+            for i, frame in enumerate(frames):
+                out[i] = map_coordinates(frame.reshape(height, width).astype(out.dtype), where, order=self.order,
+                                         mode="constant", cval=self.fill)
+        return out.reshape(block.shape[:-2] + out_frame)
+
+
+@lru_cache(maxsize=16)
+def _taps_of(op: _Resampling, shape: tuple[int, int]) -> Taps:
+    rows, cols = op.coordinates(shape)
+    return taps(rows, cols, shape, op.order)
 
 
 @dataclass(frozen=True)
-class AffineOp(FrameOp):
+class AffineOp(_Resampling):
     """Each frame resampled through an affine map, as ``scipy.ndimage.affine_transform`` does it:
     output pixel ``o`` (row, column) takes the input at ``matrix @ o + offset``, interpolated to
     ``order`` (0 nearest, 1 linear, 3 cubic spline), ``fill`` where that lies outside the frame
@@ -137,23 +172,14 @@ class AffineOp(FrameOp):
     def __post_init__(self) -> None:
         assert self.kind == "affine" and self.order in ORDERS, (self.kind, self.order)
 
-    def dtype(self, dtype: np.dtype) -> np.dtype:
-        return resampled_dtype(dtype)
-
-    def apply(self, block: np.ndarray) -> np.ndarray:
-        from scipy.ndimage import affine_transform
-
-        height, width = block.shape[-2:]
-        frames = block.reshape((-1, height, width))
-        out = np.empty(frames.shape, self.dtype(block.dtype))
-        matrix, offset = np.asarray(self.matrix, np.float64), np.asarray(self.offset, np.float64)
-        _resample(frames, out, self.order, lambda frame, **kw: affine_transform(
-            frame, matrix, offset, mode="constant", cval=self.fill, **kw))
-        return out.reshape(block.shape)
+    def coordinates(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        (a, b), (c, d) = self.matrix
+        rows, cols = np.indices(shape, dtype=np.float64)
+        return a * rows + b * cols + self.offset[0], c * rows + d * cols + self.offset[1]
 
 
 @dataclass(frozen=True)
-class PolarOp(FrameOp):
+class PolarOp(_Resampling):
     """Each frame resampled onto angle (rows) and radius (columns) about ``(cx, cy)``: row ``i``
     is the angle ``i * 360 / n_angle`` degrees from +x towards +y (y grows down the frame, as the
     radial profile's sectors), column ``j`` the radius ``j * r_max / (n_radius - 1)`` pixels.  The
@@ -185,26 +211,15 @@ class PolarOp(FrameOp):
     def shape(self, sig_shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(sig_shape[:-2]) + (self.n_angle, self.n_radius)
 
-    def dtype(self, dtype: np.dtype) -> np.dtype:
-        return resampled_dtype(dtype)
+    def out_frame(self, shape: tuple[int, int]) -> tuple[int, int]:
+        return (self.n_angle, self.n_radius)
 
-    def coordinates(self) -> np.ndarray:
-        """``(2, n_angle, n_radius)``: the row and the column sampled for each output pixel."""
+    def coordinates(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Row ``i`` the angle, column ``j`` the radius (``n_angle × n_radius`` of each)."""
         radii = np.arange(self.n_radius) * self.radius_step
         angles = np.deg2rad(np.arange(self.n_angle) * self.angle_step)
-        return np.stack([self.cy + np.sin(angles)[:, None] * radii[None, :],
-                         self.cx + np.cos(angles)[:, None] * radii[None, :]])
-
-    def apply(self, block: np.ndarray) -> np.ndarray:
-        from scipy.ndimage import map_coordinates
-
-        height, width = block.shape[-2:]
-        frames = block.reshape((-1, height, width))
-        out = np.empty((len(frames), self.n_angle, self.n_radius), self.dtype(block.dtype))
-        coordinates = self.coordinates()
-        _resample(frames, out, self.order, lambda frame, **kw: map_coordinates(
-            frame, coordinates, mode="constant", cval=self.fill, **kw))
-        return out.reshape(block.shape[:-2] + (self.n_angle, self.n_radius))
+        return (self.cy + np.sin(angles)[:, None] * radii[None, :],
+                self.cx + np.cos(angles)[:, None] * radii[None, :])
 
 
 @dataclass(frozen=True, eq=False)
