@@ -30,6 +30,7 @@ _CLIENT_NAMES = frozenset({
     "PermissionDenied", "Unsupported", "Unavailable", "Unauthorized", "Unreadable", "Conflict", "kernel_environment",
     "Interrupted", "Interruptible",
     "disk", "ring", "rectangle", "point", "polygon", "weights",
+    "Query", "Key", "Name", "Tag", "Format", "Owner", "Shape", "Text", "ModifiedBetween",
 })
 
 

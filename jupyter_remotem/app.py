@@ -72,6 +72,13 @@ class Services:
     started: datetime = field(default_factory=utcnow)
 
     @cached_property
+    def catalog(self) -> Any:
+        """The catalog, in the job store's database (:mod:`.catalog`)."""
+        from .catalog.store import CatalogStore
+
+        return CatalogStore(self.jobs)
+
+    @cached_property
     def speeds(self) -> MeasuredSpeeds:
         """Measured throughput per operation and repository (quotes, limits, advice)."""
         return MeasuredSpeeds(self.jobs, self.speed)

@@ -36,6 +36,7 @@ from .errors import (
 from .interrupt import Interruptible
 from .jobs import Job, JobFailed
 from .local import LocalDataset, local, open_local
+from .query import Format, Key, ModifiedBetween, Name, Owner, Query, Shape, Tag, Text
 from .server import Client, connect
 
 
@@ -45,7 +46,9 @@ def open(repository: str, path: str, dataset: str | None = None) -> RemoteDatase
 
 
 __all__ = [
-    "BadRequest", "Client", "Conflict", "Interruptible", "Interrupted", "Job", "JobFailed", "LocalDataset", "NotFound", "OperationUnavailable",
+    "BadRequest", "Client", "Conflict", "Format", "Interruptible", "Interrupted", "Job", "JobFailed", "Key",
+    "LocalDataset", "ModifiedBetween", "Name", "NotFound", "OperationUnavailable", "Owner", "Query", "Shape", "Tag",
+    "Text",
     "PermissionDenied", "RemoteDataset", "RemotemError", "RemotemWarning", "TooLarge", "Unauthorized",
     "Unavailable", "Unreadable", "Unsupported", "connect", "disk", "kernel_environment", "local", "open",
     "open_local", "point", "polygon", "rectangle", "ring", "weights",

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from .dataset import RemoteDataset
 from .discovery import ServerAddress, find_server
 from .errors import NotFound, RemotemError
 from .jobs import Job, clear_finished
+from .search import SearchResults
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -147,6 +147,47 @@ class Client:
                            "path": target_path or path}}
         return self.submit(body)
 
+
+    # -- the catalog (see :mod:`.search`) ----------------------------------------------------
+    def search(self, query: Any = None, sort: str = "path", facets: tuple[str, ...] | list[str] = (),
+               page_size: int = 100) -> SearchResults:
+        """Entries of every repository you may read that match ``query``: a :class:`~.query.Query`
+        (``Key("desc.beam_energy").between(150, 250, "keV") & Tag("good")``), its JSON tree, or
+        the text syntax.  Lazy: pages are fetched as the results are iterated."""
+        return SearchResults(self, query, sort, tuple(facets), page_size)
+
+    def index(self, repository: str, path: str = "") -> Job:
+        """(Re-)index a repository, or a folder or file of it, as a job: only what changed is opened."""
+        return Job(self, self.connection.post_json("search", "index", body={"repository": repository, "path": path}))
+
+    def tag(self, repository: str, path: str, tag: str, visibility: str = "private", group: str | None = None,
+            dataset: str | None = None) -> dict[str, Any]:
+        """Tag an entry (``visibility`` "private", "group" with ``group``, or "readers")."""
+        return self._annotate(repository, path, dataset, "tag", tag, visibility, group)
+
+    def note(self, repository: str, path: str, text: str, visibility: str = "private", group: str | None = None,
+             dataset: str | None = None) -> dict[str, Any]:
+        """A note on an entry, seen as ``visibility`` says; change it with :meth:`annotation`."""
+        return self._annotate(repository, path, dataset, "note", text, visibility, group)
+
+    def _annotate(self, repository: str, path: str, dataset: str | None, kind: str, value: str, visibility: str,
+                  group: str | None) -> dict[str, Any]:
+        body = {"repository": repository, "path": path, "dataset": dataset or "", "kind": kind, "value": value,
+                "visibility": visibility, "group": group}
+        return self.connection.post_json("search", "annotations", body=body)
+
+    def annotations(self, repository: str, path: str, dataset: str | None = None) -> list[dict[str, Any]]:
+        """The tags and notes on an entry that you may see."""
+        return self.connection.get_json("search", "annotations", repository=repository, path=path,
+                                        dataset=dataset)["annotations"]
+
+    def annotation(self, annotation_id: int, delete: bool = False, **changes: Any) -> dict[str, Any] | None:
+        """Change one of your annotations (``value=``, ``visibility=``, ``group=``), or delete it."""
+        if delete:
+            self.connection.request("DELETE", "search", "annotations", str(int(annotation_id)))
+            return None
+        return self.connection.request("PATCH", "search", "annotations", str(int(annotation_id)),
+                                       body=changes).json()
 
     # -- files where they live (see :mod:`.files`) ------------------------------------------
     def upload(self, local: str | os.PathLike[str], repository: str | None = None, path: str | None = None,

@@ -21,6 +21,15 @@ from .quota import QuotaHandler
 from .reductions import ReductionsHandler
 from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
 from .saves import SavesHandler
+from .search import (
+    AnnotationHandler,
+    AnnotationsHandler,
+    SearchHandler,
+    SearchIndexHandler,
+    SearchKeysHandler,
+    SearchOperatorsHandler,
+    SearchParseHandler,
+)
 from .tokens import TokenHandler, TokensHandler
 from .uploads import UploadHandler, UploadsHandler
 from .views import ViewsHandler
@@ -50,6 +59,13 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/saves/?", SavesHandler),
         (rf"{API}/uploads/?", UploadsHandler),
         (rf"{API}/uploads/(?P<upload_id>[0-9a-fA-F-]{{1,64}})/?", UploadHandler),
+        (rf"{API}/search/?", SearchHandler),
+        (rf"{API}/search/operators/?", SearchOperatorsHandler),
+        (rf"{API}/search/parse/?", SearchParseHandler),
+        (rf"{API}/search/keys/?", SearchKeysHandler),
+        (rf"{API}/search/index/?", SearchIndexHandler),
+        (rf"{API}/search/annotations/?", AnnotationsHandler),
+        (rf"{API}/search/annotations/(?P<annotation_id>[0-9]{{1,18}})/?", AnnotationHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/clear/?", JobsClearHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),

@@ -47,7 +47,7 @@ class Phase(str, Enum):
 FINISHED = frozenset({Phase.COMPLETED, Phase.ERROR, Phase.ABORTED, Phase.ARCHIVED})
 
 #: Job kinds, as the operation registry names them, plus plain copies.
-KINDS = frozenset({"reduction", "transformation", "copy", "upload"})
+KINDS = frozenset({"reduction", "transformation", "copy", "upload", "index"})
 
 
 class Action(str, Enum):

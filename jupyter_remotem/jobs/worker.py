@@ -40,10 +40,17 @@ from .transform_runner import discard_partial_output, run_transformation_job
 log = logging.getLogger(__name__)
 
 #: How each job kind is run; kinds missing here end in a clear error instead of waiting forever.
+def _run_index_job(context: JobContext) -> Outcome:
+    from ..catalog.index_runner import run_index_job
+
+    return run_index_job(context)
+
+
 RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
     "reduction": run_reduction_job,
     "transformation": run_transformation_job,
     "copy": run_copy_job,
+    "index": _run_index_job,
 }
 
 
@@ -273,6 +280,10 @@ class Worker:
         store, me = self.store, self.worker_id
         progress = monitor.progress
         if outcome is not None:
+            if job.kind != "index":  # what a job wrote is found by a search as soon as it is COMPLETED
+                from ..catalog.index_runner import index_written
+
+                index_written(store, self.repositories, outcome.results)
             store.finish(job.id, Phase.COMPLETED, results=outcome.results, worker_id=me, progress=progress)
             quote = (job.quote or {}).get("seconds")
             if outcome.steady_bytes and outcome.steady_seconds > 0:  # the work's own rate (see .rate)

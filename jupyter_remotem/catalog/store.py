@@ -1,0 +1,313 @@
+"""The catalog in the job store's database: entries written by the indexer, searched with the
+caller's access predicate, and annotations with their history.
+
+Writes for one file replace all of its entries (and their values) in one transaction, so a
+search never sees half a file.  Values are deleted explicitly rather than by the foreign key's
+cascade, which SQLite enforces only when asked per connection.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, text, tuple_
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import BadParameter, NotFound
+from ..jobs.models import Base, utcnow
+from ..jobs.store import JobStore
+from .flatten import Row
+from .models import CATALOG_TABLES, Annotation, AnnotationChange, CatalogEntry, CatalogValue
+from .query import FIELDS
+from .sql import TEXT_INDEX, Caller, access, condition, same_entry, visible_annotations
+
+#: Fields a search may sort by (``-name`` descending), and those a facet may count.
+SORTABLE = ("name", "path", "repository", "format", "size", "mtime")
+FACET_FIELDS = ("format", "repository", "kind", "dtype", "status")
+#: Hits per page unless asked, and at most; values per facet.
+PAGE, MAX_PAGE, FACET_VALUES = 50, 1000, 50
+VISIBILITIES = ("private", "group", "readers")
+
+
+@dataclass
+class EntryRecord:
+    """One entry as the indexer describes it, with its rows."""
+
+    repository: str
+    path: str
+    dataset: str
+    kind: str
+    name: str
+    format: str | None
+    size: int | None
+    mtime: float | None
+    shape: list[int] | None = None
+    dtype: str | None = None
+    nav_ndim: int | None = None
+    axes: list[dict[str, Any]] | None = None
+    status: str = "ok"
+    reason: str | None = None
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    hits: list[dict[str, Any]]
+    cursor: str | None
+    total: int
+    facets: dict[str, list[dict[str, Any]]]
+
+
+class CatalogStore:
+    def __init__(self, jobs: JobStore) -> None:
+        self.jobs = jobs
+        self.engine = jobs.engine
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
+            if self.jobs.is_postgresql:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": zlib.crc32(b"remotem_catalog_schema")})
+            Base.metadata.create_all(connection, tables=CATALOG_TABLES)
+            self.text_index = False
+            if not self.jobs.is_postgresql:
+                try:
+                    with connection.begin_nested():
+                        connection.exec_driver_sql(
+                            f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT_INDEX} USING fts5(body, tokenize='trigram')")
+                    self.text_index = True
+                except Exception:  # an SQLite built without FTS5 or the trigram tokenizer: LIKE alone
+                    self.text_index = False
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            session.connection(execution_options={"remotem_write": True})
+            yield session
+
+    # -- what the indexer writes ---------------------------------------------------------------
+    def indexed_files(self, repository: str, under: str = "") -> dict[str, tuple[int | None, float | None]]:
+        """``path → (size, mtime)`` of the files indexed under ``under`` (a re-run skips those
+        that did not change)."""
+        query = select(CatalogEntry.path, CatalogEntry.size, CatalogEntry.mtime).where(
+            CatalogEntry.repository == repository, CatalogEntry.kind == "file")
+        if under:
+            query = query.where(or_(CatalogEntry.path == under, CatalogEntry.path.startswith(under + "/")))
+        with self._read() as session:
+            return {path: (size, mtime) for path, size, mtime in session.execute(query)}
+
+    def replace_file(self, repository: str, path: str, records: list[EntryRecord]) -> None:
+        """The entries of one file, instead of those it had."""
+        with self._write() as session:
+            self._forget(session, repository, [path])
+            now = utcnow()
+            for record in records:
+                entry = CatalogEntry(
+                    repository=record.repository, path=record.path, dataset=record.dataset, kind=record.kind,
+                    name=record.name, format=record.format, size=record.size, mtime=record.mtime,
+                    shape=record.shape, shape_text="x".join(map(str, record.shape)) if record.shape is not None
+                    else None, dtype=record.dtype, ndim=len(record.shape) if record.shape is not None else None,
+                    nav_ndim=record.nav_ndim, axes=record.axes, status=record.status, reason=record.reason,
+                    indexed=now)
+                session.add(entry)
+                session.flush()
+                if record.rows:
+                    session.execute(CatalogValue.__table__.insert(),
+                                    [dict(row.as_values(), entry_id=entry.id) for row in record.rows])
+                if self.text_index:
+                    words = [record.name, record.path, record.dataset, *(row.text for row in record.rows if row.text)]
+                    session.execute(text(f"INSERT INTO {TEXT_INDEX} (rowid, body) VALUES (:id, :body)"),
+                                    {"id": entry.id, "body": "\n".join(words)})
+
+    def forget(self, repository: str, paths: Iterable[str]) -> None:
+        """Entries of files that are gone."""
+        with self._write() as session:
+            self._forget(session, repository, list(paths))
+
+    def _forget(self, session: Session, repository: str, paths: list[str]) -> None:
+        for start in range(0, len(paths), 500):
+            chunk = paths[start:start + 500]
+            ids = select(CatalogEntry.id).where(CatalogEntry.repository == repository, CatalogEntry.path.in_(chunk))
+            if self.text_index:
+                gone = [row[0] for row in session.execute(ids)]
+                if gone:
+                    session.execute(text(f"DELETE FROM {TEXT_INDEX} WHERE rowid IN ({','.join(map(str, gone))})"))
+            session.execute(delete(CatalogValue).where(CatalogValue.entry_id.in_(ids)))
+            session.execute(delete(CatalogEntry).where(CatalogEntry.repository == repository,
+                                                       CatalogEntry.path.in_(chunk)))
+
+    # -- searching -----------------------------------------------------------------------------
+    def search(self, tree: dict[str, Any] | None, caller: Caller, sort: str = "path", cursor: str | None = None,
+               limit: int = PAGE, facets: Iterable[str] = ()) -> SearchPage:
+        descending = sort.startswith("-")
+        field_name = sort.lstrip("-")
+        if field_name not in SORTABLE:
+            raise BadParameter(f"Cannot sort by {sort!r}.", hint=f"Sort by {', '.join(SORTABLE)} (- for descending).")
+        if not 1 <= limit <= MAX_PAGE:
+            raise BadParameter(f"'limit' must be between 1 and {MAX_PAGE}, not {limit}.")
+        where = access(caller) if tree is None else and_(access(caller), condition(tree, caller, self.text_index))
+        column = getattr(CatalogEntry, field_name)
+        blank: Any = "" if FIELDS.get(field_name) == "text" else -1.0
+        # Columns that are never NULL sort as they are, so their index serves the order.
+        key = column if field_name in ("name", "path", "repository") else func.coalesce(column, blank)
+        query = select(CatalogEntry, key).where(where)
+        if cursor is not None:
+            after_value, after_id = _decode_cursor(cursor)
+            later = tuple_(key, CatalogEntry.id) < tuple_(after_value, after_id) if descending else \
+                tuple_(key, CatalogEntry.id) > tuple_(after_value, after_id)
+            query = query.where(later)
+        order = (key.desc(), CatalogEntry.id.desc()) if descending else (key.asc(), CatalogEntry.id.asc())
+        query = query.order_by(*order).limit(limit + 1)
+        with self._read() as session:
+            rows = session.execute(query).all()
+            total = session.execute(select(func.count()).select_from(CatalogEntry).where(where)).scalar_one()
+            counted = {name: self._facet(session, name, where, caller) for name in facets}
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(rows[-1][1], rows[-1][0].id) if more and rows else None
+        return SearchPage([entry.to_json() for entry, _ in rows], next_cursor, total, counted)
+
+    def _facet(self, session: Session, name: str, where: Any, caller: Caller) -> list[dict[str, Any]]:
+        if name in FACET_FIELDS:
+            column = getattr(CatalogEntry, name)
+            query = select(column, func.count()).where(where, column.is_not(None)).group_by(column)
+        elif name == "tag":
+            query = (select(Annotation.value, func.count(func.distinct(CatalogEntry.id)))
+                     .join(Annotation, same_entry())
+                     .where(where, Annotation.kind == "tag", visible_annotations(caller))
+                     .group_by(Annotation.value))
+        elif name.startswith(("meta.", "desc.", "data.")):
+            namespace, key = name.split(".", 1)
+            query = (select(CatalogValue.text, func.count(func.distinct(CatalogEntry.id)))
+                     .join(CatalogValue, CatalogValue.entry_id == CatalogEntry.id)
+                     .where(where, CatalogValue.namespace == namespace, CatalogValue.key == key,
+                            CatalogValue.text.is_not(None))
+                     .group_by(CatalogValue.text))
+        else:
+            raise BadParameter(f"No facet {name!r}.",
+                               hint=f"Facets: {', '.join(FACET_FIELDS)}, tag, or a meta./desc. key with text values.")
+        counts = session.execute(query.order_by(func.count().desc()).limit(FACET_VALUES)).all()
+        return [{"value": value, "count": int(count)} for value, count in counts]
+
+    def keys(self, caller: Caller, prefix: str = "", limit: int = 50) -> list[str]:
+        """Key paths the caller's entries have, starting with ``prefix`` (completion)."""
+        namespace, _, start = prefix.partition(".")
+        query = (select(CatalogValue.namespace, CatalogValue.key).join(CatalogEntry,
+                                                                       CatalogValue.entry_id == CatalogEntry.id)
+                 .where(access(caller)).distinct().limit(limit))
+        if namespace in ("meta", "desc", "data"):
+            query = query.where(CatalogValue.namespace == namespace, CatalogValue.key.startswith(start))
+        with self._read() as session:
+            return sorted(f"{ns}.{key}" for ns, key in session.execute(query))
+
+    # -- annotations ---------------------------------------------------------------------------
+    def annotations(self, caller: Caller, repository: str, path: str, dataset: str = "") -> list[dict[str, Any]]:
+        with self._read() as session:
+            rows = session.scalars(select(Annotation).where(
+                Annotation.repository == repository, Annotation.path == path, Annotation.dataset == dataset,
+                visible_annotations(caller)).order_by(Annotation.id)).all()
+            return [row.to_json() for row in rows]
+
+    def annotate(self, caller: Caller, repository: str, path: str, dataset: str, kind: str, value: str,
+                 visibility: str, group: str | None) -> dict[str, Any]:
+        _check_annotation(kind, value, visibility, group, caller)
+        now = utcnow()
+        with self._write() as session:
+            if kind == "tag":
+                same = session.scalars(select(Annotation).where(
+                    Annotation.repository == repository, Annotation.path == path, Annotation.dataset == dataset,
+                    Annotation.kind == "tag", Annotation.value == value, Annotation.author == caller.user,
+                    Annotation.visibility == visibility)).first()
+                if same is not None:  # tagging twice is tagging once
+                    return same.to_json()
+            row = Annotation(repository=repository, path=path, dataset=dataset, kind=kind, value=value,
+                             author=caller.user, visibility=visibility, group=group, created=now, modified=now)
+            session.add(row)
+            session.flush()
+            session.add(AnnotationChange(annotation_id=row.id, action="created", who=caller.user, when=now,
+                                         before=None))
+            return row.to_json()
+
+    def change_annotation(self, caller: Caller, annotation_id: int, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Change (or with ``changes`` None, delete) an annotation the caller wrote; others are 404."""
+        with self._write() as session:
+            row = session.get(Annotation, annotation_id)
+            if row is None or row.author != caller.user or row.repository not in caller.readable:
+                raise NotFound(f"No annotation {annotation_id} of yours.")
+            before = {"value": row.value, "visibility": row.visibility, "group": row.group}
+            now = utcnow()
+            if changes is None:
+                session.add(AnnotationChange(annotation_id=row.id, action="deleted", who=caller.user, when=now,
+                                             before=before))
+                session.delete(row)
+                return None
+            unknown = set(changes) - {"value", "visibility", "group"}
+            if unknown:
+                raise BadParameter(f"An annotation's {', '.join(sorted(unknown))} cannot change.",
+                                   hint="Change its value, visibility or group.")
+            merged = {**before, **changes}
+            _check_annotation(row.kind, merged["value"], merged["visibility"], merged["group"], caller)
+            row.value, row.visibility, row.group, row.modified = (merged["value"], merged["visibility"],
+                                                                  merged["group"], now)
+            session.add(AnnotationChange(annotation_id=row.id, action="changed", who=caller.user, when=now,
+                                         before=before))
+            return row.to_json()
+
+    def history(self, caller: Caller, annotation_id: int) -> list[dict[str, Any]]:
+        with self._read() as session:
+            row = session.get(Annotation, annotation_id)
+            changes = session.scalars(select(AnnotationChange).where(
+                AnnotationChange.annotation_id == annotation_id).order_by(AnnotationChange.id)).all()
+            mine = any(change.who == caller.user for change in changes)
+            if not mine and (row is None or row.repository not in caller.readable or not _sees(row, caller)):
+                raise NotFound(f"No annotation {annotation_id}.")
+            return [{"action": c.action, "who": c.who, "when": c.when.isoformat(), "before": c.before}
+                    for c in changes]
+
+
+def _sees(row: Annotation, caller: Caller) -> bool:
+    return (row.visibility == "readers" or (row.visibility == "private" and row.author == caller.user)
+            or (row.visibility == "group" and row.group in caller.groups))
+
+
+def _check_annotation(kind: str, value: Any, visibility: str, group: str | None, caller: Caller) -> None:
+    if kind not in ("tag", "note"):
+        raise BadParameter(f"An annotation is a 'tag' or a 'note', not {kind!r}.")
+    if not isinstance(value, str) or not value.strip() or (kind == "tag" and (len(value) > 200 or "\n" in value)):
+        raise BadParameter(f"A {kind} needs a {'short one-line ' if kind == 'tag' else ''}text value.",
+                           hint="Tags are words such as 'good' or 'calibration'; notes may be longer.")
+    if len(value) > 100_000:
+        raise BadParameter("A note holds at most 100,000 characters.")
+    if visibility not in VISIBILITIES:
+        raise BadParameter(f"Visibility is one of {', '.join(VISIBILITIES)}, not {visibility!r}.")
+    if visibility == "group" and (not group or group not in caller.groups):
+        raise BadParameter(f"A group annotation names one of your groups, not {group!r}.",
+                           hint=f"Your groups: {', '.join(caller.groups) or 'none'}.")
+
+
+def _encode_cursor(value: Any, entry_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([value, entry_id]).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, int]:
+    try:
+        value, entry_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(entry_id, int) or not isinstance(value, (str, int, float)):
+            raise ValueError
+        return value, entry_id
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise BadParameter("This cursor is not one a search answered.",
+                           hint="Pass the 'cursor' of the previous page as it came.") from None
