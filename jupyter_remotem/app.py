@@ -310,6 +310,11 @@ class RemotemApp(ExtensionApp):
         60.0, help="Seconds between rounds of job housekeeping (activity for the idle culler, retention)."
     ).tag(config=True)
 
+    catalog_refresh = Float(
+        0.0, help="Seconds between re-indexing runs of every repository for the catalog (0: only when asked, "
+        "POST remotem/api/search/index). Each run is an index job that opens only what changed."
+    ).tag(config=True)
+
     job_stale_after = Float(
         STALE_AFTER_S, help="Seconds without a heartbeat after which a running job's worker counts as gone and "
         "the job is queued again (workers report every second)."
@@ -526,6 +531,19 @@ class RemotemApp(ExtensionApp):
         look()
         self._recovery = PeriodicCallback(look, self.job_recovery_interval * 1000)
         self._recovery.start()
+        self._catalog_refresh = None
+        if self.catalog_refresh > 0:
+            from .catalog.schedule import refresh
+
+            def reindex() -> None:
+                try:
+                    services.executor.submit(refresh, services)
+                except RuntimeError:
+                    pass
+
+            reindex()
+            self._catalog_refresh = PeriodicCallback(reindex, self.catalog_refresh * 1000)
+            self._catalog_refresh.start()
 
     def _state_dir(self) -> Path:
         from jupyter_core.paths import jupyter_data_dir
@@ -543,6 +561,8 @@ class RemotemApp(ExtensionApp):
             self._housekeeping.stop()
         if getattr(self, "_recovery", None) is not None:
             self._recovery.stop()
+        if getattr(self, "_catalog_refresh", None) is not None:
+            self._catalog_refresh.stop()
         if services is not None:
             services.executor.shutdown(wait=False, cancel_futures=True)
             services.cluster.close()

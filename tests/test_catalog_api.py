@@ -160,3 +160,27 @@ async def test_the_client_queries_and_opens_what_it_finds(jp_fetch, client):  # 
     assert len(table) == results.total and {"repository", "path", "shape"} <= set(table.columns)
     text = await in_thread(client.search, "format:npy")
     assert [h.path for h in await in_thread(list, text)] == ["scan.npy"] and text.query == Format("npy").to_json()
+
+
+async def test_saved_searches_are_named_owned_and_run_again(jp_fetch, client):  # noqa: F811
+    from jupyter_remotem.client import Format
+
+    await index(jp_fetch, "demo")
+    saved = await in_thread(client.save_search, "npy files", Format("npy"))
+    assert saved["name"] == "npy files" and saved["query"] == {"op": "format", "value": "npy"}
+    code, again = await call(jp_fetch, "POST", "search", "saved", body={"name": "npy files", "query": "format:mib"})
+    assert code == 409 and "overwrite" in again["error"]["hint"]
+    code, replaced = await call(jp_fetch, "POST", "search", "saved",
+                                body={"name": "npy files", "query": "format:npy OR format:mib", "overwrite": True})
+    assert code == 201 and replaced["id"] == saved["id"]
+    listed = await in_thread(client.saved_searches)
+    assert [s["name"] for s in listed] == ["npy files"]
+    code, ran = await call(jp_fetch, "GET", "search", "saved", str(saved["id"]))
+    assert code == 200 and {h["path"] for h in ran["hits"]} == {"scan.npy", "scan.mib"}
+    code, refused = await call(jp_fetch, "POST", "search", "saved",
+                               body={"name": "x", "query": "tag:a", "visibility": "group", "group": "astro"})
+    assert code == 400 and "one of your groups" in refused["error"]["message"]
+    code, _ = await call(jp_fetch, "DELETE", "search", "saved", str(saved["id"]))
+    assert code == 204 and await in_thread(client.saved_searches) == []
+    code, gone = await call(jp_fetch, "GET", "search", "saved", str(saved["id"]))
+    assert code == 404, gone

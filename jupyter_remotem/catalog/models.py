@@ -131,4 +131,27 @@ class AnnotationChange(Base):
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
-CATALOG_TABLES = [CatalogEntry.__table__, CatalogValue.__table__, Annotation.__table__, AnnotationChange.__table__]
+class SavedSearch(Base):
+    """A named query of its owner's, for them alone or shared with one of their groups."""
+
+    __tablename__ = "remotem_catalog_saved"
+    __table_args__ = (UniqueConstraint("owner", "name", name="uq_remotem_catalog_saved"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    query: Mapped[Any] = mapped_column(JSON)
+    #: "private" or "group".
+    visibility: Mapped[str] = mapped_column(String(16))
+    group: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "owner": self.owner, "name": self.name, "query": self.query,
+                "visibility": self.visibility, "group": self.group, "created": self.created.isoformat(),
+                "modified": self.modified.isoformat()}
+
+
+CATALOG_TABLES = [CatalogEntry.__table__, CatalogValue.__table__, Annotation.__table__, AnnotationChange.__table__,
+                  SavedSearch.__table__]

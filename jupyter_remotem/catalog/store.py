@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import BadParameter, NotFound
+from ..errors import BadParameter, Conflict, NotFound
 from ..jobs.models import Base, utcnow
 from ..jobs.store import JobStore
 from .flatten import Row
-from .models import CATALOG_TABLES, Annotation, AnnotationChange, CatalogEntry, CatalogValue
+from .models import CATALOG_TABLES, Annotation, AnnotationChange, CatalogEntry, CatalogValue, SavedSearch
 from .query import FIELDS
 from .sql import TEXT_INDEX, Caller, access, condition, same_entry, visible_annotations
 
@@ -276,6 +276,53 @@ class CatalogStore:
                 raise NotFound(f"No annotation {annotation_id}.")
             return [{"action": c.action, "who": c.who, "when": c.when.isoformat(), "before": c.before}
                     for c in changes]
+
+
+    # -- saved searches --------------------------------------------------------------------------
+    def saved(self, caller: Caller) -> list[dict[str, Any]]:
+        """The caller's saved searches and those shared with their groups, by name."""
+        shared = and_(SavedSearch.visibility == "group", SavedSearch.group.in_(caller.groups or ("",)))
+        with self._read() as session:
+            rows = session.scalars(select(SavedSearch).where(or_(SavedSearch.owner == caller.user, shared))
+                                   .order_by(SavedSearch.name, SavedSearch.id)).all()
+            return [row.to_json() for row in rows]
+
+    def save(self, caller: Caller, name: Any, tree: dict[str, Any], visibility: str = "private",
+             group: str | None = None, overwrite: bool = False) -> dict[str, Any]:
+        """Save (or with ``overwrite`` replace) the caller's search ``name``."""
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise BadParameter("A saved search needs a name of 1 to 200 characters.")
+        if visibility not in ("private", "group"):
+            raise BadParameter(f"A saved search is 'private' or shared with a 'group', not {visibility!r}.")
+        if visibility == "group" and (not group or group not in caller.groups):
+            raise BadParameter(f"A shared search names one of your groups, not {group!r}.",
+                               hint=f"Your groups: {', '.join(caller.groups) or 'none'}.")
+        now = utcnow()
+        with self._write() as session:
+            row = session.scalars(select(SavedSearch).where(SavedSearch.owner == caller.user,
+                                                            SavedSearch.name == name.strip())).first()
+            if row is not None and not overwrite:
+                raise Conflict(f"You have a saved search named {name.strip()!r}.",
+                               hint='Choose another name, or send "overwrite": true to replace it.')
+            if row is None:
+                row = SavedSearch(owner=caller.user, name=name.strip(), created=now)
+                session.add(row)
+            row.query, row.visibility, row.group, row.modified = tree, visibility, group, now
+            session.flush()
+            return row.to_json()
+
+    def saved_one(self, caller: Caller, saved_id: int) -> dict[str, Any]:
+        found = [row for row in self.saved(caller) if row["id"] == saved_id]
+        if not found:
+            raise NotFound(f"No saved search {saved_id}.")
+        return found[0]
+
+    def unsave(self, caller: Caller, saved_id: int) -> None:
+        with self._write() as session:
+            row = session.get(SavedSearch, saved_id)
+            if row is None or row.owner != caller.user:
+                raise NotFound(f"No saved search {saved_id} of yours.")
+            session.delete(row)
 
 
 def _sees(row: Annotation, caller: Caller) -> bool:

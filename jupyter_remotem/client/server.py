@@ -21,6 +21,7 @@ from .dataset import RemoteDataset
 from .discovery import ServerAddress, find_server
 from .errors import NotFound, RemotemError
 from .jobs import Job, clear_finished
+from .query import tree_of
 from .search import SearchResults
 
 if TYPE_CHECKING:
@@ -155,6 +156,17 @@ class Client:
         (``Key("desc.beam_energy").between(150, 250, "keV") & Tag("good")``), its JSON tree, or
         the text syntax.  Lazy: pages are fetched as the results are iterated."""
         return SearchResults(self, query, sort, tuple(facets), page_size)
+
+    def save_search(self, name: str, query: Any, visibility: str = "private", group: str | None = None,
+                    overwrite: bool = False) -> dict[str, Any]:
+        """Save a query under ``name``, for you or shared with one of your groups."""
+        body = {"name": name, "query": tree_of(query), "visibility": visibility, "group": group,
+                "overwrite": overwrite}
+        return self.connection.post_json("search", "saved", body=body)
+
+    def saved_searches(self) -> list[dict[str, Any]]:
+        """Your saved searches and those your groups share (run one with ``c.search(saved["query"])``)."""
+        return self.connection.get_json("search", "saved")["saved"]
 
     def index(self, repository: str, path: str = "") -> Job:
         """(Re-)index a repository, or a folder or file of it, as a job: only what changed is opened."""

@@ -24,6 +24,8 @@ from .saves import SavesHandler
 from .search import (
     AnnotationHandler,
     AnnotationsHandler,
+    SavedSearchesHandler,
+    SavedSearchHandler,
     SearchHandler,
     SearchIndexHandler,
     SearchKeysHandler,
@@ -65,6 +67,8 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/search/keys/?", SearchKeysHandler),
         (rf"{API}/search/index/?", SearchIndexHandler),
         (rf"{API}/search/annotations/?", AnnotationsHandler),
+        (rf"{API}/search/saved/?", SavedSearchesHandler),
+        (rf"{API}/search/saved/(?P<saved_id>[0-9]{{1,18}})/?", SavedSearchHandler),
         (rf"{API}/search/annotations/(?P<annotation_id>[0-9]{{1,18}})/?", AnnotationHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/clear/?", JobsClearHandler),

@@ -175,3 +175,40 @@ class AnnotationHandler(CatalogHandler):
     async def get(self, annotation_id: str) -> None:
         """The annotation's history: who made and changed it, when, and what it was."""
         self.write_json({"history": await self.run_blocking(self.catalog.history, self.caller(), int(annotation_id))})
+
+
+class SavedSearchesHandler(CatalogHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        """Your saved searches and those your groups share."""
+        self.write_json({"saved": await self.run_blocking(self.catalog.saved, self.caller())})
+
+    @web.authenticated
+    async def post(self) -> None:
+        """``{"name", "query": tree | text, "visibility": "private" | "group", "group", "overwrite"}``."""
+        body = self.json_body()
+        if not isinstance(body, dict) or set(body) - {"name", "query", "visibility", "group", "overwrite"}:
+            raise BadParameter('POST search/saved takes {"name", "query", "visibility", "group", "overwrite"}.')
+        query = body.get("query")
+        tree = parse(query) if isinstance(query, str) else checked(query)
+        saved = await self.run_blocking(self.catalog.save, self.caller(), body.get("name"), tree,
+                                        body.get("visibility", "private"), body.get("group"),
+                                        bool(body.get("overwrite", False)))
+        self.set_status(201)
+        self.write_json(saved)
+
+
+class SavedSearchHandler(CatalogHandler):
+    @web.authenticated
+    async def get(self, saved_id: str) -> None:
+        """Run a saved search: its hits as ``POST search`` answers them (``?cursor=``, ``?facets=``)."""
+        saved = await self.run_blocking(self.catalog.saved_one, self.caller(), int(saved_id))
+        await self.answer_search(saved["query"], self.get_query_argument("sort", "path"),
+                                 self.get_query_argument("cursor", None) or None, self.query_int("limit", PAGE) or PAGE,
+                                 _facets(self.get_query_argument("facets", None)))
+
+    @web.authenticated
+    async def delete(self, saved_id: str) -> None:
+        await self.run_blocking(self.catalog.unsave, self.caller(), int(saved_id))
+        self.set_status(204)
+        self.finish()
