@@ -21,7 +21,7 @@ from ..compute.views import coarse_step, subsampled
 from ..errors import RemotemError
 from ..formats import list_arrays, open_dataset
 from ..formats.dataset import Dataset
-from ..file_formats import opens_as_dataset
+from ..file_formats import BY_KEY, opens_as_dataset
 from ..formats.provenance import read_provenance
 from ..storage.repository import Entry, Repository
 from .flatten import Row, rows_of
@@ -42,6 +42,8 @@ STATISTICS = {
 SAMPLE_FRAMES, SAMPLE_BYTES = 64, 64 * 1024**2
 #: Bytes of a ``.json`` file read as metadata.
 JSON_BYTES = 1024**2
+#: Files written to the catalog in one transaction.
+BATCH_FILES = 200
 
 
 @dataclass
@@ -86,9 +88,16 @@ def index_entries(repository: Repository, store: CatalogStore, under: str, entri
     known = store.indexed_files(repository.name, under)
     progress = Progress()
     present = set()
+    batch: list[tuple[str, list[EntryRecord]]] = []
+
+    def write() -> None:
+        store.replace_files(repository.name, batch, new=[path for path, _ in batch if path not in known])
+        batch.clear()
+        report(progress)
+
     for entry in entries:
         if stop():
-            return progress
+            break
         progress.seen += 1
         present.add(entry.path)
         if known.get(entry.path) == (entry.size, entry.mtime):
@@ -96,10 +105,13 @@ def index_entries(repository: Repository, store: CatalogStore, under: str, entri
         else:
             records = records_of(repository, entry)
             progress.unreadable += any(r.status != "ok" for r in records)
-            store.replace_file(repository.name, entry.path, records)
+            batch.append((entry.path, records))
             progress.indexed += 1
-        if progress.seen % 50 == 0:
-            report(progress)
+        if len(batch) >= BATCH_FILES or (not batch and progress.seen % BATCH_FILES == 0):
+            write()  # a crash loses at most one batch: the next run indexes it again
+    write()
+    if stop():
+        return progress
     gone = [path for path in known if path not in present]
     if gone:
         store.forget(repository.name, gone)
@@ -117,9 +129,11 @@ def records_of(repository: Repository, entry: Entry) -> list[EntryRecord]:
             base.rows = _json_rows(repository, entry.path)
         return [base]
     try:
-        arrays = list_arrays(repository, entry.path)
+        # A format of one array is described by opening it once; a container lists its arrays.
+        single = BY_KEY[entry.format].lister is None if entry.format in BY_KEY else True
+        arrays = [] if single else list_arrays(repository, entry.path)
         provenance = _provenance_rows(repository, entry.path)
-        single = len(arrays) == 1 and arrays[0]["path"] == "/"
+        single = single or (len(arrays) == 1 and arrays[0]["path"] == "/")
         _describe_into(base, repository, entry.path, None)
         base.rows += provenance
         if single:

@@ -111,26 +111,33 @@ class CatalogStore:
 
     def replace_file(self, repository: str, path: str, records: list[EntryRecord]) -> None:
         """The entries of one file, instead of those it had."""
+        self.replace_files(repository, [(path, records)])
+
+    def replace_files(self, repository: str, files: list[tuple[str, list[EntryRecord]]],
+                      new: Iterable[str] = ()) -> None:
+        """The entries of several files in one transaction, instead of those they had (``new``:
+        paths the caller knows were never indexed, which need nothing removed)."""
+        fresh = set(new)
         with self._write() as session:
-            self._forget(session, repository, [path])
+            self._forget(session, repository, [path for path, _ in files if path not in fresh])
             now = utcnow()
-            for record in records:
-                entry = CatalogEntry(
-                    repository=record.repository, path=record.path, dataset=record.dataset, kind=record.kind,
-                    name=record.name, format=record.format, size=record.size, mtime=record.mtime,
-                    shape=record.shape, shape_text="x".join(map(str, record.shape)) if record.shape is not None
-                    else None, dtype=record.dtype, ndim=len(record.shape) if record.shape is not None else None,
-                    nav_ndim=record.nav_ndim, axes=record.axes, status=record.status, reason=record.reason,
-                    indexed=now)
-                session.add(entry)
-                session.flush()
-                if record.rows:
-                    session.execute(CatalogValue.__table__.insert(),
-                                    [dict(row.as_values(), entry_id=entry.id) for row in record.rows])
-                if self.text_index:
-                    words = [record.name, record.path, record.dataset, *(row.text for row in record.rows if row.text)]
-                    session.execute(text(f"INSERT INTO {TEXT_INDEX} (rowid, body) VALUES (:id, :body)"),
-                                    {"id": entry.id, "body": "\n".join(words)})
+            entries = [(record, CatalogEntry(
+                repository=record.repository, path=record.path, dataset=record.dataset, kind=record.kind,
+                name=record.name, format=record.format, size=record.size, mtime=record.mtime, shape=record.shape,
+                shape_text="x".join(map(str, record.shape)) if record.shape is not None else None,
+                dtype=record.dtype, ndim=len(record.shape) if record.shape is not None else None,
+                nav_ndim=record.nav_ndim, axes=record.axes, status=record.status, reason=record.reason, indexed=now))
+                for _, records in files for record in records]
+            session.add_all([entry for _, entry in entries])
+            session.flush()
+            values = [dict(row.as_values(), entry_id=entry.id) for record, entry in entries for row in record.rows]
+            if values:
+                session.execute(CatalogValue.__table__.insert(), values)
+            if self.text_index and entries:
+                session.execute(text(f"INSERT INTO {TEXT_INDEX} (rowid, body) VALUES (:id, :body)"), [
+                    {"id": entry.id, "body": "\n".join([record.name, record.path, record.dataset,
+                                                        *(row.text for row in record.rows if row.text)])}
+                    for record, entry in entries])
 
     def forget(self, repository: str, paths: Iterable[str]) -> None:
         """Entries of files that are gone."""
