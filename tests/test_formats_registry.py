@@ -81,6 +81,10 @@ async def test_get_formats_serves_the_declarations(jp_fetch) -> None:
     zarr = next(fmt for fmt in answer["formats"] if fmt["key"] == "zarr")
     assert zarr == {"key": "zarr", "label": "Zarr", "suffixes": [".zarr"], "kind": "dataset", "folder": True,
                     "lists_arrays": True, "remote": BY_KEY["zarr"].remote}
+    from jupyter_remotem.jobs.exports import EXPORT_FORMATS
+
+    assert [f["key"] for f in answer["outputs"]["datasets"]] == list(EXPORT_FORMATS)
+    assert {"key": "png", "endings": [".png"]} in answer["outputs"]["results"]
 
 
 async def test_get_formats_takes_nothing_else(jp_fetch) -> None:

@@ -255,7 +255,7 @@ def job_body(operation: str, params: Any, output: str = "t.h5", **extra: Any) ->
         (job_body("cast", {"dtype": "uint8"}), "clip"),
         (job_body("cast", {"dtype": "float16"}), "overflow"),
         (job_body("cast", {"dtype": "complex64"}), "dtype"),
-        (job_body("cast", {"dtype": "float32"}, output="t.tif"), "hdf5"),
+        (job_body("cast", {"dtype": "float32"}, output="t.png"), "writes a new dataset, as hdf5, nexus"),
         (job_body("crop", {}, roi={"shape": "rectangle", "x": 0, "y": 0, "width": 4, "height": 4}), "roi"),
     ],
 )

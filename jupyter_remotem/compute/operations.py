@@ -34,6 +34,7 @@ from .transformations import (
     bin_plan,
     cast_plan,
     crop_plan,
+    export_plan,
     fft_plan,
     flip_plan,
     affine_plan,
@@ -585,6 +586,11 @@ for _operation in (
             Parameter("overwrite", {"type": "boolean"}, "replace files that exist at the target and differ", False),
             Parameter("priority", {"type": "integer"}, "higher runs first", 0),
         )),
+    Operation(
+        "export", "transformation",
+        "A copy of the dataset in the output's format — NeXus (.nxs), HDF5, a TIFF stack, HyperSpy (.hspy) or CSV — "
+        "with its calibrated axes and provenance, as a job (the format follows the output path).",
+        export_plan, requires=_no_scan),
     Operation(
         "crop", "transformation", "A new dataset of part of the scan and/or of the frames.", crop_plan,
         requires=_no_scan, chains=True,

@@ -298,6 +298,11 @@ def cast_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
     return TransformPlan(dataset, cast=cast)
 
 
+def export_plan(dataset: Dataset, params: dict[str, Any]) -> TransformPlan:
+    """The dataset as it is: what the job's output format makes of it is the export."""
+    return TransformPlan(dataset)
+
+
 def _turned(dataset: Dataset, kind: str, params: dict[str, Any], operation: str) -> TransformPlan:
     """The frames (``"on": "frame"``) or the scan (``"on": "scan"``) turned by ``kind``."""
     if params.get("on") == "scan":

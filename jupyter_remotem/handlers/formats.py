@@ -1,5 +1,6 @@
 """``GET formats``: the file formats the server knows (:mod:`..file_formats`) — how each is
-recognised, what the lab does with it and how it is read on remote storage."""
+recognised, what the lab does with it and how it is read on remote storage — and those a job
+writes: a reduction's result (``results``) and a transformed or exported dataset (``datasets``)."""
 
 from __future__ import annotations
 
@@ -13,4 +14,10 @@ class FormatsHandler(RemotemHandler):
     @web.authenticated
     async def get(self) -> None:
         self.set_header("Cache-Control", "private, max-age=3600")
-        self.write_json({"formats": formats_json()})
+        from ..jobs.exports import EXPORT_FORMATS
+        from ..jobs.requests import RESULT_FORMATS
+
+        self.write_json({"formats": formats_json(), "outputs": {
+            "results": [{"key": key, "endings": list(endings)} for key, endings in RESULT_FORMATS.items()],
+            "datasets": [{"key": f.key, "endings": list(f.endings), "description": f.description}
+                         for f in EXPORT_FORMATS.values()]}})

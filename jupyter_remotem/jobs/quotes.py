@@ -15,6 +15,7 @@ from ..compute.reductions import bytes_per_frame
 from ..compute.roi import roi_indices
 from ..storage.measured import MeasuredSpeeds, Speed
 from ..storage.repository import Repository
+from .exports import export_format_of
 from .requests import JobRequest
 
 
@@ -29,6 +30,8 @@ def quote_reduction(speeds: MeasuredSpeeds, repository: Repository, request: Job
     with reduction.open(repository) as dataset:
         plan = operation.plan_for(dataset, reduction.params)
         if operation.kind == "transformation":
+            export_format_of(request.output.format, request.output.path).check(plan.out_shape, plan.nav_ndim,
+                                                                               plan.out_dtype)
             bytes_read = plan.bytes_in()
             bytes_written = plan.bytes_out()
         else:

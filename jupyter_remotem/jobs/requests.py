@@ -14,13 +14,17 @@ from ..compute.reductions import ReductionRequest
 from ..errors import BadParameter
 from ..storage import paths
 from ..view_contract import check_view
+from .exports import EXPORT_FORMATS
 
 #: Priorities a request may ask for (configured boosts come on top); the store keeps 64-bit integers.
 PRIORITY_RANGE = (-1_000_000, 1_000_000)
 
 #: Output formats and the file name endings they are recognised by.
-OUTPUT_FORMATS = {"hdf5": (".h5", ".hdf5"), "hspy": (".hspy",), "npy": (".npy",), "tiff": (".tif", ".tiff"),
+#: What a reduction's result is written as (its arrays, or the one on screen).
+RESULT_FORMATS = {"hdf5": (".h5", ".hdf5"), "hspy": (".hspy",), "npy": (".npy",), "tiff": (".tif", ".tiff"),
                   "png": (".png",)}
+#: Every output format a job takes: a result's, or a transformed dataset's (:mod:`.exports`).
+OUTPUT_FORMATS = {**RESULT_FORMATS, **{f.key: f.endings for f in EXPORT_FORMATS.values()}}
 
 
 def check_priority(value: Any) -> int:
@@ -64,7 +68,8 @@ class OutputSpec:
         if fmt not in OUTPUT_FORMATS:
             raise BadParameter(
                 f"Unknown output format {fmt!r}.",
-                hint=f"One of {', '.join(OUTPUT_FORMATS)}, or a path ending in .h5, .hspy, .npy, .tif or .png.",
+                hint=f"One of {', '.join(OUTPUT_FORMATS)}, or a path ending in "
+                     + ", ".join(e for endings in OUTPUT_FORMATS.values() for e in endings) + ".",
             )
         overwrite = body.get("overwrite", False)
         if not isinstance(overwrite, bool):
@@ -118,9 +123,14 @@ class JobRequest:
             raise BadParameter(f"'{reduction.operation}' answers at once; it needs no job.",
                                hint="Use POST remotem/api/reductions.")
         if operation.kind == "transformation":
-            if output.format != "hdf5":
-                raise BadParameter(f"'{operation.name}' writes a new dataset, which is stored as HDF5, not "
-                                   f"{output.format}.", hint="Give the output an .h5 path.")
+            if output.format not in EXPORT_FORMATS or output.array is not None:
+                raise BadParameter(f"'{operation.name}' writes a new dataset, as {', '.join(EXPORT_FORMATS)}; not "
+                                   f"{output.format}.", hint="Give the output an .h5, .nxs, .tif, .hspy or .csv path.")
+        elif output.format not in RESULT_FORMATS:
+            raise BadParameter(f"A result of '{operation.name}' is written as {', '.join(RESULT_FORMATS)}; not "
+                               f"{output.format}.",
+                               hint="Write the result as HDF5, then export its arrays, or run a transformation.")
+        if operation.kind == "transformation":
             if reduction.roi is not None:
                 raise BadParameter(f"'{operation.name}' works on the whole scan; it takes no 'roi'.",
                                    hint='To keep part of the scan, use "crop" with a "nav" range.')

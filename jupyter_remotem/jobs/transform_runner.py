@@ -26,7 +26,7 @@ from ..compute.executor import Cancelled, Progress, read_partition
 from ..compute.transformations import Slab, TransformPlan
 from ..errors import RemotemError
 from ..formats.axes import axes_attributes
-from ..formats.hdf5_writer import DATASET, SlabFile, row_chunks
+from ..formats.hdf5_writer import SlabFile, row_chunks
 from ..storage.registry import RepositoryRegistry
 from .models import Job
 from .output import OutputWriter
@@ -34,6 +34,7 @@ from .provenance import hdf5_attributes, provenance
 from .rate import SteadyRate
 from .requests import OutputSpec
 from .runner import JobContext, Outcome, Throttle, start_job
+from .exports import export_format_of
 from .store import JobStore
 
 
@@ -101,15 +102,18 @@ def run_transformation_job(context: JobContext) -> Outcome:
     request, spec, source_repository = start.request, start.request.reduction, start.source_repository
     writer, operation, source = start.writer, start.operation, start.source
     started = time.perf_counter()
+    export = export_format_of(request.output.format, request.output.path)
     local = writer.repository.local_path(writer.temporary())
     path = Path(local) if local is not None else _scratch_file(context.scratch_dir, job.id, request.output.path)
+    # An export to another format first writes the slab file in the scratch folder, then converts it.
+    slab_path = path if export.write is None else _scratch_file(context.scratch_dir, job.id, "slabs.h5")
     if local is not None:
         writer.makedirs()
     with spec.open(source_repository) as dataset:
         plan = operation.plan_for(dataset, spec.params)
         slabs = plan.slabs(context.partition_bytes)
         record = provenance(request, job.owner, job.id, context.worker_id, source, dataset)
-        target = _output_file(path, plan, record)
+        target = _output_file(slab_path, plan, record)
         done = written_slabs(context.store, job.id, slabs, target.write_id)
         total = sum(slab.partition.n_frames for slab in slabs)
         resumed = sum(slab.partition.n_frames for slab in slabs if slab.index in done)
@@ -134,15 +138,22 @@ def run_transformation_job(context: JobContext) -> Outcome:
             steady.paused(throttle.after(nbytes))
     if context.cancel.is_set():
         raise Cancelled("Stopped before the result was put in place.")
+    if export.write is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)  # what an attempt that crashed while converting left
+        export.write(slab_path, path, record)
+        slab_path.unlink(missing_ok=True)
     if local is None:
         writer.makedirs()
         writer.repository.fs.put_file(str(path), writer.repository.full_path(writer.temporary()))
     writer.publish()
     if local is None:
         shutil.rmtree(path.parent, ignore_errors=True)
+    elif export.write is not None:
+        shutil.rmtree(slab_path.parent, ignore_errors=True)  # the scratch folder the slab file was in
     size = writer.repository.info(request.output.path).size
-    result = {"repository": writer.repository.name, "path": request.output.path, "size": size, "format": "hdf5",
-              "dataset": "/" + DATASET, "shape": list(plan.out_shape), "dtype": plan.out_dtype.str}
+    result = {"repository": writer.repository.name, "path": request.output.path, "size": size, "format": export.key,
+              "dataset": export.dataset, "shape": list(plan.out_shape), "dtype": plan.out_dtype.str}
     return Outcome([result], operation.name, source_repository.name, read, time.perf_counter() - started,
                    len(slabs), len(done), steady.nbytes, steady.seconds)
 
