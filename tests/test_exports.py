@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tifffile
 from _api import call
+from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
 from _results import jp_server_config, repositories, run_job, stop_worker  # noqa: F401 - fixtures
 
 
@@ -115,3 +116,14 @@ async def test_csv_of_a_line_of_frames_and_refusals(jp_fetch, tmp_path, demo_dir
         "repository": "demo", "path": "scan.h5", "operation": "frame_stats",
         "output": {"repository": "results", "path": "stats.nxs"}})
     assert code == 400 and "A result of 'frame_stats'" in refused["error"]["message"], refused
+
+
+async def test_the_client_exports_a_chain(jp_fetch, client, tmp_path, demo_dir):  # noqa: F811
+    ds = await in_thread(client.open, "demo", "scan.npy")
+    job = await in_thread(ds.crop(nav=[(0, 2), (0, 3)]).export, "small.nxs", repository="results")
+    await in_thread(job.wait, progress=False)
+    with h5py.File(tmp_path / "results" / "small.nxs", "r") as f:
+        np.testing.assert_array_equal(f["entry/data/data"][()], np.load(demo_dir / "scan.npy")[:2, :3])
+    whole = await in_thread(ds.export, "whole.tif", repository="results")
+    await in_thread(whole.wait, progress=False)
+    assert tifffile.imread(tmp_path / "results" / "whole.tif").shape == np.load(demo_dir / "scan.npy").shape
