@@ -20,10 +20,10 @@ from sqlalchemy import and_, delete, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import BadParameter, Conflict, NotFound
-from ..jobs.models import Base, utcnow
+from ..jobs.models import utcnow
 from ..jobs.store import JobStore
 from .flatten import Row
-from .models import CATALOG_TABLES, Annotation, AnnotationChange, CatalogEntry, CatalogValue, SavedSearch
+from .models import Annotation, AnnotationChange, CatalogEntry, CatalogValue, SavedSearch
 from .query import FIELDS
 from .sql import TEXT_INDEX, Caller, access, condition, same_entry, visible_annotations
 
@@ -76,7 +76,7 @@ class CatalogStore:
             if self.jobs.is_postgresql:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": zlib.crc32(b"remotem_catalog_schema")})
-            Base.metadata.create_all(connection, tables=CATALOG_TABLES)
+            # The tables are the migrations' (made with the job store); the word index is SQLite's own.
             self.text_index = False
             if not self.jobs.is_postgresql:
                 try:

@@ -170,20 +170,28 @@ class JobStore:
         self.engine.dispose()
 
     def _create_schema(self) -> None:
-        """Create missing tables; several processes may start at once, so creation is serialised.
-        A database made before the ledger of written files gets it filled from its jobs' results."""
+        """Bring the schema to the newest migration (:mod:`..migrations`); several processes may
+        start at once, so this is serialised.  A database made before migrations is first brought
+        to the baseline as it always was — missing tables created, later columns added, the ledger
+        of written files filled from its jobs' results — then stamped with it."""
+        from .. import migrations
+        from ..catalog import models as _catalog_models  # noqa: F401 - the baseline holds the catalog's tables
+
         with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
             if self.is_postgresql:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": zlib.crc32(b"remotem_jobs_schema")})
             existing = inspect(connection)
-            upgrading = existing.has_table(Job.__tablename__) and not existing.has_table(WrittenFile.__tablename__)
-            Base.metadata.create_all(connection)
-            _add_missing_columns(connection)
-            if upgrading:
-                with Session(connection) as session:
-                    ledger.backfill(session)
-                    session.flush()
+            if existing.has_table(Job.__tablename__) and migrations.current(connection) is None:
+                upgrading = not existing.has_table(WrittenFile.__tablename__)
+                Base.metadata.create_all(connection)
+                _add_missing_columns(connection)
+                if upgrading:
+                    with Session(connection) as session:
+                        ledger.backfill(session)
+                        session.flush()
+                migrations.stamp(connection)
+            migrations.upgrade(connection)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

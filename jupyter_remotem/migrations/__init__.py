@@ -1,0 +1,56 @@
+"""The job store's schema, as Alembic migrations: a database of any earlier version upgrades on
+start-up, and a new one is made by the same scripts (``versions/``).
+
+Databases made before migrations existed (by ``create_all`` and added columns) are brought to
+the baseline the way they always were, then stamped with it, so every database has a recorded
+revision from then on.  Migrations run inside the caller's transaction, which holds the store's
+schema lock (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so servers and
+workers starting together upgrade once.
+
+A new migration: change the models, then ``alembic -c jupyter_remotem/migrations/alembic.ini
+revision --autogenerate -m "what changed"`` against a database at the current head, and read
+the script it writes before committing it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+#: The revision that holds the schema as it was when migrations began.
+BASELINE = "0001"
+
+
+def _config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(connection: Any) -> None:
+    """Bring the database of ``connection`` to the newest revision."""
+    from alembic import command
+
+    command.upgrade(_config(connection), "head")
+
+
+def stamp(connection: Any, revision: str = BASELINE) -> None:
+    """Record ``revision`` as the database's without running anything (a pre-migration database)."""
+    from alembic import command
+
+    command.stamp(_config(connection), revision)
+
+
+def current(connection: Any) -> str | None:
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config(None)).get_current_head()
