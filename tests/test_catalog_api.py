@@ -184,3 +184,32 @@ async def test_saved_searches_are_named_owned_and_run_again(jp_fetch, client):  
     assert code == 204 and await in_thread(client.saved_searches) == []
     code, gone = await call(jp_fetch, "GET", "search", "saved", str(saved["id"]))
     assert code == 404, gone
+
+
+async def test_curated_metadata_has_revisions_and_is_searchable(jp_fetch, tmp_path, client):  # noqa: F811
+    from jupyter_remotem.client.errors import Conflict
+
+    np.save(tmp_path / "results" / "grain.npy", np.ones((2, 2, 4, 4), np.float32))
+    await index(jp_fetch, "results")
+    first = await in_thread(client.curate, "results", "grain.npy", {"sample": {"name": "Si wedge", "tilt_deg": 3},
+                                                                    "operator": "alice"})
+    assert first["revision"] == 1
+    assert where(await search(jp_fetch, 'meta.curated/sample/name:"Si wedge"')) == {("grain.npy", None)}
+    assert where(await search(jp_fetch, "desc.tilt:[0.04rad TO 0.06rad]")) == {("grain.npy", None)}
+    second = await in_thread(lambda: client.curate("results", "grain.npy", {"sample": {"tilt_deg": None},
+                                                                            "operator": "bob"}, revision=1))
+    assert second["document"] == {"sample": {"name": "Si wedge"}, "operator": "bob"}
+    assert not where(await search(jp_fetch, "desc.tilt_deg:*"))  # the removed key is no longer found
+    with pytest.raises(Conflict, match="changed since revision 1"):
+        await in_thread(lambda: client.curate("results", "grain.npy", {"x": 1}, revision=1))
+    np.save(tmp_path / "results" / "grain.npy", np.zeros((2, 2, 4, 4), np.float32))  # the file changes
+    await index(jp_fetch, "results")
+    assert where(await search(jp_fetch, "meta.curated/operator:bob")) == {("grain.npy", None)}  # kept
+    state = await in_thread(client.curated, "results", "grain.npy")
+    assert [r["revision"] for r in state["history"]] == [1, 2] and state["history"][1]["patch"]["operator"] == "bob"
+    code, refused = await call(jp_fetch, "PATCH", "search", "curated",
+                               body={"repository": "demo", "path": "scan.h5", "patch": {"x": 1}})
+    assert code == 403 and "read-only" in refused["error"]["message"], refused
+    code, refused = await call(jp_fetch, "PATCH", "search", "curated",
+                               body={"repository": "results", "path": "grain.npy", "patch": []})
+    assert code == 400 and "Merge Patch" in refused["error"]["message"], refused

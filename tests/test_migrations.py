@@ -66,3 +66,23 @@ def test_a_database_from_before_migrations_keeps_its_jobs_and_is_stamped(databas
     assert store.get("old-job", "alice").phase == "COMPLETED"
     assert differences(store) == []
     store.close()
+
+
+def test_a_database_at_every_earlier_revision_upgrades_to_the_models(database_url):
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        config = migrations._config(connection)
+        revisions = [script.revision for script in ScriptDirectory.from_config(config).walk_revisions()][::-1]
+        assert revisions[0] == migrations.BASELINE and revisions[-1] == migrations.head()
+        command.upgrade(config, revisions[0])
+    for revision in revisions[1:]:  # one revision at a time, as servers of each version would have
+        with engine.begin() as connection:
+            command.upgrade(migrations._config(connection), revision)
+            assert migrations.current(connection) == revision
+    engine.dispose()
+    store = JobStore(database_url)
+    assert differences(store) == []
+    store.close()

@@ -35,11 +35,13 @@ class Row:
     low: float | None = None
     high: float | None = None
     unit: str | None = None
+    #: None for what the file says; "curated" for the curated layer.
+    source: str | None = None
 
     def as_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {"namespace": self.namespace, "key": self.key[:512], "text": self.text,
                                   "low": self.low, "high": self.high, "unit": self.unit,
-                                  "base_low": None, "base_high": None, "dimension": None}
+                                  "base_low": None, "base_high": None, "dimension": None, "source": self.source}
         if self.unit and self.low is not None and self.high is not None:
             converted = to_base(self.unit)
             if converted is not None:

@@ -86,6 +86,8 @@ class CatalogValue(Base):
     base_low: Mapped[float | None] = mapped_column(Float, nullable=True)
     base_high: Mapped[float | None] = mapped_column(Float, nullable=True)
     dimension: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    #: Where the value came from: None for the file itself, "curated" for the curated layer.
+    source: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Annotation(Base):
@@ -153,5 +155,29 @@ class SavedSearch(Base):
                 "modified": self.modified.isoformat()}
 
 
+class CuratedRevision(Base):
+    """One revision of the curated metadata of an entry: the whole document after a JSON Merge
+    Patch, by whom and when (the newest revision is the current one; none are ever changed)."""
+
+    __tablename__ = "remotem_catalog_curated"
+    __table_args__ = (
+        UniqueConstraint("repository", "path", "dataset", "revision", name="uq_remotem_catalog_curated"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repository: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(2048))
+    dataset: Mapped[str] = mapped_column(String(1024), default="")
+    revision: Mapped[int] = mapped_column(Integer)
+    document: Mapped[Any] = mapped_column(JSON)
+    patch: Mapped[Any] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(200))
+    when: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"revision": self.revision, "document": self.document, "patch": self.patch, "author": self.author,
+                "when": self.when.isoformat()}
+
+
 CATALOG_TABLES = [CatalogEntry.__table__, CatalogValue.__table__, Annotation.__table__, AnnotationChange.__table__,
-                  SavedSearch.__table__]
+                  SavedSearch.__table__, CuratedRevision.__table__]

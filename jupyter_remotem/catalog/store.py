@@ -13,7 +13,7 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, text, tuple_
@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import BadParameter, Conflict, NotFound
 from ..jobs.models import utcnow
 from ..jobs.store import JobStore
-from .flatten import Row
-from .models import Annotation, AnnotationChange, CatalogEntry, CatalogValue, SavedSearch
+from .flatten import Row, rows_of
+from .models import Annotation, AnnotationChange, CatalogEntry, CatalogValue, CuratedRevision, SavedSearch
 from .query import FIELDS
 from .sql import TEXT_INDEX, Caller, access, condition, same_entry, visible_annotations
 
@@ -130,7 +130,9 @@ class CatalogStore:
                 for _, records in files for record in records]
             session.add_all([entry for _, entry in entries])
             session.flush()
-            values = [dict(row.as_values(), entry_id=entry.id) for record, entry in entries for row in record.rows]
+            curated = self._current_documents(session, repository, [path for path, _ in files])
+            values = [dict(row.as_values(), entry_id=entry.id) for record, entry in entries
+                      for row in [*record.rows, *curated_rows(curated.get((record.path, record.dataset)))]]
             if values:
                 session.execute(CatalogValue.__table__.insert(), values)
             if self.text_index and entries:
@@ -285,6 +287,64 @@ class CatalogStore:
                     for c in changes]
 
 
+    # -- curated metadata ------------------------------------------------------------------------
+    @staticmethod
+    def _current_documents(session: Session, repository: str, paths: list[str]) -> dict[tuple[str, str], Any]:
+        """``(path, dataset) → document`` of the newest curated revision of entries of ``paths``."""
+        if not paths:
+            return {}
+        newest = (select(CuratedRevision.path, CuratedRevision.dataset, func.max(CuratedRevision.revision).label("r"))
+                  .where(CuratedRevision.repository == repository, CuratedRevision.path.in_(paths))
+                  .group_by(CuratedRevision.path, CuratedRevision.dataset).subquery())
+        rows = session.execute(select(CuratedRevision.path, CuratedRevision.dataset, CuratedRevision.document).join(
+            newest, and_(CuratedRevision.path == newest.c.path, CuratedRevision.dataset == newest.c.dataset,
+                         CuratedRevision.revision == newest.c.r)).where(CuratedRevision.repository == repository))
+        return {(path, dataset): document for path, dataset, document in rows}
+
+    def curated(self, repository: str, path: str, dataset: str = "") -> dict[str, Any]:
+        """The curated document of an entry, its revision (0: none yet) and every revision."""
+        with self._read() as session:
+            revisions = session.scalars(select(CuratedRevision).where(
+                CuratedRevision.repository == repository, CuratedRevision.path == path,
+                CuratedRevision.dataset == dataset).order_by(CuratedRevision.revision)).all()
+            history = [row.to_json() for row in revisions]
+        current = history[-1] if history else {"document": {}, "revision": 0}
+        return {"document": current["document"], "revision": current["revision"], "history": history}
+
+    def curate(self, caller: Caller, repository: str, path: str, dataset: str, patch: Any,
+               revision: int | None = None) -> dict[str, Any]:
+        """Apply a JSON Merge Patch (RFC 7396) to an entry's curated document as a new revision;
+        ``revision``: the one the caller last saw (another's change since is a 409)."""
+        if not isinstance(patch, dict) or not patch:
+            raise BadParameter("'patch' is a JSON Merge Patch (RFC 7396): an object of what changes.",
+                               hint='For example {"sample": {"name": "Si wedge"}, "old_key": null}: null removes.')
+        if len(json.dumps(patch)) > 1_000_000:
+            raise BadParameter("A curated document holds at most 1 MB of JSON.")
+        now = utcnow()
+        with self._write() as session:
+            current = session.scalars(select(CuratedRevision).where(
+                CuratedRevision.repository == repository, CuratedRevision.path == path,
+                CuratedRevision.dataset == dataset).order_by(CuratedRevision.revision.desc())).first()
+            number = current.revision if current is not None else 0
+            if revision is not None and revision != number:
+                raise Conflict(f"The curated metadata changed since revision {revision}: it is at {number}.",
+                               hint="Read it again (GET search/curated), then apply your change to that revision.")
+            document = merge_patch(current.document if current is not None else {}, patch)
+            row = CuratedRevision(repository=repository, path=path, dataset=dataset, revision=number + 1,
+                                  document=document, patch=patch, author=caller.user, when=now)
+            session.add(row)
+            ids = session.scalars(select(CatalogEntry.id).where(
+                CatalogEntry.repository == repository, CatalogEntry.path == path,
+                CatalogEntry.dataset == dataset)).all()
+            if ids:  # searchable at once: the entry's curated rows replaced
+                session.execute(delete(CatalogValue).where(CatalogValue.entry_id.in_(ids),
+                                                           CatalogValue.source == CURATED))
+                values = [dict(r.as_values(), entry_id=i) for i in ids for r in curated_rows(document)]
+                if values:
+                    session.execute(CatalogValue.__table__.insert(), values)
+            session.flush()
+            return row.to_json()
+
     # -- saved searches --------------------------------------------------------------------------
     def saved(self, caller: Caller) -> list[dict[str, Any]]:
         """The caller's saved searches and those shared with their groups, by name."""
@@ -330,6 +390,31 @@ class CatalogStore:
             if row is None or row.owner != caller.user:
                 raise NotFound(f"No saved search {saved_id} of yours.")
             session.delete(row)
+
+
+#: Where curated keys live among an entry's ``meta`` keys (``meta.curated/sample/name``), and the
+#: ``source`` of their rows.
+CURATED = "curated"
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge key by key, ``null`` removes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def curated_rows(document: Any) -> list[Row]:
+    """The rows of a curated document: ``meta.curated/<path>``, and its numbers as descriptors."""
+    if not document:
+        return []
+    return [replace(row, source=CURATED) for row in rows_of({CURATED: document})]
 
 
 def _sees(row: Annotation, caller: Caller) -> bool:

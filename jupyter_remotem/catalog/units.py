@@ -1,8 +1,8 @@
 """Units of descriptors and of queries, by pint: a value in kV and a query in V compare in volts.
 
 Every unit is reduced to SI base units once, with its dimensionality as a string
-(``[length] ** 2 * [mass] / [current] / [time] ** 3`` for a volt), so the database compares plain
-numbers of the same dimension.  A unit pint does not know is no unit: its values are compared
+(``[length] ** 2 * [mass] / [current] / [time] ** 3`` for a volt; ``[angle]`` for degrees and
+radians, which pint counts as ratios), so the database compares plain numbers of the same dimension.  A unit pint does not know is no unit: its values are compared
 as they are written.
 """
 
@@ -40,7 +40,13 @@ def to_base(unit: str) -> tuple[float, float, str] | None:
     except Exception:  # pint raises many kinds for a word that is not a unit
         return None
     dimension = str(one.dimensionality)
-    if dimension == "dimensionless" or not math.isfinite(float(one.magnitude)):
+    if dimension == "dimensionless":
+        # Angles are dimensionless to pint; their root unit, the radian, tells them from plain ratios.
+        factor, root = registry.get_root_units(unit)
+        if "radian" not in str(root):
+            return None
+        return float(factor), 0.0, "[angle]"
+    if not math.isfinite(float(one.magnitude)):
         return None
     return float(one.magnitude) - float(zero), float(zero), dimension
 

@@ -157,6 +157,18 @@ class Client:
         the text syntax.  Lazy: pages are fetched as the results are iterated."""
         return SearchResults(self, query, sort, tuple(facets), page_size)
 
+    def curated(self, repository: str, path: str, dataset: str | None = None) -> dict[str, Any]:
+        """An entry's curated metadata: ``document``, ``revision`` and every revision."""
+        return self.connection.get_json("search", "curated", repository=repository, path=path, dataset=dataset)
+
+    def curate(self, repository: str, path: str, patch: dict[str, Any], dataset: str | None = None,
+               revision: int | None = None) -> dict[str, Any]:
+        """Change an entry's curated metadata with a JSON Merge Patch (None removes a key); with
+        ``revision`` (the one you read), a change someone made since is a :class:`Conflict`."""
+        body = {"repository": repository, "path": path, "dataset": dataset or "", "patch": patch,
+                "revision": revision}
+        return self.connection.request("PATCH", "search", "curated", body=body).json()
+
     def save_search(self, name: str, query: Any, visibility: str = "private", group: str | None = None,
                     overwrite: bool = False) -> dict[str, Any]:
         """Save a query under ``name``, for you or shared with one of your groups."""

@@ -24,6 +24,7 @@ from .saves import SavesHandler
 from .search import (
     AnnotationHandler,
     AnnotationsHandler,
+    CuratedHandler,
     SavedSearchesHandler,
     SavedSearchHandler,
     SearchHandler,
@@ -68,6 +69,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/search/index/?", SearchIndexHandler),
         (rf"{API}/search/annotations/?", AnnotationsHandler),
         (rf"{API}/search/saved/?", SavedSearchesHandler),
+        (rf"{API}/search/curated/?", CuratedHandler),
         (rf"{API}/search/saved/(?P<saved_id>[0-9]{{1,18}})/?", SavedSearchHandler),
         (rf"{API}/search/annotations/(?P<annotation_id>[0-9]{{1,18}})/?", AnnotationHandler),
         (rf"{API}/jobs/?", JobsHandler),

@@ -17,7 +17,7 @@ from ..catalog.query import checked, operators_json
 from ..catalog.sql import Caller
 from ..catalog.store import PAGE, CatalogStore
 from ..catalog.syntax import parse, to_text
-from ..errors import BadParameter
+from ..errors import BadParameter, Forbidden
 from ..jobs.models import utcnow
 from .base import RemotemHandler
 
@@ -212,3 +212,30 @@ class SavedSearchHandler(CatalogHandler):
         await self.run_blocking(self.catalog.unsave, self.caller(), int(saved_id))
         self.set_status(204)
         self.finish()
+
+
+class CuratedHandler(CatalogHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        """``?repository=&path=&dataset=``: the entry's curated document, revision and history."""
+        target = self.entry_target()
+        self.write_json(await self.run_blocking(self.catalog.curated, *target))
+
+    @web.authenticated
+    async def patch(self) -> None:
+        """``{"repository", "path", "dataset", "patch": {...}, "revision"}``: a JSON Merge Patch
+        (RFC 7396) as a new revision, by those who may write the repository (others: 403);
+        ``revision``, the one last read, makes a change made since a 409."""
+        body = self.json_body()
+        if not isinstance(body, dict) or set(body) - {"repository", "path", "dataset", "patch", "revision"}:
+            raise BadParameter('PATCH search/curated takes {"repository", "path", "dataset", "patch", "revision"}.')
+        target = self.entry_target(body)
+        repo = self.repository(target[0])
+        if not repo.config.writable:
+            raise Forbidden(f"Repository '{repo.name}' is read-only: its metadata is curated where it is written.",
+                            hint="Curate entries of a writable repository, or tag or note this one.")
+        revision = body.get("revision")
+        if revision is not None and (isinstance(revision, bool) or not isinstance(revision, int)):
+            raise BadParameter("'revision' is the integer a GET search/curated answered.")
+        self.write_json(await self.run_blocking(self.catalog.curate, self.caller(), *target, body.get("patch"),
+                                                revision))

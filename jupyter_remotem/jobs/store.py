@@ -184,7 +184,8 @@ class JobStore:
             existing = inspect(connection)
             if existing.has_table(Job.__tablename__) and migrations.current(connection) is None:
                 upgrading = not existing.has_table(WrittenFile.__tablename__)
-                Base.metadata.create_all(connection)
+                Base.metadata.create_all(connection, tables=[Base.metadata.tables[name]
+                                                             for name in migrations.BASELINE_TABLES])
                 _add_missing_columns(connection)
                 if upgrading:
                     with Session(connection) as session:
