@@ -117,6 +117,8 @@ async def test_tuspy_uploads_and_resumes_a_file(jp_fetch, tus_url, jp_auth_heade
     assert job["phase"] == "COMPLETED" and job["written"]["files"] == 1 and job["written"]["bytes"] == len(data), job
     code, quota = await call(jp_fetch, "GET", "quota")
     assert quota["usage"]["storage_bytes"] >= len(data), quota
+    code, found = await call(jp_fetch, "GET", "search", q="name:scan.bin AND repository:inbox")
+    assert code == 200 and [(h["path"], h["size"]) for h in found["hits"]] == [("raw/scan.bin", len(data))], found
     # Deleting the job removes the file, like every job's output (?keep_files=1 keeps it).
     code, _ = await call(jp_fetch, "DELETE", "jobs", uid)
     assert code == 204 and not target.exists()

@@ -213,3 +213,42 @@ async def test_curated_metadata_has_revisions_and_is_searchable(jp_fetch, tmp_pa
     code, refused = await call(jp_fetch, "PATCH", "search", "curated",
                                body={"repository": "results", "path": "grain.npy", "patch": []})
     assert code == 400 and "Merge Patch" in refused["error"]["message"], refused
+
+
+async def test_the_fields_of_a_nexus_file_are_descriptors_with_their_units(jp_fetch, tmp_path):
+    import h5py
+
+    outside = tmp_path / "outside.raw"
+    np.arange(4, dtype=np.float64).tofile(outside)
+    with h5py.File(tmp_path / "results" / "run.nxs", "w") as f:
+        f["entry/instrument/energy"] = 200.0
+        f["entry/instrument/energy"].attrs["units"] = "kV"
+        f["entry/sample/name"] = b"Si wedge"
+        f["entry/motors/theta"] = np.array([2.5, 2.75])
+        f["entry/motors/theta"].attrs["units"] = "deg"
+        f.create_dataset("entry/outside", shape=(4,), dtype=np.float64, external=[(str(outside), 0, 32)])
+        f["entry/data/frames"] = np.ones((2, 3, 4, 4), np.float32)
+    await index(jp_fetch, "results")
+    assert where(await search(jp_fetch, "desc.energy:[0.19MV TO 0.21MV]")) == {("run.nxs", None)}
+    assert where(await search(jp_fetch, "desc.theta:[0.047rad TO 0.05rad]")) == {("run.nxs", None)}  # 2.75°
+    assert not where(await search(jp_fetch, "desc.theta:>3deg"))
+    assert where(await search(jp_fetch, 'meta.hdf5_fields/entry/sample/name:"Si wedge"')) == {("run.nxs", None)}
+    code, keys = await call(jp_fetch, "GET", "search", "keys", prefix="meta.hdf5_fields")
+    assert code == 200 and "meta.hdf5_fields/entry/instrument/energy" in keys["keys"]
+    assert not any("outside" in key for key in keys["keys"])  # data in another file is never read
+
+
+async def test_deleted_and_moved_files_leave_the_catalog_at_once(jp_fetch, tmp_path):
+    folder = tmp_path / "results" / "batch"
+    folder.mkdir()
+    for name in ("a.npy", "b.npy", "c.npy"):
+        np.save(folder / name, np.ones((2, 2, 3, 3), np.uint8))
+    await index(jp_fetch, "results")
+    assert len(where(await search(jp_fetch, "path:~batch/"))) == 3
+    code, _ = await call(jp_fetch, "DELETE", "repositories", "results", "tree", "batch/a.npy")
+    assert code == 204
+    code, _ = await call(jp_fetch, "PATCH", "repositories", "results", "tree", "batch/b.npy", body={"path": "b2.npy"})
+    assert code == 200
+    assert where(await search(jp_fetch, "path:~batch/")) == {("batch/c.npy", None)}
+    code, _ = await call(jp_fetch, "DELETE", "repositories", "results", "tree", "batch", recursive="1")
+    assert code == 204 and not where(await search(jp_fetch, "path:~batch/"))

@@ -99,3 +99,28 @@ def rows_of(metadata: Mapping[str, Any]) -> list[Row]:
         if named is not None:
             rows.append(Row("desc", named[0], low=low, high=high, unit=named[1]))
     return rows
+
+
+def field_rows(fields: list[tuple[str, Any, str | None]]) -> list[Row]:
+    """The rows of a file's own small datasets (:func:`..formats.hdf5.small_fields`):
+    ``meta.hdf5_fields/<path>``, and each number as a descriptor under its name, in the unit its
+    ``units`` attribute names (else the one its name ends in)."""
+    rows: list[Row] = []
+    for path, value, units in fields:
+        key = "hdf5_fields" + path
+        numbers = _numbers(value)
+        if numbers is None:
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+            if isinstance(text, np.ndarray):
+                text = ", ".join(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in text.ravel())
+            rows.append(Row("meta", key, text=str(text)[:TEXT_CHARS]))
+            continue
+        low, high = float(numbers.min()), float(numbers.max())
+        rows.append(Row("meta", key, low=low, high=high, unit=units))
+        leaf = path.rsplit("/", 1)[-1]
+        named = unit_of_key(leaf)
+        unit = units if units and to_base(units) is not None else (named[1] if named else None)
+        rows.append(Row("desc", leaf, low=low, high=high, unit=unit))
+        if named is not None:
+            rows.append(Row("desc", named[0], low=low, high=high, unit=named[1]))
+    return rows

@@ -24,7 +24,7 @@ from ..formats.dataset import Dataset
 from ..file_formats import BY_KEY, opens_as_dataset
 from ..formats.provenance import read_provenance
 from ..storage.repository import Entry, Repository
-from .flatten import Row, rows_of
+from .flatten import Row, field_rows, rows_of
 from .store import CatalogStore, EntryRecord
 
 #: The ``data.<statistic>`` keys every dataset gets, from its sampled frames.
@@ -132,7 +132,7 @@ def records_of(repository: Repository, entry: Entry) -> list[EntryRecord]:
         # A format of one array is described by opening it once; a container lists its arrays.
         single = BY_KEY[entry.format].lister is None if entry.format in BY_KEY else True
         arrays = [] if single else list_arrays(repository, entry.path)
-        provenance = _provenance_rows(repository, entry.path)
+        provenance = _provenance_rows(repository, entry.path) + _field_rows(repository, entry.path, entry.format)
         single = single or (len(arrays) == 1 and arrays[0]["path"] == "/")
         _describe_into(base, repository, entry.path, None)
         base.rows += provenance
@@ -184,6 +184,18 @@ def statistics_rows(dataset: Dataset) -> list[Row]:
               "frame_sum_mean": sums.mean(), "frame_sum_min": sums.min(), "frame_sum_max": sums.max(),
               "sampled_frames": float(len(frames))}
     return [Row("data", key, low=float(v), high=float(v)) for key, v in values.items() if math.isfinite(v)]
+
+
+def _field_rows(repository: Repository, path: str, fmt: str | None) -> list[Row]:
+    """The small datasets of an HDF5 or NeXus file, as fields of its file entry."""
+    if fmt != "hdf5":
+        return []
+    from ..formats.hdf5 import small_fields
+
+    try:
+        return field_rows(small_fields(repository, path))
+    except (RemotemError, OSError):
+        return []
 
 
 def _provenance_rows(repository: Repository, path: str) -> list[Row]:

@@ -141,6 +141,13 @@ class CatalogStore:
                                                         *(row.text for row in record.rows if row.text)])}
                     for record, entry in entries])
 
+    def forget_under(self, repository: str, path: str) -> None:
+        """Entries of a file, or of everything in a folder, that was deleted or moved away (a
+        moved file is found at its new place after the next indexing)."""
+        gone = list(self.indexed_files(repository, path.strip("/")))
+        if gone:
+            self.forget(repository, gone)
+
     def forget(self, repository: str, paths: Iterable[str]) -> None:
         """Entries of files that are gone."""
         with self._write() as session:

@@ -349,3 +349,37 @@ def open_hdf5(repository: Repository, path: str, dataset: str | None = None, fmt
     except BaseException:
         found.handle[1]()
         raise
+
+
+#: Values a dataset may hold to count as a field of the file (a motor position, an energy, a name).
+FIELD_VALUES = 64
+#: Fields read per file at most.
+MAX_FIELDS = 2000
+
+
+def small_fields(repository: Repository, path: str) -> list[tuple[str, Any, str | None]]:
+    """``(path, value, units)`` of the file's small datasets — the scalars and short arrays NeXus
+    and instruments write as fields (``/entry/instrument/energy``, a motor position) — for the
+    catalog.  Only data stored in the file itself is read: datasets whose data is in external
+    files, and virtual datasets, are left out, as are links (never followed here)."""
+    handle = open_file(repository, path)
+    found: list[tuple[str, Any, str | None]] = []
+
+    def visit(name: str, obj: Any) -> None:
+        if len(found) >= MAX_FIELDS or not isinstance(obj, h5py.Dataset) or obj.size > FIELD_VALUES:
+            return
+        if obj.external or obj.is_virtual or obj.dtype.kind not in "biufSUO":
+            return
+        try:
+            value = obj[()]
+        except (OSError, TypeError, ValueError):  # unreadable or of a type numpy cannot hold
+            return
+        units = obj.attrs.get("units")
+        units = units.decode("utf-8", "replace") if isinstance(units, bytes) else units
+        found.append(("/" + name, value, units if isinstance(units, str) else None))
+
+    try:
+        handle[0].visititems(visit)
+    finally:
+        handle[1]()
+    return found

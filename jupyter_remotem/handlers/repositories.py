@@ -72,6 +72,7 @@ class TreeHandler(RemotemHandler):
         old = normalise(path)
         entry = await self.run_blocking(manage.move, repo, old, body["path"])
         await self.run_blocking(self.services.jobs.move_written, repo.name, old, entry.path)
+        await self.run_blocking(self.services.catalog.forget_under, repo.name, old)
         self.write_json(entry.to_json())
 
     @web.authenticated
@@ -82,6 +83,7 @@ class TreeHandler(RemotemHandler):
         entry = await self.run_blocking(manage.delete, repo, path or "", recursive)
         # Files a job wrote and the quota counted are no longer there: the ledger forgets them.
         await self.run_blocking(self.services.jobs.forget_written_under, repo.name, entry.path)
+        await self.run_blocking(self.services.catalog.forget_under, repo.name, entry.path)  # no longer found
         self.set_status(204)
         self.finish()
 

@@ -47,6 +47,7 @@ from ..errors import (
 from ..jobs.models import Phase
 from ..jobs.uploads import place_of
 from ..storage.uploads import ChunkWriter, RunningDigests, UploadPlace, parse_checksum, target_path
+from ..catalog.index_runner import index_written
 from .base import RemotemHandler
 
 TUS_VERSION = "1.0.0"
@@ -352,6 +353,7 @@ class UploadHandler(UploadsBase):
         entry = place.repository.info(place.target)
         result = {"repository": place.repository.name, "path": place.target, "size": entry.size,
                   "mtime": entry.mtime, "format": "upload"}
+        index_written(jobs, self.services.registry, [result])  # found by a search once it is COMPLETED
         jobs.finish(job.id, Phase.COMPLETED, results=[result], progress=self.progress(job, int(request["length"])))
 
     def on_connection_close(self) -> None:
