@@ -11,13 +11,12 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, text, tuple_
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ..errors import BadParameter, Conflict, NotFound
 from ..jobs.models import utcnow
@@ -68,7 +67,6 @@ class CatalogStore:
     def __init__(self, jobs: JobStore) -> None:
         self.jobs = jobs
         self.engine = jobs.engine
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._create_schema()
 
     def _create_schema(self) -> None:
@@ -87,16 +85,11 @@ class CatalogStore:
                 except Exception:  # an SQLite built without FTS5 or the trigram tokenizer: LIKE alone
                     self.text_index = False
 
-    @contextmanager
-    def _read(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+    def _read(self) -> Any:
+        return self.jobs.reading()
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            session.connection(execution_options={"remotem_write": True})
-            yield session
+    def _write(self) -> Any:
+        return self.jobs.writing()
 
     # -- what the indexer writes ---------------------------------------------------------------
     def indexed_files(self, repository: str, under: str = "") -> dict[str, tuple[int | None, float | None]]:

@@ -199,6 +199,14 @@ class JobStore:
         with self._sessions() as session, session.begin():
             yield session
 
+    def reading(self) -> Any:
+        """A session in a read transaction, for stores that share this database (the catalog)."""
+        return self._read()
+
+    def writing(self) -> Any:
+        """A session in a write transaction (``BEGIN IMMEDIATE`` on SQLite), likewise."""
+        return self._write()
+
     @contextmanager
     def _write(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
