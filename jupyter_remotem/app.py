@@ -81,7 +81,8 @@ class Services:
     @cached_property
     def speeds(self) -> MeasuredSpeeds:
         """Measured throughput per operation and repository (quotes, limits, advice)."""
-        return MeasuredSpeeds(self.jobs, self.speed)
+        started_cap = self.supervisor.max_read_rate if self.supervisor.enabled else None
+        return MeasuredSpeeds(self.jobs, self.speed, started_cap=started_cap)
 
     def owner_of(self, user: Any) -> str:
         """Whose jobs these are.  A single-user server belongs to one person; the hub's user model

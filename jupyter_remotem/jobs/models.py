@@ -271,3 +271,15 @@ class ApiToken(Base):
 
         return {"id": self.id, "name": self.name, "owner": self.owner, "groups": list(self.groups or []),
                 "created": iso(self.created), "expires": iso(self.expires), "last_used": iso(self.last_used)}
+
+
+class WorkerRecord(Base):
+    """A worker process as it last announced itself: quotes read its ``--max-read-rate``."""
+
+    __tablename__ = "remotem_workers"
+
+    worker_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: Bytes per second its jobs may read (None: as fast as the storage gives).
+    max_read_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    started: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -40,7 +40,7 @@ def quote_reduction(speeds: MeasuredSpeeds, repository: Repository, request: Job
             bytes_read = frames * bytes_per_frame(dataset) * plan.passes
             bytes_written = plan.bytes_out(single_array=request.output.format != "hdf5")
             computing = frames * plan.passes * plan.seconds_per_frame  # a user function's own pace
-    speed = speeds.operation(reduction.operation, repository)
+    speed = speeds.for_jobs(speeds.operation(reduction.operation, repository))
     quote = dict(_timed(speed, bytes_read), bytes_read=bytes_read, bytes_written=bytes_written)
     if operation.kind != "transformation" and computing > quote["seconds"]:
         quote.update(seconds=computing, basis="function")
@@ -49,5 +49,5 @@ def quote_reduction(speeds: MeasuredSpeeds, repository: Repository, request: Job
 
 def quote_copy(speeds: MeasuredSpeeds, source: Repository, target: Repository, total_bytes: int,
                files: int) -> dict[str, Any]:
-    speed = speeds.copy(source, target)
+    speed = speeds.for_jobs(speeds.copy(source, target))
     return dict(_timed(speed, total_bytes), bytes_read=total_bytes, bytes_written=total_bytes, files=files)

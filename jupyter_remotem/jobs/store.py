@@ -50,6 +50,7 @@ from .models import (
     JobEvent,
     Phase,
     ThroughputRecord,
+    WorkerRecord,
     WrittenFile,
     utcnow,
 )
@@ -420,6 +421,37 @@ class JobStore:
             if job is not None:
                 _note_phase(session, job.id, Phase.EXECUTING.value, f"attempt {job.attempts}, worker {worker_id}")
             return job
+
+    def announce_worker(self, worker_id: str, max_read_rate: float | None) -> None:
+        """Note that ``worker_id`` is alive and how fast its jobs may read (quotes follow it)."""
+        now = utcnow()
+        with self._write() as session:
+            row = session.get(WorkerRecord, worker_id)
+            if row is None:
+                session.add(WorkerRecord(worker_id=worker_id, max_read_rate=max_read_rate, started=now, seen=now))
+            else:
+                row.max_read_rate, row.seen = max_read_rate, now
+
+    def forget_worker(self, worker_id: str) -> None:
+        with self._write() as session:
+            session.execute(delete(WorkerRecord).where(WorkerRecord.worker_id == worker_id))
+
+    def workers_alive(self, alive_s: float) -> int:
+        """How many workers were heard of in the last ``alive_s`` seconds."""
+        since = utcnow() - timedelta(seconds=alive_s)
+        with self._read() as session:
+            return int(session.scalar(select(func.count()).select_from(WorkerRecord).where(
+                WorkerRecord.seen >= since)) or 0)
+
+    def workers_read_cap(self, alive_s: float) -> float | None:
+        """The fastest rate at which a worker heard of in the last ``alive_s`` may read: None when
+        none is alive or one of them reads without a limit."""
+        since = utcnow() - timedelta(seconds=alive_s)
+        with self._read() as session:
+            caps = list(session.scalars(select(WorkerRecord.max_read_rate).where(WorkerRecord.seen >= since)))
+        if not caps or any(cap is None for cap in caps):
+            return None
+        return max(caps)
 
     def heartbeat(self, worker_id: str) -> int:
         """Mark the worker alive for every job it runs; the number of such jobs."""

@@ -115,6 +115,20 @@ class WorkerSupervisor:
         self.log_path = self.state_dir / "worker.log"
         self.process: subprocess.Popen | None = None
 
+
+    @property
+    def max_read_rate(self) -> float | None:
+        """The ``--max-read-rate`` the workers this server starts read under (None: none)."""
+        arguments = self.extra_arguments
+        for index, argument in enumerate(arguments):
+            value = argument.split("=", 1)[1] if argument.startswith("--max-read-rate=") else (
+                arguments[index + 1] if argument == "--max-read-rate" and index + 1 < len(arguments) else None)
+            if value is not None:
+                try:
+                    return float(value) or None
+                except ValueError:
+                    return None
+        return None
     def alive(self) -> bool:
         return lock_is_held(self.lock_path)
 

@@ -12,6 +12,7 @@ job's output is removed unless its owner asked to keep it (:mod:`.cancel`).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import threading
@@ -53,6 +54,9 @@ RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
     "index": _run_index_job,
 }
 
+
+#: Seconds between a worker's announcements of itself (its read limit, for quotes).
+ANNOUNCE_S = 5.0
 
 #: Seconds of silence after which a job's worker counts as gone (workers report every second);
 #: the server's ``job_stale_after`` and ``jupyter remotem worker --stale-after`` default to it.
@@ -203,8 +207,12 @@ class Worker:
     def run(self) -> int:
         log.info("worker %s: started", self.worker_id)
         idle_since = time.monotonic()
+        announced = -math.inf
         while not self._stopping.is_set():
             try:
+                if time.monotonic() - announced >= ANNOUNCE_S:  # quotes follow this worker's read limit
+                    self.store.announce_worker(self.worker_id, self.options.max_read_rate)
+                    announced = time.monotonic()
                 self._requeue_stale()
                 job = self.store.claim(self.worker_id)
             except SQLAlchemyError as error:
@@ -221,6 +229,10 @@ class Worker:
             idle_since = time.monotonic()
         if self.cluster is not None:
             self.cluster.close()
+        try:
+            self.store.forget_worker(self.worker_id)  # gone: quotes no longer count its limit
+        except SQLAlchemyError:
+            pass
         log.info("worker %s: stopped", self.worker_id)
         return 0
 

@@ -46,7 +46,9 @@ class Speed:
     """A throughput and where it comes from."""
 
     bytes_s: float | None
-    basis: str  # "measured", "history", "probe" or "default" (quotes: also "function", a map timed itself)
+    #: "measured", "history", "probe" or "default" (quotes: also "function", a map timed itself, and
+    #: "worker limit", the workers' --max-read-rate)
+    basis: str
 
     def seconds(self, nbytes: int) -> float | None:
         return nbytes / self.bytes_s if self.bytes_s else None
@@ -92,13 +94,20 @@ class PassHistory:
             return [(*key, int(self._unsaved[key][0]), self._unsaved.pop(key)[1]) for key in keys]
 
 
+#: Seconds since its last announcement within which a worker counts as alive for quotes.
+WORKER_ALIVE_S = 30.0
+
+
 class MeasuredSpeeds:
     """One answer to "how fast is this operation here", for every front door (see module docstring)."""
 
-    def __init__(self, store: JobStore, probe: SpeedProbe, passes: PassHistory | None = None) -> None:
+    def __init__(self, store: JobStore, probe: SpeedProbe, passes: PassHistory | None = None,
+                 started_cap: float | None = None) -> None:
         self.store = store
         self.probe = probe
         self.passes = passes or PassHistory()
+        #: The read limit of the workers this server starts (see :meth:`for_jobs`).
+        self.started_cap = started_cap
 
     def _probed(self, repository: Repository) -> float | None:
         measured = self.probe.current(repository).throughput_mb_s
@@ -117,6 +126,18 @@ class MeasuredSpeeds:
             # An 8 MiB read of a local disk says little about passes over pages in memory.
             return Speed(max(probed, DEFAULT_READ_BYTES_S) if repository.is_local else probed, "probe")
         return Speed(DEFAULT_READ_BYTES_S, "default")
+
+    def for_jobs(self, speed: Speed, alive_s: float = WORKER_ALIVE_S, started_cap: float | None = None) -> Speed:
+        """A job's pace: ``speed``, or the workers' ``--max-read-rate`` when every worker alive
+        reads under one slower than that (basis "worker limit"); with none alive, the limit of
+        the worker this server would start (``started_cap``)."""
+        cap = self.store.workers_read_cap(alive_s)
+        started_cap = self.started_cap if started_cap is None else started_cap
+        if cap is None and started_cap is not None and not self.store.workers_alive(alive_s):
+            cap = started_cap
+        if cap is None or (speed.bytes_s is not None and speed.bytes_s <= cap):
+            return speed
+        return Speed(cap, "worker limit")
 
     def copy(self, source: Repository, target: Repository) -> Speed:
         """How fast a copy from ``source`` into ``target`` goes (copies are recorded by target)."""
