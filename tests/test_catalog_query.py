@@ -305,6 +305,10 @@ def test_facets_and_totals_count_only_what_the_caller_may_see(catalog):
             expected = sum(1 for r in visible if reference({"op": "tag", "value": tag}, r, caller, tags))
             assert counted_tags.get(tag, 0) == expected, (caller.user, tag)
     assert catalog.search(None, CALLERS[3]).total == 0
+    # A tag query with the tag facet: the facet's annotations and the query's are told apart.
+    page = catalog.search({"op": "tag", "value": "good"}, CALLERS[2], facets=["tag"], limit=1000)
+    assert page.total == len(page.hits) >= 1
+    assert {f["value"] for f in page.facets["tag"]} >= {"good"}
 
 
 def test_cursors_page_through_every_hit_once_in_order(catalog):

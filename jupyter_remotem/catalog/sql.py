@@ -68,8 +68,9 @@ def condition(node: dict[str, Any], caller: Caller, text_index: bool = False) ->
         return and_(CatalogEntry.ndim.is_not(None), CatalogEntry.shape_text.is_not(None),
                     CatalogEntry.ndim == len(value), CatalogEntry.shape_text.like(pattern))
     if op == "tag":
+        # Correlated to the entry alone: a tag facet puts annotations in the outer FROM too.
         return exists().where(same_entry(), Annotation.kind == "tag", Annotation.value == value,
-                              visible_annotations(caller))
+                              visible_annotations(caller)).correlate(CatalogEntry)
     if op == "owner":
         return _has_value("meta", "provenance/owner", CatalogValue.text == value)
     if op == "time_range":
