@@ -416,7 +416,9 @@ describe('the dialog', () => {
       dataset: null,
       operation: 'bin',
       params: { nav: [2, 2], sig: [2, 2], reduce: 'mean' },
-      pipeline: [{ operation: 'rotate', params: { quarter_turns: 1 } }],
+      pipeline: [
+        { operation: 'rotate', params: { quarter_turns: 1, on: 'frame' } }
+      ],
       output: {
         repository: 'demo',
         path: 'scans/scan_rotate_bin.h5',
