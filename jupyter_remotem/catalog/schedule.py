@@ -4,6 +4,7 @@ a slow crawl never piles up behind itself.  Each run opens only what changed."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -11,10 +12,17 @@ from ..jobs.models import Phase, utcnow
 
 #: Phases in which an index job still has work to do.
 PENDING = [Phase.QUEUED, Phase.EXECUTING, Phase.SUSPENDED]
+#: One look at a time: two rounds in the I/O pool must not both find a repository without a job.
+_ROUND = threading.Lock()
 
 
 def refresh(services: Any) -> list[str]:
     """Submit the index jobs due now; answers the repositories they are for."""
+    with _ROUND:
+        return _refresh(services)
+
+
+def _refresh(services: Any) -> list[str]:
     owner = services.server_owner
     waiting = {(job.request or {}).get("repository")
                for job in services.jobs.list(owner, PENDING, ["index"])}

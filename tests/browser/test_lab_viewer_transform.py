@@ -98,7 +98,7 @@ def test_a_chain_of_declared_transformations_is_written_by_a_job(page, lab_serve
         accept.click()
     body = json.loads(submitted.value.post_data)
     assert body["operation"] == "bin" and body["params"] == {"nav": [2, 2], "sig": [2, 2], "reduce": "mean"}, body
-    assert body["pipeline"] == [{"operation": "rotate", "params": {"quarter_turns": 1}}], body
+    assert body["pipeline"] == [{"operation": "rotate", "params": {"quarter_turns": 1, "on": "frame"}}], body
     assert body["output"] == {"repository": "demo", "path": OUTPUT, "format": "hdf5"}, body
     expect(page.locator(".jp-Dialog")).to_have_count(0)
 
