@@ -63,8 +63,13 @@ def arrays_to_npz(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def array_to_png(array: np.ndarray, cmap: str = "gray", scale: str = "linear", index: int = 0) -> bytes:
-    """A picture of a 2-D array; for stacks (nav + detectors) the ``index``-th image."""
+def array_to_png(array: np.ndarray, cmap: str = "gray", scale: str = "linear", index: int = 0,
+                 colour: bool = False) -> bytes:
+    """A picture of a 2-D array; for stacks (nav + detectors) the ``index``-th image.  A
+    ``colour`` array (its last axis red, green and blue, as its output declares) is drawn in
+    its own colours, an RGB PNG: a colormap of one of its channels would say nothing."""
+    if colour:
+        return render.encode_png(render.colour_pixels(array))
     image = np.asarray(array)
     if image.ndim == 3:
         if not 0 <= index < image.shape[-1]:

@@ -1,4 +1,5 @@
-"""Arrays to pictures: colormaps (one list, served to the viewer), scaling, colour wheels, PNG.
+"""Arrays to pictures: colormaps (one list, served to the viewer), scaling, colour wheels, colour
+outputs drawn as their own red, green and blue, PNG.
 
 Rendering lives on the server because a PNG of a reduction is far smaller than the data behind
 it; the lab extension and the widgets show the bytes as they are.  The colormaps are declared
@@ -283,6 +284,25 @@ def colour_wheel(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     hue = (np.arctan2(np.nan_to_num(y), np.nan_to_num(x)) / (2 * np.pi)) % 1.0
     hsv = np.stack([hue, np.ones_like(hue), value], axis=-1)
     return (hsv_to_rgb(hsv) * 255).astype(np.uint8)
+
+
+def colour_pixels(values: np.ndarray) -> np.ndarray:
+    """RGB uint8 pixels of an output that holds its own colours (a ``colour`` output: red,
+    green and blue along the last axis), drawn as they are rather than through a colormap, so
+    that a decomposition's composite looks the same in a saved picture as in the viewer:
+    floats are clipped to 0..1 and stretched to 0..255, integers clipped to 0..255, and a
+    position without a value (NaN) is black.  A 1-D scan's colours are one row."""
+    data = np.asarray(values)
+    if data.ndim == 2:
+        data = data[np.newaxis]
+    if data.ndim != 3 or data.shape[-1] != 3:
+        raise BadParameter(f"A colour image holds red, green and blue along its last axis, one image of them; "
+                           f"this array has shape {list(np.shape(values))}.", hint="Ask for npy or json.")
+    if data.dtype.kind in "iub":
+        return np.clip(data, 0, 255).astype(np.uint8)
+    unit_values = np.clip(np.nan_to_num(data.astype(np.float64), nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+    # Rounded half up, as the viewer's colourPixels (viewer/planes.ts) does.
+    return np.floor(unit_values * 255.0 + 0.5).astype(np.uint8)
 
 
 def fit_size(shape: tuple[int, int], longest: int) -> tuple[int, int]:

@@ -126,6 +126,9 @@ SCHEMA: dict[str, Any] = {
                               "params": {"type": "object", "description": "as GET operations declares them"},
                               "field": {"type": "string", "minLength": 1,
                                         "description": "the array shown: one value per scan position"},
+                              "index": {"type": "integer", "minimum": 0, "default": 0,
+                                        "description": "the plane shown of an array with an index axis "
+                                                       "(a component of a decomposition's scores)"},
                               "required": {"type": "array", "items": {"type": "string"}}},
                              required=("name", "params", "field"), nullable=True,
                              description="the declared reduction shown in mode 'operation'"),
@@ -243,7 +246,8 @@ def shown_image(view: dict[str, Any] | None, operation: str, params: dict[str, A
         return ShownImage("nav", "intensity", index if index < count else 0)
     chosen = view.get("operation") if view.get("mode") == "operation" else None
     if isinstance(chosen, dict) and chosen.get("name") == operation and isinstance(chosen.get("field"), str):
-        return ShownImage("nav", chosen["field"])
+        index = chosen.get("index", 0)
+        return ShownImage("nav", chosen["field"], index if isinstance(index, int) and index >= 0 else 0)
     return ShownImage("nav", None)
 
 

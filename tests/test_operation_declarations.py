@@ -193,7 +193,8 @@ async def test_an_operation_added_at_run_time_is_served_validated_and_run(jp_fet
     listed = {op["name"]: op for op in json.loads(response.body)["operations"]}
     assert listed[name]["available"] and listed[name]["parameters"]["properties"]["floor"]["default"] == 0.0
     assert listed[name]["outputs"] == [{"name": "peak", "place": "scan", "description": "the brightest pixel",
-                                        "dims": [], "dtype": "float64", "unit": None, "when": None}]
+                                        "dims": [], "dtype": "float64", "unit": None, "when": None,
+                                        "colour": False}]
     scan = np.load(demo_dir / "scan.npy")
     response = await jp_fetch(*api_path("reductions"), method="POST", params={"format": "npy"},
                               body=json.dumps({"repository": "demo", "path": "scan.npy", "operation": name,

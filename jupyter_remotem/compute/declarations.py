@@ -86,9 +86,13 @@ class Output:
     #: Present only for some datasets (a CoM field needs a 1-D or 2-D scan), and when.
     when: Callable[[Any], bool] | None = None
     when_text: str | None = None
+    #: The last extra axis holds red, green and blue (floats in 0..1; an integer array holds
+    #: them as 0..255): pictures of it are drawn in those colours, never through a colormap.
+    colour: bool = False
 
     def __post_init__(self) -> None:
         assert self.place in PLACES, self.place
+        assert not self.colour or self.dims, f"{self.name}: a colour output needs its channel axis"
 
     def present(self, geometry: Any) -> bool:
         return self.when is None or self.when(geometry)
@@ -101,7 +105,7 @@ class Output:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "place": self.place, "description": self.description,
                 "dims": [dim.to_json() for dim in self.dims], "dtype": self.dtype, "unit": self.unit,
-                "when": self.when_text}
+                "when": self.when_text, "colour": self.colour}
 
 
 def params_schema(parameters: Sequence[Parameter]) -> dict[str, Any]:

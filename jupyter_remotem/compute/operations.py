@@ -539,7 +539,8 @@ for _operation in (
             Output("scores", SCAN, "each frame's coordinate along each component (NaN: a frame holding NaN, or "
                    "outside the ROI)", (_COMPONENT,)),
             Output("rgb", SCAN, "the first three scores as red, green and blue, each stretched over its 0.5 to "
-                   "99.5 percentiles", (Dim("channel", description="red, green, blue", index=True),), dtype="uint8"),
+                   "99.5 percentiles", (Dim("channel", description="red, green, blue", index=True),), dtype="uint8",
+                   colour=True),
             Output("components", FRAME, "the components: unit frames, strongest first", (_COMPONENT,)),
             Output("mean", FRAME, "the mean frame the components are taken about"),
             Output("variance", SINGLE, "the variance of the scores along each component", (_COMPONENT,)),

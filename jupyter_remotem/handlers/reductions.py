@@ -10,6 +10,7 @@ from tornado import web
 from .. import encoding
 from ..compute.reductions import ReductionRequest, ReductionResult, ReductionStats, run_reduction
 from ..errors import BadParameter
+from ..jobs.result_axes import is_colour
 from .base import RemotemHandler
 
 
@@ -41,6 +42,7 @@ class ReductionsHandler(RemotemHandler):
                 cmap=self.get_query_argument("cmap", "gray"),
                 scale=self.get_query_argument("scale", "linear"),
                 index=self.query_int("index", 0) or 0,
+                colour=is_colour(request.operation, field) and not result.attributes.get("fft"),
             )
             self.finish(png, set_content_type="image/png")
         else:

@@ -25,6 +25,7 @@ from ..formats.jsonable import jsonable
 from ..storage.repository import Repository
 from ..view_contract import ShownImage, shown_image
 from .requests import OutputSpec
+from .result_axes import is_colour
 from .result_formats import hdf5_bytes, hspy_bytes, npy_bytes, png_bytes, tiff_bytes
 from .written import Recorder, file_record, record_new_folders
 
@@ -123,7 +124,8 @@ class OutputWriter:
                 shown = ShownImage(shown.display, name)
             wheel = shown is not None and shown.wheel and {"shift_y", "shift_x"} <= set(result.arrays)
             field = (np.asarray(result.arrays["shift_y"]), np.asarray(result.arrays["shift_x"])) if wheel else None
-            return [_File(self.spec.path, "png", png_bytes(array, description, view, shown, field))]
+            colour = is_colour(record["operation"], name) and not result.attributes.get("fft")
+            return [_File(self.spec.path, "png", png_bytes(array, description, view, shown, field, colour))]
         return [
             _File(self.spec.path + ".json", "json", json.dumps(description, indent=1, sort_keys=True).encode()),
             _File(self.spec.path, "npy", npy_bytes(array)),

@@ -29,6 +29,13 @@ def declared_output(operation: str, name: str) -> Output | None:
     return next((output for output in declared.outputs if output.name == name), None) if declared else None
 
 
+def is_colour(operation: str, name: str) -> bool:
+    """Whether the array ``name`` of ``operation``'s result holds its own red, green and blue
+    (its output is declared ``colour``): pictures of it are drawn in those colours."""
+    output = declared_output(operation, name)
+    return output is not None and output.colour
+
+
 def _pixels(shape: tuple[int, ...], reciprocal: bool) -> list[dict[str, Any]]:
     names = ("y", "x") if len(shape) == 2 else tuple(f"axis{i}" for i in range(len(shape)))
     return [{"name": names[i], "size": n, "scale": 1.0, "offset": 0.0, "units": "1/px" if reciprocal else "px",

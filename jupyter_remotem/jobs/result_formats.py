@@ -65,16 +65,22 @@ def npy_bytes(array: np.ndarray) -> bytes:
 
 
 def png_bytes(array: np.ndarray, description: dict[str, Any], view: dict[str, Any] | None,
-              shown: ShownImage | None = None, field: tuple[np.ndarray, np.ndarray] | None = None) -> bytes:
+              shown: ShownImage | None = None, field: tuple[np.ndarray, np.ndarray] | None = None,
+              colour: bool = False) -> bytes:
     """A picture drawn as the viewer showed it (:mod:`..view_contract`): the colormap, scaling and
     limits of the display ``shown`` names, the plane of a stack of detector images it names, and
     the centre-of-mass field as the viewer's colour wheel when that is what was shown (``field``:
     its shift_y and shift_x).  NaN is transparent, as on screen.  Without a view: gray, linear,
     from the data's range, the first plane.  The view's ``picture`` sets the size and adds a scale
-    bar (in the image's calibrated units) and a colour bar (the same colormap and limits)."""
+    bar (in the image's calibrated units) and a colour bar (the same colormap and limits).
+
+    A ``colour`` array (declared so: red, green and blue along its last axis) is an RGB picture of
+    its own colours, as the viewer shows it: no colormap, no limits, so no colour bar either."""
     shown = shown or ShownImage("nav", None)
     text = {PROVENANCE_KEY: json.dumps(jsonable(description), sort_keys=True)}
     options = picture_of(view)
+    if colour:
+        return _colour_png(array, description, view, shown, options, text)
     if shown.wheel and field is not None:
         rgba = render.field_wheel(*field)
         bar = _scale_bar(description, view, shown.display, rgba.shape[1]) if options.scale_bar else None
@@ -92,6 +98,18 @@ def png_bytes(array: np.ndarray, description: dict[str, Any], view: dict[str, An
     bar = _scale_bar(description, view, shown.display, page.shape[1]) if options.scale_bar and not one_row else None
     colours = (cmap, render.resolved_scaling(page, scaling, auto)) if options.colour_bar else None
     return render.encode_png(render.picture(rgba, options.size, bar, colours), text=text)
+
+
+def _colour_png(array: np.ndarray, description: dict[str, Any], view: dict[str, Any] | None, shown: ShownImage,
+                options: PictureOptions, text: dict[str, str]) -> bytes:
+    """The RGB picture of a colour array, at the view's size and with its scale bar."""
+    rgb = render.colour_pixels(array)
+    if options == PictureOptions():
+        return render.encode_png(rgb, text=text)
+    one_row = np.asarray(array).ndim == 2
+    bar = _scale_bar(description, view, shown.display, rgb.shape[1]) if options.scale_bar and not one_row else None
+    opaque = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=-1)
+    return render.encode_png(render.picture(opaque, options.size, bar)[..., :3], text=text)
 
 
 def _scale_bar(description: dict[str, Any], view: dict[str, Any] | None, display: str,

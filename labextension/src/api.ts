@@ -248,8 +248,20 @@ export interface IOperationOutput {
   name: string;
   place: 'scan' | 'frame' | 'single' | string;
   description: string;
-  dims?: { name: string; unit: string | null }[];
+  dims?: IOperationDim[];
+  dtype?: string;
   unit?: string | null;
+  /** Its last axis holds red, green and blue (0..1; 0..255 for integers): drawn as they are. */
+  colour?: boolean;
+}
+
+/** A further axis of an output: an index of separate results (a component), or a coordinate. */
+export interface IOperationDim {
+  name: string;
+  unit: string | null;
+  description?: string;
+  /** Separate results, one per entry (detectors, components): shown one at a time. */
+  index?: boolean;
 }
 
 export type PreviewKind =

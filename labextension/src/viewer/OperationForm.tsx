@@ -1,12 +1,13 @@
 /**
  * The form of a declared reduction shown as the navigation image (mode 'operation'):
- * one field per parameter of its JSON Schema, and the array shown when it answers
- * several images of the scan. Values are committed on Enter or when a field loses
+ * one field per parameter of its JSON Schema, the array shown when it answers
+ * several images of the scan, and the plane shown of an array with an index axis
+ * (which component of a decomposition's scores). Values are committed on Enter or when a field loses
  * focus; an empty field is the server's default (or, when required, still to give).
  */
 import React from 'react';
 
-import type { IOperationInfo } from '../api';
+import type { IOperationDim, IOperationInfo } from '../api';
 import { useTranslation } from '../i18n';
 import { NumberField } from './NumberField';
 import {
@@ -15,8 +16,11 @@ import {
   IOperationChoice,
   missingParameters,
   outputOf,
-  scanImages
+  planeAxis,
+  scanImages,
+  shownPlane
 } from './operationmode';
+import { planeChoices } from './planes';
 
 function ParameterInput(props: {
   field: IFormField;
@@ -84,15 +88,50 @@ function ParameterInput(props: {
   );
 }
 
+/**
+ * Which plane of an array with an index axis is shown (a component of the scores,
+ * a peak): the axis's name and its planes, as many as the answer holds.
+ */
+function PlaneSelect(props: {
+  axis: IOperationDim;
+  index: number;
+  planes: number | null;
+  onChange: (index: number) => void;
+}): JSX.Element {
+  const { axis, index } = props;
+  return (
+    <label title={axis.description || axis.name}>
+      {axis.name}
+      <select
+        className="jp-remotem-select"
+        aria-label={axis.name}
+        data-testid="operation-plane"
+        value={index}
+        onChange={event => props.onChange(Number(event.target.value))}
+      >
+        {planeChoices(props.planes, index).map(i => (
+          <option key={i} value={i}>
+            {i}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function OperationForm(props: {
   operation: IOperationInfo;
   choice: IOperationChoice;
   onChange: (choice: IOperationChoice) => void;
+  /** Planes of the answer along the shown array's index axis, once answered. */
+  planes?: number | null;
 }): JSX.Element {
   const { operation, choice, onChange } = props;
   const trans = useTranslation();
   const images = scanImages(operation);
   const missing = missingParameters(choice);
+  const shown = outputOf(operation, choice.field);
+  const axis = shown ? planeAxis(shown) : null;
   return (
     <fieldset
       className="jp-remotem-viewer-group jp-remotem-viewer-operation"
@@ -106,7 +145,9 @@ export function OperationForm(props: {
           data-testid="operation-field"
           value={choice.field}
           title={outputOf(operation, choice.field)?.description}
-          onChange={event => onChange({ ...choice, field: event.target.value })}
+          onChange={event =>
+            onChange({ ...choice, field: event.target.value, index: 0 })
+          }
         >
           {images.map(name => (
             <option
@@ -118,6 +159,14 @@ export function OperationForm(props: {
             </option>
           ))}
         </select>
+      )}
+      {axis && (
+        <PlaneSelect
+          axis={axis}
+          index={shownPlane(choice)}
+          planes={props.planes ?? null}
+          onChange={index => onChange({ ...choice, index })}
+        />
       )}
       {formFields(operation).map(field => (
         <ParameterInput

@@ -3,7 +3,7 @@
  * scan index as a line, with a cursor at the frame shown and the scan region's range
  * shaded. Pressing or dragging on it, and the arrow keys, pick the frame.
  */
-import React, { useMemo, useRef } from 'react';
+import React, { useEffect, useMemo, useRef } from 'react';
 
 import { useTranslation } from '../i18n';
 import { Spinner } from '../widgets';
@@ -31,6 +31,37 @@ export interface IScanPlotProps {
   busy?: boolean;
   /** The values come from a subsample of the scan still being refined. */
   stale?: boolean;
+  /**
+   * RGBA of each scan index when the result holds its own colours (a colour
+   * output): shown as a strip under the plot, whose line is then their brightness.
+   */
+  colours?: Uint8ClampedArray | null;
+}
+
+/** The colours of a 1-D scan, one pixel per index, stretched to the plot's width. */
+function ColourStrip(props: { colours: Uint8ClampedArray }): JSX.Element {
+  const { colours } = props;
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const n = colours.length / 4;
+  useEffect(() => {
+    const context = canvas.current?.getContext('2d');
+    if (!context || n < 1) {
+      return;
+    }
+    const pixels = context.createImageData(n, 1);
+    pixels.data.set(colours);
+    context.putImageData(pixels, 0, 0);
+  }, [colours, n]);
+  return (
+    <canvas
+      ref={canvas}
+      className="jp-RemotemViewer-scanPlotColours"
+      data-testid="scan-plot-colours"
+      width={Math.max(1, n)}
+      height={1}
+      aria-hidden="true"
+    />
+  );
 }
 
 export function ScanPlot(props: IScanPlotProps): JSX.Element {
@@ -142,6 +173,9 @@ export function ScanPlot(props: IScanPlotProps): JSX.Element {
           }
         />
       </div>
+      {props.colours && props.colours.length === n * 4 && n > 0 && (
+        <ColourStrip colours={props.colours} />
+      )}
       <div className="jp-RemotemViewer-readout" data-testid="scan-plot-readout">
         {n > 0
           ? trans.__('index %1 = %2', index, formatValue(value))

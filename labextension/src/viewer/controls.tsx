@@ -84,6 +84,8 @@ export function ViewerControls(props: {
   autoCentre?: React.ReactNode;
   /** Show a 3-D array as a stack of images instead (absent: it cannot be one). */
   onShowAsImages?: () => void;
+  /** Planes of the navigation answer along its index axis (components), once answered. */
+  navPlanes?: number | null;
 }): JSX.Element {
   const { state, geometry, navRank, operations, onChange } = props;
   const views = navViews(navRank);
@@ -233,6 +235,7 @@ export function ViewerControls(props: {
         <OperationForm
           operation={shownOperation}
           choice={state.operation}
+          planes={props.navPlanes ?? null}
           onChange={operation => onChange({ operation })}
         />
       )}

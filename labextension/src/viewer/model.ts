@@ -29,6 +29,14 @@ import { colourWheel, expandCoarse, inferStep } from './images';
 import { JobWatch } from './jobwatch';
 import { fitResult, IResultFit, resultLocationText } from './navresult';
 import { IImage, INDArray, parseNpy, toImage } from './npy';
+import { showsColour } from './operationmode';
+import {
+  colourBrightness,
+  colourPixels,
+  fullColour,
+  planeCount,
+  usablePlane
+} from './planes';
 import { LiveQuery } from './requests';
 import { asScanRows, navViews, pickParams, supportedState } from './scanaxes';
 import {
@@ -52,8 +60,15 @@ import {
 export interface INavigation {
   /** The shown plane, spread over the whole scan. */
   image: IImage | null;
-  /** RGBA colour-wheel pixels when the CoM field is shown. */
+  /**
+   * RGBA pixels drawn as they are: the colour wheel when the CoM field is shown, the
+   * colours of a colour output (a decomposition's composite).
+   */
   field: Uint8ClampedArray | null;
+  /** The array's own colours are shown (`field`): no colormap, no limits. */
+  colour: boolean;
+  /** How many planes the answer holds along its index axis (1: a plain image). */
+  planes: number;
   /** Whether every scan position was read. */
   exact: boolean;
   step: number;
@@ -409,7 +424,13 @@ export class ViewerModel {
     const plan = this._navigationPlan();
     if (!plan) {
       this._navArrays = null;
-      this._nav = { ...this._nav, image: null, field: null, error: null };
+      this._nav = {
+        ...this._nav,
+        image: null,
+        field: null,
+        colour: false,
+        error: null
+      };
       this._touch();
       return;
     }
@@ -729,6 +750,8 @@ export class ViewerModel {
     }
     this._repositories = repositories;
     this._operations = operations;
+    // Whether an answer already shown holds its own colours is declared there.
+    this._showNavigation();
     this._touch();
   }
 
@@ -838,20 +861,48 @@ export class ViewerModel {
       ? [cached.arrays[0].shape[0] ?? 1, cached.arrays[0].shape[1] ?? 1]
       : geometry.nav;
     const step = state.navFft ? 1 : cached.step;
+    const spread = (array: INDArray, plane: number) =>
+      expandCoarse(toImage(array, plane), step, width, height);
     try {
-      const planes = cached.arrays.map(array => {
-        const usable =
-          array.shape.length === 3 && channel < array.shape[2] ? channel : 0;
-        return expandCoarse(toImage(array, usable), step, width, height);
-      });
+      const planes = planeCount(cached.arrays[0]);
+      if (this._showsColour()) {
+        const [array] = cached.arrays;
+        const rgb = [0, 1, 2].map(c => (c < planes ? spread(array, c) : null));
+        const shown = rgb.filter((p): p is IImage => p !== null);
+        this._nav = {
+          ...this._nav,
+          image: colourBrightness(shown),
+          field: colourPixels(rgb, fullColour(array.dtype)),
+          colour: true,
+          planes
+        };
+        return;
+      }
+      const images = cached.arrays.map(array =>
+        spread(array, usablePlane(channel, planeCount(array)))
+      );
       const field =
-        planes.length === 2 ? colourWheel(planes[0], planes[1]) : null;
+        images.length === 2 ? colourWheel(images[0], images[1]) : null;
       const image =
-        planes.length === 2 ? magnitudeOf(planes[0], planes[1]) : planes[0];
-      this._nav = { ...this._nav, image, field };
+        images.length === 2 ? magnitudeOf(images[0], images[1]) : images[0];
+      this._nav = { ...this._nav, image, field, colour: false, planes };
     } catch (reason) {
       this._nav = { ...this._nav, error: RemotemError.from(reason) };
     }
+  }
+
+  /**
+   * Whether the navigation image is a colour output drawn in its own colours (as its
+   * operation declares it; an FFT of one is a magnitude like any other).
+   */
+  private _showsColour(): boolean {
+    const state = this._state;
+    return (
+      !!state &&
+      state.mode === 'operation' &&
+      !state.navFft &&
+      showsColour(this._operations, state.operation)
+    );
   }
 
   private _navQuery = new LiveQuery<INavArrays>({
@@ -867,6 +918,7 @@ export class ViewerModel {
         ...this._nav,
         image: keep ? this._nav.image : null,
         field: keep ? this._nav.field : null,
+        colour: keep && this._nav.colour,
         error: keep ? null : error,
         // A job can compute a reduction too large to answer, not read a saved array.
         tooLarge: error.status === 413 && this._state?.mode !== 'result'
@@ -909,6 +961,8 @@ export class ViewerModel {
   private _nav: INavigation = {
     image: null,
     field: null,
+    colour: false,
+    planes: 1,
     exact: false,
     step: 1,
     latencyMs: null,

@@ -1,10 +1,12 @@
 /**
  * The navigation mode of any reduction the server declares (`GET operations`): those
- * whose result holds an image over the scan (one value per position) appear in the
- * viewer, with a form made from their parameters' JSON Schema. A reduction added on the
- * server shows here without a change to the viewer. Pure functions only.
+ * whose result holds an image over the scan (one value per position, one plane per
+ * index such as a component, or a colour per position) appear in the viewer, with a
+ * form made from their parameters' JSON Schema. A reduction added on the server shows
+ * here without a change to the viewer. Pure functions only.
  */
 import type {
+  IOperationDim,
   IOperationInfo,
   IOperationOutput,
   IParameterSchema
@@ -20,6 +22,11 @@ export interface IOperationChoice {
   field: string;
   /** The parameters the operation requires (the request waits until they are given). */
   required: string[];
+  /**
+   * The plane shown of an array with an index axis (the component of a
+   * decomposition's scores); absent: the first.
+   */
+  index?: number;
 }
 
 /** One field of an operation's form. */
@@ -44,11 +51,56 @@ function types(schema: IParameterSchema): string[] {
   return Array.isArray(type) ? type : type ? [type] : [];
 }
 
-/** The arrays of an operation that are one value per scan position (an image of the scan). */
+/**
+ * The index axis of an output over the scan with one further axis that is an index
+ * of separate results (components, detectors): the viewer shows one plane of it at a
+ * time. Null for a plain image, a colour output (its planes are red, green and blue,
+ * shown together) and an axis of coordinates (a profile is no image).
+ */
+export function planeAxis(output: IOperationOutput): IOperationDim | null {
+  const dims = output.dims ?? [];
+  return output.place === 'scan' &&
+    !output.colour &&
+    dims.length === 1 &&
+    dims[0].index
+    ? dims[0]
+    : null;
+}
+
+/** Whether an output holds its own colours: red, green and blue along its last axis. */
+export function isColourOutput(output: IOperationOutput | null): boolean {
+  return !!output?.colour && (output.dims ?? []).length > 0;
+}
+
+/**
+ * The arrays of an operation that are images of the scan: one value per scan position,
+ * one plane per index (one component of several), or a colour per position.
+ */
 export function scanImages(operation: IOperationInfo): string[] {
   return (operation.outputs ?? [])
-    .filter(output => output.place === 'scan' && !(output.dims ?? []).length)
+    .filter(
+      output =>
+        output.place === 'scan' &&
+        (!(output.dims ?? []).length ||
+          planeAxis(output) !== null ||
+          (isColourOutput(output) && (output.dims ?? []).length === 1))
+    )
     .map(output => output.name);
+}
+
+/**
+ * Whether the navigation image of `choice` is drawn in the colours it holds: its
+ * array is declared a colour output by the operation the server serves.
+ */
+export function showsColour(
+  operations: ReadonlyArray<IOperationInfo> | null,
+  choice: IOperationChoice | null
+): boolean {
+  if (!choice) {
+    return false;
+  }
+  const operation = (operations ?? []).find(op => op.name === choice.name);
+  return !!operation && isColourOutput(outputOf(operation, choice.field));
 }
 
 /** The declaration of one of an operation's outputs. */
@@ -172,5 +224,22 @@ export function readOperationChoice(value: unknown): IOperationChoice | null {
   const required = Array.isArray(v.required)
     ? v.required.filter((name): name is string => typeof name === 'string')
     : [];
-  return { name: v.name, params: { ...params }, field: v.field, required };
+  const index = v.index;
+  return {
+    name: v.name,
+    params: { ...params },
+    field: v.field,
+    required,
+    ...(typeof index === 'number' && Number.isInteger(index) && index > 0
+      ? { index }
+      : {})
+  };
+}
+
+/** The plane of `choice` shown (0 when it names none). */
+export function shownPlane(choice: IOperationChoice | null): number {
+  const index = choice?.index;
+  return typeof index === 'number' && Number.isInteger(index) && index >= 0
+    ? index
+    : 0;
 }

@@ -248,6 +248,7 @@ export function ViewerPanel(props: {
           geometry={geometry}
           navRank={dataset.nav_shape.length}
           operations={model.operations}
+          navPlanes={model.navigation.planes}
           tool={tool}
           onTool={setTool}
           onChange={update}
@@ -334,6 +335,8 @@ export function ViewerPanel(props: {
 function DisplayPanel(props: {
   display: IDisplay;
   data: ArrayLike<number> | null;
+  /** The image is drawn in its own colours: no colormap or limits to choose. */
+  colour?: boolean;
   diverging: boolean;
   calibration: ICalibration | null;
   /** What the metadata says, shown until the user calibrates. */
@@ -345,21 +348,31 @@ function DisplayPanel(props: {
   const scaling = effectiveScaling(display, data);
   return (
     <div className="jp-remotem-viewer-display">
-      <DisplayControls
-        cmap={display.cmap}
-        scaling={scaling}
-        diverging={props.diverging}
-        data={data}
-        onCmap={cmap => props.onChange({ ...display, cmap })}
-        onScaling={next => props.onChange(chooseScaling(display, next, data))}
-      />
-      <HistogramControl
-        data={data}
-        scaling={scaling}
-        onChange={next => props.onChange(chooseScaling(display, next, data))}
-        pinned={!!display.pinned}
-        onPinned={pinned => props.onChange(setPinned(display, pinned, data))}
-      />
+      {!props.colour && (
+        <>
+          <DisplayControls
+            cmap={display.cmap}
+            scaling={scaling}
+            diverging={props.diverging}
+            data={data}
+            onCmap={cmap => props.onChange({ ...display, cmap })}
+            onScaling={next =>
+              props.onChange(chooseScaling(display, next, data))
+            }
+          />
+          <HistogramControl
+            data={data}
+            scaling={scaling}
+            onChange={next =>
+              props.onChange(chooseScaling(display, next, data))
+            }
+            pinned={!!display.pinned}
+            onPinned={pinned =>
+              props.onChange(setPinned(display, pinned, data))
+            }
+          />
+        </>
+      )}
       <CalibrationEditor
         key={JSON.stringify([props.calibration, props.metadataCalibration])}
         calibration={props.calibration}
@@ -424,6 +437,8 @@ function NavigationSection(props: ISectionProps): JSX.Element {
       : [];
   const showField =
     state.mode === 'com' && state.comField === 'field' && !!nav.field;
+  // A colour output (a decomposition's composite) is drawn in its own colours.
+  const showColour = nav.colour && !!nav.field;
   const navRank = dataset.nav_shape.length;
   const views = navViews(navRank);
   const realCalibration = imageCalibration(
@@ -448,6 +463,8 @@ function NavigationSection(props: ISectionProps): JSX.Element {
       data-channel={shownResult ? shownResult.channel : undefined}
       data-exact={nav.exact}
       data-step={nav.step}
+      data-colour={showColour}
+      data-planes={nav.planes}
       data-busy={nav.busy}
       data-latency-ms={
         nav.latencyMs === null ? undefined : Math.round(nav.latencyMs)
@@ -485,6 +502,7 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           label={trans.__('Navigation plot: pick a frame by its scan index')}
           busy={nav.busy}
           stale={!nav.exact}
+          colours={showColour ? nav.field : null}
         />
       ) : views.navigation ? (
         <div className="jp-remotem-note jp-remotem-viewer-nav-unavailable">
@@ -494,10 +512,12 @@ function NavigationSection(props: ISectionProps): JSX.Element {
         <ImageView
           className={
             'jp-remotem-viewer-nav-image' +
-            (showField ? ' jp-remotem-viewer-nav-field' : '')
+            (showField ? ' jp-remotem-viewer-nav-field' : '') +
+            (showColour ? ' jp-remotem-viewer-nav-colour' : '')
           }
           image={image}
-          rgba={showField ? nav.field : null}
+          rgba={showField || showColour ? nav.field : null}
+          legend={showColour ? 'none' : undefined}
           scaling={effectiveScaling(state.nav, data)}
           cmap={state.nav.cmap}
           calibration={calibration}
@@ -515,12 +535,16 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           label={
             showField
               ? trans.__('Centre-of-mass field as a colour wheel')
-              : shownResult
+              : showColour
                 ? trans.__(
-                    'Navigation image (saved result %1): pick a scan position',
-                    resultLocationText(shownResult)
+                    'Navigation image in its own colours (red, green, blue): pick a scan position'
                   )
-                : trans.__('Navigation image: pick a scan position')
+                : shownResult
+                  ? trans.__(
+                      'Navigation image (saved result %1): pick a scan position',
+                      resultLocationText(shownResult)
+                    )
+                  : trans.__('Navigation image: pick a scan position')
           }
           busy={nav.busy}
           stale={!nav.exact}
@@ -564,6 +588,7 @@ function NavigationSection(props: ISectionProps): JSX.Element {
       <DisplayPanel
         display={state.nav}
         data={data}
+        colour={showColour}
         diverging={isSigned(state)}
         calibration={state.navCalibration}
         metadataCalibration={imageCalibration(dataset, 'nav', null)}

@@ -19,7 +19,8 @@ import {
   IOperationChoice,
   missingParameters,
   readOperationChoice,
-  requestParams
+  requestParams,
+  shownPlane
 } from './operationmode';
 import { MAX_PROFILE_WIDTH } from './profile';
 import { fromRangeSpec, pickParams, rangeSpec } from './scanaxes';
@@ -250,7 +251,8 @@ function wholeFrame(geometry: IGeometry): Record<string, unknown> {
 
 /**
  * The reduction behind the navigation image, and the result arrays to fetch.
- * `channel` picks a detector's plane of a virtual-detector answer.
+ * `channel` picks a detector's plane of a virtual-detector answer, or the plane a
+ * declared reduction's choice shows (a component).
  */
 export function navigationRequest(
   source: ISource,
@@ -280,7 +282,7 @@ export function navigationRequest(
         params: requestParams(state.operation.params)
       },
       fields: [state.operation.field],
-      channel: 0
+      channel: shownPlane(state.operation)
     };
   }
   if (state.mode === 'com') {
