@@ -4,6 +4,7 @@
  * repository list is polled while the panel is visible (after dask-labextension's
  * cluster manager).
  */
+import { PageConfig } from '@jupyterlab/coreutils';
 import {
   ITranslator,
   nullTranslator,
@@ -34,6 +35,10 @@ import { TRANSLATION_DOMAIN, TranslationContext, useTranslation } from './i18n';
 import { remoteDataIcon, tokenIcon } from './icon';
 import { JobsModel } from './jobsmodel';
 import { JobsView } from './jobsview';
+import { AnnotationsEditor } from './search/annotations';
+import { CatalogAPI } from './search/catalogapi';
+import { SearchModel } from './search/searchmodel';
+import { SearchPanel } from './search/searchpanel';
 import { ISelection, ITreeFocus, RepositoryNode, ROW_SELECTOR } from './tree';
 import { IUploadTarget } from './uploadplan';
 import { IUploadItem, UploadsModel } from './uploads';
@@ -224,11 +229,15 @@ function swallowFileDrop(event: React.DragEvent): void {
 function BrowserView(props: {
   model: SidebarModel;
   uploads: UploadsModel;
+  search: SearchModel;
+  onJobs: (jobs: IJob[]) => void;
   onManageTokens?: () => void;
 }): JSX.Element {
   const { model, uploads, onManageTokens } = props;
   const trans = useTranslation();
   useRerenderOn(model.changed);
+  // While search results are shown they take the tree's place (it stays mounted).
+  useRerenderOn(props.search.resultsToggled);
 
   const reload = useCallback(() => {
     model.reload().catch(() => undefined);
@@ -273,9 +282,15 @@ function BrowserView(props: {
           onClick={reload}
         />
       </div>
+      <SearchPanel
+        search={props.search}
+        sidebar={model}
+        onJobs={props.onJobs}
+      />
       <div
         ref={treeRef}
         className="jp-remotem-browser"
+        hidden={props.search.pages !== null}
         onDragOver={swallowFileDrop}
         onDrop={swallowFileDrop}
       >
@@ -322,7 +337,10 @@ function BrowserView(props: {
   );
 }
 
-function DetailsView(props: { model: SidebarModel }): JSX.Element | null {
+function DetailsView(props: {
+  model: SidebarModel;
+  catalog: CatalogAPI;
+}): JSX.Element | null {
   const { model } = props;
   const trans = useTranslation();
   useRerenderOn(model.changed);
@@ -365,6 +383,11 @@ function DetailsView(props: { model: SidebarModel }): JSX.Element | null {
           entry={entry}
         />
       )}
+      <AnnotationsEditor
+        key={`annotations:${key}`}
+        catalog={props.catalog}
+        target={{ repository, path: entry.path }}
+      />
     </>
   );
 }
@@ -442,19 +465,24 @@ export class RemotemSidebar extends SplitPanel {
     this.model = new SidebarModel(api);
     this.uploads = new UploadsModel(api);
     this.uploads.finished.connect(this._onUploaded, this);
+    this.search = new SearchModel(
+      new CatalogAPI(api, PageConfig.getOption('hubUser') || null)
+    );
 
     this._browser = Private.reactWidget(
       trans,
       <BrowserView
         model={this.model}
         uploads={this.uploads}
+        search={this.search}
+        onJobs={jobs => jobs.forEach(job => this.showJob(job))}
         onManageTokens={onManageTokens}
       />
     );
     this._browser.addClass('jp-remotem-browser-area');
     this._details = Private.reactWidget(
       trans,
-      <DetailsView model={this.model} />
+      <DetailsView model={this.model} catalog={this.search.catalog} />
     );
     this._details.addClass('jp-remotem-details');
     this._details.node.setAttribute('role', 'region');
@@ -498,6 +526,9 @@ export class RemotemSidebar extends SplitPanel {
   /** Uploads from the desktop started in this page. */
   readonly uploads: UploadsModel;
 
+  /** The catalog's search box, its hits and the saved searches. */
+  readonly search: SearchModel;
+
   /**
    * Show a job that was just submitted, unfolding and scrolling to the Jobs section.
    */
@@ -530,6 +561,7 @@ export class RemotemSidebar extends SplitPanel {
     this._poll.dispose();
     this.jobs.dispose();
     this.uploads.dispose();
+    this.search.dispose();
     Signal.clearData(this);
     super.dispose();
   }
@@ -583,6 +615,7 @@ export class RemotemSidebar extends SplitPanel {
     for (const result of job.results ?? []) {
       this.model.invalidate(result.repository, result.path);
     }
+    this.search.jobFinished(job);
   }
 
   private _browser: ReactWidget;
