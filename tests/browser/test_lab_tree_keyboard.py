@@ -42,8 +42,15 @@ def test_keyboard_only_walk_from_the_tree_to_a_saved_result(page, lab_server, de
     expect(header).to_be_visible()
     assert page.evaluate(TAB_STOPS) == 1
 
-    # One Tab from the toolbar lands in the tree, on its first row.
+    # From the toolbar, Tab walks the search line (the box, Search, Index…; Save search… is
+    # disabled while the box is empty) and then lands in the tree, on its first row.
     sidebar.locator(".jp-remotem-refresh").focus()
+    page.keyboard.press("Tab")
+    expect(sidebar.locator(".jp-remotem-search-input")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(sidebar.locator(".jp-remotem-search-run")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(sidebar.locator(".jp-remotem-search-index")).to_be_focused()
     page.keyboard.press("Tab")
     expect(header).to_be_focused()
 

@@ -111,7 +111,7 @@ export function SearchBox(props: { model: SearchModel }): JSX.Element {
         type="search"
         spellCheck={false}
         autoComplete="off"
-        placeholder={trans.__('Search: desc.beam_energy:>100keV AND tag:good')}
+        placeholder={trans.__('Search the catalog…')}
         aria-label={trans.__('Search the catalog')}
         title={trans.__(
           'key:value, key:[low TO high], key:>number, tag:name, format:hdf5, words; AND, OR, NOT, parentheses. Enter searches.'

@@ -1,9 +1,10 @@
 /**
- * The catalog at the top of the Remote data sidebar: the search box, "Index…" and
- * "Save search…", the server's message when the query does not read, the hits, and the
- * saved searches.
+ * The catalog at the top of the Remote data sidebar: one line with the search box and
+ * the Search, "Index…" and "Save search…" buttons (so the tree keeps its height), the
+ * server's message when the query does not read, the hits, and the saved searches.
  */
 import { showErrorMessage } from '@jupyterlab/apputils';
+import { listIcon, saveIcon, searchIcon } from '@jupyterlab/ui-components';
 import React, { useCallback } from 'react';
 
 import { IJob, RemotemError } from '../api';
@@ -107,31 +108,34 @@ export function SearchPanel(props: {
       role="search"
       aria-busy={search.busy !== null}
     >
-      <SearchBox model={search} />
-      <div className="jp-remotem-search-actions">
+      <div className="jp-remotem-search-row">
+        <SearchBox model={search} />
         <button
           className="jp-Button jp-mod-minimal jp-remotem-search-run"
           title={trans.__('Search (Enter)')}
+          aria-label={trans.__('Search')}
           onClick={() => void search.run()}
         >
-          {trans.__('Search')}
+          <searchIcon.react tag="span" />
         </button>
         <button
           className="jp-Button jp-mod-minimal jp-remotem-search-index"
           title={trans.__(
             'Index the selected repository, or all of them, for search (a job)'
           )}
+          aria-label={trans.__('Index…')}
           onClick={() => void index()}
         >
-          {trans.__('Index…')}
+          <listIcon.react tag="span" />
         </button>
         <button
           className="jp-Button jp-mod-minimal jp-remotem-search-save"
           title={trans.__('Save this search under a name')}
+          aria-label={trans.__('Save search…')}
           disabled={search.text.trim() === ''}
           onClick={save}
         >
-          {trans.__('Save search…')}
+          <saveIcon.react tag="span" />
         </button>
       </div>
       {search.error && <QueryError error={search.error} />}
