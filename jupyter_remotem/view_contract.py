@@ -129,6 +129,10 @@ SCHEMA: dict[str, Any] = {
                               "index": {"type": "integer", "minimum": 0, "default": 0,
                                         "description": "the plane shown of an array with an index axis "
                                                        "(a component of a decomposition's scores)"},
+                              "frameField": {"type": "string", "minLength": 1,
+                                             "description": "an array per detector pixel the frame panel "
+                                                            "shows instead of the frame at the cursor, at "
+                                                            "the plane 'index' (a decomposition's components)"},
                               "required": {"type": "array", "items": {"type": "string"}}},
                              required=("name", "params", "field"), nullable=True,
                              description="the declared reduction shown in mode 'operation'"),
@@ -226,8 +230,11 @@ class ShownImage:
     wheel: bool = False
 
 
-def shown_image(view: dict[str, Any] | None, operation: str, params: dict[str, Any] | None = None) -> ShownImage:
-    """Which array of an ``operation``'s result ``view`` shows (None: the result's primary)."""
+def shown_image(view: dict[str, Any] | None, operation: str, params: dict[str, Any] | None = None,
+                array: str | None = None) -> ShownImage:
+    """Which array of an ``operation``'s result ``view`` shows (None: the result's primary);
+    ``array``, when the request names the one saved: the frame panel's array of the
+    operation (its ``frameField``) is shown in the frame's display, at the plane chosen."""
     view = view or {}
     if operation in FRAME_OPERATIONS:
         array = view.get("roiStat", "mean") if operation == "frame_stats" else "frame"
@@ -247,7 +254,10 @@ def shown_image(view: dict[str, Any] | None, operation: str, params: dict[str, A
     chosen = view.get("operation") if view.get("mode") == "operation" else None
     if isinstance(chosen, dict) and chosen.get("name") == operation and isinstance(chosen.get("field"), str):
         index = chosen.get("index", 0)
-        return ShownImage("nav", chosen["field"], index if isinstance(index, int) and index >= 0 else 0)
+        index = index if isinstance(index, int) and index >= 0 else 0
+        if array is not None and array == chosen.get("frameField"):
+            return ShownImage("frame", array, index)
+        return ShownImage("nav", chosen["field"], index)
     return ShownImage("nav", None)
 
 

@@ -18,7 +18,7 @@ from PIL import Image
 from jupyter_remotem import render
 from jupyter_remotem.compute.declarations import SCAN, Dim, Output, Parameter
 from jupyter_remotem.compute.operations import Operation, Plan, ReductionResult, register, unregister
-from jupyter_remotem.view_contract import DEFAULT_SCALING, check_view
+from jupyter_remotem.view_contract import DEFAULT_SCALING, check_view, display_of
 
 DECOMPOSITION = {"repository": "demo", "path": "scan.h5", "operation": "decomposition",
                  "params": {"components": 3, "method": "pca"}}
@@ -195,3 +195,24 @@ async def test_a_saved_png_of_the_scores_is_the_component_the_view_selects(jp_fe
         first = np.asarray(picture.convert("RGBA"))
     np.testing.assert_array_equal(first, render.draw(scores[..., 0], "gray", scaling, True))
     assert not np.array_equal(shown, first)
+
+
+async def test_a_saved_png_of_the_components_is_the_frame_panels_plane_in_its_display(jp_fetch, results_dir):
+    """The frame panel shows a decomposition's component k (``frameField``) beside its scores:
+    saving the frame writes that plane in the frame's colormap, not the navigation's."""
+    components = await npy(jp_fetch, DECOMPOSITION, "components")
+    assert components.ndim == 3 and components.shape[-1] == 3
+    view = operation_view("rgb", index=1, frame={"cmap": "magma"})
+    view["operation"]["frameField"] = "components"
+    assert check_view(view) == view
+    body = dict(DECOMPOSITION, view=view,
+                output={"repository": "results", "path": "pca-component-1.png", "format": "png",
+                        "array": "components"})
+    code, job = await call(jp_fetch, "POST", "saves", body=body)
+    assert code == 201 and job["phase"] == "COMPLETED", job
+    cmap, scaling, auto = display_of(view, "frame")
+    assert cmap == "magma" and display_of(view, "nav")[1] != scaling, "the frame's display differs from the nav's"
+    with Image.open(results_dir / "pca-component-1.png") as picture:
+        shown = np.asarray(picture.convert("RGBA"))
+    np.testing.assert_array_equal(shown, render.draw(components[..., 1], cmap, scaling, auto))
+    assert not np.array_equal(shown, render.draw(components[..., 0], cmap, scaling, auto))

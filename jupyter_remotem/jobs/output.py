@@ -101,7 +101,8 @@ class OutputWriter:
             return [_File(self.spec.path, "hdf5", hdf5_bytes(result, record))]
         view = record.get("view")
         # The array on screen when the result comes from a view (an explicit output.array wins).
-        shown = shown_image(view, record["operation"], record.get("parameters")) if view is not None else None
+        shown = (shown_image(view, record["operation"], record.get("parameters"), self.spec.array)
+                 if view is not None else None)
         name = self.spec.array or (shown.array if shown else None) or result.primary
         if name not in result.arrays:
             raise BadParameter(f"The result has no array {name!r}.",

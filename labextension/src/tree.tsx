@@ -386,6 +386,10 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
   const [expanded, setExpanded] = useState(false);
   const [opened, setOpened] = useState(false);
   const rowRef = useRef<HTMLDivElement>(null);
+  // A press of the pointer focuses the row before its click or its context menu: the
+  // selection waits for those, so that the details taking their share of the sidebar
+  // do not move the row from under the pointer between the press and the menu.
+  const pressed = useRef(false);
   const focus = props.focus;
   const selected =
     !folder &&
@@ -510,9 +514,28 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
         aria-label={entry.name}
         style={{ paddingLeft: `${depth * 12 + 4}px` }}
         onClick={activate}
+        onMouseDown={() => {
+          pressed.current = true;
+        }}
+        onMouseUp={() => {
+          pressed.current = false;
+        }}
+        onMouseLeave={() => {
+          pressed.current = false;
+        }}
+        onContextMenu={() => {
+          pressed.current = false;
+          if (!selected) {
+            select();
+          }
+        }}
         onFocus={event => {
           // Arrows move the selection with focus, and the details follow.
-          if (event.target === event.currentTarget && !selected) {
+          if (
+            event.target === event.currentTarget &&
+            !selected &&
+            !pressed.current
+          ) {
             select();
           }
         }}

@@ -18,7 +18,9 @@ import { ViewerModel } from '../viewer/model';
 import { OperationForm } from '../viewer/OperationForm';
 import { ScanPlot } from '../viewer/ScanPlot';
 import {
+  choicePlaneAxis,
   defaultChoice,
+  frameImages,
   IOperationChoice,
   isColourOutput,
   navigationOperations,
@@ -37,6 +39,7 @@ import {
 } from '../viewer/planes';
 import {
   defaultViewState,
+  frameRequest,
   IGeometry,
   navigationRequest,
   readViewState
@@ -338,6 +341,8 @@ function npyBytes(
 /** Position (y, x), plane c of a decomposition's answer. */
 const rgbAt = (y: number, x: number, c: number) => (y * 40 + x * 5 + c) % 256;
 const scoreAt = (y: number, x: number, c: number) => y * 100 + x + c * 1000;
+/** Detector pixel (y, x) of component c. */
+const componentAt = (y: number, x: number, c: number) => -(y * 8 + x) - c * 0.5;
 
 function decompositionServer(asked: string[]): RemotemAPI {
   const meta: IMetaResponse = {
@@ -375,6 +380,18 @@ function decompositionServer(asked: string[]): RemotemAPI {
     getData: async () => npyBytes('<f8', [8, 8], new Float64Array(64).fill(1)),
     reduceNpy: async (request: IReductionRequest, field?: string | null) => {
       asked.push(`${request.operation}.${field}`);
+      if (field === 'components') {
+        const frames: number[] = [];
+        for (let y = 0; y < 8; y++) {
+          for (let x = 0; x < 8; x++) {
+            for (let c = 0; c < 3; c++) {
+              frames.push(componentAt(y, x, c));
+            }
+          }
+        }
+        const buffer = npyBytes('<f8', [8, 8, 3], Float64Array.from(frames));
+        return { buffer, step: 1, elapsedS: 0.01 };
+      }
       const values: number[] = [];
       for (let y = 0; y < 4; y++) {
         for (let x = 0; x < 6; x++) {
@@ -407,14 +424,15 @@ function when(model: ViewerModel, predicate: () => boolean): Promise<void> {
 }
 
 describe('the navigation image of a decomposition', () => {
-  const restored = (field: string, index?: number) => ({
+  const restored = (field: string, index?: number, frameField?: string) => ({
     mode: 'operation',
     operation: {
       name: 'decomposition',
       params: { components: 3 },
       field,
       required: [],
-      ...(index === undefined ? {} : { index })
+      ...(index === undefined ? {} : { index }),
+      ...(frameField === undefined ? {} : { frameField })
     }
   });
 
@@ -465,5 +483,107 @@ describe('the navigation image of a decomposition', () => {
     expect(model.navigation.image!.data[2 * 6 + 3]).toBe(scoreAt(2, 3, 1));
     expect(asked.length).toBe(asks);
     model.dispose();
+  });
+
+  it('reads out red, green and blue beside the brightness of a colour pixel', async () => {
+    const model = new ViewerModel(decompositionServer([]), source, restored('rgb'));
+    await model.load();
+    await when(model, () => model.navigation.colour && !model.navigation.busy);
+    const { channels, image } = model.navigation;
+    expect(channels.map(c => c.label)).toEqual(['R', 'G', 'B']);
+    const i = 2 * 6 + 3;
+    expect(channels.map(c => c.image.data[i])).toEqual([
+      rgbAt(2, 3, 0),
+      rgbAt(2, 3, 1),
+      rgbAt(2, 3, 2)
+    ]);
+    expect(image!.data[i]).toBeCloseTo(
+      (rgbAt(2, 3, 0) + rgbAt(2, 3, 1) + rgbAt(2, 3, 2)) / 3
+    );
+    model.dispose();
+  });
+
+  it('shows in the frame panel the component whose scores the navigation shows', async () => {
+    const asked: string[] = [];
+    const model = new ViewerModel(
+      decompositionServer(asked),
+      source,
+      restored('scores', 1, 'components')
+    );
+    await model.load();
+    await when(model, () => !!model.frame.image && !model.frame.busy);
+    expect(asked).toContain('decomposition.components');
+    const frame = model.frame.image!;
+    expect([frame.width, frame.height]).toEqual([8, 8]);
+    expect(frame.data[5 * 8 + 2]).toBe(componentAt(5, 2, 1));
+    // Another component: the frame follows the plane of the navigation.
+    model.update({ operation: { ...model.state!.operation!, index: 2 } });
+    await when(
+      model,
+      () =>
+        !model.frame.busy && model.frame.image?.data[0] === componentAt(0, 0, 2)
+    );
+    // Back to the frame at the cursor: read as it is.
+    model.update({
+      operation: { ...model.state!.operation!, frameField: undefined }
+    });
+    await when(
+      model,
+      () => !model.frame.busy && model.frame.image?.data[0] === 1
+    );
+    model.dispose();
+  });
+});
+
+describe('arrays per detector pixel', () => {
+  it('are the frames the frame panel can show, from the declarations', () => {
+    const decomposition = served('decomposition');
+    expect(frameImages(decomposition)).toEqual(['components', 'mean']);
+    expect(planeAxis(outputOf(decomposition, 'components')!)?.name).toBe(
+      'component'
+    );
+    expect(planeAxis(outputOf(decomposition, 'mean')!)).toBeNull();
+    // The colours have no plane selector of their own; the components lend theirs.
+    const rgb = { ...defaultChoice(decomposition), field: 'rgb' };
+    expect(choicePlaneAxis(decomposition, rgb)).toBeNull();
+    expect(
+      choicePlaneAxis(decomposition, { ...rgb, frameField: 'components' })?.name
+    ).toBe('component');
+    expect(frameImages(TOY)).toEqual([]);
+  });
+
+  it('are asked of the navigation reduction at its plane, and survive a reload', () => {
+    const choice: IOperationChoice = {
+      ...defaultChoice(served('decomposition')),
+      index: 2,
+      frameField: 'components'
+    };
+    const state = {
+      ...defaultViewState(geometry),
+      mode: 'operation' as const,
+      operation: choice
+    };
+    const plan = frameRequest(source, state)!;
+    expect(plan.request.operation).toBe('decomposition');
+    expect(plan.field).toBe('components');
+    expect(plan.channel).toBe(2);
+    expect(plan.request.roi).toBeNull();
+    // A scan region still shows its statistic of the frames.
+    const roi = {
+      kind: 'rectangle' as const,
+      x: 0,
+      y: 0,
+      width: 2,
+      height: 2
+    };
+    expect(frameRequest(source, { ...state, roi })!.request.operation).toBe(
+      'frame_stats'
+    );
+    const restored = readViewState(JSON.parse(JSON.stringify(state)), geometry);
+    expect(restored.operation?.frameField).toBe('components');
+    expect(serverVerdict(state)).toBeNull();
+    expect(readOperationChoice({ ...choice, frameField: 7 })?.frameField).toBe(
+      undefined
+    );
   });
 });

@@ -178,6 +178,30 @@ describe('ImageView', () => {
     };
   }
 
+  it('names the parts of a pixel made of several beside its value', async () => {
+    // Channels of the image's size read at the same pixel; one of another size is left out.
+    const part = (scale: number) => ({
+      ...image,
+      data: Float64Array.from(image.data, v => v * scale)
+    });
+    const odd = { width: 2, height: 2, data: new Float64Array(4) };
+    await render(
+      <ImageView
+        {...props({
+          channels: [
+            { label: 'R', image: part(2) },
+            { label: 'G', image: part(0.5) },
+            { label: 'B', image: odd }
+          ]
+        })}
+      />
+    );
+    pointer(byTestId('image-canvas'), 'pointermove', 42, 82);
+    expect(byTestId('image-readout').textContent).toBe(
+      'x 10, y 20 = 2010 (R 4020, G 1005)'
+    );
+  });
+
   it('fits the image, colours it once and draws it unsmoothed', async () => {
     await render(<ImageView {...props()} />);
     const view = byTestId('image-view');

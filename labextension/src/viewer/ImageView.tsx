@@ -62,6 +62,8 @@ export interface IImageViewProps {
   cmap: ColormapName;
   /** RGBA pixels of the image's size drawn instead of colouring `image`. */
   rgba?: Uint8ClampedArray | null;
+  /** The parts of each pixel's value the readout names beside it (`R`, `G`, `B`). */
+  channels?: ReadonlyArray<IReadoutChannel>;
   /** Axis calibrations, for the scale bar and the physical readout. */
   calibration?: { x: IAxisCalibration; y: IAxisCalibration };
   /** Editable overlays (detectors on a frame, the ROI on a scan image). */
@@ -262,13 +264,22 @@ function drawLine(
   }
 }
 
+/** A part of a pixel's value the readout names: a colour's red, a field's x. */
+export interface IReadoutChannel {
+  label: string;
+  /** Of the image's size. */
+  image: IImage;
+}
+
 /**
- * The text under the view: pixel, value and physical coordinates.
+ * The text under the view: pixel, value (with its parts, when the picture is made of
+ * several: `R 12, G 40, B 3`) and physical coordinates.
  */
 export function readoutText(
   image: IImage | null,
   pixel: Point | null,
-  calibration?: { x: IAxisCalibration; y: IAxisCalibration }
+  calibration?: { x: IAxisCalibration; y: IAxisCalibration },
+  channels: ReadonlyArray<IReadoutChannel> = []
 ): string {
   if (!image || !pixel) {
     return '';
@@ -277,8 +288,14 @@ export function readoutText(
   if (x < 0 || y < 0 || x >= image.width || y >= image.height) {
     return '';
   }
-  const value = image.data[y * image.width + x];
-  let text = `x ${x}, y ${y} = ${formatValue(value)}`;
+  const index = y * image.width + x;
+  let text = `x ${x}, y ${y} = ${formatValue(image.data[index])}`;
+  const parts = channels
+    .filter(channel => channel.image.data.length === image.data.length)
+    .map(channel => `${channel.label} ${formatValue(channel.image.data[index])}`);
+  if (parts.length) {
+    text += ` (${parts.join(', ')})`;
+  }
   if (
     calibration &&
     (isCalibrated(calibration.x) || isCalibrated(calibration.y))
@@ -704,7 +721,7 @@ export function ImageView(props: IImageViewProps): JSX.Element {
     calibration && viewport
       ? scaleBar(calibration.x, viewport.scale, SCALE_BAR_PX)
       : null;
-  const readout = readoutText(image, hover, calibration);
+  const readout = readoutText(image, hover, calibration, props.channels);
   const ticks: { x: IPlacedTick[]; y: IPlacedTick[] } =
     image && viewport
       ? {

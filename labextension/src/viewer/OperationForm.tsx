@@ -11,12 +11,12 @@ import type { IOperationDim, IOperationInfo } from '../api';
 import { useTranslation } from '../i18n';
 import { NumberField } from './NumberField';
 import {
+  choicePlaneAxis,
   formFields,
   IFormField,
   IOperationChoice,
   missingParameters,
   outputOf,
-  planeAxis,
   scanImages,
   shownPlane
 } from './operationmode';
@@ -130,8 +130,7 @@ export function OperationForm(props: {
   const trans = useTranslation();
   const images = scanImages(operation);
   const missing = missingParameters(choice);
-  const shown = outputOf(operation, choice.field);
-  const axis = shown ? planeAxis(shown) : null;
+  const axis = choicePlaneAxis(operation, choice);
   return (
     <fieldset
       className="jp-remotem-viewer-group jp-remotem-viewer-operation"

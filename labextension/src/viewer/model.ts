@@ -24,6 +24,7 @@ import {
 import { isFinal } from '../jobstate';
 import { installColormaps } from './colormaps';
 import { followNewImage, switchSpace } from './display';
+import type { IReadoutChannel } from './ImageView';
 import { DataKind, dataKind } from './imagemode';
 import { colourWheel, expandCoarse, inferStep } from './images';
 import { JobWatch } from './jobwatch';
@@ -67,6 +68,11 @@ export interface INavigation {
   field: Uint8ClampedArray | null;
   /** The array's own colours are shown (`field`): no colormap, no limits. */
   colour: boolean;
+  /**
+   * The parts the readout names beside `image`'s value: red, green and blue of a colour
+   * output, the x and y of the centre-of-mass field; empty for a plain image.
+   */
+  channels: IReadoutChannel[];
   /** How many planes the answer holds along its index axis (1: a plain image). */
   planes: number;
   /** Whether every scan position was read. */
@@ -429,6 +435,7 @@ export class ViewerModel {
         image: null,
         field: null,
         colour: false,
+        channels: [],
         error: null
       };
       this._touch();
@@ -549,7 +556,8 @@ export class ViewerModel {
             (await this.api.reduceNpy(plan.request, plan.field, signal)).buffer
           )
         : await this._readArray(source, slice, signal);
-      return { value: toImage(array), step: 1 };
+      const channel = usablePlane(plan?.channel ?? 0, planeCount(array));
+      return { value: toImage(array, channel), step: 1 };
     }, false);
   }
 
@@ -874,6 +882,7 @@ export class ViewerModel {
           image: colourBrightness(shown),
           field: colourPixels(rgb, fullColour(array.dtype)),
           colour: true,
+          channels: shown.map((image, c) => ({ label: 'RGB'[c], image })),
           planes
         };
         return;
@@ -885,7 +894,21 @@ export class ViewerModel {
         images.length === 2 ? colourWheel(images[0], images[1]) : null;
       const image =
         images.length === 2 ? magnitudeOf(images[0], images[1]) : images[0];
-      this._nav = { ...this._nav, image, field, colour: false, planes };
+      const channels =
+        images.length === 2
+          ? [
+              { label: 'x', image: images[0] },
+              { label: 'y', image: images[1] }
+            ]
+          : [];
+      this._nav = {
+        ...this._nav,
+        image,
+        field,
+        colour: false,
+        channels,
+        planes
+      };
     } catch (reason) {
       this._nav = { ...this._nav, error: RemotemError.from(reason) };
     }
@@ -919,6 +942,7 @@ export class ViewerModel {
         image: keep ? this._nav.image : null,
         field: keep ? this._nav.field : null,
         colour: keep && this._nav.colour,
+        channels: keep ? this._nav.channels : [],
         error: keep ? null : error,
         // A job can compute a reduction too large to answer, not read a saved array.
         tooLarge: error.status === 413 && this._state?.mode !== 'result'
@@ -962,6 +986,7 @@ export class ViewerModel {
     image: null,
     field: null,
     colour: false,
+    channels: [],
     planes: 1,
     exact: false,
     step: 1,

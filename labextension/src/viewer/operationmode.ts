@@ -24,9 +24,15 @@ export interface IOperationChoice {
   required: string[];
   /**
    * The plane shown of an array with an index axis (the component of a
-   * decomposition's scores); absent: the first.
+   * decomposition's scores); absent: the first. The frame panel's array shows the
+   * same plane: component k's frame beside its scores.
    */
   index?: number;
+  /**
+   * An array of the operation per detector pixel the frame panel shows instead of the
+   * frame at the cursor (a decomposition's components, its mean frame); absent: the frame.
+   */
+  frameField?: string;
 }
 
 /** One field of an operation's form. */
@@ -52,14 +58,14 @@ function types(schema: IParameterSchema): string[] {
 }
 
 /**
- * The index axis of an output over the scan with one further axis that is an index
- * of separate results (components, detectors): the viewer shows one plane of it at a
- * time. Null for a plain image, a colour output (its planes are red, green and blue,
- * shown together) and an axis of coordinates (a profile is no image).
+ * The index axis of an output over the scan or the frame with one further axis that is
+ * an index of separate results (components, detectors): the viewer shows one plane of
+ * it at a time. Null for a plain image, a colour output (its planes are red, green and
+ * blue, shown together) and an axis of coordinates (a profile is no image).
  */
 export function planeAxis(output: IOperationOutput): IOperationDim | null {
   const dims = output.dims ?? [];
-  return output.place === 'scan' &&
+  return (output.place === 'scan' || output.place === 'frame') &&
     !output.colour &&
     dims.length === 1 &&
     dims[0].index
@@ -86,6 +92,38 @@ export function scanImages(operation: IOperationInfo): string[] {
           (isColourOutput(output) && (output.dims ?? []).length === 1))
     )
     .map(output => output.name);
+}
+
+/**
+ * The arrays of an operation that are images of the frame (one value per detector
+ * pixel, or one plane per index): the frame panel can show one of them instead of the
+ * frame at the cursor, as a decomposition's components beside their scores.
+ */
+export function frameImages(operation: IOperationInfo): string[] {
+  return (operation.outputs ?? [])
+    .filter(
+      output =>
+        output.place === 'frame' &&
+        (!(output.dims ?? []).length || planeAxis(output) !== null)
+    )
+    .map(output => output.name);
+}
+
+/**
+ * The index axis the operation form's plane selector moves: that of the array shown
+ * over the scan, else that of the array the frame panel shows.
+ */
+export function choicePlaneAxis(
+  operation: IOperationInfo,
+  choice: IOperationChoice
+): IOperationDim | null {
+  const shown = outputOf(operation, choice.field);
+  const frame = choice.frameField
+    ? outputOf(operation, choice.frameField)
+    : null;
+  return (
+    (shown ? planeAxis(shown) : null) ?? (frame ? planeAxis(frame) : null)
+  );
 }
 
 /**
@@ -232,6 +270,9 @@ export function readOperationChoice(value: unknown): IOperationChoice | null {
     required,
     ...(typeof index === 'number' && Number.isInteger(index) && index > 0
       ? { index }
+      : {}),
+    ...(typeof v.frameField === 'string' && v.frameField
+      ? { frameField: v.frameField }
       : {})
   };
 }

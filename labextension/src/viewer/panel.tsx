@@ -24,6 +24,12 @@ import { HistogramControl } from './HistogramControl';
 import { canBeStack, planeCount } from './imagemode';
 import { ImageModeControls } from './ImageModeControls';
 import { ImageView } from './ImageView';
+import {
+  frameImages,
+  outputOf,
+  planeAxis,
+  shownPlane
+} from './operationmode';
 import { IOverlayShape, Tool } from './interaction';
 import { JobStatus } from './jobstatus';
 import { SaveWhat, ViewerModel } from './model';
@@ -517,6 +523,7 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           }
           image={image}
           rgba={showField || showColour ? nav.field : null}
+          channels={nav.channels}
           legend={showColour ? 'none' : undefined}
           scaling={effectiveScaling(state.nav, data)}
           cmap={state.nav.cmap}
@@ -715,6 +722,21 @@ function FrameSection(props: ISectionProps): JSX.Element {
   };
 
   const navRank = dataset.nav_shape.length;
+  const choice = state.mode === 'operation' ? state.operation : null;
+  const operation = choice
+    ? (model.operations ?? []).find(op => op.name === choice.name) ?? null
+    : null;
+  const frameArrays = operation ? frameImages(operation) : [];
+  const frameField =
+    choice?.frameField && frameArrays.includes(choice.frameField)
+      ? choice.frameField
+      : null;
+  const fieldCaption = (field: string) => {
+    const axis = operation ? planeAxis(outputOf(operation, field)!) : null;
+    return axis
+      ? trans.__('%1 %2 of %3', field, shownPlane(choice), choice!.name)
+      : trans.__('%1 of %2', field, choice!.name);
+  };
   const caption = props.imageMode
     ? navRank === 1
       ? trans.__(
@@ -725,7 +747,9 @@ function FrameSection(props: ISectionProps): JSX.Element {
       : trans.__('Image')
     : state.roi
       ? trans.__('%1 of the frames in the scan region', state.roiStat)
-      : navRank === 1
+      : frameField
+        ? fieldCaption(frameField)
+        : navRank === 1
         ? trans.__('Frame at index %1', state.cursor[0])
         : trans.__('Frame at x=%1, y=%2', state.cursor[0], state.cursor[1]);
   const realCalibration = imageCalibration(
@@ -749,6 +773,39 @@ function FrameSection(props: ISectionProps): JSX.Element {
       }
       data-busy={frame.busy}
     >
+      {choice && frameArrays.length > 0 && (
+        <label className="jp-remotem-viewer-frame-shows">
+          {trans.__('Shows')}
+          <select
+            className="jp-remotem-select"
+            data-testid="frame-field"
+            value={frameField ?? ''}
+            title={trans.__(
+              'The frame at the cursor, or an array of %1 per detector pixel',
+              choice.name
+            )}
+            onChange={event =>
+              onChange({
+                operation: {
+                  ...choice,
+                  frameField: event.target.value || undefined
+                }
+              })
+            }
+          >
+            <option value="">{trans.__('Frame at the cursor')}</option>
+            {frameArrays.map(name => (
+              <option
+                key={name}
+                value={name}
+                title={outputOf(operation!, name)?.description}
+              >
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <div className="jp-remotem-viewer-caption" aria-live="polite">
         {state.frameFft ? trans.__('|FFT| of: %1', caption) : caption}
       </div>

@@ -330,7 +330,7 @@ export function frameRequest(
   source: ISource,
   state: IViewState,
   navRank = 2
-): { request: IReductionRequest; field: string } | null {
+): { request: IReductionRequest; field: string; channel?: number } | null {
   const base = {
     repository: source.repository,
     path: source.path,
@@ -347,6 +347,21 @@ export function frameRequest(
         roi: navRank === 1 ? rangeSpec(state.roi) : toServerSpec(state.roi)
       },
       field: state.roiStat
+    };
+  }
+  const choice = state.mode === 'operation' ? state.operation : null;
+  if (choice?.frameField && !missingParameters(choice).length) {
+    // An array of the navigation's reduction per detector pixel (component k of a
+    // decomposition, at the plane the navigation shows).
+    return {
+      request: {
+        ...base,
+        operation: choice.name,
+        params: requestParams(choice.params),
+        roi: null
+      },
+      field: choice.frameField,
+      channel: shownPlane(choice)
     };
   }
   if (state.frameFft) {
