@@ -95,6 +95,28 @@ def test_decomposition_scores_by_component_and_its_rgb_in_colour(page, lab_serve
         point = image_point(page, view, x, y)
         pixel = canvas.evaluate(f"(canvas, args) => ({PIXEL_AT})([canvas, ...args])", list(point))
         assert pixel == [*map(int, rgb[y, x]), 255], (x, y, pixel, rgb[y, x])
+    # The readout names the red, green and blue under the pointer.
+    x, y = PIXELS[1]
+    hover_pixel(page, view, x, y)
+    text = page.locator(f'{view} [data-testid="image-readout"]').inner_text()
+    parts = re.search(r"\(R (\S+), G (\S+), B (\S+)\)", text)
+    assert parts and [float(v) for v in parts.groups()] == [float(v) for v in rgb[y, x]], text
+
+    # The frame panel shows component 1 beside the colours: the plane selector is the
+    # components' own, and the frame's values are the server's components.
+    frame_field = page.locator(f'{viewer} [data-testid="frame-field"]')
+    expect(frame_field.locator("option")).to_have_text(["Frame at the cursor", "components", "mean"])
+    frame_field.select_option("components")
+    expect(plane).to_have_count(1)
+    plane.select_option("1")
+    wait_settled(page, viewer)
+    frame_view = f'{viewer} .jp-remotem-viewer-frame [data-testid="image-view"]'
+    expect(page.locator(f"{viewer} .jp-remotem-viewer-frame .jp-remotem-viewer-caption")).to_have_text(
+        "components 1 of decomposition")
+    components = _answer(lab_server, body, "components")
+    for x, y in ((5, 9), (30, 17)):
+        value = _readout_value(page, frame_view, x, y)
+        assert value == pytest.approx(components[y, x, 1], rel=1e-3, abs=1e-6), (x, y, value)
     page.locator(f"{viewer} .jp-remotem-viewer").screenshot(path=str(ARTIFACTS / "viewer-pca-colours.png"))
 
     # A reload brings back the colours.
