@@ -216,3 +216,30 @@ async def test_a_saved_png_of_the_components_is_the_frame_panels_plane_in_its_di
         shown = np.asarray(picture.convert("RGBA"))
     np.testing.assert_array_equal(shown, render.draw(components[..., 1], cmap, scaling, auto))
     assert not np.array_equal(shown, render.draw(components[..., 0], cmap, scaling, auto))
+
+
+async def test_a_saved_png_of_a_radial_profile_is_the_ring_the_view_shows(jp_fetch, results_dir):
+    """A profile per position (scan × sector × radius) is shown as one ring over the scan, the
+    mean of its sectors with NaN left out: its saved PNG is that ring, and a ring it does not
+    have is a 400."""
+    params = {"bins": 6, "sectors": 3}
+    body = {"repository": "demo", "path": "scan.h5", "operation": "radial_profile", "params": params}
+    profile = await npy(jp_fetch, body, "profile")
+    assert profile.ndim == 4 and profile.shape[2:] == (3, 6)
+    view = {"mode": "operation", "operation": {"name": "radial_profile", "params": params, "field": "profile",
+                                               "index": 4}}
+    assert check_view(view) == view
+    code, job = await call(jp_fetch, "POST", "saves", body=dict(
+        body, view=view, output={"repository": "results", "path": "ring-4.png", "format": "png"}))
+    assert code == 201 and job["phase"] == "COMPLETED", job
+    with np.errstate(invalid="ignore"):
+        ring = np.nanmean(profile[..., 4], axis=-1)
+    cmap, scaling, auto = display_of(view, "nav")
+    with Image.open(results_dir / "ring-4.png") as picture:
+        shown = np.asarray(picture.convert("RGBA"))
+    np.testing.assert_array_equal(shown, render.draw(ring, cmap, scaling, auto))
+    view["operation"]["index"] = 6
+    code, error = await call(jp_fetch, "POST", "saves", body=dict(
+        body, view=view, output={"repository": "results", "path": "ring-6.png", "format": "png"}))
+    assert code == 400 and "bin 6 of 6" in error["error"]["message"], error
+    assert not (results_dir / "ring-6.png").exists()

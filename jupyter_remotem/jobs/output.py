@@ -25,7 +25,7 @@ from ..formats.jsonable import jsonable
 from ..storage.repository import Repository
 from ..view_contract import ShownImage, shown_image
 from .requests import OutputSpec
-from .result_axes import is_colour
+from .result_axes import is_colour, profile_ring
 from .result_formats import hdf5_bytes, hspy_bytes, npy_bytes, png_bytes, tiff_bytes
 from .written import Recorder, file_record, record_new_folders
 
@@ -123,6 +123,10 @@ class OutputWriter:
         if self.spec.format == "png":
             if shown is not None and name != shown.array:
                 shown = ShownImage(shown.display, name)
+            ring = profile_ring(record["operation"], name, array, shown.index if shown else 0)
+            if ring is not None:
+                # One ring of a profile per position, over the scan, as the viewer shows it.
+                array, shown = ring, ShownImage(shown.display if shown else "nav", name)
             wheel = shown is not None and shown.wheel and {"shift_y", "shift_x"} <= set(result.arrays)
             field = (np.asarray(result.arrays["shift_y"]), np.asarray(result.arrays["shift_x"])) if wheel else None
             colour = is_colour(record["operation"], name) and not result.attributes.get("fft")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..compute.declarations import FRAME, SCAN, Output
+from ..errors import BadParameter
 
 
 def declared_output(operation: str, name: str) -> Output | None:
@@ -34,6 +35,28 @@ def is_colour(operation: str, name: str) -> bool:
     (its output is declared ``colour``): pictures of it are drawn in those colours."""
     output = declared_output(operation, name)
     return output is not None and output.colour
+
+
+def profile_ring(operation: str, name: str, array: Any, ring: int) -> np.ndarray | None:
+    """Ring ``ring`` of a profile per scan position as the viewer shows it over the scan: the
+    mean over the index axes (sectors) with NaN left out; None when ``name`` is no profile (its
+    output's last axis a coordinate, the others indexes).  ``ring`` out of range is a 400."""
+    output = declared_output(operation, name)
+    dims = output.dims if output is not None else ()
+    if (output is None or output.place != "scan" or output.colour or not dims or dims[-1].index
+            or not all(dim.index for dim in dims[:-1])):
+        return None
+    values = np.asarray(array, dtype=np.float64)
+    if values.ndim < 3:
+        return None
+    if not 0 <= ring < values.shape[-1]:
+        raise BadParameter(f"The view shows {dims[-1].name} bin {ring} of {values.shape[-1]}.",
+                           hint=f"Choose a bin from 0 to {values.shape[-1] - 1}.")
+    plane = values[..., ring].reshape(values.shape[:2] + (-1,))
+    given = np.isfinite(plane).sum(axis=-1)
+    total = np.where(np.isfinite(plane), plane, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(given > 0, total / np.maximum(given, 1), np.nan)
 
 
 def _pixels(shape: tuple[int, ...], reciprocal: bool) -> list[dict[str, Any]]:

@@ -262,6 +262,8 @@ export interface IOperationDim {
   description?: string;
   /** Separate results, one per entry (detectors, components): shown one at a time. */
   index?: boolean;
+  /** The single output holding this axis's coordinates (the radius of each ring). */
+  coordinate?: string | null;
 }
 
 export type PreviewKind =

@@ -89,3 +89,62 @@ def test_a_declared_reduction_is_a_navigation_mode_with_a_form_from_its_schema(p
     expect(form).to_be_visible(timeout=60_000)
     expect(form.locator('[data-testid="operation-param-ro"]')).to_have_value("14")
     expect(form.locator('[data-testid="operation-field"]')).to_have_value("mean")
+
+
+def test_a_radial_profile_shows_a_ring_over_the_scan_and_the_curve_at_the_cursor(page, lab_server) -> None:
+    """A profile per position (scan × sector × radius): the navigation image is one ring (the
+    mean of its sectors), the plane selector moves along the radius, and a plot under it draws
+    the curve at the cursor over the rings' radii, following a pick without asking again."""
+    import io
+
+    from _lab import api
+    from _viewer import image_point, record_reductions
+    from playwright.sync_api import expect
+
+    viewer = open_scan_from_tree(page, lab_server)
+    asked = record_reductions(page)
+    page.locator(f'{viewer} [data-testid="operation-mode"]').select_option("radial_profile")
+    form = page.locator(f'{viewer} .jp-remotem-viewer-operation[data-operation="radial_profile"]')
+    expect(form).to_be_visible()
+    _type(page, form.locator('[data-testid="operation-param-sectors"]'), "2")
+    _type(page, form.locator('[data-testid="operation-param-bins"]'), "8")
+    nav = page.locator(f"{viewer} .jp-remotem-viewer-nav")
+    expect(nav).to_have_attribute("data-planes", "8", timeout=60_000)
+    wait_settled(page, viewer)
+    plane = form.locator('[data-testid="operation-plane"]')
+    expect(plane).to_have_attribute("aria-label", "radius")
+    plane.select_option("3")
+
+    body = {key: asked[-1][key] for key in ("repository", "path", "dataset", "operation", "params")}
+    assert body["params"]["bins"] == 8 and body["params"]["sectors"] == 2, body
+    answers = {}
+    for field in ("profile", "radius"):
+        response = api(lab_server, "POST", "reductions", params={"format": "npy", "field": field}, data=json.dumps(body))
+        assert response.status_code == 200, response.text
+        answers[field] = np.load(io.BytesIO(response.content))
+    profile, radius = answers["profile"], answers["radius"]
+    assert profile.shape[2:] == (2, 8) and radius.shape == (8,)
+
+    nav_view = f'{viewer} .jp-remotem-viewer-nav [data-testid="image-view"]'
+    readout = page.locator(f'{nav_view} [data-testid="image-readout"]')
+    for x, y in ((2, 3), (17, 9)):
+        hover_pixel(page, nav_view, x, y)
+        value = float(re.match(rf"^x {x}, y {y} = (\S+)", readout.inner_text()).group(1))
+        assert value == pytest.approx(np.nanmean(profile[y, x, :, 3]), rel=2e-3), (x, y, value)
+
+    # A pick moves the curve, not the request.
+    asks = len(asked)
+    page.mouse.click(*image_point(page, nav_view, 17, 9))
+    section = page.locator(f"{viewer} .jp-remotem-viewer-nav-profile")
+    expect(section.locator(".jp-remotem-viewer-caption")).to_contain_text("Profile at x=17, y=9")
+    curve = np.nanmean(profile[9, 17], axis=0)
+    plot = section.locator('[data-testid="profile-plot"]')
+    expect(plot.locator("svg")).to_have_attribute(
+        "aria-label", re.compile(r"^Profile over radius, 8 samples, values from "))
+    top = float(plot.locator('[data-testid="profile-ymax"]').inner_text())
+    assert top == pytest.approx(np.nanmax(curve), rel=2e-3), (top, curve)
+    length = plot.locator('[data-testid="profile-length"]').inner_text()
+    assert length.endswith(" px") and float(length.split()[0]) == pytest.approx(radius[-1], rel=2e-3), length
+    assert len(asked) == asks, "the curve at another position comes from the same answer"
+    page.locator(f"{viewer} .jp-remotem-viewer").screenshot(path=str(ARTIFACTS / "viewer-radial-profile.png"))
+    keep_screenshot("viewer-radial-profile.png")

@@ -26,6 +26,8 @@ import {
   navigationOperations,
   outputOf,
   planeAxis,
+  profileAxis,
+  profileCoordinates,
   readOperationChoice,
   scanImages,
   showsColour
@@ -35,6 +37,8 @@ import {
   colourPixels,
   fullColour,
   planeChoices,
+  profileAt,
+  profileImage,
   usablePlane
 } from '../viewer/planes';
 import {
@@ -118,12 +122,20 @@ describe('declared colour outputs and index axes', () => {
     );
     // Its channels are shown together, not picked one at a time.
     expect(planeAxis(outputOf(decomposition, 'rgb')!)).toBeNull();
-    // A profile per position (two further axes) stays no image of the scan.
-    expect(scanImages(served('radial_profile'))).toEqual([]);
+    // A profile per position: one ring of it is an image of the scan, with the
+    // coordinates of its rings in another output.
+    const radial = served('radial_profile');
+    expect(scanImages(radial)).toEqual(['profile']);
+    expect(profileAxis(outputOf(radial, 'profile')!)?.name).toBe('radius');
+    expect(planeAxis(outputOf(radial, 'profile')!)).toBeNull();
+    expect(profileCoordinates(radial, 'profile')).toBe('radius');
   });
 
   it('work from any declaration, not from names', () => {
-    expect(scanImages(TOY)).toEqual(['tint', 'layers']);
+    expect(scanImages(TOY)).toEqual(['tint', 'layers', 'profile']);
+    expect(profileAxis(outputOf(TOY, 'profile')!)?.name).toBe('radius');
+    // Declared without coordinates: its bins are plotted by index.
+    expect(profileCoordinates(TOY, 'profile')).toBeNull();
     expect(planeAxis(outputOf(TOY, 'layers')!)?.name).toBe('layer');
     expect(planeAxis(outputOf(TOY, 'profile')!)).toBeNull();
     const tint = defaultChoice(TOY);
@@ -585,5 +597,111 @@ describe('arrays per detector pixel', () => {
     expect(readOperationChoice({ ...choice, frameField: 7 })?.frameField).toBe(
       undefined
     );
+  });
+});
+
+describe('a profile per scan position', () => {
+  // (height 2, width 3, sectors 2, bins 4): value y*1000 + x*100 + s*10 + b, with NaN
+  // for sector 1 of bin 2 everywhere and for both sectors of bin 3 at (x 1, y 0).
+  const shape = [2, 3, 2, 4];
+  const value = (y: number, x: number, s: number, b: number) =>
+    (b === 2 && s === 1) || (b === 3 && x === 1 && y === 0)
+      ? NaN
+      : y * 1000 + x * 100 + s * 10 + b;
+  const data = new Float64Array(2 * 3 * 2 * 4);
+  let i = 0;
+  for (let y = 0; y < 2; y++) {
+    for (let x = 0; x < 3; x++) {
+      for (let s = 0; s < 2; s++) {
+        for (let b = 0; b < 4; b++) {
+          data[i++] = value(y, x, s, b);
+        }
+      }
+    }
+  }
+  const array = { shape, dtype: '<f8', data };
+  /** The reference: the mean of the sectors that have a value. */
+  const mean = (y: number, x: number, b: number) => {
+    const given = [0, 1].map(s => value(y, x, s, b)).filter(v => !isNaN(v));
+    return given.length ? given.reduce((a, v) => a + v, 0) / given.length : NaN;
+  };
+
+  it('shows one bin over the scan as the mean of its sectors, NaN left out', () => {
+    for (let b = 0; b < 4; b++) {
+      const image = profileImage(array, b);
+      expect([image.width, image.height]).toEqual([3, 2]);
+      for (let y = 0; y < 2; y++) {
+        for (let x = 0; x < 3; x++) {
+          const got = image.data[y * 3 + x];
+          const want = mean(y, x, b);
+          if (isNaN(want)) {
+            expect(got).toBeNaN();
+          } else {
+            expect(got).toBeCloseTo(want, 10);
+          }
+        }
+      }
+    }
+  });
+
+  it('gives the curve at a position', () => {
+    const curve = Array.from(profileAt(array, 1, 0));
+    expect(curve.slice(0, 3)).toEqual([0, 1, 2].map(b => mean(0, 1, b)));
+    expect(curve[3]).toBeNaN();
+    expect(Array.from(profileAt(array, 2, 1))).toEqual(
+      [0, 1, 2, 3].map(b => mean(1, 2, b))
+    );
+  });
+
+  it('is drawn by the model with the radii of its rings as its axis', async () => {
+    const asked: string[] = [];
+    const radii = Float64Array.from([0.5, 1.5, 2.5, 3.5]);
+    const profile = new Float64Array(4 * 6 * 2 * 4);
+    for (let p = 0; p < 24; p++) {
+      for (let k = 0; k < 8; k++) {
+        profile[p * 8 + k] = p * 10 + (k % 4);
+      }
+    }
+    const server = decompositionServer([]) as any;
+    server.reduceNpz = async (request: IReductionRequest) => {
+      asked.push(request.operation);
+      return {
+        arrays: new Map([
+          ['profile', { shape: [4, 6, 2, 4], dtype: '<f8', data: profile }],
+          ['radius', { shape: [4], dtype: '<f8', data: radii }]
+        ]),
+        step: 1,
+        elapsedS: 0.01
+      };
+    };
+    const model = new ViewerModel(server as RemotemAPI, source, {
+      mode: 'operation',
+      cursor: [3, 2],
+      operation: {
+        name: 'radial_profile',
+        params: {},
+        field: 'profile',
+        required: [],
+        index: 2
+      }
+    });
+    await model.load();
+    await when(model, () => !!model.navigation.profile && !model.navigation.busy);
+    expect(asked).toContain('radial_profile');
+    const nav = model.navigation;
+    expect(nav.planes).toBe(4);
+    // Ring 2 over the scan; the curve at (x 3, y 2) over the radii, in pixels.
+    expect(nav.image!.data[2 * 6 + 3]).toBe((2 * 6 + 3) * 10 + 2);
+    expect(Array.from(nav.profile!.distance)).toEqual(Array.from(radii));
+    expect(Array.from(nav.profile!.values)).toEqual(
+      [0, 1, 2, 3].map(b => (2 * 6 + 3) * 10 + b)
+    );
+    expect(nav.profile!.units).toBe('px');
+    // The cursor moves: the curve follows without asking again.
+    const asks = asked.length;
+    model.update({ cursor: [0, 1] });
+    expect(model.navigation.profile!.values[1]).toBe(6 * 10 + 1);
+    expect(asked.length).toBe(asks);
+    model.dispose();
   });
 });

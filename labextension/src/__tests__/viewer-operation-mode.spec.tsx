@@ -48,8 +48,8 @@ describe('the modes the server declares', () => {
     ]) {
       expect(names).not.toContain(own);
     }
-    // A profile per position (scan × sector × radius) is no image of the scan.
-    expect(names).not.toContain('radial_profile');
+    // A profile per position (scan × sector × radius): one ring of it over the scan.
+    expect(names).toContain('radial_profile');
   });
 
   it('leave out those that run a function sent from a notebook', () => {

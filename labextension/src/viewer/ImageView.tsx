@@ -292,7 +292,9 @@ export function readoutText(
   let text = `x ${x}, y ${y} = ${formatValue(image.data[index])}`;
   const parts = channels
     .filter(channel => channel.image.data.length === image.data.length)
-    .map(channel => `${channel.label} ${formatValue(channel.image.data[index])}`);
+    .map(
+      channel => `${channel.label} ${formatValue(channel.image.data[index])}`
+    );
   if (parts.length) {
     text += ` (${parts.join(', ')})`;
   }

@@ -16,6 +16,8 @@ export interface IProfilePlotProps {
   profile: { distance: Float64Array; values: Float64Array } | null;
   /** Units of the distance axis (default: px). */
   units?: string;
+  /** What the curve is, for screen readers (default: a line profile). */
+  label?: string;
 }
 
 export function ProfilePlot(props: IProfilePlotProps): JSX.Element {
@@ -50,7 +52,8 @@ export function ProfilePlot(props: IProfilePlotProps): JSX.Element {
           className: 'jp-RemotemViewer-profileSvg',
           role: 'img',
           'aria-label': trans.__(
-            'Line profile, %1 samples, values from %2 to %3',
+            '%1, %2 samples, values from %3 to %4',
+            props.label ?? trans.__('Line profile'),
             profile.values.length,
             formatValue(ymin),
             formatValue(ymax)

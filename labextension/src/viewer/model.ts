@@ -10,6 +10,7 @@ import {
   IDatasetInfo,
   IJob,
   IJobOutput,
+  IOperationDim,
   IOperationInfo,
   IPictureOptions,
   IReductionJobRequest,
@@ -30,12 +31,20 @@ import { colourWheel, expandCoarse, inferStep } from './images';
 import { JobWatch } from './jobwatch';
 import { fitResult, IResultFit, resultLocationText } from './navresult';
 import { IImage, INDArray, parseNpy, toImage } from './npy';
-import { showsColour } from './operationmode';
+import {
+  outputOf,
+  profileAxis,
+  profileCoordinates,
+  showsColour
+} from './operationmode';
 import {
   colourBrightness,
   colourPixels,
   fullColour,
   planeCount,
+  profileAt,
+  profileBins,
+  profileImage,
   usablePlane
 } from './planes';
 import { LiveQuery } from './requests';
@@ -57,6 +66,16 @@ import {
   stateFromProvenance
 } from './state';
 
+/** The curve at the cursor of a profile per scan position. */
+export interface INavProfile {
+  distance: Float64Array;
+  values: Float64Array;
+  /** The unit of `distance` ('' for ring indexes). */
+  units: string;
+  /** The name of the axis (radius). */
+  axis: string;
+}
+
 /** The navigation image as last answered. */
 export interface INavigation {
   /** The shown plane, spread over the whole scan. */
@@ -73,6 +92,11 @@ export interface INavigation {
    * output, the x and y of the centre-of-mass field; empty for a plain image.
    */
   channels: IReadoutChannel[];
+  /**
+   * The curve at the cursor of a profile per scan position (a radial profile: the mean
+   * over sectors of each ring) over its axis's coordinates; null for any other image.
+   */
+  profile: INavProfile | null;
   /** How many planes the answer holds along its index axis (1: a plain image). */
   planes: number;
   /** Whether every scan position was read. */
@@ -436,6 +460,7 @@ export class ViewerModel {
         field: null,
         colour: false,
         channels: [],
+        profile: null,
         error: null
       };
       this._touch();
@@ -758,8 +783,13 @@ export class ViewerModel {
     }
     this._repositories = repositories;
     this._operations = operations;
-    // Whether an answer already shown holds its own colours is declared there.
-    this._showNavigation();
+    // Whether an answer already shown holds its own colours, and whether it comes with
+    // coordinates (a profile's radii), is declared there.
+    if (this._navKey() !== this._lastNavKey) {
+      this.refreshNavigation();
+    } else {
+      this._showNavigation();
+    }
     this._touch();
   }
 
@@ -810,7 +840,34 @@ export class ViewerModel {
     if (navViews(this._navRank).navigation || this.dataKind !== 'scan') {
       return null;
     }
-    return navigationRequest(this._source, this._state, this._geometry);
+    const plan = navigationRequest(this._source, this._state, this._geometry);
+    // A profile per position comes with its coordinates (the radius of each ring), in
+    // the same answer; an FFT of the scan has no curve to plot.
+    const coordinates = this._shownProfile()?.coordinates;
+    return plan && coordinates && !this._state.navFft
+      ? { ...plan, fields: [...plan.fields, coordinates] }
+      : plan;
+  }
+
+  /**
+   * The profile axis of the array the navigation shows, when it is a profile per scan
+   * position (a radial profile), with the output holding its coordinates.
+   */
+  private _shownProfile(): {
+    axis: IOperationDim;
+    coordinates: string | null;
+  } | null {
+    const choice =
+      this._state?.mode === 'operation' ? this._state.operation : null;
+    const operation = choice
+      ? this._operations?.find(op => op.name === choice.name)
+      : null;
+    const output =
+      operation && choice ? outputOf(operation, choice.field) : null;
+    const axis = output ? profileAxis(output) : null;
+    return axis && operation && choice
+      ? { axis, coordinates: profileCoordinates(operation, choice.field) }
+      : null;
   }
 
   private _navKey(): string {
@@ -872,6 +929,15 @@ export class ViewerModel {
     const spread = (array: INDArray, plane: number) =>
       expandCoarse(toImage(array, plane), step, width, height);
     try {
+      const profile = this._shownProfile();
+      if (profile) {
+        this._showProfile(cached, profile.axis, channel, spread);
+        return;
+      }
+      if (cached.arrays[0].shape.length > 3 && !this._operations) {
+        // A profile per position, told so once the declarations arrive.
+        return;
+      }
       const planes = planeCount(cached.arrays[0]);
       if (this._showsColour()) {
         const [array] = cached.arrays;
@@ -883,6 +949,7 @@ export class ViewerModel {
           field: colourPixels(rgb, fullColour(array.dtype)),
           colour: true,
           channels: shown.map((image, c) => ({ label: 'RGB'[c], image })),
+          profile: null,
           planes
         };
         return;
@@ -907,11 +974,63 @@ export class ViewerModel {
         field,
         colour: false,
         channels,
+        profile: null,
         planes
       };
     } catch (reason) {
       this._nav = { ...this._nav, error: RemotemError.from(reason) };
     }
+  }
+
+  /**
+   * A profile per scan position: ring `bin` over the scan (the mean over sectors) and
+   * the curve at the cursor over the coordinates of its axis (ring indexes without).
+   */
+  private _showProfile(
+    cached: INavArrays,
+    axis: IOperationDim,
+    bin: number,
+    spread: (array: INDArray, plane: number) => IImage
+  ): void {
+    const [array, coordinates] = cached.arrays;
+    const bins = profileBins(array);
+    const ring = usablePlane(bin, bins);
+    const flat = { ...array, shape: array.shape.slice(0, 2) };
+    const image = spread(
+      { ...flat, data: profileImage(array, ring).data, dtype: '<f8' },
+      0
+    );
+    const [x, y] = this._state!.cursor;
+    const step = this._state!.navFft ? 1 : cached.step;
+    const [height, width] = array.shape;
+    const at = [
+      Math.min(width - 1, Math.floor(x / step)),
+      Math.min(height - 1, Math.floor(y / step))
+    ];
+    const values =
+      array.shape.length >= 3 && !this._state!.navFft
+        ? profileAt(array, at[0], at[1])
+        : null;
+    const distance =
+      coordinates && coordinates.data.length === bins
+        ? Float64Array.from(coordinates.data as ArrayLike<number>, Number)
+        : Float64Array.from({ length: bins }, (_, i) => i);
+    this._nav = {
+      ...this._nav,
+      image,
+      field: null,
+      colour: false,
+      channels: [],
+      planes: bins,
+      profile: values
+        ? {
+            distance,
+            values,
+            units: coordinates ? (axis.unit ?? '') : '',
+            axis: axis.name
+          }
+        : null
+    };
   }
 
   /**
@@ -943,6 +1062,7 @@ export class ViewerModel {
         field: keep ? this._nav.field : null,
         colour: keep && this._nav.colour,
         channels: keep ? this._nav.channels : [],
+        profile: keep ? this._nav.profile : null,
         error: keep ? null : error,
         // A job can compute a reduction too large to answer, not read a saved array.
         tooLarge: error.status === 413 && this._state?.mode !== 'result'
@@ -987,6 +1107,7 @@ export class ViewerModel {
     field: null,
     colour: false,
     channels: [],
+    profile: null,
     planes: 1,
     exact: false,
     step: 1,

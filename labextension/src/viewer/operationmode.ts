@@ -73,6 +73,40 @@ export function planeAxis(output: IOperationOutput): IOperationDim | null {
     : null;
 }
 
+/**
+ * The coordinate axis of a profile per scan position (intensity over radius, one
+ * curve per sector): an output over the scan whose last axis is a coordinate and whose
+ * other further axes are indexes. The viewer shows one ring of it over the scan (the
+ * mean over the indexes) and the curve at the cursor. Null for anything else.
+ */
+export function profileAxis(output: IOperationOutput): IOperationDim | null {
+  const dims = output.dims ?? [];
+  const last = dims[dims.length - 1];
+  return output.place === 'scan' &&
+    !output.colour &&
+    last &&
+    !last.index &&
+    dims.slice(0, -1).every(dim => dim.index)
+    ? last
+    : null;
+}
+
+/**
+ * The single output of `operation` holding the coordinates of the profile axis of its
+ * output `name` (the radius of each ring), or null.
+ */
+export function profileCoordinates(
+  operation: IOperationInfo,
+  name: string
+): string | null {
+  const shown = outputOf(operation, name);
+  const axis = shown ? profileAxis(shown) : null;
+  const coordinate = axis?.coordinate
+    ? outputOf(operation, axis.coordinate)
+    : null;
+  return coordinate?.place === 'single' ? coordinate.name : null;
+}
+
 /** Whether an output holds its own colours: red, green and blue along its last axis. */
 export function isColourOutput(output: IOperationOutput | null): boolean {
   return !!output?.colour && (output.dims ?? []).length > 0;
@@ -80,7 +114,8 @@ export function isColourOutput(output: IOperationOutput | null): boolean {
 
 /**
  * The arrays of an operation that are images of the scan: one value per scan position,
- * one plane per index (one component of several), or a colour per position.
+ * one plane per index (one component of several), one ring of a profile per position,
+ * or a colour per position.
  */
 export function scanImages(operation: IOperationInfo): string[] {
   return (operation.outputs ?? [])
@@ -89,6 +124,7 @@ export function scanImages(operation: IOperationInfo): string[] {
         output.place === 'scan' &&
         (!(output.dims ?? []).length ||
           planeAxis(output) !== null ||
+          profileAxis(output) !== null ||
           (isColourOutput(output) && (output.dims ?? []).length === 1))
     )
     .map(output => output.name);
@@ -122,7 +158,8 @@ export function choicePlaneAxis(
     ? outputOf(operation, choice.frameField)
     : null;
   return (
-    (shown ? planeAxis(shown) : null) ?? (frame ? planeAxis(frame) : null)
+    (shown ? (planeAxis(shown) ?? profileAxis(shown)) : null) ??
+    (frame ? planeAxis(frame) : null)
   );
 }
 

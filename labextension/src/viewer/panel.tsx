@@ -24,18 +24,14 @@ import { HistogramControl } from './HistogramControl';
 import { canBeStack, planeCount } from './imagemode';
 import { ImageModeControls } from './ImageModeControls';
 import { ImageView } from './ImageView';
-import {
-  frameImages,
-  outputOf,
-  planeAxis,
-  shownPlane
-} from './operationmode';
+import { frameImages, outputOf, planeAxis, shownPlane } from './operationmode';
 import { IOverlayShape, Tool } from './interaction';
 import { JobStatus } from './jobstatus';
 import { SaveWhat, ViewerModel } from './model';
 import { askForNavResult } from './navdialog';
 import { resultLocationText } from './navresult';
 import { bandOutline } from './profile';
+import { ProfilePlot } from './ProfilePlot';
 import { ProfileSection } from './ProfileSection';
 import { reciprocalCalibration } from './reciprocal';
 import { indexRange, navViews, rangeOf } from './scanaxes';
@@ -592,6 +588,27 @@ function NavigationSection(props: ISectionProps): JSX.Element {
           {trans.__('Every %1th scan position; refining…', nav.step)}
         </div>
       )}
+      {nav.profile && (
+        <section
+          className="jp-remotem-viewer-nav-profile"
+          aria-label={trans.__('Profile at the cursor')}
+        >
+          <div className="jp-remotem-viewer-caption">
+            {trans.__(
+              'Profile at x=%1, y=%2 (the mean of its sectors); the image shows %3 bin %4',
+              state.cursor[0],
+              state.cursor[1],
+              nav.profile.axis,
+              state.operation?.index ?? 0
+            )}
+          </div>
+          <ProfilePlot
+            profile={nav.profile}
+            units={nav.profile.units || undefined}
+            label={trans.__('Profile over %1', nav.profile.axis)}
+          />
+        </section>
+      )}
       <DisplayPanel
         display={state.nav}
         data={data}
@@ -724,7 +741,7 @@ function FrameSection(props: ISectionProps): JSX.Element {
   const navRank = dataset.nav_shape.length;
   const choice = state.mode === 'operation' ? state.operation : null;
   const operation = choice
-    ? (model.operations ?? []).find(op => op.name === choice.name) ?? null
+    ? ((model.operations ?? []).find(op => op.name === choice.name) ?? null)
     : null;
   const frameArrays = operation ? frameImages(operation) : [];
   const frameField =
@@ -750,8 +767,8 @@ function FrameSection(props: ISectionProps): JSX.Element {
       : frameField
         ? fieldCaption(frameField)
         : navRank === 1
-        ? trans.__('Frame at index %1', state.cursor[0])
-        : trans.__('Frame at x=%1, y=%2', state.cursor[0], state.cursor[1]);
+          ? trans.__('Frame at index %1', state.cursor[0])
+          : trans.__('Frame at x=%1, y=%2', state.cursor[0], state.cursor[1]);
   const realCalibration = imageCalibration(
     dataset,
     'sig',

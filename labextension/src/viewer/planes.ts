@@ -80,3 +80,60 @@ export function planeChoices(planes: number | null, index: number): number[] {
   const count = Math.max(planes ?? 1, index + 1, 1);
   return Array.from({ length: count }, (_, i) => i);
 }
+
+/**
+ * The planes of a profile per scan position, `(height, width, ...indexes, bins)`: the
+ * bins along its last axis (the rings).
+ */
+export function profileBins(array: INDArray): number {
+  return array.shape.length >= 3 ? array.shape[array.shape.length - 1] : 1;
+}
+
+/**
+ * Bin `bin` of a profile per scan position as an image of the scan: the mean over its
+ * index axes (the sectors), NaN left out (NaN where every one is NaN).
+ */
+export function profileImage(array: INDArray, bin: number): IImage {
+  const [height, width] = array.shape;
+  const bins = profileBins(array);
+  const per = array.shape.slice(2).reduce((a, b) => a * b, 1);
+  const indexes = per / bins;
+  const data = new Float64Array(width * height);
+  for (let p = 0; p < data.length; p++) {
+    data[p] = meanOf(array, p * per + bin, indexes, bins);
+  }
+  return { width, height, data };
+}
+
+/**
+ * The profile at scan position (x, y): the mean over the index axes (sectors) of each
+ * bin, NaN left out.
+ */
+export function profileAt(array: INDArray, x: number, y: number): Float64Array {
+  const width = array.shape[1];
+  const bins = profileBins(array);
+  const per = array.shape.slice(2).reduce((a, b) => a * b, 1);
+  const start = (y * width + x) * per;
+  return Float64Array.from({ length: bins }, (_, bin) =>
+    meanOf(array, start + bin, per / bins, bins)
+  );
+}
+
+/** The mean of `count` values of `array` from `start`, `stride` apart, NaN left out. */
+function meanOf(
+  array: INDArray,
+  start: number,
+  count: number,
+  stride: number
+): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const value = Number(array.data[start + i * stride]);
+    if (!isNaN(value)) {
+      sum += value;
+      n++;
+    }
+  }
+  return n ? sum / n : NaN;
+}
