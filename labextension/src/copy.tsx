@@ -2,7 +2,6 @@
  * "Copy to…": a dialog that picks a writable repository and a path, shows the server's
  * quote, and submits a copy job.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
@@ -18,7 +17,7 @@ import { formatBytes } from './format';
 import { useTranslation } from './i18n';
 import {
   explainNoWritableRepository,
-  FormBody,
+  askForm,
   Refusals,
   useQuotaVerdict
 } from './dialogs';
@@ -174,25 +173,18 @@ export async function copyTo(
       initial: value,
       error
     };
-    const body = new FormBody<ICopyValue>(
+    const answer = await askForm<ICopyValue>({
       trans,
-      value,
-      onChange => <CopyForm {...props} onChange={onChange} />,
-      'jp-remotem-copy-dialog'
-    );
-    const result = await showDialog<ICopyValue>({
       title: trans.__('Copy to…'),
-      body,
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Copy') })
-      ],
-      focusNodeSelector: 'input'
+      accept: trans.__('Copy'),
+      value,
+      form: onChange => <CopyForm {...props} onChange={onChange} />,
+      className: 'jp-remotem-copy-dialog'
     });
-    if (!result.button.accept || !result.value) {
+    if (!answer) {
       return null;
     }
-    value = result.value;
+    value = answer;
     if (!value.repository) {
       error = new RemotemError(
         trans.__('Choose a target repository.'),

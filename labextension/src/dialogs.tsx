@@ -1,5 +1,7 @@
 /**
- * Pieces shared by the dialogs that ask where to write (Copy to…, Save result…).
+ * Pieces shared by the form dialogs (Copy to…, Save result…, Transform…, Save search…,
+ * Index…, a saved result as navigator): the body that keeps the form's value, the
+ * dialog asked with it, the dry-run quote and the quota's refusal.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -26,7 +28,9 @@ export class FormBody<V> extends ReactWidget implements Dialog.IBodyWidget<V> {
     private _trans: TranslationBundle,
     initial: V,
     private _form: (onChange: (value: V) => void) => JSX.Element,
-    className: string
+    className: string,
+    /** What takes the focus first instead of the first text field. */
+    private _focus: string | null = null
   ) {
     super();
     this.addClass(className);
@@ -41,6 +45,10 @@ export class FormBody<V> extends ReactWidget implements Dialog.IBodyWidget<V> {
     super.onAfterAttach(msg);
     // Once React has rendered it.
     requestAnimationFrame(() => {
+      if (this._focus) {
+        this.node.querySelector<HTMLElement>(this._focus)?.focus();
+        return;
+      }
       const input = this.node.querySelector<HTMLInputElement>('input');
       input?.focus();
       input?.select();
@@ -58,6 +66,41 @@ export class FormBody<V> extends ReactWidget implements Dialog.IBodyWidget<V> {
   }
 
   private _value: V;
+}
+
+/**
+ * Show a form in a dialog with Cancel and `accept`; resolves with the form's last value,
+ * or null when cancelled.
+ */
+export async function askForm<V>(options: {
+  trans: TranslationBundle;
+  title: string;
+  /** The label of the button that accepts. */
+  accept: string;
+  value: V;
+  form: (onChange: (value: V) => void) => JSX.Element;
+  className: string;
+  /** What takes the focus first (default: the first text field). */
+  focus?: string;
+}): Promise<V | null> {
+  const { trans } = options;
+  const body = new FormBody<V>(
+    trans,
+    options.value,
+    options.form,
+    options.className,
+    options.focus ?? null
+  );
+  const result = await showDialog<V>({
+    title: options.title,
+    body,
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: options.accept })
+    ],
+    focusNodeSelector: options.focus ?? 'input'
+  });
+  return result.button.accept && result.value !== null ? result.value : null;
 }
 
 /**

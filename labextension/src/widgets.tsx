@@ -1,10 +1,11 @@
 /**
  * Small presentational pieces shared by the tree, the details panel and the dialogs.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { RemotemError } from './api';
+import { IRepository, RemotemError } from './api';
 import { useTranslation } from './i18n';
 
 /**
@@ -68,6 +69,22 @@ export function ListState<T>(props: {
       {items !== null && items.length > 0 && props.children(items)}
     </>
   );
+}
+
+/**
+ * The repositories a result can be written to, as choices: the notebook folder's one
+ * says so (where a file lands that the notebook can open by name).
+ */
+export function targetChoices(
+  trans: TranslationBundle,
+  repositories: ReadonlyArray<IRepository>
+): { value: string; label: string }[] {
+  return repositories.map(repository => ({
+    value: repository.name,
+    label: repository.home
+      ? trans.__('%1 (your notebook folder)', repository.name)
+      : repository.name
+  }));
 }
 
 /**

@@ -498,7 +498,11 @@ describe('the navigation image of a decomposition', () => {
   });
 
   it('reads out red, green and blue beside the brightness of a colour pixel', async () => {
-    const model = new ViewerModel(decompositionServer([]), source, restored('rgb'));
+    const model = new ViewerModel(
+      decompositionServer([]),
+      source,
+      restored('rgb')
+    );
     await model.load();
     await when(model, () => model.navigation.colour && !model.navigation.busy);
     const { channels, image } = model.navigation;
@@ -686,7 +690,10 @@ describe('a profile per scan position', () => {
       }
     });
     await model.load();
-    await when(model, () => !!model.navigation.profile && !model.navigation.busy);
+    await when(
+      model,
+      () => !!model.navigation.profile && !model.navigation.busy
+    );
     expect(asked).toContain('radial_profile');
     const nav = model.navigation;
     expect(nav.planes).toBe(4);

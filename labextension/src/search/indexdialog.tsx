@@ -2,12 +2,11 @@
  * "Index…": which repository to index for the catalog (the selected one, or all those
  * shown), each as a job of the Jobs section.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
 import { IJob } from '../api';
-import { FormBody } from '../dialogs';
+import { askForm } from '../dialogs';
 import { useTranslation } from '../i18n';
 import { ChoiceField } from '../widgets';
 import { CatalogAPI } from './catalogapi';
@@ -53,27 +52,21 @@ export async function indexRepositories(
       )
     }
   ];
-  const body = new FormBody<string>(
+  const answer = await askForm<string>({
     trans,
-    initial,
-    onChange => (
+    title: trans.__('Index for search'),
+    accept: trans.__('Index'),
+    value: initial,
+    form: onChange => (
       <IndexForm initial={initial} options={options} onChange={onChange} />
     ),
-    'jp-remotem-index-dialog'
-  );
-  const result = await showDialog<string>({
-    title: trans.__('Index for search'),
-    body,
-    buttons: [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
-      Dialog.okButton({ label: trans.__('Index') })
-    ]
+    className: 'jp-remotem-index-dialog'
   });
-  if (!result.button.accept || result.value === null) {
+  if (answer === null) {
     return [];
   }
   const jobs: IJob[] = [];
-  for (const name of repositoriesToIndex(result.value, repositories)) {
+  for (const name of repositoriesToIndex(answer, repositories)) {
     jobs.push(await catalog.index(name));
   }
   return jobs;

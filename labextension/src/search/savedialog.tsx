@@ -3,12 +3,11 @@
  * your groups. Refusals reopen the dialog with the server's message; a name you have
  * already used offers to replace that search.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
 import { RemotemError } from '../api';
-import { FormBody } from '../dialogs';
+import { askForm } from '../dialogs';
 import { useTranslation } from '../i18n';
 import { ChoiceField, ErrorMessage } from '../widgets';
 import { savedSearchRequest } from './request';
@@ -121,10 +120,12 @@ export async function saveSearch(
   for (;;) {
     const initial = value;
     const shown = error;
-    const body = new FormBody<ISaveValue>(
+    const answer = await askForm<ISaveValue>({
       trans,
+      title: trans.__('Save search…'),
+      accept: trans.__('Save'),
       value,
-      onChange => (
+      form: onChange => (
         <SaveForm
           initial={initial}
           query={query}
@@ -133,21 +134,12 @@ export async function saveSearch(
           onChange={onChange}
         />
       ),
-      'jp-remotem-save-search-dialog'
-    );
-    const result = await showDialog<ISaveValue>({
-      title: trans.__('Save search…'),
-      body,
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Save') })
-      ],
-      focusNodeSelector: 'input'
+      className: 'jp-remotem-save-search-dialog'
     });
-    if (!result.button.accept || !result.value) {
+    if (!answer) {
       return null;
     }
-    value = result.value;
+    value = answer;
     try {
       return await model.save({
         ...savedSearchRequest(value.name, query, value.visibility, value.group),

@@ -5,12 +5,11 @@
  * stack of images which plane to show. The viewer checks the choice again before it
  * takes it (a file can change), and says there why one does not fit.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useCallback, useEffect, useId, useState } from 'react';
 
 import { isAbort, RemotemAPI, RemotemError } from '../api';
-import { FormBody, QUOTE_DELAY } from '../dialogs';
+import { askForm, QUOTE_DELAY } from '../dialogs';
 import { formatDate, formatShape } from '../format';
 import { useTranslation } from '../i18n';
 import { ChoiceField, ErrorMessage, ListState, PathField } from '../widgets';
@@ -266,25 +265,18 @@ export async function askForNavResult(options: {
       initial: value,
       error
     };
-    const body = new FormBody<INavChoice>(
+    const answer = await askForm<INavChoice>({
       trans,
-      value,
-      onChange => <NavResultForm {...props} onChange={onChange} />,
-      'jp-remotem-navresult-dialog'
-    );
-    const result = await showDialog<INavChoice>({
       title: trans.__('Saved result as navigation image'),
-      body,
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Show') })
-      ],
-      focusNodeSelector: 'input'
+      accept: trans.__('Show'),
+      value,
+      form: onChange => <NavResultForm {...props} onChange={onChange} />,
+      className: 'jp-remotem-navresult-dialog'
     });
-    if (!result.button.accept || !result.value) {
+    if (!answer) {
       return null;
     }
-    value = result.value;
+    value = answer;
     const location = parseResultLocation(value.text);
     if (location) {
       return { ...location, channel: value.channel };

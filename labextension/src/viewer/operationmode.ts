@@ -52,9 +52,33 @@ export interface IFormField {
   maximum: number | null;
 }
 
-function types(schema: IParameterSchema): string[] {
+/** The JSON types a parameter's schema allows. */
+export function types(schema: IParameterSchema): string[] {
   const type = schema.type;
   return Array.isArray(type) ? type : type ? [type] : [];
+}
+
+/**
+ * What every form field says of its parameter, whatever its kind: from its schema
+ * (nullable, description, unit, its enum as choices, its bounds).
+ */
+export function fieldBase(
+  name: string,
+  p: IParameterSchema,
+  required: boolean
+): Omit<IFormField, 'kind'> {
+  const bound = (value: unknown) => (typeof value === 'number' ? value : null);
+  return {
+    name,
+    nullable: types(p).includes('null'),
+    required,
+    description: p.description ?? '',
+    unit: p['x-unit'] ?? null,
+    options: Array.isArray(p.enum) ? p.enum.map(String) : [],
+    values: Array.isArray(p.enum) ? [...p.enum] : [],
+    minimum: bound(p.minimum ?? p.exclusiveMinimum),
+    maximum: bound(p.maximum ?? p.exclusiveMaximum)
+  };
 }
 
 /**
@@ -223,20 +247,7 @@ export function formFields(operation: IOperationInfo): IFormField[] {
     if (kind === null) {
       continue; // lists and objects (detectors, masks) need an editor of their own
     }
-    const bound = (value: unknown) =>
-      typeof value === 'number' ? value : null;
-    fields.push({
-      name,
-      kind,
-      nullable: kinds.includes('null'),
-      required: required.has(name),
-      description: p.description ?? '',
-      unit: p['x-unit'] ?? null,
-      options: Array.isArray(p.enum) ? p.enum.map(String) : [],
-      values: Array.isArray(p.enum) ? [...p.enum] : [],
-      minimum: bound(p.minimum ?? p.exclusiveMinimum),
-      maximum: bound(p.maximum ?? p.exclusiveMaximum)
-    });
+    fields.push({ ...fieldBase(name, p, required.has(name)), kind });
   }
   return fields;
 }

@@ -5,7 +5,6 @@
  * and as a job otherwise, so that even a whole-dataset result never blocks the page.
  * A name already taken is said before submitting, with "Replace" and a free name.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
@@ -19,12 +18,12 @@ import {
 } from '../api';
 import {
   explainNoWritableRepository,
-  FormBody,
+  askForm,
   Refusals,
   useQuotaVerdict
 } from '../dialogs';
 import { useTranslation } from '../i18n';
-import { ChoiceField, PathField } from '../widgets';
+import { ChoiceField, PathField, targetChoices } from '../widgets';
 import type { SaveWhat } from './model';
 import {
   ISaveValue,
@@ -91,12 +90,7 @@ function SaveForm(props: {
         label={trans.__('Repository')}
         className="jp-remotem-save-repository"
         value={value.repository}
-        options={props.repositories.map(repository => ({
-          value: repository.name,
-          label: repository.home
-            ? trans.__('%1 (your notebook folder)', repository.name)
-            : repository.name
-        }))}
+        options={targetChoices(trans, props.repositories)}
         onChange={repository =>
           setValue(current => ({ ...current, repository, replace: false }))
         }
@@ -302,25 +296,18 @@ export async function askToSave<T>(options: {
       nameFor: options.nameFor ?? null,
       error
     };
-    const body = new FormBody<ISaveValue>(
+    const answer = await askForm<ISaveValue>({
       trans,
-      value,
-      onChange => <SaveForm {...props} onChange={onChange} />,
-      'jp-remotem-save-dialog'
-    );
-    const result = await showDialog<ISaveValue>({
       title: options.title,
-      body,
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Save') })
-      ],
-      focusNodeSelector: 'input'
+      accept: trans.__('Save'),
+      value,
+      form: onChange => <SaveForm {...props} onChange={onChange} />,
+      className: 'jp-remotem-save-dialog'
     });
-    if (!result.button.accept || !result.value) {
+    if (!answer) {
       return null;
     }
-    value = result.value;
+    value = answer;
     const path = value.path.trim();
     if (!path) {
       error = new RemotemError(trans.__('Choose a path.'), 0, 'invalid', null);

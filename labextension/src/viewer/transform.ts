@@ -20,7 +20,7 @@ import { formatBytes } from '../format';
 import { formatDuration } from '../jobstate';
 import { formatBytesOf, formatHours } from '../quota';
 import { parseNumber } from './NumberField';
-import { formFields, IFormField } from './operationmode';
+import { fieldBase, formFields, IFormField, types } from './operationmode';
 import { folderOf, nameOf } from './outputs';
 import type { ISource } from './state';
 
@@ -60,11 +60,6 @@ export interface IReadStep {
   missing: string[];
 }
 
-function types(schema: IParameterSchema): string[] {
-  const type = schema.type;
-  return Array.isArray(type) ? type : type ? [type] : [];
-}
-
 /** The transformations the server declares, in its order (those that cannot run too). */
 export function transformations(
   operations: ReadonlyArray<IOperationInfo> | null
@@ -94,13 +89,10 @@ export function stepFields(operation: IOperationInfo): IStepField[] {
       : kinds.includes('string') && kinds.length === 1
         ? 'text'
         : 'json';
+    // Lists, text and objects: no choices or bounds of their own.
     fields.push({
-      name,
+      ...fieldBase(name, p, required.has(name)),
       kind,
-      nullable: kinds.includes('null'),
-      required: required.has(name),
-      description: p.description ?? '',
-      unit: p['x-unit'] ?? null,
       options: [],
       values,
       minimum: null,

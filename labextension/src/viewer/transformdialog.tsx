@@ -9,7 +9,7 @@
  * after the source and its steps), and submits the job, which the viewer and the
  * Jobs section then follow.
  */
-import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { showErrorMessage } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   caretDownIcon,
@@ -17,7 +17,6 @@ import {
   closeIcon,
   LabIcon
 } from '@jupyterlab/ui-components';
-import { Message } from '@lumino/messaging';
 import React, { useEffect, useId, useRef, useState } from 'react';
 
 import {
@@ -30,7 +29,7 @@ import {
 } from '../api';
 import {
   explainNoWritableRepository,
-  FormBody,
+  askForm,
   quotaRefusal,
   Refusals,
   useBlockedAccept,
@@ -38,7 +37,12 @@ import {
 } from '../dialogs';
 import { formatShape } from '../format';
 import { useTranslation } from '../i18n';
-import { ChoiceField, ErrorMessage, PathField } from '../widgets';
+import {
+  ChoiceField,
+  ErrorMessage,
+  PathField,
+  targetChoices
+} from '../widgets';
 import { saveTargets } from './outputs';
 import type { ViewerModel } from './model';
 import type { ISource } from './state';
@@ -513,12 +517,7 @@ export function TransformForm(props: ITransformFormProps): JSX.Element {
             label={trans.__('Repository')}
             className="jp-remotem-transform-repository"
             value={value.repository}
-            options={props.repositories.map(repository => ({
-              value: repository.name,
-              label: repository.home
-                ? trans.__('%1 (your notebook folder)', repository.name)
-                : repository.name
-            }))}
+            options={targetChoices(trans, props.repositories)}
             onChange={repository =>
               setValue(current => ({ ...current, repository }))
             }
@@ -592,17 +591,6 @@ export function TransformForm(props: ITransformFormProps): JSX.Element {
 }
 
 /** The form's body; the transformation picker has the focus first. */
-class TransformBody extends FormBody<ITransformValue> {
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    // After FormBody's own (which focuses the first text field).
-    requestAnimationFrame(() =>
-      this.node
-        .querySelector<HTMLElement>('.jp-remotem-transform-pick')
-        ?.focus()
-    );
-  }
-}
 
 /**
  * Ask for a chain of transformations of `source` and where to write it, and
@@ -643,25 +631,19 @@ export async function askToTransform(options: {
       error,
       quote: options.quote
     };
-    const body = new TransformBody(
+    const answer = await askForm<ITransformValue>({
       trans,
-      value,
-      onChange => <TransformForm {...props} onChange={onChange} />,
-      'jp-remotem-transform-dialog'
-    );
-    const result = await showDialog<ITransformValue>({
       title: trans.__('Transform…'),
-      body,
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Transform') })
-      ],
-      focusNodeSelector: '.jp-remotem-transform-pick'
+      accept: trans.__('Transform'),
+      value,
+      form: onChange => <TransformForm {...props} onChange={onChange} />,
+      className: 'jp-remotem-transform-dialog',
+      focus: '.jp-remotem-transform-pick'
     });
-    if (!result.button.accept || !result.value) {
+    if (!answer) {
       return null;
     }
-    value = result.value;
+    value = answer;
     const chain = readChain(operations, value.steps);
     const path = value.path.trim();
     if (!chain) {
