@@ -315,3 +315,82 @@ def test_output_to_remote_storage_is_built_in_scratch_and_uploaded_when_complete
     assert_dataset(tmp_path / "downloaded.h5", truth(place)[3:29, 5:40, 8:56, 0:60])
     assert job.results[0]["size"] == (tmp_path / "downloaded.h5").stat().st_size
     assert not (scratch / job_id).exists(), "the local build is removed after the upload"
+
+
+def _assert_zarr(root, expected: np.ndarray, frame_dims: int = 2) -> None:
+    """The Zarr export as zarr itself reads it: /data equal, in chunks of whole frames, with the
+    calibrated axes on it and the provenance on the group."""
+    import zarr
+
+    group = zarr.open_group(root, mode="r")
+    data = group["data"]
+    assert data.shape == expected.shape and data.dtype == expected.dtype
+    assert data.chunks[-frame_dims:] == expected.shape[-frame_dims:], "chunks hold whole frames"
+    np.testing.assert_array_equal(data[...], expected)
+    assert len(data.attrs["axis_names"]) == expected.ndim and data.attrs["nav_ndim"] == expected.ndim - frame_dims
+    assert json.loads(group.attrs["remotem_provenance"])["operation"] == "crop"
+
+
+def test_a_zarr_export_is_a_folder_zarr_reads_reopened_here_and_recorded_file_by_file(
+        sqlite_url, place, workers, store_for):
+    store = store_for(sqlite_url)
+    job_id = transform(store, "cropped/crop.zarr", "crop", CROP)
+    workers.run_once(sqlite_url, "w")
+    job = store.get(job_id, "alice")
+    assert job.phase == "COMPLETED", job.error
+    expected = truth(place)[3:29, 5:40, 8:56, 0:60]
+    root = place["out"] / "cropped" / "crop.zarr"
+    _assert_zarr(str(root), expected)
+    assert sorted(p.name for p in (place["out"] / "cropped").iterdir()) == ["crop.zarr"], "no temporary folder"
+    on_disk = {str(p.relative_to(place["out"])): p.stat().st_size for p in root.rglob("*") if p.is_file()}
+    assert job.results[0]["format"] == "zarr" and job.results[0]["size"] == sum(on_disk.values())
+    files = {row.path: row.size for row in store.written(job_id) if row.kind == "file"}
+    assert files == on_disk, "the ledger holds every file of the folder, with its size"
+    assert "cropped/crop.zarr" in {row.path for row in store.written(job_id) if row.kind == "folder"}
+    # It opens here as the dataset it is, with the crop's geometry.
+    with opened(place, "cropped/crop.zarr") as dataset:
+        assert tuple(dataset.shape) == expected.shape and tuple(dataset.nav_shape) == expected.shape[:2]
+    # Not over an existing one without "overwrite": the job fails, the first export is whole.
+    again = transform(store, "cropped/crop.zarr", "bin", BIN)
+    workers.run_once(sqlite_url, "w")
+    failed = store.get(again, "alice")
+    assert failed.phase == "ERROR" and "already exists" in failed.error["message"], failed.error
+    _assert_zarr(str(root), expected)
+    assert sorted(p.name for p in (place["out"] / "cropped").iterdir()) == ["crop.zarr"], "its temporary folder went"
+    # With "overwrite": the new one replaces it whole (no chunk of the old one left behind).
+    body = {"repository": "demo", "path": "scan.h5", "operation": "crop", "params": {"nav": [[0, 2], [0, 3]]},
+            "output": {"repository": "out", "path": "cropped/crop.zarr", "overwrite": True}}
+    replaced = store.create("alice", "transformation", JobRequest.from_json(body).to_json()).id
+    workers.run_once(sqlite_url, "w")
+    assert store.get(replaced, "alice").phase == "COMPLETED", store.get(replaced, "alice").error
+    import zarr
+
+    assert zarr.open_group(str(root), mode="r")["data"].shape == (2, 3, 64, 64)
+    np.testing.assert_array_equal(zarr.open_group(str(root), mode="r")["data"][...], truth(place)[:2, :3])
+    assert sorted(p.name for p in (place["out"] / "cropped").iterdir()) == ["crop.zarr"]
+    chunks = [p for p in (root / "data").iterdir() if not p.name.startswith(".")]
+    assert len(chunks) == zarr.open_group(str(root), mode="r")["data"].nchunks, "no chunk of the old one left"
+
+
+def test_a_zarr_export_to_s3_is_uploaded_whole_when_complete(
+        sqlite_url, place, workers, store_for, s3_endpoint, tmp_path):  # noqa: F811
+    remote = s3_repository(s3_endpoint) | {"name": "out", "url": f"s3://{S3_BUCKET}/zarr-{tmp_path.name}",
+                                           "writable": True}
+    config = json.loads(place["config"].read_text())
+    config["repositories"] = [r for r in config["repositories"] if r["url"] != str(place["out"])]
+    config["repositories"].append(remote)
+    place["config"].write_text(json.dumps(config))
+    store = store_for(sqlite_url)
+    job_id = transform(store, "crop.zarr", "crop", CROP)
+    scratch = tmp_path / "scratch-space"
+    workers.run_once(sqlite_url, "w", "--scratch", str(scratch))
+    job = store.get(job_id, "alice")
+    assert job.phase == "COMPLETED", job.error
+    out = Repository(RepositoryConfig.from_dict(remote))
+    assert [entry.name for entry in out.list("", include_hidden=True)] == ["crop.zarr"], "no temporary folder"
+    _assert_zarr(out.fs.get_mapper(out.full_path("crop.zarr")), truth(place)[3:29, 5:40, 8:56, 0:60])
+    files = {row.path: row.size for row in store.written(job_id) if row.kind == "file"}
+    listed = {out.relative(name): int(info["size"]) for name, info in
+              out.fs.find(out.full_path("crop.zarr"), detail=True).items()}
+    assert files == listed and job.results[0]["size"] == sum(listed.values())
+    assert not (scratch / job_id).exists(), "the local build is removed after the upload"

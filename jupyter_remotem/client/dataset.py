@@ -281,8 +281,8 @@ class RemoteDataset(Analysis):
                view: dict[str, Any] | None = None) -> Job:
         """Run ``operation`` (or the chained transformation) as a durable job writing ``output`` in
         ``repository`` (default: the notebooks' home repository).  ``format``: hdf5, npy, tiff,
-        hspy, png for a result; hdf5, nexus, tiff, hspy, csv for a dataset (default from the file
-        name).  Returns the :class:`~.jobs.Job` at once."""
+        hspy, png for a result; hdf5, nexus, tiff, hspy, zarr, csv for a dataset (default from the
+        file name).  Returns the :class:`~.jobs.Job` at once."""
         body = self.job_body(operation, params, output=output, repository=repository, format=format, roi=roi,
                              priority=priority, overwrite=overwrite, array=array, view=view)
         return self.client.submit(body)
@@ -290,8 +290,8 @@ class RemoteDataset(Analysis):
     def export(self, output: str, *, repository: str | None = None, format: str | None = None,
                overwrite: bool = False, priority: int = 0) -> Job:
         """Write this dataset (through its chain, if any) as a new file, as a job: NeXus (``.nxs``),
-        HDF5, a TIFF stack, HyperSpy (``.hspy``) or CSV, as ``output``'s ending (or ``format``)
-        says, with its calibrated axes and provenance."""
+        HDF5, a TIFF stack, HyperSpy (``.hspy``), Zarr (a ``.zarr`` folder) or CSV, as ``output``'s
+        ending (or ``format``) says, with its calibrated axes and provenance."""
         operation = None if self.pipeline else "export"
         return self.submit(operation, {} if operation else None, output=output, repository=repository,
                            format=format, priority=priority, overwrite=overwrite)

@@ -1,5 +1,5 @@
 """The formats a transformation job writes its dataset in, declared once: HDF5 (the job's own
-slab file), NeXus, a TIFF stack, HyperSpy's ``.hspy`` and CSV.
+slab file), NeXus, a TIFF stack, HyperSpy's ``.hspy``, Zarr and CSV.
 
 Every job first writes the slab file (resumable slab by slab, see :mod:`.transform_runner`); an
 export to another format is then one streaming pass over it, a few rows of frames at a time, into
@@ -14,6 +14,10 @@ keeps the calibrated axes and the provenance where its own tools look:
   axes and provenance as JSON in the first page's ImageDescription;
 - ``.hspy``: a HyperSpy signal with the calibrated axes (scan axes navigating), the provenance in
   ``original_metadata``, written from a lazy (dask) view so it never holds the whole dataset;
+- Zarr (version 2, a ``.zarr`` folder): the array ``data`` in chunks of whole frames, compressed by
+  zarr's default (Blosc), with this project's axis attributes on it and the provenance as JSON on
+  the root group; the one export that is a folder (:attr:`ExportFormat.folder`), recorded in the
+  job's ledger file by file so that quotas and clean-ups count every chunk;
 - CSV: 1-D and 2-D datasets of at most :data:`CSV_MAX_VALUES` values, a header naming the axes.
 """
 
@@ -52,6 +56,8 @@ class ExportFormat:
     dataset: str | None = None
     #: Why a dataset of ``(shape, nav_ndim, dtype)`` cannot be written so (None: it can).
     refuses: Callable[[tuple[int, ...], int, np.dtype], str | None] | None = None
+    #: Written as a folder of files (Zarr), not one file: moved, uploaded and removed whole.
+    folder: bool = False
 
     def check(self, shape: tuple[int, ...], nav_ndim: int, dtype: np.dtype) -> None:
         """A 400 before any job runs when the output cannot hold this dataset."""
@@ -151,6 +157,37 @@ def write_hspy(slab_file: Path, target: Path, record: dict[str, Any]) -> None:
         file_writer(str(target), signal, compression=None, show_progressbar=False)
 
 
+#: Bytes of a Zarr chunk at most (whole frames, as many as fit, at least one).
+ZARR_CHUNK_BYTES = 16 * 1024**2
+
+
+def _zarr_chunks(shape: tuple[int, ...], nav_ndim: int, itemsize: int) -> tuple[int, ...]:
+    """Chunks of whole frames along the last scan axis (a row of frames, or part of one), as
+    many as fit in :data:`ZARR_CHUNK_BYTES`: a frame is one read, a scan row a few."""
+    if nav_ndim == 0 or not shape:
+        return tuple(shape) or ()
+    frame = math.prod(shape[nav_ndim:]) * itemsize
+    along = max(1, min(shape[nav_ndim - 1], ZARR_CHUNK_BYTES // max(1, frame)))
+    return (1,) * (nav_ndim - 1) + (along,) + tuple(shape[nav_ndim:])
+
+
+def write_zarr(slab_file: Path, target: Path, record: dict[str, Any]) -> None:
+    import zarr
+
+    handle, data, axes, nav_ndim = _source(slab_file)
+    with handle:
+        root = zarr.open_group(zarr.DirectoryStore(str(target)), mode="w")
+        root.attrs.update({"creator": "jupyter_remotem", "remotem_provenance": _provenance_json(record)})
+        array = root.create_dataset("data", shape=data.shape, dtype=data.dtype,
+                                    chunks=_zarr_chunks(data.shape, nav_ndim, data.dtype.itemsize))
+        array.attrs.update(axes_attributes(axes, nav_ndim))
+        step = _rows(data)
+        for start in range(0, data.shape[0] if data.ndim else 0, step):
+            array[start:start + step] = data[start:start + step]
+        if data.ndim == 0:
+            array[()] = data[()]
+
+
 def _csv_refuses(shape: tuple[int, ...], nav_ndim: int, dtype: np.dtype) -> str | None:
     if len(shape) > 2 or math.prod(shape) > CSV_MAX_VALUES or dtype.kind not in "biuf":
         return (f"CSV holds 1-D and 2-D tables of real numbers up to {CSV_MAX_VALUES:,} values, and this dataset "
@@ -182,6 +219,8 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {f.key: f for f in (
     ExportFormat("tiff", (".tif", ".tiff"), "TIFF: one page per frame, axes and provenance in ImageDescription",
                  write_tiff, refuses=_tiff_refuses),
     ExportFormat("hspy", (".hspy",), "HyperSpy: a signal with its calibrated axes", write_hspy),
+    ExportFormat("zarr", (".zarr",), "Zarr (v2): a folder with the array /data in chunks of frames, its calibrated "
+                 "axes as attributes and the provenance on the group", write_zarr, "/data", folder=True),
     ExportFormat("csv", (".csv",), "CSV: a 1-D or 2-D table with a header naming the axes", write_csv,
                  refuses=_csv_refuses),
 )}

@@ -27,7 +27,8 @@ from ..view_contract import ShownImage, shown_image
 from .requests import OutputSpec
 from .result_axes import is_colour, profile_ring
 from .result_formats import hdf5_bytes, hspy_bytes, npy_bytes, png_bytes, tiff_bytes
-from .written import Recorder, file_record, record_new_folders
+from .exports import EXPORT_FORMATS
+from .written import Recorder, file_record, record_new_folders, tree_records
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,13 @@ class OutputWriter:
             for file in files
         ]
 
+    @property
+    def folder(self) -> bool:
+        """Whether the output is a folder of files (a Zarr export): moved and removed whole,
+        recorded file by file."""
+        export = EXPORT_FORMATS.get(self.spec.format)
+        return export is not None and export.folder
+
     def temporary(self, path: str | None = None) -> str:
         """The hidden name under which ``path`` (default: the output) is written."""
         return temporary_name(path or self.spec.path, self.job_id)
@@ -161,9 +169,41 @@ class OutputWriter:
         and record each in the job's ledger."""
         self.check()
         for path in self.paths:
-            self.repository.fs.mv(self.repository.full_path(self.temporary(path)), self.repository.full_path(path))
+            if self.folder:
+                self._replace_folder(self.temporary(path), path)
+            else:
+                self.repository.fs.mv(self.repository.full_path(self.temporary(path)),
+                                      self.repository.full_path(path))
             if self.recorder is not None:
-                self.recorder([file_record(self.repository, path, self.format_of(path))])
+                self.recorder(tree_records(self.repository, path, self.format_of(path)) if self.folder
+                              else [file_record(self.repository, path, self.format_of(path))])
+
+    def _replace_folder(self, source: str, target: str) -> None:
+        """Put the complete folder ``source`` at ``target``; an earlier one there (overwritten)
+        is moved aside first and removed only once the new one is in place, so that a
+        failure in between leaves one of the two whole, never a mixture."""
+        fs = self.repository.fs
+        aside = self.temporary(target) + ".replaced"
+        if self.repository.exists(target):
+            self._move(target, aside)
+        self._move(source, target)
+        if self.repository.exists(aside):
+            fs.rm(self.repository.full_path(aside), recursive=True)
+
+    def _move(self, source: str, target: str) -> None:
+        if self.repository.is_local:  # a folder is renamed at once
+            self.repository.fs.mv(self.repository.full_path(source), self.repository.full_path(target))
+        else:
+            self._move_folder(source, target)
+
+    def _move_folder(self, source: str, target: str) -> None:
+        """Move a folder on an object store file by file (it has no folders to rename), the
+        format's metadata last: zarr sees the store only once every chunk is in place."""
+        fs = self.repository.fs
+        files = [self.repository.relative(name) for name in fs.find(self.repository.full_path(source))]
+        files.sort(key=lambda name: (posixpath.basename(name).startswith("."), name))
+        for name in files:
+            fs.mv(self.repository.full_path(name), self.repository.full_path(target + name[len(source):]))
 
     def discard(self) -> None:
         """Remove temporary files this job may have left (after a failure, cancel or crash)."""
@@ -171,7 +211,7 @@ class OutputWriter:
             temporary = self.temporary(path)
             try:
                 if self.repository.exists(temporary):
-                    self.repository.fs.rm(self.repository.full_path(temporary))
+                    self.repository.fs.rm(self.repository.full_path(temporary), recursive=self.folder)
             except (OSError, RemotemError):
                 pass
 

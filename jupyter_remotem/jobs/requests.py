@@ -125,7 +125,8 @@ class JobRequest:
         if operation.kind == "transformation":
             if output.format not in EXPORT_FORMATS or output.array is not None:
                 raise BadParameter(f"'{operation.name}' writes a new dataset, as {', '.join(EXPORT_FORMATS)}; not "
-                                   f"{output.format}.", hint="Give the output an .h5, .nxs, .tif, .hspy or .csv path.")
+                                   f"{output.format}.", hint="Give the output a path ending in "
+                                   + ", ".join(e for f in EXPORT_FORMATS.values() for e in f.endings) + ".")
         elif output.format not in RESULT_FORMATS:
             raise BadParameter(f"A result of '{operation.name}' is written as {', '.join(RESULT_FORMATS)}; not "
                                f"{output.format}.",

@@ -592,9 +592,10 @@ class JobStore:
             self._drop_checkpoint_data(session, [job_id])
             if phase is Phase.COMPLETED:
                 # Runners record each file as they put it in place; this covers any result they
-                # did not (a copy's summary entry names a folder, not a file it wrote).
+                # did not (a copy's summary entry, a Zarr export: folders whose files are recorded).
                 ledger.record(session, job_id, [dict(r, kind="file") for r in results or []
-                                                if r.get("format") != "copy"], take_over=False)
+                                                if r.get("format") != "copy" and r.get("kind") != "folder"],
+                              take_over=False)
             return True
 
     # -- owners' requests ----------------------------------------------------------------------

@@ -140,20 +140,30 @@ def run_transformation_job(context: JobContext) -> Outcome:
         raise Cancelled("Stopped before the result was put in place.")
     if export.write is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)  # what an attempt that crashed while converting left
+        # What an attempt that crashed while converting left.
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
         export.write(slab_path, path, record)
         slab_path.unlink(missing_ok=True)
     if local is None:
         writer.makedirs()
-        writer.repository.fs.put_file(str(path), writer.repository.full_path(writer.temporary()))
+        remote = writer.repository.full_path(writer.temporary())
+        if export.folder:
+            writer.repository.fs.put(str(path), remote, recursive=True)
+        else:
+            writer.repository.fs.put_file(str(path), remote)
     writer.publish()
     if local is None:
         shutil.rmtree(path.parent, ignore_errors=True)
     elif export.write is not None:
         shutil.rmtree(slab_path.parent, ignore_errors=True)  # the scratch folder the slab file was in
-    size = writer.repository.info(request.output.path).size
+    size = (writer.repository.fs.du(writer.repository.full_path(request.output.path)) if export.folder
+            else writer.repository.info(request.output.path).size)
     result = {"repository": writer.repository.name, "path": request.output.path, "size": size, "format": export.key,
-              "dataset": export.dataset, "shape": list(plan.out_shape), "dtype": plan.out_dtype.str}
+              "dataset": export.dataset, "shape": list(plan.out_shape), "dtype": plan.out_dtype.str,
+              **({"kind": "folder"} if export.folder else {})}
     return Outcome([result], operation.name, source_repository.name, read, time.perf_counter() - started,
                    len(slabs), len(done), steady.nbytes, steady.seconds)
 

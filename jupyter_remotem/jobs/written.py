@@ -36,6 +36,27 @@ def file_record(repository: Repository, path: str, fmt: str | None) -> dict[str,
             "size": int(entry.size or 0), "mtime": entry.mtime}
 
 
+def tree_records(repository: Repository, path: str, fmt: str | None) -> list[dict[str, Any]]:
+    """The ledger entries of a folder just written whole at ``path`` (a Zarr export): the folder,
+    the folders in it and every file with its size, as the storage now lists them, so that
+    quotas count every chunk and verification checks each."""
+    full = repository.full_path(path)
+    if not repository.is_local:
+        repository.fs.invalidate_cache(full)
+    found = repository.fs.find(full, withdirs=True, detail=True)
+    records = [{"repository": repository.name, "path": path, "kind": "folder", "format": fmt, "size": 0,
+                "mtime": None}]
+    for name, info in sorted(found.items()):
+        relative = repository.relative(name)
+        if relative == path:
+            continue
+        folder = info.get("type") == "directory"
+        records.append({"repository": repository.name, "path": relative, "kind": "folder" if folder else "file",
+                        "format": fmt, "size": 0 if folder else int(info.get("size") or 0),
+                        "mtime": None if folder else fresh_info(repository, relative).mtime})
+    return records
+
+
 def parents(paths: Iterable[str]) -> set[str]:
     """Every folder above ``paths`` (relative, normalised), the repository root excluded."""
     folders: set[str] = set()
