@@ -96,7 +96,7 @@ async def test_tags_and_notes_through_the_api(jp_fetch):
     await index(jp_fetch, "demo", "scan.h5")
     code, tag = await call(jp_fetch, "POST", "search", "annotations",
                            body={"repository": "demo", "path": "scan.h5", "kind": "tag", "value": "good"})
-    assert code == 201, tag
+    assert code == 201 and tag["mine"] is True, tag
     hits = where(await search(jp_fetch, "tag:good"))
     assert hits == {("scan.h5", None)}
     code, changed = await call(jp_fetch, "PATCH", "search", "annotations", str(tag["id"]), body={"value": "best"})
@@ -174,7 +174,7 @@ async def test_saved_searches_are_named_owned_and_run_again(jp_fetch, client):  
                                 body={"name": "npy files", "query": "format:npy OR format:mib", "overwrite": True})
     assert code == 201 and replaced["id"] == saved["id"]
     listed = await in_thread(client.saved_searches)
-    assert [s["name"] for s in listed] == ["npy files"]
+    assert [(s["name"], s["mine"]) for s in listed] == [("npy files", True)]
     code, ran = await call(jp_fetch, "GET", "search", "saved", str(saved["id"]))
     assert code == 200 and {h["path"] for h in ran["hits"]} == {"scan.npy", "scan.mib"}
     code, refused = await call(jp_fetch, "POST", "search", "saved",

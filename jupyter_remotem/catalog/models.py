@@ -113,10 +113,12 @@ class Annotation(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     modified: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, user: str | None = None) -> dict[str, Any]:
+        """``mine``: whether ``user`` (the caller) wrote it, so may change or delete it."""
         return {"id": self.id, "repository": self.repository, "path": self.path, "dataset": self.dataset or None,
                 "kind": self.kind, "value": self.value, "author": self.author, "visibility": self.visibility,
-                "group": self.group, "created": self.created.isoformat(), "modified": self.modified.isoformat()}
+                "group": self.group, "created": self.created.isoformat(), "modified": self.modified.isoformat(),
+                "mine": user is not None and self.author == user}
 
 
 class AnnotationChange(Base):
@@ -149,10 +151,11 @@ class SavedSearch(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     modified: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, user: str | None = None) -> dict[str, Any]:
+        """``mine``: whether ``user`` (the caller) owns it, so may replace or delete it."""
         return {"id": self.id, "owner": self.owner, "name": self.name, "query": self.query,
                 "visibility": self.visibility, "group": self.group, "created": self.created.isoformat(),
-                "modified": self.modified.isoformat()}
+                "modified": self.modified.isoformat(), "mine": user is not None and self.owner == user}
 
 
 class CuratedRevision(Base):

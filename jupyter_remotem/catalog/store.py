@@ -228,7 +228,7 @@ class CatalogStore:
             rows = session.scalars(select(Annotation).where(
                 Annotation.repository == repository, Annotation.path == path, Annotation.dataset == dataset,
                 visible_annotations(caller)).order_by(Annotation.id)).all()
-            return [row.to_json() for row in rows]
+            return [row.to_json(caller.user) for row in rows]
 
     def annotate(self, caller: Caller, repository: str, path: str, dataset: str, kind: str, value: str,
                  visibility: str, group: str | None) -> dict[str, Any]:
@@ -241,14 +241,14 @@ class CatalogStore:
                     Annotation.kind == "tag", Annotation.value == value, Annotation.author == caller.user,
                     Annotation.visibility == visibility)).first()
                 if same is not None:  # tagging twice is tagging once
-                    return same.to_json()
+                    return same.to_json(caller.user)
             row = Annotation(repository=repository, path=path, dataset=dataset, kind=kind, value=value,
                              author=caller.user, visibility=visibility, group=group, created=now, modified=now)
             session.add(row)
             session.flush()
             session.add(AnnotationChange(annotation_id=row.id, action="created", who=caller.user, when=now,
                                          before=None))
-            return row.to_json()
+            return row.to_json(caller.user)
 
     def change_annotation(self, caller: Caller, annotation_id: int, changes: dict[str, Any]) -> dict[str, Any] | None:
         """Change (or with ``changes`` None, delete) an annotation the caller wrote; others are 404."""
@@ -273,7 +273,7 @@ class CatalogStore:
                                                                   merged["group"], now)
             session.add(AnnotationChange(annotation_id=row.id, action="changed", who=caller.user, when=now,
                                          before=before))
-            return row.to_json()
+            return row.to_json(caller.user)
 
     def history(self, caller: Caller, annotation_id: int) -> list[dict[str, Any]]:
         with self._read() as session:
@@ -352,7 +352,7 @@ class CatalogStore:
         with self._read() as session:
             rows = session.scalars(select(SavedSearch).where(or_(SavedSearch.owner == caller.user, shared))
                                    .order_by(SavedSearch.name, SavedSearch.id)).all()
-            return [row.to_json() for row in rows]
+            return [row.to_json(caller.user) for row in rows]
 
     def save(self, caller: Caller, name: Any, tree: dict[str, Any], visibility: str = "private",
              group: str | None = None, overwrite: bool = False) -> dict[str, Any]:
@@ -376,7 +376,7 @@ class CatalogStore:
                 session.add(row)
             row.query, row.visibility, row.group, row.modified = tree, visibility, group, now
             session.flush()
-            return row.to_json()
+            return row.to_json(caller.user)
 
     def saved_one(self, caller: Caller, saved_id: int) -> dict[str, Any]:
         found = [row for row in self.saved(caller) if row["id"] == saved_id]

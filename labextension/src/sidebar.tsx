@@ -4,7 +4,6 @@
  * repository list is polled while the panel is visible (after dask-labextension's
  * cluster manager).
  */
-import { PageConfig } from '@jupyterlab/coreutils';
 import {
   ITranslator,
   nullTranslator,
@@ -465,9 +464,7 @@ export class RemotemSidebar extends SplitPanel {
     this.model = new SidebarModel(api);
     this.uploads = new UploadsModel(api);
     this.uploads.finished.connect(this._onUploaded, this);
-    this.search = new SearchModel(
-      new CatalogAPI(api, PageConfig.getOption('hubUser') || null)
-    );
+    this.search = new SearchModel(new CatalogAPI(api));
 
     this._browser = Private.reactWidget(
       trans,

@@ -69,6 +69,10 @@ def test_tags_keep_to_whom_they_are_shown(hub, indexed):
     assert {f["value"]: f["count"] for f in facets} == {"everyone": 1}
     listed = hub.user_api("bob", "GET", "search/annotations?repository=demo&path=scan.npy")
     assert listed.status_code == 200 and listed.json()["annotations"] == []
+    # Each answer says whose an annotation is, to the one asking: alice's tag is hers, not bob's.
+    for user, mine in (("alice", True), ("bob", False)):
+        shown = hub.user_api(user, "GET", "search/annotations?repository=demo&path=scan.mib").json()["annotations"]
+        assert [(a["value"], a["author"], a["mine"]) for a in shown] == [("everyone", "alice", mine)], (user, shown)
     hidden = hub.user_api("bob", "GET", f"search/annotations?repository=private&path={PRIVATE_FILE}")
     missing = hub.user_api("bob", "GET", f"search/annotations?repository=nosuch&path={PRIVATE_FILE}")
     assert hidden.status_code == missing.status_code == 404

@@ -38,7 +38,6 @@ const CARET =
 function fakeCatalog() {
   const requests: ISearchRequest[] = [];
   const catalog = {
-    caller: { owns: () => true, learn: () => undefined },
     search: async (request: ISearchRequest) => {
       requests.push(request);
       if (request.query === 'name:(') {
@@ -125,7 +124,8 @@ describe('SearchModel', () => {
       visibility: 'private',
       group: null,
       created: '',
-      modified: ''
+      modified: '',
+      mine: true
     });
     expect(model.text).toBe('tag:good');
     expect(model.pages?.hits).toHaveLength(1);

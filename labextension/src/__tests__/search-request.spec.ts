@@ -14,10 +14,7 @@ import {
 const BASE = 'http://localhost:8888/user/test%40x/';
 
 /** A catalog client whose every request is answered by `answer`, recording the requests. */
-function recordingCatalog(
-  answer: () => Response,
-  callerName: string | null = null
-) {
+function recordingCatalog(answer: () => Response) {
   const requests: Request[] = [];
   const api = new RemotemAPI(
     ServerConnection.makeSettings({
@@ -29,7 +26,7 @@ function recordingCatalog(
       }) as any
     })
   );
-  return { catalog: new CatalogAPI(api, callerName), requests };
+  return { catalog: new CatalogAPI(api), requests };
 }
 
 function json(body: unknown, status = 200): Response {
@@ -148,29 +145,6 @@ describe('CatalogAPI', () => {
       'GET remotem/api/search/saved/7?facets=format%2Ctag'
     ]);
     expect(await requests[1].json()).toEqual({ repository: 'demo', path: '' });
-  });
-
-  it('takes the caller to be whoever the server says made their tag', async () => {
-    const made = { id: 3, author: 'tester', kind: 'tag', value: 'good' };
-    const { catalog } = recordingCatalog(() => json(made, 201));
-    expect(catalog.caller.owns('someone')).toBe(true);
-    await catalog.annotate(
-      annotationRequest(
-        { repository: 'demo', path: 'a' },
-        'tag',
-        'good',
-        'private',
-        ''
-      )
-    );
-    expect(catalog.caller.owns('tester')).toBe(true);
-    expect(catalog.caller.owns('someone')).toBe(false);
-  });
-
-  it('knows the hub user from the start', () => {
-    const { catalog } = recordingCatalog(() => json({}), 'alice');
-    expect(catalog.caller.owns('alice')).toBe(true);
-    expect(catalog.caller.owns('bob')).toBe(false);
   });
 
   it('deletes without reading a body', async () => {

@@ -41,6 +41,7 @@ function annotation(partial: Partial<IAnnotation>): IAnnotation {
     group: null,
     created: '2026-01-01T00:00:00+00:00',
     modified: '2026-01-01T00:00:00+00:00',
+    mine: true,
     ...partial
   };
 }

@@ -130,7 +130,7 @@ export function AnnotationsEditor(props: {
                   visibilityText(annotation, trans)
                 )}
               </span>
-              {catalog.caller.owns(annotation.author) && (
+              {annotation.mine && (
                 <IconButton
                   icon={closeIcon}
                   className="jp-remotem-annotation-delete"

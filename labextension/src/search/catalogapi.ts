@@ -5,7 +5,6 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { AbortedError, IJob, isAbort, RemotemAPI, RemotemError } from '../api';
-import { CallerName } from './caller';
 import { entryQuery } from './request';
 import {
   IAnnotation,
@@ -20,18 +19,7 @@ import {
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 export class CatalogAPI {
-  /**
-   * @param callerName the caller's name when the page knows it (the hub's user)
-   */
-  constructor(
-    readonly api: RemotemAPI,
-    callerName: string | null = null
-  ) {
-    this.caller = new CallerName(callerName);
-  }
-
-  /** Who the server takes the caller to be, learnt from what they make. */
-  readonly caller: CallerName;
+  constructor(readonly api: RemotemAPI) {}
 
   /** One page of hits of a query in the text syntax. */
   search(
@@ -88,13 +76,11 @@ export class CatalogAPI {
     draft: IAnnotationDraft,
     signal?: AbortSignal
   ): Promise<IAnnotation> {
-    const made = await this._json<IAnnotation>(
-      this._url(['annotations']),
-      signal,
-      { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(draft) }
-    );
-    this.caller.learn(made.author);
-    return made;
+    return this._json<IAnnotation>(this._url(['annotations']), signal, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify(draft)
+    });
   }
 
   async deleteAnnotation(id: number, signal?: AbortSignal): Promise<void> {
@@ -116,13 +102,11 @@ export class CatalogAPI {
     draft: ISavedSearchDraft,
     signal?: AbortSignal
   ): Promise<ISavedSearch> {
-    const saved = await this._json<ISavedSearch>(this._url(['saved']), signal, {
+    return this._json<ISavedSearch>(this._url(['saved']), signal, {
       method: 'POST',
       headers: JSON_HEADERS,
       body: JSON.stringify(draft)
     });
-    this.caller.learn(saved.owner);
-    return saved;
   }
 
   /** Run a saved search: its first page, with the facets asked for. */

@@ -24,9 +24,9 @@ export class SavedSearchesModel {
     return this._error;
   }
 
-  /** Whether the caller may delete a saved search (as far as the page can tell). */
+  /** Whether the caller may delete a saved search: theirs, as the server says. */
   owns(saved: ISavedSearch): boolean {
-    return this.catalog.caller.owns(saved.owner);
+    return saved.mine;
   }
 
   async refresh(): Promise<void> {

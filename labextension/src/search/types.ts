@@ -85,6 +85,8 @@ export interface IAnnotation {
   group: string | null;
   created: string;
   modified: string;
+  /** Whether the caller wrote it (so may change or delete it), as the server says. */
+  mine: boolean;
 }
 
 /** Who sees a saved search: its owner, or one of their groups. */
@@ -100,6 +102,8 @@ export interface ISavedSearch {
   group: string | null;
   created: string;
   modified: string;
+  /** Whether the caller owns it (so may replace or delete it), as the server says. */
+  mine: boolean;
 }
 
 /** What "Save search…" sends. */
