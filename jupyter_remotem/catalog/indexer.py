@@ -36,6 +36,12 @@ STATISTICS = {
     "frame_sum_min": "smallest sum of a sampled frame",
     "frame_sum_max": "largest sum of a sampled frame",
     "sampled_frames": "how many frames were sampled",
+    **{f"{kind}_{stat}": f"{text} of the {label} image over the sampled scan positions (the preview's detector)"
+       for kind, label in (("bf", "virtual bright-field"), ("adf", "virtual annular dark-field"))
+       for stat, text in (("mean", "mean"), ("min", "smallest value"), ("max", "largest value"))},
+    **{f"{kind}_sum": f"sum of the {label} image over the whole scan, estimated from the sampled positions "
+                      "(their mean times the number of positions)"
+       for kind, label in (("bf", "virtual bright-field"), ("adf", "virtual annular dark-field"))},
 }
 #: Frames sampled per dataset, and the most bytes read for them.
 SAMPLE_FRAMES, SAMPLE_BYTES = 64, 64 * 1024**2
@@ -174,6 +180,7 @@ def statistics_rows(dataset: Dataset) -> list[Row]:
         with subsampled(dataset, coarse_step(dataset.nav_shape, wanted)) as sample:
             count = min(sample.n_frames, wanted)
             frames = np.asarray(sample.read_frames(np.arange(count)), dtype=np.float64)
+    images = _virtual_image_values(dataset, frames)
     frames = frames.reshape(len(frames), -1).astype(np.float64)
     finite = frames[np.isfinite(frames)]
     if finite.size == 0:
@@ -181,8 +188,25 @@ def statistics_rows(dataset: Dataset) -> list[Row]:
     sums = np.nansum(frames, axis=1)
     values = {"mean": finite.mean(), "min": finite.min(), "max": finite.max(), "std": finite.std(),
               "frame_sum_mean": sums.mean(), "frame_sum_min": sums.min(), "frame_sum_max": sums.max(),
-              "sampled_frames": float(len(frames))}
+              "sampled_frames": float(len(frames)), **images}
     return [Row("data", key, low=float(v), high=float(v)) for key, v in values.items() if math.isfinite(v)]
+
+
+def _virtual_image_values(dataset: Dataset, frames: np.ndarray) -> dict[str, float]:
+    """``bf_*`` and ``adf_*`` of :data:`STATISTICS` for a scan of 2-D frames (none otherwise),
+    from the sampled ``frames`` the other statistics come from."""
+    if dataset.nav_ndim == 0 or len(dataset.sig_shape) != 2 or len(frames) == 0:
+        return {}
+    from ..compute.preview import virtual_images
+
+    values: dict[str, float] = {}
+    positions = math.prod(dataset.nav_shape)
+    for kind, image in virtual_images(np.asarray(frames, dtype=np.float64)).items():
+        finite = image[np.isfinite(image)]
+        if finite.size:
+            values |= {f"{kind}_mean": finite.mean(), f"{kind}_min": finite.min(), f"{kind}_max": finite.max(),
+                       f"{kind}_sum": finite.mean() * positions}
+    return values
 
 
 def _field_rows(repository: Repository, path: str, fmt: str | None) -> list[Row]:

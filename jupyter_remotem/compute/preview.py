@@ -168,6 +168,18 @@ def _detector(kind: str, beam: DirectBeam, request: PreviewRequest, sig_shape: t
     return {"shape": "ring", "cx": cx, "cy": cy, "ri": ri, "ro": max(ro, ri + 1.0)}
 
 
+def virtual_images(frames: np.ndarray, kinds: tuple[str, ...] = ("bf", "adf")) -> dict[str, np.ndarray]:
+    """The intensity of each of ``frames`` (n × height × width) in the detectors the previews
+    of ``kinds`` place by default (a disk on the direct beam found in their sum, rings around
+    it): the same virtual images the BF/ADF previews draw, one value per frame."""
+    frames = np.asarray(frames)
+    sum_frame = np.nansum(frames, axis=0, dtype=np.float64)
+    beam = estimate_direct_beam(sum_frame)
+    detectors = [_detector(kind, beam, PreviewRequest(kind=kind), frames.shape[1:]) for kind in kinds]
+    intensity = reduce_array(frames, "virtual_detector", {"detectors": detectors}, nav_ndim=1).arrays["intensity"]
+    return {kind: np.asarray(intensity[:, index], dtype=np.float64) for index, kind in enumerate(kinds)}
+
+
 def _frame_position(dataset: Dataset, request: PreviewRequest) -> int:
     nav = dataset.nav_shape
     if not nav:

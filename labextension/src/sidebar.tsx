@@ -339,13 +339,19 @@ function BrowserView(props: {
 function DetailsView(props: {
   model: SidebarModel;
   catalog: CatalogAPI;
-}): JSX.Element | null {
+}): JSX.Element {
   const { model } = props;
   const trans = useTranslation();
   useRerenderOn(model.changed);
   const selection = model.selection;
   if (!selection) {
-    return null;
+    return (
+      <div className="jp-remotem-note jp-remotem-details-empty">
+        {trans.__(
+          'Select a file or folder to see its preview, metadata, tags and notes.'
+        )}
+      </div>
+    );
   }
   const { entry, repository } = selection;
   const key = `${model.generation}:${repository}:${entry.path}`;
@@ -484,7 +490,6 @@ export class RemotemSidebar extends SplitPanel {
     this._details.addClass('jp-remotem-details');
     this._details.node.setAttribute('role', 'region');
     this._details.node.setAttribute('aria-label', trans.__('File details'));
-    this._details.hide();
 
     this.jobs = new JobsModel(api, () => this.isVisible);
     this.jobs.finished.connect(this._onJobFinished, this);
@@ -500,7 +505,6 @@ export class RemotemSidebar extends SplitPanel {
     SplitPanel.setStretch(this._details, 1);
     SplitPanel.setStretch(this._jobs, 1);
     this.setRelativeSizes(this._sizes());
-    this.model.changed.connect(this._onModelChanged, this);
 
     this._poll = new Poll({
       factory: () => this.model.refresh(),
@@ -576,21 +580,13 @@ export class RemotemSidebar extends SplitPanel {
   }
 
   /**
-   * Relative sizes of the browser, the details and the jobs.
+   * Relative sizes of the browser, the details and the jobs. The details keep their
+   * place while nothing is selected: a selection never moves the rows (a double-click
+   * whose first click selected would otherwise land beside the row it meant).
    */
   private _sizes(): number[] {
-    const details = !this._details.isHidden;
     const jobs = this._jobs.collapsed ? 0 : 1;
-    return details ? [0.35, 0.4, 0.25 * jobs] : [0.65, 0, 0.35 * jobs];
-  }
-
-  private _onModelChanged(): void {
-    if (this.model.selection && this._details.isHidden) {
-      this._details.show();
-      this.setRelativeSizes(this._sizes());
-    } else if (!this.model.selection && !this._details.isHidden) {
-      this._details.hide();
-    }
+    return [0.4, 0.35, 0.25 * jobs];
   }
 
   private _onJobsCollapsed(): void {
