@@ -297,18 +297,26 @@ def remote_output(request, tmp_path) -> dict:
     return base | {"name": "out", "url": f"webdav://group/{folder}", "writable": True}
 
 
-def test_output_to_remote_storage_is_built_in_scratch_and_uploaded_when_complete(
-        sqlite_url, place, workers, store_for, remote_output, tmp_path):  # noqa: F811
+def _transform_to_remote(sqlite_url, place, workers, store_for, remote: dict, tmp_path, output: str):
+    """Make ``remote`` the "out" repository, crop the demo scan into ``output`` there with one
+    worker run (building in a scratch folder), and answer ``(job id, finished job, scratch)``."""
     config = json.loads(place["config"].read_text())
     config["repositories"] = [r for r in config["repositories"] if r["url"] != str(place["out"])]
-    config["repositories"].append(remote_output)
+    config["repositories"].append(remote)
     place["config"].write_text(json.dumps(config))
     store = store_for(sqlite_url)
-    job_id = transform(store, "cropped/crop.h5", "crop", CROP)
+    job_id = transform(store, output, "crop", CROP)
     scratch = tmp_path / "scratch-space"
     workers.run_once(sqlite_url, "w", "--scratch", str(scratch))
     job = store.get(job_id, "alice")
     assert job.phase == "COMPLETED", job.error
+    return job_id, job, scratch
+
+
+def test_output_to_remote_storage_is_built_in_scratch_and_uploaded_when_complete(
+        sqlite_url, place, workers, store_for, remote_output, tmp_path):  # noqa: F811
+    job_id, job, scratch = _transform_to_remote(sqlite_url, place, workers, store_for, remote_output, tmp_path,
+                                                "cropped/crop.h5")
     out = Repository(RepositoryConfig.from_dict(remote_output))
     assert [entry.name for entry in out.list("cropped", include_hidden=True)] == ["crop.h5"], "no temporary file"
     out.fs.get_file(out.full_path("cropped/crop.h5"), str(tmp_path / "downloaded.h5"))
@@ -376,16 +384,8 @@ def test_a_zarr_export_to_s3_is_uploaded_whole_when_complete(
         sqlite_url, place, workers, store_for, s3_endpoint, tmp_path):  # noqa: F811
     remote = s3_repository(s3_endpoint) | {"name": "out", "url": f"s3://{S3_BUCKET}/zarr-{tmp_path.name}",
                                            "writable": True}
-    config = json.loads(place["config"].read_text())
-    config["repositories"] = [r for r in config["repositories"] if r["url"] != str(place["out"])]
-    config["repositories"].append(remote)
-    place["config"].write_text(json.dumps(config))
+    job_id, job, scratch = _transform_to_remote(sqlite_url, place, workers, store_for, remote, tmp_path, "crop.zarr")
     store = store_for(sqlite_url)
-    job_id = transform(store, "crop.zarr", "crop", CROP)
-    scratch = tmp_path / "scratch-space"
-    workers.run_once(sqlite_url, "w", "--scratch", str(scratch))
-    job = store.get(job_id, "alice")
-    assert job.phase == "COMPLETED", job.error
     out = Repository(RepositoryConfig.from_dict(remote))
     assert [entry.name for entry in out.list("", include_hidden=True)] == ["crop.zarr"], "no temporary folder"
     _assert_zarr(out.fs.get_mapper(out.full_path("crop.zarr")), truth(place)[3:29, 5:40, 8:56, 0:60])

@@ -74,3 +74,14 @@ def api(server, method: str, path: str, token: str | None = None, **kwargs) -> r
         timeout=30,
         **kwargs,
     )
+
+
+def widen_left_area(page, pixels: int) -> None:
+    """Drag the handle between the left sidebar and the main area."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:visible").first
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + pixels, y, steps=5)
+    page.mouse.up()

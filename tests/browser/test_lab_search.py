@@ -8,7 +8,7 @@ import secrets
 import time
 
 import pytest
-from _lab import ARTIFACTS, SIDEBAR, api, keep_screenshot, open_sidebar
+from _lab import ARTIFACTS, SIDEBAR, api, keep_screenshot, open_sidebar, widen_left_area
 
 pytestmark = pytest.mark.browser
 
@@ -30,17 +30,6 @@ def index_demo(server) -> dict:
         job = api(server, "GET", f"jobs/{job['id']}").json()
     assert job["phase"] == "COMPLETED", job
     return job
-
-
-def widen_left_area(page, pixels: int) -> None:
-    """Drag the handle between the left sidebar and the main area."""
-    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:visible").first
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + pixels, y, steps=5)
-    page.mouse.up()
 
 
 def search(page, text: str, found: bool = True) -> None:

@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from _lab import ARTIFACTS, SIDEBAR, keep_screenshot, open_sidebar, run_from_palette
+from _lab import ARTIFACTS, SIDEBAR, keep_screenshot, open_sidebar, run_from_palette, widen_left_area
 
 pytestmark = pytest.mark.browser
 
@@ -16,17 +16,6 @@ PREVIEW_LOADED = """(src) => {
   return !!img && (src === null || img.getAttribute('src') === src)
     && img.complete && img.naturalWidth > 0;
 }"""
-
-
-def widen_left_area(page, pixels: int) -> None:
-    """Drag the handle between the left sidebar and the main area."""
-    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:visible").first
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + pixels, y, steps=5)
-    page.mouse.up()
 
 
 def find_dataset(sidebar, expect):

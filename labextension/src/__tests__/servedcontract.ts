@@ -58,6 +58,15 @@ export function serverVerdict(view: unknown): string | null {
 
 let operations: IOperationInfo[] | null = null;
 
+/** The operation `name` as `GET operations` declares it (an error if there is none). */
+export function servedOperation(name: string): IOperationInfo {
+  const found = servedOperations().find(op => op.name === name);
+  if (!found) {
+    throw new Error(`the server declares no ${name}`);
+  }
+  return found;
+}
+
 /**
  * Every operation as `GET operations` declares it on a dataset it can run on (name,
  * kind, description, parameters' JSON Schema, outputs, primary).

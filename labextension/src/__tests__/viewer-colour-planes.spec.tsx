@@ -51,20 +51,13 @@ import {
 import { createRoot, IRoot } from './reactroot';
 import {
   servedContract,
+  servedOperation as served,
   servedOperations,
   serverVerdict
 } from './servedcontract';
 
 const geometry: IGeometry = { nav: [4, 6], sig: [8, 8] };
 const source = { repository: 'demo', path: 'scan.h5', dataset: null };
-
-function served(name: string): IOperationInfo {
-  const found = servedOperations().find(op => op.name === name);
-  if (!found) {
-    throw new Error(`the server declares no ${name}`);
-  }
-  return found;
-}
 
 /** A reduction declared at run time: a colour output and a stack of planes. */
 const TOY: IOperationInfo = {

@@ -19,19 +19,15 @@ import {
   navigationRequest,
   readViewState
 } from '../viewer/state';
-import { servedOperations, serverVerdict } from './servedcontract';
+import {
+  servedOperation as served,
+  servedOperations,
+  serverVerdict
+} from './servedcontract';
 import { createRoot, IRoot } from './reactroot';
 
 const geometry: IGeometry = { nav: [8, 10], sig: [32, 32] };
 const source = { repository: 'demo', path: 'scan.h5', dataset: null };
-
-function served(name: string): IOperationInfo {
-  const found = servedOperations().find(op => op.name === name);
-  if (!found) {
-    throw new Error(`the server declares no ${name}`);
-  }
-  return found;
-}
 
 describe('the modes the server declares', () => {
   it('are the reductions answering one value per scan position, besides the viewer’s own', () => {

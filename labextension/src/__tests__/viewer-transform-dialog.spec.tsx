@@ -31,7 +31,11 @@ import {
   TransformQuote
 } from '../viewer/transformdialog';
 import { createRoot, IRoot } from './reactroot';
-import { servedJobRefusal, servedOperations } from './servedcontract';
+import {
+  servedJobRefusal,
+  servedOperation as served,
+  servedOperations
+} from './servedcontract';
 
 // JupyterLab's dialogs and icons load web components jest cannot parse; the form
 // under test shows no dialog of its own, and its icons need not draw.
@@ -101,14 +105,6 @@ function fromEntries<T>(pairs: [string, T][]): Record<string, T> {
     record[key] = item;
   }
   return record;
-}
-
-function served(name: string): IOperationInfo {
-  const found = servedOperations().find(op => op.name === name);
-  if (!found) {
-    throw new Error(`the server declares no ${name}`);
-  }
-  return found;
 }
 
 /** The quote of a dry run, refused as the server refuses the body. */
