@@ -8,10 +8,8 @@ from _api import call, server_config, stop_started_worker, wait_until
 
 
 @pytest.fixture
-def repositories(repositories, tmp_path):
-    out = tmp_path / "results"
-    out.mkdir()
-    return repositories + [{"name": "results", "url": str(out), "writable": True}]
+def repositories(repositories, results_dir):
+    return repositories + [{"name": "results", "url": str(results_dir), "writable": True}]
 
 
 @pytest.fixture

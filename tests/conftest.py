@@ -93,3 +93,11 @@ def repositories(demo_dir: Path, broken_dir: Path) -> list[dict]:
 @pytest.fixture
 def jp_server_config(repositories: list[dict]) -> dict:
     return server_config(repositories)
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    """The folder of a test's writable ``results`` repository (see ``_results.repositories``)."""
+    out = tmp_path / "results"
+    out.mkdir()
+    return out

@@ -8,24 +8,13 @@ import json
 
 import pytest
 from _api import WithServerWorker, call
+from _results import repositories  # noqa: F401 - fixture (results_dir comes from conftest)
 
 from jupyter_remotem.jobs.joblog import redact
 from jupyter_remotem.jobs.models import Phase
 
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
 TUS = {"Tus-Resumable": "1.0.0"}
-
-
-@pytest.fixture
-def results_dir(tmp_path):
-    out = tmp_path / "results"
-    out.mkdir()
-    return out
-
-
-@pytest.fixture
-def repositories(repositories, results_dir):
-    return repositories + [{"name": "results", "url": str(results_dir), "writable": True}]
 
 
 def reduction_job(path="scan.h5", output="bf.h5"):

@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 from _api import call, job_finished, server_config, stop_started_worker
+from _results import repositories  # noqa: F401 - fixture (results_dir comes from conftest)
 from PIL import Image
 
 from jupyter_remotem import render
@@ -19,18 +20,6 @@ from jupyter_remotem.formats.provenance import PROVENANCE_KEY
 PICK = {"repository": "demo", "path": "scan.h5", "operation": "pick", "params": {"position": [3, 5]}}
 RING = {"repository": "demo", "path": "scan.h5", "operation": "virtual_detector",
         "params": {"detectors": [{"shape": "ring", "cx": 32, "cy": 32, "ri": 12, "ro": 30}]}}
-
-
-@pytest.fixture
-def results_dir(tmp_path):
-    out = tmp_path / "results"
-    out.mkdir()
-    return out
-
-
-@pytest.fixture
-def repositories(repositories, results_dir):
-    return repositories + [{"name": "results", "url": str(results_dir), "writable": True}]
 
 
 @pytest.fixture

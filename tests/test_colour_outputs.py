@@ -13,6 +13,7 @@ import uuid
 import numpy as np
 import pytest
 from _api import PNG_SIGNATURE, api_path, call, server_config
+from _results import repositories  # noqa: F401 - fixture (results_dir comes from conftest)
 from PIL import Image
 
 from jupyter_remotem import render
@@ -22,18 +23,6 @@ from jupyter_remotem.view_contract import DEFAULT_SCALING, check_view, display_o
 
 DECOMPOSITION = {"repository": "demo", "path": "scan.h5", "operation": "decomposition",
                  "params": {"components": 3, "method": "pca"}}
-
-
-@pytest.fixture
-def results_dir(tmp_path):
-    out = tmp_path / "results"
-    out.mkdir()
-    return out
-
-
-@pytest.fixture
-def repositories(repositories, results_dir):
-    return repositories + [{"name": "results", "url": str(results_dir), "writable": True}]
 
 
 @pytest.fixture
