@@ -13,11 +13,14 @@ lab: setup demo-data
 		--RemotemApp.demo_data_dir=$(DEMO_DIR)
 
 # The whole suite: the lab extension's lint and unit tests (jest), then everything pytest runs
-# (API, client, widgets, notebooks, real S3/WebDAV/PostgreSQL/JupyterHub, browser).
+# (API, client, widgets, notebooks, real S3/WebDAV/PostgreSQL/JupyterHub, browser), in
+# TEST_WORKERS processes, each test file in one of them (its module fixtures stay together).
+# Most tests wait on servers and subprocesses, so two processes halve the time on two cores.
+TEST_WORKERS ?= 2
 test: setup system-deps
 	cd labextension && PATH=$(CURDIR)/$(BIN):$$PATH jlpm lint:check
 	cd labextension && PATH=$(CURDIR)/$(BIN):$$PATH jlpm test --silent
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 setup: $(STAMP)
 

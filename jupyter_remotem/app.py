@@ -79,6 +79,13 @@ class Services:
         return CatalogStore(self.jobs)
 
     @cached_property
+    def dataset_store(self) -> Any:
+        """Owned, shared and closed datasets, in the job store's database (:mod:`.datasets`)."""
+        from .datasets.store import DatasetStore
+
+        return DatasetStore(self.jobs)
+
+    @cached_property
     def speeds(self) -> MeasuredSpeeds:
         """Measured throughput per operation and repository (quotes, limits, advice)."""
         started_cap = self.supervisor.max_read_rate if self.supervisor.enabled else None

@@ -54,6 +54,13 @@ class Conflict(RemotemError):
     status, code = 409, "conflict"
 
 
+class DatasetClosed(Conflict):
+    """A change to the files of a closed dataset (or to a folder holding one)."""
+
+    code = "dataset_closed"
+    default_hint = "A closed dataset keeps its files as its manifest records them; write elsewhere, or derive a new dataset."
+
+
 class TooLarge(RemotemError):
     status, code = 413, "too_large"
     default_hint = "Ask for a smaller part, or submit the work as a job."

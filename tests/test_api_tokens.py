@@ -121,3 +121,33 @@ async def test_the_notebook_client_connects_from_elsewhere_with_a_personal_token
         remote.close()
     with pytest.raises(Unauthorized):
         await in_thread(remotem.connect, kernel_env["REMOTEM_SERVER_URL"], "rmt_not-a-token")
+
+
+async def test_a_token_does_only_what_its_scopes_allow(jp_fetch, with_token):
+    code, served = await call(jp_fetch, "GET", "tokens", "scopes")
+    assert [scope["name"] for scope in served["scopes"]] == ["read", "write", "jobs", "datasets:admin"]
+    reader = (await make(jp_fetch, name="reader", scopes=["read"]))["token"]
+    admin = (await make(jp_fetch, name="ingest", scopes=["datasets:admin", "read"]))["token"]
+    code, listed = await call(jp_fetch, "GET", "tokens")
+    assert {t["name"]: t["scopes"] for t in listed["tokens"]} == {"reader": ["read"],
+                                                                  "ingest": ["read", "datasets:admin"]}
+    assert (await with_token(reader, "repositories")).code == 200
+    job = {"repository": "demo", "path": "scan.h5", "operation": "virtual_detector",
+           "params": {"detectors": [{"shape": "disk", "cx": 32, "cy": 32, "r": 8}]},
+           "output": {"repository": "out", "path": "bf.h5"}}
+    refusals = [(reader, "jobs", "POST", job, "jobs"),
+                (reader, "repositories/out/tree/new", "PUT", {"type": "directory"}, "write"),
+                (reader, "datasets", "POST", {"repository": "demo", "path": "scan.h5", "name": "x"}, "datasets:admin"),
+                (admin, "jobs", "POST", job, "jobs")]
+    for secret, path, method, body, scope in refusals:
+        response = await with_token(secret, path, method=method, body=body)
+        error = json.loads(response.body)["error"]
+        assert response.code == 403 and error["details"]["missing_scope"] == scope, (path, error)
+        assert f"'{scope}' scope" in error["message"] and secret not in response.body.decode()
+    made = await with_token(admin, "datasets", method="POST", body={"repository": "demo", "path": "scan.h5",
+                                                                    "name": "Scan"})
+    assert made.code == 201, made.body
+    code, bad = await call(jp_fetch, "POST", "tokens", body={"name": "x", "scopes": ["root"]})
+    assert code == 400 and "'scopes'" in bad["error"]["message"]
+    code, bad = await call(jp_fetch, "POST", "tokens", body={"name": "x", "scopes": []})
+    assert code == 400

@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..errors import BadParameter, NotFound
 from ..jobs.models import ApiToken, utcnow
+from .scopes import checked_scopes
 
 #: Every personal token starts with this, so it is told apart from Jupyter's own tokens at once.
 PREFIX = "rmt_"
@@ -54,7 +55,8 @@ class TokenStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def create(self, owner: str, name: Any, groups: list[str], expires_in_days: Any = None) -> tuple[ApiToken, str]:
+    def create(self, owner: str, name: Any, groups: list[str], expires_in_days: Any = None,
+               scopes: Any = None) -> tuple[ApiToken, str]:
         """A new token and its secret (the only time the secret exists outside the caller)."""
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise BadParameter("A token needs a 'name' (what it is for), of at most 200 characters.",
@@ -63,10 +65,11 @@ class TokenStore:
                                             or not isinstance(expires_in_days, (int, float))
                                             or not 0 < expires_in_days <= 3650):
             raise BadParameter("'expires_in_days' must be a number of days between 0 and 3650, or null.")
+        granted = checked_scopes(scopes)
         secret = PREFIX + secrets.token_urlsafe(32)
         now = utcnow()
         token = ApiToken(id=str(uuid.uuid4()), owner=owner, name=name.strip(), digest=digest(secret),
-                         groups=sorted(groups), created=now,
+                         groups=sorted(groups), scopes=granted, created=now,
                          expires=now + timedelta(days=expires_in_days) if expires_in_days else None)
         with self._sessions() as session, session.begin():
             session.add(token)

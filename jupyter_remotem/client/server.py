@@ -18,6 +18,7 @@ from . import files
 from .advice import Thresholds
 from .connection import Connection, path_in_url
 from .dataset import RemoteDataset
+from .datasets import Datasets
 from .discovery import ServerAddress, find_server
 from .errors import NotFound, RemotemError
 from .jobs import Job, clear_finished
@@ -212,6 +213,12 @@ class Client:
             return None
         return self.connection.request("PATCH", "search", "annotations", str(int(annotation_id)),
                                        body=changes).json()
+
+    # -- datasets (see :mod:`.datasets`) -----------------------------------------------------
+    @property
+    def datasets(self) -> Datasets:
+        """Datasets you own or that are shared with you: register, share, close, verify, lineage."""
+        return Datasets(self)
 
     # -- files where they live (see :mod:`.files`) ------------------------------------------
     def upload(self, local: str | os.PathLike[str], repository: str | None = None, path: str | None = None,

@@ -6,6 +6,15 @@ from typing import Any
 
 from .advice import AdviceHandler
 from .base import NotFoundHandler
+from .datasets import (
+    DatasetGrantsHandler,
+    DatasetHandler,
+    DatasetJobHandler,
+    DatasetLineageHandler,
+    DatasetManifestHandler,
+    DatasetsHandler,
+    DatasetTypesHandler,
+)
 from .download import DownloadHandler
 from .formats import FormatsHandler
 from .jobs import (
@@ -33,7 +42,7 @@ from .search import (
     SearchOperatorsHandler,
     SearchParseHandler,
 )
-from .tokens import TokenHandler, TokensHandler
+from .tokens import TokenHandler, TokenScopesHandler, TokensHandler
 from .uploads import UploadHandler, UploadsHandler
 from .views import ViewsHandler
 
@@ -41,6 +50,7 @@ API = "remotem/api"
 _REPO = r"(?P<name>[^/]+)"
 _PATH = r"(?:/(?P<path>.*))?"
 _JOB = r"(?P<job_id>[0-9a-fA-F-]{1,64})"
+_DATASET = r"(?P<dataset_id>[0-9a-fA-F-]{1,64})"
 
 
 def routes() -> list[tuple[str, Any]]:
@@ -57,6 +67,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/formats/?", FormatsHandler),
         (rf"{API}/quota/?", QuotaHandler),
         (rf"{API}/tokens/?", TokensHandler),
+        (rf"{API}/tokens/scopes/?", TokenScopesHandler),
         (rf"{API}/tokens/(?P<token_id>[0-9a-fA-F-]{{1,64}})/?", TokenHandler),
         (rf"{API}/reductions/?", ReductionsHandler),
         (rf"{API}/saves/?", SavesHandler),
@@ -72,6 +83,13 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/search/curated/?", CuratedHandler),
         (rf"{API}/search/saved/(?P<saved_id>[0-9]{{1,18}})/?", SavedSearchHandler),
         (rf"{API}/search/annotations/(?P<annotation_id>[0-9]{{1,18}})/?", AnnotationHandler),
+        (rf"{API}/datasets/?", DatasetsHandler),
+        (rf"{API}/datasets/types/?", DatasetTypesHandler),
+        (rf"{API}/datasets/{_DATASET}/?", DatasetHandler),
+        (rf"{API}/datasets/{_DATASET}/grants/?", DatasetGrantsHandler),
+        (rf"{API}/datasets/{_DATASET}/lineage/?", DatasetLineageHandler),
+        (rf"{API}/datasets/{_DATASET}/manifest/?", DatasetManifestHandler),
+        (rf"{API}/datasets/{_DATASET}/(?P<action>close|verify)/?", DatasetJobHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/clear/?", JobsClearHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),

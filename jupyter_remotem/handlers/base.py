@@ -17,6 +17,7 @@ import contextvars
 import json
 import re
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -28,8 +29,19 @@ from tornado import web
 from .. import limits as request_limits
 from ..auth.code_senders import mark_request
 from ..compute.transformations import use_repositories
+from ..auth import scopes
 from ..auth.tokens import PREFIX, presented
-from ..errors import BadParameter, RemotemError, StorageUnavailable, TooLarge, Unauthorized, from_http_status
+from ..errors import (
+    BadParameter,
+    DatasetClosed,
+    Forbidden,
+    RemotemError,
+    StorageUnavailable,
+    TooLarge,
+    Unauthorized,
+    from_http_status,
+)
+from ..datasets.store import Person
 from ..storage.repository import Repository
 
 T = TypeVar("T")
@@ -80,6 +92,12 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
 
     #: The personal token this request came with (None for a logged-in session or Jupyter's token).
     api_token: Any = None
+    #: The scope a personal token needs for each method, where it is not the method's usual one
+    #: (:data:`..auth.scopes.BY_METHOD`: GET reads, anything else writes).
+    required_scopes: dict[str, str] = {}
+
+    def required_scope(self) -> str:
+        return scopes.required(self.request.method or "GET", self.required_scopes)
 
     async def prepare(self) -> None:
         """A personal token (``Authorization: token rmt_...``) opens this API, and only this API:
@@ -107,6 +125,13 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
             raise Unauthorized("This personal token is not valid: it was revoked, has expired, or is mistyped.",
                                hint="Make a new one (POST remotem/api/tokens from a logged-in session).")
         self.api_token = token
+        needed = self.required_scope()
+        if needed not in token.granted:
+            self.current_user = self._jupyter_current_user = None
+            raise Forbidden(f"This personal token ('{token.name}') lacks the '{needed}' scope this request needs; "
+                            f"it has {', '.join(token.granted)}.",
+                            hint=f"Make a token with the '{needed}' scope (POST remotem/api/tokens with \"scopes\").",
+                            missing_scope=needed)
         owner_groups = self.services.owner_groups
         groups = await owner_groups.current() if owner_groups is not None else None
         self.current_user = self._jupyter_current_user = token_user(token, groups)
@@ -182,6 +207,26 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         """The named repository if the current user may read it (404 otherwise)."""
         repo = self.services.registry.get(name)
         return self.services.access.check_read(self.current_user, repo)
+
+    async def refuse_closed(self, repository: str, *paths: str) -> None:
+        """Refuse (409 ``dataset_closed``) a change at any of ``paths`` that would change a closed
+        dataset: its files, a file added to it, or a folder holding it."""
+        for path in paths:
+            holder = await self.run_blocking(self.services.dataset_store.closed_at, repository, path)
+            if holder is not None:
+                raise DatasetClosed(
+                    f"'{path or '/'}' in '{repository}' would change the closed dataset '{holder['name']}' "
+                    f"('{holder['path'] or '/'}'): its files stay as its manifest records them.",
+                    dataset=holder["id"])
+
+    @cached_property
+    def person(self) -> Person:
+        """The caller as datasets see them: name, groups, the repositories they may read."""
+        services = self.services
+        readable = frozenset(repo.name for repo in services.access.visible(self.current_user,
+                                                                           services.registry.all()))
+        return Person(services.owner_of(self.current_user) or "anonymous",
+                      frozenset(services.groups_of(self.current_user)), readable)
 
     def write_json(self, payload: Any) -> None:
         self.set_header("Content-Type", "application/json")

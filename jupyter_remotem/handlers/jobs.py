@@ -62,6 +62,8 @@ def kinds_argument(handler: RemotemHandler) -> list[str] | None:
 
 
 class JobsHandler(JobsBase):
+    required_scopes = {"POST": "jobs"}
+
     @web.authenticated
     async def get(self) -> None:
         """The caller's jobs, newest first; ``?phase=`` and ``?kind=`` narrow them, and jobs
@@ -83,6 +85,8 @@ class JobsHandler(JobsBase):
             kind, stored, quote, priority = await self.run_blocking(self._prepare_copy, body)
         else:
             kind, stored, quote, priority, writer = await self.run_blocking(self._prepare_reduction, body)
+        target = stored.get("target") if kind == "copy" else stored.get("output")
+        await self.refuse_closed(target["repository"], target["path"])  # the output may not enter a closed dataset
         services = self.services
         if dry_run:
             def answer() -> dict[str, Any]:
@@ -134,6 +138,8 @@ class JobsHandler(JobsBase):
 
 
 class JobsClearHandler(JobsBase):
+    required_scopes = {"POST": "jobs"}
+
     @web.authenticated
     async def post(self) -> None:
         """"Clear finished": the caller's finished jobs (``?phase=`` among COMPLETED, ERROR,
@@ -147,6 +153,8 @@ class JobsClearHandler(JobsBase):
 
 
 class JobHandler(JobsBase):
+    required_scopes = {"DELETE": "jobs"}
+
     @web.authenticated
     async def get(self, job_id: str) -> None:
         """The job, with its history: each phase it entered and when (``history``), and the lines
@@ -180,6 +188,8 @@ def keep_files_argument(handler: RemotemHandler) -> bool:
 
 
 class JobActionHandler(JobsBase):
+    required_scopes = {"POST": "jobs"}
+
     @web.authenticated
     async def post(self, job_id: str, action: str) -> None:
         """Cancel, pause or resume.  A cancel removes what the job wrote unless ``?keep_files=1``

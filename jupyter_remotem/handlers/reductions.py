@@ -15,6 +15,8 @@ from .base import RemotemHandler
 
 
 class ReductionsHandler(RemotemHandler):
+    required_scopes = {"POST": "read"}
+
     @web.authenticated
     async def post(self) -> None:
         fmt = encoding.check_format(self.get_query_argument("format", "json"))

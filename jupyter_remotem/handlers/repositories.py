@@ -41,11 +41,13 @@ class TreeHandler(RemotemHandler):
         repo = self.repository(name)
         entries = await self.run_blocking(repo.list, path or "")
         results = await self.run_blocking(self.services.jobs.results_in, self.owner, repo.name)
+        registered = await self.run_blocking(self.services.dataset_store.marks, self.person, repo.name, path or "")
         self.write_json(
             {
                 "repository": repo.name,
                 "path": normalise(path),
-                "entries": [dict(entry.to_json(), result=results.get(entry.path)) for entry in entries],
+                "entries": [dict(entry.to_json(), result=results.get(entry.path), registered=registered.get(entry.path))
+                            for entry in entries],
             }
         )
 
@@ -58,6 +60,7 @@ class TreeHandler(RemotemHandler):
         if not isinstance(body, dict) or body.get("type") != "directory":
             raise BadParameter('PUT tree/{path} makes a folder; send {"type": "directory"}.',
                                hint="Files arrive by upload (POST remotem/api/uploads, tus) or by a copy job.")
+        await self.refuse_closed(repo.name, path or "")
         entry = await self.run_blocking(manage.make_folder, repo, path or "")
         self.set_status(201)
         self.write_json(entry.to_json())
@@ -70,6 +73,7 @@ class TreeHandler(RemotemHandler):
         if not isinstance(body, dict) or not isinstance(body.get("path"), str):
             raise BadParameter('PATCH tree/{path} renames or moves; send {"path": "new/path"}.')
         old = normalise(path)
+        await self.refuse_closed(repo.name, old, normalise(body["path"]))
         entry = await self.run_blocking(manage.move, repo, old, body["path"])
         await self.run_blocking(self.services.jobs.move_written, repo.name, old, entry.path)
         await self.run_blocking(self.services.catalog.forget_under, repo.name, old)
@@ -80,6 +84,7 @@ class TreeHandler(RemotemHandler):
         """Delete a file or an empty folder; ``?recursive=1`` a folder with what is in it."""
         repo = self.repository(name)
         recursive = self.get_query_argument("recursive", "0").lower() in ("1", "true")
+        await self.refuse_closed(repo.name, normalise(path))
         entry = await self.run_blocking(manage.delete, repo, path or "", recursive)
         # Files a job wrote and the quota counted are no longer there: the ledger forgets them.
         await self.run_blocking(self.services.jobs.forget_written_under, repo.name, entry.path)

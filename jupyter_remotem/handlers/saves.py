@@ -27,12 +27,15 @@ from .jobs import JobsBase
 
 
 class SavesHandler(JobsBase):
+    required_scopes = {"POST": "jobs"}
+
     @web.authenticated
     async def post(self) -> None:
         request = DirectSaveRequest.from_json(self.json_body())
         dry_run = self.get_query_argument("dry_run", "0") not in ("0", "", "false")
         source = self.repository(request.reduction.repository)
         target = self.writable(request.output.repository)
+        await self.refuse_closed(target.name, request.output.path)
         services, user = self.services, self.current_user
         quote, via_job = await self.run_blocking(self._plan, source, request)
         writer = OutputWriter(target, request.output, "check")

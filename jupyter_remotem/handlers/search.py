@@ -65,6 +65,8 @@ def _facets(value: Any) -> list[str]:
 
 
 class SearchHandler(CatalogHandler):
+    required_scopes = {"POST": "read"}
+
     @web.authenticated
     async def get(self) -> None:
         """``?q=`` in the text syntax (for links), with ``sort``, ``cursor``, ``limit``, ``facets``."""
@@ -117,6 +119,8 @@ class SearchKeysHandler(CatalogHandler):
 
 
 class SearchIndexHandler(CatalogHandler):
+    required_scopes = {"POST": "jobs"}
+
     @web.authenticated
     async def post(self) -> None:
         """Index a repository (or a folder or file of it) as a job; answers the job (201)."""

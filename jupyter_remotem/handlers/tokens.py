@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tornado import web
 
+from ..auth.scopes import NAMES, SCOPES
 from ..errors import BadParameter, Forbidden
 from ..storage.access import groups_of
 from .base import RemotemHandler
@@ -27,11 +28,12 @@ class TokensHandler(TokensBase):
     async def post(self) -> None:
         self.require_session()
         body = self.json_body()
-        if not isinstance(body, dict) or set(body) - {"name", "expires_in_days"}:
-            raise BadParameter('The body must be {"name": ..., "expires_in_days": ...}.')
+        if not isinstance(body, dict) or set(body) - {"name", "expires_in_days", "scopes"}:
+            raise BadParameter('The body must be {"name": ..., "expires_in_days": ..., "scopes": [...]}.',
+                               hint=f"Scopes: {', '.join(NAMES)} (GET tokens/scopes says what each allows).")
         groups = sorted(groups_of(self.current_user, self.services.access.default_groups))
         token, secret = await self.run_blocking(self.services.tokens.create, self.owner, body.get("name"), groups,
-                                                body.get("expires_in_days"))
+                                                body.get("expires_in_days"), body.get("scopes"))
         self.set_status(201)
         # The secret is answered this once; only its digest is kept.
         self.write_json(dict(token.to_json(), token=secret))
@@ -44,3 +46,10 @@ class TokenHandler(TokensBase):
         await self.run_blocking(self.services.tokens.revoke, self.owner, token_id)
         self.set_status(204)
         self.finish()
+
+
+class TokenScopesHandler(RemotemHandler):
+    @web.authenticated
+    async def get(self) -> None:
+        """The scopes a token may be given, and what each allows."""
+        self.write_json({"scopes": [scope.to_json() for scope in SCOPES]})

@@ -182,6 +182,7 @@ class UploadsHandler(UploadsBase):
         if not repo.config.writable:
             raise Forbidden(f"Repository '{name}' is read-only.", hint="Upload into a writable repository.")
         path = target_path(metadata)
+        await self.refuse_closed(repo.name, path)
         overwrite = metadata.get("overwrite", "").lower() in ("1", "true", "yes")
         checksum = metadata.get("checksum") or None
         parse_checksum(checksum, "Upload-Metadata checksum")

@@ -47,7 +47,7 @@ class Phase(str, Enum):
 FINISHED = frozenset({Phase.COMPLETED, Phase.ERROR, Phase.ABORTED, Phase.ARCHIVED})
 
 #: Job kinds, as the operation registry names them, plus plain copies.
-KINDS = frozenset({"reduction", "transformation", "copy", "upload", "index"})
+KINDS = frozenset({"reduction", "transformation", "copy", "upload", "index", "dataset"})
 
 
 class Action(str, Enum):
@@ -264,13 +264,22 @@ class ApiToken(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     expires: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_used: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: What it may do (:mod:`..auth.scopes`); None, for a token made before scopes: everything.
+    scopes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+
+    @property
+    def granted(self) -> list[str]:
+        from ..auth.scopes import NAMES
+
+        return list(NAMES) if self.scopes is None else list(self.scopes)
 
     def to_json(self) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
             return value.isoformat() if value else None
 
         return {"id": self.id, "name": self.name, "owner": self.owner, "groups": list(self.groups or []),
-                "created": iso(self.created), "expires": iso(self.expires), "last_used": iso(self.last_used)}
+                "scopes": self.granted, "created": iso(self.created), "expires": iso(self.expires),
+                "last_used": iso(self.last_used)}
 
 
 class WorkerRecord(Base):

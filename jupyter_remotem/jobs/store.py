@@ -154,6 +154,11 @@ def _add_missing_columns(connection: Any) -> None:
                 connection.execute(text(f'ALTER TABLE {table_name} ADD COLUMN "{name}" {kind}'))
 
 
+#: Kinds of results that are not files the job wrote: folders (their files are recorded one by
+#: one), an index job's summary of what it indexed, a dataset job's summary of what it hashed.
+NOT_FILES = frozenset({"folder", "catalog", "dataset"})
+
+
 class JobStore:
     """Jobs, checkpoints and throughput records in one SQL database (see module docstring)."""
 
@@ -177,6 +182,7 @@ class JobStore:
         of written files filled from its jobs' results — then stamped with it."""
         from .. import migrations
         from ..catalog import models as _catalog_models  # noqa: F401 - the baseline holds the catalog's tables
+        from ..datasets import models as _dataset_models  # noqa: F401 - and migration 0004 the datasets'
 
         with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
             if self.is_postgresql:
@@ -594,7 +600,7 @@ class JobStore:
                 # Runners record each file as they put it in place; this covers any result they
                 # did not (a copy's summary entry, a Zarr export: folders whose files are recorded).
                 ledger.record(session, job_id, [dict(r, kind="file") for r in results or []
-                                                if r.get("format") != "copy" and r.get("kind") != "folder"],
+                                                if r.get("format") != "copy" and r.get("kind") not in NOT_FILES],
                               take_over=False)
             return True
 

@@ -47,11 +47,18 @@ def _run_index_job(context: JobContext) -> Outcome:
     return run_index_job(context)
 
 
+def _run_dataset_job(context: JobContext) -> Outcome:
+    from ..datasets.runner import run_dataset_job
+
+    return run_dataset_job(context)
+
+
 RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
     "reduction": run_reduction_job,
     "transformation": run_transformation_job,
     "copy": run_copy_job,
     "index": _run_index_job,
+    "dataset": _run_dataset_job,
 }
 
 
@@ -296,6 +303,9 @@ class Worker:
                 from ..catalog.index_runner import index_written
 
                 index_written(store, self.repositories, outcome.results)
+                from ..datasets.derived import derive_results
+
+                derive_results(store, job, outcome.results)  # results of jobs on closed datasets
             store.finish(job.id, Phase.COMPLETED, results=outcome.results, worker_id=me, progress=progress)
             quote = (job.quote or {}).get("seconds")
             if outcome.steady_bytes and outcome.steady_seconds > 0:  # the work's own rate (see .rate)

@@ -92,14 +92,14 @@ def plan_copy(source: Repository, source_path: str, target: Repository, target_p
                                       source.info(companion).size or 0))
         return CopyManifest(items)
     items = []
-    for relative, size in _walk(source, entry.path):
+    for relative, size in files_below(source, entry.path):
         suffix = relative[len(entry.path) :].lstrip("/") if entry.path else relative
         items.append(CopyItem(relative, f"{target_rel}/{suffix}", size))
     items.sort(key=lambda item: item.source)
     return CopyManifest(items)
 
 
-def _walk(repository: Repository, relative: str, seen: set[str] | None = None) -> list[tuple[str, int]]:
+def files_below(repository: Repository, relative: str, seen: set[str] | None = None) -> list[tuple[str, int]]:
     """Every file below ``relative``.  A folder reached twice (a symlink to a parent, on local
     disks) is walked once, so a loop ends.  A link out of the repository is listed too, so that
     the copy refuses it as a failed item the job names instead of leaving it out unseen."""
@@ -116,7 +116,7 @@ def _walk(repository: Repository, relative: str, seen: set[str] | None = None) -
     found.extend((path, 0) for path in outside)
     for entry in entries:
         if entry.type == "directory":
-            found.extend(_walk(repository, entry.path, seen))
+            found.extend(files_below(repository, entry.path, seen))
         elif not entry.name.endswith(PARTIAL_SUFFIX):  # another copy's unfinished file
             found.append((entry.path, entry.size or 0))
     return found

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from ..errors import RemotemError
 from .repository import Repository
-from .transfer import _walk as files_below
+from .transfer import files_below
 
 PIECE_BYTES = 4 * 1024**2
 PIECES_IN_FLIGHT = 4
