@@ -73,6 +73,10 @@ class Datasets:
         """Compare a closed dataset with its manifest: ``intact``, ``changed``, ``missing``, ``added``."""
         return self._job(dataset_id, "verify", wait, timeout)
 
+    def files(self, dataset_id: str) -> dict[str, Any]:
+        """The files the dataset holds now: ``repository``, ``path`` and ``files`` (path, size)."""
+        return self._connection.get_json("datasets", dataset_id, "files")
+
     def manifest(self, dataset_id: str) -> list[dict[str, Any]]:
         return self._connection.get_json("datasets", dataset_id, "manifest")["files"]
 

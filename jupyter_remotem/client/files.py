@@ -179,11 +179,14 @@ def _digest_of(path: Path, start: int, count: int, algorithm: str) -> str:
     return base64.b64encode(hasher.digest()).decode()
 
 
-def download(client: Client, repository: str, path: str, local: str | os.PathLike[str] | None = None) -> Path:
+def download(client: Client, repository: str, path: str, local: str | os.PathLike[str] | None = None,
+             size: int | None = None) -> Path:
     """Download a file (resumable) or a folder (as ``name.zip``) to ``local`` (default: its name
-    in the working directory); answers where it went."""
+    in the working directory); answers where it went.  ``size``: the path is known to be a file
+    of that size (hidden files too, which folder listings leave out), so it is not looked up."""
     connection = client.connection
-    entry = _entry(client, repository, path)
+    entry = _entry(client, repository, path) if size is None else \
+        {"name": path.rstrip("/").rsplit("/", 1)[-1], "type": "file", "size": size}
     name = (entry["name"] + ".zip") if entry["type"] == "directory" else entry["name"]
     target = Path(local) if local is not None else Path(name)
     if target.is_dir():

@@ -235,9 +235,11 @@ class Client:
                                       overwrite, chunk_bytes=chunk_bytes, whole_file_checksum=whole_file_checksum,
                                       checksum=checksum))
 
-    def download(self, repository: str, path: str, local: str | os.PathLike[str] | None = None) -> Path:
-        """Download a file (resuming a ``.part`` left by an interrupted one) or a folder as a zip."""
-        return files.download(self, repository, path, local)
+    def download(self, repository: str, path: str, local: str | os.PathLike[str] | None = None,
+                 size: int | None = None) -> Path:
+        """Download a file (resuming a ``.part`` left by an interrupted one) or a folder as a zip
+        (``size``: it is a file of that size, so it is not looked up)."""
+        return files.download(self, repository, path, local, size)
 
     def mkdir(self, repository: str, path: str) -> dict[str, Any]:
         """Make a folder in a writable repository."""

@@ -170,6 +170,12 @@ class DatasetStore:
             records = session.scalars(query.order_by(DatasetRecord.created.desc()).limit(MAX_LIST))
             return [self._json(session, person, record) for record in records]
 
+    def location(self, person: Person, dataset_id: str) -> tuple[str, str]:
+        """Repository and path of a dataset ``person`` may see."""
+        with self.jobs.reading() as session:
+            record = self._load(session, person, dataset_id)
+            return record.repository, record.path
+
     def marks(self, person: Person, repository: str, folder: str) -> dict[str, dict[str, Any]]:
         """The datasets ``person`` may see among the entries of ``folder``, by path: the tree's marks."""
         prefix = paths.normalise(folder)

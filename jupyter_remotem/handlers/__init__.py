@@ -8,6 +8,7 @@ from .advice import AdviceHandler
 from .base import NotFoundHandler
 from .datasets import (
     DatasetGrantsHandler,
+    DatasetFilesHandler,
     DatasetHandler,
     DatasetJobHandler,
     DatasetLineageHandler,
@@ -89,6 +90,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/datasets/{_DATASET}/grants/?", DatasetGrantsHandler),
         (rf"{API}/datasets/{_DATASET}/lineage/?", DatasetLineageHandler),
         (rf"{API}/datasets/{_DATASET}/manifest/?", DatasetManifestHandler),
+        (rf"{API}/datasets/{_DATASET}/files/?", DatasetFilesHandler),
         (rf"{API}/datasets/{_DATASET}/(?P<action>close|verify)/?", DatasetJobHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/clear/?", JobsClearHandler),

@@ -13,14 +13,17 @@ from typing import Any
 
 from tornado import web
 
+from ..datasets.manifest import members as members_of
 from ..datasets.runner import dataset_request
 from ..datasets.store import DatasetStore
 from ..datasets.types import TYPES, facts_of, guess
-from ..errors import BadParameter
+from ..errors import BadParameter, TooLarge
 from ..jobs.models import utcnow
 from .base import RemotemHandler
 
 REGISTER_KEYS = {"repository", "path", "name", "description", "type", "parents"}
+#: Files one ``GET datasets/{id}/files`` answers at most.
+MAX_FILES = 100_000
 
 
 class DatasetsBase(RemotemHandler):
@@ -130,6 +133,20 @@ class DatasetLineageHandler(DatasetsBase):
     @web.authenticated
     async def get(self, dataset_id: str) -> None:
         self.write_json(await self.run_blocking(self.store.lineage, self.person, dataset_id))
+
+
+class DatasetFilesHandler(DatasetsBase):
+    @web.authenticated
+    async def get(self, dataset_id: str) -> None:
+        """The files a dataset holds now, with their sizes (what a working directory clones)."""
+        repository_name, path = await self.run_blocking(self.store.location, self.person, dataset_id)
+        repository = self.repository(repository_name)
+        members = await self.run_blocking(members_of, repository, path)
+        if len(members) > MAX_FILES:
+            raise TooLarge(f"This dataset holds {len(members):,} files, more than {MAX_FILES:,} in one answer.",
+                           hint="Clone parts of it by path, or pack many small files into a container format.")
+        self.write_json({"repository": repository_name, "path": path,
+                         "files": [{"path": member, "size": size} for member, size in sorted(members)]})
 
 
 class DatasetManifestHandler(DatasetsBase):

@@ -69,6 +69,16 @@ export interface IEntry {
   dataset: boolean;
   /** Set when the file is the result of one of the caller's jobs. */
   result?: IResultBadge | null;
+  /** Set when the file or folder is a dataset the caller may see. */
+  registered?: IDatasetMark | null;
+}
+
+/** What the tree says about an entry that is a dataset. */
+export interface IDatasetMark {
+  id: string;
+  name: string;
+  state: 'open' | 'closed';
+  type: string;
 }
 
 /**
@@ -625,7 +635,7 @@ export interface INewApiToken extends IApiToken {
   token: string;
 }
 
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
+export const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 type Query = Record<string, string | number | undefined | null>;
 
@@ -667,7 +677,7 @@ export class RemotemAPI {
   }
 
   async listRepositories(signal?: AbortSignal): Promise<IRepository[]> {
-    const body = await this._json<{ repositories: IRepository[] }>(
+    const body = await this.requestJson<{ repositories: IRepository[] }>(
       this.url(['repositories']),
       signal
     );
@@ -679,7 +689,7 @@ export class RemotemAPI {
     path: string,
     signal?: AbortSignal
   ): Promise<ITreeResponse> {
-    return this._json<ITreeResponse>(
+    return this.requestJson<ITreeResponse>(
       this.url([
         'repositories',
         encodeURIComponent(repo),
@@ -696,7 +706,7 @@ export class RemotemAPI {
     dataset?: string | null,
     signal?: AbortSignal
   ): Promise<IMetaResponse> {
-    return this._json<IMetaResponse>(
+    return this.requestJson<IMetaResponse>(
       this.url(
         ['repositories', encodeURIComponent(repo), 'meta', encodePath(path)],
         {
@@ -713,7 +723,7 @@ export class RemotemAPI {
     dataset?: string | null,
     signal?: AbortSignal
   ): Promise<IAdvice> {
-    return this._json<IAdvice>(
+    return this.requestJson<IAdvice>(
       this.url(
         ['repositories', encodeURIComponent(repo), 'advice', encodePath(path)],
         { dataset }
@@ -733,7 +743,7 @@ export class RemotemAPI {
       ['repositories', encodeURIComponent(repo), 'preview', encodePath(path)],
       { kind, dataset: options.dataset, size: options.size }
     );
-    const response = await this._fetch(url, signal);
+    const response = await this.request(url, signal);
     const blob = await response.blob();
     // An <img> needs an image type on its object URL's blob.
     return blob.type.startsWith('image/')
@@ -803,7 +813,7 @@ export class RemotemAPI {
     dataset?: string | null,
     signal?: AbortSignal
   ): Promise<ArrayBuffer> {
-    const response = await this._fetch(
+    const response = await this.request(
       this.url(
         ['repositories', encodeURIComponent(repo), 'data', encodePath(path)],
         { slice, dataset }
@@ -819,7 +829,7 @@ export class RemotemAPI {
    */
   getViewContract(signal?: AbortSignal): Promise<IViewContract> {
     if (!this._viewContract) {
-      this._viewContract = this._json<IViewContract>(
+      this._viewContract = this.requestJson<IViewContract>(
         this.url(['views']),
         signal
       ).catch(reason => {
@@ -837,7 +847,7 @@ export class RemotemAPI {
     where: { repository?: string; path?: string; dataset?: string | null },
     signal?: AbortSignal
   ): Promise<IOperationInfo[]> {
-    const body = await this._json<{ operations: IOperationInfo[] }>(
+    const body = await this.requestJson<{ operations: IOperationInfo[] }>(
       this.url(['operations'], {
         repository: where.repository,
         path: where.path,
@@ -861,7 +871,7 @@ export class RemotemAPI {
         '?' +
         phases.map(phase => `PHASE=${encodeURIComponent(phase)}`).join('&');
     }
-    const body = await this._json<{ jobs: IJob[] }>(url, signal);
+    const body = await this.requestJson<{ jobs: IJob[] }>(url, signal);
     return body.jobs ?? [];
   }
 
@@ -879,7 +889,7 @@ export class RemotemAPI {
       url +=
         '?' + kinds.map(kind => `kind=${encodeURIComponent(kind)}`).join('&');
     }
-    const body = await this._json<{ cleared: string[] }>(url, signal, {
+    const body = await this.requestJson<{ cleared: string[] }>(url, signal, {
       method: 'POST',
       headers: JSON_HEADERS,
       body: '{}'
@@ -889,14 +899,17 @@ export class RemotemAPI {
 
   /** The job with its history and log. */
   getJob(id: string, signal?: AbortSignal): Promise<IJob> {
-    return this._json<IJob>(this.url(['jobs', encodeURIComponent(id)]), signal);
+    return this.requestJson<IJob>(
+      this.url(['jobs', encodeURIComponent(id)]),
+      signal
+    );
   }
 
   /**
    * Submit a job; answers the created job.
    */
   submitJob(request: JobRequest, signal?: AbortSignal): Promise<IJob> {
-    return this._json<IJob>(this.url(['jobs']), signal, {
+    return this.requestJson<IJob>(this.url(['jobs']), signal, {
       method: 'POST',
       headers: JSON_HEADERS,
       body: JSON.stringify(request)
@@ -911,7 +924,7 @@ export class RemotemAPI {
     request: JobRequest,
     signal?: AbortSignal
   ): Promise<IJobDryRun> {
-    const body = await this._json<IJobDryRun>(
+    const body = await this.requestJson<IJobDryRun>(
       this.url(['jobs'], { dry_run: 1 }),
       signal,
       { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }
@@ -927,7 +940,7 @@ export class RemotemAPI {
     request: SaveRequest,
     signal?: AbortSignal
   ): Promise<IJob & { direct?: boolean }> {
-    return this._json<IJob & { direct?: boolean }>(
+    return this.requestJson<IJob & { direct?: boolean }>(
       this.url(['saves']),
       signal,
       {
@@ -946,7 +959,7 @@ export class RemotemAPI {
     request: SaveRequest,
     signal?: AbortSignal
   ): Promise<ISaveDryRun> {
-    const body = await this._json<ISaveDryRun>(
+    const body = await this.requestJson<ISaveDryRun>(
       this.url(['saves'], { dry_run: 1 }),
       signal,
       { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }
@@ -958,14 +971,14 @@ export class RemotemAPI {
    * The caller's storage and compute quota.
    */
   getQuota(signal?: AbortSignal): Promise<IQuota> {
-    return this._json<IQuota>(this.url(['quota']), signal);
+    return this.requestJson<IQuota>(this.url(['quota']), signal);
   }
 
   /**
    * The caller's personal API tokens, newest first.
    */
   async listTokens(signal?: AbortSignal): Promise<IApiToken[]> {
-    const body = await this._json<{ tokens: IApiToken[] }>(
+    const body = await this.requestJson<{ tokens: IApiToken[] }>(
       this.url(['tokens']),
       signal
     );
@@ -980,7 +993,7 @@ export class RemotemAPI {
     expiresInDays: number | null,
     signal?: AbortSignal
   ): Promise<INewApiToken> {
-    return this._json<INewApiToken>(this.url(['tokens']), signal, {
+    return this.requestJson<INewApiToken>(this.url(['tokens']), signal, {
       method: 'POST',
       headers: JSON_HEADERS,
       body: JSON.stringify({ name, expires_in_days: expiresInDays })
@@ -988,7 +1001,7 @@ export class RemotemAPI {
   }
 
   async revokeToken(id: string, signal?: AbortSignal): Promise<void> {
-    await this._fetch(this.url(['tokens', encodeURIComponent(id)]), signal, {
+    await this.request(this.url(['tokens', encodeURIComponent(id)]), signal, {
       method: 'DELETE'
     });
   }
@@ -1007,7 +1020,7 @@ export class RemotemAPI {
   ): Promise<IJob | null> {
     if (action === 'delete') {
       const query = options.keepFiles ? { keep_files: '1' } : undefined;
-      await this._fetch(
+      await this.request(
         this.url(['jobs', encodeURIComponent(id)], query),
         signal,
         { method: 'DELETE' }
@@ -1018,7 +1031,7 @@ export class RemotemAPI {
       action === 'cancel' && options.keepFiles
         ? { keep_files: '1' }
         : undefined;
-    return this._json<IJob>(
+    return this.requestJson<IJob>(
       this.url(['jobs', encodeURIComponent(id), action], query),
       signal,
       { method: 'POST', headers: JSON_HEADERS, body: '{}' }
@@ -1033,7 +1046,7 @@ export class RemotemAPI {
     path: string,
     signal?: AbortSignal
   ): Promise<void> {
-    await this._fetch(this._treeUrl(repo, path), signal, {
+    await this.request(this._treeUrl(repo, path), signal, {
       method: 'PUT',
       headers: JSON_HEADERS,
       body: JSON.stringify({ type: 'directory' })
@@ -1050,7 +1063,7 @@ export class RemotemAPI {
     target: string,
     signal?: AbortSignal
   ): Promise<void> {
-    await this._fetch(this._treeUrl(repo, path), signal, {
+    await this.request(this._treeUrl(repo, path), signal, {
       method: 'PATCH',
       headers: JSON_HEADERS,
       body: JSON.stringify({ path: target })
@@ -1068,7 +1081,7 @@ export class RemotemAPI {
     signal?: AbortSignal
   ): Promise<void> {
     const query = recursive ? { recursive: 1 } : undefined;
-    await this._fetch(this._treeUrl(repo, path, query), signal, {
+    await this.request(this._treeUrl(repo, path, query), signal, {
       method: 'DELETE'
     });
   }
@@ -1133,7 +1146,7 @@ export class RemotemAPI {
     query: Query,
     signal?: AbortSignal
   ): Promise<Response> {
-    return this._fetch(this.url(['reductions'], query), signal, {
+    return this.request(this.url(['reductions'], query), signal, {
       method: 'POST',
       headers: JSON_HEADERS,
       body: JSON.stringify(request)
@@ -1142,12 +1155,13 @@ export class RemotemAPI {
 
   private _viewContract: Promise<IViewContract> | null = null;
 
-  private async _json<T>(
+  /** A JSON answer of the API (rejects with the server's error, or AbortedError). */
+  async requestJson<T>(
     url: string,
     signal?: AbortSignal,
     init?: RequestInit
   ): Promise<T> {
-    const response = await this._fetch(url, signal, init);
+    const response = await this.request(url, signal, init);
     try {
       return (await response.json()) as T;
     } catch {
@@ -1164,7 +1178,8 @@ export class RemotemAPI {
     }
   }
 
-  private async _fetch(
+  /** An answer of the API that is not an error (rejects with the server's error, or AbortedError). */
+  async request(
     url: string,
     signal?: AbortSignal,
     init: RequestInit = {}

@@ -25,6 +25,7 @@ import {
   RemotemAPI,
   RemotemError
 } from './api';
+import { RegisteredDataset } from './datasetpanel';
 import { DatasetDetails } from './details';
 import { IDropped } from './dropzone';
 import { FileDetails } from './filedetails';
@@ -359,20 +360,22 @@ function DetailsView(props: {
   const viewer = route?.kind === 'viewer';
   return (
     <>
-      <button
-        className={
-          'jp-Button jp-mod-styled jp-mod-reject ' +
-          (viewer ? 'jp-remotem-open-viewer' : 'jp-remotem-open-file')
-        }
-        title={
-          viewer
-            ? trans.__('Open %1 in the dataset viewer', entry.path)
-            : trans.__('Open %1 in JupyterLab', entry.path)
-        }
-        onClick={() => model.openEntry(repository, entry)}
-      >
-        {viewer ? trans.__('Open in viewer') : trans.__('Open')}
-      </button>
+      {route && (
+        <button
+          className={
+            'jp-Button jp-mod-styled jp-mod-reject ' +
+            (viewer ? 'jp-remotem-open-viewer' : 'jp-remotem-open-file')
+          }
+          title={
+            viewer
+              ? trans.__('Open %1 in the dataset viewer', entry.path)
+              : trans.__('Open %1 in JupyterLab', entry.path)
+          }
+          onClick={() => model.openEntry(repository, entry)}
+        >
+          {viewer ? trans.__('Open in viewer') : trans.__('Open')}
+        </button>
+      )}
       {isDataset(entry) ? (
         <DatasetDetails
           key={key}
@@ -388,6 +391,13 @@ function DetailsView(props: {
           entry={entry}
         />
       )}
+      <RegisteredDataset
+        key={`dataset:${key}`}
+        api={model.api}
+        repository={repository}
+        entry={entry}
+        onChanged={() => model.invalidate(repository, entry.path)}
+      />
       <AnnotationsEditor
         key={`annotations:${key}`}
         catalog={props.catalog}

@@ -11,6 +11,7 @@ import {
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 
 import {
+  IDatasetMark,
   IEntry,
   IRepository,
   isAbort,
@@ -392,7 +393,6 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
   const pressed = useRef(false);
   const focus = props.focus;
   const selected =
-    !folder &&
     selection !== null &&
     selection.repository === repositoryName &&
     selection.entry.path === entry.path;
@@ -507,6 +507,7 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
         data-format={entry.format ?? ''}
         data-expanded={folder ? String(expanded) : undefined}
         data-result={entry.result ? entry.result.job_id : undefined}
+        data-registered={entry.registered ? entry.registered.state : undefined}
         data-openable={route?.kind === 'viewer' ? 'true' : undefined}
         data-opens={route?.kind}
         tabIndex={-1}
@@ -525,8 +526,9 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
         }}
         onContextMenu={() => {
           pressed.current = false;
+          // The menu acts on this row, and the details show it: a folder too (its dataset).
           if (!selected) {
-            select();
+            onSelect({ repository: repositoryName, entry });
           }
         }}
         onFocus={event => {
@@ -583,6 +585,7 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
             {trans.__('result')}
           </span>
         )}
+        {entry.registered && <DatasetMark mark={entry.registered} />}
         <span className="jp-remotem-size">{size}</span>
         <span className="jp-remotem-date">{date}</span>
       </div>
@@ -595,5 +598,27 @@ function EntryNode(props: IDirectoryProps & { entry: IEntry }): JSX.Element {
         />
       )}
     </li>
+  );
+}
+
+/** The badge of an entry that is a dataset: "dataset" while open, "closed" once its files are fixed. */
+function DatasetMark(props: { mark: IDatasetMark }): JSX.Element {
+  const { mark } = props;
+  const trans = useTranslation();
+  return (
+    <span
+      className="jp-remotem-badge jp-remotem-dataset-mark"
+      data-state={mark.state}
+      title={
+        mark.state === 'closed'
+          ? trans.__(
+              'Closed dataset “%1”: its files no longer change',
+              mark.name
+            )
+          : trans.__('Dataset “%1” (open)', mark.name)
+      }
+    >
+      {mark.state === 'closed' ? trans.__('closed') : trans.__('dataset')}
+    </span>
   );
 }

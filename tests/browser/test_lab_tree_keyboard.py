@@ -174,6 +174,7 @@ def test_a_repository_row_has_a_menu(page, lab_server) -> None:
     from playwright.sync_api import expect
 
     sidebar = open_sidebar(page, lab_server)
+    wait_for_main_area_focus(page)  # the start-up Launcher takes focus once: before the menu, not after
     header = sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-repo-header')
     header.click(button="right")
     menu = page.locator(".lm-Menu").first

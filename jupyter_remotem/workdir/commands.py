@@ -1,0 +1,244 @@
+"""The ``remotem`` command (see :mod:`jupyter_remotem.workdir`).
+
+Every refusal is one line on stderr with what to do, and exit status 1; a server refusal
+prints the server's own message and hint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import posixpath
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from . import settings
+from .state import State, changes, local_files
+
+
+def _client(login: settings.Login | None = None) -> Any:
+    from ..client import connect
+
+    login = login or settings.load()
+    return connect(login.url, login.token)
+
+
+def _remote_path(state: State, relative: str) -> str:
+    return posixpath.join(state.path, relative) if relative else state.path
+
+
+def _bar(total: int, what: str) -> tqdm:
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=what, file=sys.stderr,
+                disable=None)  # none when stderr is not a terminal
+
+
+def _upload(c: Any, root: Path, state: State, names: list[str]) -> None:
+    sizes = {name: (root / name).stat().st_size for name in names}
+    with _bar(sum(sizes.values()), "push") as bar:
+        for name in names:
+            c.upload(root / name, state.repository, _remote_path(state, name), overwrite=True).wait(progress=False)
+            state.remember(root, name)
+            state.save(root)  # an interruption keeps what is done
+            bar.update(sizes[name])
+
+
+def _download(c: Any, root: Path, state: State, files: list[dict[str, Any]]) -> None:
+    with _bar(sum(file["size"] for file in files), "pull") as bar:
+        for file in files:
+            target = root / file["path"] if file["path"] else root / posixpath.basename(state.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            c.download(state.repository, _remote_path(state, file["path"]), target, size=file["size"])
+            state.remember(root, file["path"])
+            state.save(root)
+            bar.update(file["size"])
+
+
+def login(args: argparse.Namespace) -> int:
+    token = args.token or input("Personal token (rmt_…): ").strip()
+    made = settings.Login(args.url.rstrip("/") + "/", token)
+    with _client(made) as c:
+        repositories = [r["name"] for r in c.repositories]
+    folder = settings.save(made)
+    print(f"Logged in to {made.url} ({len(repositories)} repositories); settings in {folder}")
+    return 0
+
+
+def ls(args: argparse.Namespace) -> int:
+    with _client() as c:
+        for dataset in c.datasets.list(mine=args.mine):
+            print(f"{dataset['id']}  {dataset['state']:6}  {dataset['type']:14}  {dataset['owner']:12}  "
+                  f"{dataset['repository']}:{dataset['path']}  {dataset['name']}")
+    return 0
+
+
+def init(args: argparse.Namespace) -> int:
+    root = Path(args.directory).resolve()
+    if (root / ".remotem").exists():
+        raise SystemExit(f"{root} is already a working directory; use 'remotem push'.")
+    if not root.is_dir():
+        raise SystemExit(f"{root} is not a folder.")
+    with _client() as c:
+        login_url = settings.load().url
+        state = State(login_url, "", args.repository, args.path.strip("/"))
+        names = sorted(local_files(root))
+        if not names:
+            raise SystemExit(f"{root} holds no files to make a dataset of.")
+        _upload(c, root, state, names)
+        dataset = c.datasets.register(args.repository, state.path, args.name or root.name,
+                                      description=args.description or "", type=args.type)
+        state.dataset = dataset["id"]
+        state.save(root)
+    print(f"{dataset['id']}  {len(names)} files in {args.repository}:{state.path}  ({dataset['type']})")
+    return 0
+
+
+def clone(args: argparse.Namespace) -> int:
+    with _client() as c:
+        dataset = c.datasets.get(args.dataset)
+        listed = c.datasets.files(args.dataset)
+        root = Path(args.directory or posixpath.basename(dataset["path"]) or dataset["id"]).resolve()
+        if root.exists() and any(root.iterdir()):
+            raise SystemExit(f"{root} exists and is not empty.")
+        root.mkdir(parents=True, exist_ok=True)
+        state = State(settings.load().url, dataset["id"], dataset["repository"], dataset["path"])
+        _download(c, root, state, listed["files"])
+        state.save(root)
+    print(f"{root}: {len(listed['files'])} files of '{dataset['name']}' ({dataset['state']})")
+    return 0
+
+
+def _remote_sizes(c: Any, state: State) -> dict[str, int]:
+    return {file["path"]: file["size"] for file in c.datasets.files(state.dataset)["files"]}
+
+
+def status(args: argparse.Namespace) -> int:
+    root = Path(args.directory).resolve()
+    state = State.load(root)
+    with _client() as c:
+        dataset = c.datasets.get(state.dataset)
+        found = changes(root, state, _remote_sizes(c, state))
+    print(f"{dataset['name']} ({dataset['state']}) in {state.repository}:{state.path}")
+    for label, names in (("added", found.added), ("modified", found.modified), ("deleted", found.deleted),
+                         ("added on the server", found.remote_added),
+                         ("modified on the server", found.remote_modified),
+                         ("deleted on the server", found.remote_deleted)):
+        for name in names:
+            print(f"  {label}: {name}")
+    if found.clean:
+        print("  nothing to push or pull")
+    return 0
+
+
+def push(args: argparse.Namespace) -> int:
+    root = Path(args.directory).resolve()
+    state = State.load(root)
+    with _client() as c:
+        dataset = c.datasets.get(state.dataset)
+        if dataset["state"] == "closed":
+            raise SystemExit(f"'{dataset['name']}' is closed: its files no longer change. "
+                             "Derive a new dataset from it instead.")
+        found = changes(root, state)
+        _upload(c, root, state, found.added + found.modified)
+        for name in found.deleted:
+            c.rm(state.repository, _remote_path(state, name))
+            state.files.pop(name, None)
+            state.save(root)
+    print(f"pushed {len(found.added) + len(found.modified)} files, removed {len(found.deleted)}")
+    return 0
+
+
+def pull(args: argparse.Namespace) -> int:
+    root = Path(args.directory).resolve()
+    state = State.load(root)
+    with _client() as c:
+        listed = {file["path"]: file for file in c.datasets.files(state.dataset)["files"]}
+        found = changes(root, state, {name: file["size"] for name, file in listed.items()})
+        local = set(found.modified) | set(found.added)
+        conflicts = sorted(local & (set(found.remote_modified) | set(found.remote_added)))
+        if conflicts:
+            raise SystemExit(f"Changed here and on the server: {', '.join(conflicts[:5])}; "
+                             "move your version aside, then pull.")
+        wanted = [listed[name] for name in found.remote_added + found.remote_modified]
+        _download(c, root, state, wanted)
+        for name in found.remote_deleted:
+            if name not in local:
+                (root / name).unlink(missing_ok=True)
+            state.files.pop(name, None)
+        state.save(root)
+    print(f"pulled {len(wanted)} files, removed {len(found.remote_deleted)}")
+    return 0
+
+
+def close(args: argparse.Namespace) -> int:
+    root = Path(args.directory).resolve()
+    state = State.load(root)
+    with _client() as c:
+        if not changes(root, state).clean:
+            raise SystemExit("There are changes not pushed yet; push them (or undo them) before closing.")
+        summary = c.datasets.close(state.dataset)
+    print(f"closed: {summary['files']} files, {summary['bytes']} bytes recorded with their SHA-256")
+    return 0
+
+
+Runner = Callable[[argparse.Namespace], int]
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="remotem", description="Datasets of a jupyter_remotem server as "
+                                                              "working directories.")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def command(name: str, run: Runner, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(run=run)
+        return sub
+
+    sub = command("login", login, "remember a server and a personal token")
+    sub.add_argument("url", help="the Jupyter server, with its base URL (https://hub/user/alice/)")
+    sub.add_argument("--token", help="a personal token (rmt_…); asked for when not given")
+    sub = command("ls", ls, "list the datasets you may see")
+    sub.add_argument("--mine", action="store_true", help="only yours")
+    sub = command("init", init, "upload a folder and register it as a dataset")
+    sub.add_argument("directory", nargs="?", default=".")
+    sub.add_argument("--repository", required=True, help="where on the server (a writable repository)")
+    sub.add_argument("--path", required=True, help="the folder in that repository")
+    sub.add_argument("--name", help="the dataset's name (default: the folder's)")
+    sub.add_argument("--description")
+    sub.add_argument("--type", help="a dataset type (default: recognised)")
+    sub = command("clone", clone, "download a dataset into a new working directory")
+    sub.add_argument("dataset", help="the dataset's id (remotem ls)")
+    sub.add_argument("directory", nargs="?")
+    for name, run, help in (("status", status, "what differs here and on the server"),
+                            ("push", push, "upload what changed here"),
+                            ("pull", pull, "download what changed on the server"),
+                            ("close", close, "close the dataset: its files are recorded and no longer change")):
+        command(name, run, help).add_argument("directory", nargs="?", default=".")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ..client.errors import RemotemError
+
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except settings.NotLoggedIn as error:
+        print(f"remotem: {error}", file=sys.stderr)
+    except (RemotemError, FileNotFoundError) as error:
+        print(f"remotem: {error}", file=sys.stderr)
+    except SystemExit as refusal:
+        if isinstance(refusal.code, str):
+            print(f"remotem: {refusal.code}", file=sys.stderr)
+            return 1
+        raise
+    except KeyboardInterrupt:
+        print("remotem: interrupted; run the same command again to go on.", file=sys.stderr)
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The ``remotem`` command in a subprocess against a real Jupyter server, as on a laptop:
+login (the token kept for its owner only), init a folder as a dataset, clone it elsewhere,
+edit, status, push, pull, close — and every refusal a clear line with exit status 1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _api import call, server_config, stop_started_worker
+
+REMOTEM = Path(sys.executable).parent / "remotem"
+
+
+@pytest.fixture
+def lab_dir(tmp_path):
+    (tmp_path / "lab").mkdir()
+    return tmp_path / "lab"
+
+
+@pytest.fixture
+def jp_server_config(repositories, lab_dir):
+    return server_config(repositories + [{"name": "lab", "url": str(lab_dir), "writable": True}],
+                         start_worker=True, owner="ada")
+
+
+@pytest.fixture(autouse=True)
+def stop_worker(jp_serverapp):
+    yield
+    stop_started_worker(jp_serverapp)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".remotem" not in p.relative_to(root).parts}
+
+
+async def test_a_working_directory_round_trip(jp_fetch, jp_http_port, jp_base_url, lab_dir, tmp_path):
+    assert REMOTEM.exists(), "the package installs the remotem command"
+    code, token = await call(jp_fetch, "POST", "tokens", body={"name": "laptop"})
+    assert code == 201
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env.pop("REMOTEM_URL", None), env.pop("REMOTEM_TOKEN", None)
+
+    async def remotem(*args: str, cwd: Path = tmp_path, ok: bool = True) -> subprocess.CompletedProcess:
+        done = await asyncio.to_thread(subprocess.run, [str(REMOTEM), *args], cwd=cwd, env=env,
+                                       capture_output=True, text=True, timeout=120)
+        assert (done.returncode == 0) == ok, (args, done.returncode, done.stdout, done.stderr)
+        return done
+
+    refused = await remotem("ls", ok=False)
+    assert "Not logged in" in refused.stderr and "remotem login" in refused.stderr
+    url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}"
+    await remotem("login", url, "--token", token["token"])
+    token_file = tmp_path / "config" / "remotem" / "token"
+    assert token_file.read_text() == token["token"]
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert token["token"] not in (tmp_path / "config" / "remotem" / "config.json").read_text()
+
+    laptop = tmp_path / "laptop"
+    (laptop / "sub").mkdir(parents=True)
+    (laptop / "notes.txt").write_text("300 kV\n")
+    (laptop / "sub" / "frames.bin").write_bytes(os.urandom(300_000))
+    (laptop / ".settings").write_text("hidden, still data\n")
+    made = await remotem("init", str(laptop), "--repository", "lab", "--path", "work/run-1", "--name", "Run 1")
+    dataset_id = made.stdout.split()[0]
+    assert tree(lab_dir / "work" / "run-1") == tree(laptop)
+    code, shown = await call(jp_fetch, "GET", "datasets", dataset_id)
+    assert (shown["name"], shown["path"], shown["owner"], shown["type"]) == ("Run 1", "work/run-1", "ada", "folder")
+    assert dataset_id in (await remotem("ls")).stdout
+
+    copy = tmp_path / "copy"
+    await remotem("clone", dataset_id, str(copy))
+    assert tree(copy) == tree(laptop)
+    assert "nothing to push or pull" in (await remotem("status", cwd=copy)).stdout
+
+    (copy / "notes.txt").write_text("300 kV, tilt 5\n")
+    (copy / "new.txt").write_text("added on the copy\n")
+    (copy / "sub" / "frames.bin").unlink()
+    (copy / ".settings").touch()  # a newer mtime, the same bytes: not a change
+    status = (await remotem("status", cwd=copy)).stdout
+    assert "added: new.txt" in status and "modified: notes.txt" in status and "deleted: sub/frames.bin" in status
+    assert ".settings" not in status
+    await remotem("push", cwd=copy)
+    assert tree(lab_dir / "work" / "run-1") == tree(copy)
+    assert "nothing to push or pull" in (await remotem("status", cwd=copy)).stdout
+
+    behind = (await remotem("status", cwd=laptop)).stdout
+    assert "modified on the server: notes.txt" in behind and "added on the server: new.txt" in behind
+    await remotem("pull", cwd=laptop)
+    assert tree(laptop) == tree(copy)
+
+    closed = await remotem("close", cwd=copy)
+    assert "closed: 3 files" in closed.stdout
+    (copy / "notes.txt").write_text("too late\n")
+    refused = await remotem("push", cwd=copy, ok=False)
+    assert "is closed" in refused.stderr and refused.stderr.count("\n") == 1
+    assert (lab_dir / "work" / "run-1" / "notes.txt").read_text() == "300 kV, tilt 5\n"
+    refused = await remotem("status", cwd=tmp_path, ok=False)
+    assert "not a remotem working directory" in refused.stderr
