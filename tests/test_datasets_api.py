@@ -12,7 +12,8 @@ import shutil
 
 import numpy as np
 import pytest
-from _api import call, job_finished, server_config, stop_started_worker
+from _api import call, job_finished
+from _owned import jp_server_config, stop_worker  # noqa: F401 - fixtures
 
 from jupyter_remotem.datasets.types import TYPES
 
@@ -30,18 +31,6 @@ def lab_dir(tmp_path, demo_dir):
     (lab / "run-1" / ".hidden").write_text("part of the data too\n")
     np.save(lab / "stack.npy", np.zeros((3, 8, 8), dtype=np.float32))
     return lab
-
-
-@pytest.fixture
-def jp_server_config(repositories, lab_dir):
-    return server_config(repositories + [{"name": "lab", "url": str(lab_dir), "writable": True}],
-                         start_worker=True, owner="ada")
-
-
-@pytest.fixture(autouse=True)
-def stop_worker(jp_serverapp):
-    yield
-    stop_started_worker(jp_serverapp)
 
 
 def error_of(code: int, body, status: int, words: str) -> dict:

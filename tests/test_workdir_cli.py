@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from _api import call, server_config, stop_started_worker
+from _api import call
+from _owned import jp_server_config, stop_worker  # noqa: F401 - fixtures
 
 REMOTEM = Path(sys.executable).parent / "remotem"
 
@@ -21,18 +22,6 @@ REMOTEM = Path(sys.executable).parent / "remotem"
 def lab_dir(tmp_path):
     (tmp_path / "lab").mkdir()
     return tmp_path / "lab"
-
-
-@pytest.fixture
-def jp_server_config(repositories, lab_dir):
-    return server_config(repositories + [{"name": "lab", "url": str(lab_dir), "writable": True}],
-                         start_worker=True, owner="ada")
-
-
-@pytest.fixture(autouse=True)
-def stop_worker(jp_serverapp):
-    yield
-    stop_started_worker(jp_serverapp)
 
 
 def tree(root: Path) -> dict[str, bytes]:

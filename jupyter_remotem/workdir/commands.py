@@ -110,13 +110,18 @@ def clone(args: argparse.Namespace) -> int:
     return 0
 
 
+def _working(args: argparse.Namespace) -> tuple[Path, State]:
+    """The working directory a command acts on, and what it remembers."""
+    root = Path(args.directory).resolve()
+    return root, State.load(root)
+
+
 def _remote_sizes(c: Any, state: State) -> dict[str, int]:
     return {file["path"]: file["size"] for file in c.datasets.files(state.dataset)["files"]}
 
 
 def status(args: argparse.Namespace) -> int:
-    root = Path(args.directory).resolve()
-    state = State.load(root)
+    root, state = _working(args)
     with _client() as c:
         dataset = c.datasets.get(state.dataset)
         found = changes(root, state, _remote_sizes(c, state))
@@ -133,8 +138,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def push(args: argparse.Namespace) -> int:
-    root = Path(args.directory).resolve()
-    state = State.load(root)
+    root, state = _working(args)
     with _client() as c:
         dataset = c.datasets.get(state.dataset)
         if dataset["state"] == "closed":
@@ -151,8 +155,7 @@ def push(args: argparse.Namespace) -> int:
 
 
 def pull(args: argparse.Namespace) -> int:
-    root = Path(args.directory).resolve()
-    state = State.load(root)
+    root, state = _working(args)
     with _client() as c:
         listed = {file["path"]: file for file in c.datasets.files(state.dataset)["files"]}
         found = changes(root, state, {name: file["size"] for name, file in listed.items()})
@@ -173,8 +176,7 @@ def pull(args: argparse.Namespace) -> int:
 
 
 def close(args: argparse.Namespace) -> int:
-    root = Path(args.directory).resolve()
-    state = State.load(root)
+    root, state = _working(args)
     with _client() as c:
         if not changes(root, state).clean:
             raise SystemExit("There are changes not pushed yet; push them (or undo them) before closing.")

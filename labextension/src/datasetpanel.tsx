@@ -15,7 +15,7 @@ import {
   shareForm,
   verificationLabel
 } from './datasetgrants';
-import { askForm } from './dialogs';
+import { askForm, useFormValue } from './dialogs';
 import { formatDate } from './format';
 import { useTranslation } from './i18n';
 import { isFinal } from './jobstate';
@@ -286,16 +286,10 @@ function RegistrationFields(props: {
   onChange: (value: IRegistrationForm) => void;
 }): JSX.Element {
   const trans = useTranslation();
-  const [value, setValue] = useState<IRegistrationForm>({
-    name: props.name,
-    type: '',
-    description: ''
-  });
-  const change = (next: Partial<IRegistrationForm>) => {
-    const merged = { ...value, ...next };
-    setValue(merged);
-    props.onChange(merged);
-  };
+  const [value, change] = useFormValue<IRegistrationForm>(
+    { name: props.name, type: '', description: '' },
+    props.onChange
+  );
   return (
     <>
       <PathField
@@ -329,12 +323,7 @@ function ShareFields(props: {
   onChange: (value: IShareForm) => void;
 }): JSX.Element {
   const trans = useTranslation();
-  const [value, setValue] = useState<IShareForm>(props.initial);
-  const change = (next: Partial<IShareForm>) => {
-    const merged = { ...value, ...next };
-    setValue(merged);
-    props.onChange(merged);
-  };
+  const [value, change] = useFormValue(props.initial, props.onChange);
   return (
     <>
       <PathField

@@ -104,6 +104,23 @@ export async function askForm<V>(options: {
 }
 
 /**
+ * The value of a dialog form's fields: `change` merges some fields into it and tells the
+ * dialog (whose accept reads the latest value).
+ */
+export function useFormValue<V>(
+  initial: V,
+  onChange: (value: V) => void
+): [V, (changes: Partial<V>) => void] {
+  const [value, setValue] = useState(initial);
+  const change = (changes: Partial<V>) => {
+    const next = { ...value, ...changes };
+    setValue(next);
+    onChange(next);
+  };
+  return [value, change];
+}
+
+/**
  * Tell the user that nothing can be written anywhere, and how to change that.
  */
 export async function explainNoWritableRepository(

@@ -4,10 +4,10 @@
  * already used offers to replace that search.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
-import React, { useState } from 'react';
+import React from 'react';
 
 import { RemotemError } from '../api';
-import { askForm } from '../dialogs';
+import { askForm, useFormValue } from '../dialogs';
 import { useTranslation } from '../i18n';
 import { ChoiceField, ErrorMessage } from '../widgets';
 import { savedSearchRequest } from './request';
@@ -29,12 +29,7 @@ function SaveForm(props: {
   onChange: (value: ISaveValue) => void;
 }): JSX.Element {
   const trans = useTranslation();
-  const [value, setValue] = useState(props.initial);
-  const change = (changes: Partial<ISaveValue>) => {
-    const next = { ...value, ...changes };
-    setValue(next);
-    props.onChange(next);
-  };
+  const [value, change] = useFormValue(props.initial, props.onChange);
   const taken = props.error?.status === 409;
   return (
     <div className="jp-remotem-search-form">
