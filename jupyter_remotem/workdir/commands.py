@@ -27,7 +27,15 @@ def _client(login: settings.Login | None = None) -> Any:
 
 
 def _remote_path(state: State, relative: str) -> str:
-    return posixpath.join(state.path, relative) if relative else state.path
+    return state.path if state.single else posixpath.join(state.path, relative)
+
+
+def _listing(c: Any, state: State) -> dict[str, dict[str, Any]]:
+    """The dataset's files now, by their path in the working directory."""
+    files = c.datasets.files(state.dataset)["files"]
+    if state.single:
+        return {posixpath.basename(state.path): dict(file, path=posixpath.basename(state.path)) for file in files}
+    return {file["path"]: file for file in files}
 
 
 def _bar(total: int, what: str) -> tqdm:
@@ -48,7 +56,7 @@ def _upload(c: Any, root: Path, state: State, names: list[str]) -> None:
 def _download(c: Any, root: Path, state: State, files: list[dict[str, Any]]) -> None:
     with _bar(sum(file["size"] for file in files), "pull") as bar:
         for file in files:
-            target = root / file["path"] if file["path"] else root / posixpath.basename(state.path)
+            target = root / file["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
             c.download(state.repository, _remote_path(state, file["path"]), target, size=file["size"])
             state.remember(root, file["path"])
@@ -103,8 +111,9 @@ def clone(args: argparse.Namespace) -> int:
         if root.exists() and any(root.iterdir()):
             raise SystemExit(f"{root} exists and is not empty.")
         root.mkdir(parents=True, exist_ok=True)
-        state = State(settings.load().url, dataset["id"], dataset["repository"], dataset["path"])
-        _download(c, root, state, listed["files"])
+        state = State(settings.load().url, dataset["id"], dataset["repository"], dataset["path"],
+                      single=[file["path"] for file in listed["files"]] == [""])
+        _download(c, root, state, list(_listing(c, state).values()))
         state.save(root)
     print(f"{root}: {len(listed['files'])} files of '{dataset['name']}' ({dataset['state']})")
     return 0
@@ -117,7 +126,7 @@ def _working(args: argparse.Namespace) -> tuple[Path, State]:
 
 
 def _remote_sizes(c: Any, state: State) -> dict[str, int]:
-    return {file["path"]: file["size"] for file in c.datasets.files(state.dataset)["files"]}
+    return {name: file["size"] for name, file in _listing(c, state).items()}
 
 
 def status(args: argparse.Namespace) -> int:
@@ -157,7 +166,7 @@ def push(args: argparse.Namespace) -> int:
 def pull(args: argparse.Namespace) -> int:
     root, state = _working(args)
     with _client() as c:
-        listed = {file["path"]: file for file in c.datasets.files(state.dataset)["files"]}
+        listed = _listing(c, state)
         found = changes(root, state, {name: file["size"] for name, file in listed.items()})
         local = set(found.modified) | set(found.added)
         conflicts = sorted(local & (set(found.remote_modified) | set(found.remote_added)))
@@ -229,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except settings.NotLoggedIn as error:
         print(f"remotem: {error}", file=sys.stderr)
-    except (RemotemError, FileNotFoundError) as error:
+    except (RemotemError, OSError) as error:
         print(f"remotem: {error}", file=sys.stderr)
     except SystemExit as refusal:
         if isinstance(refusal.code, str):

@@ -51,6 +51,8 @@ class State:
     path: str
     #: Each file as it was when last in step with the server: size, mtime, sha256.
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The dataset is one file (``path``), kept here under its own name.
+    single: bool = False
 
     @classmethod
     def load(cls, root: Path) -> State:
