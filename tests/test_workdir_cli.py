@@ -5,6 +5,7 @@ edit, status, push, pull, close — and every refusal a clear line with exit sta
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import stat
 import subprocess
@@ -92,3 +93,43 @@ async def test_a_working_directory_round_trip(jp_fetch, jp_http_port, jp_base_ur
     assert (lab_dir / "work" / "run-1" / "notes.txt").read_text() == "300 kV, tilt 5\n"
     refused = await remotem("status", cwd=tmp_path, ok=False)
     assert "not a remotem working directory" in refused.stderr
+
+
+async def test_derive_runs_a_command_and_pushes_its_outputs_with_a_run_record(jp_fetch, jp_http_port, jp_base_url,
+                                                                           lab_dir, tmp_path):
+    code, token = await call(jp_fetch, "POST", "tokens", body={"name": "laptop"})
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "REMOTEM_URL": f"http://127.0.0.1:{jp_http_port}{jp_base_url}", "REMOTEM_TOKEN": token["token"]}
+
+    async def remotem(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        done = await asyncio.to_thread(subprocess.run, [str(REMOTEM), *args], cwd=tmp_path, env=env,
+                                       capture_output=True, text=True, timeout=120)
+        assert (done.returncode == 0) == ok, (args, done.returncode, done.stdout, done.stderr)
+        return done
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "counts.txt").write_text("3 5 7\n")
+    made = await remotem("init", str(raw), "--repository", "lab", "--path", "raw", "--name", "Raw")
+    raw_id = made.stdout.split()[0]
+    script = "import pathlib; n = sum(map(int, open('raw/counts.txt').read().split())); " \
+             "pathlib.Path('out').mkdir(); pathlib.Path('out/total.txt').write_text(str(n))"
+    derive = ("derive", "--from", raw_id, "--repository", "lab", "--path", "fit", "--outputs", "out", "--",
+              sys.executable, "-c", script)
+    refused = await remotem(*derive, ok=False)
+    assert "is open" in refused.stderr and not (tmp_path / "out").exists(), "nothing runs on an open dataset"
+    await remotem("close", str(raw))
+    derived_id = (await remotem(*derive)).stdout.split()[0]
+    assert (lab_dir / "fit" / "total.txt").read_text() == "15"
+    code, derived = await call(jp_fetch, "GET", "datasets", derived_id)
+    assert derived["parents"] == [raw_id] and derived["owner"] == "ada"
+    record = derived["run"]
+    assert record["command"][-1] == script and record["exit_status"] == 0 and record["who"] == "ada"
+    code, manifest = await call(jp_fetch, "GET", "datasets", raw_id, "manifest")
+    lines = "".join(f"{f['path']}\t{f['size']}\t{f['sha256']}\n" for f in manifest["files"])
+    assert record["inputs"][0]["manifest_sha256"] == hashlib.sha256(lines.encode()).hexdigest()
+    assert record["outputs"] == [{"path": "total.txt", "size": 2, "sha256": hashlib.sha256(b"15").hexdigest()}]
+    failing = ("derive", "--from", raw_id, "--repository", "lab", "--path", "fit2", "--outputs", "out2", "--",
+               sys.executable, "-c", "raise SystemExit(3)")
+    refused = await remotem(*failing, ok=False)
+    assert "exit status 3" in refused.stderr and not (lab_dir / "fit2").exists()

@@ -41,11 +41,11 @@ class Datasets:
         return self._connection.get_json("datasets", dataset_id)
 
     def register(self, repository: str, path: str, name: str, *, description: str = "", type: str | None = None,
-                 parents: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+                 parents: list[str] | tuple[str, ...] = (), run: dict[str, Any] | None = None) -> dict[str, Any]:
         """Make the file or folder at ``repository``/``path`` a dataset of yours (the type is guessed
-        when not given; ``parents``: closed datasets it was derived from)."""
+        when not given; ``parents``: closed datasets it was derived from; ``run``: what made it)."""
         body = {"repository": repository, "path": path, "name": name, "description": description,
-                "parents": list(parents), **({"type": type} if type else {})}
+                "parents": list(parents), **({"type": type} if type else {}), **({"run": run} if run else {})}
         return self._connection.post_json("datasets", body=body)
 
     def update(self, dataset_id: str, **changes: Any) -> dict[str, Any]:

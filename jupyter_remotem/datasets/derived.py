@@ -8,7 +8,6 @@ the outputs, the software, who and when.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import posixpath
 from datetime import datetime, timezone
@@ -22,6 +21,7 @@ from ..jobs.models import Job
 from ..jobs.provenance import software_versions
 from ..jobs.store import JobStore
 from ..storage import paths
+from .manifest import digest_of
 from .models import DatasetRecord
 from .store import DatasetStore, Person
 from .types import guess
@@ -49,9 +49,7 @@ def closed_holder(store: JobStore, repository: str, path: str) -> DatasetRecord 
 
 
 def manifest_digest(datasets: DatasetStore, dataset_id: str) -> str:
-    """One SHA-256 over a manifest's lines: what "the same input" means in a run record."""
-    lines = "".join(f"{file.path}\t{file.size}\t{file.sha256}\n" for file in datasets.recorded_files(dataset_id))
-    return hashlib.sha256(lines.encode()).hexdigest()
+    return digest_of([(file.path, file.size, file.sha256) for file in datasets.recorded_files(dataset_id)])
 
 
 def run_record(job: Job, parent: DatasetRecord, digest: str, outputs: list[dict[str, Any]]) -> dict[str, Any]:

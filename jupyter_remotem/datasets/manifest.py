@@ -47,6 +47,13 @@ class Differences:
         return {"intact": self.intact, "changed": self.changed, "missing": self.missing, "added": self.added}
 
 
+def digest_of(files: list[tuple[str, int, str]]) -> str:
+    """One SHA-256 over a manifest's (path, size, sha256) lines: what "the same input" means in
+    a run record, made alike by the server and by ``remotem derive``."""
+    lines = "".join(f"{path}\t{size}\t{sha256}\n" for path, size, sha256 in files)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
 def sha256_of(repository: Repository, relative: str, stop: Callable[[], bool] = lambda: False,
               read: Callable[[int], None] = lambda nbytes: None) -> str:
     """The file's SHA-256; ``read`` hears of every chunk, and ``stop`` ends the reading early

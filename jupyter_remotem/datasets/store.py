@@ -9,6 +9,7 @@ able to read the dataset's repository: a grant never opens storage its holder co
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,8 @@ PRINCIPALS = ("user", "group")
 STATES = ("open", "closed")
 #: At most this many datasets answer one listing, and this many grants one dataset.
 MAX_LIST, MAX_GRANTS = 1000, 200
+#: The largest run record a client may send, as JSON.
+MAX_RUN_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,17 @@ def checked_grants(value: Any) -> list[tuple[str, str, str]]:
         kind = "user" if "user" in grant else "group"
         grants[(kind, _text(grant[kind], kind, 200))] = grant["role"]
     return [(kind, principal, role) for (kind, principal), role in sorted(grants.items())]
+
+
+def checked_run(run: Any, who: str) -> dict[str, Any] | None:
+    """A run record a client sends (what a command it ran read and wrote): a JSON object of at
+    most :data:`MAX_RUN_BYTES`; who registered it and when are the server's to say."""
+    if run is None:
+        return None
+    if not isinstance(run, dict) or len(json.dumps(run)) > MAX_RUN_BYTES:
+        raise BadParameter(f"'run' must be a JSON object of at most {MAX_RUN_BYTES:,} bytes.",
+                           hint='For example {"command": ["python", "fit.py"], "inputs": [...], "outputs": [...]}.')
+    return dict(run, who=who, when=utcnow().isoformat())
 
 
 class DatasetStore:
@@ -249,6 +263,7 @@ class DatasetStore:
         name = _text(name, "name", 255)
         description = _text(description, "description", 10_000, required=False)
         checked_type(type)
+        run = checked_run(run, person.user)
         if not isinstance(parents, (list, tuple)) or len(parents) > 100 or \
                 not all(isinstance(parent, str) for parent in parents):
             raise BadParameter("'parents' must be a list of at most 100 dataset ids.")

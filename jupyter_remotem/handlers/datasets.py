@@ -21,7 +21,7 @@ from ..errors import BadParameter, TooLarge
 from ..jobs.models import utcnow
 from .base import RemotemHandler
 
-REGISTER_KEYS = {"repository", "path", "name", "description", "type", "parents"}
+REGISTER_KEYS = {"repository", "path", "name", "description", "type", "parents", "run"}
 #: Files one ``GET datasets/{id}/files`` answers at most.
 MAX_FILES = 100_000
 
@@ -65,7 +65,8 @@ class DatasetsHandler(DatasetsBase):
     @web.authenticated
     async def post(self) -> None:
         """Register a file or folder as a dataset: ``{"repository", "path", "name", "description"?,
-        "type"?, "parents"?}``; without a type, one is guessed from the format and the shape."""
+        "type"?, "parents"?, "run"?}``; without a type, one is guessed from the format and the shape;
+        ``run`` is what made it (a command's run record), kept with who registered it and when."""
         body = self.body_object(REGISTER_KEYS, '{"repository": "scratch", "path": "scan-7", "name": "Scan 7"}')
         if not isinstance(body.get("repository"), str) or not isinstance(body.get("path"), str):
             raise BadParameter("Name what to register: 'repository' and 'path'.",
@@ -77,7 +78,7 @@ class DatasetsHandler(DatasetsBase):
             kind = (await self.run_blocking(lambda: guess(facts_of(repository, entry)))).name
         dataset = await self.run_blocking(lambda: self.store.register(
             self.person, repository.name, entry.path, body.get("name"), body.get("description"), kind,
-            body.get("parents") or []))
+            body.get("parents") or [], body.get("run")))
         self.set_status(201)
         self.write_json(dataset)
 

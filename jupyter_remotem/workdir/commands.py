@@ -103,6 +103,52 @@ def init(args: argparse.Namespace) -> int:
     return 0
 
 
+def derive(args: argparse.Namespace) -> int:
+    """Run a command on a closed dataset's files here, then push what it wrote as a dataset
+    derived from it, with a run record (the command, its exit status and times, the input's
+    manifest digest, every output's SHA-256, the software)."""
+    import platform
+    import subprocess
+    from datetime import datetime, timezone
+    from importlib import metadata
+
+    from ..datasets.manifest import digest_of
+
+    args.command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not args.command:
+        raise SystemExit("Say which command to run after '--', e.g. remotem derive ... -- python fit.py")
+    outputs = Path(args.outputs).resolve()
+    with _client() as c:
+        parent = c.datasets.get(args.source)
+        if parent["state"] != "closed":
+            raise SystemExit(f"'{parent['name']}' is open: derive from a closed dataset, so that what the "
+                             "command read cannot change ('remotem close' it first).")
+        manifest = c.datasets.manifest(parent["id"])
+        started = datetime.now(timezone.utc)
+        finished = subprocess.run(args.command)
+        if finished.returncode != 0:
+            raise SystemExit(f"The command failed (exit status {finished.returncode}); nothing was pushed.")
+        names = sorted(local_files(outputs)) if outputs.is_dir() else []
+        if not names:
+            raise SystemExit(f"The command wrote nothing into {outputs}; nothing was pushed.")
+        state = State(settings.load().url, "", args.repository, args.path.strip("/"))
+        _upload(c, outputs, state, names)
+        run = {"command": list(args.command), "exit_status": finished.returncode, "cwd": str(Path.cwd()),
+               "started": started.isoformat(), "ended": datetime.now(timezone.utc).isoformat(),
+               "inputs": [{"dataset": parent["id"], "repository": parent["repository"], "path": parent["path"],
+                           "manifest_sha256": digest_of([(f["path"], f["size"], f["sha256"]) for f in manifest])}],
+               "outputs": [{"path": name, **{k: state.files[name][k] for k in ("size", "sha256")}} for name in names],
+               "software": {"python": platform.python_version(), "platform": platform.platform(),
+                            "jupyter_remotem": metadata.version("jupyter_remotem")}}
+        dataset = c.datasets.register(args.repository, state.path, args.name or outputs.name, parents=[parent["id"]],
+                                      description=f"Derived from '{parent['name']}' by {' '.join(args.command)}",
+                                      run=run)
+        state.dataset = dataset["id"]
+        state.save(outputs)
+    print(f"{dataset['id']}  {len(names)} files in {args.repository}:{state.path}, derived from {parent['id']}")
+    return 0
+
+
 def clone(args: argparse.Namespace) -> int:
     with _client() as c:
         dataset = c.datasets.get(args.dataset)
@@ -219,6 +265,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--name", help="the dataset's name (default: the folder's)")
     sub.add_argument("--description")
     sub.add_argument("--type", help="a dataset type (default: recognised)")
+    sub = command("derive", derive, "run a command on a closed dataset, push its outputs as a derived dataset")
+    sub.add_argument("--from", dest="source", required=True, help="the closed dataset the command reads")
+    sub.add_argument("--repository", required=True, help="where the outputs go (a writable repository)")
+    sub.add_argument("--path", required=True, help="the folder in that repository")
+    sub.add_argument("--outputs", required=True, help="the local folder the command writes into")
+    sub.add_argument("--name", help="the new dataset's name (default: the outputs folder's)")
+    sub.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command and its arguments")
     sub = command("clone", clone, "download a dataset into a new working directory")
     sub.add_argument("dataset", help="the dataset's id (remotem ls)")
     sub.add_argument("directory", nargs="?")
