@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import posixpath
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,24 +45,47 @@ def _bar(total: int, what: str) -> tqdm:
                 disable=None)  # none when stderr is not a terminal
 
 
+class _Recorder:
+    """Records each transferred file in the state while the next one moves: its SHA-256 is made
+    by another thread (hashlib lets go of the interpreter), so digests cost no transfer time.
+    The state is saved after each digest, so an interruption keeps what is done."""
+
+    def __init__(self, root: Path, state: State) -> None:
+        self.root, self.state = root, state
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="remotem-digest")
+        self._lock = threading.Lock()
+
+    def done(self, relative: str) -> None:
+        self._pool.submit(self._record, relative)
+
+    def _record(self, relative: str) -> None:
+        self.state.remember(self.root, relative)
+        with self._lock:
+            self.state.save(self.root)
+
+    def __enter__(self) -> _Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+
+
 def _upload(c: Any, root: Path, state: State, names: list[str]) -> None:
     sizes = {name: (root / name).stat().st_size for name in names}
-    with _bar(sum(sizes.values()), "push") as bar:
+    with _bar(sum(sizes.values()), "push") as bar, _Recorder(root, state) as recorder:
         for name in names:
             c.upload(root / name, state.repository, _remote_path(state, name), overwrite=True).wait(progress=False)
-            state.remember(root, name)
-            state.save(root)  # an interruption keeps what is done
+            recorder.done(name)
             bar.update(sizes[name])
 
 
 def _download(c: Any, root: Path, state: State, files: list[dict[str, Any]]) -> None:
-    with _bar(sum(file["size"] for file in files), "pull") as bar:
+    with _bar(sum(file["size"] for file in files), "pull") as bar, _Recorder(root, state) as recorder:
         for file in files:
             target = root / file["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
             c.download(state.repository, _remote_path(state, file["path"]), target, size=file["size"])
-            state.remember(root, file["path"])
-            state.save(root)
+            recorder.done(file["path"])
             bar.update(file["size"])
 
 
