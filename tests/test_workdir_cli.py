@@ -93,6 +93,11 @@ async def test_a_working_directory_round_trip(jp_fetch, jp_http_port, jp_base_ur
     assert (lab_dir / "work" / "run-1" / "notes.txt").read_text() == "300 kV, tilt 5\n"
     refused = await remotem("status", cwd=tmp_path, ok=False)
     assert "not a remotem working directory" in refused.stderr
+    assert "unregistered 'Run 1'" in (await remotem("rm", dataset_id)).stdout
+    assert dataset_id not in (await remotem("ls")).stdout
+    assert (lab_dir / "work" / "run-1" / "notes.txt").exists(), "its files stay"
+    refused = await remotem("rm", dataset_id, ok=False)
+    assert "no dataset" in refused.stderr
 
 
 async def test_derive_runs_a_command_and_pushes_its_outputs_with_a_run_record(jp_fetch, jp_http_port, jp_base_url,

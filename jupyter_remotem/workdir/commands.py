@@ -107,6 +107,15 @@ def ls(args: argparse.Namespace) -> int:
     return 0
 
 
+def rm(args: argparse.Namespace) -> int:
+    """Unregister a dataset of yours; its files stay on the server (delete them there if meant)."""
+    with _client() as c:
+        dataset = c.datasets.get(args.dataset)
+        c.datasets.unregister(args.dataset)
+    print(f"unregistered '{dataset['name']}'; its files stay in {dataset['repository']}:{dataset['path']}")
+    return 0
+
+
 def init(args: argparse.Namespace) -> int:
     root = Path(args.directory).resolve()
     if (root / ".remotem").exists():
@@ -283,6 +292,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--token", help="a personal token (rmt_…); asked for when not given")
     sub = command("ls", ls, "list the datasets you may see")
     sub.add_argument("--mine", action="store_true", help="only yours")
+    sub = command("rm", rm, "unregister a dataset of yours (its files stay)")
+    sub.add_argument("dataset", help="the dataset's id (remotem ls)")
     sub = command("init", init, "upload a folder and register it as a dataset")
     sub.add_argument("directory", nargs="?", default=".")
     sub.add_argument("--repository", required=True, help="where on the server (a writable repository)")

@@ -7,7 +7,13 @@ import { showDialog, Dialog } from '@jupyterlab/apputils';
 import React, { useCallback, useEffect, useState } from 'react';
 
 import { IEntry, isAbort, RemotemAPI, RemotemError } from './api';
-import { DatasetsAPI, IDataset, IDatasetType, ILineage } from './datasetsapi';
+import {
+  DatasetsAPI,
+  IDataset,
+  IDatasetType,
+  ILineage,
+  ILineageNode
+} from './datasetsapi';
 import {
   grantsLabel,
   grantsOf,
@@ -36,8 +42,10 @@ export function RegisteredDataset(props: {
   entry: IEntry;
   /** The tree should show the new mark. */
   onChanged: () => void;
+  /** Show a dataset of the lineage in the tree. */
+  onReveal: (repository: string, path: string) => void;
 }): JSX.Element {
-  const { api, repository, entry, onChanged } = props;
+  const { api, repository, entry, onChanged, onReveal } = props;
   const trans = useTranslation();
   const [datasets] = useState(() => new DatasetsAPI(api));
   const [dataset, setDataset] = useState<IDataset | null>(null);
@@ -46,7 +54,7 @@ export function RegisteredDataset(props: {
   const [error, setError] = useState<RemotemError | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [serial, setSerial] = useState(0);
-  const id = dataset?.id ?? entry.registered?.id ?? null;
+  const id = dataset?.id ?? null;
 
   useEffect(() => {
     const controller = new AbortController();
@@ -54,16 +62,16 @@ export function RegisteredDataset(props: {
       .types(controller.signal)
       .then(setTypes)
       .catch(() => undefined);
-    if (!id) {
-      return () => controller.abort();
-    }
-    Promise.all([
-      datasets.get(id, controller.signal),
-      datasets.lineage(id, controller.signal)
-    ])
-      .then(([shown, graph]) => {
+    // Asked by place, not from the tree's entry: that may be older than a registration.
+    const found = id
+      ? datasets.get(id, controller.signal)
+      : datasets.at(repository, entry.path, controller.signal);
+    found
+      .then(async shown => {
         setDataset(shown);
-        setLineage(graph);
+        setLineage(
+          shown ? await datasets.lineage(shown.id, controller.signal) : null
+        );
       })
       .catch(reason => {
         if (!isAbort(reason) && !controller.signal.aborted) {
@@ -71,7 +79,7 @@ export function RegisteredDataset(props: {
         }
       });
     return () => controller.abort();
-  }, [datasets, id, serial]);
+  }, [datasets, repository, entry.path, id, serial]);
 
   const act = useCallback(
     async (label: string, work: () => Promise<unknown>) => {
@@ -185,8 +193,8 @@ export function RegisteredDataset(props: {
 
   const typeLabel = (name: string) =>
     types.find(kind => kind.name === name)?.label ?? name;
-  const nodeName = (nodeId: string) =>
-    lineage?.nodes.find(node => node.id === nodeId)?.name ?? nodeId;
+  const node = (nodeId: string) =>
+    lineage?.nodes.find(candidate => candidate.id === nodeId);
 
   if (!id || !dataset) {
     return (
@@ -226,16 +234,6 @@ export function RegisteredDataset(props: {
       trans.__('Shared with'),
       dataset.grants ? grantsLabel(dataset.grants, trans) : ''
     ],
-    [
-      'parents',
-      trans.__('Derived from'),
-      dataset.parents.map(nodeName).join(', ')
-    ],
-    [
-      'children',
-      trans.__('Derived datasets'),
-      dataset.children.map(nodeName).join(', ')
-    ],
     ['description', trans.__('Description'), dataset.description]
   ];
   return (
@@ -246,6 +244,18 @@ export function RegisteredDataset(props: {
     >
       <h3>{trans.__('Dataset')}</h3>
       <FactsTable rows={rows} />
+      <LineageLinks
+        label={trans.__('Derived from')}
+        kind="parents"
+        nodes={dataset.parents.map(node)}
+        onReveal={onReveal}
+      />
+      <LineageLinks
+        label={trans.__('Derived datasets')}
+        kind="children"
+        nodes={dataset.children.map(node)}
+        onReveal={onReveal}
+      />
       <div className="jp-remotem-dataset-actions">
         {mayChange && dataset.state === 'open' && (
           <button
@@ -277,6 +287,38 @@ export function RegisteredDataset(props: {
       </div>
       {error && <ErrorMessage error={error} />}
     </section>
+  );
+}
+
+/** The datasets a dataset came from, or that came from it: each one shown in the tree on a click. */
+function LineageLinks(props: {
+  label: string;
+  kind: string;
+  nodes: (ILineageNode | undefined)[];
+  onReveal: (repository: string, path: string) => void;
+}): JSX.Element | null {
+  const nodes = props.nodes.filter((node): node is ILineageNode => !!node);
+  if (!nodes.length) {
+    return null;
+  }
+  return (
+    <div className="jp-remotem-lineage" data-kind={props.kind}>
+      <span>{props.label}</span>
+      <ul>
+        {nodes.map(node => (
+          <li key={node.id}>
+            <button
+              className="jp-remotem-lineage-node jp-Button jp-mod-minimal"
+              data-dataset={node.id}
+              title={`${node.repository}:${node.path} (${node.state})`}
+              onClick={() => props.onReveal(node.repository, node.path)}
+            >
+              {node.name}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

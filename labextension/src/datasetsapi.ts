@@ -79,6 +79,19 @@ export class DatasetsAPI {
     return answer.types;
   }
 
+  /** The dataset at exactly this place, or null when it is none (or one the caller may not see). */
+  async at(
+    repository: string,
+    path: string,
+    signal?: AbortSignal
+  ): Promise<IDataset | null> {
+    const answer = await this.api.requestJson<{ datasets: IDataset[] }>(
+      this.api.url(['datasets'], { repository, path }),
+      signal
+    );
+    return answer.datasets.find(dataset => dataset.path === path) ?? null;
+  }
+
   get(id: string, signal?: AbortSignal): Promise<IDataset> {
     return this.api.requestJson<IDataset>(this._url([id]), signal);
   }

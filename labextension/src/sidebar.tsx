@@ -397,6 +397,7 @@ function DetailsView(props: {
         repository={repository}
         entry={entry}
         onChanged={() => model.invalidate(repository, entry.path)}
+        onReveal={(where, path) => model.reveal(where, path)}
       />
       <AnnotationsEditor
         key={`annotations:${key}`}

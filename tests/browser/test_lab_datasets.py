@@ -21,6 +21,7 @@ def run_folder(demo_data: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "notes.txt").write_text("300 kV, tilt 0\n")
     (folder / "frames.bin").write_bytes(bytes(range(256)) * 64)
+    (demo_data / FOLDER / "fit.txt").write_text("slope 1.5\n")
     return folder
 
 
@@ -77,4 +78,18 @@ def test_register_share_close_and_verify_from_the_details_panel(page, lab_server
     assert shown["verification"]["changed"] == ["notes.txt"]
     assert shown["grants"] == [{"group": "stem-lab", "role": "read"}, {"user": "bob", "role": "read"},
                                {"user": "carol", "role": "read"}]
+
+    # A dataset derived from it is listed with it, and a click shows it in the tree.
+    derived = api(lab_server, "POST", "datasets", json={"repository": "demo", "path": f"{FOLDER}/fit.txt",
+                                                       "name": "Fit", "parents": [shown["id"]]})
+    assert derived.status_code == 201, derived.text
+    sidebar.locator(".jp-remotem-refresh").click()
+    row.click(button="right")
+    page.keyboard.press("Escape")
+    link = info.locator('.jp-remotem-lineage[data-kind="children"] .jp-remotem-lineage-node')
+    expect(link).to_have_text("Fit")
+    link.click()
+    fit = sidebar.locator(f'.jp-remotem-tree-item[data-path="{FOLDER}/fit.txt"]')
+    expect(fit).to_be_focused()
+    expect(fit).to_have_attribute("data-registered", "open")
     assert page.errors == []
