@@ -90,8 +90,10 @@ async def test_bad_requests_get_named_refusals(jp_fetch):
         ({"repository": "lab", "path": "run-1", "name": "x", "owner": "eve"}, 400, "owner"),
         ({"path": "run-1", "name": "x"}, 400, "'repository'"),
     ]
-    for body, status, words in cases:
-        error_of(*await call(jp_fetch, "POST", "datasets", body=body), status, words)
+    codes = [error_of(*await call(jp_fetch, "POST", "datasets", body=body), status, words)["code"]
+             for body, status, words in cases]
+    assert codes == ["conflict", "not_found", "not_found", "bad_parameter", "bad_parameter", "bad_parameter",
+                     "bad_parameter", "bad_parameter"]
     error_of(*await call(jp_fetch, "POST", "datasets", body="[1, 2"), 400, "JSON")
     error_of(*await call(jp_fetch, "GET", "datasets", "0" * 36), 404, "no dataset")
     error_of(*await call(jp_fetch, "GET", "datasets", state="half"), 400, "'state'")
