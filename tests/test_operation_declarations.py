@@ -14,9 +14,10 @@ import uuid
 import numpy as np
 import pytest
 from _api import api_path, call, refusal
+from _toy_operation import peak_operation as toy_operation
 
-from jupyter_remotem.compute.declarations import FRAME, SCAN, SINGLE, Output, Parameter
-from jupyter_remotem.compute.operations import OPERATIONS, Operation, Plan, ReductionResult, register, unregister
+from jupyter_remotem.compute.declarations import FRAME, SCAN, SINGLE
+from jupyter_remotem.compute.operations import OPERATIONS, register, unregister
 from jupyter_remotem.compute.reductions import reduce_array
 
 #: Parameters each reduction accepts on a 5 × 6 scan of 9 × 11 frames (none: defaults only).
@@ -162,27 +163,10 @@ async def test_get_operations_serves_each_declaration(jp_fetch):
     assert listed["cast"]["parameters"]["required"] == ["dtype"]
 
 
-class PeakPlan(Plan):
-    """The brightest pixel of each frame, over the scan: a toy operation added at run time."""
-
-    def __init__(self, dataset, params):
-        super().__init__(dataset)
-        self.floor = params["floor"]
-
-    def process(self, frames: np.ndarray) -> np.ndarray:
-        return np.maximum(frames.reshape(len(frames), -1).max(axis=1), self.floor).astype(np.float64)
-
-    def finish(self, combined, visited):
-        return ReductionResult({"peak": combined.reshape(self.nav_shape)}, "peak")
-
-
 @pytest.fixture
 def peak_operation():
     name = f"peak_{uuid.uuid4().hex[:6]}"
-    operation = register(Operation(
-        name, "reduction", "The brightest pixel of each frame.", PeakPlan,
-        parameters=(Parameter("floor", {"type": "number"}, "the least value answered", 0.0),),
-        outputs=(Output("peak", SCAN, "the brightest pixel"),), primary="peak"))
+    operation = register(toy_operation(name))
     yield operation
     unregister(name)
 

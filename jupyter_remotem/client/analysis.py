@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import declared
 from . import pipeline as chain
 from .geometry import Axis, Geometry
 from .pipeline import Step
@@ -57,9 +58,31 @@ class Analysis(ABC):
         """The same dataset with one more pipeline step."""
 
     @abstractmethod
+    def _declarations(self) -> list[dict[str, Any]]:
+        """Every operation as the server declares it (``GET operations``: ``name``, ``kind``,
+        ``description``, ``parameters``, ``outputs``, ``primary``, ...)."""
+
     def _declaration(self, operation: str) -> dict[str, Any] | None:
-        """What ``operation`` takes and gives, as the server declares it (``GET operations``:
-        ``parameters``, ``outputs``, ``primary``); None when it is not declared."""
+        """What ``operation`` takes and gives; None when it is not declared."""
+        return next((entry for entry in self._declarations() if entry.get("name") == operation), None)
+
+    def __getattr__(self, name: str) -> Any:
+        """A declared operation without a method of its own (one added to the server later, or
+        ``direct_beam``) is still ``ds.<name>(...)``, named and documented by its declaration."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        declaration = self._declaration(name)
+        if not declared.offers_method(declaration):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return declared.method_for(self, {"name": name, **(declaration or {})})
+
+    def __dir__(self) -> list[str]:
+        """Tab completion offers the declared operations too."""
+        return sorted(set(super().__dir__()) | set(self._declared_methods()))
+
+    def _declared_methods(self) -> list[str]:
+        """Names of the declared operations that are dataset methods (see :mod:`.declared`)."""
+        return [entry["name"] for entry in self._declarations() if declared.offers_method(entry)]
 
     def _single_array(self, operation: str) -> str | None:
         """The name of the one array ``operation`` answers, when its declaration has one."""

@@ -102,8 +102,8 @@ class RemoteDataset(Analysis):
             self._operations = self.client.operations(self.repository, self.path, self.dataset)
         return self._operations
 
-    def _declaration(self, operation: str) -> dict[str, Any] | None:
-        return next((op for op in self.operations() if op.get("name") == operation), None)
+    def _declarations(self) -> list[dict[str, Any]]:
+        return self.operations()
 
     def _check_available(self, name: str) -> None:
         entry = next((op for op in self.operations() if op.get("name") == name), None)

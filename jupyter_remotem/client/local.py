@@ -58,12 +58,11 @@ class LocalDataset(Analysis):
         return LocalDataset(self.array, self.source_geometry.nav_ndim, axes=self.source_geometry.axes,
                             metadata=self._metadata, name=self.name, pipeline=self.pipeline + (step,))
 
-    def _declaration(self, operation: str) -> dict[str, Any] | None:
+    def _declarations(self) -> list[dict[str, Any]]:
         """The same declarations the server serves: this process runs the server's kernels."""
         from ..compute.operations import OPERATIONS
 
-        declared = OPERATIONS.get(operation)
-        return declared.declaration() if declared is not None else None
+        return [operation.availability(None) for operation in OPERATIONS.values()]
 
     # -- data --------------------------------------------------------------------------------
     def to_numpy(self) -> np.ndarray:

@@ -23,6 +23,8 @@ from _processes import stop_group, stop_workers
 from _services import free_port, skip_or_fail
 
 HERE = Path(__file__).parent
+#: The tests folder: modules the servers under test import (a toy operation) live there.
+TESTS = HERE.parent
 ROOT = HERE.parent.parent
 ARTIFACTS = HERE / "artifacts"
 CHROMIUM = Path(os.environ.get("REMOTEM_CHROMIUM", "/usr/bin/chromium"))
@@ -164,7 +166,8 @@ def lab_server(
     config.write_text(
         json.dumps(
             {
-                "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True}},
+                # _toy_operation (tests/) declares a reduction at run time: the viewer must list it.
+                "ServerApp": {"jpserver_extensions": {"jupyter_remotem": True, "_toy_operation": True}},
                 "RemotemApp": {
                     "repositories": repositories,
                     "job_database_url": database_url,
@@ -197,6 +200,7 @@ def lab_server(
         "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])),
     }
     with open(log, "w") as out:
         proc = subprocess.Popen(

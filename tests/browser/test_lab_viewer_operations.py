@@ -148,3 +148,43 @@ def test_a_radial_profile_shows_a_ring_over_the_scan_and_the_curve_at_the_cursor
     assert len(asked) == asks, "the curve at another position comes from the same answer"
     page.locator(f"{viewer} .jp-remotem-viewer").screenshot(path=str(ARTIFACTS / "viewer-radial-profile.png"))
     keep_screenshot("viewer-radial-profile.png")
+
+
+def test_an_operation_declared_at_run_time_is_a_navigation_mode(page, lab_server, demo_data) -> None:
+    """The lab server loads ``_toy_operation`` (tests/), which declares ``peak`` when the server
+    starts: the viewer lists it, makes its form from the schema (``floor``, a number with its
+    default) and shows the server's answer, without a line of TypeScript knowing it."""
+    from _toy_operation import NAME
+    from playwright.sync_api import expect
+
+    frames = np.load(demo_data / "scan.npy")
+    maxima = frames.reshape(*frames.shape[:2], -1).max(axis=-1).astype(np.float64)
+    viewer = open_scan_from_tree(page, lab_server)
+    modes = page.locator(f'{viewer} [data-testid="operation-mode"]')
+    assert NAME in modes.locator("option").all_inner_texts()
+    with page.expect_request(lambda request: is_reduction(request)
+                             and json.loads(request.post_data or "{}").get("operation") == NAME) as asked:
+        modes.select_option(NAME)
+    assert json.loads(asked.value.post_data)["params"] == {"floor": 0}
+    form = page.locator(f'{viewer} .jp-remotem-viewer-operation[data-operation="{NAME}"]')
+    floor_field = form.locator('[data-testid="operation-param-floor"]')
+    expect(floor_field).to_have_value("0")
+    wait_settled(page, viewer)
+    nav_view = f'{viewer} .jp-remotem-viewer-nav [data-testid="image-view"]'
+    readout = page.locator(f'{nav_view} [data-testid="image-readout"]')
+
+    def shown(x: int, y: int) -> float:
+        hover_pixel(page, nav_view, x, y)
+        return float(re.match(rf"^x {x}, y {y} = (\S+)", readout.inner_text()).group(1))
+
+    below = np.argwhere(maxima < np.median(maxima))[0]
+    above = np.argwhere(maxima > np.median(maxima))[0]
+    for y, x in (below, above):
+        assert shown(x, y) == pytest.approx(maxima[y, x], rel=1e-3)
+    floor = float(np.median(maxima))
+    with page.expect_request(lambda request: is_reduction(request)
+                             and json.loads(request.post_data or "{}").get("params", {}).get("floor") == floor):
+        _type(page, floor_field, repr(floor))
+    wait_settled(page, viewer)
+    assert shown(below[1], below[0]) == pytest.approx(floor, rel=1e-3)
+    assert shown(above[1], above[0]) == pytest.approx(maxima[above[0], above[1]], rel=1e-3)
