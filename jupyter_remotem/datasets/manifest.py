@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NotFound
+from ..storage.containment import OutsideRepository
 from ..storage.repository import Repository
 from ..storage.transfer import files_below
 
@@ -59,6 +60,7 @@ def sha256_of(repository: Repository, relative: str, stop: Callable[[], bool] = 
     """The file's SHA-256; ``read`` hears of every chunk, and ``stop`` ends the reading early
     (the digest is then of a part, and the caller must not keep it)."""
     hasher = hashlib.sha256()
+    repository.ensure_inside(relative)  # a link out is refused by name, not "missing"
     with repository.open(relative, "rb") as stream:
         while chunk := stream.read(CHUNK_BYTES):
             hasher.update(chunk)
@@ -96,6 +98,8 @@ def compare(repository: Repository, path: str, recorded: list[ManifestFile],
             try:
                 if sha256_of(repository, where, stop, read) != file.sha256:
                     differences.changed.append(file.path)
+            except OutsideRepository:  # now a link out: what was recorded is not there, and it is not read
+                differences.changed.append(file.path)
             except NotFound:
                 differences.missing.append(file.path)
     known = {file.path for file in recorded}

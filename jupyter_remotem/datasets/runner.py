@@ -48,6 +48,7 @@ def run_dataset_job(context: JobContext) -> Outcome:
         files = []
         for member, _ in sorted(members):
             where = posixpath.join(record["path"], member) if member else record["path"]
+            repository.ensure_inside(where)  # a link out stops the close by name
             size = repository.info(where).size or 0
             files.append(manifest.ManifestFile(member, size, manifest.sha256_of(
                 repository, where, stop=context.cancel.is_set, read=hashed)))
