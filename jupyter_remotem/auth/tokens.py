@@ -56,7 +56,7 @@ class TokenStore:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def create(self, owner: str, name: Any, groups: list[str], expires_in_days: Any = None,
-               scopes: Any = None) -> tuple[ApiToken, str]:
+               scopes: Any = None, reach: list[dict[str, str]] | None = None) -> tuple[ApiToken, str]:
         """A new token and its secret (the only time the secret exists outside the caller)."""
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise BadParameter("A token needs a 'name' (what it is for), of at most 200 characters.",
@@ -69,7 +69,7 @@ class TokenStore:
         secret = PREFIX + secrets.token_urlsafe(32)
         now = utcnow()
         token = ApiToken(id=str(uuid.uuid4()), owner=owner, name=name.strip(), digest=digest(secret),
-                         groups=sorted(groups), scopes=granted, created=now,
+                         groups=sorted(groups), scopes=granted, reach=reach, created=now,
                          expires=now + timedelta(days=expires_in_days) if expires_in_days else None)
         with self._sessions() as session, session.begin():
             session.add(token)

@@ -11,6 +11,8 @@ from .base import RemotemHandler
 
 
 class AdviceHandler(RemotemHandler):
+    serves_reach = True  # its answers come from repositories it gets confined (see auth/reach.py)
+
     @web.authenticated
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)

@@ -17,6 +17,7 @@ import contextvars
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
@@ -30,11 +31,13 @@ from .. import limits as request_limits
 from ..auth.code_senders import mark_request
 from ..compute.transformations import use_repositories
 from ..auth import scopes
+from ..auth.reach import OutsideReach, Place, Reach, places_named
 from ..auth.tokens import PREFIX, presented
 from ..errors import (
     BadParameter,
     DatasetClosed,
     Forbidden,
+    NotFound,
     RemotemError,
     StorageUnavailable,
     TooLarge,
@@ -96,6 +99,13 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
     #: (:data:`..auth.scopes.BY_METHOD`: GET reads, anything else writes).
     required_scopes: dict[str, str] = {}
 
+    #: Whether a token restricted to places (:mod:`..auth.reach`) may use this endpoint: its
+    #: answers come from repositories it gets through :meth:`repository` (so they are confined),
+    #: or are filtered by place.  Endpoints answering across repositories leave it False.
+    serves_reach: bool = False
+    #: The places a restricted token may reach in this request (None: no restriction).
+    reach: Reach | None = None
+
     def required_scope(self) -> str:
         return scopes.required(self.request.method or "GET", self.required_scopes)
 
@@ -135,7 +145,29 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         owner_groups = self.services.owner_groups
         groups = await owner_groups.current() if owner_groups is not None else None
         self.current_user = self._jupyter_current_user = token_user(token, groups)
+        if token.reach is not None:
+            if not self.serves_reach:
+                self.current_user = self._jupyter_current_user = None
+                raise OutsideReach(f"This personal token ('{token.name}') is restricted to places, and this endpoint "
+                                   "answers across them.",
+                                   hint="Use a token without a reach here, or a logged-in session.")
+            self.reach = await self.run_blocking(self._reach_of, token)
         self.set_cors_headers()
+
+    def _reach_of(self, token: Any) -> Reach:
+        """The token's places, its datasets' locations among them (a dataset its owner no longer
+        sees reaches nothing)."""
+        places = []
+        for entry in token.reach:
+            if "dataset" in entry:
+                try:
+                    places.append(Place(*self.services.dataset_store.location(self._unconfined_person(),
+                                                                               entry["dataset"])))
+                except NotFound:
+                    continue
+            else:
+                places.append(Place(entry["repository"], entry["path"]))
+        return Reach(token.name, places)
 
     def _refuse_secret_in_url(self) -> None:
         query = masked_query(self.request.query)
@@ -205,8 +237,8 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
 
     def repository(self, name: str) -> Repository:
         """The named repository if the current user may read it (404 otherwise)."""
-        repo = self.services.registry.get(name)
-        return self.services.access.check_read(self.current_user, repo)
+        repo = self.services.access.check_read(self.current_user, self.services.registry.get(name))
+        return self.reach.confine(repo) if self.reach is not None else repo
 
     async def refuse_closed(self, repository: str, *paths: str) -> None:
         """Refuse (409 ``dataset_closed``) a change at any of ``paths`` that would change a closed
@@ -219,14 +251,38 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
                     f"('{holder['path'] or '/'}'): its files stay as its manifest records them.",
                     dataset=holder["id"])
 
-    @cached_property
-    def person(self) -> Person:
-        """The caller as datasets see them: name, groups, the repositories they may read."""
+    def within_reach(self, job: Any) -> Any:
+        """``job`` when the caller may see it: always, unless a restricted token asks, which sees
+        a job only when every place its request names (or its dataset) is within reach (404
+        otherwise, as for anyone else's job)."""
+        if self.reach is None:
+            return job
+        places = list(places_named(job.request))
+        dataset = job.request.get("dataset") if isinstance(job.request, dict) else None
+        if isinstance(dataset, str):
+            try:
+                places.append(self.services.dataset_store.location(self.person, dataset))
+            except NotFound:
+                places.append(("", "\0"))  # a dataset it cannot see: never within reach
+        if not places or not self.reach.allows_places(places):
+            raise NotFound(f"There is no job '{job.id}'.", hint="GET remotem/api/jobs lists yours.")
+        return job
+
+    def _unconfined_person(self) -> Person:
         services = self.services
         readable = frozenset(repo.name for repo in services.access.visible(self.current_user,
                                                                            services.registry.all()))
         return Person(services.owner_of(self.current_user) or "anonymous",
                       frozenset(services.groups_of(self.current_user)), readable)
+
+    @cached_property
+    def person(self) -> Person:
+        """The caller as datasets see them: name, groups, the repositories they may read (for a
+        restricted token, only those its places lie in)."""
+        person = self._unconfined_person()
+        if self.reach is None:
+            return person
+        return replace(person, readable=person.readable & {place.repository for place in self.reach.places})
 
     def write_json(self, payload: Any) -> None:
         self.set_header("Content-Type", "application/json")

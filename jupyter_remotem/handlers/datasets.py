@@ -27,12 +27,28 @@ MAX_FILES = 100_000
 
 
 class DatasetsBase(RemotemHandler):
+    serves_reach = True  # confined repositories, and records filtered by place (auth/reach.py)
     #: Anything but looking changes who owns, sees or may change data: a token needs the admin scope.
     required_scopes = {method: "datasets:admin" for method in ("POST", "PUT", "PATCH", "DELETE")}
 
     @property
     def store(self) -> DatasetStore:
         return self.services.dataset_store
+
+    async def prepare(self) -> None:
+        """A dataset named in the URL must lie within a restricted token's reach."""
+        await super().prepare()
+        dataset_id = self.path_kwargs.get("dataset_id")
+        if self.reach is not None and dataset_id:
+            repository, path = await self.run_blocking(self.store.location, self.person, dataset_id)
+            if not self.reach.allows(repository, path):
+                raise self.reach.refusal(f"dataset '{dataset_id}' ({repository}:{path or '/'})")
+
+    def reachable(self, datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The datasets of a list (or of a lineage) a restricted token may see."""
+        if self.reach is None:
+            return datasets
+        return [dataset for dataset in datasets if self.reach.allows(dataset["repository"], dataset["path"])]
 
     def body_object(self, allowed: set[str], example: str) -> dict[str, Any]:
         body = self.json_body()
@@ -60,7 +76,7 @@ class DatasetsHandler(DatasetsBase):
         datasets = await self.run_blocking(lambda: self.store.list(
             self.person, owner=argument("owner"), state=argument("state"), repository=argument("repository"),
             type=argument("type"), under=argument("path"), mine=mine == "true"))
-        self.write_json({"datasets": datasets})
+        self.write_json({"datasets": self.reachable(datasets)})
 
     @web.authenticated
     async def post(self) -> None:
@@ -133,7 +149,12 @@ class DatasetJobHandler(DatasetsBase):
 class DatasetLineageHandler(DatasetsBase):
     @web.authenticated
     async def get(self, dataset_id: str) -> None:
-        self.write_json(await self.run_blocking(self.store.lineage, self.person, dataset_id))
+        lineage = await self.run_blocking(self.store.lineage, self.person, dataset_id)
+        if self.reach is not None:
+            lineage["nodes"] = self.reachable(lineage["nodes"])
+            kept = {node["id"] for node in lineage["nodes"]}
+            lineage["edges"] = [edge for edge in lineage["edges"] if {edge["parent"], edge["child"]} <= kept]
+        self.write_json(lineage)
 
 
 class DatasetFilesHandler(DatasetsBase):

@@ -48,6 +48,7 @@ def attachment(name: str) -> str:
 
 
 class DownloadHandler(RemotemHandler):
+    serves_reach = True  # its answers come from repositories it gets confined (see auth/reach.py)
     _cancel: threading.Event | None = None
 
     @web.authenticated

@@ -11,6 +11,8 @@ from .base import RemotemHandler
 
 
 class FormatsHandler(RemotemHandler):
+    serves_reach = True  # it answers nothing about places (see auth/reach.py)
+
     @web.authenticated
     async def get(self) -> None:
         self.set_header("Cache-Control", "private, max-age=3600")

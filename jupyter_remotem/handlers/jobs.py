@@ -11,7 +11,7 @@ from typing import Any
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from ..errors import BadParameter, Conflict, Forbidden
+from ..errors import BadParameter, Conflict, Forbidden, NotFound
 from ..jobs.cancel import clean_up_cancelled
 from ..jobs.copy_request import CopyRequest
 from ..jobs.models import KINDS, Phase, utcnow
@@ -28,6 +28,15 @@ KEEP_FILES = {"1": True, "true": True, "0": False, "false": False, "": False}
 
 
 class JobsBase(RemotemHandler):
+    serves_reach = True  # confined repositories, and records filtered by place (auth/reach.py)
+
+    async def prepare(self) -> None:
+        """A job named in the URL must be within a restricted token's reach (404 otherwise)."""
+        await super().prepare()
+        job_id = self.path_kwargs.get("job_id")
+        if self.reach is not None and job_id:
+            self.within_reach(await self.run_blocking(self.services.jobs.get, job_id, self.owner))
+
     def writable(self, name: str) -> Any:
         repo = self.repository(name)
         if not repo.config.writable:
@@ -74,7 +83,16 @@ class JobsHandler(JobsBase):
             raise BadParameter("'dismissed' must be 1 (list cleared jobs too) or 0 (the default).")
         dismissed = None if KEEP_FILES[shown] else False
         jobs = await self.run_blocking(self.services.jobs.list, self.owner, phases, kinds, dismissed)
+        if self.reach is not None:
+            jobs = await self.run_blocking(lambda: [job for job in jobs if self._reachable(job)])
         self.write_json({"jobs": [job.to_json() for job in jobs]})
+
+    def _reachable(self, job: Any) -> bool:
+        try:
+            self.within_reach(job)
+        except NotFound:
+            return False
+        return True
 
     @web.authenticated
     async def post(self) -> None:
@@ -139,6 +157,7 @@ class JobsHandler(JobsBase):
 
 class JobsClearHandler(JobsBase):
     required_scopes = {"POST": "jobs"}
+    serves_reach = False  # it clears every finished job of the owner, wherever it wrote
 
     @web.authenticated
     async def post(self) -> None:

@@ -35,6 +35,8 @@ def operations_for(repository: Repository | None, path: str | None, dataset: str
 
 
 class OperationsHandler(RemotemHandler):
+    serves_reach = True  # its answers come from repositories it gets confined (see auth/reach.py)
+
     @web.authenticated
     async def get(self) -> None:
         name = self.get_query_argument("repository", None)

@@ -8,6 +8,8 @@ from .base import RemotemHandler
 
 
 class QuotaHandler(RemotemHandler):
+    serves_reach = True  # it answers nothing about places (see auth/reach.py)
+
     @web.authenticated
     async def get(self) -> None:
         self.write_json(await self.run_blocking(self.services.quota_of, self.current_user))

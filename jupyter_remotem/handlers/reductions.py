@@ -15,6 +15,7 @@ from .base import RemotemHandler
 
 
 class ReductionsHandler(RemotemHandler):
+    serves_reach = True  # its answers come from repositories it gets confined (see auth/reach.py)
     required_scopes = {"POST": "read"}
 
     @web.authenticated

@@ -22,10 +22,14 @@ from .base import RemotemHandler
 
 
 class RepositoriesHandler(RemotemHandler):
+    serves_reach = True  # confined repositories, and records filtered by place (auth/reach.py)
+
     @web.authenticated
     async def get(self) -> None:
         services = self.services
         visible = services.access.visible(self.current_user, services.registry.all())
+        if self.reach is not None:  # a restricted token sees the repositories its places lie in
+            visible = [repo for repo in visible if self.reach.prefixes(repo.name)]
         self.write_json(
             {
                 "repositories": [
@@ -36,6 +40,8 @@ class RepositoriesHandler(RemotemHandler):
 
 
 class TreeHandler(RemotemHandler):
+    serves_reach = True  # its answers come from repositories it gets confined (see auth/reach.py)
+
     @web.authenticated
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)
@@ -119,6 +125,8 @@ def describe(repo: Repository, path: str, dataset: str | None,
 
 
 class MetaHandler(RemotemHandler):
+    serves_reach = True  # its answers come from repositories it gets confined (see auth/reach.py)
+
     @web.authenticated
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)
@@ -128,6 +136,8 @@ class MetaHandler(RemotemHandler):
 
 
 class PreviewHandler(RemotemHandler):
+    serves_reach = True  # its answers come from repositories it gets confined (see auth/reach.py)
+
     @web.authenticated
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)
@@ -169,6 +179,7 @@ def read_slice(repo: Repository, path: str, dataset: str | None, text: str, max_
 
 class DataHandler(RemotemHandler):
     """``GET repositories/{repo}/data/{path}?slice=...``: part of a dataset as an NPY file."""
+    serves_reach = True  # its answers come from repositories it gets confined (see auth/reach.py)
 
     @web.authenticated
     async def get(self, name: str, path: str | None = None) -> None:

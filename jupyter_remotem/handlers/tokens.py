@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tornado import web
 
+from ..auth.reach import EXAMPLE as REACH_EXAMPLE
+from ..auth.reach import checked_reach
 from ..auth.scopes import NAMES, SCOPES
 from ..errors import BadParameter, Forbidden
 from ..storage.access import groups_of
@@ -28,15 +30,29 @@ class TokensHandler(TokensBase):
     async def post(self) -> None:
         self.require_session()
         body = self.json_body()
-        if not isinstance(body, dict) or set(body) - {"name", "expires_in_days", "scopes"}:
-            raise BadParameter('The body must be {"name": ..., "expires_in_days": ..., "scopes": [...]}.',
-                               hint=f"Scopes: {', '.join(NAMES)} (GET tokens/scopes says what each allows).")
+        if not isinstance(body, dict) or set(body) - {"name", "expires_in_days", "scopes", "reach"}:
+            raise BadParameter('The body must be {"name": ..., "expires_in_days": ..., "scopes": [...], '
+                               '"reach": [...]}.',
+                               hint=f"Scopes: {', '.join(NAMES)} (GET tokens/scopes says what each allows); "
+                                    f"reach: for example {REACH_EXAMPLE}.")
+        reach = checked_reach(body.get("reach"))
+        if reach is not None:
+            await self.run_blocking(self._check_places, reach)
         groups = sorted(groups_of(self.current_user, self.services.access.default_groups))
         token, secret = await self.run_blocking(self.services.tokens.create, self.owner, body.get("name"), groups,
-                                                body.get("expires_in_days"), body.get("scopes"))
+                                                body.get("expires_in_days"), body.get("scopes"), reach)
         self.set_status(201)
         # The secret is answered this once; only its digest is kept.
         self.write_json(dict(token.to_json(), token=secret))
+
+
+    def _check_places(self, reach: list[dict[str, str]]) -> None:
+        """Every place must be one its maker may read (404 like any other invisible thing)."""
+        for place in reach:
+            if "dataset" in place:
+                self.services.dataset_store.location(self.person, place["dataset"])
+            else:
+                self.repository(place["repository"])
 
 
 class TokenHandler(TokensBase):
@@ -49,6 +65,8 @@ class TokenHandler(TokensBase):
 
 
 class TokenScopesHandler(RemotemHandler):
+    serves_reach = True  # it answers nothing about places (see auth/reach.py)
+
     @web.authenticated
     async def get(self) -> None:
         """The scopes a token may be given, and what each allows."""

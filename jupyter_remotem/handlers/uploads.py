@@ -115,6 +115,7 @@ def _integer_header(value: str | None, name: str) -> int:
 
 class UploadsBase(RemotemHandler):
     """What every tus request shares: the protocol headers, and the upload's place."""
+    serves_reach = True  # confined repositories, and records filtered by place (auth/reach.py)
 
     def set_default_headers(self) -> None:
         super().set_default_headers()
@@ -137,7 +138,7 @@ class UploadsBase(RemotemHandler):
         job = self.services.jobs.get(upload_id, self.owner)
         if job.kind != "upload":
             raise NotFound(f"There is no upload '{upload_id}'.")
-        return job
+        return self.within_reach(job)
 
     def expires(self, job: Any) -> str:
         ttl = self.services.upload_expiry_s

@@ -266,6 +266,8 @@ class ApiToken(Base):
     last_used: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: What it may do (:mod:`..auth.scopes`); None, for a token made before scopes: everything.
     scopes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    #: Where it may go (:mod:`..auth.reach`: places and datasets); None: wherever its owner may.
+    reach: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     @property
     def granted(self) -> list[str]:
@@ -278,7 +280,7 @@ class ApiToken(Base):
             return value.isoformat() if value else None
 
         return {"id": self.id, "name": self.name, "owner": self.owner, "groups": list(self.groups or []),
-                "scopes": self.granted, "created": iso(self.created), "expires": iso(self.expires),
+                "scopes": self.granted, "reach": self.reach, "created": iso(self.created), "expires": iso(self.expires),
                 "last_used": iso(self.last_used)}
 
 

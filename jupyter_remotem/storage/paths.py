@@ -79,6 +79,12 @@ def is_within(root: str, candidate: str) -> bool:
     return candidate == root or candidate.startswith(root + "/") or root == "/"
 
 
+def under(path: str, prefix: str) -> bool:
+    """True when the repository path ``path`` is ``prefix`` or below it (both normalised; ""
+    is the whole repository)."""
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
 def ensure_within(root: str, candidate: str, shown_path: str) -> None:
     """Refuse a resolved path outside the root; answered as 'not found' so nothing leaks."""
     if not is_within(root, candidate):

@@ -7,8 +7,10 @@ normalised and that, on local disks, symlinks do not lead out of the root.
 
 from __future__ import annotations
 
+import copy
 import os
 import stat as stat_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, Any
@@ -144,9 +146,23 @@ class Repository:
         return self.config.name
 
     # -- paths ---------------------------------------------------------------------------------
+    #: The paths this view of the repository may touch (a restricted token's reach, see
+    #: :mod:`..auth.reach`); None: all of it.
+    confined_to: tuple[str, ...] | None = None
+    _outside_confinement: Callable[[str], Exception] | None = None
+
+    def confined(self, prefixes: tuple[str, ...], refusal: Callable[[str], Exception]) -> Repository:
+        """This repository, refusing (``refusal(what)``) every path not at or below ``prefixes``."""
+        view = copy.copy(self)
+        view.confined_to, view._outside_confinement = tuple(prefixes), refusal
+        return view
+
     def full_path(self, relative: str | None) -> str:
         """Storage path for a user path: the single gate every access goes through."""
         rel = paths.normalise(relative)
+        if self.confined_to is not None and not any(paths.under(rel, prefix) for prefix in self.confined_to):
+            assert self._outside_confinement is not None
+            raise self._outside_confinement(f"'{rel or '/'}' in repository '{self.name}'")
         full = paths.join(self.root, rel)
         if self.is_local:
             paths.ensure_within(self.root, os.path.realpath(full), rel)

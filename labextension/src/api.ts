@@ -626,6 +626,24 @@ export interface IApiToken {
   created: string | null;
   expires: string | null;
   last_used: string | null;
+  /** What it may do (`GET tokens/scopes`); older servers leave it out: everything. */
+  scopes?: string[];
+  /** Where it may go; null or absent: wherever its owner may. */
+  reach?: ITokenPlace[] | null;
+}
+
+/**
+ * A place a token is restricted to: a repository (or a folder or file in it), or a dataset.
+ */
+export type ITokenPlace =
+  { repository: string; path: string } | { dataset: string };
+
+/**
+ * A scope a token may be given, as the server declares it.
+ */
+export interface ITokenScope {
+  name: string;
+  description: string;
 }
 
 /**
@@ -991,13 +1009,30 @@ export class RemotemAPI {
   createToken(
     name: string,
     expiresInDays: number | null,
+    limits: { scopes?: string[]; reach?: ITokenPlace[] | null } = {},
     signal?: AbortSignal
   ): Promise<INewApiToken> {
     return this.requestJson<INewApiToken>(this.url(['tokens']), signal, {
       method: 'POST',
       headers: JSON_HEADERS,
-      body: JSON.stringify({ name, expires_in_days: expiresInDays })
+      body: JSON.stringify({
+        name,
+        expires_in_days: expiresInDays,
+        ...(limits.scopes ? { scopes: limits.scopes } : {}),
+        ...(limits.reach ? { reach: limits.reach } : {})
+      })
     });
+  }
+
+  /**
+   * The scopes a token may be given, and what each allows.
+   */
+  async tokenScopes(signal?: AbortSignal): Promise<ITokenScope[]> {
+    const body = await this.requestJson<{ scopes: ITokenScope[] }>(
+      this.url(['tokens', 'scopes']),
+      signal
+    );
+    return body.scopes ?? [];
   }
 
   async revokeToken(id: string, signal?: AbortSignal): Promise<void> {

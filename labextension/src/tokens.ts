@@ -8,7 +8,13 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IApiToken, INewApiToken, RemotemError } from './api';
+import type {
+  IApiToken,
+  INewApiToken,
+  ITokenPlace,
+  ITokenScope,
+  RemotemError
+} from './api';
 import { formatDate } from './format';
 
 /** The lifetimes offered for a new token, in days; 'never' for no expiry. */
@@ -59,6 +65,57 @@ export function isExpired(token: IApiToken, now: number): boolean {
 }
 
 /**
+ * The places typed for a new token's reach, one per line: `repository:path` (or just
+ * `repository`), or `dataset <id>`. Blank lines are skipped; null when nothing is typed
+ * (no restriction). A line that is neither is reported by its number.
+ */
+export function parseReach(text: string): {
+  places: ITokenPlace[] | null;
+  bad: number | null;
+} {
+  const places: ITokenPlace[] = [];
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trim();
+    if (!line) {
+      continue;
+    }
+    const dataset = /^dataset\s+(\S+)$/.exec(line);
+    if (dataset) {
+      places.push({ dataset: dataset[1] });
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const repository = (colon < 0 ? line : line.slice(0, colon)).trim();
+    const path = colon < 0 ? '' : line.slice(colon + 1).trim();
+    if (!repository || /\s/.test(repository)) {
+      return { places: null, bad: index + 1 };
+    }
+    places.push({ repository, path: path.replace(/^\/+|\/+$/g, '') });
+  }
+  return { places: places.length ? places : null, bad: null };
+}
+
+/**
+ * A token's reach in words: "everywhere you may", or its places.
+ */
+export function reachText(
+  reach: ITokenPlace[] | null | undefined,
+  trans: TranslationBundle
+): string {
+  if (!reach) {
+    return trans.__('everywhere you may');
+  }
+  return reach
+    .map(place =>
+      'dataset' in place
+        ? trans.__('dataset %1', place.dataset)
+        : `${place.repository}:${place.path || '/'}`
+    )
+    .join(', ');
+}
+
+/**
  * One row of the token list, in words.
  */
 export interface ITokenRow {
@@ -70,6 +127,10 @@ export interface ITokenRow {
   expiresAt: string;
   lastUsed: string;
   expired: boolean;
+  /** What it may do, e.g. "read, jobs" (every scope for tokens older than scopes). */
+  scopes: string;
+  /** Where it may go. */
+  reach: string;
 }
 
 export function tokenRow(
@@ -84,7 +145,9 @@ export function tokenRow(
     expires: expiryText(token.expires, now, trans),
     expiresAt: formatDate(token.expires),
     lastUsed: token.last_used ? formatDate(token.last_used) : trans.__('never'),
-    expired: isExpired(token, now)
+    expired: isExpired(token, now),
+    scopes: token.scopes ? token.scopes.join(', ') : trans.__('all'),
+    reach: reachText(token.reach, trans)
   };
 }
 
@@ -103,16 +166,23 @@ export interface ITokensState {
   created: INewApiToken | null;
   name: string;
   expiry: ExpiryChoice;
+  /** The scopes the server offers (null until loaded) and those chosen for a new token. */
+  offered: ITokenScope[] | null;
+  scopes: string[];
+  /** The new token's places, as typed (see `parseReach`). */
+  reach: string;
 }
 
 export type TokensAction =
   | { type: 'request' }
   | { type: 'loaded'; tokens: IApiToken[] }
+  | { type: 'scopes'; offered: ITokenScope[] }
+  | { type: 'toggle-scope'; scope: string }
   | { type: 'failed'; error: RemotemError }
   | { type: 'created'; token: INewApiToken }
   | { type: 'revoked'; id: string }
   | { type: 'confirm'; id: string | null }
-  | { type: 'edit'; name?: string; expiry?: ExpiryChoice }
+  | { type: 'edit'; name?: string; expiry?: ExpiryChoice; reach?: string }
   | { type: 'dismiss-secret' };
 
 export const INITIAL_TOKENS_STATE: ITokensState = {
@@ -122,7 +192,10 @@ export const INITIAL_TOKENS_STATE: ITokensState = {
   confirming: null,
   created: null,
   name: '',
-  expiry: DEFAULT_EXPIRY
+  expiry: DEFAULT_EXPIRY,
+  offered: null,
+  scopes: [],
+  reach: ''
 };
 
 /**
@@ -137,19 +210,46 @@ export function tokensReducer(
       return { ...state, busy: true, error: null };
     case 'loaded':
       return { ...state, busy: false, tokens: action.tokens };
+    case 'scopes':
+      // Every scope is ticked at first: a new token does what tokens always did.
+      return {
+        ...state,
+        offered: action.offered,
+        scopes: action.offered.map(scope => scope.name)
+      };
+    case 'toggle-scope': {
+      const order = (state.offered ?? []).map(scope => scope.name);
+      const chosen = state.scopes.includes(action.scope)
+        ? state.scopes.filter(name => name !== action.scope)
+        : [...state.scopes, action.scope];
+      return {
+        ...state,
+        scopes: order.filter(name => chosen.includes(name))
+      };
+    }
     case 'failed':
       return { ...state, busy: false, error: action.error };
     case 'created': {
       // The list holds no secrets: only the `created` slot does.
-      const { id, name, owner, groups, created, expires, last_used } =
-        action.token;
-      const listed = { id, name, owner, groups, created, expires, last_used };
+      const made = action.token;
+      const listed: IApiToken = {
+        id: made.id,
+        name: made.name,
+        owner: made.owner,
+        groups: made.groups,
+        created: made.created,
+        expires: made.expires,
+        last_used: made.last_used,
+        scopes: made.scopes,
+        reach: made.reach
+      };
       return {
         ...state,
         busy: false,
         created: action.token,
         tokens: [listed, ...(state.tokens ?? [])],
-        name: ''
+        name: '',
+        reach: ''
       };
     }
     case 'revoked':
@@ -166,7 +266,8 @@ export function tokensReducer(
       return {
         ...state,
         name: action.name ?? state.name,
-        expiry: action.expiry ?? state.expiry
+        expiry: action.expiry ?? state.expiry,
+        reach: action.reach ?? state.reach
       };
     case 'dismiss-secret':
       return { ...state, created: null };
@@ -185,6 +286,16 @@ export function newTokenProblem(
   }
   if (state.name.trim().length > 200) {
     return trans.__('The name may have at most 200 characters.');
+  }
+  if (state.offered !== null && state.scopes.length === 0) {
+    return trans.__('Tick at least one thing the token may do.');
+  }
+  const { bad } = parseReach(state.reach);
+  if (bad !== null) {
+    return trans.__(
+      'Line %1 of “Only in” is not repository:path or dataset <id>.',
+      bad
+    );
   }
   return null;
 }

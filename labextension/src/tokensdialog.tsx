@@ -22,6 +22,7 @@ import {
   expiresInDays,
   INITIAL_TOKENS_STATE,
   newTokenProblem,
+  parseReach,
   tokenRow,
   tokensReducer
 } from './tokens';
@@ -134,9 +135,14 @@ function TokensManager(props: { api: RemotemAPI }): JSX.Element {
   );
 
   useEffect(() => {
-    void run(async () =>
-      dispatch({ type: 'loaded', tokens: await api.listTokens() })
-    );
+    void run(async () => {
+      const [tokens, offered] = await Promise.all([
+        api.listTokens(),
+        api.tokenScopes()
+      ]);
+      dispatch({ type: 'scopes', offered });
+      dispatch({ type: 'loaded', tokens });
+    });
   }, [api, run]);
 
   const problem = newTokenProblem(state, trans);
@@ -149,7 +155,11 @@ function TokensManager(props: { api: RemotemAPI }): JSX.Element {
         type: 'created',
         token: await api.createToken(
           state.name.trim(),
-          expiresInDays(state.expiry)
+          expiresInDays(state.expiry),
+          {
+            scopes: state.scopes,
+            reach: parseReach(state.reach).places
+          }
         )
       })
     );
@@ -197,6 +207,8 @@ function TokensManager(props: { api: RemotemAPI }): JSX.Element {
               <th>{trans.__('Created')}</th>
               <th>{trans.__('Expires')}</th>
               <th>{trans.__('Last used')}</th>
+              <th>{trans.__('May')}</th>
+              <th>{trans.__('Only in')}</th>
               <th />
             </tr>
           </thead>
@@ -215,6 +227,8 @@ function TokensManager(props: { api: RemotemAPI }): JSX.Element {
                   <td>{row.created}</td>
                   <td title={row.expiresAt}>{row.expires}</td>
                   <td>{row.lastUsed}</td>
+                  <td className="jp-remotem-token-scopes">{row.scopes}</td>
+                  <td className="jp-remotem-token-reach">{row.reach}</td>
                   <td className="jp-remotem-token-actions">
                     {confirming ? (
                       <>
@@ -285,6 +299,38 @@ function TokensManager(props: { api: RemotemAPI }): JSX.Element {
           }))}
           onChange={expiry => dispatch({ type: 'edit', expiry })}
         />
+        {state.offered && (
+          <fieldset className="jp-remotem-token-scope-choice">
+            <legend>{trans.__('It may')}</legend>
+            {state.offered.map(scope => (
+              <label key={scope.name} title={scope.description}>
+                <input
+                  type="checkbox"
+                  data-scope={scope.name}
+                  checked={state.scopes.includes(scope.name)}
+                  onChange={() =>
+                    dispatch({ type: 'toggle-scope', scope: scope.name })
+                  }
+                />
+                {scope.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
+        <label className="jp-remotem-field jp-remotem-token-reach-field">
+          <span>{trans.__('Only in')}</span>
+          <textarea
+            className="jp-mod-styled jp-remotem-token-reach-input"
+            rows={2}
+            placeholder={trans.__(
+              'everywhere you may; or one place per line: repository:folder, dataset <id>'
+            )}
+            value={state.reach}
+            onChange={event =>
+              dispatch({ type: 'edit', reach: event.target.value })
+            }
+          />
+        </label>
         <button
           type="submit"
           className="jp-Button jp-mod-styled jp-mod-accept jp-remotem-token-create"

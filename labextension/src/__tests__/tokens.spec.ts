@@ -7,6 +7,7 @@ import {
   expiryText,
   INITIAL_TOKENS_STATE,
   newTokenProblem,
+  parseReach,
   tokenRow,
   tokensReducer
 } from '../tokens';
@@ -131,5 +132,89 @@ describe('newTokenProblem', () => {
     expect(named('  ')).toMatch(/Name the token/);
     expect(named('x'.repeat(201))).toMatch(/200/);
     expect(named('laptop')).toBeNull();
+  });
+});
+
+describe('scopes and reach of a new token', () => {
+  const offered = [
+    { name: 'read', description: 'look' },
+    { name: 'write', description: 'change' },
+    { name: 'jobs', description: 'run' }
+  ];
+
+  it('ticks every offered scope at first, toggles them in the declared order', () => {
+    let state = tokensReducer(
+      { ...INITIAL_TOKENS_STATE, name: 'ingest' },
+      { type: 'scopes', offered }
+    );
+    expect(state.scopes).toEqual(['read', 'write', 'jobs']);
+    state = tokensReducer(state, { type: 'toggle-scope', scope: 'read' });
+    expect(state.scopes).toEqual(['write', 'jobs']);
+    state = tokensReducer(state, { type: 'toggle-scope', scope: 'read' });
+    expect(state.scopes).toEqual(['read', 'write', 'jobs']);
+    for (const scope of ['read', 'write', 'jobs']) {
+      state = tokensReducer(state, { type: 'toggle-scope', scope });
+    }
+    expect(newTokenProblem(state, trans)).toMatch(/at least one/);
+  });
+
+  it('reads places one per line, datasets by id, and names a bad line', () => {
+    expect(parseReach('')).toEqual({ places: null, bad: null });
+    expect(parseReach(' \n\n')).toEqual({ places: null, bad: null });
+    expect(
+      parseReach('raw:beamline-7/\n\nscratch\ndataset 1f2e\nraw: /a/b ')
+    ).toEqual({
+      places: [
+        { repository: 'raw', path: 'beamline-7' },
+        { repository: 'scratch', path: '' },
+        { dataset: '1f2e' },
+        { repository: 'raw', path: 'a/b' }
+      ],
+      bad: null
+    });
+    expect(parseReach('raw:x\nnot a place:y')).toEqual({
+      places: null,
+      bad: 2
+    });
+    const state = tokensReducer(
+      { ...INITIAL_TOKENS_STATE, name: 'ingest' },
+      { type: 'edit', reach: 'ok:x\n:nothing' }
+    );
+    expect(newTokenProblem(state, trans)).toMatch(/Line 2/);
+  });
+
+  it('words what a listed token may do and where', () => {
+    expect(tokenRow(token({}), NOW, trans)).toMatchObject({
+      scopes: 'all',
+      reach: 'everywhere you may'
+    });
+    const row = tokenRow(
+      token({
+        scopes: ['read', 'jobs'],
+        reach: [{ repository: 'raw', path: '' }, { dataset: 'd1' }]
+      }),
+      NOW,
+      trans
+    );
+    expect(row).toMatchObject({
+      scopes: 'read, jobs',
+      reach: 'raw:/, dataset d1'
+    });
+  });
+
+  it('keeps the new token’s scopes and reach in the list, not its secret', () => {
+    const made: INewApiToken = {
+      ...token({ id: 'n1', scopes: ['read'], reach: [{ dataset: 'd1' }] }),
+      token: 'rmt_secret'
+    };
+    const state = tokensReducer(
+      { ...INITIAL_TOKENS_STATE, tokens: [], reach: 'dataset d1' },
+      { type: 'created', token: made }
+    );
+    expect(state.tokens?.[0]).toEqual({
+      ...token({ id: 'n1', scopes: ['read'], reach: [{ dataset: 'd1' }] })
+    });
+    expect(JSON.stringify(state.tokens)).not.toContain('rmt_secret');
+    expect(state.reach).toBe('');
   });
 });
