@@ -171,3 +171,49 @@ def test_personal_token_made_used_from_python_and_revoked(page, lab_server) -> N
     finally:  # leave no token behind for other tests, whatever happened
         for token in api(lab_server, "GET", "tokens").json()["tokens"]:
             api(lab_server, "DELETE", f"tokens/{token['id']}")
+
+
+def test_a_token_with_chosen_scopes_and_places(page, lab_server) -> None:
+    """The dialog offers the server's scopes (all ticked) and an "Only in" field; the token made
+    from them does only that, only there."""
+    from playwright.sync_api import expect
+
+    try:
+        sidebar = open_sidebar(page, lab_server)
+        sidebar.locator(".jp-remotem-tokens-button").click()
+        dialog = page.locator(".jp-Dialog")
+        choice = dialog.locator(".jp-remotem-token-scope-choice")
+        offered = [scope["name"] for scope in api(lab_server, "GET", "tokens/scopes").json()["scopes"]]
+        expect(choice.locator("input[type=checkbox]")).to_have_count(len(offered))
+        for name in offered:
+            expect(choice.locator(f'[data-scope="{name}"]')).to_be_checked()
+        for name in offered[1:]:
+            choice.locator(f'[data-scope="{name}"]').uncheck()
+        dialog.locator(".jp-remotem-token-name-input").fill("reader of one scan")
+        places = dialog.locator(".jp-remotem-token-reach-input")
+        create = dialog.locator(".jp-remotem-token-create")
+        places.fill("demo:scan.h5\nnot a place:x")
+        expect(create).to_be_disabled()
+        expect(create).to_have_attribute("title", re.compile("Line 2"))
+        places.fill("demo:scan.h5")
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and urlparse(r.url).path.endswith("/remotem/api/tokens")
+        ) as made:
+            create.click()
+        assert made.value.status == 201
+        sent = made.value.request.post_data_json
+        assert sent["scopes"] == offered[:1] and sent["reach"] == [{"repository": "demo", "path": "scan.h5"}]
+        secret = dialog.locator(".jp-remotem-token-secret").input_value()
+        row = dialog.locator(".jp-remotem-token", has_text="reader of one scan")
+        expect(row.locator(".jp-remotem-token-scopes")).to_have_text(offered[0])
+        expect(row.locator(".jp-remotem-token-reach")).to_have_text("demo:scan.h5")
+        assert api(lab_server, "GET", "repositories/demo/meta/scan.h5", token=secret).status_code == 200
+        outside = api(lab_server, "GET", "repositories/demo/tree", token=secret)
+        assert outside.status_code == 403 and outside.json()["error"]["code"] == "outside_token_reach"
+        unscoped = api(lab_server, "PUT", "repositories/demo/tree/new-folder", token=secret, json={"type": "directory"})
+        assert unscoped.status_code == 403 and unscoped.json()["error"]["details"]["missing_scope"] == "write"
+        dialog.locator(".jp-Dialog-footer .jp-mod-accept").click()
+        assert page.errors == []
+    finally:
+        for token in api(lab_server, "GET", "tokens").json()["tokens"]:
+            api(lab_server, "DELETE", f"tokens/{token['id']}")
