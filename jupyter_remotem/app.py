@@ -26,6 +26,7 @@ from .jobs.models import utcnow
 from .jobs.store import JobStore, default_database_url
 from .jobs.supervisor import WorkerSupervisor
 from .jobs.worker import STALE_AFTER_S
+from . import metrics
 from .limits import RequestLimits
 from .storage.access import AccessPolicy
 from .storage.registry import RepositoryRegistry
@@ -498,6 +499,7 @@ class RemotemApp(ExtensionApp):
             datasets=DatasetCache(self.dataset_cache_entries, self.dataset_cache_bytes),
         )
         self.settings["remotem"] = services
+        metrics.COLLECTOR.watch(services)  # /metrics reads the job store of this server
         self._start_housekeeping(services)
         if self.warm_up_kernels:
             from .kernels import warm_up

@@ -5,6 +5,7 @@ personal tokens, for pickles from another environment, and when the function its
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import warnings
 
@@ -22,6 +23,7 @@ from jupyter_remotem.compute.operations import OPERATIONS
 from jupyter_remotem.compute.partitions import make_partitions
 from jupyter_remotem.compute.user_functions import environment
 from jupyter_remotem.formats import open_dataset
+from jupyter_remotem.formats.provenance import PROVENANCE_KEY
 from jupyter_remotem.kernels import from_spec
 from jupyter_remotem.storage.repository import Repository, RepositoryConfig
 
@@ -211,6 +213,31 @@ class TestSlowFunctions(WithServerWorker):
         assert ended["phase"] == "COMPLETED", ended
         with h5py.File(tmp_path / "home" / "mean.h5") as f:
             np.testing.assert_allclose(f["result"][()], scan.astype(np.float64).mean(axis=(0, 1)), rtol=1e-12)
+
+    async def test_the_sent_code_is_kept_as_its_digest_in_job_answers_and_provenance(self, jp_fetch, tmp_path):
+        """What a function closes over may be anything (here a password): job answers, lists and
+        the result's provenance carry the pickle's SHA-256 and size, never the pickle."""
+        password = "hunter2-" + "x" * 40
+
+        def scaled(frame):
+            return float(frame.mean()) * (len(password) > 0)
+
+        sent = packed(scaled)
+        body = dict(reduction("map", sent), output={"repository": "home", "path": "scaled.h5"})
+        status, job = await call(jp_fetch, "POST", "jobs", body=body)
+        assert status == 201, job
+        ended = await job_finished(jp_fetch, job["id"])
+        assert ended["phase"] == "COMPLETED", ended
+        expected = {"sha256": hashlib.sha256(sent["function"].encode()).hexdigest(), "bytes": len(sent["function"])}
+        assert ended["request"]["params"]["function"] == expected
+        status, listed = await call(jp_fetch, "GET", "jobs")
+        text = json.dumps(listed)
+        assert sent["function"] not in text and expected["sha256"] in text
+        with h5py.File(tmp_path / "home" / "scaled.h5") as f:
+            record = json.loads(f.attrs[PROVENANCE_KEY])
+            raw = b"".join(bytes(str(value), "utf-8") for value in f.attrs.values())
+        assert record["request"]["params"]["function"] == expected == record["parameters"]["function"]
+        assert sent["function"].encode() not in raw and b"hunter2" not in raw
 
     async def test_a_function_failing_midway_ends_its_job_in_error_and_writes_nothing(self, jp_fetch, scan,
                                                                                        tmp_path):

@@ -28,6 +28,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from .. import limits as request_limits
+from .. import metrics
 from ..auth.code_senders import mark_request
 from ..compute.transformations import use_repositories
 from ..auth import scopes
@@ -195,6 +196,12 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         self._body.extend(chunk)
 
     # -- errors --------------------------------------------------------------------------------
+    def on_finish(self) -> None:
+        """Every answer counts in the metrics (``/metrics``), by handler, method and status."""
+        metrics.request_finished(type(self).__name__, self.request.method or "GET", self.get_status(),
+                                 self.request.request_time())
+        super().on_finish()
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None

@@ -7,7 +7,7 @@ from typing import Any
 
 from tornado import web
 
-from .. import encoding
+from .. import encoding, metrics
 from ..compute.reductions import ReductionRequest, ReductionResult, ReductionStats, run_reduction
 from ..errors import BadParameter
 from ..jobs.result_axes import is_colour
@@ -28,6 +28,7 @@ class ReductionsHandler(RemotemHandler):
         # A viewer drops a request when a newer drag supersedes it; the work stops with it.
         self.cancel = threading.Event()
         result, stats = await self.run_blocking(self._timed_reduction, repo, request, throughput)
+        metrics.reduction_answered(request.operation, repo.name, stats.bytes_read)
         field = self.get_query_argument("field", result.primary)
         if field not in result.arrays:
             raise BadParameter(f"This result has no field '{field}'.", hint=f"Fields: {', '.join(result.arrays)}.")

@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..compute.sent_code import without_code
+
 
 class Phase(str, Enum):
     """UWS execution phases."""
@@ -133,7 +135,7 @@ class Job(Base):
             "owner": self.owner,
             "phase": self.phase,
             "kind": self.kind,
-            "request": self.request,
+            "request": without_code(self.request),  # a sent function as its digest (compute/sent_code.py)
             "priority": self.priority,
             "created": iso(self.created),
             "started": iso(self.started),

@@ -47,12 +47,16 @@ class OutputWriter:
     """Puts one job's result at ``spec.path`` in ``repository`` (see module docstring)."""
 
     def __init__(self, repository: Repository, spec: OutputSpec, job_id: str,
-                 recorder: Recorder | None = None) -> None:
+                 recorder: Recorder | None = None, own: frozenset[str] = frozenset()) -> None:
         self.repository = repository
         self.spec = spec
         self.job_id = job_id
         #: Where written files and created folders are recorded (None: nowhere, for cleaning up).
         self.recorder = recorder
+        #: Paths this job's ledger says it wrote: an earlier attempt of the same job that put its
+        #: result in place and was then lost (a worker killed before the job was marked done)
+        #: left them, and the next attempt may replace them without ``overwrite``.
+        self.own = own
 
     @property
     def paths(self) -> list[str]:
@@ -72,7 +76,7 @@ class OutputWriter:
                             hint="Choose a writable repository for the output.")
         if not self.spec.overwrite:
             for path in self.paths:
-                if self.repository.exists(path):
+                if path not in self.own and self.repository.exists(path):
                     raise Conflict(
                         f"'{path}' already exists in repository '{self.repository.name}'.",
                         hint='Choose another output path, or set "overwrite": true in the output.',

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any
 
+from ..compute.sent_code import without_code
 from ..formats.dataset import Dataset
 from ..formats.provenance import PROVENANCE_KEY
 from ..storage.repository import Entry
@@ -37,6 +38,7 @@ def provenance(
 ) -> dict[str, Any]:
     """The provenance record of one job's result."""
     reduction = request.reduction
+    shown = without_code(reduction.to_json())  # a sent function only as its digest
     return {
         "executor": executor,
         "created": datetime.now(timezone.utc).isoformat(),
@@ -44,11 +46,11 @@ def provenance(
         "job_id": job_id,
         "worker": worker_id,
         "operation": reduction.operation,
-        "parameters": reduction.params,
+        "parameters": shown.get("params", reduction.params),
         "roi": reduction.roi,
         "pipeline": list(reduction.pipeline),
         #: The request as submitted (without output), enough to run it again or reopen it in a viewer.
-        "request": reduction.to_json(),
+        "request": shown,
         "view": request.view,
         "input": {
             "repository": reduction.repository,

@@ -140,8 +140,9 @@ def start_job(context: JobContext) -> JobStart:
     # was submitted, as its source was.
     use_repositories(context.repositories.get)
     source_repository = context.repositories.get(spec.repository)
-    writer = OutputWriter(context.repositories.get(request.output.repository), request.output, context.job.id,
-                          recorder=context.recorder)
+    target = context.repositories.get(request.output.repository)
+    own = frozenset(row.path for row in context.store.written(context.job.id) if row.repository == target.name)
+    writer = OutputWriter(target, request.output, context.job.id, recorder=context.recorder, own=own)
     writer.check()
     return JobStart(request, source_repository, source_repository.info(spec.path), writer,
                     get_operation(spec.operation))
