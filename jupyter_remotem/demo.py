@@ -32,6 +32,8 @@ from typing import Any
 import numba
 import numpy as np
 
+from .demo_volume import volume_files
+
 log = logging.getLogger(__name__)
 
 SEED = 20240517
@@ -541,6 +543,7 @@ def _outputs(spec: ScanSpec, large: ScanSpec | None) -> list[Output]:
         Output("scan.dm4", lambda p: _write_dm4(p, data(), spec)),
         Output("virtual_images.tif", lambda p: _write_tiff(p, data(), spec)),
     ]
+    outputs += [Output(name, write) for name, write in volume_files()]  # a tomogram and its segmentation
     if large is not None:
         big = ScanGenerator(large)
         outputs.append(Output("large/scan_large.h5", lambda p: _write_h5(p, big, chunked=True)))

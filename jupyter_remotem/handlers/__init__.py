@@ -46,6 +46,7 @@ from .search import (
 from .tokens import TokenHandler, TokenScopesHandler, TokensHandler
 from .uploads import UploadHandler, UploadsHandler
 from .views import ViewsHandler
+from .volumes import VolumeHandler
 
 API = "remotem/api"
 _REPO = r"(?P<name>[^/]+)"
@@ -63,6 +64,7 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/repositories/{_REPO}/data{_PATH}", DataHandler),
         (rf"{API}/repositories/{_REPO}/advice{_PATH}", AdviceHandler),
         (rf"{API}/repositories/{_REPO}/download{_PATH}", DownloadHandler),
+        (rf"{API}/repositories/{_REPO}/volume{_PATH}", VolumeHandler),
         (rf"{API}/operations/?", OperationsHandler),
         (rf"{API}/views/?", ViewsHandler),
         (rf"{API}/formats/?", FormatsHandler),

@@ -23,6 +23,8 @@ import { RemotemSidebar } from './sidebar';
 // Viewers come back with the layout at start-up, so they are needed at once.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { registerViewer } from './viewer/commands';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { registerVolumeView } from './volume/commands';
 
 /**
  * Command ids.
@@ -55,6 +57,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void app.commands.execute(CommandIDs.manageTokens);
     });
     app.shell.add(sidebar, 'left', { rank: 250 });
+    sidebar.showRequested.connect(() => app.shell.activateById(sidebar.id));
     if (restorer) {
       restorer.add(sidebar, sidebar.id);
     }
@@ -139,6 +142,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     registerViewer(app, { api, sidebar, restorer, palette, translator });
+    registerVolumeView(app, { api, sidebar, restorer, palette, trans });
 
     if (palette) {
       palette.addItem({

@@ -19,6 +19,8 @@ export const POLL_INTERVAL = 5_000;
 
 /** How often it is polled while an active job has no open events stream, in ms. */
 export const FAST_POLL_INTERVAL = 2_000;
+/** How often it is polled while the jobs are not on screen, in ms. */
+export const BACKGROUND_POLL_INTERVAL = 15_000;
 
 /** Most events streams open at once. */
 export const MAX_STREAMS = 2;
@@ -29,12 +31,13 @@ const MAX_STREAM_FAILURES = 3;
 export class JobsModel {
   /**
    * @param api the REST client
-   * @param isVisible whether the jobs are on screen (polling stops otherwise)
+   * @param isVisible whether the jobs are on screen (polling slows down otherwise)
    */
   constructor(
     readonly api: RemotemAPI,
     isVisible: () => boolean
   ) {
+    this._isVisible = isVisible;
     this.quota = new QuotaModel(api);
     this._poll = new Poll({
       factory: async () => {
@@ -50,7 +53,9 @@ export class JobsModel {
         backoff: true,
         max: 12 * POLL_INTERVAL
       },
-      standby: () => (this._active && isVisible() ? 'when-hidden' : true),
+      // Also while hidden (slower, see _sync): a job submitted elsewhere and ending
+      // is noticed, and told (jobnotify.ts), in every open lab session.
+      standby: 'when-hidden',
       name: 'jupyter-remotem:jobs'
     });
   }
@@ -300,7 +305,14 @@ export class JobsModel {
     const unfollowed = jobs.some(
       job => !isFinal(job.phase) && !this._streams.has(job.id)
     );
-    const interval = unfollowed ? FAST_POLL_INTERVAL : POLL_INTERVAL;
+    const interval =
+      this._active && this._isVisible()
+        ? unfollowed
+          ? FAST_POLL_INTERVAL
+          : POLL_INTERVAL
+        : unfollowed
+          ? POLL_INTERVAL
+          : BACKGROUND_POLL_INTERVAL;
     if (this._poll.frequency.interval !== interval) {
       this._poll.frequency = {
         ...this._poll.frequency,
@@ -385,6 +397,7 @@ export class JobsModel {
   private _streams = new Map<string, EventSource>();
   private _failures = new Map<string, number>();
   private _running = new Set<string>();
+  private _isVisible: () => boolean;
   private _changed = new Signal<this, void>(this);
   private _finished = new Signal<this, IJob>(this);
 }

@@ -4,6 +4,7 @@
  * repository list is polled while the panel is visible (after dask-labextension's
  * cluster manager).
  */
+import { Notification } from '@jupyterlab/apputils';
 import {
   ITranslator,
   nullTranslator,
@@ -33,6 +34,7 @@ import { DocumentFactory, openRoute } from './fileroutes';
 import { useRerenderOn, useRovingTabIndex } from './hooks';
 import { TRANSLATION_DOMAIN, TranslationContext, useTranslation } from './i18n';
 import { remoteDataIcon, tokenIcon } from './icon';
+import { IJobNotice, noticeForEnd, noticesBeforeRemoval } from './jobnotify';
 import { JobsModel } from './jobsmodel';
 import { JobsView } from './jobsview';
 import { AnnotationsEditor } from './search/annotations';
@@ -137,6 +139,9 @@ export class SidebarModel {
     if (!route) {
       return;
     }
+    if (this.openers.some(opener => opener(repository, entry))) {
+      return; // another view claimed it (the volume view claims volume datasets)
+    }
     if (route.kind === 'viewer') {
       this.requestOpen(repository, entry.path);
     } else {
@@ -147,6 +152,12 @@ export class SidebarModel {
       });
     }
   }
+
+  /**
+   * Views other than the dataset viewer that may open an entry instead: each answers
+   * whether it did.
+   */
+  readonly openers: Array<(repository: string, entry: IEntry) => boolean> = [];
 
   /** Someone asked to open a file that is not an array in JupyterLab's viewers. */
   get openFileRequested(): ISignal<
@@ -502,8 +513,10 @@ export class RemotemSidebar extends SplitPanel {
     this._details.node.setAttribute('role', 'region');
     this._details.node.setAttribute('aria-label', trans.__('File details'));
 
+    this._trans = trans;
     this.jobs = new JobsModel(api, () => this.isVisible);
     this.jobs.finished.connect(this._onJobFinished, this);
+    this.jobs.changed.connect(this._onJobsChanged, this);
     this._jobs = new JobsSection(this.jobs, trans, result =>
       this.model.reveal(result.repository, result.path)
     );
@@ -620,12 +633,57 @@ export class RemotemSidebar extends SplitPanel {
       this.model.invalidate(result.repository, result.path);
     }
     this.search.jobFinished(job);
+    this._notify(noticeForEnd(job, this._trans));
+  }
+
+  /** Asks the shell to show this sidebar (a notification's "Show result"). */
+  get showRequested(): ISignal<this, void> {
+    return this._showRequested;
+  }
+
+  private _onJobsChanged(): void {
+    const jobs = this.jobs.jobs ?? [];
+    for (const notice of noticesBeforeRemoval(
+      jobs,
+      Date.now(),
+      this._warned,
+      this._trans
+    )) {
+      this._notify(notice);
+    }
+  }
+
+  /** A notice as a JupyterLab notification, with "Show result" when there is one. */
+  private _notify(notice: IJobNotice | null): void {
+    if (!notice) {
+      return;
+    }
+    const result = notice.result;
+    Notification.emit(notice.message, notice.type, {
+      autoClose: notice.sticky ? false : 8000,
+      actions: result
+        ? [
+            {
+              label: this._trans.__('Show result'),
+              caption: `${result.repository}:${result.path}`,
+              callback: () => {
+                this._showRequested.emit();
+                this.model.reveal(result.repository, result.path);
+              }
+            }
+          ]
+        : []
+    });
   }
 
   private _browser: ReactWidget;
   private _details: ReactWidget;
   private _jobs: JobsSection;
   private _poll: Poll;
+  private _trans: TranslationBundle;
+  private _showRequested = new Signal<this, void>(this);
+  /** Jobs whose coming removal was told already (once per session). */
+  private _warned = new Set<string>();
 }
 
 namespace Private {
