@@ -71,6 +71,9 @@ class Services:
     datasets: DatasetCache = field(default_factory=DatasetCache)
     #: When this server started: direct saves held since before then were interrupted.
     started: datetime = field(default_factory=utcnow)
+    #: Sky surveys for cutouts (``RemotemApp.surveys``) and the real-time pixel budget.
+    surveys: list[dict[str, Any]] = field(default_factory=list)
+    cutout_realtime_pixels: int = 4_000_000
 
     @cached_property
     def catalog(self) -> Any:
@@ -85,6 +88,16 @@ class Services:
         from .datasets.store import DatasetStore
 
         return DatasetStore(self.jobs)
+
+    @cached_property
+    def cutouts(self) -> Any:
+        """Sky-survey cutouts: surveys, footprint index, opened tiles (:mod:`.cutouts`)."""
+        from .cutouts.footprints import FootprintIndex
+        from .cutouts.service import CutoutService
+        from .cutouts.surveys import SurveyCatalog
+
+        catalog = SurveyCatalog.from_dicts(self.surveys, self.registry, self.access)
+        return CutoutService(catalog, FootprintIndex(self.jobs), self.cutout_realtime_pixels)
 
     @cached_property
     def speeds(self) -> MeasuredSpeeds:
@@ -287,6 +300,31 @@ class RemotemApp(ExtensionApp):
 
         return check_config(proposal["value"])
 
+    surveys = List(
+        Dict(),
+        default_value=[],
+        help=(
+            "Sky surveys served as cutouts. Each is a dict with 'name', 'repository' (a configured "
+            "repository), 'path' (the folder of its tiles), 'bands' (e.g. ['g', 'r', 'i']), and either "
+            "'pattern' (tile file names, e.g. '{tile}_{band}.fits.fz') or 'tiles' ({tile: {band: path}}); "
+            "optionally 'pixscale' (arcsec/pixel), 'groups' (who may use it; default everyone who may read "
+            "the repository), 'hdu' and 'description'. When empty and no repositories are configured, the "
+            "generated demo surveys are served."
+        ),
+    ).tag(config=True)
+
+    @validate("surveys")
+    def _validate_surveys(self, proposal: dict[str, Any]) -> list[dict[str, Any]]:
+        from .cutouts.surveys import check_config
+
+        return check_config(proposal["value"])
+
+    cutout_realtime_pixels = Int(
+        4_000_000,
+        help="Output pixels (all bands together) one real-time cutout may have; a larger one answers 413 "
+        "with the quote and the batch call to make instead.",
+    ).tag(config=True)
+
     job_priorities = Dict(
         default_value={},
         help="Extra job priority by user and group, e.g. {'users': {'alice': 5}, 'groups': {'internal': 10}}.",
@@ -441,6 +479,14 @@ class RemotemApp(ExtensionApp):
             }
         ]
 
+    def _survey_configs(self) -> list[dict[str, Any]]:
+        """The configured surveys; the demo repository's generated ones when nothing is configured."""
+        if self.surveys or self.repositories:
+            return list(self.surveys)
+        from .cutouts.demo import surveys
+
+        return surveys("demo", "sky") if os.path.isdir(os.path.join(self.demo_data_dir, "sky")) else []
+
     def _home_repository(self) -> list[dict[str, Any]]:
         configured = self.repositories
         if not self.home_repository or any(r.get("home") or r.get("name") == self.home_repository
@@ -497,6 +543,8 @@ class RemotemApp(ExtensionApp):
             upload_staging_dir=str(self._state_dir() / "uploads"),
             limits=self.request_limits(),
             datasets=DatasetCache(self.dataset_cache_entries, self.dataset_cache_bytes),
+            surveys=self._survey_configs(),
+            cutout_realtime_pixels=self.cutout_realtime_pixels,
         )
         self.settings["remotem"] = services
         metrics.COLLECTOR.watch(services)  # /metrics reads the job store of this server

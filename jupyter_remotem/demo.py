@@ -598,6 +598,9 @@ def generate(directory: str | os.PathLike[str], size: str = "small") -> list[Pat
         }
         manifest_path.write_text(json.dumps(manifest, indent=1))
         written.append(target)
+    from .cutouts.demo import generate as sky_tiles
+
+    written += sky_tiles(root / "sky")  # survey tiles with real WCS for sky cutouts
     for name, text in {"README.txt": README, **NOTES}.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -220,6 +220,23 @@ class Client:
         """Datasets you own or that are shared with you: register, share, close, verify, lineage."""
         return Datasets(self)
 
+    # -- sky-survey cutouts (see :mod:`.cutouts`) --------------------------------------------
+    def surveys(self) -> list[dict[str, Any]]:
+        """The sky surveys you may cut: name, bands, footprint, pixel scale."""
+        from . import cutouts
+
+        return cutouts.surveys(self)
+
+    def cutout(self, survey: str, ra: float, dec: float, size: Any = None, **options: Any) -> Any:
+        """A real-time cutout of ``survey`` at (``ra``, ``dec``) degrees: an astropy ``HDUList``
+        (one image extension per band, with the cutout's WCS), or with ``format="png"`` a picture
+        that shows inline.  ``size``: ``"64pix"``, ``"30arcsec"``, a Quantity, or arcsec; options
+        as ``GET remotem/api/cutouts/parameters`` lists them (``bands``, ``mode``, ``fill_value``,
+        ``width``, ``height``, ``stretch``, ...)."""
+        from . import cutouts
+
+        return cutouts.cutout(self, survey, ra, dec, size, **options)
+
     # -- files where they live (see :mod:`.files`) ------------------------------------------
     def upload(self, local: str | os.PathLike[str], repository: str | None = None, path: str | None = None,
                overwrite: bool = False, checksum: str = "crc32", whole_file_checksum: bool = False,

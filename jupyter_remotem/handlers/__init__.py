@@ -6,6 +6,7 @@ from typing import Any
 
 from .advice import AdviceHandler
 from .base import NotFoundHandler
+from .cutouts import CutoutParametersHandler, CutoutSyncHandler, SurveyIndexHandler, SurveysHandler
 from .datasets import (
     DatasetGrantsHandler,
     DatasetFilesHandler,
@@ -94,6 +95,10 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/datasets/{_DATASET}/manifest/?", DatasetManifestHandler),
         (rf"{API}/datasets/{_DATASET}/files/?", DatasetFilesHandler),
         (rf"{API}/datasets/{_DATASET}/(?P<action>close|verify)/?", DatasetJobHandler),
+        (rf"{API}/cutouts/surveys/?", SurveysHandler),
+        (rf"{API}/cutouts/surveys/(?P<survey>[A-Za-z0-9][A-Za-z0-9_.-]{{0,99}})/index/?", SurveyIndexHandler),
+        (rf"{API}/cutouts/parameters/?", CutoutParametersHandler),
+        (rf"{API}/cutouts/sync/?", CutoutSyncHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/jobs/clear/?", JobsClearHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),

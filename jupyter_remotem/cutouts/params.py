@@ -1,0 +1,362 @@
+"""The parameters of a cutout request, declared once: the REST endpoint parses them, ``GET
+remotem/api/cutouts/parameters`` serves them, and the Python client builds its requests from them.
+
+SODA 1.0 names (``ID``, ``POS``, ``CIRCLE``, ``POLYGON``, ``BAND``, ``RESPONSEFORMAT``; case does
+not matter) and familiar aliases (``survey``, ``ra``, ``dec``, ``size``, ...) mean the same request;
+giving both spellings of one thing, an unknown parameter or a value out of range is a 400 with the
+reason, never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import BadParameter
+
+UNITS = {"arcsec": 1 / 3600.0, "arcmin": 1 / 60.0, "deg": 1.0, "pix": None}
+FORMATS = {"fits": "fits", "application/fits": "fits", "image/fits": "fits", "application/x-fits": "fits",
+           "png": "png", "image/png": "png"}
+STRETCHES = ("linear", "sqrt", "log", "asinh")
+ALGORITHMS = ("native",)
+MODES = ("trim", "partial", "strict")
+#: Largest angular size one side may be asked for (degrees): beyond this a tangent plane is no cutout.
+MAX_SIDE_DEG = 30.0
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One request parameter as clients see it."""
+
+    name: str
+    type: str
+    description: str
+    aliases: tuple[str, ...] = ()
+    soda: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    example: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("survey", "string", "Survey name (GET remotem/api/cutouts/surveys lists yours).", ("id",), True,
+              example="demo_mosaic"),
+    Parameter("pos", "shape", "SODA position: 'CIRCLE ra dec radius', 'RANGE ra1 ra2 dec1 dec2' or "
+              "'POLYGON ra1 dec1 ra2 dec2 ...', degrees (ICRS).", soda=True, example="CIRCLE 150.0 2.0 0.005"),
+    Parameter("circle", "string", "SODA CIRCLE: 'ra dec radius' in degrees; the cutout is the square around it.",
+              soda=True, example="150.0 2.0 0.005"),
+    Parameter("polygon", "string", "SODA POLYGON: 'ra1 dec1 ra2 dec2 ...' in degrees; the cutout is its pixel box.",
+              soda=True, example="149.99 1.99 150.01 1.99 150.0 2.01"),
+    Parameter("ra", "number", "Right ascension of the centre, degrees (ICRS).", example="150.0"),
+    Parameter("dec", "number", "Declination of the centre, degrees (ICRS), -90 to 90.", example="2.0"),
+    Parameter("size", "size", "Side of a square cutout with a unit: arcsec, arcmin, deg or pix (a bare number is "
+              "arcsec).", example="64pix"),
+    Parameter("width", "size", "Width (along RA, the image's x axis), with a unit like size.", example="30arcsec"),
+    Parameter("height", "size", "Height (along Dec, the image's y axis), with a unit like size.", example="1arcmin"),
+    Parameter("bands", "bands", "Bands, e.g. 'gri' or 'g,r,i' (default: the survey's first); three for colour PNG.",
+              ("band",), True, example="gri"),
+    Parameter("mode", "choice", "As astropy Cutout2D: 'trim' keeps what the survey covers, 'partial' fills the "
+              "rest with fill_value, 'strict' refuses a cutout not fully covered.", default="trim", choices=MODES),
+    Parameter("fill_value", "number", "Value of pixels no tile covers (mode=partial).", default="nan"),
+    Parameter("format", "choice", "Answer: FITS (one image extension per band) or PNG.",
+              ("responseformat",), True, default="fits", choices=("fits", "png")),
+    Parameter("algorithm", "choice", "'native' cuts the tiles' own pixels.", default="native", choices=ALGORITHMS),
+    Parameter("stretch", "choice", "PNG stretch of a single band.", default="asinh", choices=STRETCHES),
+    Parameter("min_cut", "limit", "PNG lower limit: a value, or a percentile like '0.5%'.", default="0.5%"),
+    Parameter("max_cut", "limit", "PNG upper limit: a value, or a percentile like '99.5%'.", default="99.5%"),
+    Parameter("rgb", "choice", "Colour PNG from three bands (first is blue, last is red).", default="lupton",
+              choices=("lupton",)),
+    Parameter("q", "number", "Lupton softening Q of colour PNGs.", default="8"),
+    Parameter("minimum", "number", "Lupton black level of colour PNGs (default: the lower percentile).", ),
+)
+BY_NAME = {p.name: p for p in PARAMETERS}
+ALIASES = {alias: p.name for p in PARAMETERS for alias in (p.name, *p.aliases)}
+#: Arguments the server itself uses and a request may carry beside the parameters.
+IGNORED = {"token", "_xsrf", "request", "runid"}
+
+
+@dataclass
+class CutoutRequest:
+    """A validated request."""
+
+    survey: str
+    ra: float
+    dec: float
+    #: ``(height, width)``, each ``(value, unit)``; None for a polygon.
+    size: tuple[tuple[float, str], tuple[float, str]] | None = None
+    polygon: tuple[tuple[float, float], ...] | None = None
+    bands: tuple[str, ...] | None = None
+    mode: str = "trim"
+    fill_value: float = math.nan
+    format: str = "fits"
+    algorithm: str = "native"
+    stretch: str = "asinh"
+    min_cut: tuple[float, bool] = (0.5, True)  # (value, is percent)
+    max_cut: tuple[float, bool] = (99.5, True)
+    q: float = 8.0
+    minimum: float | None = None
+    given: dict[str, str] = field(default_factory=dict)
+
+    def radius_deg(self, pixscale_deg: float) -> float:
+        """Radius of a circle holding the whole cutout (for the footprint index)."""
+        if self.polygon is not None:
+            from . import sphere
+
+            centre = sphere.unit(self.ra, self.dec)
+            return float(max(sphere.angle(centre, sphere.unit(ra, dec)) for ra, dec in self.polygon))
+        assert self.size is not None
+        sides = [value * (pixscale_deg if unit == "pix" else UNITS[unit]) for value, unit in self.size]
+        return 0.5 * math.hypot(*sides) + 2 * pixscale_deg
+
+
+def _number(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadParameter(f"'{name}' must be a number, not '{text}'.", hint=_hint(name)) from None
+    if not math.isfinite(value):
+        raise BadParameter(f"'{name}' must be finite, not '{text}'.", hint=_hint(name))
+    return value
+
+
+def _hint(name: str) -> str:
+    parameter = BY_NAME.get(name)
+    if parameter is None:
+        return "GET remotem/api/cutouts/parameters lists the parameters."
+    return f"{parameter.description} For example {name}={parameter.example or parameter.default}."
+
+
+def _coordinates(ra: float, dec: float, where: str) -> tuple[float, float]:
+    if not -90.0 <= dec <= 90.0:
+        raise BadParameter(f"Declination {dec} in {where} is outside -90..90 degrees.",
+                           hint="Coordinates are ICRS degrees: ra 0..360, dec -90..90.")
+    if not -360.0 <= ra <= 720.0:
+        raise BadParameter(f"Right ascension {ra} in {where} is not an angle in degrees.",
+                           hint="Coordinates are ICRS degrees: ra 0..360, dec -90..90.")
+    return ra % 360.0, dec
+
+
+_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(arcsec|arcmin|deg|pix|px)?\s*$")
+
+
+def parse_size(name: str, text: str) -> tuple[float, str]:
+    """``'64pix'``, ``'30arcsec'``, ``'1.5 arcmin'``, ``'0.01deg'``, or a bare number of arcsec."""
+    match = _SIZE.match(text.lower())
+    if not match:
+        raise BadParameter(f"'{name}={text}' is not a size with a unit (arcsec, arcmin, deg or pix).",
+                           hint="For example size=64pix, size=30arcsec, width=2arcmin&height=1arcmin.")
+    value, unit = float(match.group(1)), match.group(2) or "arcsec"
+    unit = "pix" if unit == "px" else unit
+    if value <= 0:
+        raise BadParameter(f"'{name}' must be larger than zero, not '{text}'.", hint="For example size=64pix.")
+    if unit == "pix" and not float(value).is_integer():
+        raise BadParameter(f"'{name}={text}': a size in pixels is a whole number.", hint="For example size=64pix.")
+    if unit != "pix" and value * UNITS[unit] > MAX_SIDE_DEG:
+        raise BadParameter(f"'{name}={text}' is more than {MAX_SIDE_DEG:g} degrees: too large for one cutout.",
+                           hint="Ask for a smaller area, or several cutouts.")
+    return value, unit
+
+
+def _shape(name: str, text: str) -> tuple[str, list[float]]:
+    words = text.replace(",", " ").split()
+    if not words:
+        raise BadParameter(f"'{name}' is empty.", hint=_hint("pos"))
+    kind = words[0].upper()
+    if name == "pos":
+        if kind not in ("CIRCLE", "RANGE", "POLYGON"):
+            raise BadParameter(f"POS must start with CIRCLE, RANGE or POLYGON, not '{words[0]}'.", hint=_hint("pos"))
+        words = words[1:]
+    else:
+        kind = name.upper()
+    numbers = [_number(name, w) for w in words]
+    expected = {"CIRCLE": lambda n: n == 3, "RANGE": lambda n: n == 4,
+                "POLYGON": lambda n: n >= 6 and n % 2 == 0}[kind]
+    if not expected(len(numbers)):
+        raise BadParameter(f"{kind} takes " + {"CIRCLE": "3 numbers (ra dec radius)",
+                                               "RANGE": "4 numbers (ra1 ra2 dec1 dec2)",
+                                               "POLYGON": "at least 3 vertices (ra dec pairs)"}[kind]
+                           + f", not {len(numbers)}.", hint=_hint("pos" if name == "pos" else name))
+    return kind, numbers
+
+
+def _limit(name: str, text: str) -> tuple[float, bool]:
+    percent = text.strip().endswith("%")
+    value = _number(name, text.strip().rstrip("%"))
+    if percent and not 0 <= value <= 100:
+        raise BadParameter(f"'{name}={text}': a percentile is between 0% and 100%.", hint=_hint(name))
+    return value, percent
+
+
+def _choice(name: str, text: str, choices: tuple[str, ...]) -> str:
+    value = text.strip().lower()
+    if value not in choices:
+        raise BadParameter(f"'{name}' must be one of {', '.join(choices)}, not '{text}'.", hint=_hint(name))
+    return value
+
+
+def split_bands(text: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """``'g,r,i'``, ``'g r i'``, ``'gri'`` (single-letter bands) or one band's name."""
+    text = text.strip()
+    try:
+        [float(word) for word in text.split()]
+    except ValueError:
+        pass
+    else:
+        raise BadParameter(f"BAND={text} is a wavelength interval; this survey names its bands: {', '.join(known)}.",
+                           hint="Give the band by name, e.g. BAND=" + known[0] + ".")
+    if "," in text or " " in text:
+        names = [n for n in re.split(r"[,\s]+", text) if n]
+    elif text in known:
+        names = [text]
+    else:
+        names = list(text)
+    unknown = [n for n in names if n not in known]
+    example = "".join(known) if all(len(b) == 1 for b in known) else ",".join(known)
+    if unknown or not names:
+        raise BadParameter(f"Band{'s' if len(unknown) > 1 else ''} {', '.join(unknown) or repr(text)} "
+                           f"not in this survey, which has {', '.join(known)}.",
+                           hint=f"For example bands={example}.")
+    if len(set(names)) != len(names):
+        raise BadParameter(f"A band is named twice in '{text}'.", hint="Name each band once.")
+    return tuple(names)
+
+
+def collect(arguments: dict[str, list[str]]) -> dict[str, str]:
+    """One value per canonical parameter name; unknown names and doubled meanings are refused."""
+    given: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    for raw_name, values in arguments.items():
+        name = raw_name.lower()
+        if name in IGNORED:
+            continue
+        canonical = ALIASES.get(name)
+        if canonical is None:
+            raise BadParameter(f"Unknown parameter '{raw_name}'.",
+                               hint="GET remotem/api/cutouts/parameters lists the parameters and their aliases.")
+        if len(values) != 1 or canonical in given:
+            other = spelled.get(canonical, raw_name)
+            raise BadParameter(f"'{canonical}' is given more than once ({other} and {raw_name})"
+                               if canonical in given else f"'{raw_name}' is given {len(values)} times.",
+                               hint="One cutout per request: submit several positions as a batch job.")
+        given[canonical] = values[0]
+        spelled[canonical] = raw_name
+    return given
+
+
+def parse(arguments: dict[str, list[str]]) -> CutoutRequest:
+    """A request from query or form arguments (each name with its list of values)."""
+    given = collect(arguments)
+    if "survey" not in given or not given["survey"].strip():
+        raise BadParameter("Name the survey: 'survey' (SODA: 'ID').", hint=_hint("survey"))
+    survey = given["survey"].strip()
+    if survey.startswith("ivo://") and "?" in survey:
+        survey = survey.rsplit("?", 1)[1]
+    shapes = [name for name in ("pos", "circle", "polygon") if name in given]
+    centre_given = [name for name in ("ra", "dec") if name in given]
+    sizes = [name for name in ("size", "width", "height") if name in given]
+    if len(shapes) > 1 or (shapes and (centre_given or sizes)):
+        raise BadParameter(f"Give the area one way: {' and '.join(shapes + centre_given + sizes)} were all given.",
+                           hint="Either POS (or CIRCLE/POLYGON), or ra, dec and size.")
+    request = CutoutRequest(survey=survey, ra=0.0, dec=0.0, given=dict(given))
+    if shapes:
+        kind, numbers = _shape(shapes[0], given[shapes[0]])
+        if kind == "CIRCLE":
+            ra, dec = _coordinates(numbers[0], numbers[1], shapes[0].upper())
+            radius = numbers[2]
+            if not 0 < radius <= MAX_SIDE_DEG / 2:
+                raise BadParameter(f"The CIRCLE radius {radius} must be between 0 and {MAX_SIDE_DEG / 2:g} degrees.",
+                                   hint=_hint("circle"))
+            request.ra, request.dec = ra, dec
+            request.size = ((2 * radius, "deg"), (2 * radius, "deg"))
+        else:
+            if kind == "RANGE":
+                ra1, ra2, dec1, dec2 = numbers
+                _coordinates(ra1, dec1, "RANGE")
+                _coordinates(ra2, dec2, "RANGE")
+                if dec1 >= dec2:
+                    raise BadParameter("RANGE needs dec1 < dec2.", hint=_hint("pos"))
+                width = (ra2 - ra1) % 360.0 or 360.0
+                if width > MAX_SIDE_DEG or dec2 - dec1 > MAX_SIDE_DEG:
+                    raise BadParameter(f"The RANGE spans more than {MAX_SIDE_DEG:g} degrees.", hint=_hint("pos"))
+                steps = 8
+                edge = [(ra1 + width * k / steps, dec1) for k in range(steps + 1)]
+                edge += [(ra1 + width * k / steps, dec2) for k in range(steps, -1, -1)]
+                vertices = [(ra % 360.0, dec) for ra, dec in edge]
+            else:
+                vertices = [_coordinates(numbers[i], numbers[i + 1], "POLYGON") for i in range(0, len(numbers), 2)]
+            from . import sphere
+            import numpy as np
+
+            vectors = sphere.unit(*np.array(vertices).T)
+            mean = vectors.sum(axis=0)
+            if np.linalg.norm(mean) < 1e-9:
+                raise BadParameter("The polygon has no centre (its vertices cancel out).", hint=_hint("polygon"))
+            ra, dec = sphere.radec(mean)
+            request.ra, request.dec = float(ra), float(dec)
+            if float(np.max(sphere.angle(mean / np.linalg.norm(mean), vectors))) > MAX_SIDE_DEG:
+                raise BadParameter(f"The polygon spans more than {MAX_SIDE_DEG:g} degrees.", hint=_hint("polygon"))
+            request.polygon = tuple((float(a), float(b)) for a, b in vertices)
+    else:
+        missing = [name for name in ("ra", "dec") if name not in given]
+        if missing:
+            raise BadParameter(f"Give the position: {' and '.join(missing)} missing.",
+                               hint="For example ra=150.0&dec=2.0&size=64pix, or POS=CIRCLE 150.0 2.0 0.005.")
+        request.ra, request.dec = _coordinates(_number("ra", given["ra"]), _number("dec", given["dec"]), "ra/dec")
+        if "size" in given and ("width" in given or "height" in given):
+            raise BadParameter("Give either size or width and height, not both.", hint=_hint("size"))
+        if "size" in given:
+            side = parse_size("size", given["size"])
+            request.size = (side, side)
+        elif "width" in given and "height" in given:
+            request.size = (parse_size("height", given["height"]), parse_size("width", given["width"]))
+        else:
+            raise BadParameter("Give the size: size, or width and height (each with a unit).", hint=_hint("size"))
+    if "mode" in given:
+        request.mode = _choice("mode", given["mode"], MODES)
+    if "fill_value" in given:
+        text = given["fill_value"].strip().lower()
+        request.fill_value = math.nan if text == "nan" else _number("fill_value", text)
+    if "format" in given:
+        value = given["format"].strip().lower()
+        if value not in FORMATS:
+            raise BadParameter(f"'format' must be fits or png (SODA RESPONSEFORMAT application/fits or image/png), "
+                               f"not '{given['format']}'.", hint=_hint("format"))
+        request.format = FORMATS[value]
+    if "algorithm" in given:
+        value = given["algorithm"].strip().lower()
+        if value == "resample":
+            raise BadParameter("algorithm=resample is not available on this server yet; native cuts the tiles' "
+                               "own pixels.", hint="Use algorithm=native (the default).")
+        request.algorithm = _choice("algorithm", value, ALGORITHMS)
+    if "stretch" in given:
+        request.stretch = _choice("stretch", given["stretch"], STRETCHES)
+    if "min_cut" in given:
+        request.min_cut = _limit("min_cut", given["min_cut"])
+    if "max_cut" in given:
+        request.max_cut = _limit("max_cut", given["max_cut"])
+    if request.min_cut[1] == request.max_cut[1] and request.min_cut[0] >= request.max_cut[0]:
+        raise BadParameter("min_cut must be below max_cut.", hint="For example min_cut=0.5%&max_cut=99.5%.")
+    if "rgb" in given:
+        _choice("rgb", given["rgb"], ("lupton",))
+    if "q" in given:
+        request.q = _number("q", given["q"])
+        if request.q <= 0:
+            raise BadParameter("Q must be larger than zero.", hint=_hint("q"))
+    if "minimum" in given:
+        request.minimum = _number("minimum", given["minimum"])
+    if request.format == "fits" and any(name in given for name in ("stretch", "min_cut", "max_cut", "rgb", "q",
+                                                                  "minimum")):
+        raise BadParameter("stretch, min_cut, max_cut, rgb, Q and minimum shape PNG pictures; this request asks "
+                           "for FITS.", hint="Add format=png, or leave them out.")
+    return request
+
+
+def schema() -> dict[str, Any]:
+    """What ``GET remotem/api/cutouts/parameters`` serves."""
+    return {"parameters": [p.to_json() for p in PARAMETERS], "units": list(UNITS),
+            "formats": sorted(set(FORMATS.values())), "max_side_deg": MAX_SIDE_DEG}

@@ -1,0 +1,85 @@
+"""Shared pieces of the cutouts tests: generated survey tiles (real TAN WCS, compressed, gzip,
+polar, across RA = 0), a server serving them, and reading the answers."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from _api import api_path, server_config
+from astropy.io import fits
+
+from jupyter_remotem.cutouts import demo
+
+#: Tiles of the generated surveys (pixels per side); small, so a session makes them in a second.
+TILE = 256
+
+
+@pytest.fixture(scope="session")
+def sky_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("sky")
+    demo.generate(directory, tile=TILE)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def mosaic_parent() -> dict[str, Any]:
+    """The image the mosaic's tiles were cut from, per band (header, pixels), and tile origins."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        return demo.mosaic(Path(scratch), 150.0, 2.0, (2, 2), TILE, TILE // 8, ["g", "r", "i"], ".fits", 0.5, seed=1)
+
+
+def sky_surveys() -> list[dict[str, Any]]:
+    surveys = demo.surveys("sky", "")
+    secret = dict(surveys[0], name="secret_mosaic", groups=["astro"], description="astro group only")
+    return surveys + [secret]
+
+
+@pytest.fixture
+def jp_server_config(repositories, sky_dir):
+    return server_config(repositories + [{"name": "sky", "url": str(sky_dir)}], surveys=sky_surveys(),
+                         cutout_realtime_pixels=300_000)
+
+
+async def sync(jp_fetch: Any, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None,
+               **params: Any):
+    """``cutouts/sync`` with ``params`` in the query (or a body for POST); the raw response."""
+    return await jp_fetch(*api_path("cutouts", "sync"), method=method, params={k: str(v) for k, v in params.items()},
+                          body=body, headers=headers or {}, raise_error=False)
+
+
+def hdus_of(response: Any) -> fits.HDUList:
+    assert response.code == 200, response.body[:500]
+    assert response.headers["Content-Type"] == "application/fits"
+    assert response.headers["Content-Disposition"].startswith("inline")
+    return fits.open(io.BytesIO(response.body))
+
+
+def error_of(response: Any, status: int) -> dict[str, Any]:
+    assert response.code == status, (response.code, response.body[:500])
+    error = json.loads(response.body)["error"]
+    assert error["message"] and error["hint"] and "Traceback" not in response.body.decode()
+    return error
+
+
+def tile_file(sky_dir: Path, survey: str, tile: str, band: str) -> Path:
+    folder = {"demo_mosaic": "mosaic", "demo_pole": "pole", "demo_ra0": "ra0"}[survey]
+    return next((sky_dir / folder).glob(f"{tile}_{band}.*"))
+
+
+def image_hdu(path: Path, hdus: fits.HDUList) -> fits.ImageHDU:
+    return hdus[1] if path.name.endswith(".fz") else hdus[0]
+
+
+def wcs_equal(a: Any, b: Any) -> None:
+    """Two celestial WCS the same: reference pixel, values, matrix, projection and shape."""
+    np.testing.assert_allclose(a.wcs.crpix, b.wcs.crpix, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(a.wcs.crval, b.wcs.crval, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a.pixel_scale_matrix, b.pixel_scale_matrix, rtol=1e-12, atol=0)
+    assert list(a.wcs.ctype) == list(b.wcs.ctype)
