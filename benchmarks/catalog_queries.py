@@ -6,6 +6,10 @@ access predicate of a caller reading 3 of 4 repositories), against the same quer
 a plain scan of the same rows held in Python lists.
 
     python benchmarks/catalog_queries.py [--entries 1000000] [--postgres postgresql://...]
+        [--sqlite kept.db (filled once, timed again on later runs)] [--skip-sqlite]
+
+Each query kind's answer is first checked against the plain scan (its total: exact, or within
+10 % where the store answers an estimate).
 
 Targets: an indexed equality or range query with one OR ≤ 50 ms at p95, a full-text query ≤ 200 ms,
 facets ≤ 300 ms.
@@ -26,8 +30,9 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).parent))
 
 from jupyter_remotem.catalog.models import CatalogEntry, CatalogValue  # noqa: E402
-from jupyter_remotem.catalog.sql import TEXT_INDEX, Caller  # noqa: E402
+from jupyter_remotem.catalog.sql import Caller  # noqa: E402
 from jupyter_remotem.catalog.store import CatalogStore  # noqa: E402
+from jupyter_remotem.catalog.words import body_of, insert_statement  # noqa: E402
 from jupyter_remotem.jobs.models import utcnow  # noqa: E402
 from jupyter_remotem.jobs.store import JobStore  # noqa: E402
 
@@ -38,8 +43,9 @@ FORMATS = ["hdf5", "mib", "npy", "zarr", "tiff"]
 CALLER = Caller(tuple(REPOS[:3]), "alice", ())
 
 
-def fill(store: CatalogStore, count: int, seed: int = 0) -> list[dict]:
-    """The catalog, and the same rows in Python for the plain scan."""
+def fill(store: CatalogStore, count: int, seed: int = 0, write: bool = True) -> list[dict]:
+    """The catalog, and the same rows in Python for the plain scan (``write`` False: the rows
+    alone, for a catalog written by an earlier run)."""
     rng = random.Random(seed)
     rows = []
     batch_entries, batch_values = [], []
@@ -62,29 +68,31 @@ def fill(store: CatalogStore, count: int, seed: int = 0) -> list[dict]:
             for namespace, key, text, number, unit in values:
                 batch_values.append({"entry_id": i + 1, "namespace": namespace, "key": key, "text": text,
                                      "low": number, "high": number, "unit": unit, "base_low": None,
-                                     "base_high": None, "dimension": None})
+                                     "base_high": None, "dimension": None, "ranged": False})
             rows.append({"repository": entry["repository"], "format": entry["format"], "energy": energy,
                          "tilt": tilt, "title": title, "sample": sample, "frame_sum": frame_sum})
             if len(batch_entries) >= 20000:
-                _write(store, connection, batch_entries, batch_values)
+                if write:
+                    _write(store, connection, batch_entries, batch_values)
                 batch_entries, batch_values = [], []
-        if batch_entries:
+        if batch_entries and write:
             _write(store, connection, batch_entries, batch_values)
+    if write:
+        store.recount()  # the facet counts the store keeps as it writes entries one file at a time
     return rows
 
 
 def _write(store: CatalogStore, connection, entries: list[dict], values: list[dict]) -> None:
-    """What ``CatalogStore.replace_file`` writes, in bulk: entries, values, the words' index."""
+    """What ``CatalogStore.replace_file`` writes, in bulk: entries, values, the word index."""
     connection.execute(insert(CatalogEntry), entries)
     connection.execute(insert(CatalogValue), values)
-    if store.text_index:
-        texts: dict[int, list[str]] = {}
-        for value in values:
-            if value["text"]:
-                texts.setdefault(value["entry_id"], []).append(value["text"])
-        connection.execute(text(f"INSERT INTO {TEXT_INDEX} (rowid, body) VALUES (:id, :body)"),
-                           [{"id": e["id"], "body": "\n".join([e["name"], e["path"], "", *texts.get(e["id"], [])])}
-                            for e in entries])
+    texts: dict[int, list[str]] = {}
+    for value in values:
+        if value["text"]:
+            texts.setdefault(value["entry_id"], []).append(value["text"])
+    connection.execute(text(insert_statement(store.words)),
+                       [{"id": e["id"], "body": body_of([e["name"], e["path"], "", *texts.get(e["id"], [])])}
+                        for e in entries])
 
 
 def queries(rng: random.Random) -> dict[str, tuple[dict, object]]:
@@ -117,11 +125,35 @@ def timed(function, repeat: int = 20) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
+def scan(rows: list[dict], tree: dict | None, test) -> int:
+    """The hits of one query by a plain scan of the Python rows."""
+    readable = set(CALLER.readable)
+    if test is None and tree is not None:
+        words = tree["value"].split()
+        return sum(1 for r in rows if r["repository"] in readable
+                   and all(any(t.startswith(w) for t in r["title"].split()) for w in words))
+    if test is None:
+        counts: dict[str, int] = {}
+        for r in rows:
+            if r["repository"] in readable:
+                counts[r["format"]] = counts.get(r["format"], 0) + 1
+        return sum(counts.values())
+    return sum(1 for r in rows if r["repository"] in readable and test(r))
+
+
 def run(store: CatalogStore, rows: list[dict], label: str) -> None:
     print(f"{label}: p50 / p95 in ms over 20 values; plain scan of Python rows alongside")
     rng = random.Random(1)
-    readable = set(CALLER.readable)
     for name in queries(rng):
+        # The same answer first: the total (exact, or an estimate within 10 %) against the scan's.
+        tree, test = queries(random.Random(2))[name]
+        page = store.search(tree, CALLER, limit=50, facets=["format", "repository"] if tree is None else [])
+        expected = scan(rows, tree, test)
+        close = page.total == expected if page.total_exact else abs(page.total - expected) <= 0.1 * expected
+        print(f"  {name:28s} total {page.total} ({'exact' if page.total_exact else 'estimated'}), "
+              f"scan {expected}: {'same' if close else 'DIFFERENT'}")
+        assert close, (name, page.total, expected)
+
         def ours() -> None:
             tree, _ = queries(rng)[name]
             if tree is None:
@@ -130,17 +162,7 @@ def run(store: CatalogStore, rows: list[dict], label: str) -> None:
                 store.search(tree, CALLER, limit=50)
 
         def plain() -> None:
-            tree, test = queries(rng)[name]
-            if test is None and tree is not None:
-                words = tree["value"].split()
-                [r for r in rows if r["repository"] in readable and all(w in r["title"] for w in words)]
-            elif test is None:
-                counts: dict[str, int] = {}
-                for r in rows:
-                    if r["repository"] in readable:
-                        counts[r["format"]] = counts.get(r["format"], 0) + 1
-            else:
-                [r for r in rows if r["repository"] in readable and test(r)]
+            scan(rows, *queries(rng)[name])
 
         p50, p95 = timed(ours)
         s50, s95 = timed(plain, 5)
@@ -152,18 +174,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--postgres", default=None, help="a SQLAlchemy URL of an empty PostgreSQL database")
+    parser.add_argument("--sqlite", default=None, help="an SQLite file to keep the catalog in (one this script "
+                        "filled before is timed again as it is)")
+    parser.add_argument("--skip-sqlite", action="store_true", help="time PostgreSQL alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        targets = [("SQLite", f"sqlite:///{folder}/catalog.db")] + ([("PostgreSQL", args.postgres)]
-                                                                     if args.postgres else [])
+        targets = ([] if args.skip_sqlite else [("SQLite", f"sqlite:///{args.sqlite or folder + '/catalog.db'}")]) + (
+            [("PostgreSQL", args.postgres)] if args.postgres else [])
         for label, url in targets:
             store = CatalogStore(JobStore(url))
+            with store.engine.connect() as connection:
+                present = connection.execute(text("SELECT count(*) FROM remotem_catalog_entries")).scalar()
             started = time.perf_counter()
-            rows = fill(store, args.entries)
-            print(f"{label}: {args.entries} entries, {6 * args.entries} values written in "
-                  f"{time.perf_counter() - started:.0f} s")
-            with store.engine.begin() as connection:  # statistics for the planner, as a running catalog has
-                connection.exec_driver_sql("ANALYZE")
+            if present == args.entries:
+                rows = fill(store, args.entries, write=False)
+                print(f"{label}: {present} entries there already")
+            else:
+                assert present == 0, f"{url} holds {present} entries, not {args.entries}: use an empty one"
+                rows = fill(store, args.entries)
+                print(f"{label}: {args.entries} entries, {6 * args.entries} values written in "
+                      f"{time.perf_counter() - started:.0f} s")
+                with store.engine.begin() as connection:  # statistics for the planner, as a running catalog has
+                    connection.exec_driver_sql("ANALYZE")
             run(store, rows, label)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import random
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -152,8 +153,10 @@ def reference(node: dict, record: EntryRecord, caller: Caller, tags: list[tuple]
         lo, hi = value
         return record.mtime is not None and (lo is None or record.mtime >= lo) and (hi is None or record.mtime <= hi)
     if op == "fulltext":
+        # Each word of the query begins a word of the entry (words: runs of letters and digits).
         texts = [record.name, record.path, record.dataset] + [r.text for r in record.rows if r.text is not None]
-        return all(any(lower(word) in lower(t) for t in texts) for word in value.split())
+        found = {w for t in texts for w in re.findall(r"[^\W_]+", t.lower())}
+        return all(any(w.startswith(word) for w in found) for word in re.findall(r"[^\W_]+", value.lower()))
     key = node["key"]
     if "." not in key:
         field = getattr(record, key)

@@ -41,7 +41,8 @@ class Row:
     def as_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {"namespace": self.namespace, "key": self.key[:512], "text": self.text,
                                   "low": self.low, "high": self.high, "unit": self.unit,
-                                  "base_low": None, "base_high": None, "dimension": None, "source": self.source}
+                                  "base_low": None, "base_high": None, "dimension": None, "source": self.source,
+                                  "ranged": self.low is not None and self.high is not None and self.low != self.high}
         if self.unit and self.low is not None and self.high is not None:
             converted = to_base(self.unit)
             if converted is not None:

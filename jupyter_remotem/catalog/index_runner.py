@@ -49,8 +49,19 @@ def run_index_job(context: JobContext) -> Outcome:
     return Outcome([summary], "index", repository.name, 0, time.perf_counter() - started, len(found), 0)
 
 
+def _checksum_of(result: dict[str, Any], size: int | None) -> str | None:
+    """The whole file's SHA-256 a result reports (an upload's, verified as it arrived), when it
+    is of the file as it is now (the same size)."""
+    checksum = result.get("sha256")
+    if isinstance(checksum, str) and len(checksum) == 64 and all(c in "0123456789abcdefABCDEF" for c in checksum) \
+            and (result.get("size") is None or result.get("size") == size):
+        return checksum.lower()
+    return None
+
+
 def index_written(store: Any, registry: RepositoryRegistry, results: list[dict[str, Any]]) -> None:
-    """Index the files a job just wrote (best effort: the job has succeeded either way)."""
+    """Index the files a job just wrote (best effort: the job has succeeded either way), with
+    the checksum the result reports (``"sha256"``, hex) or a closed dataset's manifest vouches for."""
     try:
         catalog = CatalogStore(store)
         for result in results:
@@ -59,6 +70,9 @@ def index_written(store: Any, registry: RepositoryRegistry, results: list[dict[s
                 continue
             repository: Repository = registry.get(name)
             entry = repository.info(path)
-            catalog.replace_file(name, entry.path, indexer.records_of(repository, entry))
+            records = indexer.records_of(repository, entry)
+            records[0].checksum = _checksum_of(result, entry.size) or catalog.manifest_checksums(
+                name, {entry.path: (entry.size, entry.mtime)}).get(entry.path)
+            catalog.replace_file(name, entry.path, records)
     except (RemotemError, OSError):
         log.warning("could not index the files of a finished job", exc_info=True)

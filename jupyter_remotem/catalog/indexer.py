@@ -23,6 +23,7 @@ from ..formats.dataset import Dataset
 from ..file_formats import BY_KEY, opens_as_dataset
 from ..formats.provenance import read_provenance
 from ..storage.repository import Entry, Repository
+from . import fits
 from .flatten import Row, field_rows, rows_of
 from .store import CatalogStore, EntryRecord
 
@@ -91,13 +92,25 @@ def index_entries(repository: Repository, store: CatalogStore, under: str, entri
                   report: Callable[[Progress], None] = lambda p: None) -> Progress:
     """:func:`index` over ``entries``, every file there is under ``under`` (the others leave)."""
     known = store.indexed_files(repository.name, under)
+    had = store.indexed_checksums(repository.name, under)
     progress = Progress()
     present = set()
     batch: list[tuple[str, list[EntryRecord]]] = []
+    unchanged: dict[str, tuple[int | None, float | None]] = {}
 
     def write() -> None:
+        vouched = store.manifest_checksums(repository.name, {path: (records[0].size, records[0].mtime)
+                                                             for path, records in batch})
+        for path, records in batch:
+            records[0].checksum = vouched.get(path)
         store.replace_files(repository.name, batch, new=[path for path, _ in batch if path not in known])
         batch.clear()
+        # A file unchanged since it was indexed may have had a dataset closed over it since.
+        vouched = store.manifest_checksums(repository.name, unchanged)
+        changed = {path: vouched.get(path) for path in unchanged if vouched.get(path) != had.get(path)}
+        if changed:
+            store.set_checksums(repository.name, changed)
+        unchanged.clear()
         report(progress)
 
     for entry in entries:
@@ -107,12 +120,14 @@ def index_entries(repository: Repository, store: CatalogStore, under: str, entri
         present.add(entry.path)
         if known.get(entry.path) == (entry.size, entry.mtime):
             progress.unchanged += 1
+            unchanged[entry.path] = (entry.size, entry.mtime)
         else:
             records = records_of(repository, entry)
             progress.unreadable += any(r.status != "ok" for r in records)
             batch.append((entry.path, records))
             progress.indexed += 1
-        if len(batch) >= BATCH_FILES or (not batch and progress.seen % BATCH_FILES == 0):
+        if len(batch) >= BATCH_FILES or len(unchanged) >= 10 * BATCH_FILES or (
+                not batch and progress.seen % BATCH_FILES == 0):
             write()  # a crash loses at most one batch: the next run indexes it again
     write()
     if stop():
@@ -132,6 +147,12 @@ def records_of(repository: Repository, entry: Entry) -> list[EntryRecord]:
     if not opens_as_dataset(entry.format, entry.type == "directory"):  # text, a sidecar, a picture of a result
         if name.endswith(".json") and (entry.size or 0) <= JSON_BYTES:
             base.rows = _json_rows(repository, entry.path)
+        elif fits.is_fits(name) and entry.type != "directory":
+            base.format = base.format or "fits"
+            try:
+                base.rows = fits.header_rows(repository, entry.path)
+            except Exception as error:  # noqa: BLE001 - astropy's own errors on a damaged file are many kinds
+                base.status, base.reason = "unreadable", f"Not a readable FITS file: {error}"[:1000]
         return [base]
     try:
         # A format of one array is described by opening it once; a container lists its arrays.

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        false)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..jobs.models import Base, UTCDateTime
@@ -31,6 +32,7 @@ class CatalogEntry(Base):
         Index("ix_remotem_catalog_path", "path"),
         # Facets count formats within the readable repositories from this index alone.
         Index("ix_remotem_catalog_repository_format", "repository", "format"),
+        Index("ix_remotem_catalog_checksum", "checksum"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -53,13 +55,16 @@ class CatalogEntry(Base):
     #: "ok", or "unreadable" with the ``reason`` (a damaged file is indexed as such, never skipped).
     status: Mapped[str] = mapped_column(String(16), default="ok")
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The file's SHA-256 (lowercase hex) when known: from a closed dataset's manifest or an
+    #: upload's whole-file checksum, for the size and mtime indexed (a changed file loses it).
+    checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
     indexed: Mapped[datetime] = mapped_column(UTCDateTime)
 
     def to_json(self) -> dict[str, Any]:
         return {"repository": self.repository, "path": self.path, "dataset": self.dataset or None,
                 "kind": self.kind, "name": self.name, "format": self.format, "size": self.size,
                 "mtime": self.mtime, "shape": self.shape, "dtype": self.dtype, "nav_ndim": self.nav_ndim,
-                "status": self.status, "reason": self.reason}
+                "status": self.status, "reason": self.reason, "checksum": self.checksum}
 
 
 class CatalogValue(Base):
@@ -68,9 +73,11 @@ class CatalogValue(Base):
 
     __tablename__ = "remotem_catalog_values"
     __table_args__ = (
-        Index("ix_remotem_catalog_values_number", "namespace", "key", "low", "high"),
+        # Scalars (``ranged`` false) are compared on ``low`` alone, one index range for any
+        # comparison; the few ranges (small arrays) are a separate, short part of the same index.
+        Index("ix_remotem_catalog_values_number", "namespace", "key", "ranged", "low", "high"),
         Index("ix_remotem_catalog_values_text", "namespace", "key", "text"),
-        Index("ix_remotem_catalog_values_base", "namespace", "key", "dimension", "base_low", "base_high"),
+        Index("ix_remotem_catalog_values_base", "namespace", "key", "dimension", "ranged", "base_low", "base_high"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -86,8 +93,23 @@ class CatalogValue(Base):
     base_low: Mapped[float | None] = mapped_column(Float, nullable=True)
     base_high: Mapped[float | None] = mapped_column(Float, nullable=True)
     dimension: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    #: Whether the numbers are a range (``low < high``: a small array) rather than one number.
+    ranged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Where the value came from: None for the file itself, "curated" for the curated layer.
     source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class CatalogCount(Base):
+    """How many entries of a repository have each value of a facet field (``field`` "repository":
+    all its entries), kept as entries are written and removed, so facets and the total over
+    everything a caller may read are a sum over their repositories rather than a count of rows."""
+
+    __tablename__ = "remotem_catalog_counts"
+
+    repository: Mapped[str] = mapped_column(String(200), primary_key=True)
+    field: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
 
 
 class Annotation(Base):
@@ -182,5 +204,5 @@ class CuratedRevision(Base):
                 "when": self.when.isoformat()}
 
 
-CATALOG_TABLES = [CatalogEntry.__table__, CatalogValue.__table__, Annotation.__table__, AnnotationChange.__table__,
-                  SavedSearch.__table__, CuratedRevision.__table__]
+CATALOG_TABLES = [CatalogEntry.__table__, CatalogValue.__table__, CatalogCount.__table__, Annotation.__table__,
+                  AnnotationChange.__table__, SavedSearch.__table__, CuratedRevision.__table__]

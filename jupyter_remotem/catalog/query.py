@@ -42,8 +42,8 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
     Operator("contains", "text", True, "text holding the value (case ignored)"),
     Operator("like", "text", True, "text matching a glob: * any run, ? one character (case ignored)"),
     Operator("exists", "none", True, "the key is present"),
-    Operator("fulltext", "text", False, "every word somewhere in the entry's file name, path, array path or text "
-             "metadata"),
+    Operator("fulltext", "text", False, "every word (runs of letters and digits) begins a word of the entry's file "
+             "name, path, array path or text metadata"),
     Operator("time_range", "pair", False, "modified between two times (ISO 8601 or seconds since 1970; null: open)"),
     Operator("format", "text", False, "stored in this format (its key: hdf5, mib, npy, ...)"),
     Operator("shape", "shape", False, "of this shape (null: any size on that axis)"),
@@ -54,7 +54,8 @@ COMBINATORS = ("and", "or", "not")
 
 #: An entry's own fields, text or numbers, usable as keys without a namespace.
 FIELDS = {"name": "text", "path": "text", "repository": "text", "format": "text", "kind": "text", "dtype": "text",
-          "status": "text", "size": "number", "mtime": "number", "ndim": "number", "nav_ndim": "number"}
+          "status": "text", "checksum": "text", "size": "number", "mtime": "number", "ndim": "number",
+          "nav_ndim": "number"}
 NAMESPACES = ("meta", "desc", "data")
 #: The deepest a tree may nest, and the most leaves it may hold (a query is a request, not a program).
 MAX_DEPTH, MAX_LEAVES = 32, 256

@@ -1,9 +1,11 @@
 """A checked query tree (:mod:`.query`) as one SQLAlchemy condition on the entries.
 
-Keyed leaves on a namespace become ``IN`` over the entries having a value with that key, so ``or``
-and ``not`` mean what they say per entry (``not desc.x > 5`` holds for an entry without ``x``;
-``ne`` needs the key present).  Numbers are ranges (a scalar is ``low == high``, a small array
-its extremes): a comparison holds when some value of the range satisfies it.  With a unit the
+Keyed leaves on a namespace, full-text words and owners are sets of entry ids read from an index
+(the values' or the words'); ``and`` and ``or`` of such sets are INTERSECT and UNION, and the
+entries meet the result once, as ``id IN (...)``.  ``or`` and ``not`` mean what they say per
+entry (``not desc.x > 5`` holds for an entry without ``x``; ``ne`` needs the key present).
+Numbers are ranges (a scalar is ``low == high``, a small array its extremes): a comparison holds
+when some value of the range satisfies it.  With a unit the
 comparison is made in SI base units, on values of the same dimension only.  Tags count only
 where the caller may see them: their own private ones, their groups', and those for every reader.
 """
@@ -14,12 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, exists, false, func, not_, or_, select, text, true
+from sqlalchemy import (ColumnElement, CompoundSelect, TextualSelect, and_, exists, false, func, intersect, not_,
+                        or_, select, true, union, union_all)
 
 from ..errors import BadParameter
 from .models import Annotation, CatalogEntry, CatalogValue
 from .query import FIELDS, split_key
 from .units import query_in_base
+from .words import matching_ids
 
 
 @dataclass(frozen=True)
@@ -49,16 +53,61 @@ def same_entry() -> ColumnElement[bool]:
                 Annotation.dataset == CatalogEntry.dataset)
 
 
-def condition(node: dict[str, Any], caller: Caller, text_index: bool = False) -> ColumnElement[bool]:
-    """The SQL of a checked tree; ``text_index``: the database has the trigram index of
-    :data:`TEXT_INDEX` (SQLite), which answers ``fulltext`` without reading every value."""
+class _Ids:
+    """A part of a tree answered as a SELECT of entry ids (from the values' or the words' index):
+    siblings of this kind combine with INTERSECT and UNION before meeting the entries, so an
+    ``or`` of indexed leaves is one probe of the entries' primary key per hit rather than a
+    scan of the entries testing each against every list."""
+
+    def __init__(self, select_: Any) -> None:
+        self.select = select_
+
+
+def condition(node: dict[str, Any], caller: Caller, words: str = "like", probe: bool = False) -> ColumnElement[bool]:
+    """The SQL of a checked tree; ``words``: the kind of word index the database has
+    (:data:`.words.KINDS`), which answers ``fulltext``.  ``probe``: the sets of ids are tested
+    per entry rather than used to find the entries (``id + 0`` hides the primary key from the
+    planner), so a page of a query with very many hits walks the sort order's index and stops
+    at the page's end instead of fetching and sorting every hit."""
+    return _as_condition(_part(node, caller, words, probe), probe)
+
+
+def id_set(node: dict[str, Any], caller: Caller, words: str = "like") -> Any | None:
+    """The tree as one SELECT of entry ids, when it is all sets (:class:`_Ids`: values, words,
+    owners) — readable repositories not yet applied — else None."""
+    part = _part(node, caller, words, False)
+    return _flat(part.select) if isinstance(part, _Ids) else None
+
+
+def _as_condition(part: ColumnElement[bool] | _Ids, probe: bool) -> ColumnElement[bool]:
+    if not isinstance(part, _Ids):
+        return part
+    return (CatalogEntry.id + 0 if probe else CatalogEntry.id).in_(_flat(part.select))
+
+
+def _flat(statement: Any) -> Any:
+    """A compound or textual SELECT as a plain one over it (SQLite takes no parenthesised
+    compounds, and a compound's members are plain SELECTs)."""
+    if isinstance(statement, (CompoundSelect, TextualSelect)):
+        inner = statement.subquery()
+        return select(inner.c[0])
+    return statement
+
+
+def _part(node: dict[str, Any], caller: Caller, words: str, probe: bool) -> ColumnElement[bool] | _Ids:
     op = node["op"]
-    if op == "and":
-        return and_(*(condition(a, caller, text_index) for a in node["args"]))
-    if op == "or":
-        return or_(*(condition(a, caller, text_index) for a in node["args"]))
+    if op in ("and", "or"):
+        parts = [_part(a, caller, words, probe) for a in node["args"]]
+        ids = [p.select for p in parts if isinstance(p, _Ids)]
+        others = [p for p in parts if not isinstance(p, _Ids)]
+        if len(ids) > 1:
+            ids = [(intersect if op == "and" else union)(*(_flat(i) for i in ids))]
+        if not others:
+            return _Ids(ids[0])
+        combine = and_ if op == "and" else or_
+        return combine(*(_as_condition(_Ids(i), probe) for i in ids), *others)
     if op == "not":
-        return not_(condition(node["args"][0], caller, text_index))
+        return not_(_as_condition(_part(node["args"][0], caller, words, probe), probe))
     value = node.get("value")
     # Every condition on an entry's own columns says "present and ..." so that NOT never meets NULL.
     if op == "format":
@@ -72,27 +121,27 @@ def condition(node: dict[str, Any], caller: Caller, text_index: bool = False) ->
         return exists().where(same_entry(), Annotation.kind == "tag", Annotation.value == value,
                               visible_annotations(caller)).correlate(CatalogEntry)
     if op == "owner":
-        return _has_value("meta", "provenance/owner", CatalogValue.text == value)
+        return _Ids(_values("meta", "provenance/owner", CatalogValue.text == value))
     if op == "time_range":
         low, high = (_epoch(v) for v in value)
         column = CatalogEntry.mtime
         return and_(*([column >= low] if low is not None else []), *([column <= high] if high is not None else []),
                     column.is_not(None))
     if op == "fulltext":
-        return and_(*(_word(word, text_index) for word in str(value).split()))
+        return _Ids(matching_ids(words, str(value)))
     namespace, path = split_key(node["key"])
     if namespace is None:
         if node.get("unit"):
             raise BadParameter(f"'{node['key']}' is an entry's own field; units go with desc.<name> keys.")
+        if path == "checksum" and isinstance(value, str):
+            value = value.lower()  # kept as lowercase hex; asked in either case
         return _on_field(op, getattr(CatalogEntry, path), FIELDS[path], value)
-    return _has_value(namespace, path, _on_value(op, value, node.get("unit")))
+    return _Ids(_on_value(namespace, path, op, value, node.get("unit")))
 
 
-def _has_value(namespace: str, key: str, where: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Entries with a value of ``key`` satisfying ``where``: an ``IN`` over the values' index (a
-    correlated ``EXISTS`` would probe the values once per entry of the whole catalog)."""
-    return CatalogEntry.id.in_(select(CatalogValue.entry_id).where(
-        CatalogValue.namespace == namespace, CatalogValue.key == key, where))
+def _values(namespace: str, key: str, *where: ColumnElement[bool]) -> Any:
+    """Ids of entries with a value of ``key`` satisfying ``where``, from the values' index."""
+    return select(CatalogValue.entry_id).where(CatalogValue.namespace == namespace, CatalogValue.key == key, *where)
 
 
 def _like_text(text: str) -> str:
@@ -142,15 +191,18 @@ def _numeric(value: Any, unit: str | None) -> tuple[float, str | None]:
     return query_in_base(float(value), unit)
 
 
-def _on_value(op: str, value: Any, unit: str | None) -> ColumnElement[bool]:
+def _on_value(namespace: str, key: str, op: str, value: Any, unit: str | None) -> Any:
+    """Ids of entries whose ``key`` satisfies the leaf.  Numbers are asked of scalars (one
+    number: ``low`` alone, one index range whatever the comparison) and of ranges (small arrays:
+    ``ranged``, few) apart, each part a range of its own index."""
     if op == "exists":
-        return true()
+        return _values(namespace, key)
     if op in ("contains", "like"):
-        return _text_op(op, CatalogValue.text, value)
+        return _values(namespace, key, _text_op(op, CatalogValue.text, value))
     if op == "in":
-        return or_(*(_on_value("eq", v, unit) for v in value))
+        return union_all(*(_flat(_on_value(namespace, key, "eq", v, unit)) for v in value))
     if op in ("eq", "ne") and isinstance(value, str):
-        return CatalogValue.text == value if op == "eq" else CatalogValue.text != value
+        return _values(namespace, key, CatalogValue.text == value if op == "eq" else CatalogValue.text != value)
     low_column, high_column = CatalogValue.low, CatalogValue.high
     dimension: str | None = None
     if unit is not None:
@@ -158,40 +210,21 @@ def _on_value(op: str, value: Any, unit: str | None) -> ColumnElement[bool]:
     if op == "between":
         ends = [None if v is None else _numeric(v, unit) for v in value]
         dimension = next((end[1] for end in ends if end is not None), None)
-        parts = [low_column.is_not(None)]
-        if ends[0] is not None:
-            parts.append(high_column >= ends[0][0])
-        if ends[1] is not None:
-            parts.append(low_column <= ends[1][0])
+        lo, hi = (None if end is None else end[0] for end in ends)
+        scalar = [*([low_column >= lo] if lo is not None else []), *([low_column <= hi] if hi is not None else [])]
+        ranged = [*([high_column >= lo] if lo is not None else []), *([low_column <= hi] if hi is not None else [])]
     else:
         number, dimension = _numeric(value, unit)
-        parts = [low_column.is_not(None), {
-            "eq": and_(low_column <= number, high_column >= number),
-            "ne": not_(and_(low_column == number, high_column == number)),
-            "lt": low_column < number, "le": low_column <= number,
-            "gt": high_column > number, "ge": high_column >= number}[op]]
-    if dimension is not None:
-        parts.append(CatalogValue.dimension == dimension)
-    return and_(*parts)
-
-
-#: SQLite's full-text table of every entry's words (its name, path, array path and text values, one
-#: per line), with the trigram tokenizer: ``LIKE '%word%'`` on it is answered from its index.
-TEXT_INDEX = "remotem_catalog_text"
-
-
-def _word(word: str, text_index: bool) -> ColumnElement[bool]:
-    if text_index and len(word) >= 3 and not set(word) & set("%_\\"):
-        # The trigram index answers LIKE as SQLite's LIKE does (ASCII letters in either case).
-        found = text(f"SELECT rowid FROM {TEXT_INDEX} WHERE body LIKE :pattern").bindparams(
-            bindparam("pattern", value=f"%{word}%", unique=True))  # each word its own parameter
-        return CatalogEntry.id.in_(found.columns(rowid=Integer))
-    pattern = f"%{_like_text(word.lower())}%"
-    return or_(func.lower(CatalogEntry.name).like(pattern, escape="\\"),
-               func.lower(CatalogEntry.path).like(pattern, escape="\\"),
-               func.lower(CatalogEntry.dataset).like(pattern, escape="\\"),
-               CatalogEntry.id.in_(select(CatalogValue.entry_id).where(
-                   func.lower(CatalogValue.text).like(pattern, escape="\\"))))
+        scalar = [{"eq": low_column == number, "ne": low_column != number, "lt": low_column < number,
+                   "le": low_column <= number, "gt": low_column > number, "ge": low_column >= number}[op]]
+        ranged = [{"eq": and_(low_column <= number, high_column >= number),
+                   "ne": not_(and_(low_column == number, high_column == number)),
+                   "lt": low_column < number, "le": low_column <= number,
+                   "gt": high_column > number, "ge": high_column >= number}[op]]
+    same = [CatalogValue.dimension == dimension] if dimension is not None else []
+    return union_all(
+        _values(namespace, key, *same, CatalogValue.ranged == false(), low_column.is_not(None), *scalar),
+        _values(namespace, key, *same, CatalogValue.ranged == true(), low_column.is_not(None), *ranged))
 
 
 def _epoch(value: Any) -> float | None:
@@ -209,7 +242,7 @@ def _epoch(value: Any) -> float | None:
     return moment.timestamp()
 
 
-def matching(tree: dict[str, Any] | None, caller: Caller) -> Any:
+def matching(tree: dict[str, Any] | None, caller: Caller, words: str = "like") -> Any:
     """``SELECT entries`` of the caller's repositories that match ``tree`` (all when None)."""
-    where = access(caller) if tree is None else and_(access(caller), condition(tree, caller))
+    where = access(caller) if tree is None else and_(access(caller), condition(tree, caller, words))
     return select(CatalogEntry).where(where)

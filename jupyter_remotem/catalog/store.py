@@ -1,9 +1,15 @@
 """The catalog in the job store's database: entries written by the indexer, searched with the
 caller's access predicate, and annotations with their history.
 
-Writes for one file replace all of its entries (and their values) in one transaction, so a
-search never sees half a file.  Values are deleted explicitly rather than by the foreign key's
-cascade, which SQLite enforces only when asked per connection.
+Writes for one file replace all of its entries (and their values, words and facet counts) in
+one transaction, so a search never sees half a file.  Values are deleted explicitly rather than
+by the foreign key's cascade, which SQLite enforces only when asked per connection.
+
+At scale: a search over everything the caller may read takes its total and its facets of the
+entries' own fields from counts kept per repository (:class:`.models.CatalogCount`); a query's
+total is exact up to :data:`EXACT_TOTAL` hits and past it an estimate from a sample of the
+catalog, which the answer says (``total_exact`` false), so a query matching half a million
+entries does not count them all to show fifty.
 """
 
 from __future__ import annotations
@@ -11,20 +17,23 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, tuple_
+from sqlalchemy import Integer, and_, column, delete, func, literal, or_, select, table, text, tuple_, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..errors import BadParameter, Conflict, NotFound
 from ..jobs.models import utcnow
 from ..jobs.store import JobStore
 from .flatten import Row, rows_of
-from .models import Annotation, AnnotationChange, CatalogEntry, CatalogValue, CuratedRevision, SavedSearch
+from .models import Annotation, AnnotationChange, CatalogCount, CatalogEntry, CatalogValue, CuratedRevision, SavedSearch
 from .query import FIELDS
-from .sql import TEXT_INDEX, Caller, access, condition, same_entry, visible_annotations
+from .sql import Caller, access, condition, id_set, same_entry, visible_annotations
+from .words import OLD_TEXT_INDEX, WORDS_TABLE, body_of, create_statements, delete_statement, insert_statement
 
 #: Fields a search may sort by (``-name`` descending), and those a facet may count.
 SORTABLE = ("name", "path", "repository", "format", "size", "mtime")
@@ -32,6 +41,17 @@ FACET_FIELDS = ("format", "repository", "kind", "dtype", "status")
 #: Hits per page unless asked, and at most; values per facet.
 PAGE, MAX_PAGE, FACET_VALUES = 50, 1000, 50
 VISIBILITIES = ("private", "group", "readers")
+#: Facet fields whose counts are kept per repository as entries are written (and ``repository``).
+COUNTED = ("format", "kind", "dtype", "status")
+#: A query's total is counted exactly up to this many hits; past it, estimated (and said so).
+EXACT_TOTAL = 10_000
+#: The temporary table of :meth:`CatalogStore._hold`, and the most ids it holds.
+HELD = table("remotem_catalog_held", column("entry_id", Integer))
+HOLD_IDS = 300_000
+#: An estimate reads a sample of the catalog in this many windows of ids spread over it, large
+#: enough to hold about :data:`SAMPLE_HITS` hits of a query past :data:`EXACT_TOTAL` (so within
+#: about 7 % at one standard deviation): 2 % of the ids at the defaults.
+SAMPLE_WINDOWS, SAMPLE_HITS = 64, 200
 
 
 @dataclass
@@ -53,6 +73,8 @@ class EntryRecord:
     status: str = "ok"
     reason: str | None = None
     rows: list[Row] = field(default_factory=list)
+    #: SHA-256, lowercase hex, when known (a closed dataset's manifest, an upload's checksum).
+    checksum: str | None = None
 
 
 @dataclass
@@ -61,6 +83,8 @@ class SearchPage:
     cursor: str | None
     total: int
     facets: dict[str, list[dict[str, Any]]]
+    #: Whether ``total`` was counted (else estimated, past :data:`EXACT_TOTAL`).
+    total_exact: bool = True
 
 
 class CatalogStore:
@@ -70,20 +94,32 @@ class CatalogStore:
         self._create_schema()
 
     def _create_schema(self) -> None:
+        """The tables are the migrations' (made with the job store); the word index is the
+        database's own kind (:mod:`.words`), made here, and filled from the entries when it is new
+        (a catalog from before it, or from before a change of its kind)."""
         with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
             if self.jobs.is_postgresql:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": zlib.crc32(b"remotem_catalog_schema")})
-            # The tables are the migrations' (made with the job store); the word index is SQLite's own.
-            self.text_index = False
-            if not self.jobs.is_postgresql:
+                existed = connection.execute(text("SELECT to_regclass(:name)"), {"name": WORDS_TABLE}).scalar()
+                kinds = ["tsvector"]
+            else:
+                existed = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = :name"),
+                                             {"name": WORDS_TABLE}).scalar()
+                kinds = ["like"] if existed and "fts5" not in existed.lower() else ["fts5", "like"]
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {OLD_TEXT_INDEX}")
+            self.words = "like"
+            for kind in kinds:
                 try:
                     with connection.begin_nested():
-                        connection.exec_driver_sql(
-                            f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT_INDEX} USING fts5(body, tokenize='trigram')")
-                    self.text_index = True
-                except Exception:  # an SQLite built without FTS5 or the trigram tokenizer: LIKE alone
-                    self.text_index = False
+                        for statement in create_statements(kind):
+                            connection.exec_driver_sql(statement)
+                    self.words = kind
+                    break
+                except Exception:  # an SQLite built without FTS5: a plain table read with LIKE
+                    continue
+        if not existed:
+            self.rebuild_words()
 
     def _read(self) -> Any:
         return self.jobs.reading()
@@ -102,6 +138,53 @@ class CatalogStore:
         with self._read() as session:
             return {path: (size, mtime) for path, size, mtime in session.execute(query)}
 
+    def indexed_checksums(self, repository: str, under: str = "") -> dict[str, str]:
+        """``path → checksum`` of the files indexed under ``under`` with a checksum."""
+        query = select(CatalogEntry.path, CatalogEntry.checksum).where(
+            CatalogEntry.repository == repository, CatalogEntry.kind == "file", CatalogEntry.checksum.is_not(None))
+        if under:
+            query = query.where(or_(CatalogEntry.path == under, CatalogEntry.path.startswith(under + "/")))
+        with self._read() as session:
+            return dict(session.execute(query).all())
+
+    def manifest_checksums(self, repository: str, files: dict[str, tuple[int | None, float | None]]
+                           ) -> dict[str, str]:
+        """``path → SHA-256`` of those ``files`` (``path → (size, mtime)`` as found) that a
+        closed dataset's manifest vouches for: the size it recorded, and not modified since
+        the dataset closed (a file changed after closing has no known checksum)."""
+        from ..datasets.models import DatasetFile, DatasetRecord
+
+        if not files:
+            return {}
+        with self._read() as session:
+            datasets = session.execute(select(DatasetRecord.id, DatasetRecord.path, DatasetRecord.closed).where(
+                DatasetRecord.repository == repository, DatasetRecord.state == "closed")).all()
+            known: dict[str, str] = {}
+            for dataset_id, root, closed in datasets:
+                root = root.strip("/")
+                relative = {("" if path == root else path[len(root) + 1:] if root else path): path
+                            for path in files if not root or path == root or path.startswith(root + "/")}
+                if not relative or closed is None:
+                    continue
+                names = list(relative)
+                for start in range(0, len(names), 500):
+                    for name, size, sha256 in session.execute(select(
+                            DatasetFile.path, DatasetFile.size, DatasetFile.sha256).where(
+                            DatasetFile.dataset_id == dataset_id, DatasetFile.path.in_(names[start:start + 500]))):
+                        path = relative[name]
+                        found_size, mtime = files[path]
+                        if found_size == size and mtime is not None and mtime <= closed.timestamp():
+                            known[path] = sha256.lower()
+            return known
+
+    def set_checksums(self, repository: str, checksums: dict[str, str | None]) -> None:
+        """The checksums of files indexed already (``None``: no longer known)."""
+        with self._write() as session:
+            for path, checksum in checksums.items():
+                session.execute(CatalogEntry.__table__.update().where(
+                    CatalogEntry.repository == repository, CatalogEntry.path == path,
+                    CatalogEntry.kind == "file").values(checksum=checksum))
+
     def replace_file(self, repository: str, path: str, records: list[EntryRecord]) -> None:
         """The entries of one file, instead of those it had."""
         self.replace_files(repository, [(path, records)])
@@ -119,7 +202,8 @@ class CatalogStore:
                 name=record.name, format=record.format, size=record.size, mtime=record.mtime, shape=record.shape,
                 shape_text="x".join(map(str, record.shape)) if record.shape is not None else None,
                 dtype=record.dtype, ndim=len(record.shape) if record.shape is not None else None,
-                nav_ndim=record.nav_ndim, axes=record.axes, status=record.status, reason=record.reason, indexed=now))
+                nav_ndim=record.nav_ndim, axes=record.axes, status=record.status, reason=record.reason,
+                checksum=record.checksum.lower() if record.checksum else None, indexed=now))
                 for _, records in files for record in records]
             session.add_all([entry for _, entry in entries])
             session.flush()
@@ -128,11 +212,13 @@ class CatalogStore:
                       for row in [*record.rows, *curated_rows(curated.get((record.path, record.dataset)))]]
             if values:
                 session.execute(CatalogValue.__table__.insert(), values)
-            if self.text_index and entries:
-                session.execute(text(f"INSERT INTO {TEXT_INDEX} (rowid, body) VALUES (:id, :body)"), [
-                    {"id": entry.id, "body": "\n".join([record.name, record.path, record.dataset,
-                                                        *(row.text for row in record.rows if row.text)])}
+            if entries:
+                session.execute(text(insert_statement(self.words)), [
+                    {"id": entry.id, "body": body_of([record.name, record.path, record.dataset,
+                                                      *(row.text for row in record.rows if row.text)])}
                     for record, entry in entries])
+                self._count(session, Counter(key for record, _ in entries for key in _counted(
+                    record.repository, record.format, record.kind, record.dtype, record.status)))
 
     def forget_under(self, repository: str, path: str) -> None:
         """Entries of a file, or of everything in a folder, that was deleted or moved away (a
@@ -149,14 +235,70 @@ class CatalogStore:
     def _forget(self, session: Session, repository: str, paths: list[str]) -> None:
         for start in range(0, len(paths), 500):
             chunk = paths[start:start + 500]
-            ids = select(CatalogEntry.id).where(CatalogEntry.repository == repository, CatalogEntry.path.in_(chunk))
-            if self.text_index:
-                gone = [row[0] for row in session.execute(ids)]
-                if gone:
-                    session.execute(text(f"DELETE FROM {TEXT_INDEX} WHERE rowid IN ({','.join(map(str, gone))})"))
+            where = (CatalogEntry.repository == repository, CatalogEntry.path.in_(chunk))
+            ids = select(CatalogEntry.id).where(*where)
+            gone = Counter()
+            for fmt, kind, dtype, status, count in session.execute(
+                    select(CatalogEntry.format, CatalogEntry.kind, CatalogEntry.dtype, CatalogEntry.status,
+                           func.count()).where(*where).group_by(CatalogEntry.format, CatalogEntry.kind,
+                                                                CatalogEntry.dtype, CatalogEntry.status)):
+                for key in _counted(repository, fmt, kind, dtype, status):
+                    gone[key] -= count
+            if not gone:
+                continue
+            self._count(session, gone)
+            if self.words != "tsvector":  # PostgreSQL's words go with their entry (a foreign key's cascade)
+                found = [row[0] for row in session.execute(ids)]
+                for part in range(0, len(found), 1000):
+                    session.execute(text(delete_statement(self.words, found[part:part + 1000])))
             session.execute(delete(CatalogValue).where(CatalogValue.entry_id.in_(ids)))
             session.execute(delete(CatalogEntry).where(CatalogEntry.repository == repository,
                                                        CatalogEntry.path.in_(chunk)))
+
+    def _count(self, session: Session, changes: Counter) -> None:
+        """Add ``changes`` (``(repository, field, value) → n``) to the kept counts, in one
+        statement (in key order, so two writers never wait on each other crosswise)."""
+        rows = [{"repository": r, "field": f, "value": v, "count": n} for (r, f, v), n in sorted(changes.items()) if n]
+        if not rows:
+            return
+        insert = (postgresql.insert if self.jobs.is_postgresql else sqlite.insert)(CatalogCount).values(rows)
+        session.execute(insert.on_conflict_do_update(index_elements=["repository", "field", "value"],
+                                                     set_={"count": CatalogCount.count + insert.excluded.count}))
+        if any(n < 0 for n in changes.values()):
+            session.execute(delete(CatalogCount).where(CatalogCount.count <= 0))
+
+    def recount(self) -> None:
+        """The kept counts made again from the entries (after writing entries in bulk)."""
+        with self._write() as session:
+            session.execute(delete(CatalogCount))
+            for name in ("repository", *COUNTED):
+                column = getattr(CatalogEntry, name)
+                counts = select(CatalogEntry.repository, text(f"'{name}'"), column, func.count()).where(
+                    column.is_not(None)).group_by(CatalogEntry.repository, column)
+                session.execute(CatalogCount.__table__.insert().from_select(
+                    ["repository", "field", "value", "count"], counts))
+
+    def rebuild_words(self, batch: int = 20_000) -> int:
+        """The word index made again from the entries and their text values; answers how many
+        entries it holds."""
+        done, last = 0, 0
+        with self._write() as session:
+            session.execute(text(f"DELETE FROM {WORDS_TABLE}"))
+            while True:
+                entries = session.execute(select(CatalogEntry.id, CatalogEntry.name, CatalogEntry.path,
+                                                 CatalogEntry.dataset).where(CatalogEntry.id > last)
+                                          .order_by(CatalogEntry.id).limit(batch)).all()
+                if not entries:
+                    return done
+                texts: dict[int, list[str]] = {}
+                for entry_id, value in session.execute(select(CatalogValue.entry_id, CatalogValue.text).where(
+                        CatalogValue.entry_id.between(entries[0][0], entries[-1][0]), CatalogValue.text.is_not(None),
+                        or_(CatalogValue.source.is_(None), CatalogValue.source != CURATED))):
+                    texts.setdefault(entry_id, []).append(value)
+                session.execute(text(insert_statement(self.words)), [
+                    {"id": i, "body": body_of([name, path, dataset, *texts.get(i, [])])}
+                    for i, name, path, dataset in entries])
+                done, last = done + len(entries), entries[-1][0]
 
     # -- searching -----------------------------------------------------------------------------
     def search(self, tree: dict[str, Any] | None, caller: Caller, sort: str = "path", cursor: str | None = None,
@@ -167,27 +309,112 @@ class CatalogStore:
             raise BadParameter(f"Cannot sort by {sort!r}.", hint=f"Sort by {', '.join(SORTABLE)} (- for descending).")
         if not 1 <= limit <= MAX_PAGE:
             raise BadParameter(f"'limit' must be between 1 and {MAX_PAGE}, not {limit}.")
-        where = access(caller) if tree is None else and_(access(caller), condition(tree, caller, self.text_index))
+        where = access(caller) if tree is None else and_(access(caller), condition(tree, caller, self.words))
         column = getattr(CatalogEntry, field_name)
         blank: Any = "" if FIELDS.get(field_name) == "text" else -1.0
         # Columns that are never NULL sort as they are, so their index serves the order.
         key = column if field_name in ("name", "path", "repository") else func.coalesce(column, blank)
-        query = select(CatalogEntry, key).where(where)
-        if cursor is not None:
-            after_value, after_id = _decode_cursor(cursor)
-            later = tuple_(key, CatalogEntry.id) < tuple_(after_value, after_id) if descending else \
-                tuple_(key, CatalogEntry.id) > tuple_(after_value, after_id)
-            query = query.where(later)
-        order = (key.desc(), CatalogEntry.id.desc()) if descending else (key.asc(), CatalogEntry.id.asc())
-        query = query.order_by(*order).limit(limit + 1)
         with self._read() as session:
-            rows = session.execute(query).all()
-            total = session.execute(select(func.count()).select_from(CatalogEntry).where(where)).scalar_one()
-            counted = {name: self._facet(session, name, where, caller) for name in facets}
+            if tree is None:  # everything the caller may read: the kept counts answer
+                total, exact = self._kept_total(session, caller.readable), True
+            else:
+                probing = and_(access(caller), condition(tree, caller, self.words, probe=True))
+                ids = id_set(tree, caller, self.words)
+                if ids is not None and self._hold(session, ids):
+                    # Every later statement reads the held ids instead of evaluating the query again.
+                    ids = select(HELD.c.entry_id)
+                    where = and_(access(caller), CatalogEntry.id.in_(ids))
+                    probing = and_(access(caller), (CatalogEntry.id + 0).in_(select(HELD.c.entry_id)))
+                total, exact = self._total(session, where, probing, ids)
+            # Past the exact count, hits are dense: the page walks the sort order, testing each entry.
+            page_where = where if exact else probing
+            query = select(CatalogEntry, key).where(page_where)
+            if cursor is not None:
+                after_value, after_id = _decode_cursor(cursor)
+                later = tuple_(key, CatalogEntry.id) < tuple_(after_value, after_id) if descending else \
+                    tuple_(key, CatalogEntry.id) > tuple_(after_value, after_id)
+                query = query.where(later)
+            order = (key.desc(), CatalogEntry.id.desc()) if descending else (key.asc(), CatalogEntry.id.asc())
+            rows = session.execute(query.order_by(*order).limit(limit + 1)).all()
+            counted = {name: self._kept_facet(session, name, caller) if tree is None and name in FACET_FIELDS
+                       else self._facet(session, name, where, caller) for name in facets}
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = _encode_cursor(rows[-1][1], rows[-1][0].id) if more and rows else None
-        return SearchPage([entry.to_json() for entry, _ in rows], next_cursor, total, counted)
+        return SearchPage([entry.to_json() for entry, _ in rows], next_cursor, total, counted, exact)
+
+    @staticmethod
+    def _kept_total(session: Session, repositories: Iterable[str] | None) -> int:
+        """Entries of ``repositories`` (None: of all), from the kept counts."""
+        query = select(func.coalesce(func.sum(CatalogCount.count), 0)).where(CatalogCount.field == "repository")
+        if repositories is not None:
+            query = query.where(CatalogCount.repository.in_(list(repositories)))
+        return int(session.execute(query).scalar_one())
+
+    @staticmethod
+    def _kept_facet(session: Session, name: str, caller: Caller) -> list[dict[str, Any]]:
+        """A facet of an entry field over everything the caller may read, from the kept counts."""
+        summed = func.sum(CatalogCount.count)
+        counts = session.execute(select(CatalogCount.value, summed).where(
+            CatalogCount.repository.in_(list(caller.readable)), CatalogCount.field == name, CatalogCount.count > 0)
+            .group_by(CatalogCount.value).order_by(summed.desc(), CatalogCount.value).limit(FACET_VALUES)).all()
+        return [{"value": value, "count": int(count)} for value, count in counts]
+
+    def _hold(self, session: Session, ids: Any) -> bool:
+        """On SQLite, the ids of a query that is all sets, kept in a temporary table of this
+        connection for the rest of the search (the query's indexes read once, not once per
+        statement); False, nothing held, past :data:`HOLD_IDS` ids or on PostgreSQL."""
+        if self.jobs.is_postgresql:
+            return False
+        session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {HELD.name} (entry_id INTEGER PRIMARY KEY)"))
+        session.execute(text(f"DELETE FROM {HELD.name}"))
+        session.execute(HELD.insert().prefix_with("OR IGNORE").from_select(
+            ["entry_id"], select(ids.subquery().c[0]).limit(HOLD_IDS + 1)))
+        if int(session.execute(select(func.count()).select_from(HELD)).scalar_one()) <= HOLD_IDS:
+            return True
+        session.execute(text(f"DELETE FROM {HELD.name}"))
+        return False
+
+    def _total(self, session: Session, where: Any, probing: Any, ids: Any = None) -> tuple[int, bool]:
+        """The hits of ``where``: counted up to :data:`EXACT_TOTAL`; past it estimated from
+        :data:`SAMPLE_WINDOWS` windows of ids spread over the catalog, each entry there tested
+        against ``probing`` (the same query, :func:`.sql.condition`'s ``probe``) — two significant
+        digits, never below what was counted, and said to be an estimate.  ``ids``: the query as
+        a set of ids (:func:`.sql.id_set`), whose own size, read from its index and stopped past
+        the threshold, tells a large answer from a small one without fetching any entry."""
+        if ids is not None:
+            capped = select(func.count()).select_from(ids.limit(EXACT_TOTAL + 1).subquery())
+            if int(session.execute(capped).scalar_one()) > EXACT_TOTAL:
+                estimate = self._estimate(session, probing)
+                if estimate is not None and estimate > 2 * EXACT_TOTAL:
+                    return estimate, False
+        capped = select(CatalogEntry.id).where(where).limit(EXACT_TOTAL + 1).subquery()
+        counted = int(session.execute(select(func.count()).select_from(capped)).scalar_one())
+        if counted <= EXACT_TOTAL:
+            return counted, True
+        estimate = self._estimate(session, probing)
+        return (counted if estimate is None else max(counted, estimate)), False
+
+    def _estimate(self, session: Session, probing: Any) -> int | None:
+        """The hits of ``probing`` among the entries of :data:`SAMPLE_WINDOWS` windows of ids,
+        scaled to the whole catalog (None for an empty one)."""
+        low = session.execute(select(func.min(CatalogEntry.id))).scalar_one()
+        high = session.execute(select(func.max(CatalogEntry.id))).scalar_one()
+        if low is None:
+            return None
+        span = high - low + 1
+        width = max(1, min(span, SAMPLE_HITS * span // EXACT_TOTAL) // SAMPLE_WINDOWS)
+        # The windows as a little table the entries are joined to: each a range of the primary key.
+        starts = sorted({low + span * k // SAMPLE_WINDOWS for k in range(SAMPLE_WINDOWS)})
+        windows = union_all(*(select(literal(start, Integer).label("lo"),
+                                     literal(start + width - 1, Integer).label("hi")) for start in starts)
+                            ).subquery("windows")
+        inside = windows.join(CatalogEntry, CatalogEntry.id.between(windows.c.lo, windows.c.hi))
+        sampled = int(session.execute(select(func.count()).select_from(inside)).scalar_one())
+        hits = int(session.execute(select(func.count()).select_from(inside).where(probing)).scalar_one())
+        if sampled == 0:
+            return None
+        return _two_digits(hits * self._kept_total(session, None) / sampled)
 
     def _facet(self, session: Session, name: str, where: Any, caller: Caller) -> list[dict[str, Any]]:
         if name in FACET_FIELDS:
@@ -435,6 +662,21 @@ def _check_annotation(kind: str, value: Any, visibility: str, group: str | None,
     if visibility == "group" and (not group or group not in caller.groups):
         raise BadParameter(f"A group annotation names one of your groups, not {group!r}.",
                            hint=f"Your groups: {', '.join(caller.groups) or 'none'}.")
+
+
+def _counted(repository: str, fmt: str | None, kind: str | None, dtype: str | None,
+             status: str | None) -> list[tuple[str, str, str]]:
+    """The kept counts an entry adds to (:data:`COUNTED`, and its repository's)."""
+    return [(repository, "repository", repository)] + [
+        (repository, name, value) for name, value in zip(COUNTED, (fmt, kind, dtype, status)) if value is not None]
+
+
+def _two_digits(number: float) -> int:
+    """``number`` to two significant digits: an estimate says no more than it knows."""
+    if number < 100:
+        return int(round(number))
+    scale = 10 ** (len(str(int(number))) - 2)
+    return int(round(number / scale) * scale)
 
 
 def _encode_cursor(value: Any, entry_id: int) -> str:

@@ -3,13 +3,14 @@ r"""The text form of a query, parsed by lark and written back, so a tree and its
     desc.beam_energy:[150keV TO 250keV] AND (tag:good OR format:mib) AND NOT name:*test*
 
 - ``key:value`` is ``eq`` (a quoted value is always text; an unquoted one a number when it reads
-  as one); an unquoted value with ``*`` or ``?`` is ``like``; ``key:*`` is ``exists``;
+  as one, except for ``checksum:<hex>``); an unquoted value with ``*`` or ``?`` is ``like``; ``key:*`` is ``exists``;
 - ``key:>v``, ``>=``, ``<``, ``<=``, ``!=`` compare; ``key:[low TO high]`` is ``between`` (``*``
   for an open end); ``key:{a, b}`` is ``in``; ``key:~text`` is ``contains``; ``key:~~"a glob"``
   is ``like`` for a pattern that does not read as one bare;
 - a unit is written against its number: ``200kV``, ``[0.1mrad TO 2mrad]``;
 - the subjects ``tag:``, ``format:``, ``owner:``, ``shape:32x48x*x*`` and ``time:[2026-01-01 TO *]``
-  are the operators of those names; a word or a quoted phrase alone is ``fulltext``;
+  are the operators of those names; a word or a quoted phrase alone is ``fulltext`` (every word of
+  it begins a word of the entry);
 - ``AND`` (or nothing), ``OR``, ``NOT`` and parentheses combine, ``NOT`` binding tightest and
   ``AND`` before ``OR``.
 
@@ -115,6 +116,8 @@ def _leaf(key: str, value: Any) -> dict[str, Any]:
             return {"op": "exists", "key": key}
         if _is_glob(word):
             return {"op": "like", "key": key, "value": str(word)}
+        if key == "checksum":  # hex digits are text, even when they read as a number
+            return {"op": "eq", "key": key, "value": str(word)}
         scalar, unit = _scalar(word)
         return {"op": "eq", "key": key, "value": scalar, **({"unit": unit} if unit else {})}
     if kind == "compare":

@@ -109,6 +109,8 @@ class Key:
 
 
 Name, Path, Size, Modified = Key("name"), Key("path"), Key("size"), Key("mtime")
+#: The file's SHA-256 when known: ``Checksum == "9f86d0…"`` (hex, either case), ``Checksum.exists()``.
+Checksum = Key("checksum")
 
 
 def Tag(tag: str) -> Query:  # noqa: N802 - reads as a query class
@@ -129,7 +131,7 @@ def Shape(*sizes: int | None) -> Query:  # noqa: N802
 
 
 def Text(words: str) -> Query:  # noqa: N802
-    """Every word somewhere in the entry's name, path or text metadata."""
+    """Every word (letters and digits) begins a word of the entry's name, path or text metadata."""
     return Query({"op": "fulltext", "value": words})
 
 

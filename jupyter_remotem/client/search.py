@@ -61,7 +61,13 @@ class SearchResults:
 
     @property
     def total(self) -> int:
+        """How many hits: counted exactly up to ten thousand, estimated past it (:attr:`total_exact`)."""
         return int(self.first["total"])
+
+    @property
+    def total_exact(self) -> bool:
+        """Whether :attr:`total` was counted (else it is an estimate of a query with very many hits)."""
+        return bool(self.first.get("total_exact", True))
 
     @property
     def facets(self) -> dict[str, list[dict[str, Any]]]:
@@ -95,4 +101,5 @@ class SearchResults:
         return pd.DataFrame([hit.fields for hit in self])
 
     def __repr__(self) -> str:
-        return f"<SearchResults {self.total} hits for {self.text or 'everything'}>"
+        about = "" if self.total_exact else "about "
+        return f"<SearchResults {about}{self.total} hits for {self.text or 'everything'}>"

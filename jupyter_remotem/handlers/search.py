@@ -3,6 +3,7 @@ tags and notes on entries.
 
 Every answer is limited to the repositories the caller may read: a hidden repository's entries
 are never hits, never counted in ``total`` or a facet, and an annotation on one is a 404.
+``total`` is counted up to 10,000 hits and estimated past it; ``total_exact`` says which.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class CatalogHandler(RemotemHandler):
                             facets: list[str]) -> None:
         caller = self.caller()
         page = await self.run_blocking(self.catalog.search, tree, caller, sort, cursor, limit, facets)
-        self.write_json({"hits": page.hits, "cursor": page.cursor, "total": page.total, "facets": page.facets,
+        self.write_json({"hits": page.hits, "cursor": page.cursor, "total": page.total,
+                         "total_exact": page.total_exact, "facets": page.facets,
                          "query": tree, "text": to_text(tree) if tree is not None else ""})
 
 
