@@ -7,7 +7,7 @@ import pytest
 
 from jupyter_remotem.errors import BadParameter
 from jupyter_remotem.kernels import MaskSet, apply_masks, masks
-from jupyter_remotem.kernels.apply import FLOAT32_PARTIALS_FROM
+from jupyter_remotem.kernels.apply import FLOAT32_PARTIALS_FROM, SERIAL_BELOW
 
 DTYPES = [np.float32, np.float64, np.uint8, np.uint16, np.uint32, np.int16, np.int64]
 REPRESENTATIONS = ["dense", "runs", "labels"]
@@ -111,6 +111,25 @@ def test_dense_and_runs_agree_on_detector_masks():
         dense = MaskSet(stack, representation="dense").apply(frames)
         runs = MaskSet(stack, representation="runs").apply(frames)
         np.testing.assert_allclose(dense, runs, rtol=1e-5 if dtype == np.float32 else 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint16])
+def test_small_products_on_one_thread_equal_the_parallel_answer(dtype):
+    """Below SERIAL_BELOW multiply-adds the masks run on the calling thread: each frame is
+    summed the same way either side of the threshold, so answers are identical."""
+    rng = np.random.default_rng(11)
+    sig = (32, 40)
+    weights = rng.random((3, *sig)).astype(np.float32)
+    mask_set = MaskSet(weights, representation="dense")
+    frames = random_frames(rng, (400, *sig), dtype)
+    width = mask_set.window[1] - mask_set.window[0]
+    assert len(frames) * width * 3 >= SERIAL_BELOW > 4 * width * 3
+    whole = mask_set.apply(frames)
+    pieces = np.concatenate([mask_set.apply(frames[i:i + 4]) for i in range(0, len(frames), 4)])
+    np.testing.assert_array_equal(pieces, whole)
+    reference = np.einsum("nq,kq->nk", frames.reshape(len(frames), -1).astype(np.float64),
+                          weights.reshape(3, -1).astype(np.float64))
+    np.testing.assert_allclose(whole, reference, rtol=1e-5)
 
 
 def test_small_masks_choose_runs_or_labels_and_large_ones_dense():

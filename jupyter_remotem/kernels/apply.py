@@ -38,6 +38,7 @@ covered pixels.  An empty mask gives 0.
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -46,7 +47,7 @@ from numba import prange
 
 from ..errors import BadParameter
 from ._dtypes import exact_dtype, flat_frames, is_integer, signed_view
-from ._jit import jit, parallel_jit
+from ._jit import jit, limit_threads, parallel_jit
 from .labels import Labels
 
 #: Pixels per tile of the dense kernel (4 frames + 4 masks of float64 stay within L1/L2).
@@ -234,6 +235,9 @@ def _block4x4(x0, x1, x2, x3, w0, w1, w2, w3, acc, zero):
     acc[3, 2] += a32
     acc[3, 3] += a33
 
+
+#: Multiply-adds below which masks are applied on the calling thread only (about 50 µs of work).
+SERIAL_BELOW = 1 << 18
 
 @parallel_jit
 def _dense(frames, masks, first, out, zero):
@@ -456,12 +460,16 @@ class MaskSet:
         elif self.representation == "runs":
             self._apply_runs(x, np.zeros(0, np.int64), out, exact)
         else:
-            if exact:
-                _dense(x, self._dense_masks(np.int64), first, out, np.int64(0))
-            elif x.dtype == np.float32 and self.k >= FLOAT32_PARTIALS_FROM:
-                _dense(x, self._dense_masks(np.float32), first, out, np.float32(0))
-            else:
-                _dense(x, self._dense_masks(np.float64), first, out, np.float64(0))
+            # A small product runs on this thread alone: a parallel region waits until every
+            # thread was scheduled, milliseconds on a busy machine for microseconds of work.
+            threads = 1 if x.shape[0] * (self.window[1] - self.window[0]) * self.k < SERIAL_BELOW else None
+            with limit_threads(threads) if threads else nullcontext():
+                if exact:
+                    _dense(x, self._dense_masks(np.int64), first, out, np.int64(0))
+                elif x.dtype == np.float32 and self.k >= FLOAT32_PARTIALS_FROM:
+                    _dense(x, self._dense_masks(np.float32), first, out, np.float32(0))
+                else:
+                    _dense(x, self._dense_masks(np.float64), first, out, np.float64(0))
             if not exact and x.dtype.kind == "f":
                 bad = np.flatnonzero(~np.all(np.isfinite(out), axis=1))
                 if bad.size:
