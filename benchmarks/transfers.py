@@ -35,18 +35,40 @@ def _metadata(**values: str) -> str:
     return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
 
 
-def _interleaved(contenders: list[tuple[str, Callable[[], None]]], rounds: int) -> dict[str, float]:
-    """Best time of each contender over ``rounds`` rounds that run every contender once, in
-    turn: on a shared machine each one then sees the same background load.  Each starts with
-    no dirty page cache left to write back (an earlier run's files, untimed)."""
-    best = {name: float("inf") for name, _ in contenders}
+def _interleaved(contenders: list[tuple[str, Callable[[], None]]], rounds: int) -> dict[str, list[float]]:
+    """Seconds of each contender in each of ``rounds`` rounds that run every contender once,
+    in turn: on a shared machine each one then sees the same background load, and each round
+    pairs a contender with the baseline it ran beside.  Each starts with no dirty page cache
+    left to write back (an earlier run's files, untimed)."""
+    times: dict[str, list[float]] = {name: [] for name, _ in contenders}
     for _ in range(rounds):
         for name, function in contenders:
             os.sync()  # the kernel's write-back of earlier runs' files does not load this one
             started = time.perf_counter()
             function()
-            best[name] = min(best[name], time.perf_counter() - started)
-    return best
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+def ratios(times: dict[str, list[float]], name: str, baseline: str) -> str:
+    """``name`` against ``baseline``: the best rounds' ratio, and the range of the ratios round
+    by round (each contender against the baseline of its own round)."""
+    best_ratio = min(times[baseline]) / min(times[name]) * 100
+    paired = sorted(base / mine * 100 for base, mine in zip(times[baseline], times[name]))
+    return f"{best_ratio:5.0f} % of curl (rounds {paired[0]:.0f}–{paired[-1]:.0f} %)"
+
+
+def machine() -> str:
+    """The machine and the tools, as the results record them."""
+    import platform
+
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or "?")
+    memory = next((int(line.split()[1]) / 1024**2 for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0.0)
+    curl = subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout.split()[1]
+    return (f"{os.cpu_count()} × {model}, {memory:.0f} GiB, Linux {platform.release()}, "
+            f"Python {platform.python_version()}, curl {curl}")
 
 
 def _curl(*arguments: str) -> None:
@@ -140,22 +162,21 @@ def main() -> None:
                 ("upload: c.upload (tus, chunked, SHA-256)", lambda: client_upload("sha256")),
                 ("upload: tuspy (32 MiB chunks)", tuspy_upload),
             ]
-            best = _interleaved(downloads, args.repeat)
-            best.update(_interleaved(uploads, args.repeat))
+            times = _interleaved(downloads, args.repeat)
+            times.update(_interleaved(uploads, args.repeat))
             client.close()
     load_after = os.getloadavg()
     bound = memory_copy_gb_s(min(size, 1024**3))
+    print(machine())
     print(f"{size / 1024**3:.2f} GiB file, best of {args.repeat} interleaved rounds; "
           f"memory copy bound {bound:.1f} GB/s; load average before {load_before[0]:.2f}, "
           f"after {load_after[0]:.2f} (1 min), {load_after[1]:.2f} (5 min) on {os.cpu_count()} cores")
-    baselines = {"download": best[downloads[0][0]], "upload": best[uploads[0][0]]}
-    # A download to a file is compared with curl writing the same file, too.
-    to_file = best[downloads[2][0]]
-    for name, seconds in best.items():
+    baselines = {"download": downloads[0][0], "upload": uploads[0][0]}
+    for name, seconds in times.items():
         kind = name.split(":")[0]
-        line = f"{name:<52} {size / seconds / 1e9:6.2f} GB/s  {baselines[kind] / seconds * 100:5.0f} % of curl"
-        if name == downloads[3][0]:
-            line += f"  ({to_file / seconds * 100:.0f} % of curl to a file)"
+        line = f"{name:<52} {size / min(seconds) / 1e9:6.2f} GB/s  {ratios(times, name, baselines[kind])}"
+        if name == downloads[3][0]:  # a download to a file is compared with curl writing the same file, too
+            line += f"; to a file: {ratios(times, name, downloads[2][0])}"
         print(line)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _server import jupyter_server  # noqa: E402
-from transfers import _curl, _interleaved, _tus_create  # noqa: E402
+from transfers import _curl, _interleaved, _tus_create, machine, ratios  # noqa: E402
 
 REMOTEM = Path(sys.executable).parent / "remotem"
 
@@ -84,7 +84,7 @@ def main() -> None:
                           "-H", "Upload-Offset: 0", "-H", "Content-Type: application/offset+octet-stream",
                           "-T", str(local / name), location)
 
-            best = _interleaved([("push: curl, a tus PATCH per file (baseline)", curl_push),
+            times = _interleaved([("push: curl, a tus PATCH per file (baseline)", curl_push),
                                  ("push: remotem init", remotem_push)], args.repeat)
             source_id, source = pushed[0]
 
@@ -102,17 +102,18 @@ def main() -> None:
                 _curl(*arguments)
                 shutil.rmtree(target)
 
-            best.update(_interleaved([("clone: curl, one connection for all files (baseline)", curl_clone),
+            times.update(_interleaved([("clone: curl, one connection for all files (baseline)", curl_clone),
                                       ("clone: remotem clone", remotem_clone)], args.repeat))
     load_after = os.getloadavg()
+    print(machine())
     print(f"{len(names)} files ({args.large} × {args.large_mib} MiB, {args.small} × 64 KiB), "
           f"{total / 1024**3:.2f} GiB; best of {args.repeat} interleaved rounds; load average before "
           f"{load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} cores")
-    baselines = {kind: next(seconds for name, seconds in best.items() if name.startswith(kind) and "baseline" in name)
+    baselines = {kind: next(name for name in times if name.startswith(kind) and "baseline" in name)
                  for kind in ("push", "clone")}
-    for name, seconds in best.items():
+    for name, seconds in times.items():
         kind = name.split(":")[0]
-        print(f"{name:<56} {total / seconds / 1e6:8.1f} MB/s  {baselines[kind] / seconds * 100:5.0f} % of curl")
+        print(f"{name:<56} {total / min(seconds) / 1e6:8.1f} MB/s  {ratios(times, name, baselines[kind])}")
 
 
 if __name__ == "__main__":

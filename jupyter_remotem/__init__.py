@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
 from typing import Any
 
-try:
-    __version__ = _version("jupyter_remotem")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
-    __version__ = "0.0.0"
+
+def _package_version() -> str:
+    """The installed version; importlib.metadata is looked up on first use (a command line
+    tool that never asks does not pay for importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jupyter_remotem")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+        return "0.0.0"
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -30,11 +34,14 @@ _CLIENT_NAMES = frozenset({
     "PermissionDenied", "Unsupported", "Unavailable", "Unauthorized", "Unreadable", "Conflict", "kernel_environment",
     "Interrupted", "Interruptible",
     "disk", "ring", "rectangle", "point", "polygon", "weights",
-    "Query", "Key", "Name", "Tag", "Format", "Owner", "Shape", "Text", "ModifiedBetween",
+    "Query", "Key", "Name", "Tag", "Format", "Checksum", "Owner", "Shape", "Text", "ModifiedBetween",
 })
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()["__version__"] = _package_version()
+        return globals()["__version__"]
     if name in _CLIENT_NAMES:
         from . import client
 

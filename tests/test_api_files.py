@@ -147,6 +147,41 @@ async def test_a_folder_downloads_as_a_zip_without_what_leads_outside(jp_fetch, 
         assert listing.returncode == 0, listing.stdout + listing.stderr
 
 
+async def test_a_folder_zip_of_its_small_files_only(jp_fetch, folders, jp_http_port, jp_base_url, jp_auth_header,
+                                                   tmp_path):
+    """``?smaller_than=N`` zips only the files of fewer than N bytes (what a clone takes in one
+    answer); the client writes those it wants, each checked by its size and CRC-32."""
+    response = await jp_fetch("remotem", "api", "repositories", "work", "download", "scans",
+                              params={"smaller_than": str(MiB)})
+    archive = zipfile.ZipFile(io.BytesIO(response.body))
+    assert sorted(archive.namelist()) == [".hidden.json", "deep/b.txt"]
+    assert archive.read("deep/b.txt") == b"detector notes"
+    assert b"not yours" not in response.body
+    none = await jp_fetch("remotem", "api", "repositories", "work", "download", "scans", params={"smaller_than": "0"})
+    assert zipfile.ZipFile(io.BytesIO(none.body)).namelist() == []
+    for bad in ("-1", "many"):
+        code, answer = await call(jp_fetch, "GET", "repositories", "work", "download", "scans", smaller_than=bad)
+        check_error(code, answer, 400)
+
+    import jupyter_remotem as remotem
+    from jupyter_remotem.client import files
+
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+
+    def fetch() -> tuple[list[str], str]:
+        with remotem.connect(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", token) as c:
+            into = tmp_path / "into"
+            # A wanted size that differs from the file's (it changed since the listing) is not written.
+            written = files.download_small_files(c, "work", "scans", {"deep/b.txt": 14, ".hidden.json": 3}, into,
+                                                 tmp_path / "scratch", MiB)
+            return written, files.sha256(c, "work", "scans/a.bin")
+
+    written, digest = await asyncio.to_thread(fetch)
+    assert written == ["deep/b.txt"] and (tmp_path / "into" / "deep" / "b.txt").read_text() == "detector notes"
+    assert not (tmp_path / "into" / ".hidden.json").exists() and not any((tmp_path / "scratch").iterdir())
+    assert digest == hashlib.sha256((folders / "work" / "scans" / "a.bin").read_bytes()).hexdigest()
+
+
 async def test_the_client_manages_files(jp_fetch, folders, jp_http_port, jp_base_url, jp_server_config, tmp_path,
                                         jp_auth_header):
     import jupyter_remotem as remotem
@@ -257,14 +292,20 @@ async def test_the_client_resumes_an_interrupted_chunked_upload(jp_fetch, folder
                 assert length == min(MiB, len(whole) - offset)
                 chunk = whole[offset:offset + length]
                 assert header == "crc32 " + base64.b64encode(zlib.crc32(chunk).to_bytes(4, "big")).decode()
-            # Chunks start small and double up to chunk_bytes.
+            # Chunks start small and grow up to chunk_bytes: four times each with CRC-32 (made
+            # ahead at ten times a link's speed), twice with SHA-256.
             sent.clear()
             monkeypatch.setattr(files, "FIRST_CHUNK_BYTES", 256 * 1024)
             c.upload(local, "work", "inbox/ramped.bin", chunk_bytes=MiB)
             assert (folders / "work" / "inbox" / "ramped.bin").read_bytes() == whole
             kiB = 1024
+            assert [offset for offset, _, _ in sent] == [0, 256 * kiB, 1280 * kiB, 2304 * kiB, 3328 * kiB, 4352 * kiB]
+            sent.clear()
+            c.upload(local, "work", "inbox/ramped-sha.bin", chunk_bytes=MiB, checksum="sha256")
+            assert (folders / "work" / "inbox" / "ramped-sha.bin").read_bytes() == whole
             assert [offset for offset, _, _ in sent] == [0, 256 * kiB, 768 * kiB, 1792 * kiB, 2816 * kiB, 3840 * kiB,
                                                         4864 * kiB]
+            assert all(header.startswith("sha256 ") for _, _, header in sent)
             with pytest.raises(ValueError, match="chunk_bytes"):
                 c.upload(local, "work", "inbox/none.bin", chunk_bytes=0)
         finally:
@@ -289,3 +330,22 @@ def test_an_upload_body_refuses_a_file_that_got_shorter(tmp_path):
         assert len(bytes(body.read())) == MiB // 2
         with pytest.raises(OSError, match="shorter"):
             body.read()
+
+
+def test_upload_chunks_grow_to_what_the_link_sends_in_a_few_seconds():
+    """On a slow link a chunk holds about CHUNK_SECONDS of sending (an interruption costs no
+    more to send again); on a fast one chunks grow by the checksum's factor to chunk_bytes."""
+    from jupyter_remotem.client.files import CHUNK_SECONDS, FIRST_CHUNK_BYTES, _ChunkPlan
+
+    slow = _ChunkPlan(1024**3, "crc32")
+    assert slow.next() == FIRST_CHUNK_BYTES
+    slow.took(FIRST_CHUNK_BYTES, FIRST_CHUNK_BYTES / 10e6)  # 10 MB/s
+    assert slow.next() == 4 * FIRST_CHUNK_BYTES
+    slow.took(4 * FIRST_CHUNK_BYTES, 4 * FIRST_CHUNK_BYTES / 10e6)
+    assert slow.next() == int(10e6 * CHUNK_SECONDS)
+    fast = _ChunkPlan(256 * MiB, "sha256")
+    sizes = [fast.next()]
+    for _ in range(8):
+        fast.took(sizes[-1], sizes[-1] / 2e9)
+        sizes.append(fast.next())
+    assert sizes == [4 * MiB, 8 * MiB, 16 * MiB, 32 * MiB, 64 * MiB, 128 * MiB, 256 * MiB, 256 * MiB, 256 * MiB]

@@ -204,6 +204,43 @@ async def test_a_crc32_chunk_checksum_is_verified(jp_fetch, folders):
     assert (folders / "inbox" / "crc.bin").read_bytes() == data
 
 
+async def test_the_last_patch_says_the_file_mtime_and_the_client_sends_empty_and_multi_chunk_files(
+        jp_fetch, folders, jp_http_port, jp_base_url, jp_auth_header, tmp_path):
+    """The answer to the PATCH that ends an upload carries the file's mtime in place (a working
+    directory remembers it instead of asking for the job); only that one does.  The client's
+    ``send`` ends an empty file's upload with one empty PATCH, and sends a file of several
+    chunks (its checksums made ahead in another thread) intact."""
+    data = random_bytes(1000, seed=3)
+    uid = upload_id(await create(jp_fetch, len(data), repository="inbox", path="timed.bin"))
+    first = await patch(jp_fetch, uid, 0, data[:400])
+    assert first.code == 204 and "X-Remotem-Mtime" not in first.headers
+    last = await patch(jp_fetch, uid, 400, data[400:])
+    assert last.code == 204
+    assert float(last.headers["X-Remotem-Mtime"]) == (folders / "inbox" / "timed.bin").stat().st_mtime
+
+    import jupyter_remotem as remotem
+    from jupyter_remotem.client import files
+
+    empty, several = tmp_path / "empty.txt", tmp_path / "several.bin"
+    empty.write_bytes(b"")
+    several.write_bytes(random_bytes(3 * 1024**2 + 5, seed=4))
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+
+    def send() -> tuple[files.Sent, files.Sent]:
+        with remotem.connect(f"http://127.0.0.1:{jp_http_port}{jp_base_url}", token) as c:
+            return (files.send(c, empty, "inbox", "sent/empty.txt"),
+                    files.send(c, several, "inbox", "sent/several.bin", chunk_bytes=1024**2))
+
+    sent_empty, sent_several = await asyncio.to_thread(send)
+    placed = folders / "inbox" / "sent"
+    assert (placed / "empty.txt").read_bytes() == b"" and sent_empty.mtime == (placed / "empty.txt").stat().st_mtime
+    assert (placed / "several.bin").read_bytes() == several.read_bytes()
+    assert sent_several.mtime == (placed / "several.bin").stat().st_mtime
+    for sent in (sent_empty, sent_several):
+        code, job = await call(jp_fetch, "GET", "jobs", sent.job)
+        assert job["phase"] == "COMPLETED", job
+
+
 async def test_options_describe_the_server(jp_fetch):
     response = await jp_fetch("remotem", "api", "uploads", method="OPTIONS", raise_error=False)
     assert response.code == 204

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import stat
 import subprocess
@@ -138,3 +139,57 @@ async def test_derive_runs_a_command_and_pushes_its_outputs_with_a_run_record(jp
                sys.executable, "-c", "raise SystemExit(3)")
     refused = await remotem(*failing, ok=False)
     assert "exit status 3" in refused.stderr and not (lab_dir / "fit2").exists()
+
+
+async def test_status_sees_a_same_size_edit_on_the_server_and_moves_many_files(jp_fetch, jp_http_port, jp_base_url,
+                                                                              lab_dir, tmp_path):
+    """The server's copy is compared by size and mtime, then by content: a same-size edit there
+    is reported (and pulled), a file only touched there is not, and its new mtime is
+    remembered.  Many small files and an empty one make the round trip (they move several at
+    a time)."""
+    code, token = await call(jp_fetch, "POST", "tokens", body={"name": "laptop"})
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "REMOTEM_URL": f"http://127.0.0.1:{jp_http_port}{jp_base_url}", "REMOTEM_TOKEN": token["token"]}
+
+    async def remotem(*args: str, cwd: Path = tmp_path) -> str:
+        done = await asyncio.to_thread(subprocess.run, [str(REMOTEM), *args], cwd=cwd, env=env,
+                                       capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (args, done.returncode, done.stdout, done.stderr)
+        return done.stdout
+
+    laptop = tmp_path / "laptop"
+    (laptop / "parts").mkdir(parents=True)
+    for index in range(40):
+        (laptop / "parts" / f"p{index:02d}.bin").write_bytes(os.urandom(1000 + index))
+    (laptop / "empty.txt").write_bytes(b"")
+    (laptop / "fit.txt").write_text("a = 1.25\n")
+    (laptop / "touched.txt").write_text("unchanged\n")
+    dataset_id = (await remotem("init", str(laptop), "--repository", "lab", "--path", "sizes")).split()[0]
+    served = lab_dir / "sizes"
+    assert tree(served) == tree(laptop)
+    code, listed = await call(jp_fetch, "GET", "datasets", dataset_id, "files")
+    mtimes = {file["path"]: file["mtime"] for file in listed["files"]}
+    assert mtimes["fit.txt"] == (served / "fit.txt").stat().st_mtime
+    recorded = json.loads((laptop / ".remotem" / "state.json").read_text())["files"]
+    assert recorded["fit.txt"]["remote_mtime"] == mtimes["fit.txt"], "the upload's answer said the mtime"
+    assert len(recorded) == 43 and recorded["empty.txt"]["size"] == 0
+    assert "nothing to push or pull" in await remotem("status", cwd=laptop)
+
+    copy = tmp_path / "copy"
+    await remotem("clone", dataset_id, str(copy))
+    assert tree(copy) == tree(laptop)
+    assert "nothing to push or pull" in await remotem("status", cwd=copy)
+
+    later = (served / "fit.txt").stat().st_mtime + 5
+    (served / "fit.txt").write_text("a = 1.31\n")  # the same size, other bytes
+    os.utime(served / "fit.txt", (later, later))
+    os.utime(served / "touched.txt", (later, later))  # a newer mtime, the same bytes
+    status = await remotem("status", cwd=laptop)
+    assert "modified on the server: fit.txt" in status, status
+    assert "touched.txt" not in status
+    recorded = json.loads((laptop / ".remotem" / "state.json").read_text())["files"]
+    assert recorded["touched.txt"]["remote_mtime"] == later, "read once; its new mtime is remembered"
+    assert "pulled 1 files" in await remotem("pull", cwd=laptop)
+    assert (laptop / "fit.txt").read_text() == "a = 1.31\n"
+    assert "nothing to push or pull" in await remotem("status", cwd=laptop)
+    assert "modified on the server: fit.txt" in await remotem("status", cwd=copy)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from . import files
 from .advice import Thresholds
 from .connection import Connection, path_in_url
-from .dataset import RemoteDataset
 from .datasets import Datasets
 from .discovery import ServerAddress, find_server
 from .errors import NotFound, RemotemError
@@ -26,6 +25,7 @@ from .query import tree_of
 from .search import SearchResults
 
 if TYPE_CHECKING:
+    from .dataset import RemoteDataset
     from typing_extensions import Self
 
 
@@ -103,6 +103,8 @@ class Client:
         if meta.get("dataset") is None:
             raise NotFound(f"'{path}' in '{repository}' is a folder, not a dataset.",
                            f"List it with client.ls({repository!r}, {path!r}).", code="not_a_dataset")
+        from .dataset import RemoteDataset  # the array side, loaded by the first dataset
+
         return RemoteDataset(self, repository, path, meta)
 
     def operations(self, repository: str | None = None, path: str | None = None,

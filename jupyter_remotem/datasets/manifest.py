@@ -8,6 +8,7 @@ the repository's path gate when it is read, so it can never enter a manifest.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,8 +16,8 @@ from typing import Any
 
 from ..errors import NotFound
 from ..storage.containment import OutsideRepository
-from ..storage.repository import Repository
-from ..storage.transfer import files_below
+from ..storage.repository import Entry, Repository
+from ..storage.transfer import PARTIAL_SUFFIX, files_below
 
 #: Bytes read per call while hashing: large enough for remote stores, small enough to stop soon.
 CHUNK_BYTES = 8 * 1024**2
@@ -76,6 +77,41 @@ def members(repository: Repository, path: str) -> list[tuple[str, int]]:
     if entry.type != "directory":
         return [("", entry.size or 0)]
     return [(posixpath.relpath(full, path) if path else full, size) for full, size in files_below(repository, path)]
+
+
+def listing(repository: Repository, path: str) -> list[dict[str, Any]]:
+    """Every file of the dataset at ``path`` as the working directory sees it: its path
+    relative to the dataset, size and modification time (None where the store keeps none).
+    A working directory compares the mtime with the one it remembers, and checks the content
+    only of a file whose mtime moved and size did not: a same-size edit is seen, a file only
+    touched is read once."""
+    entry = repository.info(path)
+    if entry.type != "directory":
+        return [{"path": "", "size": entry.size or 0, "mtime": entry.mtime}]
+    found = [{"path": posixpath.relpath(below.path, path) if path else below.path, "size": below.size or 0,
+              "mtime": below.mtime} for below in _entries_below(repository, path, set())]
+    return sorted(found, key=lambda file: file["path"])
+
+
+def _entries_below(repository: Repository, relative: str, seen: set[str]) -> list[Entry]:
+    """The files below ``relative`` as listed (with their mtimes), walked as
+    :func:`~..storage.transfer.files_below` walks them: a folder reached twice is walked once,
+    another copy's unfinished file is left out, and a link leading out of the repository is
+    listed (without size or mtime) so that reading it is refused, never left out unseen."""
+    if repository.is_local:
+        real = os.path.realpath(repository.full_path(relative))
+        if real in seen:
+            return []
+        seen.add(real)
+    outside: list[str] = []
+    entries = repository.list(relative, include_hidden=True, outside=outside)
+    found = [Entry(posixpath.basename(link), link, "file", 0, None, None) for link in outside]
+    for entry in entries:
+        if entry.type == "directory":
+            found.extend(_entries_below(repository, entry.path, seen))
+        elif not entry.name.endswith(PARTIAL_SUFFIX):
+            found.append(entry)
+    return found
 
 
 def compare(repository: Repository, path: str, recorded: list[ManifestFile],

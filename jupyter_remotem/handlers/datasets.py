@@ -13,7 +13,7 @@ from typing import Any
 
 from tornado import web
 
-from ..datasets.manifest import members as members_of
+from ..datasets.manifest import listing as listing_of
 from ..datasets.runner import dataset_request
 from ..datasets.store import DatasetStore
 from ..datasets.types import TYPES, facts_of, guess
@@ -160,15 +160,15 @@ class DatasetLineageHandler(DatasetsBase):
 class DatasetFilesHandler(DatasetsBase):
     @web.authenticated
     async def get(self, dataset_id: str) -> None:
-        """The files a dataset holds now, with their sizes (what a working directory clones)."""
+        """The files a dataset holds now, with their sizes and mtimes (what a working directory
+        clones, and compares with what it remembers)."""
         repository_name, path = await self.run_blocking(self.store.location, self.person, dataset_id)
         repository = self.repository(repository_name)
-        members = await self.run_blocking(members_of, repository, path)
+        members = await self.run_blocking(listing_of, repository, path)
         if len(members) > MAX_FILES:
             raise TooLarge(f"This dataset holds {len(members):,} files, more than {MAX_FILES:,} in one answer.",
                            hint="Clone parts of it by path, or pack many small files into a container format.")
-        self.write_json({"repository": repository_name, "path": path,
-                         "files": [{"path": member, "size": size} for member, size in sorted(members)]})
+        self.write_json({"repository": repository_name, "path": path, "files": members})
 
 
 class DatasetManifestHandler(DatasetsBase):

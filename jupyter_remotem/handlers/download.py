@@ -2,7 +2,9 @@
 
 A file is served with ``Accept-Ranges: bytes``: a browser or ``curl -C -`` resumes an
 interrupted download with ``Range``, and gets 206 with exactly those bytes.  A folder is a zip
-made while it is sent (:mod:`..storage.zipstream`).  Bytes are read in the I/O pool and sent
+made while it is sent (:mod:`..storage.zipstream`); ``?smaller_than=N`` keeps to its files of
+fewer than N bytes, so that a clone takes its many small files in one answer and the large ones
+(resumable) one by one.  Bytes are read in the I/O pool and sent
 piece by piece, waiting for each piece to leave, so memory stays bounded whatever the size.
 """
 
@@ -17,7 +19,7 @@ from urllib.parse import quote
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from ..errors import RangeNotSatisfiable
+from ..errors import BadParameter, RangeNotSatisfiable
 from ..storage.repository import Repository
 from ..storage.zipstream import PIECE_BYTES, PIECES_IN_FLIGHT, ZipCancelled, write_zip
 from .base import RemotemHandler
@@ -54,10 +56,14 @@ class DownloadHandler(RemotemHandler):
     @web.authenticated
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)
+        smaller_than = self.query_int("smaller_than")
+        if smaller_than is not None and smaller_than < 0:
+            raise BadParameter(f"Query parameter 'smaller_than' must be a number of bytes, not {smaller_than}.",
+                               hint="smaller_than=8388608 zips the files of less than 8 MiB.")
         entry = await self.run_blocking(repo.info, path or "")
         self._cancel = threading.Event()
         if entry.type == "directory":
-            await self._zip(repo, entry.path, (entry.name or repo.name) + ".zip")
+            await self._zip(repo, entry.path, (entry.name or repo.name) + ".zip", smaller_than)
         else:
             await self._file(repo, entry.path, entry.name, int(entry.size or 0))
 
@@ -86,7 +92,7 @@ class DownloadHandler(RemotemHandler):
             await self.run_blocking(stream.close)
         self.finish()
 
-    async def _zip(self, repo: Repository, folder: str, name: str) -> None:
+    async def _zip(self, repo: Repository, folder: str, name: str, smaller_than: int | None = None) -> None:
         self.set_header("Content-Type", "application/zip")
         self.set_header("Content-Disposition", attachment(name))
         loop = asyncio.get_running_loop()
@@ -103,7 +109,8 @@ class DownloadHandler(RemotemHandler):
 
         def produce() -> None:
             try:
-                skipped = write_zip(repo, folder, deliver, cancel)
+                skipped = write_zip(repo, folder, deliver, cancel, include=None if smaller_than is None
+                                    else lambda path, size: size < smaller_than)
                 if skipped:
                     self.log.info("jupyter_remotem: zip of %s:%s left out %d file(s) that lead outside or vanished",
                                   repo.name, folder, len(skipped))

@@ -65,6 +65,8 @@ WRITES_IN_FLIGHT = 2
 BODY_PIECE_BYTES = WRITE_BYTES
 SOCKET_READ_BYTES = 1024**2
 METADATA_KEYS = ("repository", "path", "folder", "filename", "filetype", "overwrite", "checksum")
+#: The last ``PATCH``'s answer header with the finished file's modification time (seconds).
+MTIME_HEADER = "X-Remotem-Mtime"
 
 
 def widen_body_reads(connection: Any, remaining: int) -> None:
@@ -322,24 +324,28 @@ class UploadHandler(UploadsBase):
         self._writer = None
         jobs = self.services.jobs
 
-        def conclude() -> int:
+        def conclude() -> tuple[int, dict[str, Any] | None]:
             """Close, then end the upload or note its progress: one trip to the I/O pool, since
             each costs a chunked upload time per request."""
             offset = writer.close(True)
             if offset == int(job.request["length"]):
-                self._complete(job, writer.place)
-            else:
-                jobs.set_held_progress(job.id, self.progress(job, offset, self._started, writer.received))
-            return offset
+                return offset, self._complete(job, writer.place)
+            jobs.set_held_progress(job.id, self.progress(job, offset, self._started, writer.received))
+            return offset, None
 
-        offset = await self.run_blocking(conclude)
+        offset, result = await self.run_blocking(conclude)
+        if result is not None and result["mtime"] is not None:
+            # The file's modification time in place: a client that remembers it sees later
+            # changes on the server by a listing alone, without asking for the job.
+            self.set_header(MTIME_HEADER, repr(float(result["mtime"])))
         self.set_header("Upload-Offset", str(offset))
         self.set_header("Upload-Expires", self.expires(job))
         self.set_status(204)
         self.finish()
 
-    def _complete(self, job: Any, place: UploadPlace) -> None:
-        """Verify the whole file when a checksum was given, rename it into place, end the job."""
+    def _complete(self, job: Any, place: UploadPlace) -> dict[str, Any]:
+        """Verify the whole file when a checksum was given, rename it into place, end the job;
+        answers the job's result (the file in place, its size and mtime)."""
         request = job.request
         wanted = parse_checksum(request.get("checksum"), "checksum")
         jobs = self.services.jobs
@@ -357,6 +363,7 @@ class UploadHandler(UploadsBase):
                   "mtime": entry.mtime, "format": "upload"}
         index_written(jobs, self.services.registry, [result])  # found by a search once it is COMPLETED
         jobs.finish(job.id, Phase.COMPLETED, results=[result], progress=self.progress(job, int(request["length"])))
+        return result
 
     def on_connection_close(self) -> None:
         """A PATCH cut off keeps the bytes that arrived (unless its checksum cannot be checked)."""

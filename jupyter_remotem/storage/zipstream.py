@@ -62,14 +62,17 @@ class _Sink(io.RawIOBase):
 
 
 def write_zip(repository: Repository, folder: str, deliver: Callable[[bytes], None],
-              cancel: threading.Event) -> list[str]:
+              cancel: threading.Event, include: Callable[[str, int], bool] | None = None) -> list[str]:
     """Write the zip of ``folder`` piece by piece; answers the files left out (links out of the
-    repository, files that vanished), which are never read."""
+    repository, files that vanished), which are never read.  ``include(path, size)``: which of
+    the folder's files go in (all by default)."""
     sink = _Sink(deliver, cancel)
     skipped: list[str] = []
     prefix = folder.rstrip("/") + "/" if folder else ""
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:  # type: ignore[arg-type]
         for relative, size in files_below(repository, folder):
+            if include is not None and not include(relative, size):
+                continue
             try:
                 repository.ensure_inside(relative)
                 entry = repository.info(relative)

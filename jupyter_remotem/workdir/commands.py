@@ -9,16 +9,27 @@ from __future__ import annotations
 import argparse
 import posixpath
 import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Sequence
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from . import settings
-from .state import State, changes, local_files
+from .state import STATE, State, changes, local_files
+
+#: Files smaller than this move several at a time (their cost is the requests' round trips,
+#: not the bytes); larger ones one after another, each at the link's full speed.
+SMALL_FILE_BYTES = 8 * 1024**2
+#: Small files moving at once.
+PARALLEL_FILES = 4
+#: A clone takes its small files in one zip when there are at least this many.
+ZIP_AT_LEAST = 8
+#: The state is saved at most this often while files move (and always at the end): saving
+#: after each of many small files would rewrite the record once per file.
+SAVE_EVERY_S = 1.0
 
 
 def _client(login: settings.Login | None = None) -> Any:
@@ -32,9 +43,10 @@ def _remote_path(state: State, relative: str) -> str:
     return state.path if state.single else posixpath.join(state.path, relative)
 
 
-def _listing(c: Any, state: State) -> dict[str, dict[str, Any]]:
-    """The dataset's files now, by their path in the working directory."""
-    files = c.datasets.files(state.dataset)["files"]
+def _listing(c: Any, state: State, listed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """The dataset's files now (each one's size and mtime), by their path in the working
+    directory; ``listed``: the server's answer, when already asked."""
+    files = (listed or c.datasets.files(state.dataset))["files"]
     if state.single:
         return {posixpath.basename(state.path): dict(file, path=posixpath.basename(state.path)) for file in files}
     return {file["path"]: file for file in files}
@@ -46,47 +58,100 @@ def _bar(total: int, what: str) -> tqdm:
 
 
 class _Recorder:
-    """Records each transferred file in the state while the next one moves: its SHA-256 is made
-    by another thread (hashlib lets go of the interpreter), so digests cost no transfer time.
-    The state is saved after each digest, so an interruption keeps what is done."""
+    """Records each transferred file in the state while the next one moves (in another thread,
+    with its SHA-256 if ``digests``: hashlib lets go of the interpreter).  The state is saved
+    every :data:`SAVE_EVERY_S` and at the end, so an interruption keeps (nearly all of) what
+    is done; a file that could not be recorded fails the command."""
 
-    def __init__(self, root: Path, state: State) -> None:
-        self.root, self.state = root, state
+    def __init__(self, root: Path, state: State, digests: bool = False) -> None:
+        self.root, self.state, self.digests = root, state, digests
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="remotem-digest")
-        self._lock = threading.Lock()
+        self._recorded: list[Future[None]] = []
+        self._saved = time.monotonic()
 
-    def done(self, relative: str) -> None:
-        self._pool.submit(self._record, relative)
+    def done(self, relative: str, remote_mtime: float | None) -> None:
+        self._recorded.append(self._pool.submit(self._record, relative, remote_mtime))
 
-    def _record(self, relative: str) -> None:
-        self.state.remember(self.root, relative)
-        with self._lock:
+    def _record(self, relative: str, remote_mtime: float | None) -> None:
+        self.state.remember(self.root, relative, remote_mtime, self.digests)
+        if time.monotonic() - self._saved >= SAVE_EVERY_S:
             self.state.save(self.root)
+            self._saved = time.monotonic()
 
     def __enter__(self) -> _Recorder:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self._pool.shutdown(wait=True)
+        self.state.save(self.root)
+        if kind is None:  # else the error already under way is the one to report
+            for recorded in self._recorded:
+                recorded.result()
 
 
-def _upload(c: Any, root: Path, state: State, names: list[str]) -> None:
+def _each(move: Callable[[Any], None], items: Iterable[Any], size: Callable[[Any], int]) -> None:
+    """``move`` every item: the small ones :data:`PARALLEL_FILES` at a time, then the large
+    ones in order.  On the first failure (or an interrupt) nothing more starts."""
+    items = list(items)
+    small = [item for item in items if size(item) < SMALL_FILE_BYTES]
+    pool = ThreadPoolExecutor(PARALLEL_FILES, thread_name_prefix="remotem-move")
+    try:
+        for moved in [pool.submit(move, item) for item in small]:
+            moved.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    for item in items:
+        if size(item) >= SMALL_FILE_BYTES:
+            move(item)
+
+
+def _upload(c: Any, root: Path, state: State, names: list[str], digests: bool = False) -> None:
+    """Upload ``names`` (paths below ``root``); ``digests``: record each one's SHA-256 now."""
+    from ..client import files
+
     sizes = {name: (root / name).stat().st_size for name in names}
-    with _bar(sum(sizes.values()), "push") as bar, _Recorder(root, state) as recorder:
-        for name in names:
-            c.upload(root / name, state.repository, _remote_path(state, name), overwrite=True).wait(progress=False)
-            recorder.done(name)
+    with _bar(sum(sizes.values()), "push") as bar, _Recorder(root, state, digests) as recorder:
+
+        def push_one(name: str) -> None:
+            sent = files.send(c, root / name, state.repository, _remote_path(state, name), overwrite=True)
+            recorder.done(name, sent.mtime)
             bar.update(sizes[name])
 
+        _each(push_one, names, sizes.__getitem__)
 
-def _download(c: Any, root: Path, state: State, files: list[dict[str, Any]]) -> None:
-    with _bar(sum(file["size"] for file in files), "pull") as bar, _Recorder(root, state) as recorder:
-        for file in files:
+
+def _download(c: Any, root: Path, state: State, wanted: list[dict[str, Any]], whole: bool = False) -> None:
+    """Download ``wanted`` (listing entries); ``whole``: they are all the dataset's files, so
+    its small ones come in one zip (:data:`ZIP_AT_LEAST` or more of them), the rest one by one."""
+    from ..client import files
+
+    with _bar(sum(file["size"] for file in wanted), "pull") as bar, _Recorder(root, state) as recorder:
+        small = {file["path"]: file for file in wanted if file["size"] < SMALL_FILE_BYTES}
+        if whole and not state.single and len(small) >= ZIP_AT_LEAST:
+            for name in files.download_small_files(c, state.repository, state.path,
+                                                   {name: file["size"] for name, file in small.items()},
+                                                   root, root / STATE.parent, SMALL_FILE_BYTES):
+                recorder.done(name, small[name].get("mtime"))
+                bar.update(small[name]["size"])
+                small.pop(name)
+            wanted = [file for file in wanted if file["size"] >= SMALL_FILE_BYTES or file["path"] in small]
+
+        def pull_one(file: dict[str, Any]) -> None:
             target = root / file["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
-            c.download(state.repository, _remote_path(state, file["path"]), target, size=file["size"])
-            recorder.done(file["path"])
+            files.download(c, state.repository, _remote_path(state, file["path"]), target, size=file["size"],
+                           block_bytes=files.SHORT_LIVED_BLOCK_BYTES)
+            recorder.done(file["path"], file.get("mtime"))
             bar.update(file["size"])
+
+        _each(pull_one, wanted, lambda file: file["size"])
+
+
+def _remote_sha256(c: Any, state: State) -> Callable[[str], str]:
+    """The SHA-256 of a file of the dataset on the server, by its path here."""
+    from ..client import files
+
+    return lambda relative: files.sha256(c, state.repository, _remote_path(state, relative))
 
 
 def login(args: argparse.Namespace) -> int:
@@ -166,7 +231,7 @@ def derive(args: argparse.Namespace) -> int:
         if not names:
             raise SystemExit(f"The command wrote nothing into {outputs}; nothing was pushed.")
         state = State(settings.load().url, "", args.repository, args.path.strip("/"))
-        _upload(c, outputs, state, names)
+        _upload(c, outputs, state, names, digests=True)  # the run record names every output's SHA-256
         run = {"command": list(args.command), "exit_status": finished.returncode, "cwd": str(Path.cwd()),
                "started": started.isoformat(), "ended": datetime.now(timezone.utc).isoformat(),
                "inputs": [{"dataset": parent["id"], "repository": parent["repository"], "path": parent["path"],
@@ -193,7 +258,7 @@ def clone(args: argparse.Namespace) -> int:
         root.mkdir(parents=True, exist_ok=True)
         state = State(settings.load().url, dataset["id"], dataset["repository"], dataset["path"],
                       single=[file["path"] for file in listed["files"]] == [""])
-        _download(c, root, state, list(_listing(c, state).values()))
+        _download(c, root, state, list(_listing(c, state, listed).values()), whole=True)
         state.save(root)
     print(f"{root}: {len(listed['files'])} files of '{dataset['name']}' ({dataset['state']})")
     return 0
@@ -205,15 +270,13 @@ def _working(args: argparse.Namespace) -> tuple[Path, State]:
     return root, State.load(root)
 
 
-def _remote_sizes(c: Any, state: State) -> dict[str, int]:
-    return {name: file["size"] for name, file in _listing(c, state).items()}
-
-
 def status(args: argparse.Namespace) -> int:
     root, state = _working(args)
     with _client() as c:
         dataset = c.datasets.get(state.dataset)
-        found = changes(root, state, _remote_sizes(c, state))
+        found = changes(root, state, _listing(c, state), _remote_sha256(c, state))
+        if found.touched:  # their content was read once; the new mtimes spare the next read
+            state.save(root)
     print(f"{dataset['name']} ({dataset['state']}) in {state.repository}:{state.path}")
     for label, names in (("added", found.added), ("modified", found.modified), ("deleted", found.deleted),
                          ("added on the server", found.remote_added),
@@ -233,7 +296,7 @@ def push(args: argparse.Namespace) -> int:
         if dataset["state"] == "closed":
             raise SystemExit(f"'{dataset['name']}' is closed: its files no longer change. "
                              "Derive a new dataset from it instead.")
-        found = changes(root, state)
+        found = changes(root, state, _listing(c, state), _remote_sha256(c, state))
         _upload(c, root, state, found.added + found.modified)
         for name in found.deleted:
             c.rm(state.repository, _remote_path(state, name))
@@ -247,7 +310,7 @@ def pull(args: argparse.Namespace) -> int:
     root, state = _working(args)
     with _client() as c:
         listed = _listing(c, state)
-        found = changes(root, state, {name: file["size"] for name, file in listed.items()})
+        found = changes(root, state, listed, _remote_sha256(c, state))
         local = set(found.modified) | set(found.added)
         conflicts = sorted(local & (set(found.remote_modified) | set(found.remote_added)))
         if conflicts:
@@ -267,7 +330,10 @@ def pull(args: argparse.Namespace) -> int:
 def close(args: argparse.Namespace) -> int:
     root, state = _working(args)
     with _client() as c:
-        if not changes(root, state).clean:
+        found = changes(root, state, _listing(c, state), _remote_sha256(c, state))
+        if found.touched:
+            state.save(root)
+        if found.unpushed:
             raise SystemExit("There are changes not pushed yet; push them (or undo them) before closing.")
         summary = c.datasets.close(state.dataset)
     print(f"closed: {summary['files']} files, {summary['bytes']} bytes recorded with their SHA-256")
