@@ -9,10 +9,9 @@ import fnmatch
 import math
 import random
 import re
-from collections.abc import Iterator
 
 import pytest
-from _postgres import postgres_server
+from _catalog import catalog  # noqa: F401 - fixture
 
 from jupyter_remotem.catalog.flatten import Row
 from jupyter_remotem.catalog.query import checked
@@ -238,17 +237,6 @@ def random_tree(rng: random.Random, depth: int = 0) -> dict:
 
 
 # -- the tests -----------------------------------------------------------------------------------
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request, tmp_path) -> Iterator[CatalogStore]:
-    if request.param == "sqlite":
-        jobs = JobStore(f"sqlite:///{tmp_path / 'catalog.db'}")
-        yield CatalogStore(jobs)
-        jobs.close()
-        return
-    with postgres_server() as url:
-        jobs = JobStore(url)
-        yield CatalogStore(jobs)
-        jobs.close()
 
 
 CALLERS = [Caller(("public", "shared"), "alice", ("microscopy",)), Caller(("public",), "bob", ()),

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from _catalog import catalog  # noqa: F401 - fixture
 from _postgres import postgres_server
 from sqlalchemy import func, select, text
 
@@ -35,19 +36,6 @@ from jupyter_remotem.storage.repository import Repository, RepositoryConfig
 
 REPOS = ("public", "shared", "hidden")
 READER = Caller(("public", "shared"), "alice", ())
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request, tmp_path) -> Iterator[CatalogStore]:
-    if request.param == "sqlite":
-        jobs = JobStore(f"sqlite:///{tmp_path / 'catalog.db'}")
-        yield CatalogStore(jobs)
-        jobs.close()
-        return
-    with postgres_server() as url:
-        jobs = JobStore(url)
-        yield CatalogStore(jobs)
-        jobs.close()
 
 
 def record(repository: str, path: str, rng: random.Random, dataset: str = "", **changes) -> EntryRecord:

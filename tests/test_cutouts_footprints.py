@@ -177,3 +177,26 @@ def test_a_refresh_reads_changed_tiles_and_forgets_removed_ones(tmp_path):
     assert [r.tile for r in index.touching("s", "r", 30.0, 0.0, 0.01)] == ["a"]
     assert index.summary("s")["tiles"] == 1
     store.close()
+
+
+def test_a_tile_that_links_out_of_its_repository_is_never_read(tmp_path):
+    """A tile file that is a symlink to a FITS file outside the survey's repository is left out
+    of the index (reported, not read), so no cutout can come from it."""
+    import os
+
+    sky, outside = tmp_path / "sky", tmp_path / "outside"
+    sky.mkdir()
+    outside.mkdir()
+    header = demo.tan_header(40.0, 0.0, (PIXELS, PIXELS), 36.0, ((PIXELS + 1) / 2, (PIXELS + 1) / 2), "r")
+    fits.PrimaryHDU(np.ones((PIXELS, PIXELS), np.float32), header=header).writeto(outside / "secret_r.fits")
+    fits.PrimaryHDU(np.zeros((PIXELS, PIXELS), np.float32), header=header).writeto(sky / "inside_r.fits")
+    os.symlink(outside / "secret_r.fits", sky / "linked_r.fits")
+    store = JobStore(f"sqlite:///{tmp_path / 'index.sqlite'}")
+    index = FootprintIndex(store)
+    repository = Repository(RepositoryConfig.from_dict({"name": "sky", "url": str(sky)}))
+    survey = Survey.from_dict({"name": "s", "repository": "sky", "bands": ["r"], "pattern": "{tile}_{band}.fits"})
+    report = index.refresh(survey, repository)
+    assert report["added"] == 1, report
+    assert [r.tile for r in index.touching("s", "r", 40.0, 0.0, 0.01)] == ["inside"]
+    assert index.summary("s")["tiles"] == 1
+    store.close()
