@@ -183,6 +183,11 @@ async def test_a_whole_file_checksum_is_verified(jp_fetch, folders):
     created = await create(jp_fetch, len(data), repository="inbox", path="checked.bin", checksum=f"sha256 {right}")
     assert (await patch(jp_fetch, upload_id(created), 0, data)).code == 204
     assert (folders / "inbox" / "checked.bin").read_bytes() == data
+    # The verified digest is the file's checksum: in the job's result, and a search finds it.
+    code, job = await call(jp_fetch, "GET", "jobs", upload_id(created))
+    assert job["results"][0]["sha256"] == hashlib.sha256(data).hexdigest()
+    code, found = await call(jp_fetch, "GET", "search", q=f"checksum:{hashlib.sha256(data).hexdigest()}")
+    assert code == 200 and [(h["repository"], h["path"]) for h in found["hits"]] == [("inbox", "checked.bin")], found
 
 
 async def test_a_crc32_chunk_checksum_is_verified(jp_fetch, folders):

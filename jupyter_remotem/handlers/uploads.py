@@ -361,6 +361,8 @@ class UploadHandler(UploadsBase):
         entry = place.repository.info(place.target)
         result = {"repository": place.repository.name, "path": place.target, "size": entry.size,
                   "mtime": entry.mtime, "format": "upload"}
+        if wanted is not None and wanted[0] == "sha256":  # verified: the catalog knows the file's checksum
+            result["sha256"] = wanted[1].hex()
         index_written(jobs, self.services.registry, [result])  # found by a search once it is COMPLETED
         jobs.finish(job.id, Phase.COMPLETED, results=[result], progress=self.progress(job, int(request["length"])))
         return result
