@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from _lab import SIDEBAR, api, open_sidebar
+from _lab import ARTIFACTS, SIDEBAR, api, keep_screenshot, open_sidebar
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +30,8 @@ def test_a_job_ending_elsewhere_is_told_with_a_link_to_its_result(page, lab_serv
         toast = page.locator(".Toastify__toast", has_text=f"Job finished: Virtual detector → demo:{name}")
         expect(toast).to_be_visible(timeout=120_000)
         assert api(lab_server, "GET", f"jobs/{job_id}").json()["phase"] == "COMPLETED"
+        toast.screenshot(path=str(ARTIFACTS / "job-notification.png"))
+        keep_screenshot("job-notification.png")
         toast.get_by_role("button", name="Show result").click()
         expect(page.locator(SIDEBAR)).to_be_visible()
         expect(page.locator(f'{SIDEBAR} .jp-remotem-tree-item[data-path="{name}"]')).to_be_visible(timeout=30_000)

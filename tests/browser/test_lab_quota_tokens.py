@@ -207,6 +207,8 @@ def test_a_token_with_chosen_scopes_and_places(page, lab_server) -> None:
         row = dialog.locator(".jp-remotem-token", has_text="reader of one scan")
         expect(row.locator(".jp-remotem-token-scopes")).to_have_text(offered[0])
         expect(row.locator(".jp-remotem-token-reach")).to_have_text("demo:scan.h5")
+        dialog.locator(".jp-Dialog-content").screenshot(path=str(ARTIFACTS / "token-scopes.png"))
+        keep_screenshot("token-scopes.png")
         assert api(lab_server, "GET", "repositories/demo/meta/scan.h5", token=secret).status_code == 200
         outside = api(lab_server, "GET", "repositories/demo/tree", token=secret)
         assert outside.status_code == 403 and outside.json()["error"]["code"] == "outside_token_reach"
