@@ -78,6 +78,28 @@ async def test_types_are_served_and_guessed_from_format_and_shape(jp_fetch):
     assert [d["id"] for d in listed["datasets"]] == [stack["id"]]
 
 
+async def test_an_unregistered_file_is_told_the_type_it_would_get(jp_fetch, lab_dir):
+    """The lab asks before opening an unregistered array, so a 3-D label volume opens in the
+    volume view, a scan in the 4-D viewer; nothing is registered by asking."""
+    labels = np.zeros((6, 7, 8), dtype=np.uint8)
+    labels[2:4, 1:5, 3:7] = 3
+    np.save(lab_dir / "labels.npy", labels)
+    guessed = {}
+    for path in ("labels.npy", "stack.npy", "run-1/scan.h5", "run-1", "run-1/notes.txt"):
+        code, answer = await call(jp_fetch, "GET", "datasets", "types", repository="lab", path=path)
+        assert code == 200 and [t["name"] for t in answer["types"]] == [t.name for t in TYPES], answer
+        guessed[path] = answer["guess"]
+    assert guessed == {"labels.npy": "label-volume", "stack.npy": "image-stack", "run-1/scan.h5": "4d-stem",
+                       "run-1": "folder", "run-1/notes.txt": "file"}
+    code, listed = await call(jp_fetch, "GET", "datasets")
+    assert code == 200 and listed["datasets"] == []
+    error_of(*await call(jp_fetch, "GET", "datasets", "types", repository="lab"), 400, "'path'")
+    error_of(*await call(jp_fetch, "GET", "datasets", "types", repository="lab", path="gone.npy"), 404, "gone.npy")
+    error_of(*await call(jp_fetch, "GET", "datasets", "types", repository="private", path="scan.h5"), 404, "private")
+    error_of(*await call(jp_fetch, "GET", "datasets", "types", repository="lab", path="../x"), 400,
+             "may not leave the repository")
+
+
 async def test_bad_requests_get_named_refusals(jp_fetch):
     await register(jp_fetch, "stack.npy", "Stack")
     cases = [

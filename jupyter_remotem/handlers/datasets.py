@@ -62,7 +62,19 @@ class DatasetsBase(RemotemHandler):
 class DatasetTypesHandler(DatasetsBase):
     @web.authenticated
     async def get(self) -> None:
-        self.write_json({"types": [kind.to_json() for kind in TYPES]})
+        """The type registry; with ``repository`` and ``path``, also the type that file or folder
+        would be given if it were registered now (``"guess"``), so the lab opens an unregistered
+        3-D reconstruction in the volume view as it would a registered one."""
+        answer: dict[str, Any] = {"types": [kind.to_json() for kind in TYPES]}
+        name, path = self.get_query_argument("repository", None), self.get_query_argument("path", None)
+        if (name is None) != (path is None):
+            raise BadParameter("Name both 'repository' and 'path' to have a type guessed, or neither.",
+                               hint="For example datasets/types?repository=demo&path=tomo/reconstruction.h5.")
+        if name is not None and path is not None:
+            repository = self.repository(name)
+            entry = await self.run_blocking(repository.info, path)  # 404 for what is not there
+            answer["guess"] = (await self.run_blocking(lambda: guess(facts_of(repository, entry)))).name
+        self.write_json(answer)
 
 
 class DatasetsHandler(DatasetsBase):

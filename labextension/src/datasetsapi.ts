@@ -79,6 +79,22 @@ export class DatasetsAPI {
     return answer.types;
   }
 
+  /**
+   * The type a file or folder would be given if it were registered now (the server guesses it
+   * from the format and the first array's shape), so unregistered files open in their view.
+   */
+  async guess(
+    repository: string,
+    path: string,
+    signal?: AbortSignal
+  ): Promise<string> {
+    const answer = await this.api.requestJson<{ guess: string }>(
+      this.api.url(['datasets', 'types'], { repository, path }),
+      signal
+    );
+    return answer.guess;
+  }
+
   /** The dataset at exactly this place, or null when it is none (or one the caller may not see). */
   async at(
     repository: string,

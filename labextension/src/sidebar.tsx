@@ -139,25 +139,41 @@ export class SidebarModel {
     if (!route) {
       return;
     }
-    if (this.openers.some(opener => opener(repository, entry))) {
+    const answers = this.openers.map(opener => opener(repository, entry));
+    if (answers.includes(true)) {
       return; // another view claimed it (the volume view claims volume datasets)
     }
-    if (route.kind === 'viewer') {
-      this.requestOpen(repository, entry.path);
-    } else {
-      this._openFileRequested.emit({
-        repository,
-        path: entry.path,
-        factory: route.factory
-      });
+    const openHere = (): void => {
+      if (route.kind === 'viewer') {
+        this.requestOpen(repository, entry.path);
+      } else {
+        this._openFileRequested.emit({
+          repository,
+          path: entry.path,
+          factory: route.factory
+        });
+      }
+    };
+    const asking = answers.filter(
+      (answer): answer is Promise<boolean> => answer instanceof Promise
+    );
+    if (asking.length === 0) {
+      openHere();
+      return;
     }
+    void Promise.all(asking).then(
+      claimed => (claimed.includes(true) ? undefined : openHere()),
+      openHere
+    );
   }
 
   /**
    * Views other than the dataset viewer that may open an entry instead: each answers
-   * whether it did.
+   * whether it did, at once or after asking the server (a promise).
    */
-  readonly openers: Array<(repository: string, entry: IEntry) => boolean> = [];
+  readonly openers: Array<
+    (repository: string, entry: IEntry) => boolean | Promise<boolean>
+  > = [];
 
   /** Someone asked to open a file that is not an array in JupyterLab's viewers. */
   get openFileRequested(): ISignal<

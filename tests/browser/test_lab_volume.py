@@ -214,3 +214,28 @@ def test_a_registered_volume_dataset_opens_in_the_volume_view_on_double_click(pa
     wait_painted(page, "z", labels.shape[0] // 2)
     assert_painted_as(plane_pixels(page, "z"), labels[labels.shape[0] // 2])
     assert not page.errors, page.errors
+
+
+def test_an_unregistered_volume_opens_in_the_volume_view_and_a_scan_in_the_viewer(page, lab_server) -> None:
+    """Nothing registered: a double-click asks the server what the file would be — the demo
+    tomogram (3-D, calibrated in one length unit) opens here with its grey levels, the 4-D scan
+    in the dataset viewer — and asking registers nothing."""
+    from playwright.sync_api import expect
+
+    before = api(lab_server, "GET", "datasets").json()["datasets"]
+    sidebar = open_sidebar(page, lab_server)
+    sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-repo-header').click()
+    folder = sidebar.locator('.jp-remotem-tree-item[data-path="tomo"]')
+    folder.click()
+    expect(folder).to_have_attribute("data-expanded", "true")
+    tomogram = sidebar.locator(f'.jp-remotem-tree-item[data-path="{demo_volume.RECONSTRUCTION}"]')
+    expect(tomogram).not_to_have_attribute("data-registered", "open")
+    tomogram.dblclick()
+    view = page.locator(f"{VIEW} .jp-remotem-volume:not(.jp-remotem-volume-loading)")
+    expect(view).to_have_attribute("data-labels", "false", timeout=60_000)
+    expect(page.locator(".jp-RemotemViewer")).to_have_count(0)
+    sidebar.locator('.jp-remotem-tree-item[data-path="scan.h5"]').dblclick()
+    expect(page.locator(".jp-RemotemViewer").first).to_be_visible(timeout=60_000)
+    expect(page.locator(VIEW)).to_have_count(1)  # the scan did not open a second volume view
+    assert api(lab_server, "GET", "datasets").json()["datasets"] == before
+    assert not page.errors, page.errors

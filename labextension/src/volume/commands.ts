@@ -106,7 +106,8 @@ export function registerVolumeView(
   // A double-click on a dataset of a volume type opens it here (the types the server
   // declares with the volume preview), any other array in the dataset viewer.
   const volumeTypes = new Set<string>();
-  void new DatasetsAPI(api)
+  const datasets = new DatasetsAPI(api);
+  void datasets
     .types()
     .then(types => {
       for (const type of types) {
@@ -116,17 +117,39 @@ export function registerVolumeView(
       }
     })
     .catch(() => undefined); // no types: arrays open in the dataset viewer
-  sidebar.model.openers.push((repository, entry) => {
-    const type = entry.registered?.type;
-    if (entry.type !== 'file' || !type || !volumeTypes.has(type)) {
-      return false;
-    }
+  const openAsVolume = (repository: string, path: string, type: string) =>
     void app.commands.execute(VolumeCommandIDs.open, {
       repository,
-      path: entry.path,
+      path,
       type
     });
-    return true;
+  sidebar.model.openers.push((repository, entry) => {
+    if (entry.type !== 'file') {
+      return false;
+    }
+    const type = entry.registered?.type;
+    if (type) {
+      if (!volumeTypes.has(type)) {
+        return false;
+      }
+      openAsVolume(repository, entry.path, type);
+      return true;
+    }
+    if (!entry.dataset || entry.result) {
+      return false; // not an array, or a result (those open in the dataset viewer)
+    }
+    // An unregistered array: the server says what it would be (a 3-D reconstruction or a
+    // segmentation opens here, a scan in the dataset viewer).
+    return datasets.guess(repository, entry.path).then(
+      guessed => {
+        if (!volumeTypes.has(guessed)) {
+          return false;
+        }
+        openAsVolume(repository, entry.path, guessed);
+        return true;
+      },
+      () => false
+    );
   });
 
   app.contextMenu.addItem({
