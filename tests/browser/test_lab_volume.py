@@ -124,6 +124,15 @@ def test_segmented_volume_shows_label_planes_crosshair_readout_and_3d(page, lab_
     expect(pane).to_have_attribute("data-state", "ready", timeout=60_000)
     page.locator(f"{VIEW} .jp-remotem-volume-whole").click()
     expect(status).to_have_text("box 0:96,0:128,0:128 at blocks of 2×2×2 voxels", timeout=60_000)
+    # The box's edge is chosen: 32³ at full resolution, or 256³ (here the whole volume, within
+    # the 128³ budget of a refined box, so at full resolution too, unlike the overview).
+    page.locator(f"{VIEW} .jp-remotem-volume-refine-edge").select_option("32")
+    page.locator(f"{VIEW} .jp-remotem-volume-refine").click()
+    expect(status).to_have_text("box 4:36,24:56,74:106 at blocks of 1×1×1 voxels", timeout=60_000)
+    page.locator(f"{VIEW} .jp-remotem-volume-refine-edge").select_option("256")
+    page.locator(f"{VIEW} .jp-remotem-volume-refine").click()
+    expect(status).to_have_text("box 0:96,0:128,0:128 at blocks of 1×1×1 voxels", timeout=60_000)
+    expect(pane).to_have_attribute("data-state", "ready", timeout=60_000)
     assert not page.errors, page.errors
 
 

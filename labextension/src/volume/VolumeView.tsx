@@ -38,8 +38,13 @@ import { fetchVolume, IVolumeHeader, IVolumeSource } from './volumeapi';
 
 /** Labels at most this many distinct values in the first brick of an integer volume. */
 export const MAX_GUESSED_LABELS = 64;
-/** Half the edge of the box the 3-D pane refines around the crosshair, in voxels. */
-export const REFINE_HALF = 32;
+/** Edges of the box the 3-D pane may refine around the crosshair, in voxels (the first is the default). */
+export const REFINE_EDGES = [64, 32, 128, 256] as const;
+/**
+ * The most voxels a refined box is drawn with (128³: 8 MB of float32); a larger box comes
+ * as block means (labels: block modes) within it, a smaller one at full resolution.
+ */
+export const REFINE_BUDGET = 128 ** 3;
 /**
  * Voxels of the bricks the 3-D pane asks for (64³: a megabyte of float32, drawn
  * smoothly even by a software renderer); a refined box at this budget is a 64³ box
@@ -80,6 +85,7 @@ export function VolumeView(props: IVolumeViewProps): JSX.Element {
   const [readout, setReadout] = useState<string>('');
   const [render, setRender] = useState<RenderState>({ state: 'loading' });
   const [box, setBox] = useState<Array<[number, number]> | null>(null);
+  const [refineEdge, setRefineEdge] = useState<number>(REFINE_EDGES[0]);
   const canvas3d = useRef<HTMLCanvasElement>(null);
   const renderer = useRef<VolumeRenderer | null>(null);
 
@@ -260,11 +266,11 @@ export function VolumeView(props: IVolumeViewProps): JSX.Element {
       if (!header) {
         return;
       }
-      const wanted = whole ? null : boxAround(at, REFINE_HALF, header.shape);
+      const wanted = whole ? null : boxAround(at, refineEdge / 2, header.shape);
       setBox(wanted);
       fetchVolume(api, source, {
         labels,
-        budget: BRICK_BUDGET,
+        budget: whole ? BRICK_BUDGET : Math.min(refineEdge ** 3, REFINE_BUDGET),
         box: wanted ? boxText(wanted) : undefined
       })
         .then(answer => {
@@ -276,7 +282,7 @@ export function VolumeView(props: IVolumeViewProps): JSX.Element {
         })
         .catch(reason => setError((reason as Error).message));
     },
-    [api, source, header, at, labels]
+    [api, source, header, at, labels, refineEdge]
   );
 
   const point = useCallback(
@@ -403,12 +409,24 @@ export function VolumeView(props: IVolumeViewProps): JSX.Element {
           className="jp-mod-styled jp-remotem-volume-refine"
           title={trans.__(
             'Render a box of %1 voxels around the crosshair at full detail',
-            2 * REFINE_HALF
+            `${refineEdge}³`
           )}
           onClick={() => refine(false)}
         >
           {trans.__('Refine around crosshair')}
         </button>
+        <select
+          className="jp-mod-styled jp-remotem-volume-refine-edge"
+          aria-label={trans.__('Edge of the refined box, in voxels')}
+          value={refineEdge}
+          onChange={event => setRefineEdge(Number(event.target.value))}
+        >
+          {REFINE_EDGES.map(edge => (
+            <option key={edge} value={edge}>
+              {`${edge}³`}
+            </option>
+          ))}
+        </select>
         <button
           className="jp-mod-styled jp-remotem-volume-whole"
           disabled={!box}
