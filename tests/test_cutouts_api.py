@@ -209,8 +209,8 @@ async def test_post_form_and_json_bodies(jp_fetch):
     ({"survey": "demo_mosaic", "ra": 150, "dec": 2, "size": "10pix", "stretch": "log"}, "bad_parameter", "png"),
     ({"survey": "demo_mosaic", "ra": 150, "dec": 2, "size": "10pix", "format": "png", "bands": "gr"},
      "bad_parameter", "three"),
-    ({"survey": "demo_mosaic", "ra": 150, "dec": 2, "size": "10pix", "algorithm": "resample"}, "bad_parameter",
-     "not available"),
+    ({"survey": "demo_mosaic", "ra": 150, "dec": 2, "size": "10pix", "pixscale": "0.3"}, "bad_parameter",
+     "resample"),
 ])
 async def test_bad_input_is_a_400_with_reason_and_hint(jp_fetch, params, code, words):
     error = error_of(await sync(jp_fetch, **params), 400)

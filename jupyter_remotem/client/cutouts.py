@@ -34,8 +34,11 @@ class Picture:
 
         return Image.open(io.BytesIO(self.data))
 
-    def _repr_png_(self) -> bytes:
-        return self.data
+    def _repr_png_(self) -> bytes | None:
+        return self.data if self.data.startswith(b"\x89PNG") else None
+
+    def _repr_jpeg_(self) -> bytes | None:
+        return self.data if self.data.startswith(b"\xff\xd8") else None
 
     def save(self, path: str) -> None:
         with open(path, "wb") as out:
@@ -86,7 +89,7 @@ def cutout(client: Client, survey: str, ra: float, dec: float, size: Any = None,
     kind = response.headers.get("Content-Type", "")
     disposition = response.headers.get("Content-Disposition", "")
     filename = disposition.split("''", 1)[-1] if "''" in disposition else "cutout"
-    if kind.startswith("image/png"):
+    if kind.startswith(("image/png", "image/jpeg")):
         return Picture(response.content, filename, response.headers.get("X-Cutout-Tiles", ""))
     from astropy.io import fits
 

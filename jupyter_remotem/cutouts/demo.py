@@ -30,6 +30,8 @@ from . import sphere
 
 #: Relative brightness of every source in each band (bluer to redder objects).
 BAND_WEIGHTS = {"g": 0.6, "r": 1.0, "i": 1.3}
+#: Effective wavelengths of the demo bands (metres, as the DES g, r, i filters).
+BAND_WAVELENGTHS = {"g": 4.80e-7, "r": 6.40e-7, "i": 7.80e-7}
 MANIFEST = ".cutouts-demo.json"
 
 
@@ -171,12 +173,15 @@ def surveys(repository: str, prefix: str = "sky") -> list[dict[str, Any]]:
     return [
         {"name": "demo_mosaic", "repository": repository, "path": join("mosaic"), "bands": ["g", "r", "i"],
          "pattern": "{tile}_{band}.fits.fz", "pixscale": 0.5,
+         "wavelengths": {b: BAND_WAVELENGTHS[b] for b in ["g", "r", "i"]},
          "description": "2×2 overlapping tile-compressed tiles near the equator (generated)"},
         {"name": "demo_pole", "repository": repository, "path": join("pole"), "bands": ["g", "r"],
          "pattern": "{tile}_{band}.fits", "pixscale": 1.0,
+         "wavelengths": {b: BAND_WAVELENGTHS[b] for b in ["g", "r"]},
          "description": "Five tiles on and around the north celestial pole (generated)"},
         {"name": "demo_ra0", "repository": repository, "path": join("ra0"), "bands": ["r"],
          "pattern": "{tile}_{band}.fits.gz", "pixscale": 0.5,
+         "wavelengths": {b: BAND_WAVELENGTHS[b] for b in ["r"]},
          "description": "Two gzip tiles straddling RA = 0 at Dec -30 (generated)"},
     ]
 

@@ -18,10 +18,23 @@ from ..errors import BadParameter
 
 UNITS = {"arcsec": 1 / 3600.0, "arcmin": 1 / 60.0, "deg": 1.0, "pix": None}
 FORMATS = {"fits": "fits", "application/fits": "fits", "image/fits": "fits", "application/x-fits": "fits",
-           "png": "png", "image/png": "png"}
+           "png": "png", "image/png": "png", "jpg": "jpg", "jpeg": "jpg", "image/jpeg": "jpg"}
+#: Formats that are pictures (8-bit, north up), not data.
+PICTURES = ("png", "jpg")
 STRETCHES = ("linear", "sqrt", "log", "asinh")
-ALGORITHMS = ("native",)
+ALGORITHMS = ("native", "resample")
 MODES = ("trim", "partial", "strict")
+#: Resampling: spline interpolation of three orders, or the exact, flux-conserving overlap.
+INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "flux")
+#: Colour pictures from three or more bands.
+RGB = ("lupton", "linear", "asinh")
+#: Largest edge (pixels) of a picture: a larger cutout is shown block-averaged down to it, and the
+#: answer says so (``X-Cutout-Downscaled``); the data itself (FITS) is never downscaled.
+PICTURE_MAX_EDGE = 2048
+#: Colormaps named when matplotlib is not installed (then only these, with their own tables).
+OWN_CMAPS = ("gray", "gray_r")
+#: Most an output pixel may be coarser or finer than the survey's (a larger ratio is no cutout).
+PIXSCALE_RATIO = 1000.0
 #: Largest angular size one side may be asked for (degrees): beyond this a tangent plane is no cutout.
 MAX_SIDE_DEG = 30.0
 
@@ -63,16 +76,42 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("mode", "choice", "As astropy Cutout2D: 'trim' keeps what the survey covers, 'partial' fills the "
               "rest with fill_value, 'strict' refuses a cutout not fully covered.", default="trim", choices=MODES),
     Parameter("fill_value", "number", "Value of pixels no tile covers (mode=partial).", default="nan"),
-    Parameter("format", "choice", "Answer: FITS (one image extension per band) or PNG.",
-              ("responseformat",), True, default="fits", choices=("fits", "png")),
-    Parameter("algorithm", "choice", "'native' cuts the tiles' own pixels.", default="native", choices=ALGORITHMS),
-    Parameter("stretch", "choice", "PNG stretch of a single band.", default="asinh", choices=STRETCHES),
-    Parameter("min_cut", "limit", "PNG lower limit: a value, or a percentile like '0.5%'.", default="0.5%"),
-    Parameter("max_cut", "limit", "PNG upper limit: a value, or a percentile like '99.5%'.", default="99.5%"),
-    Parameter("rgb", "choice", "Colour PNG from three bands (first is blue, last is red).", default="lupton",
-              choices=("lupton",)),
-    Parameter("q", "number", "Lupton softening Q of colour PNGs.", default="8"),
-    Parameter("minimum", "number", "Lupton black level of colour PNGs (default: the lower percentile).", ),
+    Parameter("format", "choice", "Answer: FITS (one image extension per band), or a PNG or JPEG picture.",
+              ("responseformat",), True, default="fits", choices=("fits", "png", "jpg")),
+    Parameter("algorithm", "choice", "'native' cuts the tiles' own pixels; 'resample' reprojects every tile that "
+              "touches the area onto a tangent-plane grid centred on the target (pixscale, rotation, "
+              "interpolation).", default="native", choices=ALGORITHMS),
+    Parameter("pixscale", "number", "resample: output pixel scale in arcsec per pixel (default: the survey's).",
+              example="0.5"),
+    Parameter("rotation", "number", "resample: degrees east of north of the image's up axis.", default="0",
+              example="30"),
+    Parameter("interpolation", "choice", "resample: spline interpolation (nearest, bilinear, bicubic), or 'flux': "
+              "exact overlap areas, each output pixel holding the flux of the sky it covers.", default="bilinear",
+              choices=INTERPOLATIONS),
+    Parameter("stretch", "choice", "Picture stretch of a single band, or of each colour channel with rgb=linear; "
+              "with rgb=lupton a number: make_lupton_rgb's stretch (default: the span of the limits).",
+              default="asinh", choices=STRETCHES, example="asinh"),
+    Parameter("min_cut", "limit", "Picture lower limit: a value, or a percentile like '0.5%'.", default="0.5%"),
+    Parameter("max_cut", "limit", "Picture upper limit: a value, or a percentile like '99.5%'.", default="99.5%"),
+    Parameter("zscale", "boolean", "Picture limits from astropy's ZScaleInterval instead of min_cut/max_cut.",
+              default="false", example="true"),
+    Parameter("cmap", "string", "Colormap of a single-band picture: any matplotlib colormap name "
+              "(GET remotem/api/cutouts/parameters lists them).", default="gray", example="viridis"),
+    Parameter("rgb", "choice", "Colour picture from three or more bands, given blue to red: 'lupton' "
+              "(make_lupton_rgb), or 'linear' / 'asinh' per channel. More than three bands are mixed into "
+              "blue, green and red by the declared weights (cutouts/parameters: rgb_weights).",
+              default="lupton", choices=RGB),
+    Parameter("q", "number", "Lupton softening Q of colour pictures.", default="8"),
+    Parameter("minimum", "number", "Lupton black level of colour pictures (default: the lower limit).", ),
+    Parameter("max_edge", "integer", f"Largest picture edge in pixels, at most {PICTURE_MAX_EDGE}; a larger "
+              "cutout is block-averaged down and the answer says so (X-Cutout-Downscaled).",
+              default=str(PICTURE_MAX_EDGE), example="512"),
+    Parameter("scalebar", "size", "Draw a scale bar on the picture: an angle ('10arcsec') or 'true' for a round "
+              "length near a fifth of the width.", example="10arcsec"),
+    Parameter("compass", "boolean", "Draw north and east arrows on the picture (from the WCS).", default="false",
+              example="true"),
+    Parameter("caption", "boolean", "Write the survey, bands and coordinates on the picture.", default="false",
+              example="true"),
 )
 BY_NAME = {p.name: p for p in PARAMETERS}
 ALIASES = {alias: p.name for p in PARAMETERS for alias in (p.name, *p.aliases)}
@@ -100,6 +139,20 @@ class CutoutRequest:
     max_cut: tuple[float, bool] = (99.5, True)
     q: float = 8.0
     minimum: float | None = None
+    #: resample: arcsec per output pixel (None: the survey's), rotation east of north, interpolation.
+    pixscale: float | None = None
+    rotation: float = 0.0
+    interpolation: str = "bilinear"
+    zscale: bool = False
+    cmap: str = "gray"
+    rgb: str = "lupton"
+    #: make_lupton_rgb's stretch (None: the span of the limits).
+    lupton_stretch: float | None = None
+    max_edge: int = PICTURE_MAX_EDGE
+    #: Scale bar length in degrees; 0 for a round length chosen for the picture; None for none.
+    scalebar: float | None = None
+    compass: bool = False
+    caption: bool = False
     given: dict[str, str] = field(default_factory=dict)
 
     def radius_deg(self, pixscale_deg: float) -> float:
@@ -199,16 +252,17 @@ def _choice(name: str, text: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def split_bands(text: str, known: tuple[str, ...]) -> tuple[str, ...]:
-    """``'g,r,i'``, ``'g r i'``, ``'gri'`` (single-letter bands) or one band's name."""
+def split_bands(text: str, known: tuple[str, ...], wavelengths: dict[str, float] | None = None) -> tuple[str, ...]:
+    """``'g,r,i'``, ``'g r i'``, ``'gri'`` (single-letter bands), one band's name, or SODA's
+    wavelength interval in metres (``'4.0e-7 5.5e-7'``, either end may be ``-Inf``/``+Inf``):
+    the bands whose declared effective wavelength falls inside, bluest first."""
     text = text.strip()
     try:
-        [float(word) for word in text.split()]
+        numbers = [float(word) for word in text.split()]
     except ValueError:
-        pass
-    else:
-        raise BadParameter(f"BAND={text} is a wavelength interval; this survey names its bands: {', '.join(known)}.",
-                           hint="Give the band by name, e.g. BAND=" + known[0] + ".")
+        numbers = []
+    if numbers:
+        return _bands_in(text, numbers, known, wavelengths or {})
     if "," in text or " " in text:
         names = [n for n in re.split(r"[,\s]+", text) if n]
     elif text in known:
@@ -224,6 +278,26 @@ def split_bands(text: str, known: tuple[str, ...]) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise BadParameter(f"A band is named twice in '{text}'.", hint="Name each band once.")
     return tuple(names)
+
+
+def _bands_in(text: str, numbers: list[float], known: tuple[str, ...],
+              wavelengths: dict[str, float]) -> tuple[str, ...]:
+    if not wavelengths:
+        raise BadParameter(f"BAND={text} is a wavelength interval, but this survey declares no band wavelengths; it "
+                           f"names its bands: {', '.join(known)}.",
+                           hint="Give the band by name, e.g. BAND=" + known[0] + ".")
+    if len(numbers) == 1:
+        numbers = numbers * 2
+    low, high = numbers if len(numbers) == 2 else (math.nan, math.nan)
+    if not (low <= high) or math.isnan(low) or (math.isfinite(low) and low < 0):
+        raise BadParameter(f"BAND={text}: a wavelength interval is two numbers in metres, low then high.",
+                           hint="For example BAND=4.0e-7 5.5e-7.")
+    inside = sorted((w, b) for b, w in wavelengths.items() if low <= w <= high and b in known)
+    if not inside:
+        declared = ", ".join(f"{b} {w:.3g} m" for b, w in sorted(wavelengths.items(), key=lambda i: i[1]))
+        raise BadParameter(f"No band of this survey has its wavelength in BAND={text} (metres); it declares "
+                           f"{declared}.", hint="Widen the interval, or give the band by name.")
+    return tuple(b for _, b in inside)
 
 
 def collect(arguments: dict[str, list[str]]) -> dict[str, str]:
@@ -324,39 +398,135 @@ def parse(arguments: dict[str, list[str]]) -> CutoutRequest:
     if "format" in given:
         value = given["format"].strip().lower()
         if value not in FORMATS:
-            raise BadParameter(f"'format' must be fits or png (SODA RESPONSEFORMAT application/fits or image/png), "
-                               f"not '{given['format']}'.", hint=_hint("format"))
+            raise BadParameter(f"'format' must be fits, png or jpg (SODA RESPONSEFORMAT application/fits, image/png "
+                               f"or image/jpeg), not '{given['format']}'.", hint=_hint("format"))
         request.format = FORMATS[value]
     if "algorithm" in given:
-        value = given["algorithm"].strip().lower()
-        if value == "resample":
-            raise BadParameter("algorithm=resample is not available on this server yet; native cuts the tiles' "
-                               "own pixels.", hint="Use algorithm=native (the default).")
-        request.algorithm = _choice("algorithm", value, ALGORITHMS)
+        request.algorithm = _choice("algorithm", given["algorithm"], ALGORITHMS)
+    _resampling(request, given)
+    _picture(request, given)
+    return request
+
+
+def _boolean(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise BadParameter(f"'{name}' is true or false, not '{text}'.", hint=_hint(name))
+
+
+def _resampling(request: CutoutRequest, given: dict[str, str]) -> None:
+    """pixscale, rotation and interpolation: only for algorithm=resample."""
+    if request.algorithm != "resample":
+        named = [name for name in ("pixscale", "rotation", "interpolation") if name in given]
+        if named:
+            raise BadParameter(f"{', '.join(named)} shape resampled cutouts; algorithm=native cuts the tiles' own "
+                               "pixels.", hint="Add algorithm=resample, or leave them out.")
+        return
+    if "pixscale" in given:
+        request.pixscale = _number("pixscale", given["pixscale"].strip().lower().removesuffix("arcsec"))
+        if request.pixscale <= 0:
+            raise BadParameter(f"pixscale must be larger than zero (arcsec per pixel), not '{given['pixscale']}'.",
+                               hint=_hint("pixscale"))
+    if "rotation" in given:
+        request.rotation = _number("rotation", given["rotation"].strip().lower().removesuffix("deg"))
+    if "interpolation" in given:
+        request.interpolation = _choice("interpolation", given["interpolation"], INTERPOLATIONS)
+
+
+def cmap_names() -> tuple[str, ...]:
+    """The colormaps a picture may use: matplotlib's when installed, else :data:`OWN_CMAPS`."""
+    try:
+        import matplotlib
+    except ImportError:
+        return OWN_CMAPS
+    return tuple(sorted(matplotlib.colormaps))
+
+
+def _picture(request: CutoutRequest, given: dict[str, str]) -> None:
+    """The options of PNG and JPEG answers; refused for FITS, which is data, not a picture."""
+    shaping = [name for name in ("stretch", "min_cut", "max_cut", "zscale", "cmap", "rgb", "q", "minimum",
+                                 "max_edge", "scalebar", "compass", "caption") if name in given]
+    if request.format not in PICTURES:
+        if shaping:
+            raise BadParameter(f"{', '.join(shaping)} shape PNG and JPEG pictures; this request asks for FITS.",
+                               hint="Add format=png (or jpg), or leave them out.")
+        return
+    if "rgb" in given:
+        request.rgb = _choice("rgb", given["rgb"], RGB)
     if "stretch" in given:
-        request.stretch = _choice("stretch", given["stretch"], STRETCHES)
+        text = given["stretch"].strip()
+        try:
+            number = float(text)
+        except ValueError:
+            request.stretch = _choice("stretch", text, STRETCHES)
+        else:
+            if not (math.isfinite(number) and number > 0):
+                raise BadParameter(f"A Lupton stretch is a positive number, not '{text}'.", hint=_hint("stretch"))
+            request.lupton_stretch = number
     if "min_cut" in given:
         request.min_cut = _limit("min_cut", given["min_cut"])
     if "max_cut" in given:
         request.max_cut = _limit("max_cut", given["max_cut"])
     if request.min_cut[1] == request.max_cut[1] and request.min_cut[0] >= request.max_cut[0]:
         raise BadParameter("min_cut must be below max_cut.", hint="For example min_cut=0.5%&max_cut=99.5%.")
-    if "rgb" in given:
-        _choice("rgb", given["rgb"], ("lupton",))
+    if "zscale" in given:
+        request.zscale = _boolean("zscale", given["zscale"])
+        if request.zscale and ("min_cut" in given or "max_cut" in given):
+            raise BadParameter("Give the limits one way: zscale, or min_cut and max_cut.", hint=_hint("zscale"))
+    if "cmap" in given:
+        name = given["cmap"].strip()
+        names = cmap_names()
+        if name not in names:
+            close = [n for n in names if n.lower() == name.lower()]
+            raise BadParameter(f"There is no colormap '{name}'" + (f" (did you mean '{close[0]}'?)." if close else "."),
+                               hint="For example cmap=gray, cmap=viridis or cmap=magma; GET "
+                                    "remotem/api/cutouts/parameters lists them (cmaps).")
+        request.cmap = name
     if "q" in given:
         request.q = _number("q", given["q"])
         if request.q <= 0:
             raise BadParameter("Q must be larger than zero.", hint=_hint("q"))
     if "minimum" in given:
         request.minimum = _number("minimum", given["minimum"])
-    if request.format == "fits" and any(name in given for name in ("stretch", "min_cut", "max_cut", "rgb", "q",
-                                                                  "minimum")):
-        raise BadParameter("stretch, min_cut, max_cut, rgb, Q and minimum shape PNG pictures; this request asks "
-                           "for FITS.", hint="Add format=png, or leave them out.")
-    return request
+    if "max_edge" in given:
+        edge = _number("max_edge", given["max_edge"])
+        if not (edge.is_integer() and 16 <= edge <= PICTURE_MAX_EDGE):
+            raise BadParameter(f"max_edge is a whole number of pixels from 16 to {PICTURE_MAX_EDGE}, not "
+                               f"'{given['max_edge']}'.", hint=_hint("max_edge"))
+        request.max_edge = int(edge)
+    if "scalebar" in given:
+        text = given["scalebar"].strip().lower()
+        if text in ("1", "true", "yes", "on", "auto"):
+            request.scalebar = 0.0
+        elif text not in ("0", "false", "no", "off"):
+            value, unit = parse_size("scalebar", text if re.search(r"[a-z]", text) else text + "arcsec")
+            if unit == "pix":
+                raise BadParameter("A scale bar is an angle, e.g. scalebar=10arcsec.", hint=_hint("scalebar"))
+            request.scalebar = value * UNITS[unit]
+    for name in ("compass", "caption"):
+        if name in given:
+            setattr(request, name, _boolean(name, given[name]))
+
+
+def rgb_weights(count: int) -> list[tuple[float, float, float]]:
+    """How ``count`` bands (given blue to red) mix into (blue, green, red): three bands one each;
+    more spread evenly — the band at position t (0 bluest, 1 reddest) gives blue max(0, 1 − 2t),
+    green 1 − |2t − 1| and red max(0, 2t − 1) — each channel's weights summing to one."""
+    if count < 3:
+        raise ValueError("colour needs three or more bands")
+    ts = [k / (count - 1) for k in range(count)]
+    raw = [(max(0.0, 1 - 2 * t), 1 - abs(2 * t - 1), max(0.0, 2 * t - 1)) for t in ts]
+    sums = [sum(w[c] for w in raw) for c in range(3)]
+    return [tuple(w[c] / sums[c] for c in range(3)) for w in raw]  # type: ignore[misc]
 
 
 def schema() -> dict[str, Any]:
     """What ``GET remotem/api/cutouts/parameters`` serves."""
     return {"parameters": [p.to_json() for p in PARAMETERS], "units": list(UNITS),
-            "formats": sorted(set(FORMATS.values())), "max_side_deg": MAX_SIDE_DEG}
+            "formats": sorted(set(FORMATS.values())), "max_side_deg": MAX_SIDE_DEG,
+            "picture_max_edge": PICTURE_MAX_EDGE, "cmaps": list(cmap_names()),
+            "rgb_weights": {str(n): [list(w) for w in rgb_weights(n)] for n in range(3, 7)},
+            "band_wavelength_unit": "m"}

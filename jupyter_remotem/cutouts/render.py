@@ -1,21 +1,26 @@
-"""Answers: FITS with the cutout's WCS and where it came from, or a PNG picture.
+"""Answers: FITS with the cutout's WCS and where it came from, or a PNG or JPEG picture.
 
-FITS: an empty primary HDU with the provenance (survey, request, position, software) and one
-image extension per band (``EXTNAME`` = band) holding the pixels, the cutout's WCS, the tiles
-used and the descriptive cards of the tile (units, filter, zero point).  PNG: one band through a
-stretch (linear, sqrt, log, asinh) between percentile or value limits, or three bands as colour
-with astropy's ``make_lupton_rgb``; north up, as the sky is drawn.
+FITS: an empty primary HDU with the provenance (survey, request, position, algorithm and its
+grid, software) and one image extension per band (``EXTNAME`` = band) holding the pixels, the
+cutout's WCS, the tiles used and the descriptive cards of the tile (units, filter, zero point).
+Pictures (:mod:`.imaging`, :mod:`.overlays`): one band through limits, a stretch and a colormap,
+or colour from three or more bands; north up, as the sky is drawn; block-averaged down to the
+declared largest edge, which the answer reports.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .native import Cut
 from .params import CutoutRequest
+
+#: JPEG quality of pictures (Pillow's scale, 1..95).
+JPEG_QUALITY = 90
 
 #: Cards copied from the tile's header: what the pixels mean, not how the file was laid out.
 DESCRIPTIVE = ("BUNIT", "FILTER", "MAGZERO", "MAGZP", "ZP", "EXPTIME", "TELESCOP", "INSTRUME", "DATE-OBS",
@@ -28,9 +33,24 @@ def fits_bytes(cuts: Sequence[Cut], request: CutoutRequest, survey: str) -> byte
 
     primary = [w.card("ORIGIN", "jupyter_remotem", "cutout service"),
                w.card("SURVEY", survey, "survey the pixels come from"),
-               w.card("ALGORITH", request.algorithm, "native: the tiles' own pixels"),
-               w.card("RA", float(request.ra), "[deg] requested centre, ICRS"),
-               w.card("DEC", float(request.dec), "[deg] requested centre, ICRS")]
+               w.card("ALGORITH", request.algorithm, "native: tiles' own pixels; resample: reprojected")]
+    if request.algorithm == "resample":
+        from .resample import INTERPOLATIONS
+
+        primary += [w.card("INTERP", request.interpolation, f"reproject: {INTERPOLATIONS[request.interpolation]}"),
+                    w.card("ROTATION", float(request.rotation), "[deg] image up axis, east of north")]
+        if request.pixscale is not None:
+            primary.append(w.card("PIXSCALE", float(request.pixscale), "[arcsec] requested output pixel"))
+        if request.interpolation == "flux":
+            primary.append(w.card("FLUXCONS", True, "pixel values scaled to conserve total flux"))
+        try:
+            from importlib.metadata import version
+
+            primary.append(w.card("REPROJ", version("reproject"), "reproject version"))
+        except Exception:  # noqa: BLE001 - provenance is best effort
+            pass
+    primary += [w.card("RA", float(request.ra), "[deg] requested centre, ICRS"),
+                w.card("DEC", float(request.dec), "[deg] requested centre, ICRS")]
     if request.size is not None:
         (h, hu), (wv, wu) = request.size
         primary += [w.card("REQHEIGH", f"{h:g}{hu}", "requested height"),
@@ -54,6 +74,8 @@ def fits_bytes(cuts: Sequence[Cut], request: CutoutRequest, survey: str) -> byte
             y0 = cut.plan.slices_original[0].start - cut.plan.slices_cutout[0].start
             cards += [w.card("ORIGX", int(x0), "0-based x of pixel 0 in TILE1 (before trimming)"),
                       w.card("ORIGY", int(y0), "0-based y of pixel 0 in TILE1 (before trimming)")]
+        if cut.plan is None and getattr(cut, "header", ""):
+            cards += _descriptive(cut.header)  # a resampled cut: the first tile's descriptive cards
         hdus.append(w.hdu_bytes(cards, cut.data, primary=False, extname=cut.band.upper()))
     return w.file_bytes(hdus)
 
@@ -75,52 +97,66 @@ def _descriptive(header_text: str) -> list[str]:
     return cached
 
 
-def _limits(data: np.ndarray, request: CutoutRequest) -> tuple[float, float]:
-    finite = data[np.isfinite(data)]
-    if finite.size == 0:
-        return 0.0, 1.0
-    wanted = []
-    for value, percent in (request.min_cut, request.max_cut):
-        wanted.append(float(np.percentile(finite, value)) if percent else float(value))
-    low, high = wanted
-    if high <= low:
-        high = low + 1.0 if low == 0 else low + abs(low) * 1e-6
-    return low, high
-
-
 def stretched(data: np.ndarray, request: CutoutRequest) -> np.ndarray:
-    """One band scaled to 0..1 through the request's stretch and limits."""
-    from astropy.visualization import AsinhStretch, LinearStretch, LogStretch, ManualInterval, SqrtStretch
+    """One band scaled to 0..1 through the request's limits and stretch (no downscaling)."""
+    from . import imaging
 
-    stretch = {"linear": LinearStretch(), "sqrt": SqrtStretch(), "log": LogStretch(),
-               "asinh": AsinhStretch()}[request.stretch]
-    low, high = _limits(data, request)
-    values = ManualInterval(low, high)(np.nan_to_num(data.astype(np.float64), nan=low), clip=True)
-    return stretch(values, clip=True)
+    low, high = imaging.limits(np.asarray(data, dtype=np.float64), request)
+    return imaging.normalised(data, low, high, request.stretch)
+
+
+@dataclass
+class Rendered:
+    """A picture's bytes and what the answer says about how it was made."""
+
+    body: bytes
+    content_type: str
+    size: tuple[int, int]  # (width, height)
+    factor: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def picture(cuts: Sequence[Cut], request: CutoutRequest, survey: str = "") -> Rendered:
+    """A PNG or JPEG: grey (or a colormap) for one band, colour for three or more (blue to red
+    in the order given), with the overlays asked for."""
+    from PIL import Image
+
+    from . import imaging, overlays
+
+    if len(cuts) == 1:
+        made = imaging.single(cuts[0].data, request, cuts[0].band)
+    elif len(cuts) >= 3:
+        if len({c.data.shape for c in cuts}) != 1:
+            raise ValueError("bands of different shapes")
+        made = imaging.colour([c.data for c in cuts], request)
+    else:
+        raise ValueError("one band, or three or more")
+    image = Image.fromarray(made.pixels)
+    headers: dict[str, str] = {"X-Cutout-Limits": ";".join(f"{k}:{lo:.6g},{hi:.6g}"
+                                                           for k, (lo, hi) in made.limits.items())}
+    if made.factor > 1:
+        ny, nx = made.data_shape
+        headers["X-Cutout-Downscaled"] = (f"{nx}x{ny} -> {image.size[0]}x{image.size[1]} (block mean of "
+                                          f"{made.factor}x{made.factor}; max_edge {request.max_edge})")
+    if request.compass or request.scalebar is not None or request.caption:
+        image = image.convert("RGB")
+        frame = overlays.Frame(cuts[0].wcs, made.factor, image.size[1], image.size[0])
+        caption = None
+        if request.caption:
+            caption = (f"{survey} {'+'.join(c.band for c in cuts)}  RA {request.ra:.5f} Dec {request.dec:+.5f}"
+                       .strip())
+        drawn = overlays.draw(image, frame, request.scalebar, request.compass, caption)
+        headers.update({f"X-Cutout-{k.capitalize()}": v for k, v in drawn.items() if k != "caption"})
+    buffer = io.BytesIO()
+    if request.format == "jpg":
+        image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+        kind = "image/jpeg"
+    else:
+        image.save(buffer, format="PNG")
+        kind = "image/png"
+    return Rendered(buffer.getvalue(), kind, image.size, made.factor, headers)
 
 
 def png_bytes(cuts: Sequence[Cut], request: CutoutRequest) -> bytes:
-    """A picture: grey for one band, colour for three (blue, green, red in the order given)."""
-    from PIL import Image
-
-    if len(cuts) == 1:
-        pixels = (stretched(cuts[0].data, request) * 255 + 0.5).astype(np.uint8)
-        image = Image.fromarray(np.ascontiguousarray(np.flipud(pixels)))
-    elif len(cuts) == 3:
-        from astropy.visualization import make_lupton_rgb
-
-        shapes = {c.data.shape for c in cuts}
-        if len(shapes) != 1:
-            raise ValueError("bands of different shapes")
-        blue, green, red = (np.nan_to_num(c.data.astype(np.float64)) for c in cuts)
-        low = request.minimum
-        if low is None:
-            low = min(_limits(band, request)[0] for band in (blue, green, red))
-        high = max(_limits(band, request)[1] for band in (blue, green, red))
-        rgb = make_lupton_rgb(red, green, blue, minimum=low, stretch=max(high - low, 1e-12), Q=request.q)
-        image = Image.fromarray(np.ascontiguousarray(np.flipud(rgb)))
-    else:
-        raise ValueError("one or three bands")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    """The picture's bytes alone (the format the request names)."""
+    return picture(cuts, request).body

@@ -5,14 +5,14 @@ batch jobs will call the same pieces."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from astropy import units as u
 
 from ..errors import BadParameter, TooLarge
-from . import native, params, render
+from . import native, params, render, resample
 from .footprints import FootprintIndex, TileRow
 from .surveys import Survey, SurveyCatalog
 from .tiles import OpenTile, TileCache, header_wcs
@@ -28,6 +28,8 @@ class Answer:
     filename: str
     tiles: dict[str, list[str]]
     shape: tuple[int, int]
+    #: What the answer says beside the bytes (picture limits, downscaling, overlays' geometry).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class CutoutService:
@@ -86,13 +88,49 @@ class CutoutService:
         """One real-time cutout, or the refusal that says why not and what to do instead."""
         request = params.parse(arguments)
         survey = self.catalog.get(user, request.survey)
-        bands = (params.split_bands(request.given["bands"], survey.bands) if "bands" in request.given
-                 else (survey.bands[0],))
-        if request.format == "png" and len(bands) not in (1, 3):
-            raise BadParameter(f"A PNG shows one band (grey) or three (colour), not {len(bands)}.",
-                               hint=f"For example bands={bands[0]} or three bands; FITS takes any number.")
+        return self.answer(survey, request)
+
+    def bands_of(self, survey: Survey, request: params.CutoutRequest) -> tuple[str, ...]:
+        """The request's bands: named, or SODA's wavelength interval; the survey's first by default."""
+        bands = (params.split_bands(request.given["bands"], survey.bands, survey.wavelengths)
+                 if "bands" in request.given else (survey.bands[0],))
+        if request.format in params.PICTURES and len(bands) == 2:
+            raise BadParameter(f"A picture shows one band (grey or a colormap) or three or more (colour), not "
+                               f"{len(bands)}.", hint=f"For example bands={bands[0]} or three bands; FITS takes any "
+                                                   "number.")
+        if request.format in params.PICTURES:
+            colour_only = [n for n in ("rgb", "q", "minimum") if n in request.given]
+            if len(bands) == 1 and colour_only:
+                raise BadParameter(f"{', '.join(colour_only)} shape colour pictures; this one shows one band.",
+                                   hint="Ask for three or more bands (e.g. bands=gri), or leave them out.")
+            if len(bands) >= 3 and "cmap" in request.given:
+                raise BadParameter("cmap colours a single band; this picture is colour from "
+                                   f"{len(bands)} bands.", hint="Ask for one band, or leave cmap out.")
+        return bands
+
+    def answer(self, survey: Survey, request: params.CutoutRequest) -> Answer:
+        """The cutout of a parsed request on a survey the caller may use (what batch jobs call too)."""
+        bands = self.bands_of(survey, request)
         request.bands = bands
         self.index.ensure(survey, self.catalog.repository(survey))
+        if request.algorithm == "resample":
+            cuts = self._resampled(survey, request, bands)
+        else:
+            cuts = self._native(survey, request, bands)
+        stem = f"{survey.name}_{request.ra:.5f}_{request.dec:+.5f}_{''.join(bands)}"
+        tiles = {c.band: c.tiles for c in cuts}
+        if request.format in params.PICTURES:
+            if len({c.data.shape for c in cuts}) != 1:
+                raise BadParameter("The bands' cutouts differ in shape (the survey's tiles differ between bands), "
+                                   "so they cannot be one colour picture.",
+                                   hint="Use mode=partial, which gives every band the requested shape.")
+            made = render.picture(cuts, request, survey.name)
+            return Answer(made.body, made.content_type, f"{stem}.{request.format}", tiles, cuts[0].data.shape,
+                          made.headers)
+        return Answer(render.fits_bytes(cuts, request, survey.name), "application/fits", stem + ".fits",
+                      tiles, cuts[0].data.shape)
+
+    def _native(self, survey: Survey, request: params.CutoutRequest, bands: tuple[str, ...]) -> list[native.Cut]:
         scale = self.pixscale_deg(survey)
         radius = request.radius_deg(scale)
         size = None
@@ -111,16 +149,47 @@ class CutoutService:
         cuts = [native.read(plan, rows, open_tile, request.mode, request.fill_value) for plan, rows in planned]
         for cut, band in zip(cuts, bands):
             cut.band = band
-        stem = f"{survey.name}_{request.ra:.5f}_{request.dec:+.5f}_{''.join(bands)}"
-        if request.format == "png":
-            if len({c.data.shape for c in cuts}) != 1:
-                raise BadParameter("The bands' cutouts differ in shape (the survey's tiles differ between bands), "
-                                   "so they cannot be one colour picture.",
-                                   hint="Use mode=partial, which gives every band the requested shape.")
-            return Answer(render.png_bytes(cuts, request), "image/png", stem + ".png",
-                          {c.band: c.tiles for c in cuts}, cuts[0].data.shape)
-        return Answer(render.fits_bytes(cuts, request, survey.name), "application/fits", stem + ".fits",
-                      {c.band: c.tiles for c in cuts}, cuts[0].data.shape)
+        return cuts
+
+    def resample_grid(self, survey: Survey, request: params.CutoutRequest) -> tuple[Any, tuple[int, int], float]:
+        """The output grid of a resampled cutout: its WCS, shape and degrees per pixel."""
+        native_scale = self.pixscale_deg(survey)
+        scale = request.pixscale / 3600.0 if request.pixscale is not None else native_scale
+        ratio = scale / native_scale
+        if not 1 / params.PIXSCALE_RATIO <= ratio <= params.PIXSCALE_RATIO:
+            raise BadParameter(f"pixscale={scale * 3600:g} arcsec is {ratio:.3g} times the survey's "
+                               f"{native_scale * 3600:g} arcsec; at most {params.PIXSCALE_RATIO:g} times either way.",
+                               hint=f"For example pixscale={native_scale * 3600:g}.")
+        if request.polygon is not None:
+            shape = resample.polygon_shape(request.ra, request.dec, request.polygon, scale, request.rotation)
+        else:
+            assert request.size is not None
+            shape = tuple(int(value) if unit == "pix" else max(1, int(round(value * params.UNITS[unit] / scale)))
+                          for value, unit in request.size)  # type: ignore[assignment]
+        return resample.grid(request.ra, request.dec, shape, scale, request.rotation), shape, scale
+
+    def _resampled(self, survey: Survey, request: params.CutoutRequest,
+                   bands: tuple[str, ...]) -> list[resample.Resampled]:
+        wcs, shape, scale = self.resample_grid(survey, request)
+        pixels = shape[0] * shape[1] * len(bands)
+        if pixels > self.realtime_pixels:
+            raise self._too_large(request, bands, pixels, shape)
+        radius = 0.5 * math.hypot(*shape) * scale + 2 * self.pixscale_deg(survey)
+        open_tile = self.opener(survey)
+        plans = []
+        for band in bands:
+            rows = self.index.touching(survey.name, band, request.ra, request.dec, radius)
+            if not rows:
+                raise native.NoOverlap(f"No tile of the survey touches ({request.ra:.6f}, {request.dec:+.6f}).")
+            plans.append(resample.plan(rows, open_tile, wcs, shape, request.interpolation))
+        work = sum(plan.work for plan in plans)
+        if work > self.realtime_pixels:
+            raise self._too_large(request, bands, pixels, shape, work=work,
+                                  tiles=sorted({t for plan in plans for t in plan.tiles}))
+        cuts = [resample.read(plan, request.mode, request.fill_value) for plan in plans]
+        for cut, band in zip(cuts, bands):
+            cut.band = band
+        return cuts
 
     def _refuse_large(self, request: params.CutoutRequest, bands: tuple[str, ...], scale: float) -> None:
         """An early look from the survey's pixel scale, so a huge area is refused before any
@@ -133,11 +202,25 @@ class CutoutService:
             raise self._too_large(request, bands, estimate, (int(math.ceil(sides[0])), int(math.ceil(sides[1]))))
 
     def _too_large(self, request: params.CutoutRequest, bands: tuple[str, ...], pixels: int,
-                   shape: tuple[int, int]) -> TooLarge:
+                   shape: tuple[int, int], work: int | None = None, tiles: list[str] | None = None) -> TooLarge:
+        if work is not None:
+            cost = resample.COST[request.interpolation]
+            per_pixel = work / max(pixels, 1)
+            side = int(math.sqrt(self.realtime_pixels / len(bands) / max(per_pixel, 1e-9)))
+            return TooLarge(
+                f"This resampled cutout is {shape[1]}×{shape[0]} px × {len(bands)} band(s) from {len(tiles or [])} "
+                f"tile(s): {work:,} units of work (output pixels × the tiles under them × {cost:g} for "
+                f"interpolation={request.interpolation}); real-time cutouts are limited to "
+                f"{self.realtime_pixels:,}.",
+                hint=f"Ask for at most about {side}×{side} px per band, a coarser pixscale, a cheaper "
+                     "interpolation, or submit it as a batch job (POST remotem/api/cutouts/jobs with the same "
+                     "parameters).",
+                limit="cutout_realtime_pixels", allowed=self.realtime_pixels,
+                quote={"pixels": pixels, "work": work, "shape": list(shape), "bands": list(bands),
+                       "tiles": tiles or [], "cost": cost, "bytes": pixels * 4, "realtime": False},
+                batch=self._batch_call(request))
         side = int(math.sqrt(self.realtime_pixels / len(bands)))
-        batch = {"method": "POST", "url": "remotem/api/cutouts/jobs",
-                 "body": {"defaults": {k: v for k, v in request.given.items() if k not in ("ra", "dec", "pos")},
-                          "positions": [{"id": "1", "ra": request.ra, "dec": request.dec}]}}
+        batch = self._batch_call(request)
         return TooLarge(
             f"This cutout is {shape[1]}×{shape[0]} px × {len(bands)} band(s) = {pixels:,} pixels; real-time "
             f"cutouts are limited to {self.realtime_pixels:,} pixels.",
@@ -146,3 +229,9 @@ class CutoutService:
             limit="cutout_realtime_pixels", allowed=self.realtime_pixels,
             quote={"pixels": pixels, "shape": list(shape), "bands": list(bands),
                    "bytes": pixels * 4, "realtime": False}, batch=batch)
+
+    @staticmethod
+    def _batch_call(request: params.CutoutRequest) -> dict[str, Any]:
+        return {"method": "POST", "url": "remotem/api/cutouts/jobs",
+                "body": {"defaults": {k: v for k, v in request.given.items() if k not in ("ra", "dec", "pos")},
+                         "positions": [{"id": "1", "ra": request.ra, "dec": request.dec}]}}

@@ -19,7 +19,8 @@ from ..storage.access import AccessPolicy, groups_of
 from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Repository
 
-KEYS = {"name", "repository", "path", "bands", "pattern", "tiles", "pixscale", "groups", "description", "hdu"}
+KEYS = {"name", "repository", "path", "bands", "pattern", "tiles", "pixscale", "groups", "description", "hdu",
+        "wavelengths"}
 #: File endings read as FITS tiles (plain, gzip, tile-compressed).
 FITS_ENDINGS = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fits.fz", ".fz")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -44,6 +45,8 @@ class Survey:
     description: str = ""
     #: Which HDU holds the image (default: the first with two axes).
     hdu: int | str | None = None
+    #: Effective wavelength of each band in metres (optional), for SODA's ``BAND`` interval.
+    wavelengths: dict[str, float] = field(default_factory=dict, compare=False)
     _regex: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
@@ -79,11 +82,16 @@ class Survey:
         pixscale = raw.get("pixscale")
         if pixscale is not None and not (isinstance(pixscale, (int, float)) and pixscale > 0):
             raise ValueError(f"Survey {name!r}: 'pixscale' is arcsec per pixel, a positive number.")
+        wavelengths = raw.get("wavelengths") or {}
+        if not isinstance(wavelengths, dict) or not set(wavelengths) <= set(bands) or not all(
+                isinstance(w, (int, float)) and not isinstance(w, bool) and 0 < w < 1 for w in wavelengths.values()):
+            raise ValueError(f"Survey {name!r}: 'wavelengths' is {{band: effective wavelength in metres}}, "
+                             "e.g. {'g': 4.8e-7}.")
         return cls(name=name, repository=str(raw["repository"]), path=paths.normalise(raw.get("path") or ""),
                    bands=tuple(bands), pattern=pattern, tiles=tiles,
                    pixscale=float(pixscale) if pixscale is not None else None,
                    groups=tuple(raw.get("groups") or ()), description=str(raw.get("description") or ""),
-                   hdu=raw.get("hdu"))
+                   hdu=raw.get("hdu"), wavelengths={b: float(w) for b, w in wavelengths.items()})
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -143,7 +151,7 @@ class Survey:
         """What users see: never the repository's storage address."""
         return {"name": self.name, "description": self.description, "bands": list(self.bands),
                 "repository": self.repository, "path": self.path, "pixscale": self.pixscale,
-                "pattern": self.pattern}
+                "pattern": self.pattern, "wavelengths": dict(self.wavelengths)}
 
 
 def _real(path: str) -> str:

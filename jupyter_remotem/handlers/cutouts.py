@@ -89,4 +89,6 @@ class CutoutSyncHandler(CutoutsBase):
         self.set_header("Content-Disposition", f"inline; filename*=UTF-8''{quote(answer.filename)}")
         self.set_header("X-Cutout-Tiles", ";".join(f"{band}:{','.join(tiles)}" for band, tiles in answer.tiles.items()))
         self.set_header("X-Cutout-Shape", "x".join(str(n) for n in answer.shape[::-1]))
+        for name, value in getattr(answer, "headers", {}).items():
+            self.set_header(name, value)
         self.finish(answer.body, set_content_type=answer.content_type)
