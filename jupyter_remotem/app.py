@@ -74,6 +74,10 @@ class Services:
     #: Sky surveys for cutouts (``RemotemApp.surveys``) and the real-time pixel budget.
     surveys: list[dict[str, Any]] = field(default_factory=list)
     cutout_realtime_pixels: int = 4_000_000
+    #: Members of these groups administer (``remotem/api/admin``, :mod:`.admin`).
+    admin_groups: tuple[str, ...] = ()
+    #: Sends e-mail when a job that asked for it ends (:mod:`.notify.mailer`); None: no mail server.
+    mailer: Any = None
 
     @cached_property
     def catalog(self) -> Any:
@@ -293,6 +297,38 @@ class RemotemApp(ExtensionApp):
             "Jobs that would not fit are refused before they start, with the reason."
         ),
     ).tag(config=True)
+
+    admin_groups = List(
+        Unicode(),
+        help="Groups whose members administer: they see every user's jobs, the queue, workers, throughput, "
+             "quota use and estimates (remotem/api/admin, the lab's Admin panel) and may cancel, pause, resume, "
+             "re-prioritise and requeue anyone's job. Under JupyterHub, groups as the hub says; elsewhere "
+             "user_groups. A personal token also needs the 'admin' scope.",
+    ).tag(config=True)
+
+    smtp_host = Unicode("", help="Mail server for job notices (\"notify\": \"email\"); empty: no e-mail.").tag(
+        config=True)
+    smtp_port = Int(0, help="Its port; 0: 465 with smtp_security 'tls', 587 with 'starttls', else 25.").tag(
+        config=True)
+    smtp_security = Unicode("starttls", help="'none', 'starttls' (upgrade a plain connection) or 'tls' "
+                                             "(TLS from the start).").tag(config=True)
+    smtp_sender = Unicode("", help="The From address of job notices.").tag(config=True)
+    smtp_username = Unicode("", help="User to log in to the mail server as; empty: no login.").tag(config=True)
+    smtp_password = Unicode("", help="Password for smtp_username; never logged or shown.").tag(config=True)
+    smtp_ca_file = Unicode("", help="Certificate authority file to trust for the mail server; empty: the "
+                                    "system's.").tag(config=True)
+    mail_interval = Float(10.0, help="Seconds between looks for ended jobs whose owner asked for e-mail.").tag(
+        config=True)
+    public_url = Unicode("", help="This server's URL as users reach it (links in e-mails), e.g. "
+                                  "https://hub.example.org/user/ada/; empty: the server's own URL.").tag(config=True)
+
+    @validate("smtp_security")
+    def _validate_smtp_security(self, proposal: dict[str, Any]) -> str:
+        from .notify.mailer import SECURITY
+
+        if proposal["value"] not in SECURITY:
+            raise ValueError(f"smtp_security must be one of {', '.join(SECURITY)}, not {proposal['value']!r}.")
+        return proposal["value"]
 
     @validate("quotas")
     def _validate_quotas(self, proposal: dict[str, Any]) -> dict[str, Any]:
@@ -545,10 +581,13 @@ class RemotemApp(ExtensionApp):
             datasets=DatasetCache(self.dataset_cache_entries, self.dataset_cache_bytes),
             surveys=self._survey_configs(),
             cutout_realtime_pixels=self.cutout_realtime_pixels,
+            admin_groups=tuple(self.admin_groups),
         )
+        services.mailer = self._mailer(jobs)
         self.settings["remotem"] = services
         metrics.COLLECTOR.watch(services)  # /metrics reads the job store of this server
         self._start_housekeeping(services)
+        self._start_mailer(services)
         if self.warm_up_kernels:
             from .kernels import warm_up
 
@@ -603,6 +642,33 @@ class RemotemApp(ExtensionApp):
             self._catalog_refresh = PeriodicCallback(reindex, self.catalog_refresh * 1000)
             self._catalog_refresh.start()
 
+    def _mailer(self, jobs: JobStore) -> Any:
+        """The sender of job notices, when a mail server is configured."""
+        from .notify.mailer import Mailer, SmtpSettings
+
+        if not self.smtp_host:
+            return None
+        settings = SmtpSettings(self.smtp_host, self.smtp_port, self.smtp_security, self.smtp_sender,
+                                self.smtp_username, self.smtp_password, ca_file=self.smtp_ca_file or None)
+        public = self.public_url or (getattr(self.serverapp, "connection_url", "") if self.serverapp else "")
+        return Mailer(jobs, settings, self.owner, public.replace("{username}", self.owner), self.log)
+
+    def _start_mailer(self, services: Services) -> None:
+        from tornado.ioloop import PeriodicCallback
+
+        self._mail = None
+        if services.mailer is None:
+            return
+
+        def send() -> None:
+            try:
+                services.executor.submit(services.mailer.round)
+            except RuntimeError:  # the pool is shut down while the server stops
+                pass
+
+        self._mail = PeriodicCallback(send, self.mail_interval * 1000)
+        self._mail.start()
+
     def _state_dir(self) -> Path:
         from jupyter_core.paths import jupyter_data_dir
 
@@ -621,6 +687,8 @@ class RemotemApp(ExtensionApp):
             self._recovery.stop()
         if getattr(self, "_catalog_refresh", None) is not None:
             self._catalog_refresh.stop()
+        if getattr(self, "_mail", None) is not None:
+            self._mail.stop()
         if services is not None:
             services.executor.shutdown(wait=False, cancel_futures=True)
             services.cluster.close()

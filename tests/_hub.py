@@ -186,7 +186,8 @@ def singleuser_config(workdir: Path, repositories: list[dict[str, Any]]) -> Path
     """The single-user servers' Jupyter config: remotem on ``repositories``, one job store shared by
     every user's server (as a facility would share PostgreSQL), no detached worker, and the owner's
     groups asked of the hub on every personal-token request (tests change groups mid-session)."""
-    config = server_config(repositories, job_database_url=job_database_url(workdir), hub_groups_refresh=0.0)
+    config = server_config(repositories, job_database_url=job_database_url(workdir), hub_groups_refresh=0.0,
+                           admin_groups=["microscopy"])  # alice administers (test_hub_admin.py)
     path = workdir / "jupyter_server_config.json"
     path.write_text(json.dumps(config, indent=1))
     return path

@@ -23,6 +23,7 @@ WRITES = {
     "01_quickstart.ipynb": [],
     "02_jobs_and_hyperspy.ipynb": ["adf.h5", "com.hspy", "binned.h5"],
     "03_widgets.ipynb": ["bf.npy"],
+    "pipelines.ipynb": ["cells/projections/0.png", "cells/normalized/17.ome.tiff"],
 }
 CELL_TIMEOUT_S = 300
 

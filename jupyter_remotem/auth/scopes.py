@@ -29,6 +29,8 @@ SCOPES: tuple[Scope, ...] = (
     Scope("write", "Upload, make folders, rename and delete files; tags and notes."),
     Scope("jobs", "Submit, pause, resume, cancel and delete jobs; save results."),
     Scope("datasets:admin", "Register, describe, share, close, verify and unregister datasets."),
+    Scope("admin", "Administer (members of the admin groups only): every user's jobs, the queue and workers; "
+                   "cancel, pause, resume, re-prioritise and requeue anyone's job."),
 )
 NAMES: tuple[str, ...] = tuple(scope.name for scope in SCOPES)
 

@@ -123,6 +123,15 @@ class Client:
         """Submit a raw ``POST jobs`` body (datasets build it with ``ds.submit``)."""
         return Job(self, self.connection.post_json("jobs", body=body))
 
+    def run_pipeline(self, handles: Any, store: str, *, path: str = "", cluster: str | None = None,
+                     **options: Any) -> Job:
+        """Run a pipeline's ``handles`` as a durable job of this server, writing its targets to the
+        repository ``store`` (a folder ``path`` of it) or an fsspec URL; see
+        :func:`jupyter_remotem.pipeline.submit`."""
+        from ..pipeline.durable import submit
+
+        return submit(handles, store, path=path, cluster=cluster, client=self, **options)
+
     def quota(self) -> dict[str, Any]:
         """Your storage and compute limits, what your jobs use and reserve, and what is left."""
         return self.connection.get_json("quota")

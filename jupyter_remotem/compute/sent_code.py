@@ -33,5 +33,7 @@ def without_code(document: Any) -> Any:
 def _takes_code(operation: Any) -> bool:
     from .operations import OPERATIONS  # the declarations say which operations take code
 
+    if operation == "pipeline":  # a durable pipeline's pickled graph (jupyter_remotem.pipeline.payload)
+        return True
     declared = OPERATIONS.get(operation) if isinstance(operation, str) else None
     return bool(declared and declared.takes_code)

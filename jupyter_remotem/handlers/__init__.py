@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .admin import admin_routes
 from .advice import AdviceHandler
 from .base import NotFoundHandler
 from .cutouts import CutoutParametersHandler, CutoutSyncHandler, SurveyIndexHandler, SurveysHandler
@@ -28,6 +29,8 @@ from .jobs import (
     JobsHandler,
 )
 from .operations import OperationsHandler
+from .pipelines import PipelinesHandler
+from .notify import MeEmailHandler
 from .quota import QuotaHandler
 from .reductions import ReductionsHandler
 from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
@@ -100,10 +103,13 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/cutouts/parameters/?", CutoutParametersHandler),
         (rf"{API}/cutouts/sync/?", CutoutSyncHandler),
         (rf"{API}/jobs/?", JobsHandler),
+        (rf"{API}/pipelines/?", PipelinesHandler),
         (rf"{API}/jobs/clear/?", JobsClearHandler),
         (rf"{API}/jobs/{_JOB}/?", JobHandler),
         (rf"{API}/jobs/{_JOB}/results/?", JobResultsHandler),
         (rf"{API}/jobs/{_JOB}/events/?", JobEventsHandler),
         (rf"{API}/jobs/{_JOB}/(?P<action>[a-z]+)/?", JobActionHandler),
+        *admin_routes(API, _JOB),
+        (rf"{API}/me/email/?", MeEmailHandler),
         (rf"{API}(?:/.*)?", NotFoundHandler),
     ]

@@ -30,6 +30,7 @@ from tornado import web
 from .. import limits as request_limits
 from .. import metrics
 from ..auth.code_senders import mark_request
+from ..notify import request as notify_request
 from ..compute.transformations import use_repositories
 from ..auth import scopes
 from ..auth.reach import OutsideReach, Place, Reach, places_named
@@ -127,6 +128,7 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         use_repositories(self.repository)  # reference frames a request names: only what its user may read
         if secret is None:
             await super().prepare()
+            self._mark_notify()
             return
         if not self.check_host():
             raise web.HTTPError(403)
@@ -154,6 +156,13 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
                                    hint="Use a token without a reach here, or a logged-in session.")
             self.reach = await self.run_blocking(self._reach_of, token)
         self.set_cors_headers()
+        self._mark_notify()
+
+    def _mark_notify(self) -> None:
+        """``?notify=email``, for requests that make a job without a JSON body (a dataset's close
+        or verify); a body's ``"notify"`` is taken by :meth:`json_body` (notify/request.py)."""
+        if self.current_user is not None and self.get_query_argument("notify", None) is not None:
+            notify_request.mark(self.get_query_argument("notify"))
 
     def _reach_of(self, token: Any) -> Reach:
         """The token's places, its datasets' locations among them (a dataset its owner no longer
@@ -315,7 +324,8 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         body = bytes(self._body or b"")
         if not body.strip():
             return None
-        return request_limits.parse_json(body, limits)
+        # "notify" is for every request that makes a job, of any kind (notify/request.py).
+        return notify_request.take(request_limits.parse_json(body, limits))
 
     def query_json(self, name: str) -> Any:
         """A query argument holding JSON (None when absent), checked like a body."""

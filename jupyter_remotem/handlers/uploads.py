@@ -46,6 +46,7 @@ from ..errors import (
 )
 from ..jobs.models import Phase
 from ..jobs.uploads import place_of
+from ..notify import request as notify_request
 from ..storage.uploads import ChunkWriter, RunningDigests, UploadPlace, parse_checksum, target_path
 from ..catalog.index_runner import index_written
 from .base import RemotemHandler
@@ -64,7 +65,7 @@ WRITES_IN_FLIGHT = 2
 #: through the event loop per byte.
 BODY_PIECE_BYTES = WRITE_BYTES
 SOCKET_READ_BYTES = 1024**2
-METADATA_KEYS = ("repository", "path", "folder", "filename", "filetype", "overwrite", "checksum")
+METADATA_KEYS = ("repository", "path", "folder", "filename", "filetype", "overwrite", "checksum", "notify")
 #: The last ``PATCH``'s answer header with the finished file's modification time (seconds).
 MTIME_HEADER = "X-Remotem-Mtime"
 
@@ -190,6 +191,7 @@ class UploadsHandler(UploadsBase):
         checksum = metadata.get("checksum") or None
         parse_checksum(checksum, "Upload-Metadata checksum")
         services, user = self.services, self.current_user
+        notify_request.mark(metadata.get("notify") or None)  # Upload-Metadata "notify email" (notify/request.py)
 
         def create() -> Any:
             repo.full_path(path)  # the path rule, before anything is made

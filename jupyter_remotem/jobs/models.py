@@ -49,7 +49,7 @@ class Phase(str, Enum):
 FINISHED = frozenset({Phase.COMPLETED, Phase.ERROR, Phase.ABORTED, Phase.ARCHIVED})
 
 #: Job kinds, as the operation registry names them, plus plain copies.
-KINDS = frozenset({"reduction", "transformation", "copy", "upload", "index", "dataset"})
+KINDS = frozenset({"reduction", "transformation", "copy", "upload", "index", "dataset", "pipeline"})
 
 
 class Action(str, Enum):
@@ -121,6 +121,15 @@ class Job(Base):
     #: Cleared from the owner's list of jobs ("Clear finished"): the job, its history and its
     #: files all stay (``GET jobs/{id}`` still answers it); only the list leaves it out.
     dismissed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    #: The administrator who paused the job: held out of the queue until an administrator
+    #: resumes it (the owner cannot); None when no administrator holds it (:mod:`..admin`).
+    paused_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: How the owner asked to hear that the job ended ("email"), None: not at all (:mod:`..notify`).
+    notify: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: When the notice went out (or was given up on); None while one is still owed.
+    notified: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Tries at sending the notice so far (bounded: :data:`..notify.mailer.MAX_ATTEMPTS`).
+    notify_attempts: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (Index("ix_remotem_jobs_queue", "phase", "priority", "created"),)
 
@@ -151,6 +160,8 @@ class Job(Base):
             "written": getattr(self, "written", None) or empty_written(),
             "keep_files": bool(self.keep_files),
             "dismissed": bool(self.dismissed),
+            "paused_by": self.paused_by,
+            "notify": self.notify,
         }
 
 
@@ -296,3 +307,31 @@ class WorkerRecord(Base):
     max_read_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     started: Mapped[datetime] = mapped_column(UTCDateTime)
     seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AdminAction(Base):
+    """One thing an administrator did to a job (cancel, pause, resume, priority, requeue): who,
+    when, what.  The job's owner sees these in the job's record (``GET jobs/{id}``)."""
+
+    __tablename__ = "remotem_admin_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(36), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    admin: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))
+    #: What changed, in words a person reads ("priority 0 -> 5").
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": self.at.isoformat(), "admin": self.admin, "action": self.action, "detail": self.detail}
+
+
+class UserAddress(Base):
+    """The e-mail address a user set for job notices (``PUT me/email``), when the hub gives none."""
+
+    __tablename__ = "remotem_user_addresses"
+
+    owner: Mapped[str] = mapped_column(String(255), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -44,6 +44,7 @@ from .models import (
     FINISHED,
     KINDS,
     Action,
+    AdminAction,
     Base,
     Checkpoint,
     Job,
@@ -55,6 +56,7 @@ from .models import (
     utcnow,
 )
 from .quotas import Limits, Usage, require_fit
+from ..notify import request as notify_request
 
 
 class JobLost(Conflict):
@@ -265,6 +267,7 @@ class JobStore:
             attempts=0,
             groups=sorted(set(groups)) or None,
             started=started,
+            notify=notify_request.requested(),  # "notify" of the request making it (notify/request.py)
         )
         with self._write() as session:
             now = utcnow()
@@ -608,6 +611,8 @@ class JobStore:
     # -- owners' requests ----------------------------------------------------------------------
     def run(self, job_id: str, owner: str) -> Job:
         """UWS ``PHASE=RUN``: a PENDING or HELD job joins the queue."""
+        if self.get(job_id, owner).paused_by:
+            raise Conflict(f"Job '{job_id}' was paused by an administrator, who alone may resume it.")
         return self._transition(job_id, owner, [Phase.PENDING, Phase.HELD], phase=Phase.QUEUED.value)
 
     def request_action(self, job_id: str, owner: str, action: str, keep_files: bool = False) -> Job:
@@ -617,6 +622,9 @@ class JobStore:
         and its worker acts on it between two partitions.  A cancel with ``keep_files`` asks
         that what the job wrote stays (see :mod:`.cancel`).
         """
+        if action == "resume" and self.get(job_id, owner).paused_by:
+            raise Conflict(f"Job '{job_id}' was paused by an administrator, who alone may resume it.",
+                           hint="Ask your administrator; the job's record says who paused it and when.")
         self.get(job_id, owner)
         if action == "cancel":
             keep = bool(keep_files)
@@ -745,9 +753,12 @@ class JobStore:
         with self._read() as session:
             events = list(session.scalars(select(JobEvent).where(JobEvent.job_id == job_id)
                                           .order_by(JobEvent.at, JobEvent.id)))
+            actions = list(session.scalars(select(AdminAction).where(AdminAction.job_id == job_id)
+                                           .order_by(AdminAction.at, AdminAction.id)))
         log = [event.to_json() for event in events if event.kind == "log"]
         return {"history": [event.to_json() for event in events if event.kind == "phase"], "log": log,
-                "log_truncated": len(log) >= MAX_LOG_LINES}
+                "log_truncated": len(log) >= MAX_LOG_LINES,
+                "admin_actions": [action.to_json() for action in actions]}  # what administrators did (admin/)
 
     def archive(self, job_id: str, owner: str) -> Job:
         """Mark a finished job ARCHIVED once its results were removed by the retention collector."""

@@ -53,12 +53,19 @@ def _run_dataset_job(context: JobContext) -> Outcome:
     return run_dataset_job(context)
 
 
+def _run_pipeline_job(context: JobContext) -> Outcome:
+    from ..pipeline.job_runner import run_pipeline_job
+
+    return run_pipeline_job(context)
+
+
 RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
     "reduction": run_reduction_job,
     "transformation": run_transformation_job,
     "copy": run_copy_job,
     "index": _run_index_job,
     "dataset": _run_dataset_job,
+    "pipeline": _run_pipeline_job,
 }
 
 
@@ -108,6 +115,7 @@ def progress_json(progress: Progress | None) -> dict[str, Any] | None:
         "eta_s": None if progress.eta_s is None else round(progress.eta_s, 2),
         "updated": utcnow().isoformat(),
         "resumed": progress.frames_resumed,
+        **getattr(progress, "details", {}),  # a pipeline's per-step counts
     }
 
 

@@ -10,12 +10,14 @@
     handles = normalize.map(table.cell_id, cells)
     print(plan(handles, store="staging/"))          # what would run, and why
     run(handles, store="s3://bucket/staging", storage_options={...}, cluster="local")
+    job = submit(handles, store="results", path="staging")   # a durable job of the server
 
 Targets are committed by a manifest sidecar written last; keys hash the step's normalised code (and
 the user's functions it calls), its parameters, its inputs' keys or file identities and its writer.
 """
 
 from .canonical import File
+from .durable import submit
 from .errors import PipelineError, PipelineRunError, PreflightError
 from .execute import RunResult, TargetRef, check_cluster, run
 from .planning import Plan, make_plan as plan
@@ -24,5 +26,5 @@ from .store import Store
 
 __all__ = [
     "File", "Handle", "Plan", "PipelineError", "PipelineRunError", "PreflightError", "RunResult", "Step", "Store",
-    "TargetRef", "check_cluster", "plan", "run", "step", "unmapped",
+    "TargetRef", "check_cluster", "plan", "run", "step", "submit", "unmapped",
 ]

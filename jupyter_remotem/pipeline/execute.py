@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +127,15 @@ class RunResult:
     outcomes: list[Outcome] = field(default_factory=list)
     values: dict[int, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Called with each outcome as it happens (a durable run's progress).
+    observer: Callable[[Outcome], None] | None = None
+    #: The run's record (who, when, the code's commit, versions): see :mod:`.provenance`.
+    record: dict[str, Any] | None = None
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        if self.observer is not None:
+            self.observer(outcome)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per step: executed / skipped / failed (and in-memory results computed)."""
@@ -144,7 +155,7 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"store": self.plan.store.describe(), "counts": self.counts(), "seconds": self.seconds,
-                "outcomes": [o.to_json() for o in self.outcomes]}
+                "outcomes": [o.to_json() for o in self.outcomes], "record": self.record}
 
 
 def _needed(plan: Plan) -> list[Node]:
@@ -169,12 +180,16 @@ def _upstream_ids(node: Node) -> tuple[int, ...]:
     return tuple(dict.fromkeys(h._id for h in node.handle.upstream()))
 
 
-def _task(node: Node) -> tuple[Task, tuple[int, ...]]:
+def _task(node: Node, run_id: str | None = None) -> tuple[Task, tuple[int, ...]]:
     """The task for a node, and the ids of the handles whose values fill its slots, in order."""
     upstream = _upstream_ids(node)
     slots = {hid: _Slot(i) for i, hid in enumerate(upstream)}
     arguments = {name: substitute(value, lambda h: slots[h._id]) for name, value in node.handle.arguments.items()}
     manifest = new_manifest(node, None, 0.0, 0.0) if node.target is not None else None
+    if manifest is not None and run_id is not None:
+        from .provenance import run_manifest_name
+
+        manifest["run"] = {"id": run_id, "manifest": run_manifest_name(run_id)}
     occupied = node.reasons != ["missing"]
     return Task(node.handle.step, arguments, node.target, node.key, manifest, occupied), upstream
 
@@ -185,7 +200,9 @@ def _committed_ref(node: Node) -> TargetRef:
 
 
 def run(handles: Any, store: Any, *, storage_options: dict[str, Any] | None = None, cluster: Any = None,
-        window: int | None = None, errors: str = "raise", preflight: bool = True) -> RunResult:
+        window: int | None = None, errors: str = "raise", preflight: bool = True,
+        observer: Callable[[Outcome], None] | None = None, cancel: threading.Event | None = None,
+        record: dict[str, Any] | bool = True) -> RunResult:
     """Compute the targets of ``handles`` that are not up to date, and return what happened.
 
     ``store``: a local path, an fsspec URL (with ``storage_options``) or a repository. ``cluster``:
@@ -193,23 +210,42 @@ def run(handles: Any, store: Any, *, storage_options: dict[str, Any] | None = No
     here), a ``LocalCluster`` or ``distributed.Client``, or a scheduler address ``"tcp://host:8786"``.
     ``errors="raise"`` raises :class:`PipelineRunError` at the end if any item failed (every other item
     still runs and is checkpointed); ``"collect"`` only reports them.
+
+    ``observer`` hears of every outcome as it happens; ``cancel``, once set, stops the run before
+    its next item (:class:`Cancelled`; what was committed stays committed). Every run keeps a record
+    of who ran which code where (:mod:`.provenance`) in ``result.record`` and, when it wrote
+    anything, as a run manifest beside the targets that each new target's manifest names;
+    ``record`` may be that record already made (a durable run's, made in the notebook), or False.
     """
+    from .provenance import finish_record, run_record
+
     started = time.perf_counter()
-    plan = make_plan(handles, store, storage_options)
-    result = RunResult(plan)
+    plan = handles if isinstance(handles, Plan) else make_plan(handles, store, storage_options)
+    result = RunResult(plan, observer=observer)
+    if record is not False:
+        result.record = record if isinstance(record, dict) else run_record([n.handle for n in plan.nodes],
+                                                                             plan.store.describe())
     for node in plan.nodes:
         if node.status == UP_TO_DATE:
-            result.outcomes.append(Outcome(node.step, node.target, "skipped"))
+            result.add(Outcome(node.step, node.target, "skipped"))
             result.values[node.handle._id] = _committed_ref(node)
     todo = _needed(plan)
     if todo:
-        if cluster is None:
-            _run_inline(plan, todo, result)
-        else:
-            with _client(cluster) as client:
-                if preflight:
-                    check_cluster(client, plan.store, [n.handle.step.writer for n in todo if n.handle.step.writer])
-                _run_distributed(client, plan, todo, result, window)
+        run_id = result.record["run"] if result.record else None
+        try:
+            if cluster is None:
+                _run_inline(plan, todo, result, cancel, run_id)
+            else:
+                with _client(cluster) as client:
+                    if preflight:
+                        check_cluster(client, plan.store,
+                                      [n.handle.step.writer for n in todo if n.handle.step.writer])
+                    if result.record is not None:
+                        result.record["workers"] = _worker_versions(client)
+                    _run_distributed(client, plan, todo, result, window, cancel, run_id)
+        finally:
+            if result.record is not None:
+                finish_record(plan.store, result.record, result.counts())
     result.seconds = time.perf_counter() - started
     failures = [o for o in result.outcomes if o.status == "failed"]
     if failures and errors == "raise":
@@ -229,19 +265,29 @@ def _consumers(todo: list[Node]) -> dict[int, int]:
 
 def _record(result: RunResult, node: Node, value: Any = None, error: BaseException | None = None) -> None:
     if error is not None:
-        result.outcomes.append(Outcome(node.step, node.target, "failed", f"{type(error).__name__}: {error}"))
+        result.add(Outcome(node.step, node.target, "failed", f"{type(error).__name__}: {error}"))
         return
     status = "executed" if node.target is not None else "in memory"
-    result.outcomes.append(Outcome(node.step, node.target, status))
+    result.add(Outcome(node.step, node.target, status))
 
 
-def _run_inline(plan: Plan, todo: list[Node], result: RunResult) -> None:
+def _stop_if(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        from ..compute.executor import Cancelled
+
+        raise Cancelled("The pipeline run was cancelled; the targets committed so far stay.",
+                        hint="Run it again to make the rest: committed targets are skipped.")
+
+
+def _run_inline(plan: Plan, todo: list[Node], result: RunResult, cancel: threading.Event | None = None,
+                run_id: str | None = None) -> None:
     requested = {h._id for h in plan.requested}
     remaining = _consumers(todo)
     values: dict[int, Any] = {hid: v for hid, v in result.values.items()}
     failed: set[int] = set()
     for node in todo:
-        task, upstream_ids = _task(node)
+        _stop_if(cancel)
+        task, upstream_ids = _task(node, run_id)
         hid = node.handle._id
         if any(u in failed for u in upstream_ids):
             failed.add(hid)
@@ -293,7 +339,8 @@ class _client:
             thing.close()
 
 
-def _run_distributed(client: Any, plan: Plan, todo: list[Node], result: RunResult, window: int | None) -> None:
+def _run_distributed(client: Any, plan: Plan, todo: list[Node], result: RunResult, window: int | None,
+                     cancel: threading.Event | None = None, run_id: str | None = None) -> None:
     from distributed import as_completed
 
     if window is None:
@@ -311,7 +358,7 @@ def _run_distributed(client: Any, plan: Plan, todo: list[Node], result: RunResul
 
     def submit(node: Node) -> None:
         nonlocal in_flight
-        task, upstream_ids = _task(node)
+        task, upstream_ids = _task(node, run_id)
         hid = node.handle._id
         key = f"{node.step}-{tag}-{hid}"
         future = client.submit(execute, task, plan.store, *(live[u] for u in upstream_ids), key=key, pure=False)
@@ -327,10 +374,19 @@ def _run_distributed(client: Any, plan: Plan, todo: list[Node], result: RunResul
                 live.pop(upstream, None)  # the consumer's task holds it now
 
     while pending or in_flight:
+        if cancel is not None and cancel.is_set():
+            client.cancel([f for f in live.values() if not isinstance(f, TargetRef)])
+            _stop_if(cancel)
         while pending and in_flight < window:
             submit(pending.popleft())
         if not in_flight:
             continue
+        if cancel is not None:
+            # Wake up for a cancel even while a long item runs.
+            while not cancel.is_set() and not completed.has_ready():
+                cancel.wait(0.2)
+            if cancel.is_set():
+                continue
         future, value = next(completed)
         in_flight -= 1
         node = nodes.pop(future.key)
@@ -343,6 +399,19 @@ def _run_distributed(client: Any, plan: Plan, todo: list[Node], result: RunResul
                 result.values[hid] = value
         else:
             _record(result, node, error=value if isinstance(value, BaseException) else RuntimeError(str(value)))
+
+
+def _worker_versions(client: Any) -> dict[str, Any]:
+    """What each Dask worker runs (the run record's "workers"): Python, platform, the core libraries."""
+    def versions() -> dict[str, Any]:
+        found = _versions(list(CORE_LIBRARIES))
+        found["platform"] = platform.platform()
+        return found
+
+    try:
+        return dict(client.run(versions))
+    except Exception as error:  # noqa: BLE001 - a record without workers beats a failed run
+        return {"unknown": f"{type(error).__name__}: {error}"}
 
 
 def _done_target(value: Any) -> bool:

@@ -36,12 +36,34 @@ def manifest_name(relative: str) -> str:
 class Store:
     """Targets below one root. Picklable, so the same object writes on the workers."""
 
-    def __init__(self, fs: fsspec.AbstractFileSystem, root: str, url: str, repository: Any = None) -> None:
+    def __init__(self, fs: fsspec.AbstractFileSystem, root: str, url: str, repository: Any = None,
+                 prefix: str = "") -> None:
         self.fs = fs
         self.root = root.rstrip("/") if root not in ("", "/") else root
         self.url = url
         self._repository = repository
+        #: A folder of the repository that holds the targets ("" for its root).
+        self.prefix = prefix
         self.is_local = isinstance(fs, LocalFileSystem)
+
+    @classmethod
+    def for_repository(cls, repository: Any, path: str = "") -> Store:
+        """Targets in a folder of a repository of this product (its gate checks every path)."""
+        store = cls.from_spec(repository)
+        prefix = paths.normalise(path) if path.strip("/") else ""
+        if prefix:
+            store.prefix = prefix
+            store.url = f"{store.url}/{prefix}"
+        return store
+
+    @property
+    def repository(self) -> Any:
+        """The repository of this product the targets live in (None for an fsspec URL)."""
+        return self._repository
+
+    def repository_path(self, relative: str) -> str:
+        """The path of a target inside its repository."""
+        return posixpath.join(self.prefix, paths.normalise(relative)) if self.prefix else relative
 
     @classmethod
     def from_spec(cls, store: Any, storage_options: dict[str, Any] | None = None) -> Store:
@@ -70,7 +92,7 @@ class Store:
     def full(self, relative: str) -> str:
         """The storage path of a target, through the repository's gate when there is one."""
         if self._repository is not None:
-            return self._repository.full_path(relative)
+            return self._repository.full_path(self.repository_path(relative))
         rel = paths.normalise(relative)
         full = paths.join(self.root, rel)
         if self.is_local:

@@ -5,6 +5,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { encodePath } from './format';
+import { IEmailSetting, withNotify } from './notifychoice';
 import { INDArray } from './viewer/npy';
 import { parseNpz } from './viewer/npz';
 
@@ -930,7 +931,7 @@ export class RemotemAPI {
     return this.requestJson<IJob>(this.url(['jobs']), signal, {
       method: 'POST',
       headers: JSON_HEADERS,
-      body: JSON.stringify(request)
+      body: JSON.stringify(withNotify(request)) // "E-mail me when it ends" (notifychoice.tsx)
     });
   }
 
@@ -964,7 +965,7 @@ export class RemotemAPI {
       {
         method: 'POST',
         headers: JSON_HEADERS,
-        body: JSON.stringify(request)
+        body: JSON.stringify(withNotify(request))
       }
     );
   }
@@ -988,6 +989,11 @@ export class RemotemAPI {
   /**
    * The caller's storage and compute quota.
    */
+  /** Whether the server sends job e-mail, and to which address (`GET me/email`). */
+  getEmailSetting(signal?: AbortSignal): Promise<IEmailSetting> {
+    return this.requestJson<IEmailSetting>(this.url(['me', 'email']), signal);
+  }
+
   getQuota(signal?: AbortSignal): Promise<IQuota> {
     return this.requestJson<IQuota>(this.url(['quota']), signal);
   }

@@ -11,6 +11,7 @@ import React, { RefObject, useEffect, useRef, useState } from 'react';
 
 import { IJobDryRun, isAbort, RemotemError } from './api';
 import { TranslationContext, useTranslation } from './i18n';
+import { EmailWhenEnds } from './notifychoice';
 import { ErrorMessage } from './widgets';
 
 /** Delay before asking for a quote after the last keystroke, in ms. */
@@ -242,6 +243,7 @@ export function Refusals(props: {
   const quotaSaidIt = submitted?.code === 'quota_exceeded';
   return (
     <>
+      <EmailWhenEnds />
       <QuotaRefusal reason={quotaSaidIt ? null : props.refusal} />
       {submitted && <ErrorMessage error={submitted} />}
     </>

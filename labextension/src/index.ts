@@ -9,6 +9,10 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 // The sidebar is added to the shell at start-up, so these load at once anyway.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RemotemAPI, RemotemError } from './api';
+// Small: asks the server whether to register the Admin panel's command (its panel loads lazily).
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { registerAdmin } from './admin/register';
+import { askEmailSetting } from './notifychoice';
 import { returnFocusAfterMenu, treeItemOf } from './contextmenu';
 // Small, and its context-menu items must be there from the start.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -142,6 +146,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     registerViewer(app, { api, sidebar, restorer, palette, translator });
+    void registerAdmin(app, { api, palette, trans }); // administrators only (admin/register.ts)
+    askEmailSetting(api); // "E-mail me when it ends" in the job dialogs
     registerVolumeView(app, { api, sidebar, restorer, palette, trans });
 
     if (palette) {

@@ -3,7 +3,8 @@
  * what was estimated (quote), each phase with its time (history), what the worker
  * logged, what it wrote (outputs: shown in the tree or downloaded) and, when it failed,
  * the error with its hint. Fetched from `GET jobs/{id}` when opened and again whenever
- * the job changes while open.
+ * the job changes while open. A pipeline job also shows its store and, per step, how
+ * many of its calls are done, skipped (up to date), failed and pending.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
@@ -49,6 +50,117 @@ function quoteLines(trans: TranslationBundle, job: IJob): [string, string][] {
   return lines;
 }
 
+/** One step of a pipeline job, as its worker reports it in the job's progress. */
+export interface IPipelineStep {
+  step: string;
+  kind: 'target' | 'in memory' | string;
+  total: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+}
+
+const COUNTS = ['done', 'skipped', 'failed', 'pending'] as const;
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? value
+    : 0;
+}
+
+/**
+ * The steps of a pipeline job with their counts, and its store; null for other
+ * jobs and for a pipeline whose worker has not reported yet.
+ */
+export function pipelineSteps(
+  job: IJob
+): { store: string | null; steps: IPipelineStep[] } | null {
+  const progress = job.progress as unknown as Record<string, unknown> | null;
+  if (job.kind !== 'pipeline' || !progress || !Array.isArray(progress.steps)) {
+    return null;
+  }
+  const steps = (progress.steps as Record<string, unknown>[])
+    .filter(s => s && typeof s.step === 'string')
+    .map(s => ({
+      step: s.step as string,
+      kind: typeof s.kind === 'string' ? s.kind : 'target',
+      total: count(s.total),
+      done: count(s.done),
+      skipped: count(s.skipped),
+      failed: count(s.failed),
+      pending: count(s.pending)
+    }));
+  const store = typeof progress.store === 'string' ? progress.store : null;
+  return { store, steps };
+}
+
+/** A pipeline job's store and per-step counts (see {@link pipelineSteps}). */
+export function PipelineSteps(props: { job: IJob }): JSX.Element | null {
+  const trans = useTranslation();
+  const found = pipelineSteps(props.job);
+  if (!found) {
+    return null;
+  }
+  const labels: Record<(typeof COUNTS)[number], string> = {
+    done: trans.__('Done'),
+    skipped: trans.__('Skipped'),
+    failed: trans.__('Failed'),
+    pending: trans.__('Pending')
+  };
+  return (
+    <section className="jp-remotem-job-section" data-section="pipeline">
+      <h4>{trans.__('Pipeline')}</h4>
+      {found.store && (
+        <div className="jp-remotem-job-pipeline-store" title={found.store}>
+          {trans.__('Store: %1', found.store)}
+        </div>
+      )}
+      <table
+        className="jp-remotem-job-pipeline-steps"
+        aria-label={trans.__('Pipeline steps')}
+      >
+        <thead>
+          <tr>
+            <th scope="col">{trans.__('Step')}</th>
+            {COUNTS.map(name => (
+              <th scope="col" key={name}>
+                {labels[name]}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {found.steps.map(step => (
+            <tr
+              key={step.step}
+              data-step={step.step}
+              data-kind={step.kind}
+              data-failed={step.failed > 0 ? 'true' : 'false'}
+            >
+              <th
+                scope="row"
+                title={
+                  step.kind === 'in memory'
+                    ? trans.__('Kept in memory for the steps that use it')
+                    : trans.__('%1 targets', step.total)
+                }
+              >
+                {step.step}
+              </th>
+              {COUNTS.map(name => (
+                <td key={name} data-count={name}>
+                  {step[name]}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 function xsrfCookie(): string | null {
   return document.cookie.match('\\b_xsrf=([^;]*)\\b')?.[1] ?? null;
 }
@@ -80,6 +192,11 @@ export function JobDetails(props: {
   const [error, setError] = useState<RemotemError | null>(null);
   // Fetched again when the job moves on (phase, progress, action).
   const stamp = `${job.phase}|${job.progress?.done ?? ''}|${job.action ?? ''}|${job.ended ?? ''}`;
+  // A pipeline's counts come with the list's copy too: the newer of the two is shown.
+  const newer =
+    details && (job.progress?.done ?? 0) > (details.progress?.done ?? 0)
+      ? job
+      : (details ?? job);
   useEffect(() => {
     const controller = new AbortController();
     api
@@ -119,6 +236,7 @@ export function JobDetails(props: {
           ])}
         />
       </section>
+      <PipelineSteps job={newer} />
       {quote.length > 0 && (
         <section className="jp-remotem-job-section" data-section="quote">
           <h4>{trans.__('Estimate')}</h4>

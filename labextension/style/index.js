@@ -5,3 +5,4 @@ import './viewer-display.css';
 import './viewer-transform.css';
 import './tree.css';
 import './jobs.css';
+import './admin.css';

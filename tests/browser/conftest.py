@@ -77,6 +77,8 @@ class LabServer:
     url: str  # e.g. http://127.0.0.1:12345/user/test%40x/
     token: str
     log: Path
+    #: The job store it shares with its worker (and, on a hub, with other users' servers).
+    database_url: str = ""
 
     def lab_url(self) -> str:
         return f"{self.url}lab?reset&token={self.token}"
@@ -183,6 +185,8 @@ def lab_server(
                         "pools": {GROUP: {"compute_hours": POOL_HOURS}},
                     },
                     "user_groups": [GROUP],
+                    # Its owner administers (test_lab_admin.py): the Admin panel is there.
+                    "admin_groups": [GROUP],
                 },
             }
         )
@@ -233,7 +237,7 @@ def lab_server(
     notebooks = {"name": "notebooks", "url": str(home / "notebooks"), "writable": True, "home": True}
     _start_worker(request, home, database_url, repositories + [notebooks], env)
     _check_api(url, token, log)
-    return LabServer(url=url, token=token, log=log)
+    return LabServer(url=url, token=token, log=log, database_url=database_url)
 
 
 def _check_api(url: str, token: str, log: Path) -> None:
