@@ -12,9 +12,13 @@ written once under ``DATA_DIR``.  Measured:
   and with the FITS answer encoded), at random positions and at positions sorted by declination
   (as a batch grouped by tile will), on one core and on two processes;
 * astrocut ``fits_cut(..., memory_only=True)`` per cutout, and ``Cutout2D`` on ``hdu.section``
-  of the file opened once, at the same random positions.
+  of the file opened once, at the same random positions;
+* batch cutouts per second: the batch job's own path (:mod:`jupyter_remotem.cutouts.batch_run`:
+  rows parsed, grouped by tile, units cut and each FITS file written atomically into a folder),
+  on one process and on two (the tiles' groups split between them), with both compression
+  layouts.
 
-Usage: ``python benchmarks/cutouts.py [DATA_DIR] [--count N]``.
+Usage: ``python benchmarks/cutouts.py [DATA_DIR] [--count N] [--batch-only]``.
 """
 
 from __future__ import annotations
@@ -187,16 +191,64 @@ def rest_latency(directory: Path, spots: list[tuple[float, float]]) -> tuple[lis
     return fresh, again
 
 
+def _batch_worker(arguments) -> float:
+    """Seconds one process takes for its share of a batch, from its rows to files on disk."""
+    from jupyter_remotem.cutouts import batch, batch_run
+
+    directory, database, out, label, spots, side = arguments
+    source = Repository(RepositoryConfig.from_dict({"name": "bench", "url": str(directory)}))
+    target = Repository(RepositoryConfig.from_dict({"name": "out", "url": str(out), "writable": True}))
+    store = JobStore(database)
+    index = FootprintIndex(store)
+    survey = Survey.from_dict(SURVEY)
+    index.refresh(survey, source)
+    index.touching("bench", "r", *spots[0], 0.01)  # the index's rows loaded, as a running job has them
+    folder = f"batch-{label}"
+    (Path(out) / folder).mkdir(parents=True, exist_ok=True)
+    request = {"defaults": {"survey": "bench", "size": f"{side}pix"},
+               "positions": [{"id": f"{label}-{k}", "ra": repr(float(ra)), "dec": repr(float(dec))}
+                             for k, (ra, dec) in enumerate(spots)]}
+    started = time.perf_counter()
+    units, failed = batch_run.plan_units(batch.items_of(request), {"bench": survey}, index,
+                                         {"bench": source, "out": target}, "out", folder, "bench", 0, database)
+    shared = batch_run.batch_service([survey], {"bench": source, "out": target}, index, batch.DEFAULT_BATCH_PIXELS)
+    for unit in units:  # as a job's inline units: one service, tiles open from one unit to the next
+        unit.service = shared
+    made = sum(sum(1 for row in batch_run.run_unit(unit).rows if row["status"] == "ok") for unit in units)
+    elapsed = time.perf_counter() - started
+    assert made == len(spots) and not failed, (made, len(spots), next(iter(failed.values()), None))
+    store.close()
+    return elapsed
+
+
+def batch_rate(directory: Path, scratch: Path, spots: list[tuple[float, float]], processes: int, tag: str) -> float:
+    """Batch cutouts per second (64 × 64 FITS files written), the groups split over ``processes``."""
+    east = sorted(p for p in spots if p[0] > CENTRES["b1"][0] + 0.15)
+    west = sorted(p for p in spots if p[0] <= CENTRES["b1"][0] + 0.15)
+    shares = [spots] if processes == 1 else ([west, east] if east and west else [spots[0::2], spots[1::2]])
+    out = scratch / f"out-{tag}-{processes}"
+    jobs = [(str(directory), f"sqlite:///{scratch / f'batch-{tag}-{processes}-{k}.sqlite'}", str(out), f"{tag}{k}",
+             share, 64) for k, share in enumerate(shares)]
+    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+        elapsed = pool.map(_batch_worker, jobs)
+    return len(spots) / max(elapsed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("directory", nargs="?", default=".benchmark-data/cutouts")
     parser.add_argument("--count", type=int, default=2000, help="cutouts per throughput run")
+    parser.add_argument("--batch-only", action="store_true", help="only the batch rates and their references")
     args = parser.parse_args()
     directory = Path(args.directory).resolve()
     make_data(directory)
     sizes = sum(p.stat().st_size for p in (directory / "survey").iterdir())
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}; tiles: 2 × {SIDE}² float32 RICE, {sizes / 1e6:.0f} MB on disk")
+          f"Python {platform.python_version()}; tiles: 2 × {SIDE}² float32 RICE, {sizes / 1e6:.0f} MB on disk; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    if args.batch_only:
+        batch_main(directory, args.count)
+        return
 
     fresh, again = rest_latency(directory, positions(51, seed=2))
     print(f"REST 100×100 native cutout, new position each time: median {statistics.median(fresh):.1f} ms, "
@@ -234,6 +286,28 @@ def main() -> None:
         ours = results[label]
         print(f"{label}: {ours / results['astrocut fits_cut (memory_only), 1 core']:.1f}× astrocut, "
               f"{ours / results['astropy Cutout2D on hdu.section, file open, 1 core']:.1f}× a plain Cutout2D loop")
+
+
+
+def batch_main(directory: Path, count: int) -> None:
+    """Batch cutouts per second against astrocut and a Cutout2D loop, in the same run."""
+    spots = positions(count, seed=3)
+    square = positions(count, seed=4, square=True)
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        results["batch, row tiles, 1 process"] = batch_rate(directory, scratch, spots, 1, "rows")
+        results["batch, row tiles, 2 processes"] = batch_rate(directory, scratch, spots, 2, "rows")
+        results["batch, 128×128 compression tiles, 1 process"] = batch_rate(directory, scratch, square, 1, "square")
+        results["batch, 128×128 compression tiles, 2 processes"] = batch_rate(directory, scratch, square, 2, "square")
+    few = spots[:100]
+    results["astrocut fits_cut (memory_only), 1 core"] = astrocut_rate(directory, few)
+    results["astropy Cutout2D on hdu.section, file open, 1 core"] = cutout2d_rate(directory, few)
+    print(f"\n{'batch of ' + str(count) + ' native 64×64 cutouts, FITS files written':58s} {'per s':>8s} "
+          f"{'ms each':>8s}")
+    for name, rate in results.items():
+        print(f"{name:58s} {rate:8.0f} {1e3 / rate:8.2f}")
+    print(f"load average after the run: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,8 @@ class Services:
     #: Sky surveys for cutouts (``RemotemApp.surveys``) and the real-time pixel budget.
     surveys: list[dict[str, Any]] = field(default_factory=list)
     cutout_realtime_pixels: int = 4_000_000
+    #: Positions one batch of cutouts may have (``POST cutouts/jobs``).
+    cutout_batch_max: int = 100_000
     #: Members of these groups administer (``remotem/api/admin``, :mod:`.admin`).
     admin_groups: tuple[str, ...] = ()
     #: Sends e-mail when a job that asked for it ends (:mod:`.notify.mailer`); None: no mail server.
@@ -361,6 +363,12 @@ class RemotemApp(ExtensionApp):
         "with the quote and the batch call to make instead.",
     ).tag(config=True)
 
+    cutout_batch_max = Int(
+        100_000,
+        help="Positions one batch of cutouts (POST remotem/api/cutouts/jobs, UWS cutouts/async) may have; "
+        "more is refused with 413 before anything runs.",
+    ).tag(config=True)
+
     job_priorities = Dict(
         default_value={},
         help="Extra job priority by user and group, e.g. {'users': {'alice': 5}, 'groups': {'internal': 10}}.",
@@ -581,6 +589,7 @@ class RemotemApp(ExtensionApp):
             datasets=DatasetCache(self.dataset_cache_entries, self.dataset_cache_bytes),
             surveys=self._survey_configs(),
             cutout_realtime_pixels=self.cutout_realtime_pixels,
+            cutout_batch_max=self.cutout_batch_max,
             admin_groups=tuple(self.admin_groups),
         )
         services.mailer = self._mailer(jobs)

@@ -1,10 +1,13 @@
-"""Sky-survey cutouts from Python: ``c.cutout(survey, ra, dec, size, ...)`` and ``c.surveys()``.
+"""Sky-survey cutouts from Python: ``c.cutout(survey, ra, dec, size, ...)``, ``c.surveys()`` and
+batches, ``c.cutouts(table, survey=..., size=...)``.
 
 The parameters are those of the server (:mod:`jupyter_remotem.cutouts.params`, declared once):
 an unknown keyword is refused here with the list of known ones, before anything is sent.  Sizes
 may be strings with a unit (``"64pix"``, ``"30arcsec"``), astropy Quantities (``30 * u.arcsec``,
 ``64 * u.pix``) or bare numbers of arcsec.  FITS answers come back as an astropy ``HDUList``; PNG
-answers as a :class:`Picture`, which a notebook shows where it lands.
+answers as a :class:`Picture`, which a notebook shows where it lands.  A batch takes a pandas
+DataFrame, an astropy Table, a list of dicts or of ``(ra, dec)`` pairs, or a table file in a
+repository; any column naming a parameter overrides the keyword default for its row.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from ..cutouts.params import ALIASES
+from .jobs import Job
 
 if TYPE_CHECKING:
     from .server import Client
@@ -99,3 +103,146 @@ def cutout(client: Client, survey: str, ra: float, dec: float, size: Any = None,
 def surveys(client: Client) -> list[dict[str, Any]]:
     """The surveys you may use: name, bands, footprint (tiles, Dec range, centre), pixel scale."""
     return client.connection.get_json("cutouts", "surveys")["surveys"]
+
+
+# -- batches ---------------------------------------------------------------------------------------
+def _cell(value: Any) -> Any:
+    """A table cell as JSON: numbers stay numbers, missing values are left out (None)."""
+    if value is None:
+        return None
+    item = getattr(value, "item", None)
+    if item is not None and not isinstance(value, (str, bytes)):
+        try:
+            value = item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, float) and value != value:  # NaN: an empty cell keeps the default
+        return None
+    if getattr(value, "mask", False) is True:
+        return None
+    if isinstance(value, bytes):
+        return value.decode()
+    if hasattr(value, "unit") and hasattr(value, "value"):  # a Quantity cell: size with its unit
+        return size_text(value)
+    return value
+
+
+def positions_of(table_or_positions: Any) -> list[dict[str, Any]]:
+    """Rows ``{id, ra, dec, ...overrides}`` from a pandas DataFrame, an astropy Table, a list of
+    dicts or of ``(ra, dec)`` pairs (ids are then their row numbers)."""
+    columns = getattr(table_or_positions, "colnames", None)
+    if columns is None and hasattr(table_or_positions, "columns") and hasattr(table_or_positions, "to_dict"):
+        records = table_or_positions.to_dict("records")  # pandas
+    elif columns is not None:
+        records = [{name: row[name] for name in columns} for row in table_or_positions]  # astropy
+    else:
+        records = list(table_or_positions)
+    rows = []
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, dict):
+            row = {str(k): _cell(v) for k, v in record.items()}
+        else:
+            ra, dec = record
+            row = {"ra": float(ra), "dec": float(dec)}
+        row = {k: v for k, v in row.items() if v is not None}
+        row.setdefault("id", str(number))
+        row["id"] = str(row["id"])
+        for name in [k for k in row if k.lower() not in ("id", "ra", "dec")]:
+            if name.lower() not in ALIASES:
+                raise TypeError(f"cutouts() got a column {name!r} that is no parameter; known: "
+                                f"{sorted(set(ALIASES.values()))}.")
+            if ALIASES[name.lower()] in ("size", "width", "height"):
+                row[name] = size_text(row[name])
+        rows.append(row)
+    return rows
+
+
+def batch_body(table_or_positions: Any, output: Any = None, notify: str | None = None,
+               **options: Any) -> dict[str, Any]:
+    """``POST cutouts/jobs``'s body: defaults from ``options``, positions from the table, or a
+    table file in a repository given as ``{"repository", "path"}`` or ``"repository:path"``."""
+    defaults: dict[str, Any] = {}
+    for name, value in options.items():
+        if value is None:
+            continue
+        if name.lower() not in ALIASES:
+            raise TypeError(f"cutouts() got an unknown parameter {name!r}; known: {sorted(set(ALIASES.values()))}.")
+        canonical = ALIASES[name.lower()]
+        if canonical in ("size", "width", "height"):
+            value = size_text(value)
+        elif canonical == "bands" and isinstance(value, (list, tuple)):
+            value = ",".join(value)
+        defaults[canonical] = value
+    body: dict[str, Any] = {"defaults": defaults}
+    if isinstance(table_or_positions, str) and ":" in table_or_positions:
+        repository, path = table_or_positions.split(":", 1)
+        body["table"] = {"repository": repository, "path": path}
+    elif isinstance(table_or_positions, dict) and set(table_or_positions) == {"repository", "path"}:
+        body["table"] = dict(table_or_positions)
+    else:
+        body["positions"] = positions_of(table_or_positions)
+    if output is not None:
+        body["output"] = ({"repository": output[0], "path": output[1]} if isinstance(output, (tuple, list))
+                          else dict(output))
+    if notify is not None:
+        body["notify"] = notify
+    return body
+
+
+def cutouts(client: Client, table_or_positions: Any, output: Any = None, notify: str | None = None,
+            **options: Any) -> Any:
+    """Submit a batch; the job handle, with :meth:`CutoutsJob.manifest` and :meth:`CutoutsJob.download`."""
+    body = batch_body(table_or_positions, output, notify, **options)
+    return CutoutsJob(client, client.connection.post_json("cutouts", "jobs", body=body))
+
+
+class CutoutsJob(Job):
+    """A batch of cutouts: a :class:`~.jobs.Job` (``wait()`` shows progress) with its manifest
+    and its files."""
+
+    def manifest(self) -> Any:
+        """One row per cutout (id, ra, dec, survey, band, format, file, size, status, error,
+        tiles, ...) as a pandas DataFrame; waits for the batch to end."""
+        import pandas as pd
+
+        if not self.done:
+            self.wait(progress=False)
+        response = self.client.connection.request("GET", "cutouts", "jobs", self.id, "manifest",
+                                                  params={"format": "csv"})
+        text = ("id", "survey", "band", "format", "algorithm", "file", "status", "error", "code", "tiles", "key")
+        table = pd.read_csv(io.BytesIO(response.content), dtype={**{name: str for name in text},
+                                                                  "size": "Int64", "width": "Int64",
+                                                                  "height": "Int64"})
+        for name in text:  # an empty cell is an empty text (no error, no file), not a missing number
+            table[name] = table[name].fillna("")
+        return table
+
+    def download(self, folder: str | Any = ".") -> Any:
+        """Every file and both manifests, fetched as one zip and unpacked into ``folder``;
+        answers the folder holding them."""
+        import tempfile
+        import zipfile
+        from pathlib import Path
+
+        if not self.done:
+            self.wait(progress=False)
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        url = self.client.connection.api_url("cutouts", "jobs", self.id, "zip")
+        with tempfile.TemporaryFile() as scratch:
+            with self.client.connection.session.get(url, stream=True, timeout=self.client.connection.timeout) as answer:
+                if answer.status_code >= 400:
+                    from .errors import error_from_answer
+
+                    raise error_from_answer(answer.status_code, answer.content, answer.reason)
+                for chunk in answer.iter_content(1024 * 1024):
+                    scratch.write(chunk)
+            scratch.seek(0)
+            with zipfile.ZipFile(scratch) as archive:
+                names = archive.namelist()
+                for name in names:  # never outside the folder, whatever the archive says
+                    if name.startswith("/") or ".." in Path(name).parts:
+                        raise ValueError(f"The archive holds an unsafe name {name!r}.")
+                archive.extractall(target)
+        top = {name.split("/", 1)[0] for name in names}
+        return target / top.pop() if len(top) == 1 else target

@@ -248,6 +248,19 @@ class Client:
 
         return cutouts.cutout(self, survey, ra, dec, size, **options)
 
+    def cutouts(self, table_or_positions: Any, output: Any = None, notify: str | None = None,
+                **options: Any) -> Job:
+        """A batch of cutouts as a job: ``table_or_positions`` is a pandas DataFrame, an astropy
+        Table, a list of ``{"id", "ra", "dec", ...}`` or of ``(ra, dec)``, or a table file in a
+        repository (``"repository:path"``, CSV/VOTable/Parquet with id, ra, dec); keywords are the
+        defaults (``survey``, ``size``, ``bands``, ``format``, ...) and any column naming a
+        parameter overrides them per row.  ``output``: ``(repository, folder)`` (default: a folder
+        in your home repository).  The handle's ``wait()`` shows progress, ``manifest()`` answers
+        a pandas DataFrame and ``download(folder)`` unpacks every file with both manifests."""
+        from . import cutouts
+
+        return cutouts.cutouts(self, table_or_positions, output, notify, **options)
+
     # -- files where they live (see :mod:`.files`) ------------------------------------------
     def upload(self, local: str | os.PathLike[str], repository: str | None = None, path: str | None = None,
                overwrite: bool = False, checksum: str = "crc32", whole_file_checksum: bool = False,

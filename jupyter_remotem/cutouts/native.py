@@ -186,25 +186,40 @@ def read(chosen: Plan, tiles: Sequence[TileRow], open_tile: Callable[[TileRow], 
                 data[where[0][inside], where[1][inside]] = values[inside]
                 covered[where[0][inside], where[1][inside]] = True
                 used.append(row.tile)
-    wcs = chosen.wcs
-    if not covered.all():
-        if mode == "strict":
-            raise OutsideSurvey(f"Part of the {chosen.shape[1]}×{chosen.shape[0]} px cutout lies outside every "
-                                "tile of the survey (mode=strict).")
-        if mode == "trim":
-            rows, cols = np.nonzero(covered.any(axis=1))[0], np.nonzero(covered.any(axis=0))[0]
-            y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-            data, covered = data[y0:y1, x0:x1], covered[y0:y1, x0:x1]
-            wcs = wcs.deepcopy()
-            wcs.wcs.crpix -= (x0, y0)
-            wcs.array_shape = data.shape
-        if not covered.all():
-            if np.issubdtype(data.dtype, np.integer) and not float(fill_value).is_integer():
-                raise BadParameter(f"The survey's pixels are integers ({data.dtype}); fill_value={fill_value} "
-                                   "cannot be stored in them.", hint="Give an integer fill_value, e.g. fill_value=0.")
-            data = data.copy() if not data.flags.writeable else data
-            data[~covered] = fill_value
+    data, wcs = settle_mode(data, covered, chosen.wcs, mode, fill_value)
     return Cut(data=data, wcs=wcs, tiles=used, band=chosen.first.band, plan=chosen)
+
+
+def shifted_wcs(wcs: WCS, rows: slice, cols: slice) -> WCS:
+    """The WCS of the part ``rows`` × ``cols`` of an image whose WCS is ``wcs``."""
+    out = wcs.deepcopy()
+    out.wcs.crpix = [wcs.wcs.crpix[0] - cols.start, wcs.wcs.crpix[1] - rows.start]
+    out.wcs.set()
+    out.array_shape = (rows.stop - rows.start, cols.stop - cols.start)
+    return out
+
+
+def settle_mode(data: np.ndarray, covered: np.ndarray, wcs: WCS, mode: str,
+                fill_value: float) -> tuple[np.ndarray, WCS]:
+    """What ``mode`` makes of a cutout the survey covers only in part (``covered``), as astropy's
+    ``Cutout2D`` does: ``strict`` refuses it, ``trim`` keeps the covered box, and what stays
+    uncovered is ``fill_value`` (both algorithms end here)."""
+    if covered.all():
+        return data, wcs
+    if mode == "strict":
+        raise OutsideSurvey(f"Part of the {data.shape[1]}×{data.shape[0]} px cutout lies outside every "
+                            "tile of the survey (mode=strict).")
+    if mode == "trim":
+        rows, cols = np.nonzero(covered.any(axis=1))[0], np.nonzero(covered.any(axis=0))[0]
+        keep = slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
+        data, covered, wcs = data[keep], covered[keep], shifted_wcs(wcs, *keep)
+    if not covered.all():
+        if np.issubdtype(data.dtype, np.integer) and not float(fill_value).is_integer():
+            raise BadParameter(f"The survey's pixels are integers ({data.dtype}); fill_value={fill_value} "
+                               "cannot be stored in them.", hint="Give an integer fill_value, e.g. fill_value=0.")
+        data = data.copy() if not data.flags.writeable else data
+        data[~covered] = fill_value
+    return data, wcs
 
 
 def cutout(tiles: Sequence[TileRow], open_tile: Callable[[TileRow], OpenTile], target: Target, mode: str = "trim",
@@ -213,4 +228,5 @@ def cutout(tiles: Sequence[TileRow], open_tile: Callable[[TileRow], OpenTile], t
     return read(plan(tiles, open_tile, target), tiles, open_tile, mode, fill_value)
 
 
-__all__ = ["Cut", "MODES", "NoOverlap", "OutsideSurvey", "Plan", "Target", "cutout", "plan", "read"]
+__all__ = ["Cut", "MODES", "NoOverlap", "OutsideSurvey", "Plan", "Target", "cutout", "plan", "read",
+           "settle_mode", "shifted_wcs"]

@@ -31,7 +31,7 @@ from astropy.wcs import WCS, FITSFixedWarning
 from ..errors import BadParameter
 from . import params
 from .footprints import TileRow
-from .native import Cut, NoOverlap, OutsideSurvey
+from .native import Cut, NoOverlap, settle_mode, shifted_wcs
 from .tiles import OpenTile
 
 #: Declared interpolations: reproject's names for each (a spline order, or the exact algorithm).
@@ -216,14 +216,6 @@ def plan(tiles: Sequence[TileRow], open_tile: Callable[[TileRow], OpenTile], wcs
                 band=tiles[0].band if tiles else "")
 
 
-def _piece_wcs(wcs: WCS, rows: slice, cols: slice) -> WCS:
-    out = wcs.deepcopy()
-    out.wcs.crpix = [wcs.wcs.crpix[0] - cols.start, wcs.wcs.crpix[1] - rows.start]
-    out.wcs.set()
-    out.array_shape = (rows.stop - rows.start, cols.stop - cols.start)
-    return out
-
-
 def _section_wcs(tile: OpenTile, rows: slice, cols: slice) -> WCS:
     with tile.lock:
         with warnings.catch_warnings():
@@ -261,7 +253,7 @@ def read(chosen: Plan, mode: str = "trim", fill_value: float = np.nan) -> Cut:
         if not piece.sections:
             continue
         shape = (piece.rows.stop - piece.rows.start, piece.cols.stop - piece.cols.start)
-        wcs_out = _piece_wcs(chosen.wcs, piece.rows, piece.cols)
+        wcs_out = shifted_wcs(chosen.wcs, piece.rows, piece.cols)
         total = np.zeros(shape, dtype=np.float64)
         weight = np.zeros(shape, dtype=np.float64)
         for section in piece.sections:
@@ -278,17 +270,7 @@ def read(chosen: Plan, mode: str = "trim", fill_value: float = np.nan) -> Cut:
         covered[piece.rows, piece.cols] = seen
     if not covered.any():
         raise NoOverlap("No pixel of the survey lies in the requested area.")
-    wcs = chosen.wcs
-    if not covered.all():
-        if mode == "strict":
-            raise OutsideSurvey(f"Part of the {nx}×{ny} px cutout lies outside every tile of the survey "
-                                "(mode=strict).")
-        if mode == "trim":
-            rows, cols = np.nonzero(covered.any(axis=1))[0], np.nonzero(covered.any(axis=0))[0]
-            keep = slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
-            data, covered = data[keep], covered[keep]
-            wcs = _piece_wcs(wcs, *keep)
-        data[~covered] = fill_value
+    data, wcs = settle_mode(data, covered, chosen.wcs, mode, fill_value)
     first = next((s.row.header for p in chosen.pieces for s in p.sections), "")
     return Resampled(data=data, wcs=wcs, tiles=chosen.tiles, band=chosen.band, plan=None, header=first)
 

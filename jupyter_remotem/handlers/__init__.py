@@ -8,6 +8,15 @@ from .admin import admin_routes
 from .advice import AdviceHandler
 from .base import NotFoundHandler
 from .cutouts import CutoutParametersHandler, CutoutSyncHandler, SurveyIndexHandler, SurveysHandler
+from .cutout_jobs import (
+    CutoutFileHandler,
+    CutoutJobHandler,
+    CutoutJobsHandler,
+    CutoutManifestHandler,
+    CutoutRenewHandler,
+    CutoutZipHandler,
+)
+from .uws import UwsJobHandler, UwsJobPartHandler, UwsJobsHandler
 from .datasets import (
     DatasetGrantsHandler,
     DatasetFilesHandler,
@@ -102,6 +111,15 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/cutouts/surveys/(?P<survey>[A-Za-z0-9][A-Za-z0-9_.-]{{0,99}})/index/?", SurveyIndexHandler),
         (rf"{API}/cutouts/parameters/?", CutoutParametersHandler),
         (rf"{API}/cutouts/sync/?", CutoutSyncHandler),
+        (rf"{API}/cutouts/jobs/?", CutoutJobsHandler),
+        (rf"{API}/cutouts/jobs/{_JOB}/?", CutoutJobHandler),
+        (rf"{API}/cutouts/jobs/{_JOB}/manifest/?", CutoutManifestHandler),
+        (rf"{API}/cutouts/jobs/{_JOB}/zip/?", CutoutZipHandler),
+        (rf"{API}/cutouts/jobs/{_JOB}/renew/?", CutoutRenewHandler),
+        (rf"{API}/cutouts/jobs/{_JOB}/files/(?P<name>[^/]{{1,300}})", CutoutFileHandler),
+        (rf"{API}/cutouts/async/?", UwsJobsHandler),
+        (rf"{API}/cutouts/async/{_JOB}/?", UwsJobHandler),
+        (rf"{API}/cutouts/async/{_JOB}/(?P<part>[a-z]{{1,20}})/?", UwsJobPartHandler),
         (rf"{API}/jobs/?", JobsHandler),
         (rf"{API}/pipelines/?", PipelinesHandler),
         (rf"{API}/jobs/clear/?", JobsClearHandler),

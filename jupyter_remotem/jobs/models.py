@@ -49,7 +49,8 @@ class Phase(str, Enum):
 FINISHED = frozenset({Phase.COMPLETED, Phase.ERROR, Phase.ABORTED, Phase.ARCHIVED})
 
 #: Job kinds, as the operation registry names them, plus plain copies.
-KINDS = frozenset({"reduction", "transformation", "copy", "upload", "index", "dataset", "pipeline"})
+KINDS = frozenset({"reduction", "transformation", "copy", "upload", "index", "dataset", "pipeline",
+                   "cutouts"})
 
 
 class Action(str, Enum):

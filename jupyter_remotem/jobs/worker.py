@@ -59,6 +59,12 @@ def _run_pipeline_job(context: JobContext) -> Outcome:
     return run_pipeline_job(context)
 
 
+def _run_cutouts_job(context: JobContext) -> Outcome:
+    from ..cutouts.batch_run import run_cutouts_job
+
+    return run_cutouts_job(context)
+
+
 RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
     "reduction": run_reduction_job,
     "transformation": run_transformation_job,
@@ -66,6 +72,7 @@ RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
     "index": _run_index_job,
     "dataset": _run_dataset_job,
     "pipeline": _run_pipeline_job,
+    "cutouts": _run_cutouts_job,
 }
 
 
@@ -299,21 +306,27 @@ class Worker:
             if not isinstance(exc, RemotemError):
                 log.exception("worker %s: job %s failed", self.worker_id, job.id)
         finally:
-            monitor.close()
             self._monitor = None
+            if outcome is None:
+                monitor.close()
         self._conclude(job, monitor, outcome, error)
 
     def _conclude(self, job: Job, monitor: _Monitor, outcome: Outcome | None, error: BaseException | None) -> None:
         store, me = self.store, self.worker_id
         progress = monitor.progress
         if outcome is not None:
-            if job.kind != "index":  # what a job wrote is found by a search as soon as it is COMPLETED
-                from ..catalog.index_runner import index_written
+            # The monitor still beats while the results are indexed and derived (seconds for a
+            # job with thousands of files): a silent job would be taken for a lost one and redone.
+            try:
+                if job.kind != "index":  # what a job wrote is found by a search as soon as it is COMPLETED
+                    from ..catalog.index_runner import index_written
 
-                index_written(store, self.repositories, outcome.results)
-                from ..datasets.derived import derive_results
+                    index_written(store, self.repositories, outcome.results)
+                    from ..datasets.derived import derive_results
 
-                derive_results(store, job, outcome.results)  # results of jobs on closed datasets
+                    derive_results(store, job, outcome.results)  # results of jobs on closed datasets
+            finally:
+                monitor.close()
             store.finish(job.id, Phase.COMPLETED, results=outcome.results, worker_id=me, progress=progress)
             quote = (job.quote or {}).get("seconds")
             if outcome.steady_bytes and outcome.steady_seconds > 0:  # the work's own rate (see .rate)

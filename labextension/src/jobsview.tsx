@@ -81,7 +81,11 @@ function kindLabel(trans: TranslationBundle, kind: string): string {
     reduction: trans.__('Reductions'),
     transformation: trans.__('Transformations'),
     copy: trans.__('Copies'),
-    upload: trans.__('Uploads')
+    upload: trans.__('Uploads'),
+    index: trans.__('Indexing'),
+    dataset: trans.__('Dataset checks'),
+    pipeline: trans.__('Pipelines'),
+    cutouts: trans.__('Cutout batches')
   };
   return labels[kind] ?? kind;
 }

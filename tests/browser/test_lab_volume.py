@@ -22,7 +22,8 @@ pytestmark = pytest.mark.browser
 VIEW = ".jp-RemotemVolume"
 
 
-def open_volume(page, lab_server, path: str):
+def open_tomo_folder(page, lab_server):
+    """The sidebar with the demo repository's ``tomo`` folder open."""
     from playwright.sync_api import expect
 
     sidebar = open_sidebar(page, lab_server)
@@ -30,6 +31,13 @@ def open_volume(page, lab_server, path: str):
     folder = sidebar.locator('.jp-remotem-tree-item[data-path="tomo"]')
     folder.click()
     expect(folder).to_have_attribute("data-expanded", "true")
+    return sidebar
+
+
+def open_volume(page, lab_server, path: str):
+    from playwright.sync_api import expect
+
+    sidebar = open_tomo_folder(page, lab_server)
     row = sidebar.locator(f'.jp-remotem-tree-item[data-path="{path}"]')
     row.click(button="right")
     menu = page.locator(".lm-Menu").last
@@ -232,11 +240,7 @@ def test_an_unregistered_volume_opens_in_the_volume_view_and_a_scan_in_the_viewe
     from playwright.sync_api import expect
 
     before = api(lab_server, "GET", "datasets").json()["datasets"]
-    sidebar = open_sidebar(page, lab_server)
-    sidebar.locator('.jp-remotem-repo[data-repo="demo"] .jp-remotem-repo-header').click()
-    folder = sidebar.locator('.jp-remotem-tree-item[data-path="tomo"]')
-    folder.click()
-    expect(folder).to_have_attribute("data-expanded", "true")
+    sidebar = open_tomo_folder(page, lab_server)
     tomogram = sidebar.locator(f'.jp-remotem-tree-item[data-path="{demo_volume.RECONSTRUCTION}"]')
     expect(tomogram).not_to_have_attribute("data-registered", "open")
     tomogram.dblclick()

@@ -221,6 +221,8 @@ describe('the steps and their forms', () => {
 });
 
 describe('the dialog', () => {
+  // Each test renders the whole dialog a few times (seconds on a loaded two-core machine).
+  jest.setTimeout(30_000);
   let container: HTMLDivElement;
   let root: IRoot;
   let value: ITransformValue;

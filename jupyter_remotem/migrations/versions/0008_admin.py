@@ -1,6 +1,6 @@
 """Administration and notices: jobs an administrator paused, what administrators did to jobs, job notices by e-mail
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Created: 2026-12-07
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,56 @@
+"""Execution times of batch cutouts, per survey, for the quotes of later batches.
+
+Each finished batch records, per survey it used, the bytes it wrote and the seconds its cutouts
+took, in the job store's throughput table (operation ``cutouts:<survey>``, the survey's
+repository); a quote divides the bytes a new batch will write by the rate of the last runs.
+Bytes, not counts, because a cutout's time grows with its pixels; small cutouts are dominated by
+fixed costs, which the measured rate of small batches carries.  Before any run, a conservative
+default per cutout stands in, and the quote says so (``basis``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Seconds per cutout assumed before anything was measured (about 100 cutouts per second).
+DEFAULT_SECONDS_PER_CUTOUT = 0.01
+#: The last runs a rate is taken over.
+RUNS = 20
+
+
+def operation(survey: str) -> str:
+    return f"cutouts:{survey}"
+
+
+def record(store: Any, survey: str, repository: str, nbytes: int, seconds: float, quoted_s: float | None) -> None:
+    """One batch's work on one survey."""
+    if nbytes > 0 and seconds > 0:
+        store.record_throughput(operation(survey), repository, nbytes, seconds, quoted_s)
+
+
+def rate(store: Any, survey: str, repository: str) -> float | None:
+    """Bytes per second the last batches on ``survey`` wrote, if any ran."""
+    return store.throughput(operation(survey), repository, last=RUNS)
+
+
+def quote(store: Any, surveys: dict[str, Any], bytes_by_survey: dict[str, int], counts: dict[str, int],
+          queue_position: int) -> dict[str, Any]:
+    """Seconds, bytes and the queue position of a batch, from the measured history."""
+    seconds = 0.0
+    basis = []
+    per_survey = {}
+    for name, nbytes in sorted(bytes_by_survey.items()):
+        measured = rate(store, name, surveys[name].repository)
+        if measured:
+            spent = nbytes / measured
+            basis.append("measured")
+        else:
+            spent = counts.get(name, 0) * DEFAULT_SECONDS_PER_CUTOUT
+            basis.append("default")
+        per_survey[name] = {"cutouts": counts.get(name, 0), "bytes": nbytes, "seconds": round(spent, 3),
+                            "bytes_s": measured}
+        seconds += spent
+    return {"seconds": round(seconds, 3), "bytes_read": 0, "bytes_written": int(sum(bytes_by_survey.values())),
+            "cutouts": int(sum(counts.values())), "queue_position": int(queue_position),
+            "basis": "measured" if basis and all(b == "measured" for b in basis) else "default",
+            "surveys": per_survey}
