@@ -303,6 +303,27 @@ async def test_the_batch_call_a_413_names_runs(jp_fetch, server, out_dir):
         assert hdus["G"].data.shape == (600, 600) and hdus[0].header["MODE"] == "partial"
 
 
+
+async def test_a_soda_circle_over_the_budget_names_a_batch_of_its_size(jp_fetch, server, out_dir):
+    """POS=CIRCLE has no size of its own: the batch call carries the circle's square, and a
+    polygon (which batches cannot take) names no batch call and says what to do instead."""
+    response = await sync(jp_fetch, ID="demo_mosaic", POS="CIRCLE 150.0 2.0 0.045", BAND="g", mode="partial",
+                          fill_value=0)
+    error = error_of(response, 413)
+    batch, (height, width) = error["details"]["batch"], error["details"]["quote"]["shape"]
+    assert "details.batch" in error["hint"]
+    assert not {"pos", "circle"} & set(batch["body"]["defaults"]), batch
+    job = await submit(jp_fetch, dict(batch["body"], output={"repository": "out", "path": "circle"}))
+    await completed(jp_fetch, job["id"])
+    row = (await manifest_of(jp_fetch, job["id"]))["rows"][0]
+    assert row["status"] == "ok", row
+    assert abs(row["width"] - width) <= 1 and abs(row["height"] - height) <= 1, (row, width, height)
+    assert abs(row["width"] - 0.09 * 3600 / 0.5) <= 1  # 2 × 0.045° at 0.5″ per pixel
+    polygon = await sync(jp_fetch, ID="demo_mosaic", BAND="g",
+                         POS="POLYGON 149.95 1.95 150.05 1.95 150.05 2.05 149.95 2.05")
+    error = error_of(polygon, 413)
+    assert error["details"]["batch"] is None and "split the polygon" in error["hint"]
+
 HOSTILE = [
     {"positions": {"id": "a"}}, {"positions": [1, 2]}, {"positions": [[150.0, 2.0]]},
     {"positions": [{"id": ["x"], "ra": 150, "dec": 2}]}, {"positions": [{"id": "a", "ra": "east", "dec": 2}]},

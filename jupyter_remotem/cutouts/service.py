@@ -213,8 +213,7 @@ class CutoutService:
                 f"interpolation={request.interpolation}); real-time cutouts are limited to "
                 f"{self.realtime_pixels:,}.",
                 hint=f"Ask for at most about {side}×{side} px per band, a coarser pixscale, a cheaper "
-                     "interpolation, or submit it as a batch job (POST remotem/api/cutouts/jobs with the same "
-                     "parameters).",
+                     f"interpolation, or {self._batch_advice(request)}.",
                 limit="cutout_realtime_pixels", allowed=self.realtime_pixels,
                 quote={"pixels": pixels, "work": work, "shape": list(shape), "bands": list(bands),
                        "tiles": tiles or [], "cost": cost, "bytes": pixels * 4, "realtime": False},
@@ -224,14 +223,27 @@ class CutoutService:
         return TooLarge(
             f"This cutout is {shape[1]}×{shape[0]} px × {len(bands)} band(s) = {pixels:,} pixels; real-time "
             f"cutouts are limited to {self.realtime_pixels:,} pixels.",
-            hint=f"Ask for at most {side}×{side} px per band (e.g. size={side}pix), or submit it as a batch job "
-                 "(POST remotem/api/cutouts/jobs with the same parameters).",
+            hint=f"Ask for at most {side}×{side} px per band (e.g. size={side}pix), or "
+                 f"{self._batch_advice(request)}.",
             limit="cutout_realtime_pixels", allowed=self.realtime_pixels,
             quote={"pixels": pixels, "shape": list(shape), "bands": list(bands),
                    "bytes": pixels * 4, "realtime": False}, batch=batch)
 
     @staticmethod
-    def _batch_call(request: params.CutoutRequest) -> dict[str, Any]:
+    def _batch_advice(request: params.CutoutRequest) -> str:
+        if request.polygon is not None:
+            return "split the polygon into smaller ones (batches take centres and sizes, not polygons)"
+        return "submit it as a batch job (POST remotem/api/cutouts/jobs: the call is in details.batch)"
+
+    @staticmethod
+    def _batch_call(request: params.CutoutRequest) -> dict[str, Any] | None:
+        """The batch job that makes the same cutout: a SODA circle becomes its centre and size;
+        a polygon or a range has no batch form (None: batches take centres and sizes)."""
+        if request.polygon is not None:
+            return None
+        defaults = {k: v for k, v in request.given.items() if k not in ("ra", "dec", "pos", "circle")}
+        if request.size is not None and not {"size", "width", "height"} & set(defaults):
+            (height, h_unit), (width, w_unit) = request.size
+            defaults |= {"width": f"{width!r}{w_unit}", "height": f"{height!r}{h_unit}"}
         return {"method": "POST", "url": "remotem/api/cutouts/jobs",
-                "body": {"defaults": {k: v for k, v in request.given.items() if k not in ("ra", "dec", "pos")},
-                         "positions": [{"id": "1", "ra": request.ra, "dec": request.dec}]}}
+                "body": {"defaults": defaults, "positions": [{"id": "1", "ra": request.ra, "dec": request.dec}]}}
