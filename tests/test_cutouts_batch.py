@@ -47,6 +47,10 @@ async def test_a_thousand_positions_with_impossible_ones(jp_fetch, server, sky_d
     assert again["quote"]["seconds"] == pytest.approx(measured["bytes"] / measured["bytes_s"], rel=1e-2)
     code, listed = await call(jp_fetch, "GET", "jobs", kind="cutouts")
     assert job["id"] in [j["id"] for j in listed["jobs"]], "a batch is a job like every job"
+    listed_job = next(j for j in listed["jobs"] if j["id"] == job["id"])
+    assert listed_job["request"]["positions"]["count"] == 1000, "lists carry the length, not 1,000 rows"
+    code, whole = await call(jp_fetch, "GET", "jobs", job["id"])
+    assert code == 200 and len(whole["request"]["positions"]) == 1000
 
     document = await manifest_of(jp_fetch, job["id"])
     rows = {row["id"]: row for row in document["rows"]}

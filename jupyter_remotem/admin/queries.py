@@ -69,7 +69,7 @@ def page_bounds(offset: int | None, limit: int | None) -> tuple[int, int]:
 
 def _admin_json(job: Job) -> dict[str, Any]:
     """A job as an administrator sees it: what its owner sees, where it runs, and its groups."""
-    return dict(job.to_json(), worker_id=job.worker_id,
+    return dict(job.to_listing_json(), worker_id=job.worker_id,
                 heartbeat=job.heartbeat.isoformat() if job.heartbeat else None, groups=list(job.groups or []))
 
 

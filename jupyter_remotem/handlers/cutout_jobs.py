@@ -95,7 +95,7 @@ class CutoutJobsHandler(CutoutJobsBase):
     @web.authenticated
     async def get(self) -> None:
         jobs = await self.run_blocking(self.services.jobs.list, self.owner, None, ["cutouts"], False)
-        self.write_json({"jobs": [job.to_json() for job in jobs]})
+        self.write_json({"jobs": [job.to_listing_json() for job in jobs]})
 
     @web.authenticated
     async def post(self) -> None:

@@ -85,7 +85,7 @@ class JobsHandler(JobsBase):
         jobs = await self.run_blocking(self.services.jobs.list, self.owner, phases, kinds, dismissed)
         if self.reach is not None:
             jobs = await self.run_blocking(lambda: [job for job in jobs if self._reachable(job)])
-        self.write_json({"jobs": [job.to_json() for job in jobs]})
+        self.write_json({"jobs": [job.to_listing_json() for job in jobs]})
 
     def _reachable(self, job: Any) -> bool:
         try:

@@ -165,6 +165,25 @@ class Job(Base):
             "notify": self.notify,
         }
 
+    def to_listing_json(self) -> dict[str, Any]:
+        """The job as lists show it: a request's long lists (the positions of a batch of
+        cutouts: 100,000 rows are megabytes) as their length; ``GET jobs/{id}`` has them whole."""
+        shown = self.to_json()
+        shown["request"] = _brief(shown["request"])
+        return shown
+
+
+#: Items of a list in a request up to which job lists show it whole.
+LISTED_ITEMS = 100
+
+
+def _brief(document: Any) -> Any:
+    if isinstance(document, dict):
+        return {key: _brief(value) for key, value in document.items()}
+    if isinstance(document, list) and len(document) > LISTED_ITEMS:
+        return {"count": len(document), "omitted": "GET remotem/api/jobs/{id} answers the whole list"}
+    return document
+
 
 def empty_written() -> dict[str, Any]:
     """The ``written`` summary of a job that wrote nothing (yet)."""
