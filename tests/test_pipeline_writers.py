@@ -108,16 +108,6 @@ def test_every_writer_reads_back_what_it_wrote(store: Store):
     pd.testing.assert_frame_equal(Csv().read(store, "t.csv"), pd.DataFrame(table))
 
 
-def test_parquet_says_what_it_needs_when_no_engine_is_installed():
-    import importlib.util
-
-    if any(importlib.util.find_spec(name) for name in ("pyarrow", "fastparquet")):
-        pytest.skip("a Parquet engine is installed here")
-    with pytest.raises(PipelineError, match="pyarrow or fastparquet") as refused:
-        Parquet()
-    assert "Csv" in refused.value.hint
-
-
 def test_targets_pick_their_writer_from_the_suffix():
     assert {type(writer_for(f"x/y{suffix}")).__name__ for suffix, kind in BY_SUFFIX if kind is not Parquet} == {
         "OmeTiff", "OmeZarr", "Png", "Npy", "Hdf5", "Json", "Csv"}

@@ -8,15 +8,13 @@ PUT, or chunk by chunk into the store) or ``"local temporary"`` (written to a lo
 uploaded in one piece). Dask arrays are written chunk by chunk, never materialised whole (except by
 ``Png``, ``Json`` and the table formats, whose values are small by nature).
 
-Parquet needs pyarrow or fastparquet; neither is a dependency of this product, so ``Parquet`` says so
-when it is missing and ``Csv`` is the table format that always works.
+Parquet tables use pyarrow, a dependency of this product (batch cutouts read Parquet tables too).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.util
 import io
 import json
 import posixpath
@@ -369,15 +367,10 @@ class Csv(Writer):
 
 @dataclass(frozen=True)
 class Parquet(Writer):
-    """A table as Parquet (pandas with pyarrow or fastparquet, whichever is installed)."""
+    """A table as Parquet (pandas with pyarrow, a dependency of this package)."""
 
     engine: str = field(default="auto")
-    libraries: ClassVar[tuple[str, ...]] = ("pandas", "pyarrow", "fastparquet")
-
-    def __post_init__(self) -> None:
-        if not any(importlib.util.find_spec(name) for name in ("pyarrow", "fastparquet")):
-            raise PipelineError("Parquet needs pyarrow or fastparquet, and neither is installed.",
-                                hint="pip install pyarrow, or write tables with Csv().")
+    libraries: ClassVar[tuple[str, ...]] = ("pandas", "pyarrow")
 
     def write(self, value: Any, store: Store, relative: str, key: str) -> None:
         buffer = io.BytesIO()

@@ -17,6 +17,12 @@ PANEL = ".jp-remotem-admin"
 def test_admin_panel_shows_another_users_job_and_cancels_it(page, lab_server) -> None:
     from playwright.sync_api import expect
 
+    def ended_counts() -> tuple[int, int]:
+        """Completed and failed jobs in the chart's window (other tests' jobs share the store)."""
+        buckets = api(lab_server, "GET", "admin/throughput?bucket=hour").json()["buckets"]
+        return sum(b["completed"] for b in buckets), sum(b["failed"] for b in buckets)
+
+    before = ended_counts()
     store = JobStore(lab_server.database_url)
     try:
         # Another user's jobs, as a hub's shared store holds them: one waiting (held PENDING, so
@@ -37,8 +43,10 @@ def test_admin_panel_shows_another_users_job_and_cancels_it(page, lab_server) ->
     expect(row).to_be_visible(timeout=60_000)
     expect(row).to_have_attribute("data-owner", "bob")
     expect(row.locator(".jp-remotem-admin-phase")).to_have_text("PENDING")
+    completed, failed = ended_counts()
+    assert (completed - before[0], failed - before[1]) == (2, 1)
     expect(panel.locator(".jp-remotem-admin-chart svg")).to_have_attribute(
-        "aria-label", "2 completed and 1 failed jobs")
+        "aria-label", f"{completed} completed and {failed} failed jobs")
     page.set_viewport_size({"width": 1400, "height": 900})
     page.locator("#jp-main-dock-panel").screenshot(path=str(ARTIFACTS / "admin-panel.png"))
     keep_screenshot("admin-panel.png")
