@@ -12,6 +12,9 @@ import { RemotemAPI, RemotemError } from './api';
 // Small: asks the server whether to register the Admin panel's command (its panel loads lazily).
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { registerAdmin } from './admin/register';
+// Small: asks the server for surveys before adding the Sky cutouts panel (it loads lazily).
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { registerCutouts } from './cutouts/register';
 import { askEmailSetting } from './notifychoice';
 import { returnFocusAfterMenu, treeItemOf } from './contextmenu';
 // Small, and its context-menu items must be there from the start.
@@ -147,6 +150,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     registerViewer(app, { api, sidebar, restorer, palette, translator });
     void registerAdmin(app, { api, palette, trans }); // administrators only (admin/register.ts)
+    void registerCutouts(app, { api, restorer, palette, trans }); // when there are surveys
     askEmailSetting(api); // "E-mail me when it ends" in the job dialogs
     registerVolumeView(app, { api, sidebar, restorer, palette, trans });
 

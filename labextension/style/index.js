@@ -6,3 +6,4 @@ import './viewer-transform.css';
 import './tree.css';
 import './jobs.css';
 import './admin.css';
+import './cutouts.css';

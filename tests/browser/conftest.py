@@ -22,6 +22,8 @@ import pytest
 from _processes import stop_group, stop_workers
 from _services import free_port, skip_or_fail
 
+from jupyter_remotem.cutouts.demo import surveys as demo_surveys
+
 HERE = Path(__file__).parent
 #: The tests folder: modules the servers under test import (a toy operation) live there.
 TESTS = HERE.parent
@@ -187,6 +189,8 @@ def lab_server(
                     "user_groups": [GROUP],
                     # Its owner administers (test_lab_admin.py): the Admin panel is there.
                     "admin_groups": [GROUP],
+                    # The demo data's generated sky tiles, for the Sky cutouts panel (test_lab_cutouts.py).
+                    "surveys": demo_surveys("demo", "sky"),
                 },
             }
         )
