@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import email
-import email.policy
 import ipaddress
 import json
 import logging
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 from _api import call, server_config, stop_started_worker, wait_until
+from _smtp import PASSWORD, inbox, plain_smtp, smtp_server, subject, wait_for_mail  # noqa: F401 - fixtures
 
 from jupyter_remotem.jobs.models import Job, Phase
 from jupyter_remotem.jobs.requests import JobRequest
@@ -26,54 +23,6 @@ from jupyter_remotem.notify.mailer import MAX_ATTEMPTS
 
 PUBLIC = "https://hub.example.org/user/root/"
 DISK = {"shape": "disk", "cx": 32, "cy": 32, "r": 9}
-PASSWORD = "s3cret-Mail-Pass-7731"
-
-
-class Inbox:
-    """What the SMTP server received, and the logins it was offered."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.recipients: list[list[str]] = []
-        self.logins: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        with self._lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-            self.recipients.append(list(envelope.rcpt_tos))
-        return "250 OK"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        from aiosmtpd.smtp import AuthResult
-
-        login, password = auth_data.login.decode(), auth_data.password.decode()
-        with self._lock:
-            self.logins.append((login, password))
-        return AuthResult(success=(login, password) == ("mailer", PASSWORD), handled=False)
-
-
-def smtp_server(inbox: Inbox, **options):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:  # a free port (aiosmtpd's own check cannot use port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
-    controller.start()
-    return controller
-
-
-@pytest.fixture
-def inbox():
-    return Inbox()
-
-
-@pytest.fixture
-def plain_smtp(inbox):
-    controller = smtp_server(inbox)
-    yield controller
-    controller.stop()
 
 
 @pytest.fixture
@@ -87,18 +36,6 @@ def reduction(path="scan.h5", repository="demo", output="bf.h5"):
     return {"repository": repository, "path": path, "operation": "virtual_detector",
             "params": {"detectors": [DISK]}, "output": {"repository": "results", "path": output, "format": "hdf5"},
             "notify": "email"}
-
-
-def subject(message) -> str:
-    """The subject as one line (a long one is folded onto the next header line)."""
-    return " ".join(str(message["Subject"]).split())
-
-
-async def wait_for_mail(inbox: Inbox, count: int):
-    async def arrived():
-        return len(inbox.messages) >= count
-
-    await wait_until(arrived, f"{count} e-mails", timeout=120)
 
 
 class TestMailWhenJobsEnd:
