@@ -310,14 +310,16 @@ export class RemotemError extends Error {
     message: string,
     readonly status: number,
     readonly code: string,
-    readonly hint: string | null
+    readonly hint: string | null,
+    /** What the server added to say more (a 413's quote and the batch call to make instead). */
+    readonly details: Record<string, unknown> = {}
   ) {
     super(message);
     this.name = 'RemotemError';
   }
 
   /**
-   * Build an error from a failed response, reading `{"error": {code, message, hint}}`.
+   * Build an error from a failed response, reading `{"error": {code, message, hint, details}}`.
    */
   static async fromResponse(response: Response): Promise<RemotemError> {
     let text = '';
@@ -326,9 +328,19 @@ export class RemotemError extends Error {
     } catch {
       // ignore: fall back to the status line
     }
-    let code = `http_${response.status}`;
-    let message = `${response.status} ${response.statusText}`.trim();
+    return RemotemError.fromText(response.status, response.statusText, text);
+  }
+
+  /** The error of a failed answer's status and body text. */
+  static fromText(
+    status: number,
+    statusText: string,
+    text: string
+  ): RemotemError {
+    let code = `http_${status}`;
+    let message = `${status} ${statusText}`.trim();
     let hint: string | null = null;
+    let details: Record<string, unknown> = {};
     if (text) {
       try {
         const body = JSON.parse(text);
@@ -337,21 +349,24 @@ export class RemotemError extends Error {
           code = error.code ?? code;
           message = error.message ?? message;
           hint = error.hint ?? null;
+          if (error.details && typeof error.details === 'object') {
+            details = error.details;
+          }
         } else if (typeof body?.message === 'string') {
           // jupyter_server's own error format
           message = body.message;
         }
       } catch {
-        if (response.status === 404) {
+        if (status === 404) {
           hint =
             'Is the jupyter_remotem server extension installed and enabled?';
         }
       }
     }
-    if (response.status === 404 && !hint && code.startsWith('http_')) {
+    if (status === 404 && !hint && code.startsWith('http_')) {
       hint = 'Is the jupyter_remotem server extension installed and enabled?';
     }
-    return new RemotemError(message, response.status, code, hint);
+    return new RemotemError(message, status, code, hint, details);
   }
 
   /**

@@ -1,10 +1,14 @@
 /**
- * The cutouts endpoints as the panel calls them. Refusals keep the server's `details`
- * (a 413's quote and batch call), which the generic API error does not carry.
+ * The cutouts endpoints as the panel calls them, through the API's own requests; refusals
+ * come as `CutoutError`s, whose `details` (a 413's quote and batch call) are typed.
  */
-import { ServerConnection } from '@jupyterlab/services';
-
-import { AbortedError, IJob, isAbort, JSON_HEADERS, RemotemAPI } from '../api';
+import {
+  AbortedError,
+  IJob,
+  JSON_HEADERS,
+  RemotemAPI,
+  RemotemError
+} from '../api';
 import {
   CutoutError,
   IBatchBody,
@@ -88,63 +92,35 @@ export class CutoutsClient {
     });
   }
 
+  // Not 'no-store': JupyterLab then appends a cache-busting bare key to the query, which
+  // `cutouts/sync` rightly refuses as an unknown parameter.
   private async _json<T>(
     url: string,
     signal?: AbortSignal,
     init?: RequestInit
   ): Promise<T> {
-    const response = await this._fetch(url, signal, init);
     try {
-      return (await response.json()) as T;
-    } catch {
-      if (signal?.aborted) {
-        throw new AbortedError();
-      }
-      throw new CutoutError(
-        'The server answered with something that is not JSON.',
-        response.status,
-        'bad_response',
-        null
-      );
+      return await this.api.requestJson<T>(url, signal, {
+        cache: 'no-cache',
+        ...init
+      });
+    } catch (reason) {
+      throw typed(reason);
     }
   }
 
-  private async _fetch(
-    url: string,
-    signal?: AbortSignal,
-    init: RequestInit = {}
-  ): Promise<Response> {
-    let response: Response;
+  private async _fetch(url: string, signal?: AbortSignal): Promise<Response> {
     try {
-      response = await ServerConnection.makeRequest(
-        url,
-        // Not 'no-store': JupyterLab then appends a cache-busting bare key to the query,
-        // which `cutouts/sync` rightly refuses as an unknown parameter.
-        { method: 'GET', cache: 'no-cache', ...init, signal },
-        this.api.serverSettings
-      );
+      return await this.api.request(url, signal, { cache: 'no-cache' });
     } catch (reason) {
-      if (signal?.aborted || isAbort(reason)) {
-        throw new AbortedError();
-      }
-      throw new CutoutError(
-        reason instanceof Error ? reason.message : String(reason),
-        0,
-        'network_error',
-        'Could not reach the Jupyter server; check your connection.'
-      );
+      throw typed(reason);
     }
-    if (!response.ok) {
-      let text = '';
-      try {
-        text = await response.text();
-      } catch {
-        // the status line is all there is
-      }
-      throw CutoutError.fromBody(response.status, response.statusText, text);
-    }
-    return response;
   }
+}
+
+/** The API's refusal with its cutout details typed; anything else (an abort) as it was. */
+function typed(reason: unknown): unknown {
+  return reason instanceof RemotemError ? CutoutError.of(reason) : reason;
 }
 
 /** The `_xsrf` cookie's value, for links the browser follows with the login cookie. */

@@ -2,8 +2,10 @@
  * The Sky cutouts panel's pure parts: what `remotem/api/cutouts/...` answers, the form's
  * choices taken from the server's declared parameters (never a second list here), the
  * requests built from the form, the text of refusals, and the rows of a batch's manifest.
- * No JupyterLab imports, so unit-testable.
+ * No widgets, so unit-testable; refusals are the API's own errors (`RemotemError`).
  */
+
+import { RemotemError } from '../api';
 
 /** One declared request parameter (`GET cutouts/parameters`). */
 export interface ICutoutParameter {
@@ -79,22 +81,38 @@ export interface IBatchBody {
   table?: { repository: string; path: string };
 }
 
-/** A refusal of the cutouts API, with what the server said to do about it. */
-export class CutoutError extends Error {
+/** What a refusal of the cutouts API adds: a 413's quote and the batch call to make instead. */
+export interface ICutoutDetails {
+  quote?: ICutoutQuote;
+  batch?: IBatchCall | null;
+  allowed?: number;
+  [key: string]: unknown;
+}
+
+/** A refusal of the cutouts API, with what the server said to do about it (its `details` typed). */
+export class CutoutError extends RemotemError {
+  declare readonly details: ICutoutDetails;
+
   constructor(
     message: string,
-    readonly status: number,
-    readonly code: string,
-    readonly hint: string | null,
-    readonly details: {
-      quote?: ICutoutQuote;
-      batch?: IBatchCall | null;
-      allowed?: number;
-      [key: string]: unknown;
-    } = {}
+    status: number,
+    code: string,
+    hint: string | null,
+    details: ICutoutDetails = {}
   ) {
-    super(message);
+    super(message, status, code, hint, details);
     this.name = 'CutoutError';
+  }
+
+  /** The same refusal, as the cutouts panel reads it. */
+  static of(error: RemotemError): CutoutError {
+    return new CutoutError(
+      error.message,
+      error.status,
+      error.code,
+      error.hint,
+      error.details
+    );
   }
 
   /** The error of a failed answer: `{"error": {code, message, hint, details}}`, or its status line. */
@@ -103,28 +121,7 @@ export class CutoutError extends Error {
     statusText: string,
     text: string
   ): CutoutError {
-    try {
-      const error = JSON.parse(text)?.error;
-      if (error && typeof error === 'object') {
-        return new CutoutError(
-          String(error.message ?? `${status} ${statusText}`),
-          status,
-          String(error.code ?? `http_${status}`),
-          error.hint ?? null,
-          error.details && typeof error.details === 'object'
-            ? error.details
-            : {}
-        );
-      }
-    } catch {
-      // not JSON: the status line says what there is to say
-    }
-    return new CutoutError(
-      `${status} ${statusText}`.trim(),
-      status,
-      `http_${status}`,
-      null
-    );
+    return CutoutError.of(RemotemError.fromText(status, statusText, text));
   }
 }
 
