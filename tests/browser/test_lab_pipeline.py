@@ -31,7 +31,10 @@ def test_a_pipeline_job_shows_its_steps_with_counts(page, jobs_api, tmp_path, fo
     log_dir = tmp_path / "log"
     log_dir.mkdir()
     module = load(tmp_path / "code", source(log_dir))
-    answer = api(jobs_api, "POST", "pipelines", json=submission(build(module, table(5)), "demo", path=folder))
+    # Its targets are a few KiB each: say so, or the default per-target guess is held against a
+    # quota other tests in this lab share.
+    body = submission(build(module, table(5)), "demo", path=folder, estimate_bytes=64 * 1024)
+    answer = api(jobs_api, "POST", "pipelines", json=body)
     assert answer.status_code == 201, answer.text
     job_id = answer.json()["id"]
 
