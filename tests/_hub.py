@@ -57,6 +57,11 @@ def wait_for(probe: Callable[[], T], what: str, deadline_s: float, alive: subpro
         time.sleep(0.1)  # poll interval of a deadline-bounded wait
 
 
+def _proxy_error_page(response: requests.Response) -> bool:
+    """The proxy's own 503 (an HTML page of the hub's), not a JSON 503 of the remotem API."""
+    return response.status_code == 503 and response.headers.get("Content-Type", "").startswith("text/html")
+
+
 def _tail(log: Path | None) -> str:
     return log.read_text(errors="replace")[-4000:] if log is not None and log.exists() else ""
 
@@ -83,8 +88,18 @@ class Hub:
         headers = dict(kwargs.pop("headers", {}))
         if token:
             headers["Authorization"] = f"token {token}"
-        return requests.request(method, self.url + path, headers=headers, timeout=30, allow_redirects=False,
-                                **kwargs)
+        response = requests.request(method, self.url + path, headers=headers, timeout=30, allow_redirects=False,
+                                    **kwargs)
+        if method == "GET" and path.startswith("user/") and _proxy_error_page(response):
+            # The proxy answers a failed connection to a user's server (ECONNRESET, ECONNREFUSED)
+            # with the hub's 503 page. A browser reloads; a GET is asked again once, and a second
+            # failure is reported with the hub's log, where the servers' own output goes too.
+            print(f"GET {path}: the proxy could not reach the server; asking again", file=sys.stderr)
+            response = requests.request(method, self.url + path, headers=headers, timeout=30,
+                                        allow_redirects=False, **kwargs)
+            if _proxy_error_page(response):
+                raise AssertionError(f"GET {path}: the proxy could not reach the server twice:\n{_tail(self.log)}")
+        return response
 
     def api(self, method: str, path: str, body: Any = None) -> requests.Response:
         """A hub REST API call as the admin service."""
