@@ -133,6 +133,27 @@ async def test_a_pipeline_job_reports_counts_per_step_and_a_resubmission_skips_e
     assert executions(log_dir, "project") == {i: 1 for i in range(ITEMS)}
 
 
+async def test_a_pipeline_job_on_a_local_cluster_writes_the_same_targets_and_records_its_workers(
+        jp_fetch, server, tmp_path, log_dir, results):
+    """``cluster="local"``: the job worker starts a LocalCluster for the run; every target equals
+    the plain computation and the run record names the Dask workers that made them."""
+    module = cells(tmp_path, log_dir)
+    items = table(4)
+    job = await submit(jp_fetch, build(module, items), cluster="local")
+    assert job["request"]["cluster"] == "local", job["request"]
+    done = await job_finished(jp_fetch, job["id"], timeout=180)
+    assert done["phase"] == "COMPLETED", done
+    assert steps_of(done)["normalize_cell"]["done"] == 4
+    for i in range(4):
+        normed, _ = reference(module, i, items["fov_seed"][i], items["cell_index"][i])
+        with tifffile.TiffFile(results / "cells" / "normalized" / f"{i}.ome.tiff") as tif:
+            np.testing.assert_array_equal(tif.asarray(), normed)
+    [run_result] = done["results"]
+    record = json.loads((results / run_result["path"]).read_text())
+    assert record["workers"], record  # computed on the cluster's workers, not inline
+    assert executions(log_dir, "normalize") == {i: 1 for i in range(4)}
+
+
 def _channels(tif: Any) -> list[dict[str, str]]:
     import xml.etree.ElementTree as ET
 
