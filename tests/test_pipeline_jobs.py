@@ -170,15 +170,7 @@ async def test_a_cancelled_pipeline_stops_between_items_and_removes_what_it_made
     assert running["phase"] == "EXECUTING"
     code, _ = await call(jp_fetch, "POST", "jobs", job["id"], "cancel")
     assert code == 200
-    asked = datetime.now(timezone.utc)
-
-    async def heard() -> bool:  # the worker's next report answers it the cancel
-        job_now = await job_of(jp_fetch, job["id"])
-        progress = job_now["progress"] or {}
-        return job_now["phase"] != "EXECUTING" or ("updated" in progress and
-                                                   datetime.fromisoformat(progress["updated"]) > asked)
-
-    await wait_until(heard, "the worker to hear of the cancel", timeout=20)
+    await wait_until(_heard(jp_fetch, job["id"]), "the worker to hear of the cancel", timeout=20)
     (log_dir / "release").write_text("go")  # the running item ends; the next one never starts
     ended = await job_finished(jp_fetch, job["id"])
     assert ended["phase"] == "ABORTED", ended
@@ -188,6 +180,49 @@ async def test_a_cancelled_pipeline_stops_between_items_and_removes_what_it_made
     # Targets, their manifests and the run's record alike.
     made = [p for p in (results / "cells").rglob("*") if p.is_file()] if (results / "cells").exists() else []
     assert made == [], f"a cancel removes what the job made unless asked to keep its files: {made}"
+
+
+def _heard(jp_fetch, job_id: str):
+    """A probe: has the worker reported since now (its next report answers it a cancel or a pause)?"""
+    asked = datetime.now(timezone.utc)
+
+    async def probe() -> bool:
+        job_now = await job_of(jp_fetch, job_id)
+        progress = job_now["progress"] or {}
+        return job_now["phase"] != "EXECUTING" or ("updated" in progress and
+                                                   datetime.fromisoformat(progress["updated"]) > asked)
+
+    return probe
+
+
+async def test_a_paused_pipeline_keeps_its_targets_and_resumes_from_them(jp_fetch, server, tmp_path, log_dir,
+                                                                        results):
+    module = cells(tmp_path, log_dir, stall=3)
+    job = await submit(jp_fetch, build(module, table(ITEMS)))
+    await wait_until(_exists(log_dir / "stalled"), "the pipeline to reach cell 3", timeout=60)
+    code, _ = await call(jp_fetch, "POST", "jobs", job["id"], "pause")
+    assert code == 200
+    await wait_until(_heard(jp_fetch, job["id"]), "the worker to hear of the pause", timeout=20)
+    (log_dir / "release").write_text("go")  # the running item ends and commits; the next one never starts
+
+    async def suspended() -> bool:
+        return (await job_of(jp_fetch, job["id"]))["phase"] == "SUSPENDED"
+
+    await wait_until(suspended, "the job to be suspended", timeout=30)
+    paused = steps_of(await job_of(jp_fetch, job["id"]))["normalize_cell"]
+    assert paused["done"] == 4 and paused["pending"] == ITEMS - 4
+    made = sorted(p.name for p in (results / "cells" / "normalized").iterdir() if not p.name.startswith("."))
+    assert made == [f"{i}.ome.tiff" for i in range(4)]  # a pause, unlike a cancel, keeps what was made
+
+    code, _ = await call(jp_fetch, "POST", "jobs", job["id"], "resume")
+    assert code == 200
+    ended = await job_finished(jp_fetch, job["id"])
+    assert ended["phase"] == "COMPLETED", ended
+    assert ended["attempts"] >= 2
+    steps = steps_of(ended)
+    assert steps["normalize_cell"]["skipped"] == 4 and steps["normalize_cell"]["done"] == ITEMS - 4
+    assert executions(log_dir, "normalize") == {i: 1 for i in range(ITEMS)}  # nothing finished was redone
+    assert executions(log_dir, "project") == {i: 1 for i in range(ITEMS)}
 
 
 @pytest.mark.parametrize("where", ["inline", "cluster"])
@@ -364,15 +399,18 @@ class TestQuota:
         assert code == 201 and job["quote"]["bytes_written"] == 20_000_000, job
 
 
+def s3_repository(s3_endpoint: str) -> dict[str, Any]:
+    """A writable repository on moto's S3, its credentials in the configuration only."""
+    return {"name": "s3out", "url": f"s3://{S3_BUCKET}/pipe-{uuid.uuid4().hex[:8]}", "writable": True,
+            "storage_options": {"key": "testing", "secret": S3_SECRET, "endpoint_url": s3_endpoint}}
+
+
 class TestSecrets:
     """An S3 repository's credentials stay in the server's configuration."""
 
     @pytest.fixture
     def repositories(self, repositories, s3_endpoint):
-        return repositories + [{"name": "s3out", "url": f"s3://{S3_BUCKET}/pipe-{uuid.uuid4().hex[:8]}",
-                                "writable": True,
-                                "storage_options": {"key": "testing", "secret": S3_SECRET,
-                                                    "endpoint_url": s3_endpoint}}]
+        return repositories + [s3_repository(s3_endpoint)]
 
     @pytest.fixture
     def jp_server_config(self, repositories):
@@ -403,3 +441,75 @@ class TestSecrets:
         made = fs.find(f"{prefix}/projections")
         assert sorted(p.rsplit("/", 1)[-1] for p in made if not p.rsplit("/", 1)[-1].startswith(".")) == \
             ["0.png", "1.png", "2.png"]
+
+
+@pytest.fixture(scope="module")
+def server_scheduler():
+    """A Dask cluster standing for the server's: its scheduler's address is the job worker's ``--scheduler``."""
+    import distributed
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=40) as cluster:
+        yield cluster
+
+
+class TestServerClusterAndBareS3:
+    """``cluster="server"``: the job worker's own cluster (a scheduler this test starts, given to the
+    worker as ``--scheduler``); the store a bare ``s3://`` URL inside the S3 repository, written with
+    that repository's configured credentials: no AWS variable in any environment."""
+
+    @pytest.fixture
+    def repositories(self, repositories, s3_endpoint):
+        return repositories + [s3_repository(s3_endpoint)]
+
+    @pytest.fixture
+    def jp_server_config(self, repositories, server_scheduler):
+        return server_config(repositories, start_worker=True,
+                             worker_arguments=["--poll", "0.1", "--report", "0.2", "--scheduler",
+                                               server_scheduler.scheduler_address])
+
+    async def test_a_pipeline_on_the_server_cluster_writes_a_bare_s3_url_with_the_repository_credentials(
+            self, jp_fetch, server, tmp_path, log_dir, s3_endpoint, server_scheduler):
+        import distributed
+        import s3fs
+
+        from jupyter_remotem.pipeline.target_index import TargetIndex
+
+        assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"} & set(os.environ)
+        services = server.web_app.settings["remotem"]
+        prefix = services.registry.get("s3out").config.url
+        module = cells(tmp_path, log_dir)
+        body = submission(build(module, table(3)), f"{prefix}/sub", cluster="server")
+        code, job = await call(jp_fetch, "POST", "pipelines", body=body)
+        assert code == 201, job
+        assert job["request"]["store"] == {"repository": "s3out", "path": "sub"}  # the URL is that folder
+        done = await job_finished(jp_fetch, job["id"], timeout=120)
+        assert done["phase"] == "COMPLETED", done
+        assert steps_of(done)["project_cell"]["done"] == 3
+        with distributed.Client(server_scheduler) as client:
+            cluster_pids = set(client.run(os.getpid).values())
+            cluster_workers = set(client.nthreads())
+        made_in = {int(p.name.split("-")[2]) for p in log_dir.iterdir() if p.name.startswith("normalize-")}
+        assert made_in and made_in <= cluster_pids  # the steps ran on the server's cluster's workers
+        fs = s3fs.S3FileSystem(key="testing", secret=S3_SECRET, endpoint_url=s3_endpoint)
+        root = prefix.split("://")[1]
+        assert sorted(p.rsplit("/", 1)[-1] for p in fs.find(f"{root}/sub/projections")
+                      if not p.rsplit("/", 1)[-1].startswith(".")) == ["0.png", "1.png", "2.png"]
+        [run_result] = done["results"]
+        record = json.loads(fs.cat_file(f"{root}/{run_result['path']}"))
+        assert set(record["workers"]) == cluster_workers
+        # The run's targets, listed from the job store's database, name the job and its owner.
+        listed = TargetIndex(services.jobs).run_targets(record["run"])
+        assert sorted(r["target"] for r in listed) == sorted(
+            [f"normalized/{i}.ome.tiff" for i in range(3)] + [f"projections/{i}.png" for i in range(3)])
+        assert {r["job"] for r in listed} == {job["id"]} and {r["store"] for r in listed} == {"repository:s3out/sub"}
+        for where, text in (("job", json.dumps(done)), ("stored request", json.dumps(services.jobs.get(
+                job["id"], None).request)), ("listing", json.dumps(listed))):
+            assert S3_SECRET not in text, where
+
+    async def test_a_url_inside_a_repository_may_not_climb_out_of_it(self, jp_fetch, server, tmp_path, log_dir):
+        prefix = server.web_app.settings["remotem"].registry.get("s3out").config.url
+        body = submission(build(cells(tmp_path, log_dir), table(2)), f"{prefix}/sub/../../up")
+        code, answer = await call(jp_fetch, "POST", "pipelines", body=body, dry_run=1)
+        assert code == 400, answer
+        assert set(answer["error"]) >= {"code", "message", "hint"}

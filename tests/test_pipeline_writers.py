@@ -17,7 +17,8 @@ import zarr
 from _services import S3_BUCKET, S3_SECRET
 
 from jupyter_remotem.pipeline import PipelineError, Store, plan, run, step
-from jupyter_remotem.pipeline.writers import BY_SUFFIX, Csv, Hdf5, Json, Npy, OmeTiff, OmeZarr, Parquet, Png, writer_for
+from jupyter_remotem.pipeline.writers import (BY_SUFFIX, Csv, Hdf5, Hspy, Json, NeXus, Npy, OmeTiff, OmeZarr, Parquet,
+                                              Png, writer_for)
 
 RNG = np.random.default_rng(17)
 KEY = "ab" * 32
@@ -108,9 +109,87 @@ def test_every_writer_reads_back_what_it_wrote(store: Store):
     pd.testing.assert_frame_equal(Csv().read(store, "t.csv"), pd.DataFrame(table))
 
 
+def test_nexus_has_nxdata_with_signal_and_calibrated_axes_from_numpy_and_dask(store: Store):
+    cube = RNG.random((3, 4, 5)).astype(np.float32)
+    writer = NeXus(axes=[{"name": "z", "units": "um", "scale": 2.0}, "y",
+                         {"name": "x", "units": "nm", "scale": 0.5, "offset": 1.0}], title="cells")
+    writer.write(cube, store, "a.nxs", KEY)
+    writer.write(da.from_array(cube, chunks=(1, 2, 5)), store, "b.nxs", KEY)
+    with h5py.File(store.full("b.nxs")) as f:
+        assert f.attrs["NX_class"] == "NXroot" and f.attrs["default"] == "entry"
+        assert f["entry"].attrs["NX_class"] == "NXentry" and f["entry"].attrs["default"] == "data"
+        assert f["entry/title"][()].decode() == "cells"
+        nxdata = f["entry/data"]
+        assert nxdata.attrs["NX_class"] == "NXdata" and nxdata.attrs["signal"] == "data"
+        assert list(nxdata.attrs["axes"]) == ["z", "y", "x"]
+        assert [int(nxdata.attrs[f"{n}_indices"]) for n in "zyx"] == [0, 1, 2]
+        np.testing.assert_allclose(nxdata["x"][()], 1.0 + 0.5 * np.arange(5))
+        assert nxdata["x"].attrs["units"] == "nm" and "units" not in nxdata["y"].attrs
+        assert nxdata["data"].chunks == (1, 2, 5)  # the dask chunks, each written on its own
+        np.testing.assert_array_equal(nxdata["data"][()], cube)
+    np.testing.assert_array_equal(writer.read(store, "a.nxs"), cube)
+    # Another NeXus reader (rosettasciio's) finds the signal and its calibration from the attributes alone.
+    from rsciio.nexus import file_reader
+
+    [signal, *_] = file_reader(store.full("a.nxs"))
+    assert signal["data"].shape == cube.shape
+    assert [(a["name"], a["units"], a["scale"], a["offset"]) for a in signal["axes"]] == [
+        ("z", "um", 2.0, 0.0), ("y", "", 1.0, 0.0), ("x", "nm", 0.5, 1.0)]
+    with pytest.raises(PipelineError, match="2 axes for a 3-dimensional"):
+        NeXus(axes=["y", "x"]).write(cube, store, "c.nxs", KEY)
+    with pytest.raises(PipelineError, match="differ"):
+        NeXus(axes=["a", "a", "data"]).write(cube, store, "c.nxs", KEY)
+
+
+def test_hspy_opens_in_hyperspy_with_its_axes_from_numpy_and_dask(store: Store):
+    hs = pytest.importorskip("hyperspy.api")
+    stack = RNG.random((3, 4, 5)).astype(np.float32)
+    writer = Hspy(axes=[{"name": "n", "units": "s", "scale": 0.1, "navigate": True},
+                        {"name": "y", "units": "nm", "scale": 0.5, "offset": -1.0, "navigate": False},
+                        {"name": "x", "units": "nm", "scale": 0.25, "navigate": False}], title="cells")
+    writer.write(stack, store, "a.hspy", KEY)
+    writer.write(stack, store, "again.hspy", KEY)
+    assert Path(store.full("a.hspy")).read_bytes() == Path(store.full("again.hspy")).read_bytes()
+    writer.write(da.from_array(stack, chunks=(1, 4, 5)), store, "b.hspy", KEY)
+    with h5py.File(store.full("b.hspy")) as f:
+        assert f["Experiments/cells/data"].chunks == (1, 4, 5)
+    for name in ("a.hspy", "b.hspy"):
+        signal = hs.load(store.full(name))
+        assert type(signal).__name__ == "Signal2D" and signal.metadata.General.title == "cells"
+        assert [(a.name, a.size, a.scale, a.offset, str(a.units), a.navigate) for a in signal.axes_manager._axes] == [
+            ("n", 3, 0.1, 0.0, "s", True), ("y", 4, 0.5, -1.0, "nm", False), ("x", 5, 0.25, 0.0, "nm", False)]
+        np.testing.assert_array_equal(signal.data, stack)
+        np.testing.assert_array_equal(writer.read(store, name), stack)
+    plain = Hspy()  # no axes: pixel axes, the last two the signal
+    plain.write(stack, store, "p.hspy", KEY)
+    assert hs.load(store.full("p.hspy")).axes_manager.signal_shape == (5, 4)
+    with pytest.raises(PipelineError, match="come first"):
+        Hspy(axes=[{"name": "a", "navigate": False}, {"name": "b", "navigate": True}, {"navigate": False}]).write(
+            stack, store, "c.hspy", KEY)
+
+
+def test_nexus_and_hspy_targets_go_to_s3_through_a_local_file(s3_store: Store):
+    image = RNG.integers(0, 1000, size=(2, 6, 8), dtype=np.uint16)
+
+    @step(target="nx/{n}.nxs", writer=NeXus(axes=["c", "y", "x"]))
+    def nexus(n: int):
+        return da.from_array(image + n, chunks=(1, 6, 8))
+
+    @step(target="hs/{n}.hspy")
+    def hspy(n: int, data):
+        return np.asarray(data) * 2
+
+    handles = [hspy(n, nexus(n)) for n in range(2)]
+    assert len(run(handles, store=s3_store).executed()) == 4
+    np.testing.assert_array_equal(run(handles, store=s3_store).value(handles[1]), (image + 1) * 2)
+    with s3_store.open("nx/1.nxs") as handle, h5py.File(handle, "r") as f:
+        assert list(f["entry/data"].attrs["axes"]) == ["c", "y", "x"]
+        np.testing.assert_array_equal(f["entry/data/data"][()], image + 1)
+
+
 def test_targets_pick_their_writer_from_the_suffix():
     assert {type(writer_for(f"x/y{suffix}")).__name__ for suffix, kind in BY_SUFFIX if kind is not Parquet} == {
-        "OmeTiff", "OmeZarr", "Png", "Npy", "Hdf5", "Json", "Csv"}
+        "OmeTiff", "OmeZarr", "Png", "Npy", "Hdf5", "NeXus", "Hspy", "Json", "Csv"}
     with pytest.raises(PipelineError, match="No writer"):
         writer_for("x.weird")
 
@@ -118,7 +197,8 @@ def test_targets_pick_their_writer_from_the_suffix():
 def test_writers_declare_how_they_reach_remote_stores():
     declared = {kind.__name__: kind.remote for _, kind in BY_SUFFIX}
     assert declared == {"OmeTiff": "local temporary", "OmeZarr": "direct", "Png": "direct", "Npy": "direct",
-                        "Hdf5": "local temporary", "Json": "direct", "Csv": "direct", "Parquet": "direct"}
+                        "Hdf5": "local temporary", "NeXus": "local temporary", "Hspy": "local temporary",
+                        "Json": "direct", "Csv": "direct", "Parquet": "direct"}
 
 
 def test_on_s3_single_files_and_directories_commit_by_their_manifest(s3_store: Store):

@@ -3,7 +3,8 @@ plan and quote only).
 
 The body carries the pickled graph, so it is code: refused (403) for a personal token before
 anything is read, like ``map`` and ``apply``.  The store is a writable repository the user may
-see (404 otherwise) or an fsspec URL that is not the server's disk; the plan is made here from
+see (404 otherwise) or an fsspec URL that is not the server's disk (one inside a configured
+repository stands for that repository's folder, with its credentials); the plan is made here from
 the store's manifests only, and its expected outputs (targets to make × their estimated size)
 are admitted against the user's quotas in the same transaction that creates the job.
 """
@@ -33,6 +34,8 @@ class PipelinesHandler(JobsBase):
         from ..pipeline.durable import PipelineRequest
 
         request = PipelineRequest.from_json(body)
+        if "url" in request.store:
+            request.store = self.repository_store(request.store["url"])
         repository = None
         if "repository" in request.store:
             repository = self.writable(request.store["repository"])
@@ -58,6 +61,23 @@ class PipelinesHandler(JobsBase):
         services.supervisor.ensure_running()
         self.set_status(201)
         self.write_json(job.to_json())
+
+    def repository_store(self, url: str) -> dict[str, Any]:
+        """A URL inside a configured repository is that repository's folder (its credentials, its
+        checks); any other URL stays a URL, reached with the workers' own credentials."""
+        from ..errors import NotFound
+        from ..pipeline.durable import covering_repository
+
+        covered = covering_repository(url, self.services.registry.all())
+        if covered is None:
+            return {"url": url}
+        repository, path = covered
+        try:
+            self.repository(repository.name)
+        except NotFound:  # not named: the user may not know it exists
+            raise NotFound(f"The store {url!r} is not in a repository you can reach.",
+                           hint="GET remotem/api/repositories lists the repositories you can read.") from None
+        return {"repository": repository.name, "path": path}
 
     def _plan(self, request: Any, repository: Any) -> tuple[Any, dict[str, Any]]:
         from ..pipeline.durable import open_store, quote_for

@@ -186,6 +186,7 @@ class JobStore:
         from ..catalog import models as _catalog_models  # noqa: F401 - the baseline holds the catalog's tables
         from ..datasets import models as _dataset_models  # noqa: F401 - and migration 0004 the datasets'
         from ..cutouts import models as _cutout_models  # noqa: F401 - and migration 0005 the footprints'
+        from ..pipeline import models as _pipeline_models  # noqa: F401 - and 0009 the pipeline targets'
 
         with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
             if self.is_postgresql:

@@ -167,6 +167,31 @@ def _plain_record(record: dict[str, Any]) -> dict[str, Any]:
     return {key: record[key] for key in RECORD_KEYS if key in record}
 
 
+def covering_repository(url: str, repositories: list[Any]) -> tuple[Any, str] | None:
+    """The repository whose remote URL holds ``url`` (the deepest, if several), with the folder of it
+    that ``url`` names; None when no repository holds it. A bare ``s3://bucket/run`` inside a
+    configured repository is written with that repository's credentials, under its checks (who may
+    see it, whether it is writable), never with whatever the server's environment holds."""
+    import fsspec
+
+    protocol, path = fsspec.core.split_protocol(url)
+    if not protocol or protocol in LOCAL_PROTOCOLS:
+        return None
+    path = path.strip("/")
+    found: tuple[Any, str] | None = None
+    depth = -1
+    for repository in repositories:
+        theirs, root = fsspec.core.split_protocol(repository.config.url)
+        root = (root or "").strip("/")
+        if theirs != protocol or not root or not (path == root or path.startswith(root + "/")):
+            continue
+        if len(root) > depth:
+            from ..storage import paths
+
+            found, depth = (repository, paths.normalise(path[len(root):].strip("/"))), len(root)
+    return found
+
+
 def open_store(spec: dict[str, Any], repository: Any = None) -> Store:
     """The store a job names: ``repository`` (already resolved and checked by the caller) or a URL
     that is not the server's own disk."""

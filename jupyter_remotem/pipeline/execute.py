@@ -34,6 +34,8 @@ class TargetRef:
     relative: str
     key: str
     writer: Writer
+    #: When its manifest says it was finished (seconds since the epoch), for the SQL index.
+    committed: float | None = field(default=None, compare=False)
 
     def read(self, store: Store) -> Any:
         return self.writer.read(store, self.relative)
@@ -71,7 +73,7 @@ def execute(task: Task, store: Store, *inputs: Any, recheck: bool = True) -> Any
         manifest = store.read_manifest(task.target)
         if manifest is not None and manifest.get("key") == task.key and store.data_info(task.target) is not None:
             assert writer is not None
-            return TargetRef(task.target, task.key, writer)
+            return TargetRef(task.target, task.key, writer, manifest.get("finished"))
     values = [i.read(store) if isinstance(i, TargetRef) else i for i in inputs]
     arguments = {name: _fill(value, values) for name, value in task.arguments.items()}
     started = time.time()
@@ -86,7 +88,7 @@ def execute(task: Task, store: Store, *inputs: Any, recheck: bool = True) -> Any
     manifest = {**task.manifest, "data": store.data_info(task.target), "started": started, "finished": time.time(),
                 "host": platform.node()}
     store.write_manifest(task.target, manifest)
-    return TargetRef(task.target, task.key, writer)
+    return TargetRef(task.target, task.key, writer, manifest["finished"])
 
 
 def _fill(value: Any, values: list[Any]) -> Any:
@@ -131,6 +133,8 @@ class RunResult:
     observer: Callable[[Outcome], None] | None = None
     #: The run's record (who, when, the code's commit, versions): see :mod:`.provenance`.
     record: dict[str, Any] | None = None
+    #: Where committed targets' manifests also go as rows (:class:`.target_index.TargetIndex`), if anywhere.
+    index: Any = None
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
@@ -202,7 +206,7 @@ def _committed_ref(node: Node) -> TargetRef:
 def run(handles: Any, store: Any, *, storage_options: dict[str, Any] | None = None, cluster: Any = None,
         window: int | None = None, errors: str = "raise", preflight: bool = True,
         observer: Callable[[Outcome], None] | None = None, cancel: threading.Event | None = None,
-        record: dict[str, Any] | bool = True) -> RunResult:
+        record: dict[str, Any] | bool = True, index: Any = None) -> RunResult:
     """Compute the targets of ``handles`` that are not up to date, and return what happened.
 
     ``store``: a local path, an fsspec URL (with ``storage_options``) or a repository. ``cluster``:
@@ -216,12 +220,21 @@ def run(handles: Any, store: Any, *, storage_options: dict[str, Any] | None = No
     of who ran which code where (:mod:`.provenance`) in ``result.record`` and, when it wrote
     anything, as a run manifest beside the targets that each new target's manifest names;
     ``record`` may be that record already made (a durable run's, made in the notebook), or False.
+
+    ``index``: a :class:`.target_index.TargetIndex` (or a database URL for one) that gets a row per
+    target as it commits, so that a run's targets can be listed from SQL; planning and skipping
+    still read the sidecars only, so without one nothing changes.
     """
     from .provenance import finish_record, run_record
 
     started = time.perf_counter()
     plan = handles if isinstance(handles, Plan) else make_plan(handles, store, storage_options)
-    result = RunResult(plan, observer=observer)
+    opened = None
+    if isinstance(index, str):
+        from .target_index import TargetIndex
+
+        index = opened = TargetIndex(index)
+    result = RunResult(plan, observer=observer, index=index)
     if record is not False:
         result.record = record if isinstance(record, dict) else run_record([n.handle for n in plan.nodes],
                                                                              plan.store.describe())
@@ -246,6 +259,10 @@ def run(handles: Any, store: Any, *, storage_options: dict[str, Any] | None = No
         finally:
             if result.record is not None:
                 finish_record(plan.store, result.record, result.counts())
+            if opened is not None:
+                opened.close()
+    elif opened is not None:
+        opened.close()
     result.seconds = time.perf_counter() - started
     failures = [o for o in result.outcomes if o.status == "failed"]
     if failures and errors == "raise":
@@ -268,6 +285,9 @@ def _record(result: RunResult, node: Node, value: Any = None, error: BaseExcepti
         result.add(Outcome(node.step, node.target, "failed", f"{type(error).__name__}: {error}"))
         return
     status = "executed" if node.target is not None else "in memory"
+    if result.index is not None and node.target is not None and isinstance(value, TargetRef):
+        # Committed (its sidecar is written): now its row, before anyone hears of the outcome.
+        result.index.add(result.plan.store, node, value.committed, result.record["run"] if result.record else None)
     result.add(Outcome(node.step, node.target, status))
 
 

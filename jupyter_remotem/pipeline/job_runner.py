@@ -2,7 +2,8 @@
 
 The worker opens the store the job names with its own repository configuration, plans, and runs
 what is not up to date. Its progress is the per-step counts (done / skipped / failed / pending),
-reported with each outcome; what it makes in a repository is recorded as it is committed, so the
+reported with each outcome; each committed target's manifest is also a row of the job store's
+database (:mod:`.target_index`); what it makes in a repository is recorded as it is committed, so the
 storage quota counts it at once and a cancel removes it (unless the owner keeps the files). A
 requeued job (kill -9, a stopped worker) plans again: what was committed is skipped by its key.
 """
@@ -26,6 +27,7 @@ from .payload import unpack
 from .planning import make_plan
 from .provenance import library_versions, now, run_manifest_name
 from .store import Store
+from .target_index import TargetIndex
 
 #: Under the jobs' logger: what is logged here is the job's log (jobs/joblog.py).
 log = logging.getLogger("jupyter_remotem.jobs.pipeline")
@@ -143,7 +145,8 @@ def run_pipeline_job(context: JobContext) -> Outcome:
              described, ", ".join(f"{s['step']} {s['total']}" for s in counts.to_json()))
     try:
         result = run(plan, store, cluster=_cluster_for(context, request.get("cluster") or "inline"),
-                     errors="raise", observer=observe, cancel=context.cancel, record=record)
+                     errors="raise", observer=observe, cancel=context.cancel, record=record,
+                     index=TargetIndex(context.store, owner=job.owner, job_id=job.id))
     finally:
         recorder.flush()
         if record.get("ended") and any(per.get("executed") for per in (record.get("counts") or {}).values()):

@@ -311,6 +311,159 @@ class Hdf5(Writer):
             return f[self.dataset][()]
 
 
+#: The fields of an axis of ``Hspy`` and ``NeXus`` (an evenly spaced calibration).
+AXIS_FIELDS = ("name", "units", "scale", "offset", "navigate")
+
+
+def _axes_config(axes: Any, writer: str) -> tuple[tuple[Any, ...], ...] | None:
+    """Axes given as names or dicts (``{"name", "units", "scale", "offset", "navigate"}``), kept as
+    tuples in :data:`AXIS_FIELDS` order: hashable, and one canonical form for the target's key."""
+    if axes is None:
+        return None
+    kept = []
+    for axis in axes:
+        if isinstance(axis, str):
+            axis = {"name": axis}
+        elif isinstance(axis, (tuple, list)) and len(axis) == len(AXIS_FIELDS):
+            axis = dict(zip(AXIS_FIELDS, axis))
+        if not isinstance(axis, dict) or set(axis) - set(AXIS_FIELDS):
+            raise PipelineError(f"{writer}: an axis is a name or a dict with {', '.join(AXIS_FIELDS)}; got {axis!r}.",
+                                hint="For example {'name': 'x', 'units': 'nm', 'scale': 0.5}.")
+        navigate = axis.get("navigate")
+        kept.append((str(axis.get("name") or ""), str(axis.get("units") or ""), float(axis.get("scale", 1.0)),
+                     float(axis.get("offset", 0.0)), None if navigate is None else bool(navigate)))
+    return tuple(kept)
+
+
+def _axes_for(axes: tuple[tuple[Any, ...], ...] | None, shape: tuple[int, ...], writer: str) -> list[dict[str, Any]]:
+    """One dict per array axis (unnamed pixel axes when the writer names none)."""
+    if axes is None:
+        return [{"name": "", "units": "", "scale": 1.0, "offset": 0.0, "navigate": None} for _ in shape]
+    if len(axes) != len(shape):
+        raise PipelineError(f"{writer}: {len(axes)} axes for a {len(shape)}-dimensional array.",
+                            hint="Describe every axis of the array, in its order.")
+    return [dict(zip(AXIS_FIELDS, axis)) for axis in axes]
+
+
+@dataclass(frozen=True)
+class NeXus(Writer):
+    """NeXus (HDF5 through h5py): ``NXroot`` → ``NXentry`` → ``NXdata`` with its ``signal`` and
+    ``axes`` attributes, one evenly spaced coordinate dataset per named axis (with ``units``) and
+    ``<axis>_indices``; the ``default`` attributes lead a reader from the root to the plot. Dask
+    arrays are written chunk by chunk; no timestamps, so equal data gives equal bytes."""
+
+    axes: Any = None
+    signal: str = "data"
+    entry: str = "entry"
+    title: str | None = None
+    compression: str | None = None
+    libraries: ClassVar[tuple[str, ...]] = ("numpy", "h5py")
+    remote: ClassVar[str] = "local temporary"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "axes", _axes_config(self.axes, "NeXus"))
+        for what in ("signal", "entry"):
+            name = getattr(self, what)
+            if not name or "/" in name or name == ".":
+                raise PipelineError(f"NeXus: {what}={name!r} is not a plain HDF5 name.", hint="Use e.g. 'data'.")
+
+    def write(self, value: Any, store: Store, relative: str, key: str) -> None:
+        import dask.array as da
+        import h5py
+
+        data = _array(value, "NeXus")
+        axes = _axes_for(self.axes, data.shape, "NeXus")
+        names = [axis["name"] or "." for axis in axes]
+        named = [n for n in names if n != "."]
+        if len(set(named)) != len(named) or self.signal in named:
+            raise PipelineError(f"NeXus: axis names {named} must differ from each other and from the signal.",
+                                hint="Name each axis once, e.g. ['y', 'x'].")
+        with store.local_file(relative) as path, h5py.File(path, "w") as f:
+            f.attrs.update({"NX_class": "NXroot", "default": self.entry, "creator": "jupyter_remotem.pipeline"})
+            entry = f.create_group(self.entry)
+            entry.attrs.update({"NX_class": "NXentry", "default": "data"})
+            if self.title is not None:
+                entry.create_dataset("title", data=self.title)
+            group = entry.create_group("data")
+            group.attrs.update({"NX_class": "NXdata", "signal": self.signal, "axes": names})
+            chunks = tuple(max(c) for c in data.chunks) if _is_dask(data) else None
+            target = group.create_dataset(self.signal, shape=data.shape, dtype=data.dtype, chunks=chunks,
+                                          compression=self.compression)
+            if _is_dask(data):
+                da.store(data, target, lock=True, scheduler="sync")
+            else:
+                target[...] = data
+            for index, (axis, size) in enumerate(zip(axes, data.shape)):
+                if not axis["name"]:
+                    continue
+                coordinate = group.create_dataset(axis["name"], data=axis["offset"] + axis["scale"] * np.arange(size))
+                if axis["units"]:
+                    coordinate.attrs["units"] = axis["units"]
+                group.attrs[f"{axis['name']}_indices"] = index
+
+    def read(self, store: Store, relative: str) -> np.ndarray:
+        import h5py
+
+        with store.open(relative) as handle, h5py.File(handle, "r") as f:
+            group = f[self.entry]["data"]
+            return group[group.attrs["signal"]][()]
+
+
+@dataclass(frozen=True)
+class Hspy(Writer):
+    """HyperSpy's ``.hspy`` through rosettasciio's hspy plugin (no HyperSpy needed to write it):
+    calibrated axes, the title, the provenance-free layout ``hs.load`` opens as a plain signal. Axes
+    that navigate come first in the array (HyperSpy's order); without ``navigate`` flags the last
+    ``min(ndim, 2)`` axes are the signal. Dask arrays are written chunk by chunk."""
+
+    axes: Any = None
+    title: str = ""
+    signal_type: str = ""
+    compression: str | None = None
+    libraries: ClassVar[tuple[str, ...]] = ("numpy", "h5py", "rsciio")
+    remote: ClassVar[str] = "local temporary"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "axes", _axes_config(self.axes, "Hspy"))
+
+    def _signal_axes(self, shape: tuple[int, ...]) -> list[dict[str, Any]]:
+        axes = _axes_for(self.axes, shape, "Hspy")
+        flags = [axis["navigate"] for axis in axes]
+        if all(flag is None for flag in flags):
+            signal = min(len(shape), 2)
+            flags = [i < len(shape) - signal for i in range(len(shape))]
+        elif any(flag is None for flag in flags):
+            raise PipelineError("Hspy: give navigate= for every axis or for none.")
+        if any(later and not earlier for earlier, later in zip(flags, flags[1:])):
+            raise PipelineError("Hspy: navigation axes come first in the array (HyperSpy keeps them so).",
+                                hint="Transpose the array so that the axes with navigate=True lead.")
+        return [{"name": axis["name"] or f"axis{i}", "units": axis["units"], "scale": axis["scale"],
+                 "offset": axis["offset"], "size": size, "navigate": flag}
+                for i, (axis, size, flag) in enumerate(zip(axes, shape, flags))]
+
+    def write(self, value: Any, store: Store, relative: str, key: str) -> None:
+        import dask
+        from rsciio.hspy import file_writer
+
+        data = _array(value, "Hspy")
+        signal = {
+            "data": data, "axes": self._signal_axes(data.shape),
+            "metadata": {"General": {"title": self.title}, "Signal": {"signal_type": self.signal_type}},
+            "original_metadata": {}, "attributes": {"_lazy": _is_dask(data)}, "tmp_parameters": {},
+            # A plain signal of no extension package: HyperSpy opens it without warning.
+            "package_info": {"package": "", "package_version": ""}, "learning_results": {}, "models": {},
+        }
+        with store.local_file(relative) as path, dask.config.set(scheduler="sync"):
+            file_writer(path, signal, compression=self.compression, show_progressbar=False)
+
+    def read(self, store: Store, relative: str) -> np.ndarray:
+        import h5py
+
+        with store.open(relative) as handle, h5py.File(handle, "r") as f:
+            experiments = f["Experiments"]
+            return experiments[next(iter(experiments))]["data"][()]
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
@@ -387,7 +540,8 @@ class Parquet(Writer):
 #: The writer a target's name implies when a step gives none (longest suffix first).
 BY_SUFFIX: tuple[tuple[str, type[Writer]], ...] = (
     (".ome.tiff", OmeTiff), (".ome.tif", OmeTiff), (".ome.zarr", OmeZarr), (".png", Png), (".npy", Npy),
-    (".h5", Hdf5), (".hdf5", Hdf5), (".nxs", Hdf5), (".json", Json), (".csv", Csv), (".parquet", Parquet),
+    (".h5", Hdf5), (".hdf5", Hdf5), (".nxs", NeXus), (".nx5", NeXus), (".hspy", Hspy), (".json", Json), (".csv", Csv),
+    (".parquet", Parquet),
 )
 
 
@@ -396,4 +550,4 @@ def writer_for(target: str) -> Writer:
         if target.lower().endswith(suffix):
             return kind()
     raise PipelineError(f"No writer is known for the target {target!r}.",
-                        hint="Pass writer=... (OmeTiff, OmeZarr, Png, Npy, Hdf5, Json, Csv, Parquet).")
+                        hint="Pass writer=... (OmeTiff, OmeZarr, Png, Npy, Hdf5, NeXus, Hspy, Json, Csv, Parquet).")
