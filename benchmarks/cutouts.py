@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import multiprocessing
 import os
 import platform
@@ -169,7 +170,7 @@ def rest_latency(directory: Path, spots: list[tuple[float, float]]) -> tuple[lis
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from _server import jupyter_server
+    from _server import call, jupyter_server
 
     with jupyter_server(directory, surveys=[SURVEY], generate_demo_data=False) as (base, token):
         host, port = base.split("//")[1].rstrip("/").split(":")
@@ -184,7 +185,12 @@ def rest_latency(directory: Path, spots: list[tuple[float, float]]) -> tuple[lis
             assert response.status == 200 and body[:6] == b"SIMPLE", body[:200]
             return (time.perf_counter() - started) * 1e3
 
-        get(*spots[0])  # the index is built on first use
+        deadline = time.monotonic() + 120  # the index job the server queued at start
+        while json.loads(call(base + "remotem/api/", token, "cutouts/surveys"))["surveys"][0]["index"]["state"] \
+                != "current":
+            assert time.monotonic() < deadline, "the survey's footprint index was not built in 120 s"
+            time.sleep(0.1)  # poll interval
+        get(*spots[0])  # the first answer opens the tiles
         fresh = [get(ra, dec) for ra, dec in spots[1:]]
         again = [get(*spots[1]) for _ in spots[1:]]
         connection.close()

@@ -6,6 +6,7 @@ same managers can be driven from tests, the CLI or a future worker process.
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class Services:
     admin_groups: tuple[str, ...] = ()
     #: Sends e-mail when a job that asked for it ends (:mod:`.notify.mailer`); None: no mail server.
     mailer: Any = None
+    #: Runs the footprint index jobs in this process when it starts no worker (:mod:`.cutouts.index_job`).
+    index_runner: Any = None
 
     @cached_property
     def catalog(self) -> Any:
@@ -99,11 +102,40 @@ class Services:
     def cutouts(self) -> Any:
         """Sky-survey cutouts: surveys, footprint index, opened tiles (:mod:`.cutouts`)."""
         from .cutouts.footprints import FootprintIndex
+        from .cutouts.index_job import IndexJobs
         from .cutouts.service import CutoutService
         from .cutouts.surveys import SurveyCatalog
 
         catalog = SurveyCatalog.from_dicts(self.surveys, self.registry, self.access)
-        return CutoutService(catalog, FootprintIndex(self.jobs), self.cutout_realtime_pixels)
+        indexing = IndexJobs(self.jobs, self._start_index_jobs)
+        index = FootprintIndex(self.jobs, lambda survey: indexing.submit(survey).id)
+        return CutoutService(catalog, index, self.cutout_realtime_pixels, indexing=indexing,
+                             realtime_seconds=self.interactive_limit_s)
+
+    def _start_index_jobs(self) -> None:
+        """A worker for the footprint index jobs: this user's, or, when the server starts none,
+        the server's own runner (its real-time cutouts need the index)."""
+        if self.supervisor.enabled:
+            self.supervisor.ensure_running()
+            return
+        if self.index_runner is None:
+            from .cutouts.index_job import LocalIndexRunner
+
+            self.index_runner = LocalIndexRunner(self.jobs, self.registry)
+        self.index_runner.kick()
+
+    def check_survey_indexes(self) -> None:
+        """At start: list each configured survey and queue the index jobs of those whose index
+        lacks something (a new server's first cutouts then find their index built or on its way)."""
+        service = self.cutouts
+        for survey in service.catalog.surveys.values():
+            try:
+                service.index.ensure(survey, service.catalog.repository(survey))
+            except Exception:  # noqa: BLE001 - one survey's storage down must not stop the others
+                logging.getLogger(__name__).warning("jupyter_remotem: could not check the index of survey %s",
+                                                    survey.name, exc_info=True)
+        if any(service.indexing.active(name) for name in service.catalog.surveys):
+            self._start_index_jobs()  # those an earlier server left queued or half-done
 
     @cached_property
     def speeds(self) -> MeasuredSpeeds:
@@ -597,6 +629,8 @@ class RemotemApp(ExtensionApp):
         metrics.COLLECTOR.watch(services)  # /metrics reads the job store of this server
         self._start_housekeeping(services)
         self._start_mailer(services)
+        if services.surveys:
+            executor.submit(services.check_survey_indexes)
         if self.warm_up_kernels:
             from .kernels import warm_up
 

@@ -98,6 +98,12 @@ class CorruptFile(RemotemError):
     default_hint = "The file may be truncated or still being written; check it with the tool that made it."
 
 
+class IndexPending(RemotemError):
+    """What is asked needs an index still being built; ``Retry-After`` says when to ask again."""
+
+    status, code = 503, "index_pending"
+
+
 class StorageUnavailable(RemotemError):
     status, code = 503, "storage_unavailable"
     default_hint = "The storage behind this repository did not answer; try again later."

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _api import api_path, server_config
+from _api import api_path, call, server_config, wait_until
 from astropy.io import fits
 
 from jupyter_remotem.cutouts import demo
@@ -47,11 +47,52 @@ def jp_server_config(repositories, sky_dir):
                          cutout_realtime_pixels=300_000)
 
 
+def wait_for_indexes(serverapp: Any, timeout: float = 120.0) -> None:
+    """Block until every configured survey's footprint index is built (by the jobs the server
+    queued when it started; a worker process or the server's own runner runs them)."""
+    import threading
+    import time
+
+    services = serverapp.web_app.settings["remotem"]
+    cutouts = services.cutouts
+    names = list(cutouts.catalog.surveys)
+    deadline = time.monotonic() + timeout
+    while True:
+        states = cutouts.indexing.states(cutouts.index, names)
+        assert not [s for s in states.values() if s.get("error")], states
+        if all(s["state"] == "current" for s in states.values()):
+            return
+        assert time.monotonic() < deadline, f"the surveys' indexes were not built in {timeout} s: {states}"
+        threading.Event().wait(0.05)  # poll interval
+
+
+async def indexed(jp_fetch: Any, timeout: float = 60.0) -> list[dict[str, Any]]:
+    """Wait for the footprint index of every survey the caller sees (the jobs the server queued
+    when it started); the survey listing then."""
+    async def ready() -> list[dict[str, Any]] | None:
+        code, body = await call(jp_fetch, "GET", "cutouts", "surveys")
+        assert code == 200, body
+        states = {s["name"]: s["index"] for s in body["surveys"]}
+        assert not [s for s in states.values() if s.get("error")], states
+        return body["surveys"] if all(s["state"] == "current" for s in states.values()) else None
+
+    return await wait_until(ready, "the surveys' footprint indexes", timeout)
+
+
 async def sync(jp_fetch: Any, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None,
                **params: Any):
-    """``cutouts/sync`` with ``params`` in the query (or a body for POST); the raw response."""
-    return await jp_fetch(*api_path("cutouts", "sync"), method=method, params={k: str(v) for k, v in params.items()},
-                          body=body, headers=headers or {}, raise_error=False)
+    """``cutouts/sync`` with ``params`` in the query (or a body for POST); the raw response.
+    A first request may find the index still being built (503 ``index_pending``): it waits for
+    it, then asks again."""
+    def ask():
+        return jp_fetch(*api_path("cutouts", "sync"), method=method, params={k: str(v) for k, v in params.items()},
+                        body=body, headers=headers or {}, raise_error=False)
+
+    response = await ask()
+    if response.code == 503 and b"index_pending" in response.body:
+        await indexed(jp_fetch)
+        response = await ask()
+    return response
 
 
 def hdus_of(response: Any) -> fits.HDUList:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from _api import call, job_finished, server_config, stop_started_worker
-from _cutouts import sky_surveys
+from _cutouts import sky_surveys, wait_for_indexes
 from astropy.io import fits
 from astropy.wcs import WCS
 
@@ -35,6 +35,7 @@ def batch_config(repositories: list[dict[str, Any]], sky_dir: Path, out_dir: Pat
 
 @pytest.fixture
 def server(jp_serverapp: Any):
+    wait_for_indexes(jp_serverapp)  # the start-up index jobs, which the server's worker runs
     yield jp_serverapp
     stop_started_worker(jp_serverapp)
 

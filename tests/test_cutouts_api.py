@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from _api import call
 from _cutouts import (  # noqa: F401 - fixtures
-    error_of, hdus_of, image_hdu, jp_server_config, mosaic_parent, sky_dir, sync, tile_file, wcs_equal)
+    error_of, hdus_of, image_hdu, indexed, jp_server_config, mosaic_parent, sky_dir, sync, tile_file, wait_for_indexes,
+    wcs_equal)
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
@@ -30,8 +31,7 @@ def reference(path, ra, dec, size, mode="trim", fill_value=np.nan):
 
 
 async def test_surveys_list_what_the_caller_may_use(jp_fetch):
-    code, body = await call(jp_fetch, "GET", "cutouts", "surveys")
-    assert code == 200
+    body = {"surveys": await indexed(jp_fetch)}  # the index jobs queued at start have run
     by_name = {s["name"]: s for s in body["surveys"]}
     assert set(by_name) == {"demo_mosaic", "demo_pole", "demo_ra0"}, "the astro group's survey stays hidden"
     mosaic = by_name["demo_mosaic"]
@@ -226,6 +226,7 @@ async def test_no_overlap_and_unknown_or_forbidden_surveys_are_404(jp_fetch, jp_
     assert forbidden["message"].replace("secret_mosaic", "X") == missing["message"].replace("nonesuch", "X")
     tokens = jp_serverapp.web_app.settings["remotem"].tokens
     owner = jp_serverapp.web_app.settings["remotem"].server_owner
+    wait_for_indexes(jp_serverapp)  # the astro group's survey too, which this caller does not see
 
     async def with_token(groups):
         _, secret = tokens.create(owner, f"astro {groups}", groups)

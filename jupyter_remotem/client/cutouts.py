@@ -86,10 +86,28 @@ def query(survey: str, ra: float, dec: float, size: Any = None, **options: Any) 
     return params
 
 
+#: Seconds a cutout waits for a survey's footprint index being built (503 ``index_pending``).
+INDEX_WAIT_S = 120.0
+
+
 def cutout(client: Client, survey: str, ra: float, dec: float, size: Any = None, **options: Any) -> Any:
-    """One real-time cutout: an ``HDUList`` (FITS, one extension per band) or a :class:`Picture`."""
+    """One real-time cutout: an ``HDUList`` (FITS, one extension per band) or a :class:`Picture`.
+    A survey whose index is still being built is asked again as the server says (Retry-After),
+    for at most :data:`INDEX_WAIT_S`."""
+    import time
+
+    from .errors import Unavailable
+
     params = query(survey, ra, dec, size, **options)
-    response = client.connection.request("GET", "cutouts", "sync", params=params)
+    deadline = time.monotonic() + INDEX_WAIT_S
+    while True:
+        try:
+            response = client.connection.request("GET", "cutouts", "sync", params=params)
+            break
+        except Unavailable as error:
+            if error.code != "index_pending" or time.monotonic() > deadline:
+                raise
+            time.sleep(float((error.details or {}).get("retry_after") or 1))  # the server's Retry-After
     kind = response.headers.get("Content-Type", "")
     disposition = response.headers.get("Content-Disposition", "")
     filename = disposition.split("''", 1)[-1] if "''" in disposition else "cutout"

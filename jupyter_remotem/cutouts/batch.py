@@ -169,7 +169,7 @@ def check(service: Any, user: Any, body: Any, rows: list[dict[str, str]] | None,
             survey = surveys.get(request.survey)
             if survey is None:
                 survey = service.catalog.get(user, request.survey)
-                service.index.ensure(survey, service.catalog.repository(survey))
+                service.require_index(survey)  # 503 index_pending for a survey never indexed
                 surveys[survey.name] = survey
             bands = service.bands_of(survey, request)  # the real-time endpoint's own checks
             pixels, nbytes = estimate(request, len(bands), service.pixscale_deg(survey))

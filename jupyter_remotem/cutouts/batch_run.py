@@ -252,9 +252,7 @@ def run_cutouts_job(context: JobContext) -> Outcome:
     target = context.repositories.get(output["repository"])
     folder = str(output.get("path") or "").strip("/")
     target.ensure_inside(folder)
-    index = FootprintIndex(context.store)
-    for survey in surveys.values():
-        index.ensure(survey, context.repositories.get(survey.repository))
+    index = FootprintIndex(context.store)  # as the index jobs keep it (cutouts/index_job.py)
     items = batch.items_of(request)
     done: dict[str, dict[str, Any]] = {}
     partitions = []

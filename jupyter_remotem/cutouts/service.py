@@ -1,10 +1,20 @@
 """A cutout request from parameters to bytes: who may use which survey, the footprint index,
 the real-time budget, the cut and the answer's encoding.  The REST handler only moves bytes;
-batch jobs will call the same pieces."""
+batch jobs call the same pieces.
+
+The real-time budget has two parts: the size rule (output pixels, :data:`DEFAULT_REALTIME_PIXELS`:
+the hard cap, and the only rule before anything was measured), and, once real-time cutouts of
+the survey, algorithm and size were answered, the quote from their measured durations
+(:func:`.history.sync_quote`) against the real-time limit in seconds.  A refusal (413) carries
+the quote with its ``basis`` ("history" or "size rule") and the batch call to make instead.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,13 +22,17 @@ import numpy as np
 from astropy import units as u
 
 from ..errors import BadParameter, TooLarge
-from . import native, params, render, resample
+from . import history, native, params, render, resample
 from .footprints import FootprintIndex, TileRow
 from .surveys import Survey, SurveyCatalog
 from .tiles import OpenTile, TileCache, header_wcs
 
+log = logging.getLogger(__name__)
+
 #: Output pixels (all bands together) one real-time request may make; more is a batch job.
 DEFAULT_REALTIME_PIXELS = 4_000_000
+#: Seconds a real-time request may be quoted at (the server's ``interactive_limit``).
+DEFAULT_REALTIME_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -36,28 +50,59 @@ class CutoutService:
     """Surveys, their footprints and opened tiles, shared by every request of a server."""
 
     def __init__(self, catalog: SurveyCatalog, index: FootprintIndex, realtime_pixels: int = DEFAULT_REALTIME_PIXELS,
-                 tiles: TileCache | None = None) -> None:
+                 tiles: TileCache | None = None, indexing: Any = None,
+                 realtime_seconds: float = DEFAULT_REALTIME_SECONDS) -> None:
         self.catalog = catalog
         self.index = index
         self.realtime_pixels = int(realtime_pixels)
         self.tiles = tiles or TileCache()
+        #: Index jobs (:class:`.index_job.IndexJobs`) of the real-time service: it checks each
+        #: survey's index and has it refreshed.  None (a batch's own service, a benchmark's): the
+        #: index is used as it is, and nothing is timed for real-time quotes.
+        self.indexing = indexing
+        self.realtime_seconds = float(realtime_seconds)
         self._pixscales: dict[str, float] = {}
+        self._quoted = threading.local()
+        #: Surveys whose index was built once (it never goes back to none).
+        self._indexed: set[str] = set()
 
     # -- surveys -----------------------------------------------------------------------------------
     def surveys(self, user: Any) -> list[dict[str, Any]]:
-        """The surveys ``user`` may use, with their bands, tiles and footprint."""
-        answer = []
-        for survey in self.catalog.visible(user):
-            self.index.ensure(survey, self.catalog.repository(survey))
-            answer.append(dict(survey.to_json(), footprint=self.index.summary(survey.name),
-                               realtime_pixels=self.realtime_pixels))
-        return answer
+        """The surveys ``user`` may use, with their bands, tiles, footprint and index state."""
+        visible = self.catalog.visible(user)
+        if self.indexing is not None:
+            for survey in visible:
+                self.index.ensure(survey, self.catalog.repository(survey))
+        states = self.indexing.states(self.index, [s.name for s in visible]) if self.indexing is not None else {}
+        return [dict(survey.to_json(), footprint=self.index.summary(survey.name), realtime_pixels=self.realtime_pixels,
+                     realtime_seconds=self.realtime_seconds,
+                     index=states.get(survey.name, {"state": "current", "job": None, "indexed_at": None}))
+                for survey in visible]
 
-    def refresh(self, user: Any, name: str) -> dict[str, Any]:
-        """Re-read the headers of the survey's changed tiles now."""
-        survey = self.catalog.get(user, name)
+    def reindex(self, name: str) -> Any:
+        """The survey's index job (queued now, or the one queued or running already): an
+        administrator's "re-read the tiles now", whoever may use the survey."""
+        survey = self.catalog.surveys.get(name)
+        if survey is None or self.indexing is None:
+            from .surveys import unknown_survey
+
+            raise unknown_survey(name)
         self._pixscales.pop(name, None)
-        return self.index.refresh(survey, self.catalog.repository(survey))
+        self.index.recheck(name)
+        return self.indexing.submit(survey)
+
+    def require_index(self, survey: Survey) -> None:
+        """Check the survey's index (a listing at most every few minutes, a job when it lacks
+        something); 503 ``index_pending`` while a survey has never been indexed."""
+        if self.indexing is None:
+            return
+        self.index.ensure(survey, self.catalog.repository(survey))
+        if survey.name in self._indexed:
+            return
+        refused = self.indexing.pending(self.index, survey)
+        if refused is not None:
+            raise refused
+        self._indexed.add(survey.name)
 
     def pixscale_deg(self, survey: Survey) -> float:
         """Degrees per pixel: the declared scale, else that of one tile's WCS."""
@@ -88,7 +133,23 @@ class CutoutService:
         """One real-time cutout, or the refusal that says why not and what to do instead."""
         request = params.parse(arguments)
         survey = self.catalog.get(user, request.survey)
-        return self.answer(survey, request)
+        if self.indexing is None:
+            return self.answer(survey, request)
+        self._quoted.value = None
+        started = time.perf_counter()
+        answer = self.answer(survey, request)
+        seconds = time.perf_counter() - started
+        quote = self._quoted.value
+        pixels = int(answer.shape[0] * answer.shape[1] * len(request.bands or ()))
+        try:
+            history.record_sync(self.index.store, survey.name, survey.repository, request.algorithm, pixels, seconds,
+                                quote["seconds"] if quote else None)
+        except Exception:  # noqa: BLE001 - a quote's history is best effort; the answer stands
+            log.warning("could not record the duration of a real-time cutout of %s", survey.name, exc_info=True)
+        if quote is not None:
+            return Answer(answer.body, answer.content_type, answer.filename, answer.tiles, answer.shape,
+                          dict(answer.headers, **{"X-Cutout-Quote": f"seconds={quote['seconds']:g}; basis=history"}))
+        return answer
 
     def bands_of(self, survey: Survey, request: params.CutoutRequest) -> tuple[str, ...]:
         """The request's bands: named, or SODA's wavelength interval; the survey's first by default."""
@@ -112,7 +173,7 @@ class CutoutService:
         """The cutout of a parsed request on a survey the caller may use (what batch jobs call too)."""
         bands = self.bands_of(survey, request)
         request.bands = bands
-        self.index.ensure(survey, self.catalog.repository(survey))
+        self.require_index(survey)
         if request.algorithm == "resample":
             cuts = self._resampled(survey, request, bands)
         else:
@@ -146,6 +207,7 @@ class CutoutService:
         pixels = sum(plan.pixels for plan, _ in planned)
         if pixels > self.realtime_pixels:
             raise self._too_large(request, bands, pixels, planned[0][0].shape)
+        self._within_time(survey, request, bands, pixels, planned[0][0].shape)
         cuts = [native.read(plan, rows, open_tile, request.mode, request.fill_value) for plan, rows in planned]
         for cut, band in zip(cuts, bands):
             cut.band = band
@@ -186,10 +248,30 @@ class CutoutService:
         if work > self.realtime_pixels:
             raise self._too_large(request, bands, pixels, shape, work=work,
                                   tiles=sorted({t for plan in plans for t in plan.tiles}))
+        self._within_time(survey, request, bands, pixels, shape)
         cuts = [resample.read(plan, request.mode, request.fill_value) for plan in plans]
         for cut, band in zip(cuts, bands):
             cut.band = band
         return cuts
+
+    def _within_time(self, survey: Survey, request: params.CutoutRequest, bands: tuple[str, ...], pixels: int,
+                     shape: tuple[int, int]) -> None:
+        """Refuse a real-time request whose quote from the measured history is over the
+        real-time limit (nothing measured yet: the size rule alone decides)."""
+        if self.indexing is None:
+            return
+        quote = history.sync_quote(self.index.store, survey.name, survey.repository, request.algorithm, pixels)
+        self._quoted.value = quote
+        if quote is None or quote["seconds"] <= self.realtime_seconds:
+            return
+        raise TooLarge(
+            f"This cutout ({shape[1]}×{shape[0]} px × {len(bands)} band(s)) is quoted at {quote['seconds']:.3g} s "
+            f"from the last real-time {request.algorithm} cutouts of '{survey.name}' of its size; real-time "
+            f"cutouts are answered within {self.realtime_seconds:g} s.",
+            hint=f"Ask for a smaller area, or {self._batch_advice(request)}.",
+            limit="cutout_realtime_seconds", allowed=self.realtime_seconds,
+            quote=dict(quote, pixels=pixels, shape=list(shape), bands=list(bands), bytes=pixels * 4, realtime=False),
+            batch=self._batch_call(request))
 
     def _refuse_large(self, request: params.CutoutRequest, bands: tuple[str, ...], scale: float) -> None:
         """An early look from the survey's pixel scale, so a huge area is refused before any
@@ -216,7 +298,8 @@ class CutoutService:
                      f"interpolation, or {self._batch_advice(request)}.",
                 limit="cutout_realtime_pixels", allowed=self.realtime_pixels,
                 quote={"pixels": pixels, "work": work, "shape": list(shape), "bands": list(bands),
-                       "tiles": tiles or [], "cost": cost, "bytes": pixels * 4, "realtime": False},
+                       "tiles": tiles or [], "cost": cost, "bytes": pixels * 4, "realtime": False,
+                       "basis": "size rule"},
                 batch=self._batch_call(request))
         side = int(math.sqrt(self.realtime_pixels / len(bands)))
         batch = self._batch_call(request)
@@ -227,7 +310,7 @@ class CutoutService:
                  f"{self._batch_advice(request)}.",
             limit="cutout_realtime_pixels", allowed=self.realtime_pixels,
             quote={"pixels": pixels, "shape": list(shape), "bands": list(bands),
-                   "bytes": pixels * 4, "realtime": False}, batch=batch)
+                   "bytes": pixels * 4, "realtime": False, "basis": "size rule"}, batch=batch)
 
     @staticmethod
     def _batch_advice(request: params.CutoutRequest) -> str:

@@ -217,6 +217,8 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         if isinstance(error, RemotemError):
             self.set_status(error.status)
             body = error.to_json()
+            if error.details.get("retry_after"):  # 503 index_pending: when to ask again
+                self.set_header("Retry-After", str(int(error.details["retry_after"])))
         elif isinstance(error, web.HTTPError):
             body = from_http_status(status_code, error.log_message or self._reason)
         else:

@@ -1,5 +1,6 @@
-"""The cutouts REST API: ``GET cutouts/surveys``, ``GET cutouts/parameters`` and the SODA 1.0
-real-time endpoint ``GET``/``POST cutouts/sync``.
+"""The cutouts REST API: ``GET cutouts/surveys``, ``GET cutouts/parameters``, the SODA 1.0
+real-time endpoint ``GET``/``POST cutouts/sync``, and ``POST cutouts/surveys/{name}/index`` (an
+administrator's "re-read the tiles now": 404 for everyone else, like the rest of the admin API).
 
 ``sync`` takes its parameters from the query (GET) or from a form or JSON object body (POST, as
 SODA clients send them); the answer is the cutout itself, ``Content-Disposition: inline`` so a
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, quote
 from tornado import web
 
 from ..errors import BadParameter, TooLarge
+from .admin import AdminBase
 from .base import RemotemHandler
 
 
@@ -31,14 +33,14 @@ class SurveysHandler(CutoutsBase):
         self.write_json({"surveys": surveys})
 
 
-class SurveyIndexHandler(CutoutsBase):
-    #: Re-reading headers changes no file: reading rights suffice.
-    required_scopes = {"POST": "read"}
-
+class SurveyIndexHandler(AdminBase):
     @web.authenticated
     async def post(self, survey: str) -> None:
-        """Re-read the headers of the survey's new or changed tiles now (not waiting for the next check)."""
-        self.write_json(await self.run_blocking(self.cutouts.refresh, self.current_user, survey))
+        """Have the survey's new or changed tiles read now (not at the next check): 202 with the
+        index job, the one already queued or running if there is one."""
+        job = await self.run_blocking(self.services.cutouts.reindex, survey)
+        self.set_status(202)
+        self.write_json(job.to_json())
 
 
 class CutoutParametersHandler(CutoutsBase):

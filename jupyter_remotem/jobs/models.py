@@ -50,7 +50,7 @@ FINISHED = frozenset({Phase.COMPLETED, Phase.ERROR, Phase.ABORTED, Phase.ARCHIVE
 
 #: Job kinds, as the operation registry names them, plus plain copies.
 KINDS = frozenset({"reduction", "transformation", "copy", "upload", "index", "dataset", "pipeline",
-                   "cutouts"})
+                   "cutouts", "cutouts-index"})
 
 
 class Action(str, Enum):

@@ -158,7 +158,7 @@ def _add_missing_columns(connection: Any) -> None:
 
 #: Kinds of results that are not files the job wrote: folders (their files are recorded one by
 #: one), an index job's summary of what it indexed, a dataset job's summary of what it hashed.
-NOT_FILES = frozenset({"folder", "catalog", "dataset"})
+NOT_FILES = frozenset({"folder", "catalog", "dataset", "cutouts-index"})
 
 
 class JobStore:
@@ -402,12 +402,16 @@ class JobStore:
             ))
 
     # -- workers -------------------------------------------------------------------------------
-    def claim(self, worker_id: str) -> Job | None:
-        """Atomically take the highest-priority, oldest QUEUED job, or None when there is none."""
+    def claim(self, worker_id: str, kinds: Iterable[str] | None = None) -> Job | None:
+        """Atomically take the highest-priority, oldest QUEUED job (of ``kinds``, when given), or
+        None when there is none."""
         now = utcnow()
+        queued = Job.phase == Phase.QUEUED.value
+        if kinds is not None:
+            queued = queued & Job.kind.in_(list(kinds))
         candidate = (
             select(Job.id)
-            .where(Job.phase == Phase.QUEUED.value)
+            .where(queued)
             .order_by(Job.priority.desc(), Job.created, Job.id)
             .limit(1)
             .with_for_update(skip_locked=True)

@@ -65,6 +65,12 @@ def _run_cutouts_job(context: JobContext) -> Outcome:
     return run_cutouts_job(context)
 
 
+def _run_cutouts_index_job(context: JobContext) -> Outcome:
+    from ..cutouts.index_job import run_cutouts_index_job
+
+    return run_cutouts_index_job(context)
+
+
 RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
     "reduction": run_reduction_job,
     "transformation": run_transformation_job,
@@ -73,6 +79,7 @@ RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
     "dataset": _run_dataset_job,
     "pipeline": _run_pipeline_job,
     "cutouts": _run_cutouts_job,
+    "cutouts-index": _run_cutouts_index_job,
 }
 
 

@@ -76,6 +76,20 @@ def api(server, method: str, path: str, token: str | None = None, **kwargs) -> r
     )
 
 
+def wait_for_survey_indexes(server, timeout: float = 120.0) -> None:
+    """Every survey's footprint index built, by the jobs the server queued when it started (so
+    that they neither answer a first cutout with 503 nor end in the middle of a test)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        states = {s["name"]: s["index"] for s in api(server, "GET", "cutouts/surveys").json()["surveys"]}
+        if all(state["state"] == "current" for state in states.values()):
+            return
+        assert time.monotonic() < deadline, states
+        time.sleep(0.2)  # poll interval
+
+
 def widen_left_area(page, pixels: int) -> None:
     """Drag the handle between the left sidebar and the main area."""
     handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:visible").first

@@ -317,6 +317,38 @@ def jp_server_cleanup() -> Iterator[None]:
     yield
 
 
+FINAL_PHASES = ("COMPLETED", "ERROR", "ABORTED")
+
+
+@pytest.fixture(autouse=True)
+def jobs_leave_with_their_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The lab is shared by every browser file a test process runs, and so is its owner's
+    storage quota (STORAGE_QUOTA_BYTES): the finished jobs a test made are deleted, with their
+    results, when it ends, so that what a later test may submit does not depend on the order
+    the files ran in. Jobs still running are left to end on their own."""
+    if "lab_server" not in request.fixturenames:
+        yield
+        return
+    server = request.getfixturevalue("lab_server")
+    before = {job["id"] for job in _jobs(server)}
+    yield
+    for job in _jobs(server):
+        if job["id"] not in before and job["phase"] in FINAL_PHASES:
+            _api_call(server, "DELETE", f"jobs/{job['id']}")
+
+
+def _jobs(server: LabServer) -> list[dict]:
+    return json.loads(_api_call(server, "GET", "jobs?dismissed=1"))["jobs"]
+
+
+def _api_call(server: LabServer, method: str, path: str) -> bytes:
+    request = urllib.request.Request(
+        f"{server.url}remotem/api/{path}", method=method, headers={"Authorization": f"token {server.token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

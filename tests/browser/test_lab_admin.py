@@ -4,7 +4,7 @@ sees another user's job from the shared job store, and cancels it after confirmi
 from __future__ import annotations
 
 import pytest
-from _lab import ARTIFACTS, api, keep_screenshot, open_sidebar, run_from_palette
+from _lab import ARTIFACTS, api, keep_screenshot, open_sidebar, run_from_palette, wait_for_survey_indexes
 
 from jupyter_remotem.jobs.models import Phase
 from jupyter_remotem.jobs.store import JobStore
@@ -22,6 +22,7 @@ def test_admin_panel_shows_another_users_job_and_cancels_it(page, lab_server) ->
         buckets = api(lab_server, "GET", "admin/throughput?bucket=hour").json()["buckets"]
         return sum(b["completed"] for b in buckets), sum(b["failed"] for b in buckets)
 
+    wait_for_survey_indexes(lab_server)  # the index jobs of the server's start end before the count
     before = ended_counts()
     store = JobStore(lab_server.database_url)
     try:

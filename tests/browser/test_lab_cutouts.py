@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-from _lab import ARTIFACTS, api, keep_screenshot, open_sidebar, widen_left_area
+from _lab import ARTIFACTS, api, keep_screenshot, open_sidebar, wait_for_survey_indexes, widen_left_area
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +23,7 @@ def _sync_query(response) -> dict[str, str]:
 def test_cutouts_panel_previews_and_submits_an_oversize_cutout_as_a_batch(page, lab_server) -> None:
     from playwright.sync_api import expect
 
-    surveys = [s["name"] for s in api(lab_server, "GET", "cutouts/surveys").json()["surveys"]]
-    assert "demo_mosaic" in surveys
+    wait_for_survey_indexes(lab_server)
 
     open_sidebar(page, lab_server)
     tab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-remotem:cutouts"]')
@@ -72,7 +71,10 @@ def test_cutouts_panel_previews_and_submits_an_oversize_cutout_as_a_batch(page, 
     refusal.locator(".jp-remotem-cutouts-submit-batch").click()
 
     job = panel.locator(".jp-remotem-cutouts-job")
-    expect(job).to_have_count(1, timeout=30_000)
+    try:
+        expect(job).to_have_count(1, timeout=30_000)
+    except AssertionError as error:  # the batch refused: say why
+        raise AssertionError(panel.locator(".jp-remotem-cutouts-error").all_inner_texts()) from error
     expect(job).to_have_attribute("data-phase", "COMPLETED", timeout=120_000)
     rows = job.locator("table.jp-remotem-cutouts-manifest tbody tr")
     expect(rows).to_have_count(1, timeout=30_000)
@@ -91,6 +93,7 @@ def test_cutouts_panel_previews_and_submits_an_oversize_cutout_as_a_batch(page, 
 def test_cutouts_panel_runs_a_batch_from_a_csv_with_a_failed_row(page, lab_server) -> None:
     from playwright.sync_api import expect
 
+    wait_for_survey_indexes(lab_server)
     # The table, in the home repository (the server's root directory, "notebooks").
     csv = "id,ra,dec,size\nnear,150.0,2.0,\nedge,150.03,2.03,20pix\nnowhere,10.0,10.0,\n"
     answer = requests.put(f"{lab_server.url}api/contents/cutout-positions.csv",

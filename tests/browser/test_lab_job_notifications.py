@@ -28,7 +28,10 @@ def test_a_job_ending_elsewhere_is_told_with_a_link_to_its_result(page, lab_serv
     job_id = submitted.json()["id"]
     try:
         toast = page.locator(".Toastify__toast", has_text=f"Job finished: Virtual detector → demo:{name}")
-        expect(toast).to_be_visible(timeout=120_000)
+        try:
+            expect(toast).to_be_visible(timeout=120_000)
+        except AssertionError as error:  # no toast: say where the job got to
+            raise AssertionError(api(lab_server, "GET", f"jobs/{job_id}").json()) from error
         assert api(lab_server, "GET", f"jobs/{job_id}").json()["phase"] == "COMPLETED"
         toast.screenshot(path=str(ARTIFACTS / "job-notification.png"))
         keep_screenshot("job-notification.png")
