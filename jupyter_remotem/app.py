@@ -83,6 +83,18 @@ class Services:
     mailer: Any = None
     #: Runs the footprint index jobs in this process when it starts no worker (:mod:`.cutouts.index_job`).
     index_runner: Any = None
+    #: The storages users add themselves (:mod:`.storage.own`); None: adding them is disabled.
+    own_storages: Any = None
+
+    def registry_for(self, user: Any) -> RepositoryRegistry:
+        """The configured repositories and the user's own storages, which only their owner sees."""
+        return self.registry_of(self.owner_of(user))
+
+    def registry_of(self, owner: str) -> RepositoryRegistry:
+        """The configured repositories and ``owner``'s own storages (:mod:`.storage.own`)."""
+        if self.own_storages is None or not owner:
+            return self.registry
+        return self.own_storages.registry_for(owner, self.registry)
 
     @cached_property
     def catalog(self) -> Any:
@@ -401,6 +413,29 @@ class RemotemApp(ExtensionApp):
         "more is refused with 413 before anything runs.",
     ).tag(config=True)
 
+    user_storage_protocols = List(
+        Unicode(),
+        default_value=["s3", "webdav"],
+        help="Protocols users may add storages of themselves, with their own credentials (remotem/api/storage): "
+             "'s3' and 'webdav' are declared (their fields checked); any other fsspec protocol named here takes "
+             "options and secrets as they are. Local files and memory are never allowed. Empty disables it.",
+    ).tag(config=True)
+
+    credentials_key = Unicode(
+        "",
+        help="Key (Fernet: 32 url-safe base64 bytes) encrypting the credentials of users' own storages in the job "
+             "database; a hub whose servers share one database gives every server the same key. Empty: a key made "
+             "once in the user's Jupyter data folder (mode 0600). Secret: never logged or shown.",
+    ).tag(config=True)
+
+    @validate("credentials_key")
+    def _validate_credentials_key(self, proposal: dict[str, Any]) -> str:
+        from .storage.credentials import CredentialCipher
+
+        if proposal["value"].strip():
+            CredentialCipher(proposal["value"].strip())  # a ValueError that says the shape, never the key
+        return proposal["value"]
+
     job_priorities = Dict(
         default_value={},
         help="Extra job priority by user and group, e.g. {'users': {'alice': 5}, 'groups': {'internal': 10}}.",
@@ -580,6 +615,7 @@ class RemotemApp(ExtensionApp):
         database_url = self.job_database_url or default_database_url()
         jobs = JobStore(database_url)
         executor = ThreadPoolExecutor(max_workers=self.io_threads, thread_name_prefix="remotem-io")
+        own_storages = self._own_storages(jobs, registry)
         services = Services(
             registry=registry,
             access=AccessPolicy(default_groups=tuple(self.user_groups)),
@@ -604,6 +640,7 @@ class RemotemApp(ExtensionApp):
             supervisor=WorkerSupervisor(
                 database_url, repository_configs, self._state_dir(), enabled=self.start_worker,
                 stale_after_s=self.job_stale_after,
+                credentials_key=own_storages.cipher.key if own_storages is not None else "",
                 extra_arguments=(["--scheduler", self.scheduler_address] if self.scheduler_address else [])
                 + list(self.worker_arguments),
             ),
@@ -623,6 +660,7 @@ class RemotemApp(ExtensionApp):
             cutout_realtime_pixels=self.cutout_realtime_pixels,
             cutout_batch_max=self.cutout_batch_max,
             admin_groups=tuple(self.admin_groups),
+            own_storages=own_storages,
         )
         services.mailer = self._mailer(jobs)
         self.settings["remotem"] = services
@@ -684,6 +722,22 @@ class RemotemApp(ExtensionApp):
             reindex()
             self._catalog_refresh = PeriodicCallback(reindex, self.catalog_refresh * 1000)
             self._catalog_refresh.start()
+
+    def _own_storages(self, jobs: JobStore, registry: RepositoryRegistry) -> Any:
+        """Users' own storages, unless no protocol is allowed (:mod:`.storage.own`)."""
+        if not self.user_storage_protocols:
+            return None
+        from .storage.credentials import CredentialCipher
+        from .storage.own import OwnStorages
+
+        try:
+            cipher = CredentialCipher.configured(self.credentials_key)
+        except OSError as error:  # no data folder to keep a generated key in: the rest still serves
+            self.log.warning("jupyter_remotem: users' own storages are off: no credentials key (%s)",
+                             type(error).__name__)
+            return None
+        return OwnStorages(jobs, cipher, lambda: [repo.name for repo in registry.all()],
+                           self.user_storage_protocols)
 
     def _mailer(self, jobs: JobStore) -> Any:
         """The sender of job notices, when a mail server is configured."""

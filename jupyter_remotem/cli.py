@@ -101,7 +101,13 @@ def _worker(args: argparse.Namespace) -> int:
     )
     logging.getLogger("jupyter_remotem.jobs").setLevel(logging.INFO)
     store = JobStore(args.db or config.get("database_url") or default_database_url())
-    worker = Worker(store, repositories, args.worker_id, options)
+    own_storages = None
+    if config.get("credentials_key"):  # users' own storages, opened per job for its owner
+        from .storage.credentials import CredentialCipher
+        from .storage.own import OwnStorages
+
+        own_storages = OwnStorages(store, CredentialCipher(config["credentials_key"]))
+    worker = Worker(store, repositories, args.worker_id, options, own_storages=own_storages)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())
     try:

@@ -125,7 +125,7 @@ async def test_the_notebook_client_connects_from_elsewhere_with_a_personal_token
 
 async def test_a_token_does_only_what_its_scopes_allow(jp_fetch, with_token):
     code, served = await call(jp_fetch, "GET", "tokens", "scopes")
-    assert [scope["name"] for scope in served["scopes"]] == ["read", "write", "jobs", "datasets:admin", "admin"]
+    assert [scope["name"] for scope in served["scopes"]] == ["read", "write", "jobs", "datasets:admin", "storage", "admin"]
     reader = (await make(jp_fetch, name="reader", scopes=["read"]))["token"]
     admin = (await make(jp_fetch, name="ingest", scopes=["datasets:admin", "read"]))["token"]
     code, listed = await call(jp_fetch, "GET", "tokens")

@@ -4,7 +4,7 @@ A program acting for someone (a beamline's ingest daemon, a pipeline deriving da
 hold a token that can do its job and nothing else.  A request needs ``read`` when it only
 looks (GET, a search, an interactive reduction), ``write`` when it changes files, ``jobs``
 when it submits or steers work, ``datasets:admin`` when it registers, closes, shares or
-unregisters datasets.  Tokens made before scopes existed have every scope, as they always had.
+unregisters datasets, ``storage`` when it lists, adds or removes the user's own storages.  Tokens made before scopes existed have every scope, as they always had.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ SCOPES: tuple[Scope, ...] = (
     Scope("write", "Upload, make folders, rename and delete files; tags and notes."),
     Scope("jobs", "Submit, pause, resume, cancel and delete jobs; save results."),
     Scope("datasets:admin", "Register, describe, share, close, verify and unregister datasets."),
+    Scope("storage", "List, add and remove your own storages (which hold your credentials for them)."),
     Scope("admin", "Administer (members of the admin groups only): every user's jobs, the queue and workers; "
                    "cancel, pause, resume, re-prioritise and requeue anyone's job."),
 )

@@ -23,6 +23,7 @@ from .errors import NotFound, RemotemError
 from .jobs import Job, clear_finished
 from .query import tree_of
 from .search import SearchResults
+from .storage import Storages
 
 if TYPE_CHECKING:
     from .dataset import RemoteDataset
@@ -230,6 +231,12 @@ class Client:
     def datasets(self) -> Datasets:
         """Datasets you own or that are shared with you: register, share, close, verify, lineage."""
         return Datasets(self)
+
+    # -- your own storages (see :mod:`.storage`) ---------------------------------------------
+    @property
+    def storage(self) -> Storages:
+        """Storages of your own with your own credentials: add (tested first), list, remove."""
+        return Storages(self)
 
     # -- sky-survey cutouts (see :mod:`.cutouts`) --------------------------------------------
     def surveys(self) -> list[dict[str, Any]]:

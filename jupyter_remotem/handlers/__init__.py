@@ -44,6 +44,7 @@ from .quota import QuotaHandler
 from .reductions import ReductionsHandler
 from .repositories import DataHandler, MetaHandler, PreviewHandler, RepositoriesHandler, TreeHandler
 from .saves import SavesHandler
+from .storage import StorageHandler, StorageProtocolsHandler, StoragesHandler
 from .search import (
     AnnotationHandler,
     AnnotationsHandler,
@@ -129,5 +130,8 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/jobs/{_JOB}/(?P<action>[a-z]+)/?", JobActionHandler),
         *admin_routes(API, _JOB),
         (rf"{API}/me/email/?", MeEmailHandler),
+        (rf"{API}/storage/?", StoragesHandler),
+        (rf"{API}/storage/protocols/?", StorageProtocolsHandler),
+        (rf"{API}/storage/{_REPO}/?", StorageHandler),
         (rf"{API}(?:/.*)?", NotFoundHandler),
     ]

@@ -17,7 +17,7 @@ class AdviceHandler(RemotemHandler):
     async def get(self, name: str, path: str | None = None) -> None:
         repo = self.repository(name)
         dataset = self.get_query_argument("dataset", None) or None
-        visible = self.services.access.visible(self.current_user, self.services.registry.all())
+        visible = self.services.access.visible(self.current_user, self.registry.all())
         home = next((candidate for candidate in visible if candidate.config.home), None)
         answer = await self.run_blocking(self._advise, repo, path or "", dataset, home)
         self.write_json(dict(answer, repository=repo.name, path=path or "", dataset=dataset))

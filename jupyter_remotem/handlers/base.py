@@ -253,9 +253,14 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
         """Whose jobs and results the caller sees (see :meth:`Services.owner_of`)."""
         return self.services.owner_of(self.current_user)
 
+    @cached_property
+    def registry(self) -> Any:
+        """The repositories of this request: the configured ones and the caller's own storages."""
+        return self.services.registry_for(self.current_user)
+
     def repository(self, name: str) -> Repository:
         """The named repository if the current user may read it (404 otherwise)."""
-        repo = self.services.access.check_read(self.current_user, self.services.registry.get(name))
+        repo = self.services.access.check_read(self.current_user, self.registry.get(name))
         return self.reach.confine(repo) if self.reach is not None else repo
 
     async def refuse_closed(self, repository: str, *paths: str) -> None:
@@ -289,7 +294,7 @@ class RemotemHandler(ExtensionHandlerMixin, APIHandler):
     def _unconfined_person(self) -> Person:
         services = self.services
         readable = frozenset(repo.name for repo in services.access.visible(self.current_user,
-                                                                           services.registry.all()))
+                                                                           self.registry.all()))
         return Person(services.owner_of(self.current_user) or "anonymous",
                       frozenset(services.groups_of(self.current_user)), readable)
 

@@ -192,7 +192,7 @@ class JobHandler(JobsBase):
         jobs, owner = self.services.jobs, self.owner
         job = await self.run_blocking(jobs.deletable, job_id, owner)
         if not keep:
-            await self.run_blocking(delete_files_of, jobs, self.services.registry, job)
+            await self.run_blocking(delete_files_of, jobs, self.registry, job)
         await self.run_blocking(jobs.delete, job_id, owner, keep)
         self.set_status(204)
         self.finish()
@@ -222,7 +222,7 @@ class JobActionHandler(JobsBase):
                            hint="Stop sending to pause; send the rest (tus: HEAD, then PATCH) to resume.")
         job = await self.run_blocking(jobs.request_action, job_id, self.owner, action, keep)
         if action == "cancel" and job.phase == Phase.ABORTED.value:  # no worker held it to clean up
-            await self.run_blocking(clean_up_cancelled, jobs, self.services.registry, job, None,
+            await self.run_blocking(clean_up_cancelled, jobs, self.registry, job, None,
                                     Path(self.services.upload_staging_dir))
             job = await self.run_blocking(jobs.get, job_id, self.owner)
         if action == "resume":

@@ -27,7 +27,7 @@ class RepositoriesHandler(RemotemHandler):
     @web.authenticated
     async def get(self) -> None:
         services = self.services
-        visible = services.access.visible(self.current_user, services.registry.all())
+        visible = services.access.visible(self.current_user, self.registry.all())
         if self.reach is not None:  # a restricted token sees the repositories its places lie in
             visible = [repo for repo in visible if self.reach.prefixes(repo.name)]
         self.write_json(

@@ -134,7 +134,7 @@ class UploadsBase(RemotemHandler):
         return Path(self.services.upload_staging_dir)
 
     def place_of(self, job: Any) -> UploadPlace:
-        return place_of(self.services.registry, job, self.staging())
+        return place_of(self.registry, job, self.staging())
 
     def upload_job(self, upload_id: str) -> Any:
         """The caller's upload (404 for anyone else's, and for other jobs)."""
@@ -365,7 +365,7 @@ class UploadHandler(UploadsBase):
                   "mtime": entry.mtime, "format": "upload"}
         if wanted is not None and wanted[0] == "sha256":  # verified: the catalog knows the file's checksum
             result["sha256"] = wanted[1].hex()
-        index_written(jobs, self.services.registry, [result])  # found by a search once it is COMPLETED
+        index_written(jobs, self.registry, [result])  # found by a search once it is COMPLETED
         jobs.finish(job.id, Phase.COMPLETED, results=[result], progress=self.progress(job, int(request["length"])))
         return result
 

@@ -90,9 +90,9 @@ class UwsBase(CutoutJobsBase):
             job = await self.run_blocking(jobs.request_action, job_id, owner, "cancel", False)
             if job.phase != Phase.ABORTED.value:
                 return
-            await self.run_blocking(clean_up_cancelled, jobs, self.services.registry, job)
+            await self.run_blocking(clean_up_cancelled, jobs, self.registry, job)
         job = await self.run_blocking(jobs.deletable, job_id, owner)
-        await self.run_blocking(delete_files_of, jobs, self.services.registry, job)
+        await self.run_blocking(delete_files_of, jobs, self.registry, job)
         await self.run_blocking(jobs.delete, job_id, owner, False)
 
     async def change_phase(self, job_id: str, phase: str | None) -> None:
@@ -105,7 +105,7 @@ class UwsBase(CutoutJobsBase):
         elif wanted == "ABORT":
             job = await self.run_blocking(jobs.request_action, job_id, self.owner, "cancel", False)
             if job.phase == Phase.ABORTED.value:
-                await self.run_blocking(clean_up_cancelled, jobs, self.services.registry, job)
+                await self.run_blocking(clean_up_cancelled, jobs, self.registry, job)
         else:
             raise BadParameter(f"PHASE={phase!r}: a job's phase is changed with PHASE=RUN or PHASE=ABORT.",
                                hint="POST PHASE=RUN to start a PENDING job, PHASE=ABORT to stop it.")

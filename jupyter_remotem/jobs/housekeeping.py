@@ -44,9 +44,10 @@ def recover_jobs(services: Any) -> None:
     if not _recovering.acquire(blocking=False):
         return
     try:
-        recover(services.jobs, services.supervisor, services.registry, services.server_owner,
+        registry = services.registry_of(services.server_owner)  # the owner's own storages too
+        recover(services.jobs, services.supervisor, registry, services.server_owner,
                 services.supervisor.stale_after_s)
-        for job_id in end_interrupted(services.jobs, services.registry, services.server_owner, services.started):
+        for job_id in end_interrupted(services.jobs, registry, services.server_owner, services.started):
             log.warning("jupyter_remotem: direct save %s was interrupted by a server stop; ended", job_id)
     except Exception:  # recovery must never take the server down; the next look tries again
         log.exception("jupyter_remotem: job recovery failed")
@@ -63,11 +64,12 @@ def tick(services: Any, settings: dict[str, Any]) -> None:
         if services.jobs.count(services.server_owner, ACTIVE_PHASES):
             settings[ACTIVITY_KEY] = utcnow()
         recover_jobs(services)
-        archived = collect_expired(services.jobs, services.registry, owner=services.server_owner)
+        registry = services.registry_of(services.server_owner)  # the owner's own storages too
+        archived = collect_expired(services.jobs, registry, owner=services.server_owner)
         if archived:
             log.info("jupyter_remotem: archived %d expired jobs", len(archived))
-        verify_written(services.jobs, services.registry, services.server_owner)
-        expired = expire_uploads(services.jobs, services.registry, services.server_owner,
+        verify_written(services.jobs, registry, services.server_owner)
+        expired = expire_uploads(services.jobs, registry, services.server_owner,
                                  Path(services.upload_staging_dir), services.upload_expiry_s)
         if expired:
             log.info("jupyter_remotem: ended %d unfinished uploads past upload_expiry_days", len(expired))

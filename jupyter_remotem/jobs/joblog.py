@@ -45,6 +45,8 @@ def secrets_of(repositories: RepositoryRegistry) -> list[str]:
             for name, value in options.items():
                 if isinstance(value, str) and len(value) >= 4 and _SECRET_OPTION.search(str(name)):
                     found.append(value)
+                elif isinstance(value, (list, tuple)) and _SECRET_OPTION.search(str(name)):  # auth: (user, password)
+                    found.extend(item for item in value if isinstance(item, str) and len(item) >= 4)
                 else:
                     walk(value)
         elif isinstance(options, (list, tuple)):

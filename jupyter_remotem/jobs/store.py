@@ -187,6 +187,7 @@ class JobStore:
         from ..datasets import models as _dataset_models  # noqa: F401 - and migration 0004 the datasets'
         from ..cutouts import models as _cutout_models  # noqa: F401 - and migration 0005 the footprints'
         from ..pipeline import models as _pipeline_models  # noqa: F401 - and 0009 the pipeline targets'
+        from ..storage import own_models as _own_storage_models  # noqa: F401 - and 0010 the users' own storages
 
         with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
             if self.is_postgresql:

@@ -102,8 +102,10 @@ class WorkerSupervisor:
 
     def __init__(self, database_url: str, repositories: list[dict[str, Any]], state_dir: Path,
                  stale_after_s: float = 30.0, enabled: bool = True, idle_exit_s: float = 600.0,
-                 extra_arguments: list[str] | None = None) -> None:
+                 extra_arguments: list[str] | None = None, credentials_key: str = "") -> None:
         self.enabled = enabled
+        #: Decrypts users' own storages (:mod:`..storage.own`); goes only into the private config file.
+        self.credentials_key = credentials_key
         self.extra_arguments = list(extra_arguments or [])
         self.idle_exit_s = idle_exit_s
         self.database_url = database_url
@@ -160,7 +162,10 @@ class WorkerSupervisor:
             return False
         if self.process is not None and self.process.poll() is None:
             return False  # started a moment ago and still taking its lock
-        write_private_json(self.config_path, {"database_url": self.database_url, "repositories": self.repositories})
+        config: dict[str, Any] = {"database_url": self.database_url, "repositories": self.repositories}
+        if self.credentials_key:
+            config["credentials_key"] = self.credentials_key
+        write_private_json(self.config_path, config)
         command = [
             sys.executable, "-m", "jupyter_remotem.cli", "worker",
             "--config", str(self.config_path),

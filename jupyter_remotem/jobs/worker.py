@@ -210,9 +210,12 @@ class Worker:
         repositories: RepositoryRegistry,
         worker_id: str | None = None,
         options: WorkerOptions | None = None,
+        own_storages: Any = None,
     ) -> None:
         self.store = store
         self.repositories = repositories
+        #: Users' own storages (:mod:`..storage.own`): each job sees its owner's beside the configured ones.
+        self.own_storages = own_storages
         self.worker_id = worker_id or default_worker_id()
         self.options = options or WorkerOptions()
         self._stopping = threading.Event()
@@ -277,10 +280,22 @@ class Worker:
 
     def execute(self, job: Job) -> None:
         """Run one claimed job and record how it ended; what is logged meanwhile is its log."""
-        with joblog.capturing(self.store, job.id, self.repositories):
-            self._execute(job)
+        repositories = self.repositories_of(job)
+        with joblog.capturing(self.store, job.id, repositories):  # their secrets kept out of its log
+            self._execute(job, repositories)
 
-    def _execute(self, job: Job) -> None:
+    def repositories_of(self, job: Job) -> RepositoryRegistry:
+        """The repositories ``job`` may use: the configured ones and its owner's own storages."""
+        if self.own_storages is None:
+            return self.repositories
+        try:
+            return self.own_storages.registry_for(job.owner, self.repositories)
+        except SQLAlchemyError as error:
+            log.warning("worker %s: own storages of %s unavailable: %s", self.worker_id, job.owner, error)
+            return self.repositories
+
+    def _execute(self, job: Job, repositories: RepositoryRegistry | None = None) -> None:
+        repositories = repositories if repositories is not None else self.repositories
         monitor = _Monitor(self.store, job, self.worker_id, self.options.report_s)
         self._monitor = monitor
         if self._stopping.is_set():
@@ -297,7 +312,7 @@ class Worker:
                 job=job,
                 worker_id=self.worker_id,
                 store=self.store,
-                repositories=self.repositories,
+                repositories=repositories,
                 cancel=monitor.cancel,
                 progress=monitor.report,
                 partition_bytes=self.options.partition_bytes,
@@ -316,10 +331,12 @@ class Worker:
             self._monitor = None
             if outcome is None:
                 monitor.close()
-        self._conclude(job, monitor, outcome, error)
+        self._conclude(job, monitor, outcome, error, repositories)
 
-    def _conclude(self, job: Job, monitor: _Monitor, outcome: Outcome | None, error: BaseException | None) -> None:
+    def _conclude(self, job: Job, monitor: _Monitor, outcome: Outcome | None, error: BaseException | None,
+                  repositories: RepositoryRegistry | None = None) -> None:
         store, me = self.store, self.worker_id
+        repositories = repositories if repositories is not None else self.repositories
         progress = monitor.progress
         if outcome is not None:
             # The monitor still beats while the results are indexed and derived (seconds for a
@@ -328,7 +345,7 @@ class Worker:
                 if job.kind != "index":  # what a job wrote is found by a search as soon as it is COMPLETED
                     from ..catalog.index_runner import index_written
 
-                    index_written(store, self.repositories, outcome.results)
+                    index_written(store, repositories, outcome.results)
                     from ..datasets.derived import derive_results
 
                     derive_results(store, job, outcome.results)  # results of jobs on closed datasets
@@ -344,10 +361,10 @@ class Worker:
             return
         reason = monitor.reason
         if reason == "timeout" or (reason is None and error is not None):
-            discard_partial_output(self.repositories, job, self.options.scratch_dir)  # it will not resume
+            discard_partial_output(repositories, job, self.options.scratch_dir)  # it will not resume
         if reason == "cancel":
             try:
-                clean_up_cancelled(store, self.repositories, job, self.options.scratch_dir)
+                clean_up_cancelled(store, repositories, job, self.options.scratch_dir)
             except Exception:  # what stays is still listed and counted; deleting the job retries
                 log.exception("worker %s: clean-up of cancelled job %s failed", me, job.id)
             store.finish(job.id, Phase.ABORTED, worker_id=me, progress=progress)

@@ -10,6 +10,7 @@ from sqlalchemy import engine_from_config, pool
 from jupyter_remotem.catalog import models as _catalog_models  # noqa: F401 - registers the catalog's tables
 from jupyter_remotem.datasets import models as _dataset_models  # noqa: F401 - and the datasets'
 from jupyter_remotem.pipeline import models as _pipeline_models  # noqa: F401 - and the pipeline targets'
+from jupyter_remotem.storage import own_models as _own_storage_models  # noqa: F401 - and the users' own storages
 from jupyter_remotem.jobs.models import Base
 
 target_metadata = Base.metadata
