@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _api import server_config
+from _processes import stop_workers
 from _services import S3_BUCKET, S3_SECRET, moto_server, webdav_server
 
 #: Detector formats whose readers parse headers from a local file (a stand-in when remote).
@@ -78,6 +79,17 @@ def webdav_url(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path):
         shutil.copy(demo_dir / name, root / "group" / name)
     with webdav_server(root, tmp_path_factory.mktemp("dav")) as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def workers_end_with_their_test(request: pytest.FixtureRequest):
+    """A job worker a test's server started outlives that server on purpose (it finishes its job,
+    then waits ``idle_exit_s`` for more): ended here, after the test's server, so that workers of
+    finished tests do not poll their databases for minutes while later tests run."""
+    tmp_path = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if tmp_path is not None:
+        stop_workers(tmp_path)
 
 
 @pytest.fixture

@@ -72,13 +72,15 @@ class JobLogHandler(logging.Handler):
     """Gathers the records one thread logs while it runs one job, and stores them with it."""
 
     def __init__(self, store: JobStore, job_id: str, secrets: Iterable[str] = ()) -> None:
-        super().__init__(logging.INFO)
+        # Set before Handler.__init__, which lists the handler for logging.shutdown(): another
+        # thread reconfiguring logging (a server starting in the same process) flushes it at once.
+        self._lines: list[tuple[datetime, str, str]] = []
+        self._storing = False
         self.store = store
         self.job_id = job_id
         self.thread = threading.get_ident()
         self.secrets = list(secrets)
-        self._lines: list[tuple[datetime, str, str]] = []
-        self._storing = False
+        super().__init__(logging.INFO)
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread != self.thread or self._storing:
