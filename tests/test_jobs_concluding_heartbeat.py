@@ -16,7 +16,7 @@ from jupyter_remotem.jobs.worker import Worker, WorkerOptions
 from jupyter_remotem.storage.registry import RepositoryRegistry
 
 #: Result files of the job: indexing them takes well over the stale limit below.
-FILES = 1500
+FILES = 400
 STALE_AFTER_S = 0.6
 
 

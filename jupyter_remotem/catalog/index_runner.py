@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..compute.executor import Cancelled, Progress
@@ -59,9 +60,15 @@ def _checksum_of(result: dict[str, Any], size: int | None) -> str | None:
     return None
 
 
-def index_written(store: Any, registry: RepositoryRegistry, results: list[dict[str, Any]]) -> None:
+def index_written(store: Any, registry: RepositoryRegistry, results: list[dict[str, Any]],
+                  between: Callable[[], None] | None = None) -> None:
     """Index the files a job just wrote (best effort: the job has succeeded either way), with
-    the checksum the result reports (``"sha256"``, hex) or a closed dataset's manifest vouches for."""
+    the checksum the result reports (``"sha256"``, hex) or a closed dataset's manifest vouches for.
+
+    ``between`` is called after each file: the worker beats the job's heartbeat there, in the
+    thread that commits, since on SQLite a commit per file back to back can keep another thread's
+    heartbeat waiting for the lock longer than a job may stay silent.
+    """
     try:
         catalog = CatalogStore(store)
         for result in results:
@@ -74,5 +81,7 @@ def index_written(store: Any, registry: RepositoryRegistry, results: list[dict[s
             records[0].checksum = _checksum_of(result, entry.size) or catalog.manifest_checksums(
                 name, {entry.path: (entry.size, entry.mtime)}).get(entry.path)
             catalog.replace_file(name, entry.path, records)
+            if between is not None:
+                between()
     except (RemotemError, OSError):
         log.warning("could not index the files of a finished job", exc_info=True)

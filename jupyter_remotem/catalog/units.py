@@ -23,9 +23,18 @@ _NOT_UNITS = frozenset({"px", "pixels", "ndim", "id", "index", "count", "frames"
 
 @lru_cache(maxsize=1)
 def _registry() -> Any:
+    """pint's registry, its parsed definitions kept in the user's cache folder.
+
+    Parsing pint's definitions file takes about half a second of CPU, paid by every job worker
+    that indexes what it wrote; the cached parse loads in a tenth of that.  A cache folder that
+    cannot be written only means parsing again.
+    """
     import pint
 
-    return pint.UnitRegistry()
+    try:
+        return pint.UnitRegistry(cache_folder=":auto:")
+    except OSError:
+        return pint.UnitRegistry()
 
 
 @lru_cache(maxsize=4096)

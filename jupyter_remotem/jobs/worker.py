@@ -164,6 +164,7 @@ class _Monitor(threading.Thread):
         self._latest: Progress | None = None
         self._done = threading.Event()
         self._t0 = time.monotonic()
+        self._last_beat = self._t0
 
     def report(self, progress: Progress) -> None:
         self._latest = progress
@@ -181,7 +182,13 @@ class _Monitor(threading.Thread):
         while not self._done.wait(self.interval):
             self.beat()
 
+    def beat_if_due(self) -> None:
+        """Beat now, from the calling thread, if the last beat is an interval old."""
+        if time.monotonic() - self._last_beat >= self.interval:
+            self.beat()
+
     def beat(self) -> None:
+        self._last_beat = time.monotonic()
         try:
             action = self.store.update_progress(self.job.id, self.worker_id, self.progress)
         except JobLost:
@@ -345,7 +352,7 @@ class Worker:
                 if job.kind != "index":  # what a job wrote is found by a search as soon as it is COMPLETED
                     from ..catalog.index_runner import index_written
 
-                    index_written(store, repositories, outcome.results)
+                    index_written(store, repositories, outcome.results, between=monitor.beat_if_due)
                     from ..datasets.derived import derive_results
 
                     derive_results(store, job, outcome.results)  # results of jobs on closed datasets
