@@ -123,7 +123,10 @@ export class JobsModel {
     return this._changed;
   }
 
-  /** Emitted once when a job known to be active is seen in a final phase. */
+  /**
+   * Emitted once when a job ends: one known to be active is seen in a final phase, or a
+   * job first listed after the first look is already in one.
+   */
   get finished(): ISignal<this, IJob> {
     return this._finished;
   }
@@ -178,9 +181,13 @@ export class JobsModel {
     }
     this._error = null;
     const merged = mergeJobs(this._jobs ?? [], fresh);
+    const firstLook = !this._listed;
     for (const job of merged) {
-      this._noteFinished(job);
+      // A job that is new since the last look yet already over (submitted elsewhere, it ran
+      // between two background polls) ended while this session watched: it is told too.
+      this._noteFinished(job, !firstLook && !this._seen.has(job.id));
     }
+    this._listed = true;
     this._jobs = merged;
     this._sync();
     this._changed.emit();
@@ -262,10 +269,15 @@ export class JobsModel {
     Signal.clearData(this);
   }
 
-  private _noteFinished(job: IJob): void {
+  /**
+   * Say once that a job ended: one seen active before, or (`endedUnseen`) one first seen
+   * already over in a later look.
+   */
+  private _noteFinished(job: IJob, endedUnseen = false): void {
+    this._seen.add(job.id);
     if (!isFinal(job.phase)) {
       this._running.add(job.id);
-    } else if (this._running.delete(job.id)) {
+    } else if (this._running.delete(job.id) || endedUnseen) {
       // What it reserved is now kept (or freed).
       void this.quota.refresh();
       this._finished.emit(job);
@@ -397,6 +409,10 @@ export class JobsModel {
   private _streams = new Map<string, EventSource>();
   private _failures = new Map<string, number>();
   private _running = new Set<string>();
+  /** Every job id any look or update has shown. */
+  private _seen = new Set<string>();
+  /** Whether the list was looked at once (what it held then is not news). */
+  private _listed = false;
   private _isVisible: () => boolean;
   private _changed = new Signal<this, void>(this);
   private _finished = new Signal<this, IJob>(this);
