@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from matplotlib import colormaps
 from PIL import Image
 
 from .errors import BadParameter
@@ -67,6 +66,8 @@ def lut(name: str) -> np.ndarray:
     table = _LUTS.get(name)
     if table is None:
         check_colormap(name)
+        from matplotlib import colormaps  # on first use: a job worker that draws nothing never pays for it
+
         rgba = colormaps[name](np.linspace(0.0, 1.0, 256))
         table = np.round(rgba[:, :3] * 255.0).astype(np.uint8)
         table.setflags(write=False)

@@ -261,6 +261,7 @@ async def test_pyvo_soda_client_drives_sync(jp_fetch, jp_base_url, jp_http_port,
 
     token = jp_serverapp.identity_provider.token
     url = f"http://localhost:{jp_http_port}{jp_base_url}remotem/api/cutouts/sync"
+    await indexed(jp_fetch)  # a new server's first answer may be 503 index_pending (pyvo does not retry)
 
     def run() -> tuple[bytes, bytes]:
         session = requests.Session()

@@ -86,3 +86,21 @@ def test_a_database_at_every_earlier_revision_upgrades_to_the_models(database_ur
     store = JobStore(database_url)
     assert differences(store) == []
     store.close()
+
+
+def test_the_declared_head_is_alembics_and_a_store_at_it_opens_without_alembic(tmp_path):
+    """``migrations.HEAD`` lets a store skip Alembic on an up-to-date database: it must be the newest
+    script's revision, and a database at an older one must still be upgraded."""
+    assert migrations.HEAD == migrations.head()
+    url = f"sqlite:///{tmp_path / 'jobs.sqlite'}"
+    JobStore(url).close()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        assert migrations.is_at_head(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+        connection.execute(text("DROP TABLE remotem_user_storage"))
+        assert not migrations.is_at_head(connection)
+    JobStore(url).close()  # 0009 → head again: 0010 makes its table once more
+    with engine.begin() as connection:
+        assert migrations.is_at_head(connection) and inspect(connection).has_table("remotem_user_storage")
+    engine.dispose()

@@ -189,6 +189,9 @@ class JobStore:
         from ..pipeline import models as _pipeline_models  # noqa: F401 - and 0009 the pipeline targets'
         from ..storage import own_models as _own_storage_models  # noqa: F401 - and 0010 the users' own storages
 
+        with self.engine.connect() as connection:  # the usual case: nothing to do, known without a lock
+            if migrations.is_at_head(connection):
+                return
         with self.engine.connect().execution_options(remotem_write=True) as connection, connection.begin():
             if self.is_postgresql:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
@@ -403,6 +406,15 @@ class JobStore:
             ))
 
     # -- workers -------------------------------------------------------------------------------
+    def has_queued(self) -> bool:
+        """Whether any job waits, by one indexed read: an idle worker asks this before it claims,
+        since a claim is a write transaction (on SQLite it takes the database's write lock, which
+        every other writer then waits for) and costs several times the CPU of this look."""
+        with self.engine.connect() as connection:
+            return connection.execute(self._queued_probe).first() is not None
+
+    _queued_probe = select(Job.id).where(Job.phase == Phase.QUEUED.value).limit(1)
+
     def claim(self, worker_id: str, kinds: Iterable[str] | None = None) -> Job | None:
         """Atomically take the highest-priority, oldest QUEUED job (of ``kinds``, when given), or
         None when there is none."""

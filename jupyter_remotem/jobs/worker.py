@@ -253,7 +253,7 @@ class Worker:
                     self.store.announce_worker(self.worker_id, self.options.max_read_rate)
                     announced = time.monotonic()
                 self._requeue_stale()
-                job = self.store.claim(self.worker_id)
+                job = self.store.claim(self.worker_id) if self.store.has_queued() else None
             except SQLAlchemyError as error:
                 log.warning("worker %s: job database unavailable: %s", self.worker_id, error)
                 self._stopping.wait(max(self.options.poll_s, 5.0))

@@ -27,6 +27,21 @@ BASELINE_TABLES = ("remotem_jobs", "remotem_job_events", "remotem_checkpoints", 
                    "remotem_catalog_annotations", "remotem_catalog_annotation_changes", "remotem_catalog_saved")
 
 
+#: The newest revision.  A store opening a database already there skips Alembic (whose import
+#: alone is a good part of a job worker's start); ``tests/test_migrations.py`` checks this is
+#: Alembic's head, so a new migration must move it.
+HEAD = "0010"
+
+
+def is_at_head(connection: Any) -> bool:
+    """Whether the database of ``connection`` records :data:`HEAD` (and only it), read without Alembic."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(connection).has_table("alembic_version"):
+        return False
+    return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [HEAD]
+
+
 def _config(connection: Any) -> Any:
     from alembic.config import Config
 
