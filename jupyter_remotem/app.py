@@ -390,7 +390,8 @@ class RemotemApp(ExtensionApp):
             "repository), 'path' (the folder of its tiles), 'bands' (e.g. ['g', 'r', 'i']), and either "
             "'pattern' (tile file names, e.g. '{tile}_{band}.fits.fz') or 'tiles' ({tile: {band: path}}); "
             "optionally 'pixscale' (arcsec/pixel), 'groups' (who may use it; default everyone who may read "
-            "the repository), 'hdu' and 'description'. When empty and no repositories are configured, the "
+            "the repository), 'hdu', 'planes' (planes beside the image in each tile file, e.g. "
+            "{'weight': 'WGT', 'mask': 'MSK'}) and 'description'. When empty and no repositories are configured, the "
             "generated demo surveys are served."
         ),
     ).tag(config=True)

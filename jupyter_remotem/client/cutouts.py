@@ -80,7 +80,7 @@ def query(survey: str, ra: float, dec: float, size: Any = None, **options: Any) 
         canonical = ALIASES[name.lower()]
         if canonical in ("width", "height"):
             value = size_text(value)
-        elif canonical == "bands" and isinstance(value, (list, tuple)):
+        elif canonical in ("bands", "planes") and isinstance(value, (list, tuple)):
             value = ",".join(value)
         params[canonical] = str(value)
     return params
@@ -188,7 +188,7 @@ def batch_body(table_or_positions: Any, output: Any = None, notify: str | None =
         canonical = ALIASES[name.lower()]
         if canonical in ("size", "width", "height"):
             value = size_text(value)
-        elif canonical == "bands" and isinstance(value, (list, tuple)):
+        elif canonical in ("bands", "planes") and isinstance(value, (list, tuple)):
             value = ",".join(value)
         defaults[canonical] = value
     body: dict[str, Any] = {"defaults": defaults}

@@ -65,7 +65,7 @@ def survey_dict(survey: Survey) -> dict[str, Any]:
         if spec.name.startswith("_"):
             continue
         value = getattr(survey, spec.name)
-        if value is None or (spec.name in ("groups", "wavelengths") and not value):
+        if value is None or (spec.name in ("groups", "wavelengths", "planes") and not value):
             continue
         raw[spec.name] = list(value) if isinstance(value, tuple) else value
     return raw
@@ -172,7 +172,8 @@ def check(service: Any, user: Any, body: Any, rows: list[dict[str, str]] | None,
                 service.require_index(survey)  # 503 index_pending for a survey never indexed
                 surveys[survey.name] = survey
             bands = service.bands_of(survey, request)  # the real-time endpoint's own checks
-            pixels, nbytes = estimate(request, len(bands), service.pixscale_deg(survey))
+            # Each plane is one more image of the band's size (and one more extension).
+            pixels, nbytes = estimate(request, len(bands) * (1 + len(request.planes)), service.pixscale_deg(survey))
             if pixels > max_pixels:
                 raise TooLarge(f"The cutout would have about {pixels:,} pixels; one cutout of a batch has at most "
                                f"{max_pixels:,}.", hint="Ask for a smaller size.")

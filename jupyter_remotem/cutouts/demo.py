@@ -4,7 +4,9 @@ Three surveys, each a different hard case:
 
 * ``demo_mosaic`` — 2×2 overlapping tiles of one tangent projection near the equator, bands
   g, r, i, tile-compressed (``.fits.fz``, RICE).  The tiles are pieces of one larger image, so a
-  cutout across an edge can be checked against ``Cutout2D`` on that image.
+  cutout across an edge can be checked against ``Cutout2D`` on that image.  As in DES coadds,
+  each tile file holds the image (``SCI``), a mask (``MSK``, int16 bits) and a weight (``WGT``,
+  inverse variance), planes of the same larger images.
 * ``demo_pole`` — a tile on the north celestial pole and four around it, each with its own
   tangent point, bands g and r, plain FITS.
 * ``demo_ra0`` — two overlapping tiles of one projection straddling RA = 0 at Dec −30, band r,
@@ -33,6 +35,10 @@ BAND_WEIGHTS = {"g": 0.6, "r": 1.0, "i": 1.3}
 #: Effective wavelengths of the demo bands (metres, as the DES g, r, i filters).
 BAND_WAVELENGTHS = {"g": 4.80e-7, "r": 6.40e-7, "i": 7.80e-7}
 MANIFEST = ".cutouts-demo.json"
+#: The demo mosaic's planes: plane name → HDU name in its tile files (DES coadds' names).
+MOSAIC_PLANES = {"weight": "WGT", "mask": "MSK"}
+#: Mask bits of the demo planes.
+MASK_BRIGHT, MASK_COLUMN, MASK_HIT = 1, 2, 4
 
 
 @dataclass(frozen=True)
@@ -109,47 +115,83 @@ def render(header: fits.Header, sources: Sources, band: str, noise_seed: int | N
     return image.astype(np.float32)
 
 
-def write(path: Path, data: np.ndarray, header: fits.Header) -> None:
-    """Write by the name's ending: ``.fits.fz`` tile-compressed (RICE), ``.fits.gz`` gzip, else plain."""
+def write(path: Path, data: np.ndarray, header: fits.Header, planes: dict[str, np.ndarray] | None = None) -> None:
+    """Write by the name's ending: ``.fits.fz`` tile-compressed (RICE), ``.fits.gz`` gzip, else plain.
+    ``planes`` (EXTNAME → pixels of the image's shape) follow the image (then named ``SCI``), each
+    with the image's WCS, in the image's compression."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
+    planes = planes or {}
+    plane_header = header.copy()
+    plane_header.remove("BUNIT", ignore_missing=True)
     if path.name.endswith(".fz"):
-        hdus = fits.HDUList([fits.PrimaryHDU(), fits.CompImageHDU(data, header=header, compression_type="RICE_1",
-                                                                  quantize_level=16, tile_shape=(32, data.shape[1]))])
-        hdus.writeto(partial, overwrite=True)
-    elif path.name.endswith(".gz"):
-        import gzip
+        def compressed(pixels: np.ndarray, head: fits.Header, name: str | None) -> fits.CompImageHDU:
+            return fits.CompImageHDU(pixels, header=head, name=name, compression_type="RICE_1", quantize_level=16,
+                                     tile_shape=(32, pixels.shape[1]))
 
-        with gzip.open(partial, "wb") as out:
-            fits.PrimaryHDU(data, header=header).writeto(out)
+        hdus = fits.HDUList([fits.PrimaryHDU(), compressed(data, header, "SCI" if planes else None)]
+                            + [compressed(pixels, plane_header, name) for name, pixels in planes.items()])
+        hdus.writeto(partial, overwrite=True)
     else:
-        fits.PrimaryHDU(data, header=header).writeto(partial, overwrite=True)
+        hdus = fits.HDUList([fits.PrimaryHDU(data, header=header)] + [
+            fits.ImageHDU(pixels, header=plane_header, name=name) for name, pixels in planes.items()])
+        if path.name.endswith(".gz"):
+            import gzip
+
+            with gzip.open(partial, "wb") as out:
+                hdus.writeto(out)
+        else:
+            hdus.writeto(partial, overwrite=True)
     os.replace(partial, path)
 
 
+def planes_of(image: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """A weight (inverse variance, float32) and a mask (int16 bits) for an image, as survey
+    pipelines make them: bright cores flagged, a bad column with no weight, scattered hits; the
+    weight varies smoothly (depth differs across a coadd)."""
+    ny, nx = image.shape
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:ny, 0:nx]
+    weight = (400.0 * (0.7 + 0.3 * np.cos(2 * np.pi * x / max(nx, 1)) * np.sin(2 * np.pi * y / max(ny, 1) + 0.5)))
+    mask = np.zeros((ny, nx), dtype=np.int16)
+    mask[image > 5.0] |= MASK_BRIGHT
+    column = int(rng.integers(nx // 3, 2 * nx // 3)) if nx > 2 else 0
+    mask[:, column] |= MASK_COLUMN
+    hits = rng.uniform(0, 1, (ny, nx)) < 0.002
+    mask[hits] |= MASK_HIT
+    weight[:, column] = 0.0
+    return {"weight": weight.astype(np.float32), "mask": mask}
+
+
 def mosaic(root: Path, ra: float, dec: float, grid: tuple[int, int], tile: int, overlap: int, bands: list[str],
-           ending: str, pixscale: float, seed: int) -> dict[str, Any]:
+           ending: str, pixscale: float, seed: int, planes: dict[str, str] | None = None) -> dict[str, Any]:
     """Tiles cut from one image of one tangent projection; answers the parent image's header
-    (for tests) and the tile names with their pixel origin in it."""
+    (for tests), the tile names with their pixel origin in it, and with ``planes`` (plane name →
+    HDU name) the parent's planes per band, whose pieces each tile file holds beside its image."""
     step = tile - overlap
     shape = (grid[0] * step + overlap, grid[1] * step + overlap)
     radius = np.hypot(*shape) * pixscale / 3600.0 / 2
     sources = Sources.around(ra, dec, radius, 60, seed)
     parent = {}
+    parent_planes: dict[str, dict[str, np.ndarray]] = {}
     tiles = {}
     for b, band in enumerate(bands):
         header = tan_header(ra, dec, shape, pixscale, ((shape[1] + 1) / 2, (shape[0] + 1) / 2), band)
         image = render(header, sources, band, noise_seed=seed * 100 + b)
         parent[band] = (header, image)
+        made = planes_of(image, seed * 100 + b) if planes else {}
+        parent_planes[band] = {name: made[name] for name in planes or {}}
         for ty in range(grid[0]):
             for tx in range(grid[1]):
                 name = f"t{ty}{tx}"
                 y0, x0 = ty * step, tx * step
                 piece = tan_header(ra, dec, (tile, tile), pixscale,
                                    ((shape[1] + 1) / 2 - x0, (shape[0] + 1) / 2 - y0), band)
-                write(root / f"{name}_{band}{ending}", image[y0:y0 + tile, x0:x0 + tile], piece)
+                pieces = {hdu: parent_planes[band][plane][y0:y0 + tile, x0:x0 + tile]
+                          for plane, hdu in (planes or {}).items()}
+                write(root / f"{name}_{band}{ending}", image[y0:y0 + tile, x0:x0 + tile], piece, pieces)
                 tiles[name] = (y0, x0)
-    return {"parent": parent, "tiles": tiles}
+    return {"parent": parent, "tiles": tiles, "planes": parent_planes}
 
 
 def pole(root: Path, bands: list[str], tile: int, pixscale: float, seed: int) -> None:
@@ -173,8 +215,9 @@ def surveys(repository: str, prefix: str = "sky") -> list[dict[str, Any]]:
     return [
         {"name": "demo_mosaic", "repository": repository, "path": join("mosaic"), "bands": ["g", "r", "i"],
          "pattern": "{tile}_{band}.fits.fz", "pixscale": 0.5,
-         "wavelengths": {b: BAND_WAVELENGTHS[b] for b in ["g", "r", "i"]},
-         "description": "2×2 overlapping tile-compressed tiles near the equator (generated)"},
+         "wavelengths": {b: BAND_WAVELENGTHS[b] for b in ["g", "r", "i"]}, "planes": dict(MOSAIC_PLANES),
+         "description": "2×2 overlapping tile-compressed tiles near the equator, with weight and mask planes "
+                        "(generated)"},
         {"name": "demo_pole", "repository": repository, "path": join("pole"), "bands": ["g", "r"],
          "pattern": "{tile}_{band}.fits", "pixscale": 1.0,
          "wavelengths": {b: BAND_WAVELENGTHS[b] for b in ["g", "r"]},
@@ -189,14 +232,15 @@ def surveys(repository: str, prefix: str = "sky") -> list[dict[str, Any]]:
 def generate(directory: str | os.PathLike[str], tile: int = 256) -> list[Path]:
     """Write the three demo surveys under ``directory`` (kept when already written alike)."""
     root = Path(directory)
-    record = {"tile": tile, "version": 1}
+    record = {"tile": tile, "version": 2}
     manifest = root / MANIFEST
     try:
         if json.loads(manifest.read_text()) == record:
             return sorted(p for p in root.rglob("*") if p.is_file())
     except (OSError, ValueError):
         pass
-    mosaic(root / "mosaic", 150.0, 2.0, (2, 2), tile, tile // 8, ["g", "r", "i"], ".fits.fz", 0.5, seed=1)
+    mosaic(root / "mosaic", 150.0, 2.0, (2, 2), tile, tile // 8, ["g", "r", "i"], ".fits.fz", 0.5, seed=1,
+           planes=MOSAIC_PLANES)
     pole(root / "pole", ["g", "r"], tile, 1.0, seed=2)
     mosaic(root / "ra0", 0.0, -30.0, (1, 2), tile, tile // 8, ["r"], ".fits.gz", 0.5, seed=3)
     manifest.write_text(json.dumps(record))

@@ -81,6 +81,8 @@ class Cut:
     tiles: list[str] = field(default_factory=list)
     band: str = ""
     plan: Plan | None = None
+    #: A plane of the band (weight, mask ...) on the band's grid; "" for the image itself.
+    plane: str = ""
 
 
 def _position(tile: OpenTile, ra: float, dec: float) -> tuple[float, float]:
@@ -190,6 +192,19 @@ def read(chosen: Plan, tiles: Sequence[TileRow], open_tile: Callable[[TileRow], 
     return Cut(data=data, wcs=wcs, tiles=used, band=chosen.first.band, plan=chosen)
 
 
+def read_plane(chosen: Plan, tiles: Sequence[TileRow], open_plane: Callable[[TileRow], OpenTile], mode: str,
+               plane: str) -> Cut:
+    """A plane of the tiles (weight, mask ...) cut with the image's own plan: the plan's tile
+    replaced by the plane opened with the image's header (:func:`.tiles.open_plane`), so the
+    grid, the tiles filling it, ``trim`` and ``strict`` are the image's; what no tile covers is 0
+    (no weight, no mask bit), and the plane keeps its dtype (a mask stays integer)."""
+    from dataclasses import replace
+
+    cut = read(replace(chosen, tile=open_plane(chosen.first)), tiles, open_plane, mode, 0.0)
+    cut.plane = plane
+    return cut
+
+
 def shifted_wcs(wcs: WCS, rows: slice, cols: slice) -> WCS:
     """The WCS of the part ``rows`` × ``cols`` of an image whose WCS is ``wcs``."""
     out = wcs.deepcopy()
@@ -228,5 +243,5 @@ def cutout(tiles: Sequence[TileRow], open_tile: Callable[[TileRow], OpenTile], t
     return read(plan(tiles, open_tile, target), tiles, open_tile, mode, fill_value)
 
 
-__all__ = ["Cut", "MODES", "NoOverlap", "OutsideSurvey", "Plan", "Target", "cutout", "plan", "read",
+__all__ = ["Cut", "MODES", "NoOverlap", "OutsideSurvey", "Plan", "Target", "cutout", "plan", "read", "read_plane",
            "settle_mode", "shifted_wcs"]

@@ -73,6 +73,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("height", "size", "Height (along Dec, the image's y axis), with a unit like size.", example="1arcmin"),
     Parameter("bands", "bands", "Bands, e.g. 'gri' or 'g,r,i' (default: the survey's first); three for colour PNG.",
               ("band",), True, example="gri"),
+    Parameter("planes", "string", "FITS only: planes of the survey's tiles cut on the image's grid beside each band, "
+              "comma-separated, e.g. 'weight,mask' (GET remotem/api/cutouts/surveys lists each survey's planes).",
+              example="weight,mask"),
     Parameter("mode", "choice", "As astropy Cutout2D: 'trim' keeps what the survey covers, 'partial' fills the "
               "rest with fill_value, 'strict' refuses a cutout not fully covered.", default="trim", choices=MODES),
     Parameter("fill_value", "number", "Value of pixels no tile covers (mode=partial).", default="nan"),
@@ -130,6 +133,8 @@ class CutoutRequest:
     size: tuple[tuple[float, str], tuple[float, str]] | None = None
     polygon: tuple[tuple[float, float], ...] | None = None
     bands: tuple[str, ...] | None = None
+    #: Planes (weight, mask ...) cut beside each band's image: FITS only, names checked against the survey.
+    planes: tuple[str, ...] = ()
     mode: str = "trim"
     fill_value: float = math.nan
     format: str = "fits"
@@ -280,6 +285,30 @@ def split_bands(text: str, known: tuple[str, ...], wavelengths: dict[str, float]
     return tuple(names)
 
 
+def split_planes(text: str, format: str) -> tuple[str, ...]:
+    """``'weight,mask'`` (or space-separated): the planes asked for, each once; the survey's own
+    names are checked with the survey (:func:`check_planes`). Pictures show no planes."""
+    names = tuple(n for n in re.split(r"[,\s]+", text.strip()) if n)
+    if names and format in PICTURES:
+        raise BadParameter(f"planes ({', '.join(names)}) are data beside the image; a {format.upper()} picture "
+                           "shows the image only.", hint="Ask for format=fits, or leave planes out.")
+    if len(set(names)) != len(names):
+        raise BadParameter(f"A plane is named twice in planes='{text}'.", hint="Name each plane once.")
+    return names
+
+
+def check_planes(planes: tuple[str, ...], survey: str, known: tuple[str, ...]) -> None:
+    """Refuse planes the survey's tiles do not have, naming those they have."""
+    unknown = [p for p in planes if p not in known]
+    if not unknown:
+        return
+    if not known:
+        raise BadParameter(f"Survey '{survey}' has no planes beside its images (asked for {', '.join(unknown)}).",
+                           hint="Leave planes out; GET remotem/api/cutouts/surveys lists each survey's planes.")
+    raise BadParameter(f"Plane{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} not in survey '{survey}', "
+                       f"which has {', '.join(known)}.", hint=f"For example planes={','.join(known)}.")
+
+
 def _bands_in(text: str, numbers: list[float], known: tuple[str, ...],
               wavelengths: dict[str, float]) -> tuple[str, ...]:
     if not wavelengths:
@@ -403,6 +432,8 @@ def parse(arguments: dict[str, list[str]]) -> CutoutRequest:
         request.format = FORMATS[value]
     if "algorithm" in given:
         request.algorithm = _choice("algorithm", given["algorithm"], ALGORITHMS)
+    if "planes" in given:
+        request.planes = split_planes(given["planes"], request.format)
     _resampling(request, given)
     _picture(request, given)
     return request

@@ -2,7 +2,9 @@
 
 FITS: an empty primary HDU with the provenance (survey, request, position, algorithm and its
 grid, software) and one image extension per band (``EXTNAME`` = band) holding the pixels, the
-cutout's WCS, the tiles used and the descriptive cards of the tile (units, filter, zero point).
+cutout's WCS, the tiles used and the descriptive cards of the tile (units, filter, zero point);
+after each band, one extension per plane asked for (``EXTNAME`` = ``<BAND>_<PLANE>``, a ``PLANE``
+card, the band's WCS cards, the plane's own dtype).
 Pictures (:mod:`.imaging`, :mod:`.overlays`): one band through limits, a stretch and a colormap,
 or colour from three or more bands; north up, as the sky is drawn; block-averaged down to the
 declared largest edge, which the answer reports.
@@ -25,6 +27,8 @@ JPEG_QUALITY = 90
 #: Cards copied from the tile's header: what the pixels mean, not how the file was laid out.
 DESCRIPTIVE = ("BUNIT", "FILTER", "MAGZERO", "MAGZP", "ZP", "EXPTIME", "TELESCOP", "INSTRUME", "DATE-OBS",
                "MJD-OBS", "SATURATE", "GAIN", "SKYLEVEL")
+#: Of those, what a plane (weight, mask) shares with its image.
+OF_EXPOSURE = ("FILTER", "EXPTIME", "TELESCOP", "INSTRUME", "DATE-OBS", "MJD-OBS")
 
 
 def fits_bytes(cuts: Sequence[Cut], request: CutoutRequest, survey: str) -> bytes:
@@ -56,7 +60,9 @@ def fits_bytes(cuts: Sequence[Cut], request: CutoutRequest, survey: str) -> byte
         primary += [w.card("REQHEIGH", f"{h:g}{hu}", "requested height"),
                     w.card("REQWIDTH", f"{wv:g}{wu}", "requested width")]
     primary += [w.card("MODE", request.mode, "Cutout2D mode"),
-                w.card("BANDS", ",".join(c.band for c in cuts), "one image extension per band")]
+                w.card("BANDS", ",".join(c.band for c in cuts if not c.plane), "one image extension per band")]
+    if request.planes:
+        primary.append(w.card("PLANES", ",".join(request.planes), "after each band: <BAND>_<PLANE> extensions"))
     primary += w.history("request: " + "&".join(f"{k}={v}" for k, v in sorted(request.given.items())))
     hdus = [w.hdu_bytes(primary, None, primary=True)]
     for cut in cuts:
@@ -64,27 +70,37 @@ def fits_bytes(cuts: Sequence[Cut], request: CutoutRequest, survey: str) -> byte
         wcs_text = cut.wcs.to_header(relax=True).tostring() if cut.wcs.sip is not None \
             else cut.wcs.wcs.to_header(relax=True)
         cards = w.text_cards(wcs_text)
-        cards += [w.card("BAND", cut.band, "survey band"), w.card("SURVEY", survey),
+        cards += [w.card("BAND", cut.band, "survey band")]
+        if cut.plane:
+            cards.append(w.card("PLANE", cut.plane, "plane of the band's tiles, on the band's grid"))
+        cards += [w.card("SURVEY", survey),
                   w.card("NTILES", len(cut.tiles), "tiles the pixels come from")]
         for k, tile in enumerate(cut.tiles, start=1):
             cards.append(w.card(f"TILE{k}", tile, "first: the grid's tile" if k == 1 else "fills pixels outside TILE1"))
         if cut.plan is not None:
-            cards += _descriptive(cut.plan.first.header)
+            cards += _descriptive(cut.plan.first.header, cut.plane)
             x0 = cut.plan.slices_original[1].start - cut.plan.slices_cutout[1].start
             y0 = cut.plan.slices_original[0].start - cut.plan.slices_cutout[0].start
             cards += [w.card("ORIGX", int(x0), "0-based x of pixel 0 in TILE1 (before trimming)"),
                       w.card("ORIGY", int(y0), "0-based y of pixel 0 in TILE1 (before trimming)")]
         if cut.plan is None and getattr(cut, "header", ""):
-            cards += _descriptive(cut.header)  # a resampled cut: the first tile's descriptive cards
-        hdus.append(w.hdu_bytes(cards, cut.data, primary=False, extname=cut.band.upper()))
+            cards += _descriptive(cut.header, cut.plane)  # a resampled cut: the first tile's descriptive cards
+        extname = f"{cut.band}_{cut.plane}".upper() if cut.plane else cut.band.upper()
+        hdus.append(w.hdu_bytes(cards, cut.data, primary=False, extname=extname))
     return w.file_bytes(hdus)
 
 
 _DESCRIPTIVE_CACHE: dict[str, list[str]] = {}
 
 
-def _descriptive(header_text: str) -> list[str]:
-    """The tile's descriptive cards (units, filter, zero point ...), verbatim, parsed once per tile."""
+def _descriptive(header_text: str, plane: str = "") -> list[str]:
+    """The tile's descriptive cards (units, filter, zero point ...), verbatim, parsed once per tile;
+    of a plane only those about the exposure, since the image's units and zero point are not its."""
+    cards = _descriptive_cards(header_text)
+    return [c for c in cards if c[:8].strip() in OF_EXPOSURE] if plane else cards
+
+
+def _descriptive_cards(header_text: str) -> list[str]:
     cached = _DESCRIPTIVE_CACHE.get(header_text)
     if cached is None:
         from . import fitswrite as w

@@ -244,10 +244,44 @@ def reproject_section(data: np.ndarray, wcs_in: WCS, wcs_out: WCS, shape_out: tu
     return out, footprint
 
 
-def read(chosen: Plan, mode: str = "trim", fill_value: float = np.nan) -> Cut:
-    """The pixels: every piece from its sections (footprint-weighted mean of the tiles), joined."""
+def plane_interpolation(dtype: np.dtype, interpolation: str) -> str:
+    """How a plane is resampled: an integer plane (a mask's bits) by its nearest pixel, whatever
+    was asked, since a mean of bits means nothing; a float plane (a weight) as the image, but
+    bilinear for ``flux``, since weights are not flux and are not scaled by pixel area."""
+    if np.dtype(dtype).kind in "iub":
+        return "nearest"
+    return "bilinear" if interpolation == "flux" else interpolation
+
+
+def plane_dtype(tile: OpenTile) -> np.dtype:
+    """The dtype a plane's pixels are read as (one pixel read: scaling cards decide it)."""
+    return tile.read(slice(0, 1), slice(0, 1)).dtype
+
+
+def read_plane(chosen: Plan, dtype: np.dtype, image: Cut, plane: str) -> Cut:
+    """A plane on the image's resampled grid, then cut to the image's box (``trim`` may have
+    kept part of the grid): the same shape and WCS as the image, 0 where no tile covers it, its
+    own dtype for integers (the first tile covering a pixel gives it, never a mean)."""
+    cut = read(chosen, "partial", 0.0, dtype=dtype)
+    r0 = int(round(chosen.wcs.wcs.crpix[1] - image.wcs.wcs.crpix[1]))
+    c0 = int(round(chosen.wcs.wcs.crpix[0] - image.wcs.wcs.crpix[0]))
+    height, width = image.data.shape
+    cut.data = cut.data[r0:r0 + height, c0:c0 + width]
+    cut.wcs, cut.plane = image.wcs, plane
+    return cut
+
+
+def read(chosen: Plan, mode: str = "trim", fill_value: float = np.nan, dtype: np.dtype | None = None) -> Cut:
+    """The pixels: every piece from its sections (footprint-weighted mean of the tiles), joined.
+
+    ``dtype`` (a plane's): integers take the first covering tile's value, floats keep their width."""
     ny, nx = chosen.shape
-    data = np.full((ny, nx), np.nan, dtype=np.float32)
+    integer = dtype is not None and np.dtype(dtype).kind in "iub"
+    if dtype is None:
+        data = np.full((ny, nx), np.nan, dtype=np.float32)
+    else:
+        data = np.full((ny, nx), 0 if integer else np.nan, dtype=np.dtype(dtype) if integer else
+                       np.result_type(dtype, np.float32))
     covered = np.zeros((ny, nx), dtype=bool)
     for piece in chosen.pieces:
         if not piece.sections:
@@ -261,10 +295,14 @@ def read(chosen: Plan, mode: str = "trim", fill_value: float = np.nan) -> Cut:
             values, footprint = reproject_section(block, _section_wcs(section.tile, section.rows, section.cols),
                                                   wcs_out, shape, chosen.interpolation)
             good = np.isfinite(values) & (footprint > 0)
+            if integer:
+                good &= weight == 0
+                total[good], weight[good] = values[good], 1.0
+                continue
             total[good] += values[good] * footprint[good]
             weight[good] += footprint[good]
         seen = weight > 0
-        out = np.full(shape, np.nan)
+        out = np.full(shape, 0.0 if integer else np.nan)
         out[seen] = total[seen] / weight[seen]
         data[piece.rows, piece.cols] = out
         covered[piece.rows, piece.cols] = seen
@@ -275,4 +313,5 @@ def read(chosen: Plan, mode: str = "trim", fill_value: float = np.nan) -> Cut:
     return Resampled(data=data, wcs=wcs, tiles=chosen.tiles, band=chosen.band, plan=None, header=first)
 
 
-__all__ = ["COST", "INTERPOLATIONS", "PIECE_SIDE", "Plan", "grid", "plan", "polygon_shape", "read", "shape_of"]
+__all__ = ["COST", "INTERPOLATIONS", "PIECE_SIDE", "Plan", "grid", "plan", "plane_dtype", "plane_interpolation",
+           "polygon_shape", "read", "read_plane", "shape_of"]

@@ -25,7 +25,7 @@ from ..errors import BadParameter, TooLarge
 from . import history, native, params, render, resample
 from .footprints import FootprintIndex, TileRow
 from .surveys import Survey, SurveyCatalog
-from .tiles import OpenTile, TileCache, header_wcs
+from .tiles import OpenTile, TileCache, header_wcs, open_plane
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,20 @@ class CutoutService:
         repository = self.catalog.repository(survey)
 
         def open_tile(row: TileRow) -> OpenTile:
-            key = (survey.repository, row.path, row.size, row.mtime)
+            key = (survey.repository, row.path, row.size, row.mtime, row.hdu)
             return self.tiles.get(key, lambda: OpenTile(repository, row.path, row.hdu, row.header))
+
+        return open_tile
+
+    def plane_opener(self, survey: Survey, plane: str) -> Any:
+        """Opens a plane of a tile (its own HDU, the image's header); the HDU is part of the key,
+        so a plane and its image are two entries of the tile cache."""
+        repository = self.catalog.repository(survey)
+        hdu = survey.planes[plane]
+
+        def open_tile(row: TileRow) -> OpenTile:
+            key = (survey.repository, row.path, row.size, row.mtime, "plane", hdu)
+            return self.tiles.get(key, lambda: open_plane(repository, row.path, hdu, row.header, plane))
 
         return open_tile
 
@@ -140,7 +152,7 @@ class CutoutService:
         answer = self.answer(survey, request)
         seconds = time.perf_counter() - started
         quote = self._quoted.value
-        pixels = int(answer.shape[0] * answer.shape[1] * len(request.bands or ()))
+        pixels = int(answer.shape[0] * answer.shape[1] * len(request.bands or ())) * (1 + len(request.planes))
         try:
             history.record_sync(self.index.store, survey.name, survey.repository, request.algorithm, pixels, seconds,
                                 quote["seconds"] if quote else None)
@@ -153,6 +165,7 @@ class CutoutService:
 
     def bands_of(self, survey: Survey, request: params.CutoutRequest) -> tuple[str, ...]:
         """The request's bands: named, or SODA's wavelength interval; the survey's first by default."""
+        params.check_planes(request.planes, survey.name, tuple(survey.planes))
         bands = (params.split_bands(request.given["bands"], survey.bands, survey.wavelengths)
                  if "bands" in request.given else (survey.bands[0],))
         if request.format in params.PICTURES and len(bands) == 2:
@@ -179,7 +192,7 @@ class CutoutService:
         else:
             cuts = self._native(survey, request, bands)
         stem = f"{survey.name}_{request.ra:.5f}_{request.dec:+.5f}_{''.join(bands)}"
-        tiles = {c.band: c.tiles for c in cuts}
+        tiles = {c.band: c.tiles for c in cuts if not c.plane}
         if request.format in params.PICTURES:
             if len({c.data.shape for c in cuts}) != 1:
                 raise BadParameter("The bands' cutouts differ in shape (the survey's tiles differ between bands), "
@@ -204,13 +217,19 @@ class CutoutService:
         for band in bands:
             rows = self.index.touching(survey.name, band, request.ra, request.dec, radius)
             planned.append((native.plan(rows, open_tile, target), rows))
-        pixels = sum(plan.pixels for plan, _ in planned)
+        pixels = sum(plan.pixels for plan, _ in planned) * (1 + len(request.planes))  # planes are work too
         if pixels > self.realtime_pixels:
             raise self._too_large(request, bands, pixels, planned[0][0].shape)
         self._within_time(survey, request, bands, pixels, planned[0][0].shape)
-        cuts = [native.read(plan, rows, open_tile, request.mode, request.fill_value) for plan, rows in planned]
-        for cut, band in zip(cuts, bands):
-            cut.band = band
+        openers = {plane: self.plane_opener(survey, plane) for plane in request.planes}
+        cuts = []
+        for (plan, rows), band in zip(planned, bands):
+            cut = native.read(plan, rows, open_tile, request.mode, request.fill_value)
+            cuts.append(cut)
+            for plane, open_plane_tile in openers.items():
+                cuts.append(native.read_plane(plan, rows, open_plane_tile, request.mode, plane))
+            for made in cuts[-1 - len(openers):]:
+                made.band = band
         return cuts
 
     def resample_grid(self, survey: Survey, request: params.CutoutRequest) -> tuple[Any, tuple[int, int], float]:
@@ -233,25 +252,37 @@ class CutoutService:
     def _resampled(self, survey: Survey, request: params.CutoutRequest,
                    bands: tuple[str, ...]) -> list[resample.Resampled]:
         wcs, shape, scale = self.resample_grid(survey, request)
-        pixels = shape[0] * shape[1] * len(bands)
+        pixels = shape[0] * shape[1] * len(bands) * (1 + len(request.planes))
         if pixels > self.realtime_pixels:
             raise self._too_large(request, bands, pixels, shape)
         radius = 0.5 * math.hypot(*shape) * scale + 2 * self.pixscale_deg(survey)
         open_tile = self.opener(survey)
+        openers = {plane: self.plane_opener(survey, plane) for plane in request.planes}
         plans = []
+        #: Per band: (plane, its plan, its dtype) — a mask by nearest pixel, a weight as the image.
+        plane_plans: list[list[tuple[str, resample.Plan, Any]]] = []
         for band in bands:
             rows = self.index.touching(survey.name, band, request.ra, request.dec, radius)
             if not rows:
                 raise native.NoOverlap(f"No tile of the survey touches ({request.ra:.6f}, {request.dec:+.6f}).")
             plans.append(resample.plan(rows, open_tile, wcs, shape, request.interpolation))
-        work = sum(plan.work for plan in plans)
+            plane_plans.append([])
+            for plane, open_plane_tile in openers.items():
+                dtype = resample.plane_dtype(open_plane_tile(rows[0]))
+                how = resample.plane_interpolation(dtype, request.interpolation)
+                plane_plans[-1].append((plane, resample.plan(rows, open_plane_tile, wcs, shape, how), dtype))
+        work = sum(plan.work for plan in plans) + sum(p.work for band in plane_plans for _, p, _ in band)
         if work > self.realtime_pixels:
             raise self._too_large(request, bands, pixels, shape, work=work,
                                   tiles=sorted({t for plan in plans for t in plan.tiles}))
         self._within_time(survey, request, bands, pixels, shape)
-        cuts = [resample.read(plan, request.mode, request.fill_value) for plan in plans]
-        for cut, band in zip(cuts, bands):
-            cut.band = band
+        cuts = []
+        for plan, band_planes, band in zip(plans, plane_plans, bands):
+            image = resample.read(plan, request.mode, request.fill_value)
+            cuts.append(image)
+            cuts += [resample.read_plane(p, dtype, image, plane) for plane, p, dtype in band_planes]
+            for made in cuts[-1 - len(band_planes):]:
+                made.band = band
         return cuts
 
     def _within_time(self, survey: Survey, request: params.CutoutRequest, bands: tuple[str, ...], pixels: int,
@@ -265,12 +296,14 @@ class CutoutService:
         if quote is None or quote["seconds"] <= self.realtime_seconds:
             return
         raise TooLarge(
-            f"This cutout ({shape[1]}×{shape[0]} px × {len(bands)} band(s)) is quoted at {quote['seconds']:.3g} s "
+            f"This cutout ({shape[1]}×{shape[0]} px × {_layers(request, bands)}) is quoted at "
+            f"{quote['seconds']:.3g} s "
             f"from the last real-time {request.algorithm} cutouts of '{survey.name}' of its size; real-time "
             f"cutouts are answered within {self.realtime_seconds:g} s.",
             hint=f"Ask for a smaller area, or {self._batch_advice(request)}.",
             limit="cutout_realtime_seconds", allowed=self.realtime_seconds,
-            quote=dict(quote, pixels=pixels, shape=list(shape), bands=list(bands), bytes=pixels * 4, realtime=False),
+            quote=dict(quote, pixels=pixels, shape=list(shape), bands=list(bands), planes=list(request.planes),
+                       bytes=pixels * 4, realtime=False),
             batch=self._batch_call(request))
 
     def _refuse_large(self, request: params.CutoutRequest, bands: tuple[str, ...], scale: float) -> None:
@@ -279,8 +312,9 @@ class CutoutService:
         if request.size is None:
             return
         sides = [value if unit == "pix" else value * params.UNITS[unit] / scale for value, unit in request.size]
-        estimate = int(math.ceil(sides[0]) * math.ceil(sides[1])) * len(bands)
-        if estimate > 1.05 * self.realtime_pixels + 4 * sum(sides) * len(bands):
+        layers = len(bands) * (1 + len(request.planes))
+        estimate = int(math.ceil(sides[0]) * math.ceil(sides[1])) * layers
+        if estimate > 1.05 * self.realtime_pixels + 4 * sum(sides) * layers:
             raise self._too_large(request, bands, estimate, (int(math.ceil(sides[0])), int(math.ceil(sides[1]))))
 
     def _too_large(self, request: params.CutoutRequest, bands: tuple[str, ...], pixels: int,
@@ -288,9 +322,11 @@ class CutoutService:
         if work is not None:
             cost = resample.COST[request.interpolation]
             per_pixel = work / max(pixels, 1)
-            side = int(math.sqrt(self.realtime_pixels / len(bands) / max(per_pixel, 1e-9)))
+            side = int(math.sqrt(self.realtime_pixels / (len(bands) * (1 + len(request.planes)))
+                                 / max(per_pixel, 1e-9)))
             return TooLarge(
-                f"This resampled cutout is {shape[1]}×{shape[0]} px × {len(bands)} band(s) from {len(tiles or [])} "
+                f"This resampled cutout is {shape[1]}×{shape[0]} px × {_layers(request, bands)} from "
+                f"{len(tiles or [])} "
                 f"tile(s): {work:,} units of work (output pixels × the tiles under them × {cost:g} for "
                 f"interpolation={request.interpolation}); real-time cutouts are limited to "
                 f"{self.realtime_pixels:,}.",
@@ -298,18 +334,19 @@ class CutoutService:
                      f"interpolation, or {self._batch_advice(request)}.",
                 limit="cutout_realtime_pixels", allowed=self.realtime_pixels,
                 quote={"pixels": pixels, "work": work, "shape": list(shape), "bands": list(bands),
+                       "planes": list(request.planes),
                        "tiles": tiles or [], "cost": cost, "bytes": pixels * 4, "realtime": False,
                        "basis": "size rule"},
                 batch=self._batch_call(request))
-        side = int(math.sqrt(self.realtime_pixels / len(bands)))
+        side = int(math.sqrt(self.realtime_pixels / (len(bands) * (1 + len(request.planes)))))
         batch = self._batch_call(request)
         return TooLarge(
-            f"This cutout is {shape[1]}×{shape[0]} px × {len(bands)} band(s) = {pixels:,} pixels; real-time "
+            f"This cutout is {shape[1]}×{shape[0]} px × {_layers(request, bands)} = {pixels:,} pixels; real-time "
             f"cutouts are limited to {self.realtime_pixels:,} pixels.",
             hint=f"Ask for at most {side}×{side} px per band (e.g. size={side}pix), or "
                  f"{self._batch_advice(request)}.",
             limit="cutout_realtime_pixels", allowed=self.realtime_pixels,
-            quote={"pixels": pixels, "shape": list(shape), "bands": list(bands),
+            quote={"pixels": pixels, "shape": list(shape), "bands": list(bands), "planes": list(request.planes),
                    "bytes": pixels * 4, "realtime": False, "basis": "size rule"}, batch=batch)
 
     @staticmethod
@@ -330,3 +367,10 @@ class CutoutService:
             defaults |= {"width": f"{width!r}{w_unit}", "height": f"{height!r}{h_unit}"}
         return {"method": "POST", "url": "remotem/api/cutouts/jobs",
                 "body": {"defaults": defaults, "positions": [{"id": "1", "ra": request.ra, "dec": request.dec}]}}
+
+
+def _layers(request: params.CutoutRequest, bands: tuple[str, ...]) -> str:
+    """``3 band(s)``, or with planes ``3 band(s) × 3 (image, weight, mask)``: what a size counts."""
+    if not request.planes:
+        return f"{len(bands)} band(s)"
+    return f"{len(bands)} band(s) × {1 + len(request.planes)} (image, {', '.join(request.planes)})"

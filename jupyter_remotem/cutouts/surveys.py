@@ -20,11 +20,15 @@ from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Repository
 
 KEYS = {"name", "repository", "path", "bands", "pattern", "tiles", "pixscale", "groups", "description", "hdu",
-        "wavelengths"}
+        "wavelengths", "planes"}
 #: File endings read as FITS tiles (plain, gzip, tile-compressed).
 FITS_ENDINGS = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fits.fz", ".fz")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _BAND = re.compile(r"^[A-Za-z0-9_.+-]{1,32}$")
+#: A plane's name (``weight``, ``mask``, ``var`` ...): written into EXTNAMEs as ``<BAND>_<PLANE>``.
+_PLANE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+#: Names a plane may not take: the image itself.
+RESERVED_PLANES = {"image", "sci", "data"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class Survey:
     hdu: int | str | None = None
     #: Effective wavelength of each band in metres (optional), for SODA's ``BAND`` interval.
     wavelengths: dict[str, float] = field(default_factory=dict, compare=False)
+    #: Planes beside the image in every tile file (weight, mask ...): plane name → HDU name or index.
+    #: They are cut on exactly the image's grid (``planes`` of a FITS request).
+    planes: dict[str, int | str] = field(default_factory=dict, compare=False)
     _regex: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
@@ -87,11 +94,12 @@ class Survey:
                 isinstance(w, (int, float)) and not isinstance(w, bool) and 0 < w < 1 for w in wavelengths.values()):
             raise ValueError(f"Survey {name!r}: 'wavelengths' is {{band: effective wavelength in metres}}, "
                              "e.g. {'g': 4.8e-7}.")
+        planes = _planes(name, raw.get("planes"), bands)
         return cls(name=name, repository=str(raw["repository"]), path=paths.normalise(raw.get("path") or ""),
                    bands=tuple(bands), pattern=pattern, tiles=tiles,
                    pixscale=float(pixscale) if pixscale is not None else None,
                    groups=tuple(raw.get("groups") or ()), description=str(raw.get("description") or ""),
-                   hdu=raw.get("hdu"), wavelengths={b: float(w) for b, w in wavelengths.items()})
+                   hdu=raw.get("hdu"), wavelengths={b: float(w) for b, w in wavelengths.items()}, planes=planes)
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -151,7 +159,31 @@ class Survey:
         """What users see: never the repository's storage address."""
         return {"name": self.name, "description": self.description, "bands": list(self.bands),
                 "repository": self.repository, "path": self.path, "pixscale": self.pixscale,
-                "pattern": self.pattern, "wavelengths": dict(self.wavelengths)}
+                "pattern": self.pattern, "wavelengths": dict(self.wavelengths), "planes": list(self.planes)}
+
+
+def _planes(survey: str, raw: Any, bands: Iterable[str]) -> dict[str, int | str]:
+    """``{"weight": "WGT", "mask": "MSK"}``: names like bands (never the image's), each an HDU
+    name or a non-negative index of the tile files."""
+    if raw is None:
+        return {}
+    example = "e.g. {'weight': 'WGT', 'mask': 'MSK'}"
+    if not isinstance(raw, dict):
+        raise ValueError(f"Survey {survey!r}: 'planes' is {{plane name: HDU name or index}}, {example}.")
+    planes: dict[str, int | str] = {}
+    for plane, hdu in raw.items():
+        if not isinstance(plane, str) or not _PLANE.match(plane) or plane.lower() in RESERVED_PLANES:
+            raise ValueError(f"Survey {survey!r}: plane name {plane!r}: a letter, then letters, digits or '_' "
+                             f"(at most 32), not one of {sorted(RESERVED_PLANES)}; {example}.")
+        if plane.lower() in {p.lower() for p in planes}:
+            raise ValueError(f"Survey {survey!r}: plane {plane!r} is named twice.")
+        if plane in set(bands):
+            raise ValueError(f"Survey {survey!r}: plane {plane!r} has the name of a band.")
+        if isinstance(hdu, bool) or not ((isinstance(hdu, int) and hdu >= 0) or (isinstance(hdu, str) and hdu.strip())):
+            raise ValueError(f"Survey {survey!r}: plane {plane!r}: the HDU is a name (EXTNAME) or an index >= 0, "
+                             f"not {hdu!r}.")
+        planes[plane] = hdu.strip() if isinstance(hdu, str) else hdu
+    return planes
 
 
 def _real(path: str) -> str:

@@ -90,17 +90,27 @@ def is_icrs(wcs: WCS) -> bool:
 class OpenTile:
     """One opened tile: its section (lazy), shape, WCS, and a lock, since a file handle seeks."""
 
-    def __init__(self, repository: Repository, path: str, hdu: int, header: str | None = None) -> None:
+    def __init__(self, repository: Repository, path: str, hdu: int | str, header: str | None = None) -> None:
         self.path = path
         self._handle = open_file(repository, path)
         try:
             self._hdus = fits.open(self._handle, lazy_load_hdus=True, memmap=True)
-            self.hdu = self._hdus[hdu]
+            try:
+                self.hdu = self._hdus[hdu]
+            except (KeyError, IndexError):
+                raise CorruptFile(f"'{path}' has no HDU {hdu!r}.",
+                                  hint="Check the survey's 'hdu' and 'planes' settings against its tiles.") from None
+            if not isinstance(self.hdu, (fits.PrimaryHDU, fits.ImageHDU, fits.CompImageHDU)):
+                raise CorruptFile(f"HDU {hdu!r} of '{path}' is a {type(self.hdu).__name__}, not an image.",
+                                  hint="Check the survey's 'hdu' and 'planes' settings against its tiles.")
             self.header = fits.Header.fromstring(header) if header else self.hdu.header
             self.shape = (int(self.header["NAXIS2"]), int(self.header["NAXIS1"]))
             self.wcs = header_wcs(self.header)
             self.icrs = is_icrs(self.wcs)
             self.section = self.hdu.section
+        except CorruptFile:
+            self.close()
+            raise
         except (OSError, ValueError, TypeError, KeyError, IndexError) as error:
             self.close()
             raise CorruptFile(f"'{path}' is not a readable FITS file: {error}") from None
@@ -166,6 +176,22 @@ class OpenTile:
             hdus.close()
         if not isinstance(self._handle, str):
             self._handle.close()
+
+
+def open_plane(repository: Repository, path: str, hdu: int | str, image_header: str, plane: str = "") -> OpenTile:
+    """A plane of a tile (weight, mask ...) opened on its own HDU with the *image's* header, so it
+    is cut on exactly the image's grid; a plane whose shape is not the image's is refused, since
+    its pixels would not be the image's pixels."""
+    tile = OpenTile(repository, path, hdu, image_header)
+    own = tile.hdu.header
+    shape = (int(own.get("NAXIS2", -1)), int(own.get("NAXIS1", -1))) if own.get("NAXIS") == 2 else None
+    if shape != tile.shape:
+        tile.close()
+        seen = "x".join(str(n) for n in reversed(shape)) if shape else f"{own.get('NAXIS', 0)}-dimensional"
+        raise CorruptFile(f"Plane '{plane}' (HDU {hdu!r}) of '{path}' is {seen}, its image is "
+                          f"{tile.shape[1]}x{tile.shape[0]}: its pixels are not the image's.",
+                          hint="A plane has the image's shape; check the survey's 'planes' setting.")
+    return tile
 
 
 class TileCache:

@@ -90,6 +90,20 @@ def wait_for_survey_indexes(server, timeout: float = 120.0) -> None:
         time.sleep(0.2)  # poll interval
 
 
+CUTOUTS_PANEL = '[id="jupyter-remotem:cutouts"]'
+
+
+def open_cutouts_panel(page, server, survey: str = "demo_mosaic"):
+    """The Sky cutouts panel, opened from the left sidebar with ``survey`` chosen; its locator."""
+    open_sidebar(page, server)
+    tab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-remotem:cutouts"]')
+    tab.wait_for(state="visible", timeout=60_000)
+    tab.click()
+    panel = page.locator(CUTOUTS_PANEL)
+    panel.locator('select[name="survey"]').select_option(survey)
+    return panel
+
+
 def widen_left_area(page, pixels: int) -> None:
     """Drag the handle between the left sidebar and the main area."""
     handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:visible").first

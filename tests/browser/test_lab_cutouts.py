@@ -9,11 +9,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-from _lab import ARTIFACTS, api, keep_screenshot, open_sidebar, wait_for_survey_indexes, widen_left_area
+from _lab import (ARTIFACTS, CUTOUTS_PANEL, api, keep_screenshot, open_cutouts_panel, wait_for_survey_indexes,
+                  widen_left_area)
 
 pytestmark = pytest.mark.browser
 
-PANEL = '[id="jupyter-remotem:cutouts"]'
+PANEL = CUTOUTS_PANEL
 
 
 def _sync_query(response) -> dict[str, str]:
@@ -25,12 +26,7 @@ def test_cutouts_panel_previews_and_submits_an_oversize_cutout_as_a_batch(page, 
 
     wait_for_survey_indexes(lab_server)
 
-    open_sidebar(page, lab_server)
-    tab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-remotem:cutouts"]')
-    tab.wait_for(state="visible", timeout=60_000)
-    tab.click()
-    panel = page.locator(PANEL)
-    panel.locator('select[name="survey"]').select_option("demo_mosaic")
+    panel = open_cutouts_panel(page, lab_server)
 
     def typed_position(response) -> bool:
         if "/remotem/api/cutouts/sync" not in response.url:
@@ -101,10 +97,7 @@ def test_cutouts_panel_runs_a_batch_from_a_csv_with_a_failed_row(page, lab_serve
                           json={"type": "file", "format": "text", "content": csv}, timeout=30)
     assert answer.status_code in (200, 201), answer.text
 
-    open_sidebar(page, lab_server)
-    page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="jupyter-remotem:cutouts"]').click()
-    panel = page.locator(PANEL)
-    panel.locator('select[name="survey"]').select_option("demo_mosaic")
+    panel = open_cutouts_panel(page, lab_server)
     panel.locator('input[name="table"]').fill("notebooks:cutout-positions.csv")
     panel.locator(".jp-remotem-cutouts-submit-table").click()
 

@@ -9,19 +9,31 @@ import {
   choicesOf,
   cutoutParameters,
   CutoutError,
+  declares,
   defaultOf,
   errorLines,
   formProblem,
   ICutoutForm,
   ICutoutSchema,
+  INDEX_POLL_FALLBACK_MS,
+  INDEX_WAIT_MS,
+  indexFraction,
+  indexingText,
   initialForm,
+  isIndexPending,
+  isResample,
   ISurvey,
+  ISurveyIndex,
   manifestRows,
   manifestSummary,
+  nextIndexStep,
   parseAngle,
   parsePlace,
+  pixscalePlaceholder,
+  planesOf,
   previewParameters,
   quoteText,
+  retryAfterMs,
   tableBatch
 } from '../cutouts/model';
 
@@ -57,7 +69,8 @@ function parsed(requests: Record<string, string>[]): Record<string, any>[] {
         '        r = parse({k: [v] for k, v in query.items()})',
         '        out.append({"survey": r.survey, "ra": r.ra, "dec": r.dec, "size": r.size, "bands": r.given.get("bands"),',
         '                    "format": r.format, "algorithm": r.algorithm, "stretch": r.stretch, "cmap": r.cmap,',
-        '                    "max_edge": r.max_edge})',
+        '                    "max_edge": r.max_edge, "pixscale": r.pixscale, "rotation": r.rotation,',
+        '                    "interpolation": r.interpolation, "planes": list(getattr(r, "planes", ()))})',
         '    except RemotemError as e:',
         '        out.append({"error": str(e)})',
         'print(json.dumps(out))'
@@ -318,5 +331,268 @@ describe('manifest rows', () => {
     expect(manifestSummary(rows)).toBe('1 ok, 1 failed');
     expect(manifestRows({ rows: 'x' })).toEqual([]);
     expect(manifestRows(null)).toEqual([]);
+  });
+});
+
+describe('resample fields', () => {
+  const resample = (change: Partial<ICutoutForm> = {}) =>
+    form({ algorithm: 'resample', ...change });
+
+  it('start unset, the interpolation at its declared default and choices', () => {
+    const start = form();
+    expect(start.pixscale).toBe('');
+    expect(start.rotation).toBe('');
+    expect(start.interpolation).toBe(defaultOf(schema, 'interpolation'));
+    expect(choicesOf(schema, 'interpolation')).toEqual(
+      schema.parameters.find(p => p.name === 'interpolation')!.choices
+    );
+    expect(isResample(start)).toBe(false);
+    expect(isResample(resample())).toBe(true);
+    expect(pixscalePlaceholder({ ...survey, pixscale: 0.5 })).toBe('0.5');
+    expect(pixscalePlaceholder(survey)).toBe('');
+  });
+
+  it('are sent only when set, and the server reads them', () => {
+    const other = choicesOf(schema, 'interpolation').find(
+      c => c !== defaultOf(schema, 'interpolation')
+    )!;
+    const set = cutoutParameters(
+      schema,
+      resample({ pixscale: '0.25', rotation: '30', interpolation: other })
+    );
+    expect(set).toMatchObject({
+      algorithm: 'resample',
+      pixscale: '0.25',
+      rotation: '30'
+    });
+    expect(set.interpolation).toBe(other);
+    const unset = cutoutParameters(schema, resample());
+    expect(Object.keys(unset).sort()).toEqual(
+      ['algorithm', 'bands', 'dec', 'ra', 'size', 'survey'].sort()
+    );
+    const preview = previewParameters(
+      schema,
+      resample({ pixscale: '1', rotation: '-15.5' })
+    );
+    expect(preview).toMatchObject({
+      format: 'png',
+      pixscale: '1',
+      rotation: '-15.5'
+    });
+    const [answerSet, answerUnset, answerPreview] = parsed([
+      set,
+      unset,
+      preview
+    ]);
+    expect(answerSet).toMatchObject({
+      algorithm: 'resample',
+      pixscale: 0.25,
+      rotation: 30,
+      interpolation: other
+    });
+    expect(answerUnset).toMatchObject({
+      algorithm: 'resample',
+      pixscale: null,
+      rotation: 0,
+      interpolation: defaultOf(schema, 'interpolation')
+    });
+    expect(answerPreview).toMatchObject({
+      format: 'png',
+      pixscale: 1,
+      rotation: -15.5
+    });
+  });
+
+  it('are left out for native, which the server would refuse them for', () => {
+    const native = form({ pixscale: '0.25', rotation: '30' });
+    const query = cutoutParameters(schema, native);
+    expect(query.pixscale).toBeUndefined();
+    expect(query.rotation).toBeUndefined();
+    expect(query.interpolation).toBeUndefined();
+    expect(formProblem(native)).toBeNull(); // hidden fields do not stop the form
+    const [accepted, refused] = parsed([query, { ...query, pixscale: '0.25' }]);
+    expect(accepted.error).toBeUndefined();
+    expect(refused.error).toMatch(/algorithm=native/);
+  });
+
+  it('say what is wrong with a typed number', () => {
+    expect(formProblem(resample({ pixscale: '0' }))).toMatch(/Pixel scale/);
+    expect(formProblem(resample({ pixscale: 'x' }))).toMatch(/Pixel scale/);
+    expect(formProblem(resample({ rotation: 'north' }))).toMatch(/Rotation/);
+    expect(
+      formProblem(resample({ pixscale: '2', rotation: '-30' }))
+    ).toBeNull();
+    expect(() =>
+      cutoutParameters(schema, resample({ pixscale: '-1' }))
+    ).toThrow(/Pixel scale/);
+  });
+});
+
+describe('planes', () => {
+  const withPlanes: ISurvey = { ...survey, planes: ['weight', 'mask'] };
+  /** The served schema with `planes` declared (as the server declares it once it has planes). */
+  const declaring: ICutoutSchema = declares(schema, 'planes')
+    ? schema
+    : {
+        ...schema,
+        parameters: [
+          ...schema.parameters,
+          {
+            name: 'planes',
+            type: 'string',
+            description: 'FITS only: planes beside each band.',
+            aliases: [],
+            soda: false,
+            default: null,
+            choices: [],
+            example: 'weight,mask'
+          }
+        ]
+      };
+  const undeclaring: ICutoutSchema = {
+    ...schema,
+    parameters: schema.parameters.filter(p => p.name !== 'planes')
+  };
+
+  it('are offered for FITS when the survey has them and the server declares them', () => {
+    expect(planesOf(declaring, withPlanes, 'fits')).toEqual(['weight', 'mask']);
+    expect(planesOf(declaring, withPlanes, 'png')).toEqual([]);
+    expect(planesOf(declaring, withPlanes, 'jpg')).toEqual([]);
+    expect(planesOf(declaring, survey, 'fits')).toEqual([]);
+    expect(planesOf(undeclaring, withPlanes, 'fits')).toEqual([]);
+    expect(planesOf(declaring, undefined, 'fits')).toEqual([]);
+  });
+
+  it('are sent as names for FITS only', () => {
+    const chosen = form({ planes: ['weight', 'mask'] });
+    expect(cutoutParameters(declaring, chosen).planes).toBe('weight,mask');
+    expect(cutoutParameters(declaring, form()).planes).toBeUndefined();
+    expect(previewParameters(declaring, chosen).planes).toBeUndefined();
+    expect(
+      cutoutParameters(declaring, { ...chosen, format: 'png' }).planes
+    ).toBeUndefined();
+    expect(cutoutParameters(undeclaring, chosen).planes).toBeUndefined();
+    expect(
+      tableBatch(declaring, chosen, 'notebooks:positions.csv').defaults.planes
+    ).toBe('weight,mask');
+  });
+
+  it('are read by the server when it declares them', () => {
+    const query = cutoutParameters(
+      schema,
+      form({ planes: ['weight', 'mask'] })
+    );
+    const [answer] = parsed([query]);
+    expect(answer.error).toBeUndefined();
+    if (declares(schema, 'planes')) {
+      expect(query.planes).toBe('weight,mask');
+      expect(answer.planes).toEqual(['weight', 'mask']);
+    } else {
+      expect(query.planes).toBeUndefined();
+      expect(answer.planes).toEqual([]);
+    }
+  });
+});
+
+describe("a survey's index state", () => {
+  /** The server's own 503 of a survey never indexed (as `IndexJobs.pending` makes it). */
+  const pending = CutoutError.fromBody(
+    503,
+    'Service Unavailable',
+    python(
+      [
+        'import json',
+        'from jupyter_remotem.errors import IndexPending',
+        'from jupyter_remotem.cutouts.index_job import RETRY_AFTER_S',
+        'e = IndexPending("The footprint index of survey \'demo_mosaic\' is being built (job j1).",',
+        '                 hint="Ask again in a few seconds.", job="j1", survey="demo_mosaic",',
+        '                 retry_after=RETRY_AFTER_S)',
+        'print(json.dumps(e.to_json()))'
+      ].join('\n')
+    )
+  );
+  const retryAfterSeconds = Number(
+    python(
+      'from jupyter_remotem.cutouts.index_job import RETRY_AFTER_S; print(RETRY_AFTER_S)'
+    )
+  );
+  const never: ISurveyIndex = { state: 'never', job: 'j1', indexed_at: null };
+
+  it('is told apart from other refusals', () => {
+    expect(pending.status).toBe(503);
+    expect(isIndexPending(pending)).toBe(true);
+    expect(isIndexPending(null)).toBe(false);
+    expect(
+      isIndexPending(
+        CutoutError.fromBody(
+          503,
+          'Service Unavailable',
+          JSON.stringify({
+            error: { code: 'storage_unavailable', message: 'x', hint: null }
+          })
+        )
+      )
+    ).toBe(false);
+  });
+
+  it('is asked again after the Retry-After', () => {
+    expect(retryAfterSeconds).toBeGreaterThan(0);
+    expect(retryAfterMs(pending)).toBe(retryAfterSeconds * 1000);
+    expect(
+      retryAfterMs(new CutoutError('m', 503, 'index_pending', null, {}))
+    ).toBe(INDEX_POLL_FALLBACK_MS);
+    expect(nextIndexStep(pending, never, 0)).toEqual({
+      action: 'poll',
+      afterMs: retryAfterSeconds * 1000
+    });
+    expect(nextIndexStep(pending, undefined, 1000)).toEqual({
+      action: 'poll',
+      afterMs: retryAfterSeconds * 1000
+    });
+  });
+
+  it('retries the preview once the index exists', () => {
+    for (const state of ['current', 'refreshing']) {
+      expect(
+        nextIndexStep(
+          pending,
+          { state, job: null, indexed_at: '2026-01-01T00:00:00' },
+          5000
+        )
+      ).toEqual({ action: 'retry' });
+    }
+  });
+
+  it('shows the 503 when it persists', () => {
+    expect(nextIndexStep(pending, never, INDEX_WAIT_MS)).toEqual({
+      action: 'refuse'
+    });
+    expect(nextIndexStep(pending, never, 60_000, 60_000)).toEqual({
+      action: 'refuse'
+    });
+    const failed: ISurveyIndex = {
+      state: 'never',
+      job: null,
+      indexed_at: null,
+      error: { code: 'unreadable_file', message: 'No tile could be read.' }
+    };
+    expect(nextIndexStep(pending, failed, 0)).toEqual({ action: 'refuse' });
+    expect(errorLines(pending).message).toMatch(/being built/);
+  });
+
+  it('says the tiles are being indexed, with progress when the listing has it', () => {
+    expect(indexingText(never)).toBe("Indexing the survey's tiles…");
+    expect(indexingText(undefined)).toBe("Indexing the survey's tiles…");
+    expect(indexingText({ ...never, progress: { done: 5, total: 12 } })).toBe(
+      "Indexing the survey's tiles… 5 of 12 files"
+    );
+    expect(indexingText({ ...never, progress: { fraction: 0.42 } })).toBe(
+      "Indexing the survey's tiles… 42%"
+    );
+    expect(indexFraction({ ...never, progress: { done: 3, total: 12 } })).toBe(
+      0.25
+    );
+    expect(indexFraction({ ...never, progress: { fraction: 0.5 } })).toBe(0.5);
+    expect(indexFraction(never)).toBeNull();
   });
 });

@@ -29,6 +29,21 @@ export interface ICutoutSchema {
   max_side_deg: number;
 }
 
+/**
+ * A survey's footprint index as its listing tells it: `never` until a first index job has
+ * completed (its cutouts answer 503 `index_pending` meanwhile), `refreshing` while a job
+ * re-reads an index that was built (cutouts keep answering from it), `current` otherwise.
+ */
+export interface ISurveyIndex {
+  state: 'current' | 'refreshing' | 'never' | string;
+  job: string | null;
+  indexed_at: string | null;
+  /** Why the last index job failed, when it did. */
+  error?: { code?: string; message?: string } | null;
+  /** How far the running index job is, when the listing says. */
+  progress?: { done?: number; total?: number; fraction?: number } | null;
+}
+
 /** A survey the user may use (`GET cutouts/surveys`). */
 export interface ISurvey {
   name: string;
@@ -40,6 +55,9 @@ export interface ISurvey {
     tiles?: number;
     centre?: { ra: number; dec: number };
   };
+  /** Names of the planes beside the science image a FITS cutout may carry (`planes`). */
+  planes?: string[];
+  index?: ISurveyIndex;
 }
 
 /** What the form holds, as typed. */
@@ -54,6 +72,14 @@ export interface ICutoutForm {
   format: string;
   stretch: string;
   cmap: string;
+  /** algorithm=resample: arcsec per output pixel ('' for the survey's own). */
+  pixscale: string;
+  /** algorithm=resample: degrees east of north ('' for the declared default). */
+  rotation: string;
+  /** algorithm=resample: one of the declared choices. */
+  interpolation: string;
+  /** FITS: the survey's planes to add beside the science image. */
+  planes: string[];
 }
 
 /** A batch's quote as a 413 carries it (`details.quote`). */
@@ -169,8 +195,42 @@ export function initialForm(
     algorithm: defaultOf(schema, 'algorithm'),
     format: defaultOf(schema, 'format'),
     stretch: defaultOf(schema, 'stretch'),
-    cmap: defaultOf(schema, 'cmap')
+    cmap: defaultOf(schema, 'cmap'),
+    pixscale: '',
+    rotation: '',
+    interpolation: defaultOf(schema, 'interpolation'),
+    planes: []
   };
+}
+
+/** Whether the form's algorithm takes pixscale, rotation and interpolation. */
+export function isResample(form: Pick<ICutoutForm, 'algorithm'>): boolean {
+  return form.algorithm === 'resample';
+}
+
+/** Whether the server declares parameter `name` (one added later may not be there yet). */
+export function declares(schema: ICutoutSchema, name: string): boolean {
+  return schema.parameters.some(p => p.name === name);
+}
+
+/**
+ * The planes a FITS cutout of `survey` may add: the survey's, when the server declares the
+ * `planes` parameter (none otherwise, and none for a picture).
+ */
+export function planesOf(
+  schema: ICutoutSchema,
+  survey: ISurvey | undefined,
+  format: string
+): string[] {
+  if (format !== 'fits' || !declares(schema, 'planes')) {
+    return [];
+  }
+  return survey?.planes ?? [];
+}
+
+/** The survey's pixel scale as the pixscale field's placeholder (arcsec/px), '' when unknown. */
+export function pixscalePlaceholder(survey: ISurvey | undefined): string {
+  return survey?.pixscale ? String(survey.pixscale) : '';
 }
 
 function round(value: number, digits: number): string {
@@ -225,6 +285,14 @@ export function formProblem(form: ICutoutForm): string | null {
   if (!form.bands.length) {
     return 'Pick at least one band.';
   }
+  if (isResample(form)) {
+    if (form.pixscale.trim() && !(Number(form.pixscale) > 0)) {
+      return 'Pixel scale: arcsec per pixel, a number larger than zero.';
+    }
+    if (form.rotation.trim() && !Number.isFinite(Number(form.rotation))) {
+      return 'Rotation: degrees east of north, a number.';
+    }
+  }
   return null;
 }
 
@@ -261,6 +329,18 @@ export function cutoutParameters(
     ['algorithm', form.algorithm],
     ['format', format]
   ];
+  if (isResample(form)) {
+    // Typed numbers are sent as typed (set, not defaulted); the interpolation like any choice.
+    for (const name of ['pixscale', 'rotation'] as const) {
+      if (form[name].trim()) {
+        values[name] = String(Number(form[name]));
+      }
+    }
+    choices.push(['interpolation', form.interpolation]);
+  }
+  if (format === 'fits' && form.planes.length && declares(schema, 'planes')) {
+    values.planes = form.planes.join(','); // FITS only: a picture shows the science image
+  }
   if (isPicture(format)) {
     choices.push(['stretch', form.stretch]);
     if (form.bands.length === 1) {
@@ -288,6 +368,88 @@ export function previewParameters(
   edge = 512
 ): Record<string, string> {
   return cutoutParameters(schema, form, { format: 'png', max_edge: edge });
+}
+
+/** Longest the preview waits for a survey's first index before showing the 503 itself, in ms. */
+export const INDEX_WAIT_MS = 5 * 60 * 1000;
+/** When a 503 names no Retry-After, the listing is asked again after this, in ms. */
+export const INDEX_POLL_FALLBACK_MS = 2000;
+
+/** Whether a refusal is the 503 of a survey whose index is still being built. */
+export function isIndexPending(error: CutoutError | null): boolean {
+  return !!error && error.status === 503 && error.code === 'index_pending';
+}
+
+/**
+ * When to ask the listing again after an `index_pending` refusal: its Retry-After (the 503
+ * carries it as `details.retry_after`, in seconds, beside the header), in ms.
+ */
+export function retryAfterMs(error: CutoutError): number {
+  const seconds = Number(error.details.retry_after);
+  return Number.isFinite(seconds) && seconds > 0
+    ? seconds * 1000
+    : INDEX_POLL_FALLBACK_MS;
+}
+
+/** What the preview does next while a survey's first index is built. */
+export type IndexStep =
+  | { action: 'retry' }
+  | { action: 'poll'; afterMs: number }
+  | { action: 'refuse' };
+
+/**
+ * After an `index_pending` refusal and a new listing of the survey's `index`: retry the
+ * preview once the index exists, ask the listing again after the Retry-After while a job
+ * builds it, and show the refusal when no job will (the last one failed) or after `limitMs`.
+ */
+export function nextIndexStep(
+  refusal: CutoutError,
+  index: ISurveyIndex | undefined,
+  waitedMs: number,
+  limitMs = INDEX_WAIT_MS
+): IndexStep {
+  if (index && index.state !== 'never') {
+    return { action: 'retry' };
+  }
+  if (index && !index.job && index.error) {
+    return { action: 'refuse' };
+  }
+  const afterMs = retryAfterMs(refusal);
+  if (waitedMs + afterMs > limitMs) {
+    return { action: 'refuse' };
+  }
+  return { action: 'poll', afterMs };
+}
+
+/** `Indexing the survey's tiles… 5 of 12 files` (the progress only when the listing has it). */
+export function indexingText(index: ISurveyIndex | undefined): string {
+  const text = "Indexing the survey's tiles…";
+  const progress = index?.progress;
+  if (!progress) {
+    return text;
+  }
+  if (typeof progress.total === 'number' && progress.total > 0) {
+    return `${text} ${progress.done ?? 0} of ${progress.total} files`;
+  }
+  if (typeof progress.fraction === 'number') {
+    return `${text} ${Math.round(progress.fraction * 100)}%`;
+  }
+  return text;
+}
+
+/** How far the index job is, 0 to 1, or null when the listing does not say. */
+export function indexFraction(index: ISurveyIndex | undefined): number | null {
+  const progress = index?.progress;
+  if (!progress) {
+    return null;
+  }
+  if (typeof progress.fraction === 'number') {
+    return progress.fraction;
+  }
+  if (typeof progress.total === 'number' && progress.total > 0) {
+    return (progress.done ?? 0) / progress.total;
+  }
+  return null;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The Sky cutouts panel: a form built from the server's declared parameters, a preview
- * that follows what is typed, a FITS download, and batches (from a 413's proposed call or
+ * that follows what is typed (and waits, asking the survey listing, while a survey's first
+ * footprint index is built), a FITS download, and batches (from a 413's proposed call or
  * a CSV of positions) followed to their manifest.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -23,11 +24,19 @@ import {
   ICutoutForm,
   ICutoutSchema,
   IManifestRow,
+  indexFraction,
+  indexingText,
   initialForm,
+  isIndexPending,
   isPicture,
+  isResample,
   ISurvey,
   manifestSummary,
+  nextIndexStep,
+  pixscalePlaceholder,
+  planesOf,
   previewParameters,
+  retryAfterMs,
   tableBatch
 } from './model';
 
@@ -77,6 +86,38 @@ function Refusal(props: {
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * The preview waiting for a survey's first index: the 503 that said so, since when, and
+ * when the listing is asked again (its Retry-After).
+ */
+interface IIndexWait {
+  refusal: CutoutError;
+  since: number;
+  afterMs: number;
+}
+
+function TextField(props: {
+  label: string;
+  name: string;
+  value: string;
+  placeholder?: string;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  return (
+    <label className="jp-remotem-cutouts-field">
+      <span>{props.label}</span>
+      <input
+        className="jp-mod-styled"
+        name={props.name}
+        inputMode="decimal"
+        value={props.value}
+        placeholder={props.placeholder}
+        onChange={event => props.onChange(event.target.value)}
+      />
+    </label>
   );
 }
 
@@ -206,9 +247,11 @@ function CutoutsForm(props: {
   schema: ICutoutSchema;
 }): JSX.Element {
   const trans = useTranslation();
-  const { client, surveys, schema } = props;
+  const { client, schema } = props;
+  // The listing, asked again while a survey's index is built (its state and progress).
+  const [surveys, setSurveys] = useState<ISurvey[]>(props.surveys);
   const [form, setForm] = useState<ICutoutForm>(() =>
-    initialForm(schema, surveys[0])
+    initialForm(schema, props.surveys[0])
   );
   const [image, setImage] = useState<string | null>(null);
   const [previewError, setPreviewError] = useState<CutoutError | null>(null);
@@ -217,6 +260,9 @@ function CutoutsForm(props: {
   const [batchError, setBatchError] = useState<CutoutError | null>(null);
   const [jobs, setJobs] = useState<IJob[]>([]);
   const [submitting, setSubmitting] = useState(false);
+  const [indexWait, setIndexWait] = useState<IIndexWait | null>(null);
+  /** Bumped to ask for the same preview again (its survey's index is ready now). */
+  const [attempt, setAttempt] = useState(0);
   const imageRef = useRef<string | null>(null);
 
   const survey = surveys.find(s => s.name === form.survey) ?? surveys[0];
@@ -241,6 +287,7 @@ function CutoutsForm(props: {
     previewQuery = previewParameters(schema, form);
     previewKey = JSON.stringify(previewQuery);
   }
+  useEffect(() => setIndexWait(null), [previewKey]); // another cutout: another wait
   useEffect(() => {
     if (!previewQuery) {
       setLoading(false);
@@ -255,11 +302,24 @@ function CutoutsForm(props: {
         if (!controller.signal.aborted) {
           showImage(URL.createObjectURL(blob));
           setPreviewError(null);
+          setIndexWait(null);
         }
       } catch (reason) {
         if (!controller.signal.aborted && !isAbort(reason)) {
+          const error = asCutoutError(reason);
           showImage(null);
-          setPreviewError(asCutoutError(reason));
+          if (isIndexPending(error)) {
+            // Not a failed preview: the survey is being indexed; wait for it (below).
+            setPreviewError(null);
+            setIndexWait(old => ({
+              refusal: error,
+              since: old?.since ?? Date.now(),
+              afterMs: retryAfterMs(error)
+            }));
+          } else {
+            setIndexWait(null);
+            setPreviewError(error);
+          }
         }
       } finally {
         if (!controller.signal.aborted) {
@@ -271,7 +331,51 @@ function CutoutsForm(props: {
       window.clearTimeout(timer);
       controller.abort();
     };
-  }, [previewKey]);
+  }, [previewKey, attempt]);
+
+  // While the survey's first index is built: the listing asked again after each Retry-After;
+  // the preview asked again once the index exists, the 503 shown when it does not come.
+  useEffect(() => {
+    if (!indexWait) {
+      return;
+    }
+    const wait = indexWait;
+    const controller = new AbortController();
+    const timer = window.setTimeout(async () => {
+      try {
+        const listed = await client.surveys(controller.signal);
+        if (controller.signal.aborted) {
+          return;
+        }
+        if (listed.length) {
+          setSurveys(listed);
+        }
+        const index = listed.find(s => s.name === form.survey)?.index;
+        const step = nextIndexStep(
+          wait.refusal,
+          index,
+          Date.now() - wait.since
+        );
+        if (step.action === 'retry') {
+          setAttempt(n => n + 1);
+        } else if (step.action === 'poll') {
+          setIndexWait({ ...wait, afterMs: step.afterMs });
+        } else {
+          setIndexWait(null);
+          setPreviewError(wait.refusal);
+        }
+      } catch (reason) {
+        if (!controller.signal.aborted && !isAbort(reason)) {
+          setIndexWait(null);
+          setPreviewError(asCutoutError(reason));
+        }
+      }
+    }, wait.afterMs);
+    return () => {
+      window.clearTimeout(timer);
+      controller.abort();
+    };
+  }, [indexWait]);
 
   const submit = async (body: IBatchBody) => {
     setBatchError(null);
@@ -288,14 +392,23 @@ function CutoutsForm(props: {
   const batchCall =
     previewError?.status === 413 ? previewError.details.batch : null;
 
+  // Planes are offered for FITS only: with a picture chosen, the download has none.
+  const planes = planesOf(schema, survey, form.format);
   let fitsUrl: string | null = null;
   if (!problem) {
     fitsUrl = client.syncUrl(
-      cutoutParameters(schema, { ...form, format: 'fits' }),
+      cutoutParameters(schema, {
+        ...form,
+        format: 'fits',
+        planes: form.planes.filter(plane => planes.includes(plane))
+      }),
       xsrfCookie()
     );
   }
   const picture = isPicture(form.format);
+  const resample = isResample(form);
+  const indexing = indexWait !== null && !previewError;
+  const indexProgress = indexing ? indexFraction(survey?.index) : null;
 
   return (
     <div className="jp-remotem-cutouts-body">
@@ -315,7 +428,13 @@ function CutoutsForm(props: {
                 algorithm: old.algorithm,
                 format: old.format,
                 stretch: old.stretch,
-                cmap: old.cmap
+                cmap: old.cmap,
+                pixscale: old.pixscale,
+                rotation: old.rotation,
+                interpolation: old.interpolation,
+                planes: old.planes.filter(plane =>
+                  (next.planes ?? []).includes(plane)
+                )
               }));
             }
           }}
@@ -403,6 +522,55 @@ function CutoutsForm(props: {
             onChange={format => update({ format })}
           />
         </div>
+        {resample && (
+          <div className="jp-remotem-cutouts-row jp-remotem-cutouts-resample">
+            <TextField
+              label={trans.__('Pixel scale (″/px)')}
+              name="pixscale"
+              value={form.pixscale}
+              placeholder={pixscalePlaceholder(survey)}
+              onChange={pixscale => update({ pixscale })}
+            />
+            <TextField
+              label={trans.__('Rotation (°)')}
+              name="rotation"
+              value={form.rotation}
+              placeholder="0"
+              onChange={rotation => update({ rotation })}
+            />
+            <Select
+              label={trans.__('Interpolation')}
+              name="interpolation"
+              value={form.interpolation}
+              options={choicesOf(schema, 'interpolation')}
+              onChange={interpolation => update({ interpolation })}
+            />
+          </div>
+        )}
+        {planes.length > 0 && (
+          <fieldset className="jp-remotem-cutouts-bands jp-remotem-cutouts-planes">
+            <legend>{trans.__('Planes')}</legend>
+            {planes.map(plane => (
+              <label key={plane}>
+                <input
+                  type="checkbox"
+                  name={`plane-${plane}`}
+                  checked={form.planes.includes(plane)}
+                  onChange={event =>
+                    update({
+                      planes: event.target.checked
+                        ? planes.filter(
+                            p => p === plane || form.planes.includes(p)
+                          )
+                        : form.planes.filter(p => p !== plane)
+                    })
+                  }
+                />
+                {plane}
+              </label>
+            ))}
+          </fieldset>
+        )}
         <div className="jp-remotem-cutouts-row">
           <Select
             label={trans.__('Stretch')}
@@ -431,8 +599,19 @@ function CutoutsForm(props: {
       </div>
       <div className="jp-remotem-cutouts-preview" aria-busy={loading}>
         {problem && <div className="jp-remotem-cutouts-note">{problem}</div>}
-        {loading && <Spinner label={trans.__('Cutting…')} />}
-        {image && !previewError && (
+        {loading && !indexing && <Spinner label={trans.__('Cutting…')} />}
+        {indexing && (
+          <div
+            className="jp-remotem-cutouts-indexing"
+            data-job={survey?.index?.job ?? ''}
+          >
+            <Spinner label={indexingText(survey?.index)} />
+            {indexProgress !== null && (
+              <progress max={1} value={indexProgress} />
+            )}
+          </div>
+        )}
+        {image && !previewError && !indexing && (
           <img
             className="jp-remotem-cutouts-image"
             src={image}
@@ -451,7 +630,7 @@ function CutoutsForm(props: {
             className="jp-remotem-cutouts-fits"
             href={fitsUrl}
             download
-            aria-disabled={!!previewError}
+            aria-disabled={!!previewError || indexing}
           >
             {trans.__('Download FITS')}
           </a>
