@@ -14,7 +14,7 @@ import io
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from _lab import ARTIFACTS, CUTOUTS_PANEL, api, open_cutouts_panel, wait_for_survey_indexes, widen_left_area
+from _lab import ARTIFACTS, CUTOUTS_PANEL, api, keep_screenshot, open_cutouts_panel, wait_for_survey_indexes, widen_left_area
 
 pytestmark = pytest.mark.browser
 
@@ -121,6 +121,7 @@ def test_cutouts_panel_resample_fields_and_planes(page, lab_server) -> None:
 
     widen_left_area(page, 160)
     panel.screenshot(path=str(ARTIFACTS / "cutouts-panel-resample.png"))
+    keep_screenshot("cutouts-panel-resample.png")
 
     # Planes: for FITS (the format the form starts at), the survey's, as the server declares them.
     assert "planes" in declared
