@@ -173,7 +173,7 @@ def check(service: Any, user: Any, body: Any, rows: list[dict[str, str]] | None,
                 surveys[survey.name] = survey
             bands = service.bands_of(survey, request)  # the real-time endpoint's own checks
             # Each plane is one more image of the band's size (and one more extension).
-            pixels, nbytes = estimate(request, len(bands) * (1 + len(request.planes)), service.pixscale_deg(survey))
+            pixels, nbytes = estimate(request, len(bands) * request.layers, service.pixscale_deg(survey))
             if pixels > max_pixels:
                 raise TooLarge(f"The cutout would have about {pixels:,} pixels; one cutout of a batch has at most "
                                f"{max_pixels:,}.", hint="Ask for a smaller size.")

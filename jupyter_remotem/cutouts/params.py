@@ -160,6 +160,11 @@ class CutoutRequest:
     caption: bool = False
     given: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def layers(self) -> int:
+        """Images cut per band: the band's own and one per plane asked for (what sizes and quotes count)."""
+        return 1 + len(self.planes)
+
     def radius_deg(self, pixscale_deg: float) -> float:
         """Radius of a circle holding the whole cutout (for the footprint index)."""
         if self.polygon is not None:

@@ -152,7 +152,7 @@ class CutoutService:
         answer = self.answer(survey, request)
         seconds = time.perf_counter() - started
         quote = self._quoted.value
-        pixels = int(answer.shape[0] * answer.shape[1] * len(request.bands or ())) * (1 + len(request.planes))
+        pixels = int(answer.shape[0] * answer.shape[1] * len(request.bands or ())) * request.layers
         try:
             history.record_sync(self.index.store, survey.name, survey.repository, request.algorithm, pixels, seconds,
                                 quote["seconds"] if quote else None)
@@ -217,7 +217,7 @@ class CutoutService:
         for band in bands:
             rows = self.index.touching(survey.name, band, request.ra, request.dec, radius)
             planned.append((native.plan(rows, open_tile, target), rows))
-        pixels = sum(plan.pixels for plan, _ in planned) * (1 + len(request.planes))  # planes are work too
+        pixels = sum(plan.pixels for plan, _ in planned) * request.layers  # planes are work too
         if pixels > self.realtime_pixels:
             raise self._too_large(request, bands, pixels, planned[0][0].shape)
         self._within_time(survey, request, bands, pixels, planned[0][0].shape)
@@ -252,7 +252,7 @@ class CutoutService:
     def _resampled(self, survey: Survey, request: params.CutoutRequest,
                    bands: tuple[str, ...]) -> list[resample.Resampled]:
         wcs, shape, scale = self.resample_grid(survey, request)
-        pixels = shape[0] * shape[1] * len(bands) * (1 + len(request.planes))
+        pixels = shape[0] * shape[1] * len(bands) * request.layers
         if pixels > self.realtime_pixels:
             raise self._too_large(request, bands, pixels, shape)
         radius = 0.5 * math.hypot(*shape) * scale + 2 * self.pixscale_deg(survey)
@@ -312,7 +312,7 @@ class CutoutService:
         if request.size is None:
             return
         sides = [value if unit == "pix" else value * params.UNITS[unit] / scale for value, unit in request.size]
-        layers = len(bands) * (1 + len(request.planes))
+        layers = len(bands) * request.layers
         estimate = int(math.ceil(sides[0]) * math.ceil(sides[1])) * layers
         if estimate > 1.05 * self.realtime_pixels + 4 * sum(sides) * layers:
             raise self._too_large(request, bands, estimate, (int(math.ceil(sides[0])), int(math.ceil(sides[1]))))
@@ -322,7 +322,7 @@ class CutoutService:
         if work is not None:
             cost = resample.COST[request.interpolation]
             per_pixel = work / max(pixels, 1)
-            side = int(math.sqrt(self.realtime_pixels / (len(bands) * (1 + len(request.planes)))
+            side = int(math.sqrt(self.realtime_pixels / (len(bands) * request.layers)
                                  / max(per_pixel, 1e-9)))
             return TooLarge(
                 f"This resampled cutout is {shape[1]}×{shape[0]} px × {_layers(request, bands)} from "
@@ -338,7 +338,7 @@ class CutoutService:
                        "tiles": tiles or [], "cost": cost, "bytes": pixels * 4, "realtime": False,
                        "basis": "size rule"},
                 batch=self._batch_call(request))
-        side = int(math.sqrt(self.realtime_pixels / (len(bands) * (1 + len(request.planes)))))
+        side = int(math.sqrt(self.realtime_pixels / (len(bands) * request.layers)))
         batch = self._batch_call(request)
         return TooLarge(
             f"This cutout is {shape[1]}×{shape[0]} px × {_layers(request, bands)} = {pixels:,} pixels; real-time "
@@ -373,4 +373,4 @@ def _layers(request: params.CutoutRequest, bands: tuple[str, ...]) -> str:
     """``3 band(s)``, or with planes ``3 band(s) × 3 (image, weight, mask)``: what a size counts."""
     if not request.planes:
         return f"{len(bands)} band(s)"
-    return f"{len(bands)} band(s) × {1 + len(request.planes)} (image, {', '.join(request.planes)})"
+    return f"{len(bands)} band(s) × {request.layers} (image, {', '.join(request.planes)})"
