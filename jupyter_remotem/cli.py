@@ -53,6 +53,8 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
                         "'none' (always inline) or a scheduler address")
     parser.add_argument("--cluster-threshold", type=float, default=4 * 1024**3, metavar="BYTES",
                         help="jobs reading at least this much run on the cluster, smaller ones inline")
+    parser.add_argument("--batch-nice", type=int, default=0, metavar="N",
+                        help="once a job is claimed, run at this much lower CPU priority (the server passes 10)")
     parser.add_argument("--poll", type=float, default=0.5, metavar="S", help="seconds between looks at an empty queue")
     parser.add_argument("--stale-after", type=float, default=None, metavar="S",
                         help="requeue jobs whose worker has been silent this long (default 30)")
@@ -110,6 +112,7 @@ def _worker(args: argparse.Namespace) -> int:
         scratch_dir=Path(args.scratch) if args.scratch else None,
         scheduler=args.scheduler,
         cluster_threshold_bytes=int(args.cluster_threshold),
+        batch_nice=args.batch_nice,
     )
     logging.getLogger("jupyter_remotem.jobs").setLevel(logging.INFO)
     store = JobStore(args.db or config.get("database_url") or default_database_url())

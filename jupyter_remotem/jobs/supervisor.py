@@ -92,9 +92,9 @@ def write_private_json(path: Path, payload: dict[str, Any]) -> None:
     os.chmod(path, 0o600)
 
 
-def _lower_priority() -> None:
-    """Batch work yields the CPU to interactive requests served by the Jupyter server."""
-    os.nice(10)
+#: Batch work yields the CPU to interactive requests served by the Jupyter server, once the
+#: worker has taken its job up (:mod:`.priority`).
+BATCH_NICE = 10
 
 
 class WorkerSupervisor:
@@ -172,12 +172,12 @@ class WorkerSupervisor:
             "--lock", str(self.lock_path),
             "--stale-after", str(self.stale_after_s),
             "--idle-exit", str(self.idle_exit_s),
+            "--batch-nice", str(BATCH_NICE),
             *self.extra_arguments,
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True, close_fds=True,
-                preexec_fn=_lower_priority,
             )
         return True

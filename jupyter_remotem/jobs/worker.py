@@ -34,6 +34,7 @@ from . import joblog
 from .cancel import clean_up_cancelled, clean_up_requeued
 from .copy_runner import run_copy_job
 from .models import Job, Phase, utcnow
+from .priority import lower_for_batch
 from .runner import JobContext, Outcome, run_reduction_job
 from .store import JobLost, JobStore
 from .transform_runner import discard_partial_output, run_transformation_job
@@ -111,6 +112,8 @@ class WorkerOptions:
     cluster_threshold_bytes: int = 4 * 1024**3
     #: Where outputs for remote repositories are built before their upload (None: the default).
     scratch_dir: Path | None = None
+    #: Niceness added once the worker has claimed its first job (:mod:`.priority`); 0 leaves it.
+    batch_nice: int = 0
 
 
 def default_worker_id() -> str:
@@ -232,6 +235,7 @@ class Worker:
             "" if self.options.scheduler == "local" else self.options.scheduler
         )
         self._last_requeue = float("-inf")
+        self._base_priority = os.getpriority(os.PRIO_PROCESS, 0)
 
     def stop(self) -> None:
         """Finish soon: the running job is handed back to the queue with its checkpoints.
@@ -287,6 +291,8 @@ class Worker:
 
     def execute(self, job: Job) -> None:
         """Run one claimed job and record how it ended; what is logged meanwhile is its log."""
+        if self.options.batch_nice > 0:  # claimed at normal priority; computed at batch priority
+            lower_for_batch(self.options.batch_nice, self._base_priority)
         repositories = self.repositories_of(job)
         with joblog.capturing(self.store, job.id, repositories):  # their secrets kept out of its log
             self._execute(job, repositories)
