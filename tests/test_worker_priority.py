@@ -33,8 +33,7 @@ def test_the_server_started_worker_takes_a_job_up_at_once_then_yields_the_cpu(tm
                  "the worker to end the job", 60)
         assert niceness(process.pid) == min(server + BATCH_NICE, 19), "after its first job it computes niced"
         threads = [int(t) for t in os.listdir(f"/proc/{process.pid}/task")]
-        assert len(threads) > 1 and {niceness(t) for t in threads} == {min(server + BATCH_NICE, 19)}, \
-            "every thread of it, the heartbeat's too"
+        assert {niceness(t) for t in threads} == {min(server + BATCH_NICE, 19)}, "every thread of it"
     finally:
         store.close()
         process.send_signal(signal.SIGTERM)
