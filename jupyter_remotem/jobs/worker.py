@@ -230,6 +230,7 @@ class Worker:
         self.options = options or WorkerOptions()
         self._stopping = threading.Event()
         self._monitor: _Monitor | None = None
+        self._job_log: joblog.JobLogHandler | None = None
         # Started on the first big job only, then reused for the worker's life.
         self.cluster = None if self.options.scheduler == "none" else ClusterManager(
             "" if self.options.scheduler == "local" else self.options.scheduler
@@ -294,8 +295,17 @@ class Worker:
         if self.options.batch_nice > 0:  # claimed at normal priority; computed at batch priority
             lower_for_batch(self.options.batch_nice, self._base_priority)
         repositories = self.repositories_of(job)
-        with joblog.capturing(self.store, job.id, repositories):  # their secrets kept out of its log
-            self._execute(job, repositories)
+        with joblog.capturing(self.store, job.id, repositories) as job_log:  # their secrets kept out of its log
+            self._job_log = job_log
+            try:
+                self._execute(job, repositories)
+            finally:
+                self._job_log = None
+
+    def _log_stored(self) -> None:
+        """Store the job's log lines so far: whoever sees the job end must find how it ended in its log."""
+        if self._job_log is not None:
+            self._job_log.flush()
 
     def repositories_of(self, job: Job) -> RepositoryRegistry:
         """The repositories ``job`` may use: the configured ones and its owner's own storages."""
@@ -364,22 +374,29 @@ class Worker:
                     derive_results(store, job, outcome.results)  # results of jobs on closed datasets
             finally:
                 monitor.close()
+            log.info("worker %s: job %s COMPLETED (%d partitions, %d resumed)", me, job.id,
+                     outcome.partitions, outcome.resumed)
+            self._log_stored()
             store.finish(job.id, Phase.COMPLETED, results=outcome.results, worker_id=me, progress=progress)
             quote = (job.quote or {}).get("seconds")
             if outcome.steady_bytes and outcome.steady_seconds > 0:  # the work's own rate (see .rate)
                 store.record_throughput(outcome.operation, outcome.repository, outcome.steady_bytes,
                                         outcome.steady_seconds, quote)
-            log.info("worker %s: job %s COMPLETED (%d partitions, %d resumed)", me, job.id,
-                     outcome.partitions, outcome.resumed)
             return
         reason = monitor.reason
         if reason == "timeout" or (reason is None and error is not None):
             discard_partial_output(repositories, job, self.options.scratch_dir)  # it will not resume
+        if reason == "lost":
+            log.warning("worker %s: job %s was taken over by another worker", me, job.id)
+            return
         if reason == "cancel":
             try:
                 clean_up_cancelled(store, repositories, job, self.options.scratch_dir)
             except Exception:  # what stays is still listed and counted; deleting the job retries
                 log.exception("worker %s: clean-up of cancelled job %s failed", me, job.id)
+        log.info("worker %s: job %s ended (%s)", me, job.id, reason or type(error).__name__)
+        self._log_stored()
+        if reason == "cancel":
             store.finish(job.id, Phase.ABORTED, worker_id=me, progress=progress)
         elif reason == "pause":
             store.release(job.id, me, Phase.SUSPENDED)
@@ -392,9 +409,5 @@ class Worker:
                 "message": f"The job ran longer than its limit of {job.execution_duration:g} s.",
                 "hint": "Submit it with a longer execution duration, or restrict it with an ROI.",
             })
-        elif reason == "lost":
-            log.warning("worker %s: job %s was taken over by another worker", me, job.id)
-            return
         elif error is not None:
             store.finish(job.id, Phase.ERROR, error=error_summary(error), worker_id=me)
-        log.info("worker %s: job %s ended (%s)", me, job.id, reason or type(error).__name__)
