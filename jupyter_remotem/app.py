@@ -83,6 +83,8 @@ class Services:
     mailer: Any = None
     #: Runs the footprint index jobs in this process when it starts no worker (:mod:`.cutouts.index_job`).
     index_runner: Any = None
+    #: Whether it may (``RemotemApp.index_jobs_in_server``); False: they wait for a worker started elsewhere.
+    index_jobs_in_server: bool = True
     #: The storages users add themselves (:mod:`.storage.own`); None: adding them is disabled.
     own_storages: Any = None
 
@@ -129,6 +131,8 @@ class Services:
         the server's own runner (its real-time cutouts need the index)."""
         if self.supervisor.enabled:
             self.supervisor.ensure_running()
+            return
+        if not self.index_jobs_in_server:
             return
         if self.index_runner is None:
             from .cutouts.index_job import LocalIndexRunner
@@ -456,6 +460,12 @@ class RemotemApp(ExtensionApp):
         True, help="Start a job worker (detached, outliving the server) when none is running."
     ).tag(config=True)
 
+    index_jobs_in_server = Bool(
+        True, help="When the server starts no worker (start_worker=False), run the surveys' footprint index "
+        "jobs on a thread of the server, since its real-time cutouts need them. False leaves them queued for "
+        "a worker started elsewhere (remotem-worker on another machine)."
+    ).tag(config=True)
+
     worker_arguments = List(
         Unicode(),
         default_value=[],
@@ -662,6 +672,7 @@ class RemotemApp(ExtensionApp):
             cutout_batch_max=self.cutout_batch_max,
             admin_groups=tuple(self.admin_groups),
             own_storages=own_storages,
+            index_jobs_in_server=self.index_jobs_in_server,
         )
         services.mailer = self._mailer(jobs)
         self.settings["remotem"] = services
@@ -788,6 +799,10 @@ class RemotemApp(ExtensionApp):
         if getattr(self, "_mail", None) is not None:
             self._mail.stop()
         if services is not None:
+            if services.index_runner is not None:  # its thread ends with the server
+                import asyncio
+
+                await asyncio.to_thread(services.index_runner.stop)
             services.executor.shutdown(wait=False, cancel_futures=True)
             services.cluster.close()
             services.jobs.close()

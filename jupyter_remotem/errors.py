@@ -104,6 +104,13 @@ class IndexPending(RemotemError):
     status, code = 503, "index_pending"
 
 
+class IndexFailed(Conflict):
+    """What is asked needs an index that could not be built: asking again will not help until
+    what the message names is fixed (no ``Retry-After``)."""
+
+    code = "index_failed"
+
+
 class StorageUnavailable(RemotemError):
     status, code = 503, "storage_unavailable"
     default_hint = "The storage behind this repository did not answer; try again later."

@@ -1,6 +1,6 @@
 """``c.cutouts(table, survey=..., size=...)`` from the notebook client: a pandas DataFrame with a
 per-row override column becomes a batch job; ``wait()`` follows it, ``manifest()`` is a pandas
-DataFrame, ``download(folder)`` unpacks every file with both manifests, byte for byte those the
+DataFrame (with each row's planes), ``download(folder)`` unpacks every file with both manifests, byte for byte those the
 worker wrote.  Unknown keywords and columns are refused before anything is sent."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def jp_server_config(repositories, sky_dir, out_dir):
 async def test_a_dataframe_batch_with_manifest_and_download(client, server, sky_dir, out_dir, tmp_path):
     frame = pd.DataFrame(mosaic_positions(sky_dir, 5, seed=2))
     frame["size"] = ["10pix", None, "12pix", None, "8pix"]
+    frame["planes"] = [None, "weight,mask", None, None, None]
     frame.loc[len(frame)] = {"id": "far", "ra": 10.0, "dec": 45.0, "size": None}
     job = await in_thread(client.cutouts, frame, survey="demo_mosaic", size=16 * u.pix, bands=["g", "i"],
                           output=("out", "fromclient"))
@@ -35,6 +36,7 @@ async def test_a_dataframe_batch_with_manifest_and_download(client, server, sky_
     assert by_id.loc["far", "status"] == "failed" and by_id.loc["far", "code"] == "no_overlap"
     assert list(by_id.loc[frame["id"][:5], "width"]) == [10, 16, 12, 16, 8]
     assert set(by_id.loc[frame["id"][:5], "band"]) == {"g,i"}
+    assert list(table["planes"]) == ["", "weight,mask", "", "", "", ""], "the planes of each row; none is empty text"
     folder = await in_thread(job.download, tmp_path / "got")
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted([f"{i}.fits" for i in frame["id"][:5]] + ["manifest.csv", "manifest.json"])

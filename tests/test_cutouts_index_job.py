@@ -2,20 +2,25 @@
 indexed answers 503 ``index_pending`` with its job, a stale one keeps answering from its last
 index while the job runs, a job stopped between batches leaves what it committed right and the
 next run reads only what is left, and ``POST cutouts/surveys/{name}/index`` is for
-administrators (one job per survey at a time).
+administrators (one job per survey at a time); the listing shows a running job's progress; a
+failed job (tiles that are not FITS, a repository gone) is ``state: error`` with the reason, and
+cutouts of such a survey answer 409 ``index_failed`` at once; the server's own runner of these
+jobs ends with the server.
 
-No worker runs these jobs by itself here (the server's worker cannot start: its arguments are
-wrong), so the test decides when a job runs: in this process, by the worker's own code."""
+No worker runs these jobs by itself here (``start_worker=False`` and ``index_jobs_in_server=False``:
+a deployment whose workers run elsewhere), so the test decides when a job runs: in this process,
+by the worker's own code."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import threading
+from pathlib import Path
 
 import pytest
-from _api import api_path, call, server_config, stop_started_worker, wait_until
-from _cutouts import error_of, hdus_of, sky_dir, sky_surveys, sync, tile_file  # noqa: F401 - fixtures
+from _api import api_path, call, server_config, wait_until
+from _cutouts import error_of, hdus_of, indexed, sky_dir, sky_surveys, sync, tile_file  # noqa: F401 - fixtures
 from astropy.io import fits
 
 from jupyter_remotem.compute.executor import Cancelled
@@ -23,17 +28,16 @@ from jupyter_remotem.cutouts import index_job
 from jupyter_remotem.cutouts.footprints import footprint
 from jupyter_remotem.cutouts.models import CutoutTile
 from jupyter_remotem.jobs.runner import JobContext
-from jupyter_remotem.jobs.worker import Worker, WorkerOptions
+from jupyter_remotem.jobs.worker import Worker, WorkerOptions, progress_json
 
 #: Tiles of the mosaic survey: 2 × 2 tiles × 3 bands.
 MOSAIC_FILES = 12
 
 
-def held_config(repositories, sky_dir, **extra):
-    """A server whose own worker never starts (``--poll`` takes a number)."""
-    return server_config(repositories + [{"name": "sky", "url": str(sky_dir)}], surveys=sky_surveys(),
-                         cutout_realtime_pixels=300_000, start_worker=True, worker_arguments=["--poll", "never"],
-                         **extra)
+def held_config(repositories, sky_dir, surveys=(), **extra):
+    """A server that starts no worker and runs no index job itself: they wait for the test."""
+    return server_config(repositories + [{"name": "sky", "url": str(sky_dir)}], surveys=sky_surveys() + list(surveys),
+                         cutout_realtime_pixels=300_000, start_worker=False, index_jobs_in_server=False, **extra)
 
 
 @pytest.fixture
@@ -43,8 +47,7 @@ def jp_server_config(repositories, sky_dir):
 
 @pytest.fixture
 def services(jp_serverapp):
-    yield jp_serverapp.web_app.settings["remotem"]
-    stop_started_worker(jp_serverapp)
+    return jp_serverapp.web_app.settings["remotem"]
 
 
 async def listing(jp_fetch):
@@ -88,12 +91,15 @@ async def test_a_never_indexed_survey_waits_for_its_job_and_a_stopped_job_resume
     assert job["phase"] == "QUEUED"
 
     # A run stopped after its first batch: what it committed is right, the rest is still to do.
+    # The start-up check listed the surveys in order: the mosaic's job is the oldest.
     monkeypatch.setattr(index_job, "BATCH_FILES", 5)
-    record = services.jobs.get(mosaic["job"], None)
+    record = services.jobs.claim("test-worker", kinds=[index_job.KIND])
+    assert record.id == mosaic["job"]
     cancel, reports = threading.Event(), []
 
     def progress(report):
         reports.append((report.frames_done, report.frames_total))
+        services.jobs.update_progress(record.id, "test-worker", progress_json(report))  # as a worker's monitor
         if report.frames_done:
             cancel.set()
 
@@ -102,6 +108,12 @@ async def test_a_never_indexed_survey_waits_for_its_job_and_a_stopped_job_resume
     with pytest.raises(Cancelled):
         await asyncio.get_running_loop().run_in_executor(None, index_job.run_cutouts_index_job, context)
     assert reports == [(0, MOSAIC_FILES), (5, MOSAIC_FILES)]
+    # While it runs, the listing says how far it is (the lab's "Indexing … 5 of 12 files").
+    running = (await listing(jp_fetch))["demo_mosaic"]
+    assert running["state"] == "never" and running["job"] == record.id
+    assert running["progress"] == {"done": 5, "total": MOSAIC_FILES, "fraction": round(5 / MOSAIC_FILES, 4)}
+    assert "progress" not in (await listing(jp_fetch))["demo_ra0"], "a job not running has none"
+    assert services.jobs.release(record.id, "test-worker")  # handed back, as a stopping worker does
     rows = mosaic_rows(services)
     assert len(rows) == 5
     for (tile, band), (path, size, mtime, vertices) in rows.items():
@@ -152,3 +164,80 @@ class TestNotAdministrator:
         assert code == 404, body
         code, body = await call(jp_fetch, "POST", "cutouts", "surveys", "no_such_survey", "index")
         assert code == 404, body
+
+
+@pytest.fixture(scope="module")
+def junk_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A survey folder whose tiles are not FITS files."""
+    folder = tmp_path_factory.mktemp("junk")
+    for tile in ("t00", "t01"):
+        (folder / f"{tile}_r.fits").write_bytes(b"not a FITS file, just text with the right name\n")
+    return folder
+
+
+def failing_surveys() -> list[dict]:
+    return [{"name": "junk", "repository": "junk", "path": "", "bands": ["r"], "pattern": "{tile}_{band}.fits",
+             "pixscale": 0.5},
+            {"name": "gone", "repository": "gone", "path": "", "bands": ["r"], "pattern": "{tile}_{band}.fits",
+             "pixscale": 0.5}]
+
+
+class TestFailingIndexJobs:
+    @pytest.fixture
+    def jp_server_config(self, repositories, sky_dir, junk_dir, tmp_path):
+        extra = [{"name": "junk", "url": str(junk_dir)}, {"name": "gone", "url": str(tmp_path / "removed")}]
+        return held_config(repositories + extra, sky_dir, surveys=failing_surveys())
+
+    async def test_a_failed_index_is_an_error_state_and_cutouts_say_why_at_once(self, jp_fetch, services):
+        states = await wait_until(lambda: _queued(jp_fetch, ["demo_mosaic", "junk"]), "the start-up index jobs")
+        # Nothing listed in a folder gone: no job yet, until a cutout asks for one.
+        assert states["gone"] == {"state": "never", "job": None, "indexed_at": None}
+        response = await jp_fetch(*api_path("cutouts", "sync"), params={"survey": "gone", "ra": "10", "dec": "10",
+                                                                        "size": "8pix"}, raise_error=False)
+        assert error_of(response, 503)["code"] == "index_pending"
+
+        await run_index_jobs(services)
+        states = await listing(jp_fetch)
+        assert states["demo_mosaic"]["state"] == "current" and "error" not in states["demo_mosaic"]
+        junk, gone = states["junk"], states["gone"]
+        assert junk["state"] == "error" and junk["job"] is None, junk
+        assert "none of its 2 tile file(s) could be read" in junk["message"] and "_r.fits" in junk["message"]
+        assert "FITS" in junk["hint"] and junk["error"]["code"] == "unreadable_file"
+        assert gone["state"] == "error" and "no tile files" in gone["message"] and "repository 'gone'" in gone["message"]
+        assert gone["hint"] and gone["error"]["code"] == "not_found"
+
+        for name, words in [("junk", "tile file(s) could be read"), ("gone", "no tile files")]:
+            response = await jp_fetch(*api_path("cutouts", "sync"), params={"survey": name, "ra": "10", "dec": "10",
+                                                                            "size": "8pix"}, raise_error=False)
+            error = error_of(response, 409)
+            assert error["code"] == "index_failed" and words in error["message"], error
+            assert f"surveys/{name}/index" in error["hint"] and "Retry-After" not in response.headers
+            # A batch of it is refused the same way, before any job exists.
+            code, body = await call(jp_fetch, "POST", "cutouts", "jobs", body={
+                "defaults": {"survey": name, "size": "8pix"}, "positions": [{"id": "a", "ra": 10, "dec": 10}]})
+            assert code == 409 and body["error"]["code"] == "index_failed", body
+        assert services.jobs.list(index_job.OWNER, ["QUEUED"], [index_job.KIND], False) == [], \
+            "a failed survey is not indexed again on every request"
+
+
+async def _queued(jp_fetch, names):
+    states = await listing(jp_fetch)
+    return states if all(states[name]["job"] for name in names) else None
+
+
+class TestServerRunner:
+    """A server that starts no worker runs the index jobs on its own thread, which ends with it."""
+
+    @pytest.fixture
+    def jp_server_config(self, repositories, sky_dir):
+        return server_config(repositories + [{"name": "sky", "url": str(sky_dir)}], surveys=sky_surveys())
+
+    async def test_its_thread_ends_when_the_server_stops(self, jp_fetch, jp_serverapp, services):
+        assert (await indexed(jp_fetch)), "the runner built the indexes"
+        runner = services.index_runner
+        thread = runner._thread
+        assert thread is not None and thread.is_alive(), "it waits for more jobs a while"
+        await jp_serverapp.cleanup_extensions()  # what the server does when it stops
+        assert not thread.is_alive() and thread not in threading.enumerate() and runner._thread is None
+        runner.kick()
+        assert runner._thread is None, "a stopped runner starts no thread"

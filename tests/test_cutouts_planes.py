@@ -8,6 +8,8 @@ writes the planes into its files; planes count in the real-time size rule."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from astropy.wcs import WCS
 from reproject import reproject_interp
 
 from jupyter_remotem.cutouts import demo
+from jupyter_remotem.cutouts.manifest import COLUMNS
 from jupyter_remotem.cutouts.surveys import Survey, check_config
 
 PLANES = demo.MOSAIC_PLANES  # weight: WGT, mask: MSK
@@ -256,9 +259,11 @@ async def test_planes_count_in_the_realtime_size_rule(jp_fetch):
 
 async def test_batch_job_writes_the_plane_hdus(jp_fetch, server, sky_dir, out_dir):
     path = tile_file(sky_dir, "demo_mosaic", "t00", "r")
+    # t00 ends at pixel 255 and its neighbours start at 224: 48 px around 240 need all four tiles.
+    corner = inside(path, 240.0, 240.0)
     rows = [{"id": "a", "ra": inside(path, 100.0, 100.0)[0], "dec": inside(path, 100.0, 100.0)[1]},
-            {"id": "b", "ra": 150.0, "dec": 2.0, "planes": "mask"},
-            {"id": "c", "ra": 150.0, "dec": 2.0, "planes": "weight"}]
+            {"id": "b", "ra": corner[0], "dec": corner[1], "planes": "mask", "size": "48pix"},
+            {"id": "c", "ra": corner[0], "dec": corner[1], "planes": "weight", "size": "48pix"}]
     body = {"defaults": {"survey": "demo_mosaic", "size": "24pix", "bands": "gr", "planes": "weight,mask"},
             "positions": rows, "output": {"repository": "out", "path": "planes"}}
     job = await completed(jp_fetch, (await submit(jp_fetch, body))["id"])
@@ -267,8 +272,25 @@ async def test_batch_job_writes_the_plane_hdus(jp_fetch, server, sky_dir, out_di
     folder = out_dir / "planes"
     expected = {"a": ["G", "G_WEIGHT", "G_MASK", "R", "R_WEIGHT", "R_MASK"], "b": ["G", "G_MASK", "R", "R_MASK"],
                 "c": ["G", "G_WEIGHT", "R", "R_WEIGHT"]}
+    # The manifest names each row's planes, in both files and in the declared column order.
+    assert {row["id"]: row["planes"] for row in document["rows"]} == {"a": "weight,mask", "b": "mask", "c": "weight"}
+    code, text = await call(jp_fetch, "GET", "cutouts", "jobs", job["id"], "manifest", format="csv")
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert code == 200 and text.splitlines()[0] == ",".join(COLUMNS) and COLUMNS.index("planes") == \
+        COLUMNS.index("band") + 1
+    assert {row["id"]: row["planes"] for row in table} == {"a": "weight,mask", "b": "mask", "c": "weight"}
+
+    # b and c cross where the four tiles meet: every tile HDU they need (2 bands × 4 tiles × the
+    # image and each plane) fits the open tiles, so each was opened once for the whole batch.
+    hdus = {(band, tile, layer) for row in document["rows"]
+            for band, tiles in (part.split(":") for part in row["tiles"].split(";"))
+            for tile in tiles.split(",") for layer in ["image"] + row["planes"].split(",")}
+    used = {row["id"]: row["tiles"] for row in document["rows"]}["b"]
+    assert all(len(part.split(":")[1].split(",")) == 4 for part in used.split(";")), used
+    assert document["tile_hdus"] == len(hdus) and document["tile_opens"] == document["tile_hdus"], document
     for row in document["rows"]:
-        assert row["status"] == "ok" and row["width"] == row["height"] == 24 and row["band"] == "g,r"
+        side = 24 if row["id"] == "a" else 48
+        assert row["status"] == "ok" and row["width"] == row["height"] == side and row["band"] == "g,r"
         with fits_of(folder / row["file"]) as got:
             assert [h.name for h in got[1:]] == expected[row["id"]]
             assert row["size"] == (folder / row["file"]).stat().st_size

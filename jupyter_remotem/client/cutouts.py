@@ -219,20 +219,22 @@ class CutoutsJob(Job):
     and its files."""
 
     def manifest(self) -> Any:
-        """One row per cutout (id, ra, dec, survey, band, format, file, size, status, error,
-        tiles, ...) as a pandas DataFrame; waits for the batch to end."""
+        """One row per cutout (id, ra, dec, survey, band, planes, format, file, size, status,
+        error, tiles, ...: :data:`..cutouts.manifest.COLUMNS`) as a pandas DataFrame; waits for
+        the batch to end."""
         import pandas as pd
 
         if not self.done:
             self.wait(progress=False)
+        from ..cutouts.manifest import INTEGER_COLUMNS, TEXT_COLUMNS
+
         response = self.client.connection.request("GET", "cutouts", "jobs", self.id, "manifest",
                                                   params={"format": "csv"})
-        text = ("id", "survey", "band", "format", "algorithm", "file", "status", "error", "code", "tiles", "key")
-        table = pd.read_csv(io.BytesIO(response.content), dtype={**{name: str for name in text},
-                                                                  "size": "Int64", "width": "Int64",
-                                                                  "height": "Int64"})
-        for name in text:  # an empty cell is an empty text (no error, no file), not a missing number
-            table[name] = table[name].fillna("")
+        table = pd.read_csv(io.BytesIO(response.content), dtype={**{name: str for name in TEXT_COLUMNS},
+                                                                  **{name: "Int64" for name in INTEGER_COLUMNS}})
+        for name in TEXT_COLUMNS:  # an empty cell is an empty text (no error, no plane), not a missing number
+            if name in table:
+                table[name] = table[name].fillna("")
         return table
 
     def download(self, folder: str | Any = ".") -> Any:

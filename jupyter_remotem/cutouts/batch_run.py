@@ -5,9 +5,13 @@ so each tile is opened once per group and its decompressed rows are reused by it
 (:class:`.tiles.OpenTile` keeps them).  Groups are packed into *units* of at most
 :data:`UNIT_CUTOUTS`; a unit is plain data (its cutouts, the tile rows each needs, the two
 repositories) and a pure function makes it, so it runs inline for small jobs and on the Dask
-cluster for large ones, like the other job kinds (``JobContext.client_for``).  Memory is bounded
-by the opened tiles a unit keeps (:data:`TILE_ENTRIES` × their block cache) plus one cutout,
-whose size the batch limit bounds; a cutout spanning several tiles is filled tile by tile.
+cluster for large ones, like the other job kinds (``JobContext.client_for``).  The opened tiles
+are as many as one cutout of the batch's surveys needs (:func:`.tiles.cache_entries`: bands ×
+(image and planes) × 4 tiles), so a cutout at a tile corner does not reopen what its neighbour
+opened; ``manifest.json`` says how often tile HDUs were opened (``tile_opens``) and how many
+distinct ones (``tile_hdus``).  Memory is bounded by the opened tiles' decompressed rows
+(:data:`.tiles.TILE_CACHE_BYTES`) plus one cutout, whose size the batch limit bounds; a cutout
+spanning several tiles is filled tile by tile.
 
 Each file is written under a hidden temporary name and renamed into place, then recorded in
 the job's ledger (so retention and deletion remove it), and after each unit its manifest rows
@@ -39,15 +43,13 @@ from ..storage.repository import Repository
 from . import batch, history, manifest, params
 from .footprints import FootprintIndex
 from .surveys import Survey
-from .tiles import TileCache, header_wcs
+from .tiles import TileCache, cache_entries, header_wcs
 
 #: The job's log (the worker records ``jupyter_remotem.jobs`` at INFO with each job).
 log = logging.getLogger("jupyter_remotem.jobs.cutouts")
 
 #: Cutouts per unit: what a crash may make again, and the grain of Dask tasks.
 UNIT_CUTOUTS = 100
-#: Opened tiles one unit keeps (each with at most 16 MiB of decompressed rows).
-TILE_ENTRIES = 8
 
 
 @dataclass
@@ -90,6 +92,9 @@ class UnitResult:
     records: list[dict[str, Any]]
     nbytes: int
     seconds: float
+    #: Opens per tile HDU by the unit's own service (a task's; empty inline, where the job's
+    #: shared service counts them).
+    opened: dict[str, int] = field(default_factory=dict)
 
 
 class _Repositories:
@@ -133,7 +138,14 @@ def batch_service(surveys: list[Survey], repositories: dict[str, Repository], in
     from .surveys import SurveyCatalog
 
     catalog = SurveyCatalog(surveys, _Repositories(repositories), AccessPolicy())
-    return CutoutService(catalog, index, max_pixels, TileCache(entries=TILE_ENTRIES))
+    return CutoutService(catalog, index, max_pixels, TileCache(cache_entries(surveys), counted=True))
+
+
+def opened_by_name(tiles: TileCache) -> dict[str, int]:
+    """How often each tile HDU was opened, as ``repository:path[hdu]`` (``[plane/WGT]`` for a
+    plane): plain data a Dask task returns."""
+    return {f"{key[0]}:{key[1]}[{'/'.join(str(part) for part in key[4:])}]": count
+            for key, count in (tiles.opened or {}).items()}
 
 
 def run_unit(unit: Unit, cancel: Any = None, throttle: Throttle | None = None) -> UnitResult:
@@ -142,6 +154,7 @@ def run_unit(unit: Unit, cancel: Any = None, throttle: Throttle | None = None) -
     service, survey, store = unit_service(unit)
     target = unit.repositories[unit.target]
     rows, records, nbytes = [], [], 0
+    opened: dict[str, int] = {}
     try:
         for work in unit.works:
             if cancel is not None and cancel.is_set():
@@ -169,10 +182,11 @@ def run_unit(unit: Unit, cancel: Any = None, throttle: Throttle | None = None) -
                 throttle.after(len(answer.body))
     finally:
         if unit.service is None:  # a task's own service: its tiles go with it
+            opened = opened_by_name(service.tiles)
             service.tiles.clear()
         if store is not None:
             store.close()
-    return UnitResult(unit.index, survey.name, rows, records, nbytes, time.perf_counter() - started)
+    return UnitResult(unit.index, survey.name, rows, records, nbytes, time.perf_counter() - started, opened)
 
 
 def pixscale_deg(index: FootprintIndex, survey: Survey) -> float:
@@ -274,6 +288,7 @@ def run_cutouts_job(context: JobContext) -> Outcome:
     done.update(failed)
     total, written = len(items), 0
     spent: dict[str, list[float]] = {}
+    opened: dict[str, int] = {}
 
     def report() -> None:
         context.progress(Progress(len(done), total, written, time.perf_counter() - started, resumed + kept))
@@ -286,6 +301,8 @@ def run_cutouts_job(context: JobContext) -> Outcome:
         for entry in result.rows:
             done[entry["key"]] = entry
         written += result.nbytes
+        for name, count in result.opened.items():
+            opened[name] = opened.get(name, 0) + count
         totals = spent.setdefault(result.survey, [0.0, 0.0])
         totals[0] += result.nbytes
         totals[1] += result.seconds
@@ -305,6 +322,7 @@ def run_cutouts_job(context: JobContext) -> Outcome:
             if context.cancel.is_set():
                 raise Cancelled("Stopped between two cutouts; a new run goes on from there.")
             absorb(run_unit(unit, context.cancel, throttle))
+        opened = opened_by_name(shared.tiles)
         shared.tiles.clear()
         if context.cancel.is_set():
             raise Cancelled("Stopped between two cutouts; a new run goes on from there.")
@@ -321,7 +339,8 @@ def run_cutouts_job(context: JobContext) -> Outcome:
     ok = sum(1 for entry in rows if entry.get("status") == manifest.OK)
     summary = {"job": job.id, "repository": target.name, "folder": folder, "count": total, "ok": ok,
                "failed": total - ok, "made": sum(len(unit.works) for unit in units), "resumed": resumed,
-               "kept": kept}
+               "kept": kept, "tile_opens": sum(opened.values()), "tile_hdus": len(opened)}
+    log.info("tile HDUs opened %d times, %d distinct ones", summary["tile_opens"], summary["tile_hdus"])
     paths = []
     for name, data in ((manifest.JSON_NAME, manifest.json_bytes(rows, summary)),
                        (manifest.CSV_NAME, manifest.csv_bytes(rows))):

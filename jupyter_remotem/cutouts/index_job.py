@@ -12,8 +12,10 @@ indexed answers 503 ``index_pending`` with the job until it ends.
 The jobs belong to no user (:data:`OWNER`): they serve every user of the survey, appear in the
 admin views (where they can be cancelled and re-prioritised) and never count against anyone's
 quota.  At most one is queued or running per survey: asking again answers that one.  A server
-that starts no worker of its own runs these jobs itself (:class:`LocalIndexRunner`), because its
-own real-time answers need the index; where a worker runs, it takes them as they come.
+that starts no worker of its own runs these jobs itself (:class:`LocalIndexRunner`, unless
+``index_jobs_in_server`` is off), because its own real-time answers need the index; where a
+worker runs, it takes them as they come.  A job that fails, or reads none of the tiles, leaves
+the survey in ``state: error``; one never indexed then answers 409 ``index_failed`` at once.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..compute.executor import Cancelled, Progress
-from ..errors import IndexPending
+from ..errors import IndexFailed, IndexPending, NotFound
 from ..jobs.models import FINISHED, Job, Phase
 from ..jobs.runner import JobContext, Outcome
 from ..jobs.store import JobStore
@@ -61,6 +63,14 @@ def run_cutouts_index_job(context: JobContext) -> Outcome:
     repository = context.repositories.get(survey.repository)
     index = FootprintIndex(context.store)
     diff = index.diff(survey, repository)
+    if diff.files == 0 and not diff.failed:
+        # A folder gone (or a pattern matching nothing): an error to show, not an empty index;
+        # the rows of an earlier index stay until the files are back.
+        where = f"'{survey.path or '/'}' of repository '{survey.repository}'"
+        raise NotFound(f"Survey '{survey.name}': no tile files in {where}"
+                       + (f" match '{survey.pattern}'." if survey.pattern else " (its 'tiles' table)."),
+                       hint="Check that the repository's storage and the survey's folder are there, and the "
+                            "survey's 'path' and 'pattern' (or 'tiles') settings.")
     index.remove(survey.name, diff.gone)
     total, done = len(diff.todo), 0
     counts = {"added": 0, "updated": 0}
@@ -131,53 +141,101 @@ class IndexJobs:
         return job
 
     def states(self, index: FootprintIndex, names: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """``{"state": "current" | "refreshing" | "never", "job": id | None, "indexed_at": iso | None}``
-        per survey: never until a first job has completed (a job may be on its way; a first one
-        stopped half-way leaves rows, but not yet the survey's whole index); refreshing while a
-        job is to run or running on an index that was built; current otherwise.  ``error`` says why
-        the last job failed, when it did."""
+        """``{"state", "job", "indexed_at"}`` per survey.  ``state``: ``never`` until a first job
+        has completed (a job may be on its way; a first one stopped half-way leaves rows, but not
+        yet the survey's whole index); ``refreshing`` while a job is to run or running on an index
+        that was built; ``error`` when no job is about and the last one failed, or read no tile
+        at all (``message`` and ``hint`` say why; ``error`` has them with the code); ``current``
+        otherwise.  While a job runs, ``progress`` is its ``{done, total, fraction}`` over the
+        tile files it reads (the lab shows "Indexing … 5 of 12 files")."""
         recent = self._recent()
-        answer = {}
-        for name in names:
-            mine = [job for job in recent if survey_of(job) == name]
-            active = next((job for job in reversed(mine) if Phase(job.phase) in self.ACTIVE), None)
-            completed = next((job for job in mine if job.phase == Phase.COMPLETED.value), None)
-            rows = index.summary(name)
-            # Rows and no job about: a completed job was cleared away since, the index stands.
-            exists = completed is not None or (rows["files"] > 0 and active is None)
-            indexed_at = _iso(completed.ended) if completed is not None else rows["indexed"]
-            state = ("refreshing" if exists else "never") if active is not None else ("current" if exists else "never")
-            entry: dict[str, Any] = {"state": state, "job": active.id if active is not None else None,
-                                     "indexed_at": indexed_at}
-            last = next((job for job in mine if Phase(job.phase) in FINISHED), None)
-            if last is not None and last.phase == Phase.ERROR.value and last.error:
-                entry["error"] = last.error
-            answer[name] = entry
-        return answer
+        return {name: self._entry(index, recent, name)[0] for name in names}
 
-    def pending(self, index: FootprintIndex, survey: Survey) -> IndexPending | None:
-        """The refusal for a survey that has no index yet (None once it has one)."""
-        state = self.states(index, [survey.name])[survey.name]
-        if state["state"] != "never":
+    def _entry(self, index: FootprintIndex, recent: list[Job], name: str) -> tuple[dict[str, Any], bool]:
+        """One survey's listing entry, and whether its index was ever built whole."""
+        mine = [job for job in recent if survey_of(job) == name]
+        active = next((job for job in reversed(mine) if Phase(job.phase) in self.ACTIVE), None)
+        completed = next((job for job in mine if job.phase == Phase.COMPLETED.value), None)
+        rows = index.summary(name)
+        # Rows and no job about: a completed job was cleared away since, the index stands.
+        exists = completed is not None or (rows["files"] > 0 and active is None)
+        indexed_at = _iso(completed.ended) if completed is not None else rows["indexed"]
+        state = ("refreshing" if exists else "never") if active is not None else ("current" if exists else "never")
+        entry: dict[str, Any] = {"state": state, "job": active.id if active is not None else None,
+                                 "indexed_at": indexed_at}
+        if active is not None and active.progress:
+            entry["progress"] = progress_of(active.progress)
+        last = next((job for job in mine if Phase(job.phase) in FINISHED), None)
+        failure = failure_of(last, rows["files"]) if last is not None else None
+        if failure is not None:
+            entry["error"] = failure
+            if active is None:
+                entry.update(state="error", message=failure["message"], hint=failure["hint"])
+        return entry, exists and rows["files"] > 0
+
+    def pending(self, index: FootprintIndex, survey: Survey) -> IndexPending | IndexFailed | None:
+        """The refusal for a survey that has no index yet (None once it has one): 503 while its
+        job is on its way, 409 ``index_failed`` with the reason when the last one failed (asking
+        again does not help: a client waiting for the index stops at once)."""
+        state, built = self._entry(index, self._recent(), survey.name)
+        if state["state"] == "error" and not built:  # not tried again on every request
+            return IndexFailed(
+                f"The footprint index of survey '{survey.name}' could not be built: {state['error']['message']}",
+                hint=f"{state['error']['hint']} The survey's files are listed again every "
+                     f"{int(REFRESH_AFTER_S // 60)} minutes (an administrator can ask at once: "
+                     f"POST remotem/api/cutouts/surveys/{survey.name}/index).", survey=survey.name)
+        if state["state"] != "never":  # built (an error of a later refresh: it answers from what it has)
             return None
-        if state["job"] is None and state.get("error"):  # not tried again on every request
-            return IndexPending(
-                f"The footprint index of survey '{survey.name}' could not be built: {state['error'].get('message')}",
-                hint="The survey's files are listed again every few minutes (an administrator can ask at once: "
-                     f"POST remotem/api/cutouts/surveys/{survey.name}/index).", job=None, survey=survey.name,
-                retry_after=int(REFRESH_AFTER_S))
         job = state["job"] or self.submit(survey).id
         return IndexPending(
             f"The footprint index of survey '{survey.name}' is being built (job {job}); cutouts of it can be "
             "answered once it is.",
             hint="Ask again in a few seconds; GET remotem/api/cutouts/surveys shows index.state, 'current' "
-                 "when it is ready.", job=job, survey=survey.name, retry_after=RETRY_AFTER_S)
+                 "when it is ready, and index.progress meanwhile.", job=job, survey=survey.name,
+            retry_after=RETRY_AFTER_S)
+
+
+def progress_of(progress: dict[str, Any]) -> dict[str, Any]:
+    """A running index job's progress as the listing shows it: tile files read of those to read."""
+    done, total = int(progress.get("done") or 0), int(progress.get("total") or 0)
+    return {"done": done, "total": total, "fraction": round(done / total, 4) if total else 0.0}
+
+
+def failure_of(job: Job, files: int) -> dict[str, str] | None:
+    """Why the survey's last finished index job left it without a usable index, if it did: the
+    job failed (a repository gone, storage refusing), or it read none of the tile files (none is
+    a FITS image with a WCS)."""
+    if job.phase == Phase.ERROR.value:
+        error = job.error or {}
+        return {"code": str(error.get("code") or "index_failed"),
+                "message": str(error.get("message") or "the index job failed"),
+                "hint": str(error.get("hint") or "An administrator finds the job's log in the admin view.")}
+    summary = (job.results or [{}])[0] if job.phase == Phase.COMPLETED.value else {}
+    failed = int(summary.get("failed") or 0) if isinstance(summary, dict) else 0
+    if failed and files == 0:
+        first = (summary.get("failures") or [{}])[0]
+        example = f", e.g. '{first.get('path')}': {first.get('error')}" if first.get("path") else ""
+        return {"code": "unreadable_file",
+                "message": f"none of its {failed} tile file(s) could be read{example}",
+                "hint": "Tiles are FITS images with a celestial WCS (the survey's 'hdu' names which HDU); fix or "
+                        "remove the files that are not."}
+    return None
 
 
 class LocalIndexRunner:
     """Runs the queued index jobs in this process, one after the other, on a thread of its own:
     what a server that starts no worker does (see module docstring).  It is a worker for these
-    jobs only: the same claim, heartbeat, progress, cancel and conclusion."""
+    jobs only: the same claim, heartbeat, progress, cancel and conclusion.
+
+    The thread waits :data:`IDLE_S` for more jobs after the last one (they come in bursts: the
+    start-up check, then the first requests), then ends; the next :meth:`kick` starts another.
+    :meth:`stop` (the extension's shutdown hook) ends it with the server: a job it is running is
+    handed back to the queue between two batches of tiles, for the next server or worker."""
+
+    #: Seconds the thread waits for another job before it ends.
+    IDLE_S = 30.0
+    #: Seconds :meth:`stop` waits for the running batch of tile headers to end.
+    STOP_S = 10.0
 
     def __init__(self, store: JobStore, registry: Any) -> None:
         self.store = store
@@ -185,30 +243,54 @@ class LocalIndexRunner:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._again = threading.Event()
+        self._stopping = threading.Event()
+        self._worker: Any = None
 
     def kick(self) -> None:
-        """Make sure the queued index jobs are being run."""
+        """Make sure the queued index jobs are being run (not once stopped)."""
         with self._lock:
+            if self._stopping.is_set():
+                return
             self._again.set()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="remotem-cutouts-index", daemon=True)
                 self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """End the thread: no new job is taken, the running one is handed back; answers whether
+        the thread ended within ``timeout`` (default :data:`STOP_S`)."""
+        with self._lock:
+            self._stopping.set()
+            self._again.set()  # wakes the idle wait
+            thread, worker = self._thread, self._worker
+        if worker is not None:
+            worker.stop()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(self.STOP_S if timeout is None else timeout)
+            return not thread.is_alive()
+        return True
 
     def _run(self) -> None:
         from ..jobs.worker import STALE_AFTER_S, Worker, WorkerOptions, default_worker_id
 
         worker = Worker(self.store, self.registry, default_worker_id(),
                         WorkerOptions(report_s=0.2, scheduler="none", once=True))
+        with self._lock:
+            self._worker = worker
         while True:
             with self._lock:
-                if not self._again.is_set():
-                    self._thread = None
+                if self._stopping.is_set() or not self._again.is_set():
+                    self._thread = self._worker = None
                     return
                 self._again.clear()
             try:
                 # One this process ran when the server stopped is silent now: it is run again.
                 self.store.requeue_stale(STALE_AFTER_S, owner=OWNER)
-                while (job := self.store.claim(worker.worker_id, kinds=[KIND])) is not None:
+                while not self._stopping.is_set() and (job := self.store.claim(worker.worker_id,
+                                                                              kinds=[KIND])) is not None:
                     worker.execute(job)
             except Exception:  # the next kick tries again; the server goes on either way
+                if self._stopping.is_set():
+                    continue  # its store closed under it while the server stopped
                 log.exception("running the footprint index jobs failed")
+            self._again.wait(self.IDLE_S)

@@ -11,14 +11,23 @@ import csv
 import io
 import json
 import posixpath
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
 from ..errors import NotFound, RemotemError
 
-#: Columns, in order, of both files.
-COLUMNS = ("id", "ra", "dec", "survey", "band", "format", "algorithm", "file", "size", "width", "height",
+#: Columns, in order, of both files.  ``planes``: the planes cut with the row's image
+#: (``weight,mask``; empty when none), as ``band`` names its bands.
+COLUMNS = ("id", "ra", "dec", "survey", "band", "planes", "format", "algorithm", "file", "size", "width", "height",
            "status", "error", "code", "tiles", "key")
+#: Columns holding text, where an empty CSV cell is an empty text (no plane, no error), not a
+#: missing value: what a reader of ``manifest.csv`` (the client's pandas table) reads as text.
+TEXT_COLUMNS = ("id", "survey", "band", "planes", "format", "algorithm", "file", "status", "error", "code", "tiles",
+                "key")
+#: Whole-number columns, empty when the cutout failed.
+INTEGER_COLUMNS = ("size", "width", "height")
 JSON_NAME, CSV_NAME = "manifest.json", "manifest.csv"
 OK, FAILED = "ok", "failed"
 
@@ -29,6 +38,8 @@ def row(item: Any, request: Any | None, **values: Any) -> dict[str, Any]:
     base: dict[str, Any] = {"id": item.id, "ra": _number(arguments.get("ra")), "dec": _number(arguments.get("dec")),
                             "survey": request.survey if request is not None else arguments.get("survey", ""),
                             "band": arguments.get("bands", ""),
+                            "planes": (",".join(request.planes) if request is not None
+                                       else str(arguments.get("planes", "") or "")),
                             "format": request.format if request is not None else arguments.get("format", "fits"),
                             "algorithm": request.algorithm if request is not None else arguments.get("algorithm",
                                                                                                      "native"),
@@ -79,3 +90,35 @@ def read_previous(repository: Any, folder: str, limit_bytes: int = 512 * 1024**2
     if not isinstance(rows, list):
         return {}
     return {r["key"]: r for r in rows if isinstance(r, dict) and isinstance(r.get("key"), str)}
+
+
+#: The files recent batches made, by job and manifest version (size and time): a UWS client
+#: asking for a job document every second (``WAIT``, pyvo's ``wait()``), or fetching a batch's
+#: files one by one, does not have the manifest read and parsed again each time.
+_MADE: OrderedDict[tuple[str, str, int | None, float | None], tuple[dict[str, str], ...]] = OrderedDict()
+_MADE_ENTRIES = 8
+_MADE_LOCK = threading.Lock()
+
+
+def made(job_id: str, repository: Any, folder: str) -> tuple[dict[str, str], ...]:
+    """``{"id", "file", "status"}`` of every cutout the batch's manifest lists as made (none
+    when there is no manifest), read again only when the file's size or time changed."""
+    path = posixpath.join(folder, JSON_NAME) if folder else JSON_NAME
+    try:
+        info = repository.info(path)
+    except (NotFound, RemotemError, OSError):
+        return ()
+    key = (job_id, f"{getattr(repository, 'name', '')}:{path}", info.size, info.mtime)
+    with _MADE_LOCK:
+        found = _MADE.get(key)
+        if found is not None:
+            _MADE.move_to_end(key)
+            return found
+    found = tuple({"id": str(entry["id"]), "file": str(entry["file"]), "status": OK}
+                  for entry in read_previous(repository, folder).values()
+                  if entry.get("status") == OK and entry.get("file"))
+    with _MADE_LOCK:
+        _MADE[key] = found
+        while len(_MADE) > _MADE_ENTRIES:
+            _MADE.popitem(last=False)
+    return found

@@ -25,7 +25,7 @@ from ..errors import BadParameter, TooLarge
 from . import history, native, params, render, resample
 from .footprints import FootprintIndex, TileRow
 from .surveys import Survey, SurveyCatalog
-from .tiles import OpenTile, TileCache, header_wcs, open_plane
+from .tiles import OpenTile, TileCache, cache_entries, header_wcs, open_plane
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ class CutoutService:
         self.catalog = catalog
         self.index = index
         self.realtime_pixels = int(realtime_pixels)
-        self.tiles = tiles or TileCache()
+        #: Sized for the configured surveys' bands and planes (:func:`.tiles.cache_entries`).
+        self.tiles = tiles or TileCache(cache_entries(catalog.surveys.values()))
         #: Index jobs (:class:`.index_job.IndexJobs`) of the real-time service: it checks each
         #: survey's index and has it refreshed.  None (a batch's own service, a benchmark's): the
         #: index is used as it is, and nothing is timed for real-time quotes.
@@ -72,7 +73,10 @@ class CutoutService:
         visible = self.catalog.visible(user)
         if self.indexing is not None:
             for survey in visible:
-                self.index.ensure(survey, self.catalog.repository(survey))
+                try:
+                    self.index.ensure(survey, self.catalog.repository(survey))
+                except Exception:  # noqa: BLE001 - its storage gone: its index state says so, the others are listed
+                    log.warning("could not list the files of survey %s", survey.name, exc_info=True)
         states = self.indexing.states(self.index, [s.name for s in visible]) if self.indexing is not None else {}
         return [dict(survey.to_json(), footprint=self.index.summary(survey.name), realtime_pixels=self.realtime_pixels,
                      realtime_seconds=self.realtime_seconds,

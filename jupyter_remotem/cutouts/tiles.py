@@ -9,8 +9,8 @@ whole file.  A gzip file cannot seek: it is decompressed as a stream up to what 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 import numpy as np
@@ -22,8 +22,23 @@ from ..storage.repository import Repository
 
 #: Bytes one read of a remote tile asks for: a compressed tile row of a large image, not the file.
 REMOTE_BLOCK_BYTES = 256 * 1024
-#: Bytes of decompressed compression tiles one open tile-compressed file keeps.
+#: Bytes of decompressed compression tiles one open tile-compressed file keeps (at most).
 BLOCK_CACHE_BYTES = 16 * 1024**2
+#: ... and at least, however many tiles a cache holds (26 rows of a 10,000-pixel-wide float32
+#: tile; a read holds what it needs whatever the cache keeps).
+MIN_BLOCK_CACHE_BYTES = 1024**2
+#: Decompressed pixels all the opened tiles of one cache keep together (16 × 16 MiB, or
+#: 256 × 1 MiB).
+TILE_CACHE_BYTES = 256 * 1024**2
+#: Tiles one cutout touches, at most, in the usual case: a cutout smaller than a tile at a
+#: corner where four overlapping tiles meet.
+TILES_PER_CUTOUT = 4
+#: Tiles a cache keeps open by default (a survey of one band and no planes needs 4).
+DEFAULT_ENTRIES = 16
+#: Open tiles one cache may hold: each is an open file (a descriptor, or a connection's buffers
+#: for remote storage) in a server that also holds kernels' sockets and users' files under a
+#: usual limit of 1,024 descriptors per process.
+MAX_ENTRIES = 256
 
 
 def open_file(repository: Repository, path: str) -> IO[bytes] | str:
@@ -119,6 +134,8 @@ class OpenTile:
         self.tile_shape = tuple(int(n) for n in self.hdu.tile_shape) if self.compressed else self.shape
         self._blocks: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._block_bytes = 0
+        #: Decompressed rows kept (the cache that holds this tile lowers it when it holds many).
+        self.block_limit = BLOCK_CACHE_BYTES
 
     def read(self, rows: slice, cols: slice) -> np.ndarray:
         """Pixels ``[rows, cols]`` (steps of 1, within the image)."""
@@ -129,7 +146,7 @@ class OpenTile:
 
     def _read_compressed(self, rows: slice, cols: slice) -> np.ndarray:
         """Assemble from decompressed compression tiles, decompressing the missing ones in one
-        section read and keeping them (least recently used dropped past :data:`BLOCK_CACHE_BYTES`):
+        section read and keeping them (least recently used dropped past :attr:`block_limit`):
         cutouts near each other, the usual case for a batch or a dragged preview, decompress once."""
         th, tw = self.tile_shape
         ny, nx = self.shape
@@ -166,7 +183,7 @@ class OpenTile:
             self._block_bytes -= previous.nbytes
         self._blocks[(ty, tx)] = piece
         self._block_bytes += piece.nbytes
-        while self._block_bytes > BLOCK_CACHE_BYTES and len(self._blocks) > 1:
+        while self._block_bytes > self.block_limit and len(self._blocks) > 1:
             _, dropped = self._blocks.popitem(last=False)
             self._block_bytes -= dropped.nbytes
 
@@ -194,13 +211,31 @@ def open_plane(repository: Repository, path: str, hdu: int | str, image_header: 
     return tile
 
 
+def cache_entries(surveys: Iterable[Any]) -> int:
+    """Open tiles a cache needs so that one cutout never reopens a file it has just opened:
+    bands × (the image and each plane, each an HDU opened on its own) × the tiles one cutout
+    touches (:data:`TILES_PER_CUTOUT`), for the survey needing most — 3 bands with weight and mask
+    planes: 3 × 3 × 4 = 36.  A batch grouped by tile then opens each tile HDU once per group
+    instead of once per cutout.  At least :data:`DEFAULT_ENTRIES`; at most :data:`MAX_ENTRIES`
+    (open files of one process), so a survey of many bands and planes reopens some files rather
+    than exhausting the server's file descriptors."""
+    needed = max((len(s.bands) * (1 + len(s.planes)) * TILES_PER_CUTOUT for s in surveys), default=0)
+    return max(DEFAULT_ENTRIES, min(MAX_ENTRIES, needed))
+
+
 class TileCache:
     """Opened tiles kept between requests (least recently used closed first), re-opened when the
     index says the file changed (its size and time are part of the key).  Memory: at most
-    ``entries`` × :data:`BLOCK_CACHE_BYTES` of decompressed pixels (256 MiB by default)."""
+    :data:`TILE_CACHE_BYTES` of decompressed pixels, shared by the entries (each keeps
+    :data:`MIN_BLOCK_CACHE_BYTES` to :data:`BLOCK_CACHE_BYTES`); size it with
+    :func:`cache_entries`.  ``counted`` keeps how often each key was opened (:attr:`opened`): a
+    batch reports it, so that a tile opened more than once per group shows."""
 
-    def __init__(self, entries: int = 16) -> None:
+    def __init__(self, entries: int = DEFAULT_ENTRIES, counted: bool = False) -> None:
         self.entries = entries
+        self.block_limit = max(MIN_BLOCK_CACHE_BYTES, min(BLOCK_CACHE_BYTES, TILE_CACHE_BYTES // max(entries, 1)))
+        #: Opens per key (None: not counted).
+        self.opened: Counter[tuple[Any, ...]] | None = Counter() if counted else None
         self._tiles: OrderedDict[tuple[Any, ...], OpenTile] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -211,7 +246,10 @@ class TileCache:
                 self._tiles.move_to_end(key)
                 return tile
         tile = make()
+        tile.block_limit = self.block_limit
         with self._lock:
+            if self.opened is not None:
+                self.opened[key] += 1
             if self.entries <= 0:
                 return tile
             self._tiles[key] = tile

@@ -10,9 +10,7 @@ exactly like a missing one.
 from __future__ import annotations
 
 import posixpath
-import threading
 import zipfile
-from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote
 
@@ -35,29 +33,9 @@ def cutout_job(services: Any, job_id: str, owner: str) -> Any:
     return job
 
 
-#: The files each recent batch made, by job and manifest version: a UWS client fetching a
-#: batch's files one by one does not parse its manifest again for each.
-_MADE: OrderedDict[tuple[str, int | None, float | None], frozenset[str]] = OrderedDict()
-_MADE_ENTRIES = 8
-_MADE_LOCK = threading.Lock()
-
-
 def made_files(job_id: str, repository: Any, folder: str) -> frozenset[str]:
-    """Names of the files the batch's manifest lists as made."""
-    path = posixpath.join(folder, manifest.JSON_NAME) if folder else manifest.JSON_NAME
-    entry = repository.info(path)
-    key = (job_id, entry.size, entry.mtime)
-    with _MADE_LOCK:
-        found = _MADE.get(key)
-    if found is None:
-        rows = manifest.read_previous(repository, folder)
-        found = frozenset(str(row["file"]) for row in rows.values()
-                          if row.get("status") == manifest.OK and row.get("file"))
-        with _MADE_LOCK:
-            _MADE[key] = found
-            while len(_MADE) > _MADE_ENTRIES:
-                _MADE.popitem(last=False)
-    return found
+    """Names of the files the batch's manifest lists as made (:func:`.cutouts.manifest.made`)."""
+    return frozenset(row["file"] for row in manifest.made(job_id, repository, folder))
 
 
 class CutoutJobsBase(RemotemHandler):

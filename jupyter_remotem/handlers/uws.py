@@ -71,10 +71,11 @@ class UwsBase(CutoutJobsBase):
         self.finish()
 
     def rows_of(self, job: Any) -> list[dict[str, Any]]:
+        """The made cutouts of a completed job (the manifest parsed once per version of it)."""
         if job.phase != Phase.COMPLETED.value:
             return []
         repository, folder = self.output_of(job)
-        return list(manifest.read_previous(repository, folder).values())
+        return list(manifest.made(job.id, repository, folder))
 
     async def document(self, job: Any) -> str:
         rows = await self.run_blocking(self.rows_of, job)
