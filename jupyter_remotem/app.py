@@ -420,9 +420,9 @@ class RemotemApp(ExtensionApp):
 
     user_storage_protocols = List(
         Unicode(),
-        default_value=["s3", "webdav"],
+        default_value=["s3", "webdav", "sftp"],
         help="Protocols users may add storages of themselves, with their own credentials (remotem/api/storage): "
-             "'s3' and 'webdav' are declared (their fields checked); any other fsspec protocol named here takes "
+             "'s3', 'webdav' and 'sftp' are declared (their fields checked); any other fsspec protocol named here takes "
              "options and secrets as they are. Local files and memory are never allowed. Empty disables it.",
     ).tag(config=True)
 

@@ -110,6 +110,47 @@ def webdav_server(root: Path, workdir: Path) -> Iterator[str]:
         yield url
 
 
+SFTP_USER = "ada"
+SFTP_PASSWORD = "sftp-secret-5c2e"
+SFTP_KEY_USER = "bob"
+
+
+@contextmanager
+def sftp_server(root: Path, workdir: Path) -> Iterator[tuple[int, str]]:
+    """(port, private key text) of an asyncssh SFTP server chrooted to ``root`` on loopback:
+    ``SFTP_USER`` logs in with ``SFTP_PASSWORD``, ``SFTP_KEY_USER`` with the key answered."""
+    try:
+        import asyncssh
+    except ImportError:
+        skip_or_fail("asyncssh is not installed")
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    (workdir / "authorized_keys").write_bytes(key.export_public_key())
+    port = free_port()
+    command = [sys.executable, str(Path(__file__).with_name("_sftp_server.py")), str(root), str(port),
+               SFTP_USER, SFTP_PASSWORD, SFTP_KEY_USER, str(workdir / "authorized_keys")]
+    with open(workdir / "sftp.log", "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                skip_or_fail(f"the SFTP server exited: {(workdir / 'sftp.log').read_text()[-500:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    skip_or_fail("the SFTP server did not start in 30 s")
+                time.sleep(0.1)
+        yield port, key.export_private_key().decode()
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+
+
 def s3_repository(endpoint: str) -> dict:
     return {
         "name": "s3",

@@ -284,7 +284,7 @@ async def test_bad_bodies_answer_400_and_save_nothing(jp_fetch, iam_s3):
         code, refused = await alice("POST", "storage", body=body)
         assert code == 400 and {"code", "message", "hint"} <= set(refused["error"]), (body, refused)
     protocols = (await alice("GET", "storage", "protocols"))[1]["protocols"]
-    assert {p["name"] for p in protocols} == {"s3", "webdav"}
+    assert {p["name"] for p in protocols} == {"s3", "webdav", "sftp"}
     assert (await alice("GET", "storage"))[1]["storages"] == []
 
 

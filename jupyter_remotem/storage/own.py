@@ -99,6 +99,34 @@ def _webdav(options: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
     return fsspec_options
 
 
+def _sftp(options: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
+    """asyncssh options (the ``sshfs`` fsspec backend).  A private key given as PEM text is imported in
+    memory, so it never touches the disk; host and port come from the URL unless ``port`` is given."""
+    import asyncssh  # noqa: PLC0415 - only needed by SFTP storages
+
+    fsspec_options: dict[str, Any] = {"known_hosts": None}
+    if options.get("username"):
+        fsspec_options["username"] = str(options["username"])
+    if options.get("port") is not None:
+        try:
+            fsspec_options["port"] = int(options["port"])
+        except (TypeError, ValueError):
+            raise BadParameter("'options.port' must be a port number.") from None
+    if secrets.get("password"):
+        fsspec_options["password"] = str(secrets["password"])
+    if secrets.get("private_key"):
+        try:
+            key = asyncssh.import_private_key(str(secrets["private_key"]), secrets.get("passphrase") or None)
+        except (asyncssh.KeyImportError, ValueError, TypeError):
+            raise BadParameter("'secrets.private_key' is not a private key this server can read "
+                               "(PEM or OpenSSH text; give 'passphrase' when it is encrypted).") from None
+        fsspec_options["client_keys"] = [key]
+    else:
+        fsspec_options["client_keys"] = []
+    fsspec_options["agent_path"] = None
+    return fsspec_options
+
+
 PROTOCOLS: dict[str, Protocol] = {
     "s3": Protocol(
         "s3", "S3 (keys or a profile, any endpoint)", ("s3",),
@@ -114,6 +142,12 @@ PROTOCOLS: dict[str, Protocol] = {
         example={"name": "cloud", "protocol": "webdav", "url": "webdav://scans",
                  "options": {"base_url": "https://cloud.example.org/remote.php/dav/files/ada", "username": "ada"},
                  "secrets": {"password": "app-password"}}),
+    "sftp": Protocol(
+        "sftp", "SFTP (user with a password or a private key)", ("sftp",),
+        options={"username": "string", "port": "string"}, required_options=("username",),
+        secrets=("password", "private_key", "passphrase"), to_fsspec=_sftp,
+        example={"name": "lab-server", "protocol": "sftp", "url": "sftp://data.example.org:22/home/ada/scans",
+                 "options": {"username": "ada"}, "secrets": {"password": "..."}}),
 }
 
 
