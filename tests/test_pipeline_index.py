@@ -64,6 +64,34 @@ def test_each_committed_target_is_a_row_and_a_run_lists_its_targets_from_sql(tmp
         jobs.close()
 
 
+def test_a_deleted_job_takes_its_target_rows_along_unless_its_files_are_kept(tmp_path: Path):
+    """Rows name products that exist: deleting a pipeline job (whose files went first) drops its rows;
+    with ``keep_files`` the rows stay, like the files, without the job."""
+    from jupyter_remotem.jobs.models import Phase
+
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    module = load(tmp_path / "code", source(log_dir))
+    jobs = JobStore(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
+    try:
+        rows_of = {}
+        for name in ("dropped", "kept"):
+            job = jobs.create("alice", "pipeline", {"operation": "pipeline"})
+            index = TargetIndex(jobs, owner="alice", job_id=job.id)
+            made = run(build(module, ITEMS), store=str(tmp_path / name), index=index)
+            rows_of[name] = (job.id, made.record["run"])
+            jobs.finish(job.id, Phase.COMPLETED)
+            assert len(index.run_targets(made.record["run"])) == 8
+        listing = TargetIndex(jobs)
+        jobs.delete(rows_of["dropped"][0], "alice")
+        assert listing.run_targets(rows_of["dropped"][1]) == []
+        jobs.delete(rows_of["kept"][0], "alice", keep_files=True)
+        kept = listing.run_targets(rows_of["kept"][1])
+        assert len(kept) == 8 and {row["job"] for row in kept} == {None}
+    finally:
+        jobs.close()
+
+
 def test_without_a_database_plans_and_skips_come_from_the_sidecars(tmp_path: Path):
     log_dir = tmp_path / "log"
     log_dir.mkdir()

@@ -168,6 +168,7 @@ async def test_a_cancelled_pipeline_stops_between_items_and_removes_what_it_made
     await wait_until(_exists(log_dir / "stalled"), "the pipeline to reach cell 3", timeout=60)
     running = await job_of(jp_fetch, job["id"])
     assert running["phase"] == "EXECUTING"
+    assert _target_rows(server, job["id"]) > 0  # cells 0-2 committed, each a row in the job store
     code, _ = await call(jp_fetch, "POST", "jobs", job["id"], "cancel")
     assert code == 200
     await wait_until(_heard(jp_fetch, job["id"]), "the worker to hear of the cancel", timeout=20)
@@ -180,6 +181,19 @@ async def test_a_cancelled_pipeline_stops_between_items_and_removes_what_it_made
     # Targets, their manifests and the run's record alike.
     made = [p for p in (results / "cells").rglob("*") if p.is_file()] if (results / "cells").exists() else []
     assert made == [], f"a cancel removes what the job made unless asked to keep its files: {made}"
+    assert _target_rows(server, job["id"]) == 0, "no row names a removed target"
+
+
+def _target_rows(server, job_id: str) -> int:
+    """Rows of the pipeline targets ``job_id`` committed, in the server's job store."""
+    from sqlalchemy import func, select
+
+    from jupyter_remotem.pipeline.models import PipelineTarget
+
+    store = server.web_app.settings["remotem"].jobs
+    with store.engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(PipelineTarget)
+                                     .where(PipelineTarget.job_id == job_id)))
 
 
 def _heard(jp_fetch, job_id: str):

@@ -146,12 +146,24 @@ def move(session: Session, repository: str, old: str, new: str) -> int:
 
 
 def release(session: Session, job_id: str, keep: bool) -> None:
-    """The job is deleted: its rows are kept without it (``keep``) or dropped."""
-    if keep:
-        session.execute(update(WrittenFile).where(WrittenFile.job_id == job_id).values(job_id=None)
-                        .execution_options(synchronize_session=False))
-    else:
-        session.execute(delete(WrittenFile).where(WrittenFile.job_id == job_id))
+    """The job is deleted: its rows, and those of the pipeline targets it committed, are kept
+    without it (``keep``) or dropped."""
+    from ..pipeline.models import PipelineTarget  # noqa: PLC0415 - the pipeline's table, in this database
+
+    for model in (WrittenFile, PipelineTarget):
+        if keep:
+            session.execute(update(model).where(model.job_id == job_id).values(job_id=None)
+                            .execution_options(synchronize_session=False))
+        else:
+            session.execute(delete(model).where(model.job_id == job_id))
+
+
+def forget_targets(session: Session, job_id: str) -> int:
+    """The pipeline targets the job committed were removed with its files: their rows go too, so
+    that no listing or ``latest`` names a product that is no longer there."""
+    from ..pipeline.models import PipelineTarget  # noqa: PLC0415
+
+    return session.execute(delete(PipelineTarget).where(PipelineTarget.job_id == job_id)).rowcount
 
 
 def attach_summaries(session: Session, jobs: list[Job]) -> list[Job]:

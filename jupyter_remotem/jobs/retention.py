@@ -135,6 +135,8 @@ def remove_written(store: JobStore, registry: RepositoryRegistry, job: Job) -> R
         if verdict != "failed":
             forget.append(row.id)
     store.forget_written(forget)
+    if not outcome.failed:  # its pipeline targets are gone with their files and manifests
+        store.forget_targets(job.id)
     return outcome
 
 

@@ -818,6 +818,11 @@ class JobStore:
         with self._write() as session:
             ledger.forget(session, row_ids)
 
+    def forget_targets(self, job_id: str) -> int:
+        """Drop the rows of the pipeline targets ``job_id`` committed (they were removed)."""
+        with self._write() as session:
+            return ledger.forget_targets(session, job_id)
+
     def forget_written_under(self, repository: str, path: str) -> int:
         """A file or folder was deleted from the tree: its rows (and those below it) go."""
         with self._write() as session:
