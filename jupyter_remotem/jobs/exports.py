@@ -38,6 +38,8 @@ from ..formats.axes import axes_attributes, axes_from_attrs
 from ..formats.dataset import Axis
 from ..formats.hdf5_writer import DATASET
 from ..formats.jsonable import jsonable
+from ..formats.layouts import hspy_signal, nexus_data
+from ..formats.layouts import write_hspy as write_hspy_file
 
 #: The largest CSV written (values): beyond it a table is no longer something to open in a sheet.
 CSV_MAX_VALUES = 10_000_000
@@ -89,19 +91,9 @@ def _provenance_json(record: dict[str, Any]) -> str:
 def write_nexus(slab_file: Path, target: Path, record: dict[str, Any]) -> None:
     handle, data, axes, nav_ndim = _source(slab_file)
     with handle, h5py.File(target, "w") as out:
-        out.attrs.update({"NX_class": "NXroot", "default": "entry", "creator": "jupyter_remotem"})
-        entry = out.create_group("entry")
-        entry.attrs.update({"NX_class": "NXentry", "default": "data"})
-        group = entry.create_group("data")
-        names = [axis.name for axis in axes]
-        group.attrs.update({"NX_class": "NXdata", "signal": "data", "axes": names})
-        for index, axis in enumerate(axes):
-            group.attrs[f"{axis.name}_indices"] = index
-            coordinate = group.create_dataset(axis.name, data=axis.offset + axis.scale * np.arange(axis.size))
-            coordinate.attrs["units"] = axis.units
-            coordinate.attrs["long_name"] = f"{axis.name} ({axis.units})" if axis.units else axis.name
         chunks = (1,) + data.shape[1:] if data.ndim > 1 else None
-        signal = group.create_dataset("data", shape=data.shape, dtype=data.dtype, chunks=chunks)
+        entry, signal = nexus_data(out, [_axis_dict(axis) for axis in axes], data.shape, data.dtype,
+                                   creator="jupyter_remotem", chunks=chunks)
         signal.attrs.update(axes_attributes(axes, nav_ndim))
         step = _rows(data)
         for start in range(0, data.shape[0], step):
@@ -110,6 +102,11 @@ def write_nexus(slab_file: Path, target: Path, record: dict[str, Any]) -> None:
         note.attrs["NX_class"] = "NXnote"
         note.create_dataset("type", data="application/json")
         note.create_dataset("data", data=_provenance_json(record))
+
+
+def _axis_dict(axis: Axis, navigate: bool | None = None) -> dict[str, Any]:
+    return {"name": axis.name, "size": axis.size, "scale": axis.scale, "offset": axis.offset,
+            "units": axis.units, "navigate": navigate}
 
 
 def write_tiff(slab_file: Path, target: Path, record: dict[str, Any]) -> None:
@@ -135,26 +132,14 @@ def write_tiff(slab_file: Path, target: Path, record: dict[str, Any]) -> None:
 
 def write_hspy(slab_file: Path, target: Path, record: dict[str, Any]) -> None:
     import dask.array as da
-    from rsciio.hspy import file_writer
 
     handle, data, axes, nav_ndim = _source(slab_file)
     with handle:
         lazy = da.from_array(data, chunks=(max(1, _rows(data)),) + data.shape[1:])
-        signal = {
-            "data": lazy,
-            "axes": [{"name": axis.name, "size": axis.size, "scale": axis.scale, "offset": axis.offset,
-                      "units": axis.units, "navigate": index < nav_ndim} for index, axis in enumerate(axes)],
-            "metadata": {"General": {"title": f"{record.get('operation', 'export')} of "
-                                              f"{(record.get('input') or {}).get('path', '')}"},
-                         "Signal": {"signal_type": ""}},
-            "original_metadata": {"remotem_provenance": _provenance_json(record)},
-            "attributes": {"_lazy": True},
-            "tmp_parameters": {},
-            "package_info": {"package": "", "package_version": ""},
-            "learning_results": {},
-            "models": {},
-        }
-        file_writer(str(target), signal, compression=None, show_progressbar=False)
+        title = f"{record.get('operation', 'export')} of {(record.get('input') or {}).get('path', '')}"
+        write_hspy_file(target, hspy_signal(
+            lazy, [_axis_dict(axis, index < nav_ndim) for index, axis in enumerate(axes)], title=title,
+            original_metadata={"remotem_provenance": _provenance_json(record)}, lazy=True))
 
 
 #: Bytes of a Zarr chunk at most (whole frames, as many as fit, at least one).

@@ -19,6 +19,7 @@ import numpy as np
 from .. import render
 from ..errors import BadParameter
 from ..formats.jsonable import jsonable
+from ..formats.layouts import hspy_signal, write_hspy
 from ..formats.provenance import PROVENANCE_KEY
 from ..view_contract import PictureOptions, ShownImage, calibration_of, display_of, picture_of
 from .provenance import hdf5_attributes
@@ -126,30 +127,14 @@ def hspy_bytes(array: np.ndarray, name: str, record: dict[str, Any], attributes:
     calibrated, navigating where they index results, so ``hs.load`` shows it with scale bars; the
     provenance in ``original_metadata``.  ``coordinates``: the result's other arrays, which
     calibrate declared axes (a profile's radius)."""
-    from rsciio.hspy import file_writer
-
     data, axes = hyperspy_layout(array, declared_output(record["operation"], name), record["input"],
                                  reciprocal=bool(attributes.get("fft")), coordinates=coordinates)
-    signal = {
-        "data": data,
-        "axes": axes,
-        "metadata": {
-            "General": {"title": f"{record['operation']} {name}", "original_filename": record["input"]["path"]},
-            "Signal": {"signal_type": ""},
-        },
-        "original_metadata": {PROVENANCE_KEY: json.dumps(jsonable(record), sort_keys=True)},
-        "attributes": {"_lazy": False},
-        "tmp_parameters": {},
-        # A plain Signal2D of no extension package: HyperSpy loads it without jupyter_remotem
-        # installed, and without warning that a package providing it is missing.
-        "package_info": {"package": "", "package_version": ""},
-        "learning_results": {},
-        "models": {},
-    }
-    # The HyperSpy writer wants a file name, not a buffer.
+    signal = hspy_signal(data, axes, title=f"{record['operation']} {name}",
+                         original_filename=record["input"]["path"],
+                         original_metadata={PROVENANCE_KEY: json.dumps(jsonable(record), sort_keys=True)})
     with tempfile.TemporaryDirectory(prefix="remotem-hspy-") as folder:
         path = Path(folder) / "result.hspy"
-        file_writer(str(path), signal, compression=None, show_progressbar=False)
+        write_hspy(path, signal)
         return path.read_bytes()
 
 

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..formats.layouts import hspy_signal, nexus_data, write_hspy
 from .errors import PipelineError
 from .store import Store
 
@@ -379,27 +380,14 @@ class NeXus(Writer):
             raise PipelineError(f"NeXus: axis names {named} must differ from each other and from the signal.",
                                 hint="Name each axis once, e.g. ['y', 'x'].")
         with store.local_file(relative) as path, h5py.File(path, "w") as f:
-            f.attrs.update({"NX_class": "NXroot", "default": self.entry, "creator": "jupyter_remotem.pipeline"})
-            entry = f.create_group(self.entry)
-            entry.attrs.update({"NX_class": "NXentry", "default": "data"})
-            if self.title is not None:
-                entry.create_dataset("title", data=self.title)
-            group = entry.create_group("data")
-            group.attrs.update({"NX_class": "NXdata", "signal": self.signal, "axes": names})
             chunks = tuple(max(c) for c in data.chunks) if _is_dask(data) else None
-            target = group.create_dataset(self.signal, shape=data.shape, dtype=data.dtype, chunks=chunks,
-                                          compression=self.compression)
+            _, target = nexus_data(f, axes, data.shape, data.dtype, creator="jupyter_remotem.pipeline",
+                                   entry=self.entry, signal=self.signal, title=self.title, chunks=chunks,
+                                   compression=self.compression)
             if _is_dask(data):
                 da.store(data, target, lock=True, scheduler="sync")
             else:
                 target[...] = data
-            for index, (axis, size) in enumerate(zip(axes, data.shape)):
-                if not axis["name"]:
-                    continue
-                coordinate = group.create_dataset(axis["name"], data=axis["offset"] + axis["scale"] * np.arange(size))
-                if axis["units"]:
-                    coordinate.attrs["units"] = axis["units"]
-                group.attrs[f"{axis['name']}_indices"] = index
 
     def read(self, store: Store, relative: str) -> np.ndarray:
         import h5py
@@ -443,18 +431,12 @@ class Hspy(Writer):
 
     def write(self, value: Any, store: Store, relative: str, key: str) -> None:
         import dask
-        from rsciio.hspy import file_writer
 
         data = _array(value, "Hspy")
-        signal = {
-            "data": data, "axes": self._signal_axes(data.shape),
-            "metadata": {"General": {"title": self.title}, "Signal": {"signal_type": self.signal_type}},
-            "original_metadata": {}, "attributes": {"_lazy": _is_dask(data)}, "tmp_parameters": {},
-            # A plain signal of no extension package: HyperSpy opens it without warning.
-            "package_info": {"package": "", "package_version": ""}, "learning_results": {}, "models": {},
-        }
+        signal = hspy_signal(data, self._signal_axes(data.shape), title=self.title, signal_type=self.signal_type,
+                             lazy=_is_dask(data))
         with store.local_file(relative) as path, dask.config.set(scheduler="sync"):
-            file_writer(path, signal, compression=self.compression, show_progressbar=False)
+            write_hspy(path, signal, compression=self.compression)
 
     def read(self, store: Store, relative: str) -> np.ndarray:
         import h5py
