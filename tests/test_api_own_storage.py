@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,11 +16,11 @@ from typing import Any
 import numpy as np
 import pytest
 from _api import api_path, server_config, stop_started_worker, wait_until
-from _services import WEBDAV_PASSWORD, WEBDAV_USER, free_port, wait_for_http
+from _iam_s3 import BUCKETS, iam_s3_server
+from _services import WEBDAV_PASSWORD, WEBDAV_USER
 from jupyter_server.auth import IdentityProvider, User
 from sqlalchemy import inspect, text
 
-BUCKETS = {"alice": "alice-scans", "bob": "bob-scans"}
 WRONG_SECRET = "wrong-secret-0f9d2c77"
 
 
@@ -44,48 +40,8 @@ class HubLikeIdentity(IdentityProvider):
 
 @pytest.fixture(scope="module")
 def iam_s3(tmp_path_factory: pytest.TempPathFactory, demo_dir: Path) -> Iterator[dict[str, Any]]:
-    """A moto server that enforces IAM: two users, each with an access key and a policy allowing
-    their own bucket only, each bucket holding a copy of demo scans under ``lab/``."""
-    import boto3
-    from botocore.exceptions import ClientError
-
-    workdir = tmp_path_factory.mktemp("moto-iam")
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    # The first requests (setting up users and buckets) are let through unauthenticated; the rest
-    # of the allowance is used up below, after which every request needs a valid key.
-    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="60")
-    with open(workdir / "moto.log", "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
-    try:
-        wait_for_http(endpoint, process)
-        setup = {"endpoint_url": endpoint, "region_name": "us-east-1", "aws_access_key_id": "setup",
-                 "aws_secret_access_key": "setup"}
-        iam, s3 = boto3.client("iam", **setup), boto3.client("s3", **setup)
-        keys = {}
-        for user, bucket in BUCKETS.items():
-            iam.create_user(UserName=user)
-            policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": [
-                f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}
-            iam.put_user_policy(UserName=user, PolicyName="own-bucket", PolicyDocument=json.dumps(policy))
-            created = iam.create_access_key(UserName=user)["AccessKey"]
-            keys[user] = {"key": created["AccessKeyId"], "secret": created["SecretAccessKey"]}
-            s3.create_bucket(Bucket=bucket)
-            for name in ("scan.npy", "scan.h5"):
-                s3.upload_file(str(demo_dir / name), bucket, f"lab/{name}")
-        stranger = boto3.client("iam", **dict(setup, aws_access_key_id="AKIASTRANGER0000", aws_secret_access_key="x"))
-        for _ in range(60):  # use up the unauthenticated allowance
-            try:
-                stranger.list_users()
-            except ClientError:
-                break
-        else:
-            pytest.fail("moto never started enforcing IAM")
-        yield {"endpoint": endpoint, "keys": keys, "log": workdir / "moto.log"}
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+    with iam_s3_server(tmp_path_factory.mktemp("moto-iam"), demo_dir) as server:
+        yield server
 
 
 @pytest.fixture
