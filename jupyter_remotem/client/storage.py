@@ -9,6 +9,11 @@
 The server opens the storage (lists its root) before it saves it, so a mistyped key is refused at
 once (:class:`~.errors.RemotemError` with code ``connection_failed``); ``test_only=True`` only
 tries.  The secrets travel once, in the body of that request, and are never sent back.
+
+An SFTP server gets them only once its host key is trusted.  The first ``add`` of a server the
+administrator has not listed is refused with code ``host_key_unknown``, ``error.details`` holding
+the server's ``host_key`` and its ``fingerprint``: compare the fingerprint with the one the
+server's administrator gives, then add again with ``options={"username": ..., "host_key": ...}``.
 """
 
 from __future__ import annotations

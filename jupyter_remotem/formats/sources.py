@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import CorruptFile
+from ..errors import CorruptFile, StorageUnavailable
 from ..storage.ranged import cat_ranges
 
 if TYPE_CHECKING:
@@ -88,6 +88,10 @@ class ByteSource:
                 raise blob
             if len(blob) != e - s:
                 self.require(e, "a read")
+                # Within the file, yet another length: the backend ignored the range (sshfs's
+                # cat_file answers the whole file); bytes taken from the wrong offset are no answer.
+                raise StorageUnavailable(f"The storage answered {len(blob)} bytes for {e - s} bytes of "
+                                         f"'{self.path}' at {s}.")
         out: list[bytes | np.ndarray] = []
         for i in range(len(starts)):
             j = int(owner[i])

@@ -9,14 +9,16 @@ say which secret fields are set, never their values, and a failed connection tes
 backend's reason with every secret taken out.
 
 Each protocol is declared once in :data:`PROTOCOLS`: the URL it takes, its options (not secret),
-its secret fields and how they become fsspec's options; the REST API's validation and
-``GET storage/protocols`` come from it.  An administrator may allow further fsspec protocols
+its secret fields, how they become fsspec's options, and what must hold before a secret is sent
+(an SFTP server's host key, :mod:`.sftp`); the REST API's validation and ``GET storage/protocols``
+come from it.  An administrator may allow further fsspec protocols
 (``c.RemotemApp.user_storage_protocols``); those take any options and secrets, passed to fsspec
 as they are.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -28,7 +30,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import BadParameter, Conflict, NotFound, RemotemError
+from ..errors import BadParameter, Conflict, NotFound, RemotemError, StorageUnavailable
 from ..jobs.models import utcnow
 from .credentials import CredentialCipher, CredentialsUnreadable
 from .own_models import OwnStorage
@@ -53,6 +55,15 @@ class ConnectionFailed(RemotemError):
 
 
 @dataclass(frozen=True)
+class Site:
+    """What the administrator set for opening every user's storages, in the server and the worker alike."""
+
+    #: An OpenSSH known_hosts file whose host keys every user's SFTP storages trust
+    #: (``c.RemotemApp.user_storage_known_hosts``); empty: each storage trusts the key its user confirmed.
+    known_hosts: str = ""
+
+
+@dataclass(frozen=True)
 class Protocol:
     """One kind of storage a user may add: its fields and how they open it with fsspec."""
 
@@ -65,8 +76,10 @@ class Protocol:
     required_options: tuple[str, ...] = ()
     #: Secret fields (strings), encrypted at rest, never answered.
     secrets: tuple[str, ...] = ()
-    #: (options, secrets) -> fsspec storage options; None: both merged as they are.
-    to_fsspec: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
+    #: (options, secrets, site) -> fsspec storage options; None: both merged as they are.
+    to_fsspec: Callable[[dict[str, Any], dict[str, Any], Site], dict[str, Any]] | None = None
+    #: (url, options, site) -> None, or a refusal: what must hold before any secret is sent (SFTP: the host key).
+    preflight: Callable[[str, dict[str, Any], Site], None] | None = None
     example: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,9 +87,9 @@ class Protocol:
         """Allowed by the administrator without a declaration: any options and secrets."""
         return not self.options and not self.secrets
 
-    def storage_options(self, options: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
+    def storage_options(self, options: dict[str, Any], secrets: dict[str, Any], site: Site) -> dict[str, Any]:
         if self.to_fsspec is not None:
-            return self.to_fsspec(options, secrets)
+            return self.to_fsspec(options, secrets, site)
         return {**options, **secrets}
 
     def to_json(self) -> dict[str, Any]:
@@ -85,46 +98,30 @@ class Protocol:
                 "secrets": list(self.secrets), "open_ended": self.open_ended, "example": self.example}
 
 
-def _s3(options: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
+def _s3(options: dict[str, Any], secrets: dict[str, Any], site: Site) -> dict[str, Any]:
     fsspec_options = {name: value for name, value in options.items() if name != "region_name"}
     if options.get("region_name"):
         fsspec_options["client_kwargs"] = {"region_name": options["region_name"]}
     return {**fsspec_options, **secrets}
 
 
-def _webdav(options: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
+def _webdav(options: dict[str, Any], secrets: dict[str, Any], site: Site) -> dict[str, Any]:
     fsspec_options: dict[str, Any] = {"base_url": options["base_url"]}
     if options.get("username") is not None or secrets.get("password") is not None:
         fsspec_options["auth"] = (str(options.get("username") or ""), str(secrets.get("password") or ""))
     return fsspec_options
 
 
-def _sftp(options: dict[str, Any], secrets: dict[str, Any]) -> dict[str, Any]:
-    """asyncssh options (the ``sshfs`` fsspec backend).  A private key given as PEM text is imported in
-    memory, so it never touches the disk; host and port come from the URL unless ``port`` is given."""
-    import asyncssh  # noqa: PLC0415 - only needed by SFTP storages
+def _sftp(options: dict[str, Any], secrets: dict[str, Any], site: Site) -> dict[str, Any]:
+    from .sftp import fsspec_options  # noqa: PLC0415 - asyncssh is only needed by SFTP storages
 
-    fsspec_options: dict[str, Any] = {"known_hosts": None}
-    if options.get("username"):
-        fsspec_options["username"] = str(options["username"])
-    if options.get("port") is not None:
-        try:
-            fsspec_options["port"] = int(options["port"])
-        except (TypeError, ValueError):
-            raise BadParameter("'options.port' must be a port number.") from None
-    if secrets.get("password"):
-        fsspec_options["password"] = str(secrets["password"])
-    if secrets.get("private_key"):
-        try:
-            key = asyncssh.import_private_key(str(secrets["private_key"]), secrets.get("passphrase") or None)
-        except (asyncssh.KeyImportError, ValueError, TypeError):
-            raise BadParameter("'secrets.private_key' is not a private key this server can read "
-                               "(PEM or OpenSSH text; give 'passphrase' when it is encrypted).") from None
-        fsspec_options["client_keys"] = [key]
-    else:
-        fsspec_options["client_keys"] = []
-    fsspec_options["agent_path"] = None
-    return fsspec_options
+    return fsspec_options(options, secrets, site.known_hosts)
+
+
+def _sftp_host_key(url: str, options: dict[str, Any], site: Site) -> None:
+    from .sftp import check_host_key  # noqa: PLC0415
+
+    check_host_key(url, options, site.known_hosts)
 
 
 PROTOCOLS: dict[str, Protocol] = {
@@ -144,10 +141,11 @@ PROTOCOLS: dict[str, Protocol] = {
                  "secrets": {"password": "app-password"}}),
     "sftp": Protocol(
         "sftp", "SFTP (user with a password or a private key)", ("sftp",),
-        options={"username": "string", "port": "string"}, required_options=("username",),
-        secrets=("password", "private_key", "passphrase"), to_fsspec=_sftp,
+        options={"username": "string", "port": "string", "host_key": "string"}, required_options=("username",),
+        secrets=("password", "private_key", "passphrase"), to_fsspec=_sftp, preflight=_sftp_host_key,
         example={"name": "lab-server", "protocol": "sftp", "url": "sftp://data.example.org:22/home/ada/scans",
-                 "options": {"username": "ada"}, "secrets": {"password": "..."}}),
+                 "options": {"username": "ada", "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA..."},
+                 "secrets": {"password": "..."}}),
 }
 
 
@@ -167,6 +165,13 @@ def redacted(text: str, secrets: Iterable[str]) -> str:
     return redact(text, sorted((s for s in secrets if s), key=len, reverse=True))
 
 
+def close_connection(fs: Any) -> None:
+    """Close what a filesystem keeps open: sshfs holds its SSH connection until the object is
+    collected, which a reference cycle delays indefinitely.  Others keep nothing worth closing."""
+    if type(fs).__module__.startswith("sshfs.") and getattr(fs, "_client", None) is not None:
+        fs.loop.call_soon_threadsafe(fs.client.close)
+
+
 @dataclass(frozen=True)
 class Checked:
     """A request to add a storage, validated: what is stored in clear, and its secrets."""
@@ -179,9 +184,10 @@ class Checked:
     description: str
     writable: bool
 
-    def config(self) -> RepositoryConfig:
+    def config(self, site: Site | None = None) -> RepositoryConfig:
         return RepositoryConfig(name=self.name, url=self.url, description=self.description, writable=self.writable,
-                                storage_options=self.protocol.storage_options(self.options, self.secrets))
+                                storage_options=self.protocol.storage_options(self.options, self.secrets,
+                                                                              site or Site()))
 
 
 class OwnRepository(Repository):
@@ -209,13 +215,14 @@ class OwnStorages:
     """The storages users added, in the job store's database (see module docstring)."""
 
     def __init__(self, store: Any, cipher: CredentialCipher, configured: Callable[[], Iterable[str]] = tuple,
-                 protocols: Iterable[str] | None = None) -> None:
+                 protocols: Iterable[str] | None = None, site: Site | None = None) -> None:
         self.store = store
         self.cipher = cipher
         #: Names of the configured repositories, which a storage may not take.
         self.configured = configured
         #: What may be added (``c.RemotemApp.user_storage_protocols``); what was added opens whatever it is.
         self.protocols = protocols_allowed(protocols)
+        self.site = site or Site()
         self._opened: dict[str, Repository] = {}
         self._lock = threading.Lock()
 
@@ -260,15 +267,26 @@ class OwnStorages:
             return opened
         secrets = self.cipher.decrypt(row.secrets, f"storage '{row.name}'")
         protocol = PROTOCOLS.get(row.protocol) or Protocol(row.protocol, row.protocol, (row.protocol,))
+        # Opened here only, kept in ``_opened`` rather than fsspec's instance cache: forgetting the
+        # storage closes its connection without closing another user's with the same options.
+        options = {**protocol.storage_options(dict(row.options), secrets, self.site), "skip_instance_cache": True}
         config = RepositoryConfig(name=row.name, url=row.url, description=row.description, writable=row.writable,
-                                  storage_options=protocol.storage_options(dict(row.options), secrets))
+                                  storage_options=options)
         try:
             repository = OwnRepository(config)
         except ValueError as error:
             raise BadParameter(redacted(str(error), secrets.values())) from None
+        except Exception as error:  # noqa: BLE001 - a backend that connects at once (sshfs) fails in its own way
+            reason = redacted(f"{type(error).__name__}: {error}", [str(v) for v in secrets.values()])[:500]
+            raise StorageUnavailable(
+                f"Storage '{row.name}' could not be opened: {reason}",
+                hint="Try again later; if its server's host key changed, remove the storage and add it again "
+                     "(the connection test shows the new key).") from None
         with self._lock:
-            self._opened[row.id] = repository
-        return repository
+            opened = self._opened.setdefault(row.id, repository)
+        if opened is not repository:  # another request opened it meanwhile
+            close_connection(repository.fs)
+        return opened
 
     # -- changing ------------------------------------------------------------------------------
     def check(self, owner: str, body: Any) -> Checked:
@@ -347,8 +365,14 @@ class OwnStorages:
         """List the storage's root with the given credentials: what a user adds must open.  The
         backend's reason for a failure is answered (422) with every secret taken out."""
         secrets = [value for value in checked.secrets.values() if isinstance(value, str)]
+        if checked.protocol.preflight is not None:
+            checked.protocol.preflight(checked.url, checked.options, self.site)
+        config = checked.config(self.site)
+        # Tried once: kept out of fsspec's instance cache (no later storage gets this one) and closed.
+        config = dataclasses.replace(config, storage_options={**config.storage_options, "skip_instance_cache": True})
+        repository: OwnRepository | None = None
         try:
-            repository = OwnRepository(checked.config())
+            repository = OwnRepository(config)
             listing = repository.fs.ls(repository.root or "", detail=False, **repository.fresh)
         except Exception as error:  # noqa: BLE001 - every backend fails in its own way; all are answered
             reason = str(error) or type(error).__name__
@@ -356,6 +380,9 @@ class OwnStorages:
                 reason = error.message
             raise ConnectionFailed(f"Storage '{checked.name}' could not be listed: "
                                    f"{redacted(f'{type(error).__name__}: {reason}', secrets)[:500]}") from None
+        finally:
+            if repository is not None:
+                close_connection(repository.fs)
         return {"entries": len(listing)}
 
     def add(self, owner: str, checked: Checked) -> dict[str, Any]:
@@ -379,6 +406,8 @@ class OwnStorages:
                 raise NotFound(f"You have no storage named '{name}'.", hint="GET remotem/api/storage lists yours.")
             session.execute(delete(OwnStorage).where(OwnStorage.id.in_(ids)))
         with self._lock:
-            for row_id in ids:
-                self._opened.pop(row_id, None)
+            forgotten = [self._opened.pop(row_id, None) for row_id in ids]
+        for repository in forgotten:
+            if repository is not None:
+                close_connection(repository.fs)
 

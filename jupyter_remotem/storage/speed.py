@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from .ranged import read_range
 from .repository import Repository
 
 #: Bytes read to estimate throughput: enough to get past per-request latency, small enough to be cheap.
@@ -89,7 +90,7 @@ def measure(repository: Repository, thresholds: SpeedThresholds) -> SpeedMeasure
         biggest = max(files, key=lambda info: info.get("size") or 0)
         length = min(int(biggest["size"]), PROBE_BYTES)
         start = time.perf_counter()
-        data = fs.cat_file(biggest["name"], start=0, end=length)
+        data = read_range(fs, biggest["name"], 0, length)  # sshfs's cat_file would read it all
         elapsed = max(time.perf_counter() - start, 1e-6)
         throughput = len(data) / elapsed / 1e6
     return SpeedMeasurement(thresholds.classify(latency_ms, throughput), latency_ms, throughput, time.time())

@@ -26,6 +26,8 @@ export interface IRepository {
   speed: ISpeed;
   /** The local repository next to the user's notebooks (target of "copy here"). */
   home?: boolean;
+  /** A storage the user added themselves (`remotem/api/storage`), which they may remove. */
+  own?: boolean;
 }
 
 /**

@@ -27,6 +27,9 @@ import { TRANSLATION_DOMAIN } from './i18n';
 import { remoteDataIcon, tokenIcon } from './icon';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RemotemSidebar } from './sidebar';
+// Small (the dialogs it opens load lazily), and its context-menu items must be there from the start.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { registerStorageCommands, StorageCommandIDs } from './storagecommands';
 // Viewers come back with the layout at start-up, so they are needed at once.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { registerViewer } from './viewer/commands';
@@ -60,9 +63,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     translator = translator ?? nullTranslator;
     const trans = translator.load(TRANSLATION_DOMAIN);
     const api = new RemotemAPI(app.serviceManager.serverSettings);
-    const sidebar = new RemotemSidebar(api, translator, () => {
-      void app.commands.execute(CommandIDs.manageTokens);
-    });
+    const sidebar = new RemotemSidebar(
+      api,
+      translator,
+      () => void app.commands.execute(CommandIDs.manageTokens),
+      () => void app.commands.execute(StorageCommandIDs.add)
+    );
     app.shell.add(sidebar, 'left', { rank: 250 });
     sidebar.showRequested.connect(() => app.shell.activateById(sidebar.id));
     if (restorer) {
@@ -131,6 +137,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     registerFileCommands(app, { api, sidebar, trans });
+    registerStorageCommands(app, { api, sidebar, trans });
     registerFileOpening(app, { api, sidebar, trans });
     returnFocusAfterMenu(app);
 
@@ -165,6 +172,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
       palette.addItem({
         command: CommandIDs.manageTokens,
+        category: trans.__('Remote Data')
+      });
+      palette.addItem({
+        command: StorageCommandIDs.add,
         category: trans.__('Remote Data')
       });
     }

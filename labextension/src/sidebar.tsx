@@ -10,7 +10,7 @@ import {
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
-import { ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
+import { addIcon, ReactWidget, refreshIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -259,8 +259,9 @@ function BrowserView(props: {
   search: SearchModel;
   onJobs: (jobs: IJob[]) => void;
   onManageTokens?: () => void;
+  onAddStorage?: () => void;
 }): JSX.Element {
-  const { model, uploads, onManageTokens } = props;
+  const { model, uploads, onManageTokens, onAddStorage } = props;
   const trans = useTranslation();
   useRerenderOn(model.changed);
   // While search results are shown they take the tree's place (it stays mounted).
@@ -299,6 +300,17 @@ function BrowserView(props: {
             title={trans.__('Personal API tokens for scripts elsewhere')}
             label={trans.__('Personal API Tokens…')}
             onClick={onManageTokens}
+          />
+        )}
+        {onAddStorage && (
+          <IconButton
+            icon={addIcon}
+            className="jp-remotem-add-storage"
+            title={trans.__(
+              'Add storage of your own (S3, WebDAV, SFTP…) with your own credentials'
+            )}
+            label={trans.__('Add Storage…')}
+            onClick={onAddStorage}
           />
         )}
         <IconButton
@@ -493,11 +505,13 @@ class JobsSection extends ReactWidget {
 export class RemotemSidebar extends SplitPanel {
   /**
    * @param onManageTokens opens the Personal API Tokens dialog (a header button when given)
+   * @param onAddStorage opens the Add Storage dialog (a header button when given)
    */
   constructor(
     api: RemotemAPI,
     translator: ITranslator = nullTranslator,
-    onManageTokens?: () => void
+    onManageTokens?: () => void,
+    onAddStorage?: () => void
   ) {
     super({ orientation: 'vertical', spacing: 4 });
     const trans = translator.load(TRANSLATION_DOMAIN);
@@ -518,6 +532,7 @@ export class RemotemSidebar extends SplitPanel {
         search={this.search}
         onJobs={jobs => jobs.forEach(job => this.showJob(job))}
         onManageTokens={onManageTokens}
+        onAddStorage={onAddStorage}
       />
     );
     this._browser.addClass('jp-remotem-browser-area');

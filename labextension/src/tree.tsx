@@ -212,6 +212,7 @@ export function RepositoryNode(
       className="jp-remotem-repo"
       data-repo={repository.name}
       data-writable={String(!!repository.writable)}
+      data-own={repository.own ? 'true' : undefined}
       role="treeitem"
       aria-expanded={expanded}
       aria-level={1}

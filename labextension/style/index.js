@@ -7,3 +7,4 @@ import './tree.css';
 import './jobs.css';
 import './admin.css';
 import './cutouts.css';
+import './storage.css';
