@@ -1,11 +1,12 @@
-"""The catalog on both databases it runs on: a fresh SQLite file, and a throwaway PostgreSQL."""
+"""The catalog on both databases it runs on: a fresh SQLite file, and a fresh database on the session's
+throwaway PostgreSQL (a server per test would cost an ``initdb`` each)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from _postgres import postgres_server
+from _postgres import fresh_database
 
 from jupyter_remotem.catalog.store import CatalogStore
 from jupyter_remotem.jobs.store import JobStore
@@ -18,7 +19,6 @@ def catalog(request, tmp_path) -> Iterator[CatalogStore]:
         yield CatalogStore(jobs)
         jobs.close()
         return
-    with postgres_server() as url:
-        jobs = JobStore(url)
-        yield CatalogStore(jobs)
-        jobs.close()
+    jobs = JobStore(fresh_database(request.getfixturevalue("postgres_server_url")))
+    yield CatalogStore(jobs)
+    jobs.close()

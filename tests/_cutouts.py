@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +44,47 @@ def sky_surveys() -> list[dict[str, Any]]:
     return surveys + [secret]
 
 
+@pytest.fixture(scope="session")
+def indexed_sky(sky_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A job database holding the footprint index of every generated survey, built once per
+    session by the code the index jobs run.  The sky is the session's own, so the sizes and times
+    the index holds are its files': a server on a copy (:func:`sky_index_in_place`) finds every
+    index current and runs no index job, for tests of what comes after the index, not of its
+    building (test_cutouts_index_job and test_cutouts_footprints build it)."""
+    from jupyter_remotem.cutouts.footprints import FootprintIndex
+    from jupyter_remotem.cutouts.surveys import SurveyCatalog
+    from jupyter_remotem.jobs.store import JobStore
+    from jupyter_remotem.storage.access import AccessPolicy
+    from jupyter_remotem.storage.registry import RepositoryRegistry
+
+    path = tmp_path_factory.mktemp("indexed-sky") / "jobs.sqlite"
+    store = JobStore(f"sqlite:///{path}")
+    try:
+        registry = RepositoryRegistry.from_dicts([{"name": "sky", "url": str(sky_dir)}])
+        catalog = SurveyCatalog.from_dicts(sky_surveys(), registry, AccessPolicy())
+        index = FootprintIndex(store)
+        for survey in catalog.surveys.values():
+            report = index.refresh(survey, catalog.repository(survey))
+            assert report["files"] and not report["failed"], report
+    finally:
+        store.close()
+    with closing(sqlite3.connect(path)) as connection:  # all in the one file that is copied
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def jp_server_config(repositories, sky_dir):
+def sky_index_in_place(indexed_sky: Path, jp_data_dir: Path) -> Path:
+    """A copy of :func:`indexed_sky` where this test's server keeps its job database (the
+    default one, in its Jupyter data folder); what the test then writes stays its own."""
+    target = jp_data_dir / "remotem" / "jobs.sqlite"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(indexed_sky, target)
+    return target
+
+
+@pytest.fixture
+def jp_server_config(repositories, sky_dir, sky_index_in_place):
     return server_config(repositories + [{"name": "sky", "url": str(sky_dir)}], surveys=sky_surveys(),
                          cutout_realtime_pixels=300_000)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from _postgres import postgres_server
+from _postgres import fresh_database, postgres_server_url  # noqa: F401  (fixture)
 from sqlalchemy import update
 
 from jupyter_remotem.admin import actions, queries
@@ -26,10 +26,9 @@ def store(request, tmp_path) -> Iterator[JobStore]:
         yield store
         store.close()
         return
-    with postgres_server() as url:
-        store = JobStore(url)
-        yield store
-        store.close()
+    store = JobStore(fresh_database(request.getfixturevalue("postgres_server_url")))
+    yield store
+    store.close()
 
 
 def make(store, owner, groups=("g1",), priority=0):

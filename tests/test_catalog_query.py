@@ -12,6 +12,7 @@ import re
 
 import pytest
 from _catalog import catalog  # noqa: F401 - fixture
+from _postgres import postgres_server_url  # noqa: F401 - fixture of the catalog's PostgreSQL
 
 from jupyter_remotem.catalog.flatten import Row
 from jupyter_remotem.catalog.query import checked

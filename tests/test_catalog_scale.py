@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 from _catalog import catalog  # noqa: F401 - fixture
-from _postgres import postgres_server
+from _postgres import fresh_database, postgres_server_url  # noqa: F401  (fixture)
 from sqlalchemy import func, select, text
 
 from jupyter_remotem.catalog import indexer
@@ -273,8 +273,7 @@ def database_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    with postgres_server() as url:
-        yield url
+    yield fresh_database(request.getfixturevalue("postgres_server_url"))
 
 
 def test_a_catalog_from_before_0007_upgrades_with_its_counts_ranges_and_words(database_url):

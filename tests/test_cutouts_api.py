@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from _api import call
 from _cutouts import (  # noqa: F401 - fixtures
-    error_of, hdus_of, image_hdu, indexed, jp_server_config, mosaic_parent, sky_dir, sync, tile_file, wait_for_indexes,
-    wcs_equal)
+    error_of, hdus_of, image_hdu, indexed, indexed_sky, jp_server_config, mosaic_parent, sky_dir, sky_index_in_place,
+    sync, tile_file, wait_for_indexes, wcs_equal)
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
@@ -31,7 +31,7 @@ def reference(path, ra, dec, size, mode="trim", fill_value=np.nan):
 
 
 async def test_surveys_list_what_the_caller_may_use(jp_fetch):
-    body = {"surveys": await indexed(jp_fetch)}  # the index jobs queued at start have run
+    body = {"surveys": await indexed(jp_fetch)}  # the index, current once the server has checked it
     by_name = {s["name"]: s for s in body["surveys"]}
     assert set(by_name) == {"demo_mosaic", "demo_pole", "demo_ra0"}, "the astro group's survey stays hidden"
     mosaic = by_name["demo_mosaic"]

@@ -14,7 +14,7 @@ import zipfile
 import numpy as np
 import pytest
 from _api import call
-from _cutouts import error_of, hdus_of, sky_dir, sync  # noqa: F401 - fixtures
+from _cutouts import error_of, hdus_of, indexed_sky, sky_dir, sky_index_in_place, sync  # noqa: F401 - fixtures
 from _cutouts_batch import (  # noqa: F401 - fixtures
     NOWHERE, batch_config, completed, fits_of, manifest_of, mosaic_positions, out_dir, server, submit)
 from astropy.io import fits
@@ -24,7 +24,7 @@ from jupyter_remotem.cutouts.manifest import COLUMNS
 
 
 @pytest.fixture
-def jp_server_config(repositories, sky_dir, out_dir):
+def jp_server_config(repositories, sky_dir, out_dir, sky_index_in_place):
     return batch_config(repositories, sky_dir, out_dir)
 
 

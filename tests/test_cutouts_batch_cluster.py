@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _api import call
-from _cutouts import hdus_of, sky_dir, sync  # noqa: F401 - fixtures
+from _cutouts import hdus_of, indexed_sky, sky_dir, sky_index_in_place, sync  # noqa: F401 - fixtures
 from _cutouts_batch import (  # noqa: F401 - fixtures
     NOWHERE, batch_config, completed, fits_of, manifest_of, mosaic_positions, out_dir, server, submit)
 
 
 @pytest.fixture
-def jp_server_config(repositories, sky_dir, out_dir):
+def jp_server_config(repositories, sky_dir, out_dir, sky_index_in_place):
     config = batch_config(repositories, sky_dir, out_dir)
     arguments = config["RemotemApp"]["worker_arguments"]
     at = arguments.index("--scheduler")

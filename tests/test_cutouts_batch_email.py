@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from _api import call
-from _cutouts import sky_dir  # noqa: F401 - fixtures
+from _cutouts import indexed_sky, sky_dir, sky_index_in_place  # noqa: F401 - fixtures
 from _cutouts_batch import NOWHERE, batch_config, completed, mosaic_positions, out_dir, server  # noqa: F401
 from _smtp import inbox, plain_smtp, subject, wait_for_mail  # noqa: F401 - fixtures
 
@@ -13,7 +13,7 @@ PUBLIC = "https://hub.example.org/user/root/"
 
 
 @pytest.fixture
-def jp_server_config(repositories, sky_dir, out_dir, plain_smtp):
+def jp_server_config(repositories, sky_dir, out_dir, plain_smtp, sky_index_in_place):
     return batch_config(repositories, sky_dir, out_dir, owner="root", smtp_host="127.0.0.1",
                         smtp_port=plain_smtp.port, smtp_security="none", smtp_sender="cutouts@example.org",
                         mail_interval=0.2, public_url=PUBLIC)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 from _api import wait_until
-from _cutouts import hdus_of, sky_dir, sync  # noqa: F401 - fixtures
+from _cutouts import hdus_of, indexed_sky, sky_dir, sky_index_in_place, sync  # noqa: F401 - fixtures
 from _cutouts_batch import (  # noqa: F401 - fixtures
     NOWHERE, batch_config, completed, fits_of, manifest_of, mosaic_positions, out_dir, server, submit)
 from _api import call
@@ -23,7 +23,7 @@ RATE = 1_600_000
 
 
 @pytest.fixture
-def jp_server_config(repositories, sky_dir, out_dir):
+def jp_server_config(repositories, sky_dir, out_dir, sky_index_in_place):
     config = batch_config(repositories, sky_dir, out_dir, job_stale_after=STALE_AFTER, job_recovery_interval=0.5,
                           housekeeping_interval=600)
     config["RemotemApp"]["worker_arguments"] += ["--max-read-rate", str(RATE)]

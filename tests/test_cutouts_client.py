@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
-from _cutouts import hdus_of, jp_server_config, sky_dir, sync  # noqa: F401 - fixtures
+from _cutouts import hdus_of, indexed_sky, jp_server_config, sky_dir, sky_index_in_place, sync  # noqa: F401 - fixtures
 from astropy import units as u
 from astropy.io import fits
 

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from _api import call
 from _client import client, in_thread, kernel_env  # noqa: F401 - fixtures
-from _cutouts import error_of, hdus_of, jp_server_config, sky_dir, sync  # noqa: F401 - fixtures
+from _cutouts import (  # noqa: F401 - fixtures
+    error_of, hdus_of, indexed_sky, jp_server_config, sky_dir, sky_index_in_place, sync)
 from astropy import units as u
 from astropy.visualization import (AsinhStretch, LinearStretch, LogStretch, ManualInterval, SqrtStretch,
                                    ZScaleInterval, make_lupton_rgb)

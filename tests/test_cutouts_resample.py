@@ -12,7 +12,8 @@ import tracemalloc
 import numpy as np
 import pytest
 from _cutouts import (  # noqa: F401 - fixtures
-    TILE, error_of, hdus_of, jp_server_config, mosaic_parent, sky_dir, sync, tile_file, wcs_equal)
+    TILE, error_of, hdus_of, indexed_sky, jp_server_config, mosaic_parent, sky_dir, sky_index_in_place, sync,
+    tile_file, wcs_equal)
 from astropy.io import fits
 from astropy.wcs import WCS
 from reproject import reproject_exact, reproject_interp

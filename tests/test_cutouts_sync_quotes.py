@@ -5,7 +5,8 @@ the batch call over it; the size rule stays the fallback and the hard cap."""
 from __future__ import annotations
 
 import pytest
-from _cutouts import error_of, hdus_of, jp_server_config, sky_dir, sync  # noqa: F401 - fixtures
+from _cutouts import (  # noqa: F401 - fixtures
+    error_of, hdus_of, indexed_sky, jp_server_config, sky_dir, sky_index_in_place, sync)
 
 from jupyter_remotem.cutouts import history
 from jupyter_remotem.jobs.models import ThroughputRecord

@@ -21,6 +21,17 @@ FILES = 400
 STALE_AFTER_S = 2.0
 
 
+#: Jobs ``many_results`` was given, in order.
+RUNS: list[str] = []
+
+
+def many_results(context) -> Outcome:
+    """A runner whose work is quick and whose results are many."""
+    RUNS.append(context.job.id)
+    results = [{"repository": "out", "path": f"r{i:04d}.npy", "format": "npy"} for i in range(FILES)]
+    return Outcome(results, "copy", "out", 0, 0.01, 1, 0)
+
+
 def test_a_job_indexing_its_many_results_is_not_taken_for_lost(tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
@@ -28,14 +39,8 @@ def test_a_job_indexing_its_many_results_is_not_taken_for_lost(tmp_path, monkeyp
         np.save(out / f"r{i:04d}.npy", np.full((4, 4), i, dtype=np.float32))
     registry = RepositoryRegistry.from_dicts([{"name": "out", "url": str(out), "writable": True}])
     store = JobStore(f"sqlite:///{tmp_path / 'jobs.sqlite'}")
-    runs: list[str] = []
-
-    def many_results(context) -> Outcome:  # the work itself is quick; its results are many
-        runs.append(context.job.id)
-        results = [{"repository": "out", "path": f"r{i:04d}.npy", "format": "npy"} for i in range(FILES)]
-        return Outcome(results, "copy", "out", 0, 0.01, 1, 0)
-
-    monkeypatch.setitem(worker_module.RUNNERS, "copy", many_results)
+    RUNS.clear()
+    monkeypatch.setitem(worker_module.RUNNERS, "copy", f"{__name__}:many_results")
     job = store.create("ada", "copy", {"repository": "out", "path": ""})
     worker = Worker(store, registry, "w-1", WorkerOptions(report_s=0.1, stale_after_s=STALE_AFTER_S,
                                                           once=True, scheduler="none"))
@@ -61,6 +66,6 @@ def test_a_job_indexing_its_many_results_is_not_taken_for_lost(tmp_path, monkeyp
     concluding = time.monotonic() - started
     finished = store.get(job.id, "ada")
     assert concluding > 2 * STALE_AFTER_S, concluding  # long enough that a silent job would go stale
-    assert requeued == [] and runs == [job.id], (requeued, runs)
+    assert requeued == [] and RUNS == [job.id], (requeued, RUNS)
     assert finished.phase == Phase.COMPLETED.value and finished.attempts == 1
     assert len(finished.results) == FILES

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _postgres import postgres_server
+from _postgres import fresh_database, postgres_server_url  # noqa: F401  (fixture)
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -24,8 +24,7 @@ def database_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'jobs.sqlite'}"
         return
-    with postgres_server() as url:
-        yield url
+    yield fresh_database(request.getfixturevalue("postgres_server_url"))
 
 
 def differences(store: JobStore) -> list:

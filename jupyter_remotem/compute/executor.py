@@ -19,19 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NotFound, RemotemError
+from ..errors import NotFound
 from ..formats import open_dataset
 from ..formats.dataset import Dataset
 from ..storage.repository import Repository, RepositoryConfig
 from .operations import Plan, ReductionResult
 from .partitions import Partition
+from .progress import Cancelled, Progress
 from .transformations import readable_repositories, referenced_repositories, reset_repositories, use_repositories
 from .views import apply_pipeline
-
-
-class Cancelled(RemotemError):
-    status, code = 409, "cancelled"
-    default_hint = "The work was cancelled before it finished; nothing was written."
 
 
 @dataclass(frozen=True)
@@ -87,33 +83,6 @@ def dataset_ref_with_references(repository: RepositoryConfig, path: str, dataset
 
 _open_datasets: dict[str, Dataset] = {}
 _open_lock = threading.Lock()
-
-
-@dataclass
-class Progress:
-    """Where a run stands; passed to the progress callback after every partition."""
-
-    frames_done: int
-    frames_total: int
-    bytes_read: int
-    elapsed_s: float
-    #: Frames whose partial results were given (resumed from checkpoints) rather than read now.
-    frames_resumed: int = 0
-
-    @property
-    def fraction(self) -> float:
-        return self.frames_done / self.frames_total if self.frames_total else 1.0
-
-    @property
-    def throughput_bytes_s(self) -> float:
-        return self.bytes_read / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def eta_s(self) -> float | None:
-        processed = self.frames_done - self.frames_resumed
-        if processed <= 0 or not self.frames_total:
-            return None
-        return self.elapsed_s * (self.frames_total - self.frames_done) / processed
 
 
 def read_partition(dataset: Dataset, partition: Partition) -> np.ndarray:

@@ -24,7 +24,7 @@ import json
 import time
 from typing import Any
 
-from ..compute.executor import Progress
+from ..compute.progress import Progress
 from ..errors import NotFound, RemotemError
 from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Repository
@@ -37,9 +37,9 @@ from ..storage.transfer import (
     present_files,
     run_copy,
 )
+from .context import JobContext, Outcome, Throttle
 from .copy_request import CopyRequest
 from .models import Job
-from .runner import JobContext, Outcome, Throttle
 from .written import file_record, folder_records, missing_folders, parents
 
 SAVE_EVERY_S = 2.0

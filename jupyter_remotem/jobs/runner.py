@@ -9,23 +9,20 @@ attempt are fed back instead of being recomputed.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..compute.cluster import ClusterManager
 from ..compute.executor import Cancelled, Progress, run_plan
 from ..compute.operations import Operation, Plan, get_operation
-from ..compute.partitions import TARGET_BYTES, Partition, cluster_partition_bytes, dataset_partitions
+from ..compute.partitions import Partition, cluster_partition_bytes, dataset_partitions
 from ..compute.reductions import dataset_ref, fft_result
 from ..compute.roi import roi_indices
 from ..compute.transformations import use_repositories
 from ..storage.registry import RepositoryRegistry
 from ..storage.repository import Entry, Repository
 from .checkpoints import decode_partial, encode_partial
+from .context import JobContext, Outcome, Throttle
 from .models import Job
 from .output import OutputWriter
 from .provenance import provenance
@@ -34,75 +31,6 @@ from .requests import JobRequest
 from .store import JobStore
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class JobContext:
-    """What a worker hands to a running job."""
-
-    job: Job
-    worker_id: str
-    store: JobStore
-    repositories: RepositoryRegistry
-    #: Set by the worker to stop the job between partitions (cancel, pause, shutdown, time limit).
-    cancel: threading.Event
-    progress: Callable[[Progress], None]
-    partition_bytes: int = TARGET_BYTES
-    #: Bytes per second this job may read, to leave shared storage to interactive users.
-    max_read_rate: float | None = None
-    #: Where outputs for remote repositories are built before their upload (None: the default).
-    scratch_dir: Path | None = None
-    #: The Dask cluster for big inputs (None: always inline).
-    cluster: ClusterManager | None = None
-    #: Inputs at least this large run on the cluster; smaller ones inline, where task overhead
-    #: and a second copy of the page cache in worker processes would cost more than they gain.
-    cluster_threshold_bytes: int = 4 * 1024**3
-
-    def recorder(self, files: list[dict[str, Any]]) -> None:
-        """Record files and folders this job put into a repository (see :mod:`.written`)."""
-        self.store.record_written(self.job.id, files)
-
-    def client_for(self, nbytes: int) -> Any:
-        """A distributed client when this job is big enough to use the cluster, else None."""
-        if self.cluster is None or nbytes < self.cluster_threshold_bytes:
-            return None
-        return self.cluster.client()
-
-
-@dataclass
-class Outcome:
-    results: list[dict[str, Any]]
-    operation: str
-    repository: str
-    bytes_read: int
-    seconds: float
-    partitions: int
-    resumed: int
-    #: The steady part of the work (see :mod:`.rate`): what the throughput record holds.
-    steady_bytes: int = 0
-    steady_seconds: float = 0.0
-
-
-class Throttle:
-    """Waits after each partition so that reading stays under a rate; a cancel ends the wait."""
-
-    def __init__(self, rate: float | None, cancel: threading.Event) -> None:
-        self.rate = rate
-        self.cancel = cancel
-        self.started = time.monotonic()
-        self.nbytes = 0
-
-    def after(self, nbytes: int) -> float:
-        """Wait as long as the rate asks; the seconds waited."""
-        if not self.rate:
-            return 0.0
-        self.nbytes += nbytes
-        delay = self.nbytes / self.rate - (time.monotonic() - self.started)
-        if delay <= 0:
-            return 0.0
-        waited = time.monotonic()
-        self.cancel.wait(delay)
-        return time.monotonic() - waited
 
 
 def resumable(store: JobStore, job_id: str, partitions: list[Partition], plan: Plan) -> dict[int, Any]:
