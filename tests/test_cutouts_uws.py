@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 import requests
 from _api import call
-from _cutouts import hdus_of, sky_dir, sync  # noqa: F401 - fixtures
+from _cutouts import hdus_of, indexed_sky, sky_dir, sky_index_in_place, sync  # noqa: F401 - fixtures
 from _cutouts_batch import batch_config, mosaic_positions, out_dir, server  # noqa: F401 - fixtures
 from astropy.io import fits
 from urllib.parse import urlencode
 
 
 @pytest.fixture
-def jp_server_config(repositories, sky_dir, out_dir):
+def jp_server_config(repositories, sky_dir, out_dir, sky_index_in_place):
     return batch_config(repositories, sky_dir, out_dir)
 
 

@@ -278,13 +278,16 @@ class RemoteDataset(Analysis):
     def submit(self, operation: str | None = None, params: dict[str, Any] | None = None, *, output: str,
                repository: str | None = None, format: str | None = None, roi: dict[str, Any] | None = None,
                priority: int = 0, overwrite: bool = False, array: str | None = None,
-               view: dict[str, Any] | None = None) -> Job:
+               view: dict[str, Any] | None = None, cluster: Any = None) -> Job:
         """Run ``operation`` (or the chained transformation) as a durable job writing ``output`` in
         ``repository`` (default: the notebooks' home repository).  ``format``: hdf5, npy, tiff,
         hspy, png for a result; hdf5, nexus, tiff, hspy, zarr, csv for a dataset (default from the
-        file name).  Returns the :class:`~.jobs.Job` at once."""
+        file name).  ``cluster``: one of your clusters (``c.clusters.start(...)``, or its id) to run
+        on.  Returns the :class:`~.jobs.Job` at once."""
         body = self.job_body(operation, params, output=output, repository=repository, format=format, roi=roi,
                              priority=priority, overwrite=overwrite, array=array, view=view)
+        if cluster is not None:
+            body["cluster"] = str(getattr(cluster, "id", cluster))
         return self.client.submit(body)
 
     def export(self, output: str, *, repository: str | None = None, format: str | None = None,

@@ -11,8 +11,10 @@ from typing import Any
 
 
 class ClusterManager:
-    def __init__(self, scheduler_address: str = "", n_workers: int | None = None) -> None:
+    def __init__(self, scheduler_address: str = "", n_workers: int | None = None, security: Any = None) -> None:
         self.scheduler_address = scheduler_address
+        #: The ``distributed.Security`` a scheduler that takes TLS only needs (a user's own cluster).
+        self.security = security
         self.n_workers = n_workers
         self._client: Any = None
         self._cluster: Any = None
@@ -25,7 +27,7 @@ class ClusterManager:
                 from distributed import Client, LocalCluster
 
                 if self.scheduler_address:
-                    self._client = Client(self.scheduler_address, timeout=30)
+                    self._client = Client(self.scheduler_address, timeout=30, security=self.security)
                 else:
                     import os
 

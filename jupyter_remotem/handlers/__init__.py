@@ -7,6 +7,7 @@ from typing import Any
 from .admin import admin_routes
 from .advice import AdviceHandler
 from .base import NotFoundHandler
+from .clusters import ClusterHandler, ClusterOptionsHandler, ClustersHandler
 from .cutouts import CutoutParametersHandler, CutoutSyncHandler, SurveyIndexHandler, SurveysHandler
 from .cutout_jobs import (
     CutoutFileHandler,
@@ -133,5 +134,8 @@ def routes() -> list[tuple[str, Any]]:
         (rf"{API}/storage/?", StoragesHandler),
         (rf"{API}/storage/protocols/?", StorageProtocolsHandler),
         (rf"{API}/storage/{_REPO}/?", StorageHandler),
+        (rf"{API}/clusters/?", ClustersHandler),
+        (rf"{API}/clusters/options/?", ClusterOptionsHandler),
+        (rf"{API}/clusters/(?P<cluster_id>[0-9a-f]{{1,64}})/?", ClusterHandler),
         (rf"{API}(?:/.*)?", NotFoundHandler),
     ]

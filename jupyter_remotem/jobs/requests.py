@@ -6,6 +6,7 @@ worker, which must never trust what it reads from the database more than what a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,16 @@ def check_priority(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise BadParameter(f"'priority' must be an integer from {low:,} to {high:,} (higher runs first).",
                            hint="Leave it out for the default, 0.")
+    return value
+
+
+def check_cluster(value: Any) -> str | None:
+    """A job's ``cluster``: the id of a cluster (``GET remotem/api/clusters``), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{1,64}", value):
+        raise BadParameter("'cluster' must be the id of one of your clusters.",
+                           hint="GET remotem/api/clusters lists them; leave 'cluster' out to run on the worker.")
     return value
 
 
@@ -97,6 +108,9 @@ class JobRequest:
     #: Display state of the viewer that saved this result (colormap, scaling, drawn shapes), kept in
     #: the provenance so that reopening the result restores the view (:mod:`..view_contract`).
     view: dict[str, Any] | None = None
+    #: One of the owner's clusters (``remotem/api/clusters``) to run on, whatever the input's size;
+    #: None: the worker's own choice (inline, or its cluster for big inputs).
+    cluster: str | None = None
 
     @staticmethod
     def parts(body: Any) -> tuple[ReductionRequest, OutputSpec, int, dict[str, Any] | None]:
@@ -111,6 +125,9 @@ class JobRequest:
 
     @classmethod
     def from_json(cls, body: Any) -> JobRequest:
+        cluster = check_cluster(body.get("cluster") if isinstance(body, dict) else None)
+        if isinstance(body, dict):
+            body = {key: value for key, value in body.items() if key != "cluster"}
         reduction, output, priority, view = cls.parts(body)
         if reduction.step != 1 or reduction.coarse:
             raise BadParameter("'step' and 'coarse' are for interactive previews; a job reads every frame.",
@@ -131,11 +148,14 @@ class JobRequest:
             raise BadParameter(f"A result of '{operation.name}' is written as {', '.join(RESULT_FORMATS)}; not "
                                f"{output.format}.",
                                hint="Write the result as HDF5, then export its arrays, or run a transformation.")
+        if operation.kind == "transformation" and cluster is not None:
+            raise BadParameter(f"'{operation.name}' writes a new dataset from the job worker; 'cluster' is for "
+                               "reductions.", hint="Leave 'cluster' out.")
         if operation.kind == "transformation":
             if reduction.roi is not None:
                 raise BadParameter(f"'{operation.name}' works on the whole scan; it takes no 'roi'.",
                                    hint='To keep part of the scan, use "crop" with a "nav" range.')
-        return cls(reduction, output, priority, view)
+        return cls(reduction, output, priority, view, cluster)
 
     @property
     def kind(self) -> str:
@@ -147,4 +167,6 @@ class JobRequest:
         body = dict(self.reduction.to_json(), output=self.output.to_json(), priority=self.priority)
         if self.view is not None:
             body["view"] = self.view
+        if self.cluster is not None:
+            body["cluster"] = self.cluster
         return body
