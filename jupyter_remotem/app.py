@@ -87,6 +87,17 @@ class Services:
     index_jobs_in_server: bool = True
     #: The storages users add themselves (:mod:`.storage.own`); None: adding them is disabled.
     own_storages: Any = None
+    #: Users' Dask clusters on demand (:mod:`.clusters.registry`); None: disabled.
+    clusters: Any = None
+    #: The administrator's prices (:class:`.jobs.costs.Prices`); None: nothing is priced.
+    prices: Any = None
+
+    def priced(self, quote: dict[str, Any], repository: str | None) -> dict[str, Any]:
+        """``quote`` with its ``cost`` when prices are set: reading ``repository``, computing, and
+        keeping what it writes for the retention period (:mod:`.jobs.costs`)."""
+        from .jobs.costs import priced
+
+        return priced(self.prices, quote, repository, self.retention_days)
 
     def registry_for(self, user: Any) -> RepositoryRegistry:
         """The configured repositories and the user's own storages, which only their owner sees."""
@@ -171,21 +182,39 @@ class Services:
     def quota_of(self, user: Any, quote: dict[str, Any] | None = None) -> dict[str, Any]:
         """The user's limits and usage, and those of their groups' shared pools (``GET quota``);
         with a job's ``quote``, whether it fits all of them and, if not, why (``fits``, ``reason``)."""
-        from .jobs.quotas import QuotaExceeded, report, verdict
+        from .jobs.quotas import refusal, report, spending
 
         limits = self.limits_of(user)
         usage = self.jobs.usage(self.owner_of(user), limits.period_days)
-        reasons = [verdict(limits, usage, quote)]
+        refusals = [refusal(limits, usage, quote, None)]
         pools = []
         for group, pool in self.pools_of(user).items():
             pool_usage = self.jobs.pool_usage(group, pool.period_days)
-            pools.append(dict(report(pool, pool_usage), group=group))
-            reasons.append(verdict(pool, pool_usage, quote, pool=group))
+            shown = dict(report(pool, pool_usage), group=group)
+            if self.prices is not None:
+                shown["costs"] = spending(pool, pool_usage, self.prices.currency)
+            pools.append(shown)
+            refusals.append(refusal(pool, pool_usage, quote, group))
         answer = dict(report(limits, usage), pools=pools)
+        if self.prices is not None:  # spent and budget in the period; without prices answers are unchanged
+            answer["costs"] = spending(limits, usage, self.prices.currency)
         if quote is not None:
-            reason = next((r for r in reasons if r), None)
-            answer.update(fits=reason is None, reason=reason, hint=QuotaExceeded.default_hint if reason else None)
+            found = next((r for r in refusals if r), None)
+            answer.update(fits=found is None, reason=found[0] if found else None,
+                          hint=found[1].default_hint if found else None)
+            if found:  # the error a submission would be refused with: quota_exceeded or budget_exceeded
+                answer["code"] = found[1].code
         return answer
+
+    def require_quota(self, user: Any, quote: dict[str, Any]) -> None:
+        """Refuse now, before any work, what creating the job would refuse (QuotaExceeded or
+        BudgetExceeded): for work the server does before the job record is made (a direct save)."""
+        from .jobs.quotas import require_fit
+
+        limits = self.limits_of(user)
+        require_fit(limits, self.jobs.usage(self.owner_of(user), limits.period_days), quote)
+        for group, pool in self.pools_of(user).items():
+            require_fit(pool, self.jobs.pool_usage(group, pool.period_days), quote, pool=group)
 
     def groups_of(self, user: Any) -> list[str]:
         from .storage.access import groups_of
@@ -322,6 +351,56 @@ class RemotemApp(ExtensionApp):
         ),
     ).tag(config=True)
 
+    cluster_backend = Unicode(
+        "auto",
+        help="Where users' clusters on demand (remotem/api/clusters) run: 'local' (a LocalCluster beside the "
+             "server), 'gateway' (dask-gateway, as the hub user, with the server's JupyterHub API token), 'auto' "
+             "(the gateway when cluster_gateway_address or DASK_GATEWAY__ADDRESS names one, else local), or "
+             "'none' (disabled).",
+    ).tag(config=True)
+
+    cluster_gateway_address = Unicode(
+        "", help="Address of the dask-gateway server (e.g. 'http://traefik-dask-gateway/'); empty: "
+                 "$DASK_GATEWAY__ADDRESS.").tag(config=True)
+
+    cluster_gateway_proxy_address = Unicode(
+        "", help="The gateway's scheduler proxy address when it is not the gateway's own (dask-gateway's "
+                 "proxy_address); empty: $DASK_GATEWAY__PROXY_ADDRESS, else the gateway's.").tag(config=True)
+
+    cluster_gateway_auth = Unicode(
+        "jupyterhub", help="How the server authenticates to the dask-gateway: 'jupyterhub' (its own JupyterHub API "
+                           "token, as the hub user it belongs to), 'basic' or 'kerberos' (dask-gateway's auth "
+                           "names).").tag(config=True)
+
+    cluster_limits = Dict(
+        default_value={},
+        help="Ceilings of users' clusters, by option (workers, cores_per_worker, memory_per_worker_gib, "
+             "adapt_minimum, adapt_maximum, idle_timeout_s) and 'clusters' (how many one user runs at once); "
+             "missing ones keep the declared ceilings (GET remotem/api/clusters/options shows them).",
+    ).tag(config=True)
+
+    cluster_processes = Bool(
+        True, help="Local clusters' workers are processes (True) or threads of the server (False: for tests and "
+                   "small machines)."
+    ).tag(config=True)
+
+    cluster_idle_check_interval = Float(
+        30.0, help="Seconds between looks for clusters idle for longer than their idle timeout (they are stopped)."
+    ).tag(config=True)
+
+    @validate("cluster_limits")
+    def _validate_cluster_limits(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        from .clusters.options import ClusterLimits
+
+        ClusterLimits.from_config(proposal["value"])
+        return proposal["value"]
+
+    @validate("cluster_backend")
+    def _validate_cluster_backend(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in ("auto", "local", "gateway", "none"):
+            raise ValueError(f"cluster_backend must be auto, local, gateway or none, not {proposal['value']!r}.")
+        return proposal["value"]
+
     warm_up_kernels = Bool(
         True, help="Compile the numba kernels in a background thread at start-up, so the first preview is fast."
     ).tag(config=True)
@@ -342,8 +421,9 @@ class RemotemApp(ExtensionApp):
         default_value={},
         help=(
             "Storage and compute limits: {\"default\": {...}, \"users\": {name: {...}}, \"groups\": "
-            "{name: {...}}}, each {\"storage_bytes\", \"compute_hours\", \"period_days\"} (a missing key is "
-            "no limit). A user's own entry wins, else the most generous of their groups', else the default. "
+            "{name: {...}}}, each {\"storage_bytes\", \"compute_hours\", \"period_days\", \"budget\"} (a "
+            "missing key is no limit; a budget is in the currency of prices, per period). A user's own entry "
+            "wins, else the most generous of their groups', else the default. "
             "Jobs that would not fit are refused before they start, with the reason."
         ),
     ).tag(config=True)
@@ -386,6 +466,35 @@ class RemotemApp(ExtensionApp):
 
         return check_config(proposal["value"])
 
+    prices = Dict(
+        default_value={},
+        help=(
+            "Prices of work, shown as the cost of every quote: {\"currency\": \"EUR\", \"per_gb_read\": 0.01, "
+            "\"per_gb_read_by_repository\": {name: price}, \"per_gb_month_stored\": 0.02, \"per_core_hour\": "
+            "0.05, \"per_gib_hour\": 0.005, \"job_cores\": 1} (GB = 10^9 bytes; a missing price is free; "
+            "job_cores: the cores a job is charged for). Empty: nothing is priced. With prices a quota may "
+            "hold a 'budget' in that currency per period."
+        ),
+    ).tag(config=True)
+
+    @validate("prices")
+    def _validate_prices(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        from .jobs.costs import Prices
+
+        Prices.from_config(proposal["value"])
+        return proposal["value"]
+
+    def price_list(self) -> Any:
+        """The prices, checked against the quotas: a budget needs a currency to be counted in."""
+        from .jobs.costs import Prices
+        from .jobs.quotas import has_budget
+
+        prices = Prices.from_config(self.prices)
+        if prices is None and has_budget(self.quotas):
+            raise ValueError("A quota sets a 'budget' but no prices are set (RemotemApp.prices): "
+                             "set a currency and prices, or remove the budget.")
+        return prices
+
     surveys = List(
         Dict(),
         default_value=[],
@@ -424,6 +533,13 @@ class RemotemApp(ExtensionApp):
         help="Protocols users may add storages of themselves, with their own credentials (remotem/api/storage): "
              "'s3', 'webdav' and 'sftp' are declared (their fields checked); any other fsspec protocol named here takes "
              "options and secrets as they are. Local files and memory are never allowed. Empty disables it.",
+    ).tag(config=True)
+
+    user_storage_known_hosts = Unicode(
+        "",
+        help="An OpenSSH known_hosts file whose host keys every user's SFTP storages trust, in the server and its "
+             "workers. A server not listed there is trusted only once its user confirmed its key (the option "
+             "'host_key', which the connection test offers with its fingerprint).",
     ).tag(config=True)
 
     credentials_key = Unicode(
@@ -652,12 +768,14 @@ class RemotemApp(ExtensionApp):
                 database_url, repository_configs, self._state_dir(), enabled=self.start_worker,
                 stale_after_s=self.job_stale_after,
                 credentials_key=own_storages.cipher.key if own_storages is not None else "",
+                user_storage_known_hosts=self.user_storage_known_hosts,
                 extra_arguments=(["--scheduler", self.scheduler_address] if self.scheduler_address else [])
                 + list(self.worker_arguments),
             ),
             retention_days=self.job_retention_days,
             job_priorities=dict(self.job_priorities),
             quotas=dict(self.quotas),
+            prices=self.price_list(),
             tokens=TokenStore(jobs.engine),
             owner_groups=OwnerGroups.from_environment(self.hub_groups_refresh, self.log),
             server_owner=self.owner,
@@ -675,10 +793,12 @@ class RemotemApp(ExtensionApp):
             index_jobs_in_server=self.index_jobs_in_server,
         )
         services.mailer = self._mailer(jobs)
+        services.clusters = self._clusters()
         self.settings["remotem"] = services
         metrics.COLLECTOR.watch(services)  # /metrics reads the job store of this server
         self._start_housekeeping(services)
         self._start_mailer(services)
+        self._start_cluster_culler(services)
         if services.surveys:
             executor.submit(services.check_survey_indexes)
         if self.warm_up_kernels:
@@ -740,7 +860,7 @@ class RemotemApp(ExtensionApp):
         if not self.user_storage_protocols:
             return None
         from .storage.credentials import CredentialCipher
-        from .storage.own import OwnStorages
+        from .storage.own import OwnStorages, Site
 
         try:
             cipher = CredentialCipher.configured(self.credentials_key)
@@ -749,7 +869,46 @@ class RemotemApp(ExtensionApp):
                              type(error).__name__)
             return None
         return OwnStorages(jobs, cipher, lambda: [repo.name for repo in registry.all()],
-                           self.user_storage_protocols)
+                           self.user_storage_protocols, Site(known_hosts=self.user_storage_known_hosts))
+
+    def _clusters(self) -> Any:
+        """Users' clusters on demand, on the configured backend (:mod:`.clusters`); None: disabled."""
+        from .clusters.backends import GatewayBackend, LocalBackend
+        from .clusters.channel import FILE_NAME, ClusterChannel
+        from .clusters.options import ClusterLimits
+        from .clusters.registry import ClusterRegistry
+
+        address = self.cluster_gateway_address or GatewayBackend.address_from_environment()
+        chosen = self.cluster_backend
+        if chosen == "none":
+            return None
+        if chosen == "gateway" or (chosen == "auto" and address):
+            if not address:
+                self.log.warning("jupyter_remotem: clusters on demand are off: cluster_backend 'gateway' needs "
+                                 "cluster_gateway_address or $DASK_GATEWAY__ADDRESS")
+                return None
+            proxy = self.cluster_gateway_proxy_address or os.environ.get("DASK_GATEWAY__PROXY_ADDRESS", "")
+            backend: Any = GatewayBackend(address, proxy or None, auth=self.cluster_gateway_auth)
+        else:
+            backend = LocalBackend(processes=self.cluster_processes)
+        return ClusterRegistry(backend, ClusterLimits.from_config(self.cluster_limits),
+                               ClusterChannel(self._state_dir() / FILE_NAME))
+
+    def _start_cluster_culler(self, services: Services) -> None:
+        from tornado.ioloop import PeriodicCallback
+
+        self._cluster_culler = None
+        if services.clusters is None:
+            return
+
+        def cull() -> None:
+            try:
+                services.executor.submit(services.clusters.cull)
+            except RuntimeError:  # the pool is shut down while the server stops
+                pass
+
+        self._cluster_culler = PeriodicCallback(cull, self.cluster_idle_check_interval * 1000)
+        self._cluster_culler.start()
 
     def _mailer(self, jobs: JobStore) -> Any:
         """The sender of job notices, when a mail server is configured."""
@@ -798,6 +957,8 @@ class RemotemApp(ExtensionApp):
             self._catalog_refresh.stop()
         if getattr(self, "_mail", None) is not None:
             self._mail.stop()
+        if getattr(self, "_cluster_culler", None) is not None:
+            self._cluster_culler.stop()
         if services is not None:
             if services.index_runner is not None:  # its thread ends with the server
                 import asyncio
@@ -805,6 +966,10 @@ class RemotemApp(ExtensionApp):
                 await asyncio.to_thread(services.index_runner.stop)
             services.executor.shutdown(wait=False, cancel_futures=True)
             services.cluster.close()
+            if services.clusters is not None:  # users' clusters end with their server
+                import asyncio
+
+                await asyncio.to_thread(services.clusters.close_all)
             services.jobs.close()
 
 

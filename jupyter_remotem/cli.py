@@ -113,15 +113,17 @@ def _worker(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         cluster_threshold_bytes=int(args.cluster_threshold),
         batch_nice=args.batch_nice,
+        clusters_file=Path(config["clusters_file"]) if config.get("clusters_file") else None,
     )
     logging.getLogger("jupyter_remotem.jobs").setLevel(logging.INFO)
     store = JobStore(args.db or config.get("database_url") or default_database_url())
     own_storages = None
     if config.get("credentials_key"):  # users' own storages, opened per job for its owner
         from .storage.credentials import CredentialCipher
-        from .storage.own import OwnStorages
+        from .storage.own import OwnStorages, Site
 
-        own_storages = OwnStorages(store, CredentialCipher(config["credentials_key"]))
+        own_storages = OwnStorages(store, CredentialCipher(config["credentials_key"]),
+                                   site=Site(known_hosts=config.get("user_storage_known_hosts") or ""))
     worker = Worker(store, repositories, args.worker_id, options, own_storages=own_storages)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())

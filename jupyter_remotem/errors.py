@@ -45,6 +45,14 @@ class Forbidden(RemotemError):
     default_hint = "Ask an administrator for access."
 
 
+class BudgetExceeded(Forbidden):
+    """A job whose quoted cost is more than what is left of the budget in the quota's period."""
+
+    code = "budget_exceeded"
+    default_hint = ("GET remotem/api/quota shows the budget and what was spent; wait for the period to roll on, "
+                    "make the job smaller, or ask for a larger budget.")
+
+
 class NotFound(RemotemError):
     status, code = 404, "not_found"
     default_hint = "Check the repository name and the path; list the folder to see what exists."
@@ -109,6 +117,19 @@ class IndexFailed(Conflict):
     what the message names is fixed (no ``Retry-After``)."""
 
     code = "index_failed"
+
+
+class HostKeyUnknown(RemotemError):
+    """An SFTP server nobody has vouched for yet: its ``details`` carry its key line and SHA256
+    fingerprint, for the user to confirm and send back (``options.host_key``)."""
+
+    status, code = 422, "host_key_unknown"
+
+
+class HostKeyMismatch(RemotemError):
+    """An SFTP server presenting another host key than the one trusted: nothing was sent to it."""
+
+    status, code = 422, "host_key_mismatch"
 
 
 class StorageUnavailable(RemotemError):

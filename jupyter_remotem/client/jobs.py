@@ -65,8 +65,14 @@ class Job:
 
     @property
     def quote(self) -> dict[str, Any] | None:
-        """The estimate made at submission: seconds, bytes read and written."""
+        """The estimate made at submission: seconds, bytes read and written (and ``cost`` when the
+        server sets prices)."""
         return self.info.get("quote")
+
+    @property
+    def cost(self) -> dict[str, Any] | None:
+        """The quoted cost, ``{"amount", "currency", "parts"}``; None when the server sets no prices."""
+        return (self.info.get("quote") or {}).get("cost")
 
     @property
     def results(self) -> list[dict[str, Any]]:
@@ -76,6 +82,12 @@ class Job:
     @property
     def done(self) -> bool:
         return self.status in FINAL_PHASES
+
+    @property
+    def cluster(self) -> str | None:
+        """Where the job runs: the id of your cluster (``c.clusters``) for a reduction sent to one, a
+        pipeline's choice (``inline``, ``local``, ``server``), else None (the job worker decides)."""
+        return self.info.get("cluster")
 
     @property
     def history(self) -> list[dict[str, Any]]:

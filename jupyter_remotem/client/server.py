@@ -134,7 +134,8 @@ class Client:
         return submit(handles, store, path=path, cluster=cluster, client=self, **options)
 
     def quota(self) -> dict[str, Any]:
-        """Your storage and compute limits, what your jobs use and reserve, and what is left."""
+        """Your storage and compute limits, what your jobs use and reserve, and what is left (with
+        prices set, ``costs``: spent, reserved and the budget in the period)."""
         return self.connection.get_json("quota")
 
     def jobs(self, *phases: str) -> list[Job]:
@@ -237,6 +238,14 @@ class Client:
     def storage(self) -> Storages:
         """Storages of your own with your own credentials: add (tested first), list, remove."""
         return Storages(self)
+
+    # -- clusters on demand (see :mod:`.clusters`) -------------------------------------------
+    @property
+    def clusters(self) -> Any:
+        """Dask clusters of your own: options and limits, start, scale, adapt, watch, stop."""
+        from .clusters import Clusters
+
+        return Clusters(self)
 
     # -- sky-survey cutouts (see :mod:`.cutouts`) --------------------------------------------
     def surveys(self) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from ..errors import Forbidden
+from ..errors import BudgetExceeded, Forbidden
 from ..jobs.models import Phase, utcnow
 from ..jobs.quotas import QuotaExceeded
 from . import batch, history, positions
@@ -51,8 +51,8 @@ def prepare(services: Any, user: Any, body: Any, repository: Callable[[str], Any
 
 
 def quote_of(services: Any, checked: batch.Checked) -> dict[str, Any]:
-    return history.quote(services.jobs, checked.surveys, checked.bytes_by_survey, checked.counts,
-                         queue_position(services))
+    return services.priced(history.quote(services.jobs, checked.surveys, checked.bytes_by_survey, checked.counts,
+                                         queue_position(services)), None)
 
 
 def create(services: Any, user: Any, checked: batch.Checked, quote: dict[str, Any], phase: Phase = Phase.QUEUED,
@@ -60,16 +60,16 @@ def create(services: Any, user: Any, checked: batch.Checked, quote: dict[str, An
     """The job, admitted against the quotas; an over-quota batch is refused with its quote."""
     verdict = services.quota_of(user, quote)
     if not verdict.get("fits", True):
-        raise QuotaExceeded(verdict["reason"], quote=quote, quota={k: verdict[k] for k in ("limits", "usage",
-                                                                                        "remaining")})
+        error = BudgetExceeded if verdict.get("code") == BudgetExceeded.code else QuotaExceeded
+        raise error(verdict["reason"], quote=quote, quota={k: verdict[k] for k in ("limits", "usage", "remaining")})
     try:
         job = services.jobs.create(
             services.owner_of(user), "cutouts", checked.request, priority=services.priority_boost(user),
             quote=quote, execution_duration=execution_duration, phase=phase,
             destruction=utcnow() + timedelta(days=services.retention_days), limits=services.limits_of(user),
             groups=services.groups_of(user), pools=services.pools_of(user))
-    except QuotaExceeded as refused:
-        raise QuotaExceeded(refused.message, quote=quote, **refused.details) from None
+    except (QuotaExceeded, BudgetExceeded) as refused:
+        raise type(refused)(refused.message, quote=quote, **refused.details) from None
     if phase == Phase.QUEUED:
         services.supervisor.ensure_running()
     return job

@@ -141,17 +141,27 @@ class JobsHandler(JobsBase):
 
     def _prepare_reduction(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int, OutputWriter]:
         request = JobRequest.from_json(body)
+        if request.cluster is not None:  # one of the caller's running clusters (404 otherwise)
+            self._check_cluster(request.cluster)
         source = self.repository(request.reduction.repository)
         target = self.writable(request.output.repository)
-        quote = quote_reduction(self.services.speeds, source, request)
+        quote = self.services.priced(quote_reduction(self.services.speeds, source, request), source.name)
         return request.kind, request.to_json(), quote, request.priority, OutputWriter(target, request.output, "check")
+
+    def _check_cluster(self, cluster_id: str) -> None:
+        registry = self.services.clusters
+        shown = registry.get(self.owner, cluster_id) if registry is not None else None
+        if shown is None or shown["state"] != "running":
+            raise NotFound(f"There is no running cluster '{cluster_id}' of yours.",
+                           hint="GET remotem/api/clusters lists them; start one with POST remotem/api/clusters.")
 
     def _prepare_copy(self, body: Any) -> tuple[str, dict[str, Any], dict[str, Any], int]:
         request = CopyRequest.from_json(body)
         source = self.repository(request.source.repository)
         target = self.writable(request.target.repository)
         manifest = plan_copy(source, request.source.path, target, request.target.path)
-        quote = quote_copy(self.services.speeds, source, target, manifest.total_bytes, len(manifest.items))
+        quote = self.services.priced(
+            quote_copy(self.services.speeds, source, target, manifest.total_bytes, len(manifest.items)), source.name)
         return "copy", request.to_json(), quote, request.priority
 
 

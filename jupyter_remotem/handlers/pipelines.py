@@ -86,4 +86,4 @@ class PipelinesHandler(JobsBase):
 
         handles = unpack(request.params, WHAT)
         plan = make_plan(handles, open_store(request.store, repository))
-        return plan, quote_for(plan, request.estimate_bytes)
+        return plan, self.services.priced(quote_for(plan, request.estimate_bytes), None)  # it quotes no reads

@@ -54,6 +54,7 @@ class SavesHandler(JobsBase):
             self.set_status(202)
             self.write_json(dict(job.to_json(), direct=False))
             return
+        await self.run_blocking(services.require_quota, user, quote)  # over quota or budget: before the work
         self.cancel = threading.Event()
         began = utcnow()  # the work counts against the compute quota, as a job's would
         result, record, stats = await self.run_blocking(
@@ -80,7 +81,7 @@ class SavesHandler(JobsBase):
         via_job = direct_save.needs_job(request, quote, self.services.interactive_limit_s)
         if via_job:
             quote = quote_reduction(self.services.speeds, source, request.as_job())
-        return quote, via_job
+        return self.services.priced(quote, source.name), via_job
 
     def _queue(self, source: Any, request: DirectSaveRequest) -> Any:
         """Submit the save as a job, as ``POST jobs`` does."""
@@ -89,7 +90,7 @@ class SavesHandler(JobsBase):
         job = services.jobs.create(
             self.owner, job_request.kind, job_request.to_json(),
             priority=job_request.priority + services.priority_boost(user),
-            quote=quote_reduction(services.speeds, source, job_request),
+            quote=services.priced(quote_reduction(services.speeds, source, job_request), source.name),
             destruction=utcnow() + timedelta(days=services.retention_days),
             limits=services.limits_of(user), groups=services.groups_of(user), pools=services.pools_of(user))
         services.supervisor.ensure_running()

@@ -163,6 +163,9 @@ class Job(Base):
             "dismissed": bool(self.dismissed),
             "paused_by": self.paused_by,
             "notify": self.notify,
+            # Where it runs: one of its owner's clusters (remotem/api/clusters) for a reduction, a pipeline's
+            # own choice (inline, local, server), else None (the worker decides).
+            "cluster": self.request.get("cluster") if isinstance(self.request, dict) else None,
         }
 
     def to_listing_json(self) -> dict[str, Any]:

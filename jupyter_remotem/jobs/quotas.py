@@ -9,6 +9,10 @@ that is still there (:mod:`.ledger`: results, copies, manifests — also those k
 was deleted with ``keep_files``) and what jobs ran for, plus what queued and running jobs are
 quoted to add beyond what they have written so far, so that many small jobs submitted at once
 cannot together overrun a limit that each of them alone would fit.
+
+With prices (:mod:`.costs`) the limits may also hold a *budget* in their currency per period:
+what finished jobs spent (from the costs recorded in their quotes) plus what unfinished ones
+are quoted to cost may not exceed it.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Forbidden
+from ..errors import BudgetExceeded, Forbidden
 
 #: Keys of one set of limits in ``RemotemApp.quotas``; a missing key means no limit.
-LIMIT_KEYS = ("storage_bytes", "compute_hours", "period_days")
+LIMIT_KEYS = ("storage_bytes", "compute_hours", "period_days", "budget")
 DEFAULT_PERIOD_DAYS = 30.0
 
 
@@ -34,6 +38,8 @@ class Limits:
     storage_bytes: float | None = None
     compute_hours: float | None = None
     period_days: float = DEFAULT_PERIOD_DAYS
+    #: Most a user (or a pool) may spend per period, in the currency of ``RemotemApp.prices``.
+    budget: float | None = None
 
     @classmethod
     def from_json(cls, raw: Any, where: str) -> Limits:
@@ -44,11 +50,14 @@ class Limits:
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
                 raise ValueError(f"Quota {where}: '{key}' must be a non-negative number or null.")
         return cls(raw.get("storage_bytes"), raw.get("compute_hours"),
-                   float(raw.get("period_days") or DEFAULT_PERIOD_DAYS))
+                   float(raw.get("period_days") or DEFAULT_PERIOD_DAYS), raw.get("budget"))
 
     def to_json(self) -> dict[str, Any]:
-        return {"storage_bytes": self.storage_bytes, "compute_hours": self.compute_hours,
-                "period_days": self.period_days}
+        shown = {"storage_bytes": self.storage_bytes, "compute_hours": self.compute_hours,
+                 "period_days": self.period_days}
+        if self.budget is not None:  # answers without budgets stay as they were
+            shown["budget"] = self.budget
+        return shown
 
 
 def _more_generous(a: Limits, b: Limits) -> Limits:
@@ -56,7 +65,15 @@ def _more_generous(a: Limits, b: Limits) -> Limits:
         return None if x is None or y is None else max(x, y)
 
     return Limits(larger(a.storage_bytes, b.storage_bytes), larger(a.compute_hours, b.compute_hours),
-                  max(a.period_days, b.period_days))
+                  max(a.period_days, b.period_days), larger(a.budget, b.budget))
+
+
+def has_budget(config: dict[str, Any]) -> bool:
+    """Whether any limit in ``RemotemApp.quotas`` is a budget (which needs prices)."""
+    entries = [config.get("default") or {}]
+    for section in ("users", "groups", "pools"):
+        entries += list((config.get(section) or {}).values())
+    return any(isinstance(e, dict) and e.get("budget") is not None for e in entries)
 
 
 def check_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -107,11 +124,46 @@ class Usage:
     #: Part of ``storage_bytes``: files kept after their job was deleted (``keep_files``), and how many.
     kept_bytes: int = 0
     kept_files: int = 0
+    #: Spent in the period by jobs' recorded costs, and the rest unfinished jobs are quoted to cost.
+    spent: float = 0.0
+    reserved_cost: float = 0.0
 
 
 def verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None = None, pool: str | None = None) -> str | None:
     """Why a job with ``quote`` (or any job, without one) would not fit; None when it fits.
     ``pool`` names the group when ``limits`` and ``usage`` are a group's shared pool."""
+    found = refusal(limits, usage, quote, pool)
+    return found[0] if found else None
+
+
+def refusal(limits: Limits, usage: Usage, quote: dict[str, Any] | None,
+             pool: str | None) -> tuple[str, type[Forbidden]] | None:
+    """The reason and the error class of a refusal, or None."""
+    reason = _limit_verdict(limits, usage, quote, pool)
+    if reason:
+        return reason, QuotaExceeded
+    reason = _budget_verdict(limits, usage, quote, pool)
+    return (reason, BudgetExceeded) if reason else None
+
+
+def _budget_verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None, pool: str | None) -> str | None:
+    from .costs import amount_of
+
+    if limits.budget is None:
+        return None
+    cost = (quote or {}).get("cost") or {}
+    adds = amount_of(quote)
+    committed = usage.spent + usage.reserved_cost
+    if committed + adds <= limits.budget + 1e-9:
+        return None
+    currency = f" {cost['currency']}" if cost.get("currency") else ""
+    whose = "your" if pool is None else f"group '{pool}''s shared"
+    return (f"This job is quoted at {adds:.2f}{currency}, but only {max(limits.budget - committed, 0):.2f}{currency} "
+            f"of {whose} budget of {limits.budget:g}{currency} in {limits.period_days:g} days are left "
+            f"({usage.spent:.2f} spent, {usage.reserved_cost:.2f} reserved by unfinished jobs).")
+
+
+def _limit_verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None, pool: str | None) -> str | None:
     quote = quote or {}
     adds_bytes, adds_s = float(quote.get("bytes_written") or 0), float(quote.get("seconds") or 0)
     whose, quota = ("Your", "your") if pool is None else (f"Group '{pool}'", "the group's shared")
@@ -136,9 +188,10 @@ def verdict(limits: Limits, usage: Usage, quote: dict[str, Any] | None = None, p
 
 
 def require_fit(limits: Limits, usage: Usage, quote: dict[str, Any], pool: str | None = None) -> None:
-    reason = verdict(limits, usage, quote, pool)
-    if reason:
-        raise QuotaExceeded(reason, quota=report(limits, usage))
+    found = refusal(limits, usage, quote, pool)
+    if found:
+        reason, error = found
+        raise error(reason, quota=report(limits, usage))
 
 
 def report(limits: Limits, usage: Usage) -> dict[str, Any]:
@@ -147,7 +200,7 @@ def report(limits: Limits, usage: Usage) -> dict[str, Any]:
     def left(limit: float | None, used: float) -> float | None:
         return None if limit is None else max(limit - used, 0.0)
 
-    return {
+    shown = {
         "limits": limits.to_json(),
         "usage": {
             "storage_bytes": usage.storage_bytes,
@@ -163,6 +216,18 @@ def report(limits: Limits, usage: Usage) -> dict[str, Any]:
             "compute_hours": left(limits.compute_hours, (usage.compute_s + usage.reserved_s) / 3600),
         },
     }
+    if limits.budget is not None:
+        shown["remaining"]["budget"] = round(left(limits.budget, usage.spent + usage.reserved_cost), 6)
+    return shown
+
+
+def spending(limits: Limits, usage: Usage, currency: str) -> dict[str, Any]:
+    """``GET quota``'s costs in the period, when prices are set: spent, reserved, the budget."""
+    budget = limits.budget
+    committed = usage.spent + usage.reserved_cost
+    return {"currency": currency, "spent": round(usage.spent, 6), "reserved": round(usage.reserved_cost, 6),
+            "budget": budget, "remaining": None if budget is None else round(max(budget - committed, 0.0), 6),
+            "period_days": limits.period_days}
 
 
 def _size(nbytes: float) -> str:

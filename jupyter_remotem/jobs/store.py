@@ -39,7 +39,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import BadParameter, Conflict, NotFound
-from . import ledger
+from . import costs, ledger
 from .models import (
     FINISHED,
     KINDS,
@@ -381,7 +381,7 @@ class JobStore:
         unfinished = {Phase.PENDING.value, Phase.QUEUED.value, Phase.EXECUTING.value, Phase.HELD.value,
                       Phase.SUSPENDED.value}
         storage, results, kept_bytes, kept_files, per_job = ledger.stored_bytes(session, files_where, member)
-        compute = reserved_s = 0.0
+        compute = reserved_s = spent = reserved_cost = 0.0
         reserved_bytes = 0
         query = select(Job.id, Job.phase, Job.quote, Job.started, Job.ended, Job.groups).where(jobs_where)
         for job_id, phase, quote, started, ended, groups in session.execute(query):
@@ -395,7 +395,13 @@ class JobStore:
                 quoted = int((quote or {}).get("bytes_written") or 0)
                 reserved_bytes += max(quoted - per_job.get(job_id, 0), 0)
                 reserved_s += max(float((quote or {}).get("seconds") or 0) - ran, 0.0)
-        return Usage(storage, results, compute, reserved_bytes, reserved_s, kept_bytes, kept_files)
+            # Compute is spent as a job runs; what it reads and keeps when it completes, in that period.
+            completed = phase in (Phase.COMPLETED.value, Phase.ARCHIVED.value) and ended is not None and ended >= since
+            job_spent, job_reserved = costs.spent_by(quote, ran, completed)
+            spent += job_spent
+            reserved_cost += job_reserved if phase in unfinished else 0.0
+        return Usage(storage, results, compute, reserved_bytes, reserved_s, kept_bytes, kept_files, spent,
+                     reserved_cost)
 
     def expired(self, now: datetime | None = None) -> list[Job]:
         """Jobs past their destruction time, whose results retention should now remove."""

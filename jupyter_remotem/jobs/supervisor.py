@@ -92,6 +92,10 @@ def write_private_json(path: Path, payload: dict[str, Any]) -> None:
     os.chmod(path, 0o600)
 
 
+#: The private file, in the worker's state folder, naming how to reach the user's clusters
+#: (:mod:`..clusters.channel`).
+CLUSTERS_FILE = "clusters.json"
+
 #: Batch work yields the CPU to interactive requests served by the Jupyter server, once the
 #: worker has taken its job up (:mod:`.priority`).
 BATCH_NICE = 10
@@ -102,10 +106,13 @@ class WorkerSupervisor:
 
     def __init__(self, database_url: str, repositories: list[dict[str, Any]], state_dir: Path,
                  stale_after_s: float = 30.0, enabled: bool = True, idle_exit_s: float = 600.0,
-                 extra_arguments: list[str] | None = None, credentials_key: str = "") -> None:
+                 extra_arguments: list[str] | None = None, credentials_key: str = "",
+                 user_storage_known_hosts: str = "") -> None:
         self.enabled = enabled
         #: Decrypts users' own storages (:mod:`..storage.own`); goes only into the private config file.
         self.credentials_key = credentials_key
+        #: The host keys users' SFTP storages trust besides their own (:mod:`..storage.sftp`).
+        self.user_storage_known_hosts = user_storage_known_hosts
         self.extra_arguments = list(extra_arguments or [])
         self.idle_exit_s = idle_exit_s
         self.database_url = database_url
@@ -165,6 +172,9 @@ class WorkerSupervisor:
         config: dict[str, Any] = {"database_url": self.database_url, "repositories": self.repositories}
         if self.credentials_key:
             config["credentials_key"] = self.credentials_key
+        if self.user_storage_known_hosts:
+            config["user_storage_known_hosts"] = self.user_storage_known_hosts
+        config["clusters_file"] = str(self.state_dir / CLUSTERS_FILE)  # jobs on a cluster of their owner's
         write_private_json(self.config_path, config)
         command = [
             sys.executable, "-m", "jupyter_remotem.cli", "worker",

@@ -11,6 +11,7 @@ job's output is removed unless its owner asked to keep it (:mod:`.cancel`).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 import os
@@ -25,63 +26,42 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..clusters.channel import job_cluster
 from ..compute.cluster import ClusterManager
-from ..compute.executor import Cancelled, Progress
 from ..compute.partitions import TARGET_BYTES
+from ..compute.progress import Cancelled, Progress
 from ..errors import BadParameter, RemotemError, StorageUnavailable
 from ..storage.registry import RepositoryRegistry
 from . import joblog
-from .cancel import clean_up_cancelled, clean_up_requeued
-from .copy_runner import run_copy_job
+from .context import JobContext, Outcome
 from .models import Job, Phase, utcnow
 from .priority import lower_for_batch
-from .runner import JobContext, Outcome, run_reduction_job
 from .store import JobLost, JobStore
-from .transform_runner import discard_partial_output, run_transformation_job
 
 log = logging.getLogger(__name__)
 
-#: How each job kind is run; kinds missing here end in a clear error instead of waiting forever.
-def _run_index_job(context: JobContext) -> Outcome:
-    from ..catalog.index_runner import run_index_job
-
-    return run_index_job(context)
-
-
-def _run_dataset_job(context: JobContext) -> Outcome:
-    from ..datasets.runner import run_dataset_job
-
-    return run_dataset_job(context)
-
-
-def _run_pipeline_job(context: JobContext) -> Outcome:
-    from ..pipeline.job_runner import run_pipeline_job
-
-    return run_pipeline_job(context)
-
-
-def _run_cutouts_job(context: JobContext) -> Outcome:
-    from ..cutouts.batch_run import run_cutouts_job
-
-    return run_cutouts_job(context)
-
-
-def _run_cutouts_index_job(context: JobContext) -> Outcome:
-    from ..cutouts.index_job import run_cutouts_index_job
-
-    return run_cutouts_index_job(context)
-
-
-RUNNERS: dict[str, Callable[[JobContext], Outcome]] = {
-    "reduction": run_reduction_job,
-    "transformation": run_transformation_job,
-    "copy": run_copy_job,
-    "index": _run_index_job,
-    "dataset": _run_dataset_job,
-    "pipeline": _run_pipeline_job,
-    "cutouts": _run_cutouts_job,
-    "cutouts-index": _run_cutouts_index_job,
+#: How each job kind is run, as "module:function"; kinds missing here end in a clear error instead
+#: of waiting forever.  A runner is imported when the first job of its kind comes: a worker's start
+#: then costs what every job needs, not the formats and kernels of the kinds it may never run.
+RUNNERS: dict[str, str] = {
+    "reduction": "jupyter_remotem.jobs.runner:run_reduction_job",
+    "transformation": "jupyter_remotem.jobs.transform_runner:run_transformation_job",
+    "copy": "jupyter_remotem.jobs.copy_runner:run_copy_job",
+    "index": "jupyter_remotem.catalog.index_runner:run_index_job",
+    "dataset": "jupyter_remotem.datasets.runner:run_dataset_job",
+    "pipeline": "jupyter_remotem.pipeline.job_runner:run_pipeline_job",
+    "cutouts": "jupyter_remotem.cutouts.batch_run:run_cutouts_job",
+    "cutouts-index": "jupyter_remotem.cutouts.index_job:run_cutouts_index_job",
 }
+
+
+def runner_for(kind: str) -> Callable[[JobContext], Outcome] | None:
+    """The function that runs jobs of ``kind`` (imported now if it was not yet), None if none does."""
+    target = RUNNERS.get(kind)
+    if target is None:
+        return None
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 #: Seconds between a worker's announcements of itself (its read limit, for quotes).
@@ -114,6 +94,8 @@ class WorkerOptions:
     scratch_dir: Path | None = None
     #: Niceness added once the worker has claimed its first job (:mod:`.priority`); 0 leaves it.
     batch_nice: int = 0
+    #: The private file saying how to reach the clusters jobs name (:mod:`..clusters.channel`).
+    clusters_file: Path | None = None
 
 
 def default_worker_id() -> str:
@@ -288,6 +270,10 @@ class Worker:
         requeued = self.store.requeue_stale(self.options.stale_after_s)
         for job_id in requeued:
             log.warning("worker %s: job %s had a silent worker; queued again", self.worker_id, job_id)
+        if not requeued:
+            return
+        from .cancel import clean_up_requeued  # with the runners' clean-up: imported when needed
+
         clean_up_requeued(self.store, self.repositories, requeued, self.options.scratch_dir)
 
     def execute(self, job: Job) -> None:
@@ -327,10 +313,12 @@ class Worker:
         log.info("worker %s: running job %s (%s, attempt %d)", self.worker_id, job.id, job.kind, job.attempts)
         outcome: Outcome | None = None
         error: BaseException | None = None
+        chosen: ClusterManager | None = None
         try:
-            runner = RUNNERS.get(job.kind)
+            runner = runner_for(job.kind)
             if runner is None:
                 raise BadParameter(f"Jobs of kind '{job.kind}' cannot run on this worker yet.")
+            chosen = job_cluster(job, self.options.clusters_file)  # the owner's cluster the job names
             outcome = runner(JobContext(
                 job=job,
                 worker_id=self.worker_id,
@@ -341,8 +329,8 @@ class Worker:
                 partition_bytes=self.options.partition_bytes,
                 max_read_rate=self.options.max_read_rate,
                 scratch_dir=self.options.scratch_dir,
-                cluster=self.cluster,
-                cluster_threshold_bytes=self.options.cluster_threshold_bytes,
+                cluster=chosen or self.cluster,
+                cluster_threshold_bytes=0 if chosen else self.options.cluster_threshold_bytes,
             ))
         except Cancelled:
             pass
@@ -352,6 +340,8 @@ class Worker:
                 log.exception("worker %s: job %s failed", self.worker_id, job.id)
         finally:
             self._monitor = None
+            if chosen is not None:
+                chosen.close()
             if outcome is None:
                 monitor.close()
         self._conclude(job, monitor, outcome, error, repositories)
@@ -385,11 +375,15 @@ class Worker:
             return
         reason = monitor.reason
         if reason == "timeout" or (reason is None and error is not None):
+            from .transform_runner import discard_partial_output
+
             discard_partial_output(repositories, job, self.options.scratch_dir)  # it will not resume
         if reason == "lost":
             log.warning("worker %s: job %s was taken over by another worker", me, job.id)
             return
         if reason == "cancel":
+            from .cancel import clean_up_cancelled
+
             try:
                 clean_up_cancelled(store, repositories, job, self.options.scratch_dir)
             except Exception:  # what stays is still listed and counted; deleting the job retries
