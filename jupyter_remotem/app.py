@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,28 @@ from .storage.access import AccessPolicy
 from .storage.registry import RepositoryRegistry
 from .storage.measured import MeasuredSpeeds
 from .storage.speed import SpeedProbe, SpeedThresholds
+
+
+def _in_pool(services: Services, work: Callable[..., Any], *args: Any) -> Callable[[], None]:
+    """A tick that hands ``work(*args)`` to the services' thread pool, so the event loop never waits
+    on the database or storage; once the pool is shut down (the server stopping) a tick does nothing."""
+
+    def tick() -> None:
+        try:
+            services.executor.submit(work, *args)
+        except RuntimeError:  # the pool is shut down while the server stops
+            pass
+
+    return tick
+
+
+def _every(seconds: float, tick: Callable[[], None]) -> Any:
+    """``tick`` on the event loop every ``seconds``, started (a tornado ``PeriodicCallback``)."""
+    from tornado.ioloop import PeriodicCallback
+
+    callback = PeriodicCallback(tick, seconds * 1000)
+    callback.start()
+    return callback
 
 
 @dataclass
@@ -818,42 +841,22 @@ class RemotemApp(ExtensionApp):
         os.environ.update(kernel_environment(serverapp))
 
     def _start_housekeeping(self, services: Services) -> None:
-        from tornado.ioloop import PeriodicCallback
-
         from .jobs.housekeeping import recover_jobs, tick
 
-        def schedule() -> None:
-            try:
-                services.executor.submit(tick, services, self.serverapp.web_app.settings)
-            except RuntimeError:  # the pool is shut down while the server stops
-                pass
-
-        def look() -> None:
-            try:
-                services.executor.submit(recover_jobs, services)
-            except RuntimeError:
-                pass
-
-        self._housekeeping = PeriodicCallback(schedule, self.housekeeping_interval * 1000)
-        self._housekeeping.start()
+        self._housekeeping = _every(self.housekeeping_interval,
+                                    _in_pool(services, tick, services, self.serverapp.web_app.settings))
         # Jobs left QUEUED, or EXECUTING by a worker that died with the machine, get a worker at
         # once, not after the first housekeeping round.
+        look = _in_pool(services, recover_jobs, services)
         look()
-        self._recovery = PeriodicCallback(look, self.job_recovery_interval * 1000)
-        self._recovery.start()
+        self._recovery = _every(self.job_recovery_interval, look)
         self._catalog_refresh = None
         if self.catalog_refresh > 0:
             from .catalog.schedule import refresh
 
-            def reindex() -> None:
-                try:
-                    services.executor.submit(refresh, services)
-                except RuntimeError:
-                    pass
-
+            reindex = _in_pool(services, refresh, services)
             reindex()
-            self._catalog_refresh = PeriodicCallback(reindex, self.catalog_refresh * 1000)
-            self._catalog_refresh.start()
+            self._catalog_refresh = _every(self.catalog_refresh, reindex)
 
     def _own_storages(self, jobs: JobStore, registry: RepositoryRegistry) -> Any:
         """Users' own storages, unless no protocol is allowed (:mod:`.storage.own`)."""
@@ -895,20 +898,9 @@ class RemotemApp(ExtensionApp):
                                ClusterChannel(self._state_dir() / FILE_NAME))
 
     def _start_cluster_culler(self, services: Services) -> None:
-        from tornado.ioloop import PeriodicCallback
-
         self._cluster_culler = None
-        if services.clusters is None:
-            return
-
-        def cull() -> None:
-            try:
-                services.executor.submit(services.clusters.cull)
-            except RuntimeError:  # the pool is shut down while the server stops
-                pass
-
-        self._cluster_culler = PeriodicCallback(cull, self.cluster_idle_check_interval * 1000)
-        self._cluster_culler.start()
+        if services.clusters is not None:
+            self._cluster_culler = _every(self.cluster_idle_check_interval, _in_pool(services, services.clusters.cull))
 
     def _mailer(self, jobs: JobStore) -> Any:
         """The sender of job notices, when a mail server is configured."""
@@ -922,20 +914,9 @@ class RemotemApp(ExtensionApp):
         return Mailer(jobs, settings, self.owner, public.replace("{username}", self.owner), self.log)
 
     def _start_mailer(self, services: Services) -> None:
-        from tornado.ioloop import PeriodicCallback
-
         self._mail = None
-        if services.mailer is None:
-            return
-
-        def send() -> None:
-            try:
-                services.executor.submit(services.mailer.round)
-            except RuntimeError:  # the pool is shut down while the server stops
-                pass
-
-        self._mail = PeriodicCallback(send, self.mail_interval * 1000)
-        self._mail.start()
+        if services.mailer is not None:
+            self._mail = _every(self.mail_interval, _in_pool(services, services.mailer.round))
 
     def _state_dir(self) -> Path:
         from jupyter_core.paths import jupyter_data_dir

@@ -8,11 +8,10 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
-import { Message } from '@lumino/messaging';
 import React, { useCallback, useEffect, useReducer } from 'react';
 
 import { RemotemError } from './api';
+import { FormDialogBody } from './formbody';
 import { TranslationContext, useTranslation } from './i18n';
 import { StorageAPI } from './storageapi';
 import {
@@ -390,7 +389,7 @@ function StorageForm(props: {
  * The dialog's body. Enter in a field tests (or, once tested, saves) instead of
  * closing the dialog.
  */
-class StorageBody extends ReactWidget {
+class StorageBody extends FormDialogBody {
   constructor(
     private _storage: StorageAPI,
     private _trans: TranslationBundle,
@@ -398,26 +397,6 @@ class StorageBody extends ReactWidget {
   ) {
     super();
     this.addClass('jp-remotem-storage-dialog');
-  }
-
-  handleEvent(event: Event): void {
-    if (
-      (event as KeyboardEvent).key === 'Enter' &&
-      event.target instanceof HTMLInputElement &&
-      this.node.contains(event.target)
-    ) {
-      event.stopPropagation();
-    }
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    window.addEventListener('keydown', this, true);
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    window.removeEventListener('keydown', this, true);
-    super.onBeforeDetach(msg);
   }
 
   render(): JSX.Element {

@@ -4,8 +4,6 @@
  */
 import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
-import { Message } from '@lumino/messaging';
 import React, {
   useCallback,
   useEffect,
@@ -15,6 +13,7 @@ import React, {
 } from 'react';
 
 import { INewApiToken, RemotemAPI, RemotemError } from './api';
+import { FormDialogBody } from './formbody';
 import { TranslationContext, useTranslation } from './i18n';
 import {
   EXPIRY_CHOICES,
@@ -348,35 +347,13 @@ function TokensManager(props: { api: RemotemAPI }): JSX.Element {
  * The dialog's body. Closing the dialog disposes it, and with it the React state that
  * held a new token's secret.
  */
-class TokensBody extends ReactWidget {
+class TokensBody extends FormDialogBody {
   constructor(
     private _api: RemotemAPI,
     private _trans: TranslationBundle
   ) {
     super();
     this.addClass('jp-remotem-tokens-dialog');
-  }
-
-  handleEvent(event: Event): void {
-    // The dialog closes on Enter in any field, listening before its children do; in
-    // this form's fields Enter submits the form (a new token) instead.
-    if (
-      (event as KeyboardEvent).key === 'Enter' &&
-      event.target instanceof HTMLInputElement &&
-      this.node.contains(event.target)
-    ) {
-      event.stopPropagation();
-    }
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    window.addEventListener('keydown', this, true);
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    window.removeEventListener('keydown', this, true);
-    super.onBeforeDetach(msg);
   }
 
   render(): JSX.Element {

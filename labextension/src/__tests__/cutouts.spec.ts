@@ -36,18 +36,7 @@ import {
   retryAfterMs,
   tableBatch
 } from '../cutouts/model';
-
-declare const require: (name: string) => any;
-declare const process: { env: Record<string, string | undefined> };
-
-function python(code: string, input?: string): string {
-  const { execFileSync } = require('child_process');
-  return execFileSync(
-    process.env.REMOTEM_PYTHON ?? 'python',
-    ['-P', '-c', code],
-    { input, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }
-  );
-}
+import { python } from './projectpython';
 
 const schema: ICutoutSchema = JSON.parse(
   python(

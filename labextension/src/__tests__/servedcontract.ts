@@ -6,25 +6,9 @@
  * jlpm test`; REMOTEM_PYTHON overrides).
  */
 import type { IOperationInfo, IViewContract } from '../api';
-
-declare const require: (name: string) => any;
-declare const process: { env: Record<string, string | undefined> };
+import { python } from './projectpython';
 
 let served: IViewContract | null = null;
-
-function python(code: string, input?: string): string {
-  const { execFileSync } = require('child_process');
-  // -P: not the working directory on sys.path (jest's `coverage/` folder would shadow the package).
-  return execFileSync(
-    process.env.REMOTEM_PYTHON ?? 'python',
-    ['-P', '-c', code],
-    {
-      input,
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024
-    }
-  );
-}
 
 export function servedContract(): IViewContract {
   if (!served) {

@@ -6,19 +6,7 @@
  * (`PATH=.venv/bin:$PATH jlpm test`; REMOTEM_PYTHON overrides).
  */
 import type { IStorageProtocol, IStorageRequest } from '../storageform';
-
-declare const require: (name: string) => any;
-declare const process: { env: Record<string, string | undefined> };
-
-function python(code: string, input?: string): string {
-  const { execFileSync } = require('child_process');
-  // -P: not the working directory on sys.path (jest's `coverage/` folder would shadow the package).
-  return execFileSync(
-    process.env.REMOTEM_PYTHON ?? 'python',
-    ['-P', '-c', code],
-    { input, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }
-  );
-}
+import { python } from './projectpython';
 
 let protocols: IStorageProtocol[] | null = null;
 

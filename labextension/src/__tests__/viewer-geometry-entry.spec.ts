@@ -26,19 +26,7 @@ import {
 import { defaultViewState, readViewState } from '../viewer/state';
 import { servedContract, serverVerdict } from './servedcontract';
 import { TRIANGLE } from './shapefixtures';
-
-declare const require: (name: string) => any;
-declare const process: { env: Record<string, string | undefined> };
-
-/** Run Python (the project's, with numpy and scipy) on `input`; its stdout. */
-function python(code: string, input: string): string {
-  const { execFileSync } = require('child_process');
-  return execFileSync(process.env.REMOTEM_PYTHON ?? 'python', ['-c', code], {
-    input,
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024
-  });
-}
+import { python } from './projectpython';
 
 const MRAD: FrameAxes = {
   x: { scale: 0.25, offset: -8, units: 'mrad' },
