@@ -628,7 +628,15 @@ export interface IQuota extends IQuotaAccount {
 export interface IJobDryRun {
   quote: IJobQuote;
   kind?: string;
-  quota?: (IQuota & { fits: boolean; reason: string | null }) | null;
+  quota?:
+    | (IQuota & {
+        fits: boolean;
+        reason: string | null;
+        /** Why it would be refused: `quota_exceeded` or `budget_exceeded`. */
+        code?: string;
+        hint?: string | null;
+      })
+    | null;
   /** Whether the output's name is taken, and the first free `name-N.ext`. */
   target?: { exists: boolean; free_path: string | null };
 }

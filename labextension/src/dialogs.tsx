@@ -176,11 +176,31 @@ export function useDryRun(
 }
 
 /**
+ * Why the job of a dry run would be refused by the quota (its room or its budget), as
+ * the server says it: the message, the error's code and its hint.
+ */
+export interface IQuotaRefusal {
+  reason: string;
+  code: string;
+  hint: string | null;
+}
+
+/** The codes of the quota's refusals: a submission refused so repeats the dry run. */
+const QUOTA_CODES = ['quota_exceeded', 'budget_exceeded'];
+
+/**
  * Why the job of a dry run would be refused by the quota, or null when it fits.
  */
-export function quotaRefusal(dryRun: IJobDryRun | null): string | null {
+export function quotaRefusal(dryRun: IJobDryRun | null): IQuotaRefusal | null {
   const quota = dryRun?.quota;
-  return quota && !quota.fits ? (quota.reason ?? '') : null;
+  if (!quota || quota.fits) {
+    return null;
+  }
+  return {
+    reason: quota.reason ?? '',
+    code: quota.code ?? 'quota_exceeded',
+    hint: quota.hint ?? null
+  };
 }
 
 /**
@@ -212,19 +232,21 @@ export function useBlockedAccept<T extends HTMLElement>(
  * The quota's verdict on a job that would not fit, said before it is submitted.
  */
 export function QuotaRefusal(props: {
-  reason: string | null;
+  refusal: IQuotaRefusal | null;
 }): JSX.Element | null {
   const trans = useTranslation();
-  if (props.reason === null) {
+  const refusal = props.refusal;
+  if (refusal === null) {
     return null;
   }
   const error = new RemotemError(
-    props.reason || trans.__('This job does not fit your quota.'),
+    refusal.reason || trans.__('This job does not fit your quota.'),
     403,
-    'quota_exceeded',
-    trans.__(
-      'Delete old results in the Jobs section, choose a smaller job, or ask for a larger quota.'
-    )
+    refusal.code,
+    refusal.hint ??
+      trans.__(
+        'Delete old results in the Jobs section, choose a smaller job, or ask for a larger quota.'
+      )
   );
   return <ErrorMessage error={error} />;
 }
@@ -235,16 +257,16 @@ export function QuotaRefusal(props: {
  * the dry run's quota verdict.
  */
 export function Refusals(props: {
-  refusal: string | null;
+  refusal: IQuotaRefusal | null;
   error: RemotemError | null;
   edited: boolean;
 }): JSX.Element {
   const submitted = props.edited ? null : props.error;
-  const quotaSaidIt = submitted?.code === 'quota_exceeded';
+  const quotaSaidIt = QUOTA_CODES.includes(submitted?.code ?? '');
   return (
     <>
       <EmailWhenEnds />
-      <QuotaRefusal reason={quotaSaidIt ? null : props.refusal} />
+      <QuotaRefusal refusal={quotaSaidIt ? null : props.refusal} />
       {submitted && <ErrorMessage error={submitted} />}
     </>
   );
@@ -260,11 +282,11 @@ export function useQuotaVerdict(
 ): {
   dryRun: IJobDryRun | null;
   error: RemotemError | null;
-  refusal: string | null;
+  refusal: IQuotaRefusal | null;
   form: RefObject<HTMLDivElement>;
 } {
   const { dryRun, error } = useDryRun(ask, key);
   const refusal = quotaRefusal(dryRun);
-  const form = useBlockedAccept<HTMLDivElement>(refusal);
+  const form = useBlockedAccept<HTMLDivElement>(refusal?.reason ?? null);
   return { dryRun, error, refusal, form };
 }

@@ -335,7 +335,7 @@ export function TransformForm(props: ITransformFormProps): JSX.Element {
           ? quoteError.message
           : taken
             ? trans.__('%1 exists: replace it, or choose another name.', path)
-            : refusal;
+            : (refusal?.reason ?? null);
   const form = useBlockedAccept<HTMLDivElement>(blocked);
 
   // Focus follows the step added, moved or removed (keyboard users stay in place).
