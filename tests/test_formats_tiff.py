@@ -304,7 +304,10 @@ BROKEN = {
     "zlib_half.tif": (_bytes(compression="zlib", tile=(16, 16))[:5000], CorruptFile, "damaged"),
     "mixed.tif": (_mixed, UnsupportedFormat,
                   "pages 0, 3: 33×17 uint16; page 1: 20×17 uint16; page 2: 33×17 float32"),
-    "lzw.tif": (_patched(_bytes(STACK[0], metadata=None), t259=5), UnsupportedFormat, "lzw"),
+    # Data that say they are LZW but are not: the codec (imagecodecs) finds them damaged.
+    "lzw.tif": (_patched(_bytes(STACK[0], metadata=None), t259=5), CorruptFile, "could not read"),
+    # A compression no codec of this server knows: refused before any read, by its number.
+    "unknown_codec.tif": (_patched(_bytes(STACK[0], metadata=None), t259=60001), UnsupportedFormat, "60001"),
     "huge.tif": (_patched(_bytes(STACK[0], metadata=None), t256=2**32 - 1, t257=2**32 - 1, t278=2**32 - 1),
                  CorruptFile, "no file holds"),
     "bomb.tif": (_patched(_bytes(STACK[0], compression="zlib", metadata=None), t256=200_000, t257=200_000,
