@@ -417,10 +417,27 @@ export interface IJobProgress {
   eta?: number | null;
 }
 
+/**
+ * What a job is expected to cost, when the administrator set prices: the amount and
+ * its parts (reading, computing, storing), each a quantity at a unit price.
+ */
+export interface IJobCost {
+  amount: number;
+  currency: string;
+  parts?: {
+    what: string;
+    quantity: number;
+    unit: string;
+    unit_price: number;
+    amount: number;
+  }[];
+}
+
 export interface IJobQuote {
   seconds?: number | null;
   bytes_read?: number | null;
   bytes_written?: number | null;
+  cost?: IJobCost | null;
   [key: string]: unknown;
 }
 
@@ -612,6 +629,18 @@ export interface IQuotaAccount {
     reserved_hours: number;
   };
   remaining: { storage_bytes: number | null; compute_hours: number | null };
+  /** Spending in the period, when the administrator set prices (and a budget, maybe). */
+  costs?: IQuotaCosts;
+}
+
+/** `GET quota`'s costs: what was spent and is reserved in the period, and the budget. */
+export interface IQuotaCosts {
+  currency: string;
+  spent: number;
+  reserved: number;
+  budget: number | null;
+  remaining: number | null;
+  period_days: number;
 }
 
 /**

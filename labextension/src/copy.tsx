@@ -13,7 +13,7 @@ import {
   RemotemAPI,
   RemotemError
 } from './api';
-import { formatBytes } from './format';
+import { formatBytes, formatMoney } from './format';
 import { useTranslation } from './i18n';
 import {
   explainNoWritableRepository,
@@ -37,6 +37,9 @@ function describeQuote(trans: TranslationBundle, quote: IJobQuote): string {
   }
   if (typeof quote.seconds === 'number') {
     parts.push(trans.__('about %1', formatDuration(quote.seconds)));
+  }
+  if (quote.cost) {
+    parts.push(formatMoney(quote.cost.amount, quote.cost.currency));
   }
   return parts.join(', ');
 }

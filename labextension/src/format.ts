@@ -116,3 +116,15 @@ export function splitForMiddleEllipsis(
   const tail = Math.min(tailLength, name.length - 4);
   return [name.slice(0, -tail), name.slice(-tail)];
 }
+
+/**
+ * An amount of money in its currency, to the cent ("12.35 EUR"); below a cent, with
+ * the digits that say it ("0.0042 EUR"), so that a small job does not show as free.
+ */
+export function formatMoney(amount: number, currency: string): string {
+  const shown =
+    amount !== 0 && Math.abs(amount) < 0.01
+      ? amount.toPrecision(2)
+      : amount.toFixed(2);
+  return `${shown} ${currency}`;
+}

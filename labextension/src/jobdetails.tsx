@@ -10,7 +10,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
 import { IJob, IJobResult, RemotemAPI, RemotemError } from './api';
-import { formatBytes, formatDate } from './format';
+import { formatBytes, formatDate, formatMoney } from './format';
 import { useTranslation } from './i18n';
 import { historySteps, requestLines } from './jobfilter';
 import { formatDuration, formatLocation } from './jobstate';
@@ -46,6 +46,12 @@ function quoteLines(trans: TranslationBundle, job: IJob): [string, string][] {
   }
   if (quote.bytes_written) {
     lines.push([trans.__('Writes'), formatBytes(quote.bytes_written)]);
+  }
+  if (quote.cost) {
+    lines.push([
+      trans.__('Cost'),
+      formatMoney(quote.cost.amount, quote.cost.currency)
+    ]);
   }
   return lines;
 }

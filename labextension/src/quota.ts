@@ -5,7 +5,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { IQuota, IQuotaAccount } from './api';
-import { formatBytes } from './format';
+import { formatBytes, formatMoney } from './format';
 
 /** Above this fraction of a limit a meter warns: the next job may well not fit. */
 export const WARNING_FRACTION = 0.9;
@@ -14,7 +14,7 @@ export const WARNING_FRACTION = 0.9;
  * One limited resource: how much of it is taken (kept plus reserved by unfinished jobs).
  */
 export interface IQuotaMeter {
-  resource: 'storage' | 'compute';
+  resource: 'storage' | 'compute' | 'budget';
   /** The group whose shared pool this is; null for the user's own quota. */
   pool: string | null;
   /** "Storage 12.0 of 57.2 MiB". */
@@ -135,6 +135,31 @@ function accountMeters(
       ),
       fraction: quotaFraction(used, limit),
       warning: isNearLimit(used, limit)
+    });
+  }
+  const costs = account.costs;
+  if (costs && costs.budget !== null && costs.budget !== undefined) {
+    const used = costs.spent + costs.reserved;
+    meters.push({
+      resource: 'budget',
+      pool,
+      text: named(
+        trans.__(
+          'Budget %1 of %2 (%3 days)',
+          formatMoney(used, costs.currency),
+          formatMoney(costs.budget, costs.currency),
+          formatHours(costs.period_days)
+        )
+      ),
+      details: trans.__(
+        '%1 spent in the last %2 days, %3 reserved by unfinished jobs, %4 left.',
+        formatMoney(costs.spent, costs.currency),
+        formatHours(costs.period_days),
+        formatMoney(costs.reserved, costs.currency),
+        formatMoney(Math.max(costs.budget - used, 0), costs.currency)
+      ),
+      fraction: quotaFraction(used, costs.budget),
+      warning: isNearLimit(used, costs.budget)
     });
   }
   return meters;

@@ -1,4 +1,10 @@
-import { describeSpeed, encodePath, formatBytes, formatShape } from '../format';
+import {
+  describeSpeed,
+  encodePath,
+  formatBytes,
+  formatMoney,
+  formatShape
+} from '../format';
 
 describe('formatBytes', () => {
   it('keeps small counts in bytes', () => {
@@ -57,5 +63,14 @@ describe('describeSpeed', () => {
     expect(text).toContain('Fast');
     expect(text).toContain('latency 1.2 ms');
     expect(text).toContain('throughput 950 MB/s');
+  });
+});
+
+describe('formatMoney', () => {
+  it('says cents, and the digits of what is less than a cent', () => {
+    expect(formatMoney(12.345, 'EUR')).toBe('12.35 EUR');
+    expect(formatMoney(0, 'CHF')).toBe('0.00 CHF');
+    expect(formatMoney(0.0042, 'USD')).toBe('0.0042 USD');
+    expect(formatMoney(1234.5, 'EUR')).toBe('1234.50 EUR');
   });
 });

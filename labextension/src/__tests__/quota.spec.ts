@@ -139,3 +139,46 @@ describe('quotaMeters', () => {
     );
   });
 });
+
+describe('a budget', () => {
+  const costs = {
+    currency: 'EUR',
+    spent: 7.5,
+    reserved: 1.25,
+    budget: 10,
+    remaining: 1.25,
+    period_days: 30
+  };
+
+  it('is a meter when the quota has one: spent and reserved against it', () => {
+    const meters = quotaMeters({ ...quota({}), costs }, trans);
+    expect(meters).toHaveLength(1);
+    const [budget] = meters;
+    expect(budget.resource).toBe('budget');
+    expect(budget.text).toBe('Budget 8.75 EUR of 10.00 EUR (30 days)');
+    expect(budget.details).toContain('7.50 EUR spent');
+    expect(budget.details).toContain('1.25 EUR reserved');
+    expect(budget.details).toContain('1.25 EUR left');
+    expect(budget.fraction).toBeCloseTo(0.875);
+    expect(budget.warning).toBe(false);
+  });
+
+  it('is no meter when prices are set without a budget, and names a pool', () => {
+    const open = { ...costs, budget: null, remaining: null };
+    expect(quotaMeters({ ...quota({}), costs: open }, trans)).toEqual([]);
+    const pooled = quotaMeters(
+      {
+        ...quota({}),
+        pools: [
+          { ...quota({}), group: 'microscopy', costs: { ...costs, spent: 9.5 } }
+        ]
+      },
+      trans
+    );
+    expect(pooled).toHaveLength(1);
+    expect(pooled[0].pool).toBe('microscopy');
+    expect(pooled[0].text).toContain('microscopy (shared): Budget 10.75 EUR');
+    expect(pooled[0].fraction).toBe(1);
+    expect(pooled[0].warning).toBe(true);
+  });
+});

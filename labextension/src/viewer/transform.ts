@@ -16,7 +16,7 @@ import type {
   IParameterSchema,
   IReductionJobRequest
 } from '../api';
-import { formatBytes } from '../format';
+import { formatBytes, formatMoney } from '../format';
 import { formatDuration } from '../jobstate';
 import { formatBytesOf, formatHours } from '../quota';
 import { parseNumber } from './NumberField';
@@ -326,6 +326,12 @@ export function quoteLines(
     lines.push([
       trans.__('Time'),
       quote.seconds < 1 ? time : trans.__('about %1', time)
+    ]);
+  }
+  if (quote.cost) {
+    lines.push([
+      trans.__('Cost'),
+      formatMoney(quote.cost.amount, quote.cost.currency)
     ]);
   }
   const storage = quota?.limits?.storage_bytes;
