@@ -11,6 +11,7 @@ it in memory (``Security.temporary()``), the gateway's with the one the gateway 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import os
@@ -105,6 +106,24 @@ class LocalRunning:
             self.cluster.close()
 
 
+@functools.cache
+def _thread_worker_class() -> type:
+    """Dask workers that are threads of the server: they share its memory, so their memory limit is
+    what they offer, never measured.  Measured, the server's own memory would count as theirs and
+    pause them (a paused worker takes no task: "no valid workers") or spill what they hold."""
+    from distributed import Worker
+
+    class ThreadWorker(Worker):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            manager = self.memory_manager
+            manager.memory_target_fraction = manager.memory_spill_fraction = False
+            manager.memory_pause_fraction = False
+            self.periodic_callbacks.pop("memory_monitor", None)  # not started yet: it never runs
+
+    return ThreadWorker
+
+
 class LocalBackend:
     """Clusters of worker processes (or threads, ``processes=False``) on the server's machine."""
 
@@ -119,6 +138,7 @@ class LocalBackend:
 
         security = Security.temporary()
         workers = options.adapt_minimum if options.adaptive else options.workers
+        threads = {} if self.processes else {"worker_class": _thread_worker_class()}
         cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=options.cores_per_worker,
@@ -129,9 +149,11 @@ class LocalBackend:
             security=security,
             dashboard_address="127.0.0.1:0",  # its HTTP server (dashboard with bokeh, /health) on loopback only
             silence_logs=logging.ERROR,
+            **threads,
         )
         try:
-            client = Client(cluster, security=security, timeout=30)
+            # Not the default of the server process: its own computations keep their own schedulers.
+            client = Client(cluster, security=security, timeout=30, set_as_default=False)
         except Exception:
             cluster.close()
             raise
