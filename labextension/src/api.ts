@@ -511,6 +511,8 @@ export interface IJob {
   log?: IJobLogLine[];
   /** Lines were dropped from `log` (it reached its bound). */
   log_truncated?: boolean;
+  /** The id of the user's cluster the job runs on, when it names one. */
+  cluster?: string | null;
 }
 
 /** A phase a job entered: when, and why when there is a why. */

@@ -32,6 +32,16 @@ function requestLabel(trans: TranslationBundle, name: string): string {
   return labels[name] ?? name;
 }
 
+/** Where the job runs, when it names one of its owner's clusters. */
+export function clusterLines(
+  trans: TranslationBundle,
+  job: IJob
+): [string, string][] {
+  return job.cluster
+    ? [[trans.__('Runs on'), trans.__('cluster %1', job.cluster)]]
+    : [];
+}
+
 function quoteLines(trans: TranslationBundle, job: IJob): [string, string][] {
   const quote = job.quote;
   if (!quote) {
@@ -236,10 +246,13 @@ export function JobDetails(props: {
         <h4>{trans.__('Request')}</h4>
         <Pairs
           label={trans.__('Request')}
-          lines={requestLines(shown).map(([name, value]) => [
-            requestLabel(trans, name),
-            value
-          ])}
+          lines={[
+            ...requestLines(shown).map(([name, value]): [string, string] => [
+              requestLabel(trans, name),
+              value
+            ]),
+            ...clusterLines(trans, shown)
+          ]}
         />
       </section>
       <PipelineSteps job={newer} />

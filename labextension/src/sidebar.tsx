@@ -43,6 +43,7 @@ import { SearchModel } from './search/searchmodel';
 import { SearchPanel } from './search/searchpanel';
 import { ISelection, ITreeFocus, RepositoryNode, ROW_SELECTOR } from './tree';
 import { IUploadTarget } from './uploadplan';
+import { ClustersSection } from './clusterspanel';
 import { IUploadItem, UploadsModel } from './uploads';
 import { UploadsView } from './uploadsview';
 import { IconButton, ListState } from './widgets';
@@ -500,7 +501,7 @@ class JobsSection extends ReactWidget {
 
 /**
  * The sidebar widget: the browser above, the details (once something is selected) in
- * the middle, the jobs below.
+ * the middle, the jobs and the clusters below.
  */
 export class RemotemSidebar extends SplitPanel {
   /**
@@ -552,13 +553,17 @@ export class RemotemSidebar extends SplitPanel {
       this.model.reveal(result.repository, result.path)
     );
     this._jobs.collapsedChanged.connect(this._onJobsCollapsed, this);
+    this._clusters = new ClustersSection(api, trans);
+    this._clusters.collapsedChanged.connect(this._onJobsCollapsed, this);
 
     this.addWidget(this._browser);
     this.addWidget(this._details);
     this.addWidget(this._jobs);
+    this.addWidget(this._clusters);
     SplitPanel.setStretch(this._browser, 1);
     SplitPanel.setStretch(this._details, 1);
     SplitPanel.setStretch(this._jobs, 1);
+    SplitPanel.setStretch(this._clusters, 1);
     this.setRelativeSizes(this._sizes());
 
     this._poll = new Poll({
@@ -641,13 +646,14 @@ export class RemotemSidebar extends SplitPanel {
    */
   private _sizes(): number[] {
     const jobs = this._jobs.collapsed ? 0 : 1;
-    return [0.4, 0.35, 0.25 * jobs];
+    const clusters = this._clusters.collapsed ? 0 : 1;
+    return [0.4, 0.35, 0.25 * jobs, 0.2 * clusters];
   }
 
   private _onJobsCollapsed(): void {
     // The collapsed section's CSS max-height takes effect on the next fit.
     this.fit();
-    if (!this._jobs.collapsed) {
+    if (!this._jobs.collapsed || !this._clusters.collapsed) {
       this.setRelativeSizes(this._sizes());
     }
   }
@@ -710,6 +716,7 @@ export class RemotemSidebar extends SplitPanel {
   private _browser: ReactWidget;
   private _details: ReactWidget;
   private _jobs: JobsSection;
+  private _clusters: ClustersSection;
   private _poll: Poll;
   private _trans: TranslationBundle;
   private _showRequested = new Signal<this, void>(this);

@@ -8,3 +8,4 @@ import './jobs.css';
 import './admin.css';
 import './cutouts.css';
 import './storage.css';
+import './clusters.css';

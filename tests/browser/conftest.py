@@ -191,6 +191,8 @@ def lab_server(
                     "admin_groups": [GROUP],
                     # The demo data's generated sky tiles, for the Sky cutouts panel (test_lab_cutouts.py).
                     "surveys": demo_surveys("demo", "sky"),
+                    # Clusters on demand (test_lab_clusters.py): workers as threads of the server, quick to start.
+                    "cluster_processes": False,
                 },
             }
         )
