@@ -112,10 +112,10 @@ async def test_sftp_with_a_password_and_with_a_key(jp_fetch, jp_serverapp, sftp,
     assert code == 200 and dry["tested"] is True and dry["saved"] is False, dry
     assert logins(sftp) == [SFTP_USER, SFTP_USER]
 
-    async def tests_closed() -> bool:  # a connection test keeps no connection open
+    async def connections_closed() -> bool:  # a connection test keeps no connection open
         return logins(sftp, "end") == logins(sftp)
 
-    await wait_until(tests_closed, "the connections of the tests to close")
+    await wait_until(connections_closed, "the connections of the tests to close")
     code, saved = await alice("POST", "storage", body=confirmed)
     assert code == 201 and saved["secrets_set"] == ["password"], saved
     assert saved["options"]["host_key"] == shown["host_key"]
