@@ -895,7 +895,7 @@ class RemotemApp(ExtensionApp):
         else:
             backend = LocalBackend(processes=self.cluster_processes)
         return ClusterRegistry(backend, ClusterLimits.from_config(self.cluster_limits),
-                               ClusterChannel(self._state_dir() / FILE_NAME))
+                               ClusterChannel(self._state_dir() / FILE_NAME), prices=self.price_list())
 
     def _start_cluster_culler(self, services: Services) -> None:
         self._cluster_culler = None

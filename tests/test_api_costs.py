@@ -153,3 +153,30 @@ class TestBudget:
         assert code == 403 and refused["error"]["code"] == "budget_exceeded", refused
         assert not (tmp_path / "out" / "direct.npy").exists(), "nothing was written"
         assert (await call(jp_fetch, "GET", "jobs"))[1]["jobs"] == [], "no job was recorded"
+
+
+class TestClusterCosts:
+    PRICES = dict(PRICES, per_gib_hour=0.125)
+
+    @pytest.fixture
+    def jp_server_config(self, repositories):
+        return server_config(repositories, owner="ada", prices=self.PRICES, cluster_processes=False)
+
+    @pytest.fixture
+    def clusters_end_with_the_test(self, jp_serverapp):
+        yield
+        jp_serverapp.web_app.settings["remotem"].clusters.close_all()
+
+    async def test_a_cluster_says_what_it_costs_per_hour(self, jp_fetch, clusters_end_with_the_test):
+        code, started = await call(jp_fetch, "POST", "clusters",
+                                   body={"workers": 1, "cores_per_worker": 2, "memory_per_worker_gib": 0.5})
+        assert code == 201, started
+        cost = started["cost_per_hour"]
+        cores, memory_gib = started["cores"] or 2, (started["memory_bytes"] or 2**29) / 2**30
+        assert cost["currency"] == "EUR"
+        assert cost["amount"] == pytest.approx(cores * PRICES["per_core_hour"] + memory_gib * 0.125)
+        assert {part["what"] for part in cost["parts"]} == {"cores", "memory"}
+        code, _ = await call(jp_fetch, "DELETE", "clusters", started["id"])
+        assert code in (200, 204)
+        code, stopped = await call(jp_fetch, "GET", "clusters", started["id"])
+        assert code == 200 and stopped["state"] == "stopped" and "cost_per_hour" not in stopped, stopped

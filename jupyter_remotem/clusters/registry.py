@@ -52,10 +52,13 @@ class ClusterEntry:
 class ClusterRegistry:
     """See the module docstring."""
 
-    def __init__(self, backend: Backend, limits: ClusterLimits, channel: ClusterChannel | None = None) -> None:
+    def __init__(self, backend: Backend, limits: ClusterLimits, channel: ClusterChannel | None = None,
+                 prices: Any = None) -> None:
         self.backend = backend
         self.limits = limits
         self.channel = channel
+        #: The administrator's prices (:class:`..jobs.costs.Prices`); None: clusters show no cost.
+        self.prices = prices
         self._entries: dict[str, ClusterEntry] = {}
         self._ended: OrderedDict[str, ClusterEntry] = OrderedDict()
         self._lock = threading.Lock()
@@ -225,7 +228,7 @@ class ClusterRegistry:
         }
         running = entry.running
         if running is None or entry.state != "running":
-            return answer
+            return self._priced(answer, entry)
         try:
             info = running.client.scheduler_info(n_workers=-1)
             processing = running.client.processing()
@@ -241,4 +244,19 @@ class ClusterRegistry:
             tasks=sum(len(tasks) for tasks in processing.values()),
             dashboard_link=running.dashboard_link,
         )
-        return answer
+        return self._priced(answer, entry)
+
+    def _priced(self, answer: dict[str, Any], entry: ClusterEntry) -> dict[str, Any]:
+        """With prices set, what the cluster costs per hour (``cost_per_hour``): its workers' cores
+        and memory as they are, or, while it starts, as asked; a stopped cluster costs nothing."""
+        if self.prices is None or answer["state"] == "stopped":
+            return answer
+        from ..jobs.costs import cluster_cost
+
+        if answer["workers"]:
+            cores, memory_gib = float(answer["cores"]), answer["memory_bytes"] / 2**30
+        else:
+            asked = entry.options.adapt_minimum if entry.options.adaptive else entry.options.workers
+            cores = float((asked or 0) * entry.options.cores_per_worker)
+            memory_gib = (asked or 0) * entry.options.memory_per_worker_gib
+        return dict(answer, cost_per_hour=cluster_cost(self.prices, cores, memory_gib, 1.0))
