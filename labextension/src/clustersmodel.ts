@@ -6,7 +6,7 @@
  * nothing here names an option's bounds, so a ceiling the administrator changes shows in
  * the form without a change here.
  */
-import { formatBytes } from './format';
+import { formatBytes, formatMoney } from './format';
 
 /** One option of `GET clusters/options`. */
 export interface IClusterOption {
@@ -50,6 +50,8 @@ export interface ICluster {
   memory_used_bytes: number;
   tasks: number;
   dashboard_link: string | null;
+  /** With prices set: what its cores and memory cost per hour. */
+  cost_per_hour?: { amount: number; currency: string } | null;
 }
 
 /** One input of the form, from an option. */
@@ -201,6 +203,10 @@ export function clusterSummary(cluster: ICluster): string {
     `${formatBytes(cluster.memory_used_bytes)} of ${formatBytes(cluster.memory_bytes)}`
   );
   parts.push(plural(cluster.tasks, 'task', 'tasks'));
+  if (cluster.cost_per_hour) {
+    const { amount, currency } = cluster.cost_per_hour;
+    parts.push(`${formatMoney(amount, currency)}/h`);
+  }
   return parts.join(' · ');
 }
 

@@ -198,6 +198,13 @@ describe('a cluster summary', () => {
         cluster({ workers: 1, cores: 1, tasks: 1, memory_used_bytes: 0 })
       )
     ).toBe('running · 1 worker · 1 core · 0 B of 4.00 GiB · 1 task');
+    expect(
+      clusterSummary(
+        cluster({ cost_per_hour: { amount: 1.0625, currency: 'EUR' } })
+      )
+    ).toBe(
+      'running · 2 workers · 2 cores · 512 MiB of 4.00 GiB · 3 tasks · 1.06 EUR/h'
+    );
   });
 
   it('says an adaptive cluster adapts, and why a stopped one stopped', () => {
