@@ -31,6 +31,7 @@ from .jobs.worker import STALE_AFTER_S
 from . import metrics
 from .limits import RequestLimits
 from .storage.access import AccessPolicy
+from .storage.hosts import DEFAULT_BLOCKED
 from .storage.registry import RepositoryRegistry
 from .storage.measured import MeasuredSpeeds
 from .storage.speed import SpeedProbe, SpeedThresholds
@@ -565,6 +566,21 @@ class RemotemApp(ExtensionApp):
              "'host_key', which the connection test offers with its fingerprint).",
     ).tag(config=True)
 
+    user_storage_blocked_networks = List(
+        Unicode(),
+        default_value=list(DEFAULT_BLOCKED),
+        help="Networks users' own storages may never reach, whatever a name resolves to: by default the link-local "
+             "ranges where cloud metadata services answer. Add the hub's private networks (e.g. '10.0.0.0/8', "
+             "'127.0.0.0/8') where users must not reach its services.",
+    ).tag(config=True)
+
+    user_storage_allowed_hosts = List(
+        Unicode(),
+        default_value=[],
+        help="When set, the only hosts users' own storages may reach, as names or patterns ('*.example.org', "
+             "'s3.eu-central-1.amazonaws.com'); empty: any host outside the blocked networks.",
+    ).tag(config=True)
+
     credentials_key = Unicode(
         "",
         help="Key (Fernet: 32 url-safe base64 bytes) encrypting the credentials of users' own storages in the job "
@@ -791,7 +807,7 @@ class RemotemApp(ExtensionApp):
                 database_url, repository_configs, self._state_dir(), enabled=self.start_worker,
                 stale_after_s=self.job_stale_after,
                 credentials_key=own_storages.cipher.key if own_storages is not None else "",
-                user_storage_known_hosts=self.user_storage_known_hosts,
+                user_storage_site=own_storages.site.to_config() if own_storages is not None else None,
                 extra_arguments=(["--scheduler", self.scheduler_address] if self.scheduler_address else [])
                 + list(self.worker_arguments),
             ),
@@ -863,7 +879,7 @@ class RemotemApp(ExtensionApp):
         if not self.user_storage_protocols:
             return None
         from .storage.credentials import CredentialCipher
-        from .storage.own import OwnStorages, Site
+        from .storage.own import OwnStorages
 
         try:
             cipher = CredentialCipher.configured(self.credentials_key)
@@ -872,7 +888,15 @@ class RemotemApp(ExtensionApp):
                              type(error).__name__)
             return None
         return OwnStorages(jobs, cipher, lambda: [repo.name for repo in registry.all()],
-                           self.user_storage_protocols, Site(known_hosts=self.user_storage_known_hosts))
+                           self.user_storage_protocols, self._user_storage_site())
+
+    def _user_storage_site(self) -> Any:
+        """How users' storages are opened, in the server and its worker (:class:`.storage.own.Site`)."""
+        from .storage.hosts import HostPolicy
+        from .storage.own import Site
+
+        return Site(known_hosts=self.user_storage_known_hosts,
+                    hosts=HostPolicy(tuple(self.user_storage_blocked_networks), tuple(self.user_storage_allowed_hosts)))
 
     def _clusters(self) -> Any:
         """Users' clusters on demand, on the configured backend (:mod:`.clusters`); None: disabled."""

@@ -123,7 +123,7 @@ def _worker(args: argparse.Namespace) -> int:
         from .storage.own import OwnStorages, Site
 
         own_storages = OwnStorages(store, CredentialCipher(config["credentials_key"]),
-                                   site=Site(known_hosts=config.get("user_storage_known_hosts") or ""))
+                                   site=Site.from_config(config.get("user_storage_site")))
     worker = Worker(store, repositories, args.worker_id, options, own_storages=own_storages)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.stop())

@@ -45,6 +45,12 @@ class Forbidden(RemotemError):
     default_hint = "Ask an administrator for access."
 
 
+class HostNotAllowed(Forbidden):
+    """A user's own storage would connect to a host the administrator's policy does not allow."""
+
+    code = "host_not_allowed"
+
+
 class BudgetExceeded(Forbidden):
     """A job whose quoted cost is more than what is left of the budget in the quota's period."""
 

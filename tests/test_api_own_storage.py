@@ -244,6 +244,20 @@ async def test_bad_bodies_answer_400_and_save_nothing(jp_fetch, iam_s3):
     assert (await alice("GET", "storage"))[1]["storages"] == []
 
 
+async def test_a_storage_may_not_point_at_the_clouds_metadata_service(jp_fetch, server_log):
+    """A user's "endpoint" is a request the server makes: link-local addresses are refused before any
+    connection (403 host_not_allowed), for the connection test and the save alike, and nothing is kept."""
+    alice = Caller(jp_fetch, "alice")
+    body = {"name": "meta", "protocol": "s3", "url": "s3://latest",
+            "options": {"endpoint_url": "http://169.254.169.254"}, "secrets": {"key": "k", "secret": WRONG_SECRET}}
+    for params in ({"dry_run": 1}, {}):
+        code, refused = await alice("POST", "storage", body=body, **params)
+        assert code == 403 and refused["error"]["code"] == "host_not_allowed", refused
+        assert refused["error"]["hint"] and WRONG_SECRET not in json.dumps(refused)
+    assert (await alice("GET", "storage"))[1]["storages"] == []
+    assert not any("169.254.169.254" in line and "botocore" in line for line in server_log)
+
+
 async def test_webdav_with_a_user_and_password(jp_fetch, webdav_url):
     alice = Caller(jp_fetch, "alice")
     body = {"name": "cloud-mine", "protocol": "webdav", "url": "webdav://group",

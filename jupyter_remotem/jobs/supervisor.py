@@ -107,12 +107,13 @@ class WorkerSupervisor:
     def __init__(self, database_url: str, repositories: list[dict[str, Any]], state_dir: Path,
                  stale_after_s: float = 30.0, enabled: bool = True, idle_exit_s: float = 600.0,
                  extra_arguments: list[str] | None = None, credentials_key: str = "",
-                 user_storage_known_hosts: str = "") -> None:
+                 user_storage_site: dict[str, Any] | None = None) -> None:
         self.enabled = enabled
         #: Decrypts users' own storages (:mod:`..storage.own`); goes only into the private config file.
         self.credentials_key = credentials_key
-        #: The host keys users' SFTP storages trust besides their own (:mod:`..storage.sftp`).
-        self.user_storage_known_hosts = user_storage_known_hosts
+        #: How users' storages are opened: the host keys SFTP trusts, the hosts they may reach
+        #: (:class:`..storage.own.Site`, as its ``to_config``).
+        self.user_storage_site = user_storage_site
         self.extra_arguments = list(extra_arguments or [])
         self.idle_exit_s = idle_exit_s
         self.database_url = database_url
@@ -172,8 +173,8 @@ class WorkerSupervisor:
         config: dict[str, Any] = {"database_url": self.database_url, "repositories": self.repositories}
         if self.credentials_key:
             config["credentials_key"] = self.credentials_key
-        if self.user_storage_known_hosts:
-            config["user_storage_known_hosts"] = self.user_storage_known_hosts
+        if self.user_storage_site:
+            config["user_storage_site"] = self.user_storage_site
         config["clusters_file"] = str(self.state_dir / CLUSTERS_FILE)  # jobs on a cluster of their owner's
         write_private_json(self.config_path, config)
         command = [

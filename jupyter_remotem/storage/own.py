@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import BadParameter, Conflict, NotFound, RemotemError, StorageUnavailable
 from ..jobs.models import utcnow
 from .credentials import CredentialCipher, CredentialsUnreadable
+from .hosts import HostPolicy, check_hosts
 from .own_models import OwnStorage
 from .registry import RepositoryRegistry
 from .repository import Repository, RepositoryConfig
@@ -61,6 +62,17 @@ class Site:
     #: An OpenSSH known_hosts file whose host keys every user's SFTP storages trust
     #: (``c.RemotemApp.user_storage_known_hosts``); empty: each storage trusts the key its user confirmed.
     known_hosts: str = ""
+    #: Which hosts they may reach (:mod:`.hosts`).
+    hosts: HostPolicy = field(default_factory=HostPolicy)
+
+    def to_config(self) -> dict[str, Any]:
+        """For the worker's private configuration file, which opens the same storages."""
+        return {"known_hosts": self.known_hosts, "hosts": self.hosts.to_config()}
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any] | None) -> Site:
+        raw = raw or {}
+        return cls(known_hosts=str(raw.get("known_hosts") or ""), hosts=HostPolicy.from_config(raw.get("hosts")))
 
 
 @dataclass(frozen=True)
@@ -265,6 +277,7 @@ class OwnStorages:
             opened = self._opened.get(row.id)
         if opened is not None:
             return opened
+        check_hosts(self.site.hosts, row.url, dict(row.options))  # a name may point elsewhere by now
         secrets = self.cipher.decrypt(row.secrets, f"storage '{row.name}'")
         protocol = PROTOCOLS.get(row.protocol) or Protocol(row.protocol, row.protocol, (row.protocol,))
         # Opened here only, kept in ``_opened`` rather than fsspec's instance cache: forgetting the
@@ -365,6 +378,7 @@ class OwnStorages:
         """List the storage's root with the given credentials: what a user adds must open.  The
         backend's reason for a failure is answered (422) with every secret taken out."""
         secrets = [value for value in checked.secrets.values() if isinstance(value, str)]
+        check_hosts(self.site.hosts, checked.url, checked.options)  # before any connection
         if checked.protocol.preflight is not None:
             checked.protocol.preflight(checked.url, checked.options, self.site)
         config = checked.config(self.site)
