@@ -8,12 +8,11 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import {
   caretDownIcon,
   caretRightIcon,
-  ReactWidget,
   refreshIcon
 } from '@jupyterlab/ui-components';
-import { ISignal, Signal } from '@lumino/signaling';
 import React, { useCallback, useEffect, useState } from 'react';
 
+import { FoldingSection } from './foldingsection';
 import { RemotemAPI, RemotemError } from './api';
 import { ClustersAPI } from './clustersapi';
 import {
@@ -375,36 +374,18 @@ export function ClustersView(props: {
 /**
  * The Clusters section: folds to its header, folded at first (nothing asked until opened).
  */
-export class ClustersSection extends ReactWidget {
+export class ClustersSection extends FoldingSection {
   constructor(
     api: RemotemAPI,
     private _trans: TranslationBundle
   ) {
-    super();
+    super(
+      'jupyter-remotem:clusters',
+      'jp-remotem-clusters-area',
+      _trans.__('Clusters'),
+      true
+    );
     this._api = new ClustersAPI(api);
-    this.id = 'jupyter-remotem:clusters';
-    this.addClass('jp-remotem-clusters-area');
-    this.addClass('jp-mod-collapsed');
-    this.node.setAttribute('role', 'region');
-    this.node.setAttribute('aria-label', _trans.__('Clusters'));
-  }
-
-  get collapsed(): boolean {
-    return this._collapsed;
-  }
-
-  get collapsedChanged(): ISignal<this, boolean> {
-    return this._collapsedChanged;
-  }
-
-  setCollapsed(collapsed: boolean): void {
-    if (collapsed === this._collapsed) {
-      return;
-    }
-    this._collapsed = collapsed;
-    this.toggleClass('jp-mod-collapsed', collapsed);
-    this.update();
-    this._collapsedChanged.emit(collapsed);
   }
 
   render(): JSX.Element {
@@ -412,14 +393,12 @@ export class ClustersSection extends ReactWidget {
       <TranslationContext.Provider value={this._trans}>
         <ClustersView
           api={this._api}
-          collapsed={this._collapsed}
-          onToggle={() => this.setCollapsed(!this._collapsed)}
+          collapsed={this.collapsed}
+          onToggle={() => this.setCollapsed(!this.collapsed)}
         />
       </TranslationContext.Provider>
     );
   }
 
   private _api: ClustersAPI;
-  private _collapsed = true;
-  private _collapsedChanged = new Signal<this, boolean>(this);
 }

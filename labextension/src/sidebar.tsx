@@ -17,6 +17,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { SplitPanel } from '@lumino/widgets';
 import React, { useCallback, useRef } from 'react';
 
+import { FoldingSection } from './foldingsection';
 import {
   IEntry,
   IJob,
@@ -451,35 +452,18 @@ function DetailsView(props: {
 /**
  * The Jobs section: folds to its header.
  */
-class JobsSection extends ReactWidget {
+class JobsSection extends FoldingSection {
   constructor(
     readonly model: JobsModel,
     private _trans: TranslationBundle,
     private _onReveal: (result: IJobResult) => void
   ) {
-    super();
-    this.id = 'jupyter-remotem:jobs';
-    this.addClass('jp-remotem-jobs-area');
-    this.node.setAttribute('role', 'region');
-    this.node.setAttribute('aria-label', _trans.__('Jobs'));
-  }
-
-  get collapsed(): boolean {
-    return this._collapsed;
-  }
-
-  get collapsedChanged(): ISignal<this, boolean> {
-    return this._collapsedChanged;
-  }
-
-  setCollapsed(collapsed: boolean): void {
-    if (collapsed === this._collapsed) {
-      return;
-    }
-    this._collapsed = collapsed;
-    this.toggleClass('jp-mod-collapsed', collapsed);
-    this.update();
-    this._collapsedChanged.emit(collapsed);
+    super(
+      'jupyter-remotem:jobs',
+      'jp-remotem-jobs-area',
+      _trans.__('Jobs'),
+      false
+    );
   }
 
   render(): JSX.Element {
@@ -487,16 +471,13 @@ class JobsSection extends ReactWidget {
       <TranslationContext.Provider value={this._trans}>
         <JobsView
           model={this.model}
-          collapsed={this._collapsed}
-          onToggle={() => this.setCollapsed(!this._collapsed)}
+          collapsed={this.collapsed}
+          onToggle={() => this.setCollapsed(!this.collapsed)}
           onReveal={this._onReveal}
         />
       </TranslationContext.Provider>
     );
   }
-
-  private _collapsed = false;
-  private _collapsedChanged = new Signal<this, boolean>(this);
 }
 
 /**
